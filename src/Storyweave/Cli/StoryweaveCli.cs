@@ -1,0 +1,253 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Backup;
+using Storyweave.Features.Sample;
+using Storyweave.Hosting;
+
+namespace Storyweave.Cli;
+
+/// <summary>
+/// The command line. Every verb builds the same application (same DI container, same services)
+/// as <c>serve</c>; only <c>serve</c> starts the web server.
+/// </summary>
+public static class StoryweaveCli
+{
+    public static Task<int> RunAsync(string[] args) => BuildRoot().Parse(args).InvokeAsync();
+
+    public static RootCommand BuildRoot()
+    {
+        var dataDir = new Option<string?>("--data-dir")
+        {
+            Description = "Folder for the database, media, backups and keys (env STORYWEAVE_DATA_DIR; default ./storyweave-data).",
+            Recursive = true,
+        };
+        var postgres = new Option<string?>("--postgres")
+        {
+            Description = "Use this PostgreSQL connection string instead of the embedded SQLite database (env STORYWEAVE_POSTGRES).",
+            Recursive = true,
+        };
+
+        StoryweaveOptions Resolve(ParseResult r, string? urls = null, bool noSample = false) => new()
+        {
+            DataDir = Path.GetFullPath(r.GetValue(dataDir) ?? Env("STORYWEAVE_DATA_DIR") ?? StoryweaveOptions.DefaultDataDir),
+            Postgres = r.GetValue(postgres) ?? Env("STORYWEAVE_POSTGRES"),
+            Urls = urls ?? Env("STORYWEAVE_URLS") ?? StoryweaveOptions.DefaultUrls,
+            NoSample = noSample,
+        };
+
+        var root = new RootCommand("Storyweave: co-produced, story-based research. With no verb, runs the web app (same as 'serve').");
+        root.Options.Add(dataDir);
+        root.Options.Add(postgres);
+
+        // serve (also the default)
+        Command ServeLike(Command command)
+        {
+            var urls = new Option<string?>("--urls") { Description = $"Address to listen on (env STORYWEAVE_URLS; default {StoryweaveOptions.DefaultUrls})." };
+            var noSample = new Option<bool>("--no-sample") { Description = "Do not create the made-up sample project on first run." };
+            command.Options.Add(urls);
+            command.Options.Add(noSample);
+            command.SetAction((r, ct) => ServeAsync(Resolve(r, r.GetValue(urls), r.GetValue(noSample)), ct));
+            return command;
+        }
+        ServeLike(root);
+        root.Subcommands.Add(ServeLike(new Command("serve", "Run the web app.")));
+
+        var migrate = new Command("migrate", "Create or update the database (required after an upgrade on PostgreSQL).");
+        migrate.SetAction((r, ct) => WithApp(Resolve(r), prepare: false, async (app, o) =>
+            await DatabaseStartup.MigrateAsync(app.Services, o, Console.Out, ct)));
+        root.Subcommands.Add(migrate);
+
+        var outFile = new Option<string>("--out") { Description = "The backup file to write (a .zip).", Required = true };
+        var backup = new Command("backup", "Write a consistent snapshot of the database and the data folder's files to one file.") { outFile };
+        backup.SetAction((r, ct) => WithApp(Resolve(r), prepare: true, async (app, o) =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var target = r.GetValue(outFile)!;
+            await Console.Out.WriteLineAsync($"Backing up to {Path.GetFullPath(target)}");
+            var manifest = await scope.ServiceProvider.GetRequiredService<BackupService>().BackupAsync(target, Console.Out, ct);
+            await Console.Out.WriteLineAsync($"Backup complete: {manifest.Tables.Sum(t => t.Rows)} rows, {manifest.FileCount} files.");
+            return 0;
+        }));
+        root.Subcommands.Add(backup);
+
+        var backupFile = new Argument<string>("file") { Description = "A backup made by 'storyweave backup'." };
+        var restore = new Command("restore", "Restore a backup into an empty data folder (or an empty PostgreSQL database).") { backupFile };
+        restore.SetAction((r, ct) => WithApp(Resolve(r), prepare: false, async (app, o) =>
+        {
+            var file = r.GetValue(backupFile)!;
+            if (!File.Exists(file))
+            {
+                await Console.Error.WriteLineAsync($"There is no file at {Path.GetFullPath(file)}.");
+                return 1;
+            }
+            await using var scope = app.Services.CreateAsyncScope();
+            await Console.Out.WriteLineAsync($"Restoring {Path.GetFullPath(file)} into {o.DataDir}");
+            var manifest = await scope.ServiceProvider.GetRequiredService<BackupService>().RestoreAsync(file, Console.Out, ct);
+            await Console.Out.WriteLineAsync($"Restore complete: {manifest.Tables.Sum(t => t.Rows)} rows, {manifest.FileCount} files (backup made {manifest.CreatedAt:u}).");
+            return 0;
+        }));
+        root.Subcommands.Add(restore);
+
+        root.Subcommands.Add(UserCommand(Resolve));
+        root.Subcommands.Add(TokenCommand(Resolve));
+        return root;
+    }
+
+    private static Command UserCommand(Func<ParseResult, string?, bool, StoryweaveOptions> resolve)
+    {
+        var user = new Command("user", "Manage accounts.");
+
+        var email = new Option<string>("--email") { Description = "The person's email address (their sign-in name).", Required = true };
+        var name = new Option<string>("--name") { Description = "The name shown in the app.", Required = true };
+        var role = new Option<string>("--role") { Description = "admin or member.", DefaultValueFactory = _ => "member" };
+        role.AcceptOnlyFromAmong("admin", "member");
+        var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the password from the first line of standard input instead of generating one." };
+        var add = new Command("add", "Add an account. Prints a generated password unless --password-stdin is given.") { email, name, role, passwordStdin };
+        add.SetAction((r, ct) => WithApp(resolve(r, null, false), prepare: true, async (app, o) =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
+            var (password, generated) = await ReadPasswordAsync(r.GetValue(passwordStdin));
+            var result = await accounts.CreateAsync(r.GetValue(email)!, r.GetValue(name)!, password, r.GetValue(role) == "admin", null, ct);
+            if (!result.Succeeded) return await FailAsync(result.Errors);
+            await Console.Out.WriteLineAsync($"Added {result.Value!.Email} ({(result.Value.IsAdmin ? "administrator" : "member")}).");
+            if (generated) await Console.Out.WriteLineAsync($"Password: {password}");
+            return 0;
+        }));
+        user.Subcommands.Add(add);
+
+        var resetEmail = new Option<string>("--email") { Description = "The account's email address.", Required = true };
+        var resetStdin = new Option<bool>("--password-stdin") { Description = "Read the new password from standard input instead of generating one." };
+        var reset = new Command("reset-password", "Set a new password (and lift a lockout). Prints a generated password unless --password-stdin is given.") { resetEmail, resetStdin };
+        reset.SetAction((r, ct) => WithApp(resolve(r, null, false), prepare: true, async (app, o) =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
+            var account = await users.FindByEmailAsync(r.GetValue(resetEmail)!);
+            if (account is null) return await FailAsync(["No account uses that email address."]);
+            var (password, generated) = await ReadPasswordAsync(r.GetValue(resetStdin));
+            var result = await scope.ServiceProvider.GetRequiredService<AccountService>().SetPasswordAsync(account, password, null, ct);
+            if (!result.Succeeded) return await FailAsync(result.Errors);
+            await Console.Out.WriteLineAsync($"New password set for {account.Email}.");
+            if (generated) await Console.Out.WriteLineAsync($"Password: {password}");
+            return 0;
+        }));
+        user.Subcommands.Add(reset);
+        return user;
+    }
+
+    private static Command TokenCommand(Func<ParseResult, string?, bool, StoryweaveOptions> resolve)
+    {
+        var token = new Command("token", "Manage personal API tokens.");
+
+        var email = new Option<string>("--email") { Description = "The account the token acts as.", Required = true };
+        var name = new Option<string?>("--name") { Description = "A label to recognise the token by." };
+        var create = new Command("create", "Create a token. Its secret is printed once, as the last line.") { email, name };
+        create.SetAction((r, ct) => WithApp(resolve(r, null, false), prepare: true, async (app, o) =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
+            var account = await users.FindByEmailAsync(r.GetValue(email)!);
+            if (account is null) return await FailAsync(["No account uses that email address."]);
+            var (t, secret) = await scope.ServiceProvider.GetRequiredService<AccountService>().CreateTokenAsync(account.Id, r.GetValue(name) ?? "Command-line token", ct);
+            await Console.Out.WriteLineAsync($"Created token {t.Id} for {account.Email}. Keep it secret; it is shown only now.");
+            await Console.Out.WriteLineAsync(secret);
+            return 0;
+        }));
+        token.Subcommands.Add(create);
+
+        var listEmail = new Option<string>("--email") { Description = "Whose tokens to list.", Required = true };
+        var list = new Command("list", "List an account's tokens (never their secrets).") { listEmail };
+        list.SetAction((r, ct) => WithApp(resolve(r, null, false), prepare: true, async (app, o) =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+            var normalized = r.GetValue(listEmail)!.Trim().ToUpperInvariant();
+            var tokens = await db.ApiTokens.AsNoTracking().Where(t => t.User!.NormalizedEmail == normalized).OrderBy(t => t.Id).ToListAsync(ct);
+            foreach (var t in tokens)
+                await Console.Out.WriteLineAsync($"{t.Id}\t{t.Prefix}…\t{t.Name}\tcreated {t.CreatedAt:u}\t{(t.RevokedAt is null ? "active" : $"revoked {t.RevokedAt:u}")}");
+            if (tokens.Count == 0) await Console.Out.WriteLineAsync("No tokens.");
+            return 0;
+        }));
+        token.Subcommands.Add(list);
+
+        var revokeEmail = new Option<string>("--email") { Description = "The token's account.", Required = true };
+        var revokeId = new Option<int>("--id") { Description = "The token number shown by 'token list'.", Required = true };
+        var revoke = new Command("revoke", "Revoke a token: it stops working at once.") { revokeEmail, revokeId };
+        revoke.SetAction((r, ct) => WithApp(resolve(r, null, false), prepare: true, async (app, o) =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
+            var account = await users.FindByEmailAsync(r.GetValue(revokeEmail)!);
+            if (account is null) return await FailAsync(["No account uses that email address."]);
+            var found = await scope.ServiceProvider.GetRequiredService<AccountService>().RevokeTokenAsync(account.Id, r.GetValue(revokeId), ct);
+            if (!found) return await FailAsync(["That account has no token with that number."]);
+            await Console.Out.WriteLineAsync("Token revoked.");
+            return 0;
+        }));
+        token.Subcommands.Add(revoke);
+        return token;
+    }
+
+    private static async Task<int> ServeAsync(StoryweaveOptions options, CancellationToken ct)
+    {
+        WebApplication app;
+        try
+        {
+            app = AppHost.Build(options);
+            await DatabaseStartup.PrepareForServeAsync(app.Services, options, Console.Out, ct);
+        }
+        catch (StartupException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
+        await using (app)
+        {
+            await using (var scope = app.Services.CreateAsyncScope())
+            {
+                if (!options.NoSample && await scope.ServiceProvider.GetRequiredService<SampleProject>().SeedIfFirstRunAsync(ct))
+                    await Console.Out.WriteLineAsync("Added the made-up sample project so you have something to look at.");
+                var needsSetup = !await scope.ServiceProvider.GetRequiredService<AccountService>().AnyAdminAsync(ct);
+                var url = options.Urls.Split(';')[0].TrimEnd('/');
+                await Console.Out.WriteLineAsync($"Storyweave is starting at {url} (data folder: {options.DataDir}; database: {(options.UsesPostgres ? "PostgreSQL" : "SQLite")}).");
+                if (needsSetup) await Console.Out.WriteLineAsync($"First run: open {url}/setup in a browser to create the administrator account.");
+            }
+            await app.RunAsync();
+        }
+        return 0;
+    }
+
+    private static async Task<int> WithApp(StoryweaveOptions options, bool prepare, Func<WebApplication, StoryweaveOptions, Task<int>> action)
+    {
+        try
+        {
+            await using var app = AppHost.Build(options);
+            if (prepare) await DatabaseStartup.PrepareForServeAsync(app.Services, options, Console.Out);
+            return await action(app, options);
+        }
+        catch (Exception e) when (e is StartupException or RestoreException)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
+    }
+
+    private static async Task<(string Password, bool Generated)> ReadPasswordAsync(bool fromStdin)
+    {
+        if (!fromStdin) return (AccountService.GeneratePassword(), true);
+        var line = await Console.In.ReadLineAsync() ?? "";
+        return (line.TrimEnd('\r', '\n'), false);
+    }
+
+    private static async Task<int> FailAsync(IEnumerable<string> errors)
+    {
+        foreach (var e in errors) await Console.Error.WriteLineAsync(e);
+        return 1;
+    }
+
+    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+}

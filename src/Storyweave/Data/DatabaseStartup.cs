@@ -1,0 +1,77 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Hosting;
+
+namespace Storyweave.Data;
+
+/// <summary>
+/// Self-hoster-safe upgrades. SQLite: copy the database to a timestamped backup (online backup
+/// API, so the copy is consistent), then migrate. PostgreSQL: never migrate implicitly; refuse to
+/// start and say which command to run.
+/// </summary>
+public static class DatabaseStartup
+{
+    public static async Task PrepareForServeAsync(IServiceProvider services, StoryweaveOptions options, TextWriter log, CancellationToken ct = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+        var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+        if (pending.Count == 0) return;
+
+        if (options.UsesPostgres)
+        {
+            throw new StartupException(
+                $"The PostgreSQL database needs {pending.Count} update(s) before Storyweave can start. " +
+                "Back it up, then run: storyweave migrate --postgres \"<the same connection string>\"");
+        }
+
+        var existed = File.Exists(options.SqlitePath) && (await db.Database.GetAppliedMigrationsAsync(ct)).Any();
+        if (existed)
+        {
+            var copy = BackupSqliteFile(options, TimeProvider.System, "before-migrate");
+            await log.WriteLineAsync($"Saved a copy of the database before updating it: {copy}");
+        }
+        await db.Database.MigrateAsync(ct);
+        await log.WriteLineAsync(existed ? $"Database updated ({pending.Count} step(s))." : "Database created.");
+    }
+
+    public static async Task<int> MigrateAsync(IServiceProvider services, StoryweaveOptions options, TextWriter log, CancellationToken ct = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+        var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+        if (pending.Count == 0)
+        {
+            await log.WriteLineAsync("The database is up to date.");
+            return 0;
+        }
+        if (!options.UsesPostgres && File.Exists(options.SqlitePath) && (await db.Database.GetAppliedMigrationsAsync(ct)).Any())
+        {
+            var copy = BackupSqliteFile(options, TimeProvider.System, "before-migrate");
+            await log.WriteLineAsync($"Saved a copy of the database before updating it: {copy}");
+        }
+        foreach (var name in pending) await log.WriteLineAsync($"Applying {name}");
+        await db.Database.MigrateAsync(ct);
+        await log.WriteLineAsync($"Applied {pending.Count} update(s).");
+        return 0;
+    }
+
+    /// <summary>Copies the live SQLite database with SQLite's online backup API.</summary>
+    public static string BackupSqliteFile(StoryweaveOptions options, TimeProvider clock, string reason)
+    {
+        Directory.CreateDirectory(options.BackupsDir);
+        var stamp = clock.GetUtcNow().ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
+        var target = Path.Combine(options.BackupsDir, $"storyweave-{stamp}-{reason}.db");
+        using (var source = new SqliteConnection($"Data Source={options.SqlitePath};Mode=ReadOnly;Pooling=False"))
+        using (var destination = new SqliteConnection($"Data Source={target};Pooling=False"))
+        {
+            source.Open();
+            destination.Open();
+            source.BackupDatabase(destination);
+        }
+        return target;
+    }
+}
+
+/// <summary>A condition that stops start-up with a message meant for the operator, not a stack trace.</summary>
+public sealed class StartupException(string message) : Exception(message);

@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Events;
+using Storyweave.Features.Projects;
+using Storyweave.Features.Stories;
+
+namespace Storyweave.Data;
+
+/// <summary>
+/// The one database context. It is provider-neutral; <see cref="SqliteStoryweaveDb"/> and
+/// <see cref="PostgresStoryweaveDb"/> exist only so that each provider has its own migration set
+/// (EF Core "migrations with multiple providers", separate context types).
+/// </summary>
+public abstract class StoryweaveDb : IdentityDbContext<User>
+{
+    protected StoryweaveDb(DbContextOptions options) : base(options) { }
+
+    public DbSet<Project> Projects => Set<Project>();
+    public DbSet<ProjectMember> ProjectMembers => Set<ProjectMember>();
+    public DbSet<ProjectEvent> Events => Set<ProjectEvent>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<InstanceSetting> InstanceSettings => Set<InstanceSetting>();
+    public DbSet<Storyteller> Storytellers => Set<Storyteller>();
+    public DbSet<Story> Stories => Set<Story>();
+    public DbSet<StoryStoryteller> StoryStorytellers => Set<StoryStoryteller>();
+    public DbSet<TranscriptCue> TranscriptCues => Set<TranscriptCue>();
+
+    public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Every timestamp is UTC. SQLite hands DateTime back with Kind=Unspecified; mark it UTC so
+        // values round-trip identically on both providers (and through backup/restore).
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(StoryweaveDb).Assembly);
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        GuardAppendOnly();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        GuardAppendOnly();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    // Invariant: the project event log is append-only. Nothing in the app may change or delete a row.
+    private void GuardAppendOnly()
+    {
+        foreach (var entry in ChangeTracker.Entries<ProjectEvent>())
+        {
+            if (entry.State is EntityState.Modified or EntityState.Deleted)
+                throw new InvalidOperationException("The project event log is append-only.");
+        }
+    }
+
+    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+}
+
+public sealed class SqliteStoryweaveDb(DbContextOptions<SqliteStoryweaveDb> options) : StoryweaveDb(options);
+
+public sealed class PostgresStoryweaveDb(DbContextOptions<PostgresStoryweaveDb> options) : StoryweaveDb(options);

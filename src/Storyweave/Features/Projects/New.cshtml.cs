@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Storyweave.Features.Accounts;
+
+namespace Storyweave.Features.Projects;
+
+[Authorize(Policy = Policies.SignedIn)]
+public sealed class NewProjectModel(ProjectService projects, CurrentUser current) : PageModel
+{
+    [BindProperty] public ProjectForm Form { get; set; } = new();
+    public List<string> Errors { get; } = [];
+
+    public void OnGet() { }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (!ModelState.IsValid)
+        {
+            Errors.Add("Check the dates: use the day, month and year.");
+            return Page();
+        }
+        var result = await projects.CreateAsync(Form.ToDetails(), current.RequiredId);
+        if (!result.Succeeded)
+        {
+            Errors.AddRange(result.Errors);
+            return Page();
+        }
+        return Redirect($"/projects/{result.Value!.Id}");
+    }
+}

@@ -1,0 +1,106 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Accounts;
+
+namespace Storyweave.Features.Projects;
+
+/// <summary>Policy names. Every endpoint and page names exactly one of these (or AllowAnonymous).</summary>
+public static class Policies
+{
+    /// <summary>Any signed-in account.</summary>
+    public const string SignedIn = "SignedIn";
+
+    /// <summary>Instance administrators.</summary>
+    public const string Admin = "Admin";
+
+    public const string ViewProject = "Project.View";
+    public const string ManageProject = "Project.Manage";
+    public const string GatherStories = "Project.GatherStories";
+    public const string Code = "Project.Code";
+    public const string RunWorkshops = "Project.RunWorkshops";
+    public const string Publish = "Project.Publish";
+    public const string ViewAudit = "Project.ViewAudit";
+
+    public static readonly IReadOnlyDictionary<string, ProjectPermission> ProjectPolicies = new Dictionary<string, ProjectPermission>
+    {
+        [ViewProject] = ProjectPermission.View,
+        [ManageProject] = ProjectPermission.ManageProject,
+        [GatherStories] = ProjectPermission.GatherStories,
+        [Code] = ProjectPermission.Code,
+        [RunWorkshops] = ProjectPermission.RunWorkshops,
+        [Publish] = ProjectPermission.Publish,
+        [ViewAudit] = ProjectPermission.ViewAudit,
+    };
+
+    public static void Add(AuthorizationOptions options)
+    {
+        options.AddPolicy(SignedIn, p => p.RequireAuthenticatedUser());
+        options.AddPolicy(Admin, p => p.RequireAuthenticatedUser().AddRequirements(new AdminRequirement()));
+        foreach (var (name, permission) in ProjectPolicies)
+            options.AddPolicy(name, p => p.RequireAuthenticatedUser().AddRequirements(new ProjectPermissionRequirement(permission)));
+        // Defence in depth: anything that forgot to name a policy still needs a signed-in user.
+        // The authorization test fails the build on such endpoints regardless.
+        options.FallbackPolicy = options.GetPolicy(SignedIn);
+    }
+}
+
+public sealed record ProjectPermissionRequirement(ProjectPermission Permission) : IAuthorizationRequirement;
+
+public sealed record AdminRequirement : IAuthorizationRequirement;
+
+/// <summary>Looks up the caller's access to the project named by the <c>projectId</c> route value.</summary>
+public sealed class ProjectAccessService(StoryweaveDb db, CurrentUser currentUser)
+{
+    private readonly Dictionary<int, ProjectAccess> _cache = [];
+
+    public async Task<ProjectAccess> ForProjectAsync(int projectId, CancellationToken ct = default)
+    {
+        if (_cache.TryGetValue(projectId, out var cached)) return cached;
+        var user = await currentUser.GetAsync(ct);
+        ProjectAccess access;
+        if (user is null)
+        {
+            access = ProjectAccess.None;
+        }
+        else
+        {
+            var project = await db.Projects.AsNoTracking()
+                .Where(p => p.Id == projectId)
+                .Select(p => new { p.ArchivedAt, Role = p.Members.Where(m => m.UserId == user.Id).Select(m => (ProjectRole?)m.Role).FirstOrDefault() })
+                .SingleOrDefaultAsync(ct);
+            access = project is null
+                ? ProjectAccess.None
+                : new ProjectAccess(project.Role, user.IsAdmin, project.ArchivedAt is not null);
+        }
+        _cache[projectId] = access;
+        return access;
+    }
+
+    public static int? ProjectIdFrom(HttpContext http)
+    {
+        var raw = http.GetRouteValue("projectId")?.ToString();
+        return int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+    }
+}
+
+public sealed class ProjectPermissionHandler(ProjectAccessService accessService) : AuthorizationHandler<ProjectPermissionRequirement>
+{
+    protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, ProjectPermissionRequirement requirement)
+    {
+        if (context.Resource is not HttpContext http) return;
+        if (ProjectAccessService.ProjectIdFrom(http) is not { } projectId) return;
+        var access = await accessService.ForProjectAsync(projectId, http.RequestAborted);
+        if (access.Allows(requirement.Permission)) context.Succeed(requirement);
+    }
+}
+
+public sealed class AdminHandler(CurrentUser currentUser) : AuthorizationHandler<AdminRequirement>
+{
+    protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, AdminRequirement requirement)
+    {
+        var user = await currentUser.GetAsync();
+        if (user?.IsAdmin == true) context.Succeed(requirement);
+    }
+}

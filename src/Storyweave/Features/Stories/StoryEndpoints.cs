@@ -1,0 +1,47 @@
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Projects;
+
+namespace Storyweave.Features.Stories;
+
+public static class StoryEndpoints
+{
+    public sealed record StorytellerDto(int Id, string Name, string SelfDescription);
+    public sealed record StorySummaryDto(int Id, string Title, DateOnly? RecordedOn, IReadOnlyList<int> StorytellerIds, int CueCount);
+    public sealed record CueDto(int Position, double? Start, double? End, string Speaker, string Text);
+    public sealed record StoryDto(int Id, string Title, DateOnly? RecordedOn, IReadOnlyList<StorytellerDto> Storytellers, IReadOnlyList<CueDto> Cues);
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/projects/{projectId:int}").WithTags("Stories").RequireAuthorization(Policies.ViewProject);
+
+        group.MapGet("/storytellers", async (int projectId, StoryweaveDb db, CancellationToken ct) =>
+            Results.Ok(await db.Storytellers.AsNoTracking().Where(s => s.ProjectId == projectId).OrderBy(s => s.Id)
+                .Select(s => new StorytellerDto(s.Id, s.Name, s.SelfDescription)).ToListAsync(ct)));
+
+        group.MapGet("/stories", async (int projectId, StoryweaveDb db, CancellationToken ct) =>
+            Results.Ok(await db.Stories.AsNoTracking().Where(s => s.ProjectId == projectId).OrderBy(s => s.Id)
+                .Select(s => new StorySummaryDto(s.Id, s.Title, s.RecordedOn, s.Storytellers.Select(x => x.StorytellerId).ToList(), s.Cues.Count))
+                .ToListAsync(ct)));
+
+        group.MapGet("/stories/{storyId:int}", async (int projectId, int storyId, StoryweaveDb db, CancellationToken ct) =>
+        {
+            var story = await StoryQueries.LoadAsync(db, projectId, storyId, ct);
+            return story is null ? Results.NotFound() : Results.Ok(ToDto(story));
+        });
+    }
+
+    public static StoryDto ToDto(Story s) => new(s.Id, s.Title, s.RecordedOn,
+        s.Storytellers.Select(x => new StorytellerDto(x.Storyteller!.Id, x.Storyteller.Name, x.Storyteller.SelfDescription)).ToList(),
+        s.Cues.OrderBy(c => c.Position).Select(c => new CueDto(c.Position, c.StartSeconds, c.EndSeconds, c.Speaker, c.Text)).ToList());
+}
+
+public static class StoryQueries
+{
+    /// <summary>One story of one project, with its storytellers and cues. Null when it is not in that project.</summary>
+    public static Task<Story?> LoadAsync(StoryweaveDb db, int projectId, int storyId, CancellationToken ct) =>
+        db.Stories.AsNoTracking().AsSplitQuery()
+            .Include(s => s.Storytellers).ThenInclude(x => x.Storyteller)
+            .Include(s => s.Cues)
+            .SingleOrDefaultAsync(s => s.Id == storyId && s.ProjectId == projectId, ct);
+}

@@ -1,0 +1,256 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Admin;
+using Storyweave.Features.Backup;
+using Storyweave.Features.Events;
+using Storyweave.Features.Health;
+using Storyweave.Features.Projects;
+using Storyweave.Features.Sample;
+using Storyweave.Features.Stories;
+
+namespace Storyweave.Hosting;
+
+/// <summary>
+/// Builds the one application: the web server and the services every CLI verb uses. The CLI
+/// builds the same <see cref="WebApplication"/> and uses its container without starting Kestrel.
+/// </summary>
+public static class AppHost
+{
+    public const string SmartScheme = "Storyweave";
+    public const string SignInRateLimit = "sign-in";
+
+    public static WebApplication Build(StoryweaveOptions options, Action<WebApplicationBuilder>? configure = null)
+    {
+        DataFolder.Ensure(options);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(AppHost).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
+        builder.WebHost.UseUrls(options.Urls);
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Migrations", LogLevel.Warning);
+        // Keys live in the data folder, readable by this user only (see DataFolder); the
+        // "no XML encryptor" warning would only alarm operators about that documented choice.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        builder.Services.AddSingleton(options);
+        AddServices(builder.Services, options);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        ConfigurePipeline(app);
+        return app;
+    }
+
+    public static void AddServices(IServiceCollection services, StoryweaveOptions options)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddHttpContextAccessor();
+
+        if (options.UsesPostgres)
+        {
+            services.AddDbContext<StoryweaveDb, PostgresStoryweaveDb>(o => o.UseNpgsql(options.Postgres));
+        }
+        else
+        {
+            services.AddDbContext<StoryweaveDb, SqliteStoryweaveDb>(o => o
+                .UseSqlite($"Data Source={options.SqlitePath}")
+                .AddInterceptors(new SqlitePragmas()));
+        }
+
+        services.AddDataProtection()
+            .SetApplicationName("Storyweave")
+            .PersistKeysToFileSystem(new DirectoryInfo(options.KeysDir));
+
+        services.AddIdentityCore<User>(o =>
+            {
+                // Length over composition rules (NIST SP 800-63B): long passphrases, no forced symbols.
+                o.Password.RequiredLength = 10;
+                o.Password.RequireDigit = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Password.RequiredUniqueChars = 4;
+                o.Lockout.AllowedForNewUsers = true;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                o.User.RequireUniqueEmail = true;
+            })
+            .AddEntityFrameworkStores<StoryweaveDb>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = SmartScheme;
+                o.DefaultChallengeScheme = SmartScheme;
+            })
+            .AddPolicyScheme(SmartScheme, "Cookie or API token", o =>
+            {
+                o.ForwardDefaultSelector = ctx =>
+                    ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                        ? ApiTokenAuthenticationHandler.SchemeName
+                        : IdentityConstants.ApplicationScheme;
+            })
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
+            .AddIdentityCookies();
+
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.Cookie.Name = "storyweave.session";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.LoginPath = "/account/sign-in";
+            o.LogoutPath = "/account/sign-out";
+            o.AccessDeniedPath = "/account/denied";
+            o.ExpireTimeSpan = TimeSpan.FromMinutes(60);
+            o.SlidingExpiration = true;
+            o.Events.OnRedirectToLogin = ctx => ApiAwareRedirect(ctx, StatusCodes.Status401Unauthorized);
+            o.Events.OnRedirectToAccessDenied = ctx => ApiAwareRedirect(ctx, StatusCodes.Status403Forbidden);
+        });
+
+        services.AddAuthorization(Policies.Add);
+        services.AddScoped<CurrentUser>();
+        services.AddScoped<ProjectAccessService>();
+        services.AddScoped<IAuthorizationHandler, ProjectPermissionHandler>();
+        services.AddScoped<IAuthorizationHandler, AdminHandler>();
+
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(SignInRateLimit, ctx => HttpMethods.IsPost(ctx.Request.Method)
+                ? RateLimitPartition.GetFixedWindowLimiter(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SignInAttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
+                : RateLimitPartition.GetNoLimiter("reads"));
+            o.OnRejected = async (ctx, ct) =>
+            {
+                ctx.HttpContext.Response.ContentType = "text/plain; charset=utf-8";
+                await ctx.HttpContext.Response.WriteAsync(
+                    "Too many sign-in attempts from this device. Please wait a minute and try again.", ct);
+            };
+        });
+
+        services.AddAntiforgery(o =>
+        {
+            o.HeaderName = "RequestVerificationToken";
+            o.Cookie.Name = "storyweave.antiforgery";
+        });
+        services.AddRazorPages(o => o.RootDirectory = "/Features");
+        services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDocumentInfo>());
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+
+        services.AddSingleton<SetupState>();
+        services.AddScoped<ProjectService>();
+        services.AddScoped<AccountService>();
+        services.AddScoped<SampleProject>();
+        services.AddScoped<BackupService>();
+    }
+
+    private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)
+    {
+        if (ctx.Request.Path.StartsWithSegments("/api"))
+        {
+            ctx.Response.StatusCode = apiStatus;
+            return Task.CompletedTask;
+        }
+        ctx.Response.Redirect(ctx.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    private static void ConfigurePipeline(WebApplication app)
+    {
+        app.UseExceptionHandler("/error");
+        app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
+        app.Use((context, next) =>
+        {
+            // The JSON API answers with bare status codes and JSON bodies, never the HTML error page.
+            if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/healthz"))
+                context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>()?.Enabled = false;
+            return next(context);
+        });
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseMiddleware<SetupRedirectMiddleware>();
+        app.UseAuthorization();
+        app.UseMiddleware<ApiAntiforgeryMiddleware>();
+
+        app.MapRazorPages();
+        app.MapOpenApi().AllowAnonymous();
+        HealthEndpoints.Map(app);
+        var api = app.MapGroup("/api");
+        AccountEndpoints.Map(api);
+        ProjectEndpoints.Map(api);
+        EventEndpoints.Map(api);
+        StoryEndpoints.Map(api);
+        AdminEndpoints.Map(api);
+    }
+}
+
+/// <summary>
+/// JSON API requests authenticated by the session cookie (the app's own pages calling the API)
+/// must carry the antiforgery header on unsafe methods. Token-authenticated requests need not:
+/// a browser never attaches a bearer token by itself.
+/// </summary>
+public sealed class ApiAntiforgeryMiddleware(RequestDelegate next)
+{
+    public async Task InvokeAsync(HttpContext context, IAntiforgery antiforgery)
+    {
+        if (context.Request.Path.StartsWithSegments("/api")
+            && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method)
+            && context.User.Identity is { IsAuthenticated: true, AuthenticationType: var type } && type != ApiTokenAuthenticationHandler.SchemeName)
+        {
+            if (!await antiforgery.IsRequestValidAsync(context))
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await context.Response.WriteAsJsonAsync(new { errors = new[] { new { message = "The request is missing its form-safety token. Reload the page and try again." } } });
+                return;
+            }
+        }
+        await next(context);
+    }
+}
+
+/// <summary>Until the first administrator exists, every page leads to /setup.</summary>
+public sealed class SetupRedirectMiddleware(RequestDelegate next, SetupState state)
+{
+    public async Task InvokeAsync(HttpContext context, AccountService accounts)
+    {
+        if (!state.Done)
+        {
+            if (await accounts.AnyAdminAsync(context.RequestAborted))
+            {
+                state.Done = true;
+            }
+            else if (HttpMethods.IsGet(context.Request.Method)
+                     && context.GetEndpoint() is Microsoft.AspNetCore.Routing.RouteEndpoint { RoutePattern.RawText: var route }
+                     && context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Mvc.RazorPages.PageActionDescriptor>() is not null
+                     && route is not null && !route.StartsWith("setup", StringComparison.Ordinal) && !route.StartsWith("error", StringComparison.Ordinal))
+            {
+                context.Response.Redirect("/setup");
+                return;
+            }
+        }
+        await next(context);
+    }
+}
+
+/// <summary>Remembers, once true, that an administrator exists (it never becomes false again).</summary>
+public sealed class SetupState
+{
+    private volatile bool _done;
+
+    public bool Done { get => _done; set => _done = value; }
+}

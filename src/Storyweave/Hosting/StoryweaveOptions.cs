@@ -1,0 +1,32 @@
+namespace Storyweave.Hosting;
+
+/// <summary>
+/// Instance settings shared by every verb. Each comes from a command-line option, else an
+/// environment variable, else a default (see <see cref="Cli.StoryweaveCli"/>).
+/// </summary>
+public sealed record StoryweaveOptions
+{
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+    public const string DefaultDataDir = "storyweave-data";
+
+    public string DataDir { get; init; } = Path.GetFullPath(DefaultDataDir);
+    public string Urls { get; init; } = DefaultUrls;
+
+    /// <summary>A PostgreSQL connection string; null means the embedded SQLite database.</summary>
+    public string? Postgres { get; init; }
+
+    public bool NoSample { get; init; }
+
+    /// <summary>Sign-in attempts allowed per client address per minute.</summary>
+    public int SignInAttemptsPerMinute { get; init; } = 10;
+
+    public bool UsesPostgres => !string.IsNullOrWhiteSpace(Postgres);
+    public string SqlitePath => Path.Combine(DataDir, "storyweave.db");
+    public string BackupsDir => Path.Combine(DataDir, "backups");
+    public string KeysDir => Path.Combine(DataDir, "keys");
+
+    /// <summary>Folders inside the data folder that belong in a backup besides the database.</summary>
+    public static readonly string[] ExcludedFromBackup = ["backups", "tmp"];
+
+    public static readonly string[] DatabaseFileNames = ["storyweave.db", "storyweave.db-wal", "storyweave.db-shm"];
+}
