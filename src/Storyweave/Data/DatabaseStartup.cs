@@ -25,7 +25,7 @@ public static class DatabaseStartup
                 "Back it up, then run: storyweave migrate --postgres \"<the same connection string>\"");
         }
 
-        var existed = File.Exists(options.SqlitePath) && (await db.Database.GetAppliedMigrationsAsync(ct)).Any();
+        var existed = HasSqliteContent(options);
         if (existed)
         {
             var copy = BackupSqliteFile(options, TimeProvider.System, "before-migrate");
@@ -45,7 +45,7 @@ public static class DatabaseStartup
             await log.WriteLineAsync("The database is up to date.");
             return 0;
         }
-        if (!options.UsesPostgres && File.Exists(options.SqlitePath) && (await db.Database.GetAppliedMigrationsAsync(ct)).Any())
+        if (!options.UsesPostgres && HasSqliteContent(options))
         {
             var copy = BackupSqliteFile(options, TimeProvider.System, "before-migrate");
             await log.WriteLineAsync($"Saved a copy of the database before updating it: {copy}");
@@ -55,6 +55,11 @@ public static class DatabaseStartup
         await log.WriteLineAsync($"Applied {pending.Count} update(s).");
         return 0;
     }
+
+    // SQLite creates an empty file when EF first looks for the history table; only a file with
+    // content holds anything worth copying.
+    private static bool HasSqliteContent(StoryweaveOptions options) =>
+        File.Exists(options.SqlitePath) && new FileInfo(options.SqlitePath).Length > 0;
 
     /// <summary>Copies the live SQLite database with SQLite's online backup API.</summary>
     public static string BackupSqliteFile(StoryweaveOptions options, TimeProvider clock, string reason)

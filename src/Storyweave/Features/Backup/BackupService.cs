@@ -95,7 +95,16 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
     /// <summary>Restores a backup into an instance whose database holds no data yet.</summary>
     public async Task<Manifest> RestoreAsync(string backupFile, TextWriter progress, CancellationToken ct = default)
     {
-        using var zip = ZipFile.OpenRead(backupFile);
+        ZipArchive zip;
+        try
+        {
+            zip = ZipFile.OpenRead(backupFile);
+        }
+        catch (InvalidDataException)
+        {
+            throw new RestoreException("This file is not a Storyweave backup (it is not a ZIP archive).");
+        }
+        using var _ = zip;
         var manifest = await ReadManifestAsync(zip, ct);
 
         if ((await db.Database.GetPendingMigrationsAsync(ct)).Any())

@@ -17,7 +17,7 @@ public sealed class NewProjectModel(ProjectService projects, CurrentUser current
     {
         if (!ModelState.IsValid)
         {
-            Errors.Add("Check the dates: use the day, month and year.");
+            Errors.Add("Check the dates: give the day, month and year, for example 31/10/2026.");
             return Page();
         }
         var result = await projects.CreateAsync(Form.ToDetails(), current.RequiredId);

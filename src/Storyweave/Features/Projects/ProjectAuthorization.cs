@@ -70,8 +70,10 @@ public sealed class ProjectAccessService(StoryweaveDb db, CurrentUser currentUse
                 .Where(p => p.Id == projectId)
                 .Select(p => new { p.ArchivedAt, Role = p.Members.Where(m => m.UserId == user.Id).Select(m => (ProjectRole?)m.Role).FirstOrDefault() })
                 .SingleOrDefaultAsync(ct);
+            // A missing project gives members nothing (403, like a project they are not in) but lets an
+            // admin through, so the page itself can answer 404.
             access = project is null
-                ? ProjectAccess.None
+                ? new ProjectAccess(null, user.IsAdmin, false)
                 : new ProjectAccess(project.Role, user.IsAdmin, project.ArchivedAt is not null);
         }
         _cache[projectId] = access;

@@ -19,7 +19,7 @@ public sealed class SettingsModel(StoryweaveDb db, ProjectAccessService access, 
     {
         if (!ModelState.IsValid)
         {
-            Errors.Add("Check the dates: use the day, month and year.");
+            Errors.Add("Check the dates: give the day, month and year, for example 31/10/2026.");
             return Page();
         }
         var result = await projects.UpdateAsync(ProjectId, Form.ToDetails(), current.RequiredId);

@@ -1,0 +1,204 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Storyweave.Data;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Projects;
+using Storyweave.Features.Sample;
+using Storyweave.Hosting;
+
+namespace Storyweave.Testing;
+
+/// <summary>
+/// The real Storyweave app on Kestrel at a free loopback port, with its own data folder and a
+/// real database: SQLite by default, or a fresh PostgreSQL database when
+/// STORYWEAVE_TEST_POSTGRES holds a server connection string (test.sh sets it for the second run).
+/// </summary>
+public sealed partial class TestApp : IAsyncDisposable
+{
+    public const string DefaultPassword = "correct horse battery staple";
+
+    private readonly WebApplication _app;
+    private readonly string? _pgDatabase;
+    private int _counter;
+
+    private TestApp(WebApplication app, StoryweaveOptions options, string? pgDatabase, string baseUrl)
+    {
+        _app = app;
+        Options = options;
+        _pgDatabase = pgDatabase;
+        BaseUrl = baseUrl;
+    }
+
+    public StoryweaveOptions Options { get; }
+    public string BaseUrl { get; }
+    public IServiceProvider Services => _app.Services;
+    public string DataDir => Options.DataDir;
+    public static string? PostgresServer => Environment.GetEnvironmentVariable("STORYWEAVE_TEST_POSTGRES") is { Length: > 0 } v ? v : null;
+    public static string ProviderName => PostgresServer is null ? "sqlite" : "postgresql";
+
+    /// <summary>The administrator created at start (null when started with <c>withAdmin: false</c>).</summary>
+    public TestUser? Admin { get; private set; }
+
+    public static async Task<TestApp> StartAsync(bool seedSample = false, Func<StoryweaveOptions, StoryweaveOptions>? configure = null,
+        Action<WebApplicationBuilder>? configureBuilder = null, bool withAdmin = true)
+    {
+        var (options, pgDatabase) = await NewInstanceOptionsAsync();
+        options = options with { Urls = "http://127.0.0.1:0", NoSample = !seedSample, SignInAttemptsPerMinute = 1000 };
+        if (configure is not null) options = configure(options);
+
+        if (options.UsesPostgres) await MigrateAsync(options);
+        var app = AppHost.Build(options, b =>
+        {
+            b.Logging.SetMinimumLevel(LogLevel.Warning);
+            configureBuilder?.Invoke(b);
+        });
+        await DatabaseStartup.PrepareForServeAsync(app.Services, options, TextWriter.Null);
+        if (seedSample)
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<SampleProject>().SeedIfFirstRunAsync();
+        }
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var testApp = new TestApp(app, options, pgDatabase, address.TrimEnd('/'));
+        if (withAdmin) testApp.Admin = await testApp.CreateAdminAsync();
+        return testApp;
+    }
+
+    /// <summary>Options for a brand-new, empty instance: a temp data folder and, on PostgreSQL, an empty database.</summary>
+    public static async Task<(StoryweaveOptions Options, string? PgDatabase)> NewInstanceOptionsAsync()
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "storyweave-tests", Guid.NewGuid().ToString("N"));
+        if (PostgresServer is not { } server) return (new StoryweaveOptions { DataDir = dataDir }, null);
+        var database = "sw_test_" + Guid.NewGuid().ToString("N")[..16];
+        await using (var conn = new NpgsqlConnection(server))
+        {
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        var cs = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
+        return (new StoryweaveOptions { DataDir = dataDir, Postgres = cs }, database);
+    }
+
+    public static async Task DropPostgresDatabaseAsync(string database)
+    {
+        if (PostgresServer is not { } server) return;
+        NpgsqlConnection.ClearAllPools();
+        await using var conn = new NpgsqlConnection(server);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private static async Task MigrateAsync(StoryweaveOptions options)
+    {
+        await using var app = AppHost.Build(options, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+        await DatabaseStartup.MigrateAsync(app.Services, options, TextWriter.Null);
+    }
+
+    public string Unique(string prefix) => $"{prefix}{Interlocked.Increment(ref _counter)}-{Guid.NewGuid().ToString("N")[..6]}";
+
+    public sealed record TestUser(string Id, string Email, string Name, string Password);
+
+    public async Task<TestUser> CreateUserAsync(bool isAdmin = false, string? name = null)
+    {
+        var email = Unique(isAdmin ? "admin" : "user") + "@example.org";
+        name ??= isAdmin ? "Admin Person" : "Team Person";
+        await using var scope = Services.CreateAsyncScope();
+        var result = await scope.ServiceProvider.GetRequiredService<AccountService>().CreateAsync(email, name, DefaultPassword, isAdmin, null);
+        if (!result.Succeeded) throw new InvalidOperationException(string.Join("; ", result.Errors));
+        return new TestUser(result.Value!.Id, email, name, DefaultPassword);
+    }
+
+    public Task<TestUser> CreateAdminAsync() => CreateUserAsync(isAdmin: true);
+
+    public async Task<int> CreateProjectAsync(TestUser lead, string? name = null)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var result = await scope.ServiceProvider.GetRequiredService<ProjectService>()
+            .CreateAsync(new ProjectService.Details(name ?? Unique("Project "), "A test project.", null, "Tell me about it.", null, null), lead.Id);
+        return result.Value!.Id;
+    }
+
+    public async Task AddMemberAsync(int projectId, TestUser user, ProjectRole role)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var result = await scope.ServiceProvider.GetRequiredService<ProjectService>().SetMemberAsync(projectId, user.Email, role, user.Id);
+        if (!result.Succeeded) throw new InvalidOperationException(string.Join("; ", result.Errors));
+    }
+
+    public async Task<T> WithDbAsync<T>(Func<StoryweaveDb, Task<T>> action)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<StoryweaveDb>());
+    }
+
+    public async Task<T> WithServiceAsync<TService, T>(Func<TService, Task<T>> action) where TService : notnull
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<TService>());
+    }
+
+    public async Task<string> CreateTokenAsync(TestUser user)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var (_, secret) = await scope.ServiceProvider.GetRequiredService<AccountService>().CreateTokenAsync(user.Id, "test");
+        return secret;
+    }
+
+    /// <summary>A client with no cookies that does not follow redirects, so tests see them.</summary>
+    public HttpClient AnonymousClient() =>
+        new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() })
+        {
+            BaseAddress = new Uri(BaseUrl),
+        };
+
+    public HttpClient ApiClient(string token)
+    {
+        var client = AnonymousClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public async Task<HttpClient> ApiClientAsync(TestUser user) => ApiClient(await CreateTokenAsync(user));
+
+    /// <summary>A browser-like client signed in through the real sign-in form.</summary>
+    public async Task<HttpClient> SignInAsync(TestUser user)
+    {
+        var client = AnonymousClient();
+        var response = await PostFormAsync(client, "/account/sign-in", new() { ["Email"] = user.Email, ["Password"] = user.Password });
+        if (response.StatusCode != HttpStatusCode.Redirect)
+            throw new InvalidOperationException($"Sign-in failed for {user.Email}: {(int)response.StatusCode}");
+        return client;
+    }
+
+    /// <summary>Loads a page, takes its antiforgery token, and posts a form to it (or to <paramref name="action"/>).</summary>
+    public static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string page, Dictionary<string, string> fields, string? action = null)
+    {
+        var html = await client.GetStringAsync(page);
+        var token = AntiforgeryField().Match(html);
+        if (!token.Success) throw new InvalidOperationException($"No antiforgery token on {page}");
+        var form = new Dictionary<string, string>(fields) { ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token.Groups[1].Value) };
+        return await client.PostAsync(action ?? page, new FormUrlEncodedContent(form));
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        if (_pgDatabase is not null) await DropPostgresDatabaseAsync(_pgDatabase);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,171 @@
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Storyweave.Features.Projects;
+using Storyweave.Hosting;
+
+namespace Storyweave.Tests.Authorization;
+
+public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClassFixture<AppFixture>
+{
+    private TestApp App => fixture.App;
+
+    private List<RouteEndpoint> Endpoints =>
+        App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+
+    [Fact]
+    public void Every_endpoint_names_an_authorization_rule()
+    {
+        var findings = AuthorizationAudit.Check(Endpoints);
+        Assert.True(findings.Count == 0, string.Join("\n", findings.Select(f => $"{f.Endpoint} {f.Problem}")));
+        Assert.True(Endpoints.Count > 20, "The audit saw too few endpoints to be meaningful.");
+    }
+
+    [Fact]
+    public void The_audit_catches_an_unprotected_endpoint_in_a_test_only_app()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Services.AddAuthorization();
+        var app = builder.Build();
+        app.MapGet("/forgotten", () => "anyone can read this");
+        app.MapGet("/bare-authorize", () => "no policy named").RequireAuthorization();
+        app.MapGet("/protected", () => "ok").RequireAuthorization(Policies.ViewProject);
+        app.MapGet("/public", () => "ok").AllowAnonymous();
+        var endpoints = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).ToList();
+
+        var findings = AuthorizationAudit.Check(endpoints);
+
+        Assert.Equal(2, findings.Count);
+        Assert.Contains(findings, f => f.Endpoint.EndsWith("/forgotten", StringComparison.Ordinal) && f.Problem.Contains("no authorization rule", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Endpoint.EndsWith("/bare-authorize", StringComparison.Ordinal) && f.Problem.Contains("without naming a policy", StringComparison.Ordinal));
+    }
+
+    private enum Actor { Anonymous, Outsider, Viewer, CommunityReporter, Analyst, Lead, Admin }
+
+    private static bool Expected(Actor actor, IReadOnlyList<string>? policies)
+    {
+        if (policies is null) return true; // explicitly anonymous
+        if (actor == Actor.Anonymous) return false;
+        foreach (var policy in policies)
+        {
+            var ok = policy switch
+            {
+                Policies.SignedIn => true,
+                Policies.Admin => actor == Actor.Admin,
+                _ when Policies.ProjectPolicies.TryGetValue(policy, out var permission) => AccessOf(actor).Allows(permission),
+                _ => throw new InvalidOperationException($"The matrix does not know policy {policy}."),
+            };
+            if (!ok) return false;
+        }
+        return true;
+    }
+
+    private static ProjectAccess AccessOf(Actor actor) => actor switch
+    {
+        Actor.Admin => new ProjectAccess(null, true, false),
+        Actor.Viewer => new ProjectAccess(ProjectRole.Viewer, false, false),
+        Actor.CommunityReporter => new ProjectAccess(ProjectRole.CommunityReporter, false, false),
+        Actor.Analyst => new ProjectAccess(ProjectRole.Analyst, false, false),
+        Actor.Lead => new ProjectAccess(ProjectRole.Lead, false, false),
+        _ => ProjectAccess.None,
+    };
+
+    private sealed class Team
+    {
+        public required Dictionary<Actor, TestApp.TestUser> Users { get; init; }
+        public required TestApp.TestUser Lead { get; init; }
+    }
+
+    [Fact]
+    public async Task Each_role_gets_exactly_the_access_its_policy_allows_on_every_endpoint()
+    {
+        var users = new Dictionary<Actor, TestApp.TestUser>();
+        foreach (var actor in Enum.GetValues<Actor>().Where(a => a != Actor.Anonymous))
+            users[actor] = actor == Actor.Admin ? App.Admin! : await App.CreateUserAsync(name: actor.ToString());
+        var pageClients = new Dictionary<Actor, HttpClient> { [Actor.Anonymous] = App.AnonymousClient() };
+        var apiClients = new Dictionary<Actor, HttpClient> { [Actor.Anonymous] = App.AnonymousClient() };
+        foreach (var (actor, user) in users)
+        {
+            pageClients[actor] = await App.SignInAsync(user);
+            apiClients[actor] = await App.ApiClientAsync(user);
+        }
+
+        async Task<(int ProjectId, int StoryId)> NewProjectAsync()
+        {
+            var projectId = await App.CreateProjectAsync(users[Actor.Lead]);
+            foreach (var (actor, role) in new[] { (Actor.Viewer, ProjectRole.Viewer), (Actor.CommunityReporter, ProjectRole.CommunityReporter), (Actor.Analyst, ProjectRole.Analyst) })
+                await App.AddMemberAsync(projectId, users[actor], role);
+            var storyId = await App.WithDbAsync(async db =>
+            {
+                var story = new Storyweave.Features.Stories.Story { ProjectId = projectId, Title = "Matrix story", CreatedAt = DateTime.UtcNow };
+                db.Stories.Add(story);
+                await db.SaveChangesAsync();
+                return story.Id;
+            });
+            return (projectId, storyId);
+        }
+
+        var shared = await NewProjectAsync();
+        var failures = new List<string>();
+        var checkedCount = 0;
+        foreach (var endpoint in Endpoints)
+        {
+            var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET", "POST"];
+            var isApi = endpoint.RoutePattern.RawText!.TrimStart('/').StartsWith("api", StringComparison.Ordinal);
+            var policies = AuthorizationAudit.PoliciesOf(endpoint);
+            foreach (var method in methods.Where(m => m != "HEAD" && m != "OPTIONS"))
+            {
+                var unsafeMethod = method != "GET";
+                foreach (var actor in Enum.GetValues<Actor>())
+                {
+                    // Requests that may change state get a project of their own, so one cannot affect the next.
+                    var (projectId, storyId) = unsafeMethod && endpoint.RoutePattern.Parameters.Any(p => p.Name == "projectId") ? await NewProjectAsync() : shared;
+                    var url = Fill(endpoint, projectId, storyId);
+                    using var request = new HttpRequestMessage(new HttpMethod(method), url);
+                    if (unsafeMethod) request.Content = new StringContent("{", Encoding.UTF8, "application/json"); // malformed on purpose
+                    var response = await (isApi ? apiClients : pageClients)[actor].SendAsync(request);
+                    var denied = IsDenied(response);
+                    var expected = Expected(actor, policies);
+                    checkedCount++;
+                    if (denied == expected)
+                        failures.Add($"{method} {url} as {actor}: expected {(expected ? "allowed" : "denied")}, got {(int)response.StatusCode} {response.Headers.Location}");
+                }
+            }
+        }
+        Assert.True(failures.Count == 0, $"{failures.Count} of {checkedCount} checks failed:\n" + string.Join("\n", failures));
+        Assert.True(checkedCount > 100);
+    }
+
+    private static bool IsDenied(HttpResponseMessage response)
+    {
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) return true;
+        if (response.StatusCode == HttpStatusCode.Redirect && response.Headers.Location is { } location)
+        {
+            var path = location.IsAbsoluteUri ? location.AbsolutePath : location.OriginalString;
+            return path.StartsWith("/account/sign-in", StringComparison.Ordinal) || path.StartsWith("/account/denied", StringComparison.Ordinal);
+        }
+        return false;
+    }
+
+    private static string Fill(RouteEndpoint endpoint, int projectId, int storyId)
+    {
+        var raw = "/" + endpoint.RoutePattern.RawText!.TrimStart('/');
+        return RouteParameter().Replace(raw, m => m.Groups[1].Value switch
+        {
+            "projectId" => projectId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "storyId" => storyId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "userId" => "no-such-user",
+            "tokenId" => "999999",
+            "documentName" => "v1",
+            var other => throw new InvalidOperationException($"Add a sample value for route parameter '{other}' to the authorization matrix test ({raw})."),
+        });
+    }
+
+    [GeneratedRegex(@"\{([A-Za-z]+)(?::[^}]*)?\}")]
+    private static partial Regex RouteParameter();
+}
