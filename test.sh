@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Storyweave's one test command. On a fresh Debian machine with only the .NET SDK it:
+#   1. installs what the tests need (chromium, ffmpeg, postgresql) when run as root,
+#   2. builds everything (warnings are errors) and checks formatting,
+#   3. starts a throwaway PostgreSQL cluster,
+#   4. runs the integration suite on SQLite, then the same suite on PostgreSQL, then the browser tests,
+#   5. ends with the plain line "N passed, N failed" (", N skipped" if any), counted from the results.
+set -uo pipefail
+cd "$(dirname "$0")"
+root=$PWD
+results="$root/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+step() { printf '\n==> %s\n' "$*"; }
+fail() { printf '\nERROR: %s\n' "$*" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+# --- 1. System packages -------------------------------------------------------------------------
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+if [ ${#need[@]} -gt 0 ]; then
+  step "Installing ${need[*]}"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
+      || fail "apt-get could not install ${need[*]}"
+  else
+    fail "Missing ${need[*]}. Run: sudo apt-get install -y ${need[*]}  (or run this script as root)"
+  fi
+fi
+
+# --- 2. Build and format --------------------------------------------------------------------------
+step "Building"
+dotnet tool restore >/dev/null || fail "dotnet tool restore failed"
+dotnet build Storyweave.slnx -c Release -v quiet -nologo || fail "the build failed"
+
+step "Checking formatting (dotnet format --verify-no-changes)"
+dotnet format Storyweave.slnx --verify-no-changes --no-restore --exclude src/Storyweave/Data/Migrations \
+  || fail "formatting differs: run 'dotnet format Storyweave.slnx --exclude src/Storyweave/Data/Migrations'"
+
+step "Installing axe-core for the browser tests"
+(cd tests/Storyweave.BrowserTests && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci failed"
+
+# --- 3. Throwaway PostgreSQL ------------------------------------------------------------------------
+step "Starting a throwaway PostgreSQL cluster"
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pgdir=$(mktemp -d /tmp/storyweave-pg.XXXXXX)
+port=55432
+while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres "$pgdir"
+as_pg "$pgbin/initdb" -D "$pgdir/data" -U storyweave --auth=trust -E UTF8 --locale=C.UTF-8 >"$pgdir/initdb.log" 2>&1 \
+  || { cat "$pgdir/initdb.log"; fail "initdb failed"; }
+# Durability settings off: this cluster lives for one test run only.
+as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w \
+  -o "-p $port -k $pgdir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null \
+  || { cat "$pgdir/server.log"; fail "PostgreSQL did not start"; }
+cleanup() { as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1; rm -rf "$pgdir"; }
+trap cleanup EXIT
+pg="Host=127.0.0.1;Port=$port;Username=storyweave;Database=postgres;Pooling=true;Maximum Pool Size=20"
+
+# --- 4. Tests -----------------------------------------------------------------------------------------
+status=0
+run() { # name, project, extra env...
+  local name=$1 project=$2; shift 2
+  step "Tests: $name"
+  env "$@" dotnet test "$project" -c Release --no-build --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
+    --logger "console;verbosity=minimal" || status=1
+}
+run sqlite tests/Storyweave.Tests STORYWEAVE_TEST_POSTGRES=
+run postgresql tests/Storyweave.Tests "STORYWEAVE_TEST_POSTGRES=$pg"
+run browser tests/Storyweave.BrowserTests STORYWEAVE_TEST_POSTGRES=
+
+# --- 5. The closing line, counted from the result files ------------------------------------------------
+passed=0 failed=0 skipped=0 files=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  files=$((files + 1))
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+  passed=$((passed + $(get passed)))
+  failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+  skipped=$((skipped + $(get notExecuted)))
+done
+[ "$files" -eq 3 ] || { status=1; failed=$((failed + 3 - files)); echo "Only $files of 3 test runs produced results." >&2; }
+[ "$passed" -gt 0 ] || status=1
+line="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+echo
+echo "$line"
+[ "$failed" -eq 0 ] && [ "$status" -eq 0 ]

@@ -1,0 +1,70 @@
+namespace Storyweave.BrowserTests;
+
+/// <summary>The shell on a phone and by keyboard, with a signed-in team member.</summary>
+public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    private async Task<IPage> SignedInPhoneAsync(IBrowserContext context)
+    {
+        var app = fixture.App;
+        var user = await app.CreateUserAsync(isAdmin: true, name: "Phone Person");
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/account/sign-in");
+        // Keyboard only: Tab from the top of the page, type, Enter.
+        await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Skip to main content" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        for (var i = 0; i < 10 && !await page.GetByLabel("Email address").EvaluateAsync<bool>("e => e === document.activeElement"); i++)
+            await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(page.GetByLabel("Email address")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync(user.Email);
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.TypeAsync(user.Password);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Projects");
+        return page;
+    }
+
+    [Fact]
+    public async Task At_360px_every_page_fits_without_sideways_scrolling_and_passes_axe()
+    {
+        // Make sure setup is done so pages render normally.
+        if (!await fixture.App.WithDbAsync(db => Task.FromResult(db.Users.Any(u => u.IsAdmin))))
+            await fixture.App.CreateAdminAsync();
+        await using var context = await fixture.NewContextAsync(360, 740);
+        var page = await SignedInPhoneAsync(context);
+        var sampleId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Projects.Single(p => p.IsSample).Id));
+        var storyId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Stories.Where(s => s.ProjectId == sampleId).Min(s => s.Id)));
+        foreach (var url in new[]
+                 {
+                     "/", "/projects", "/projects/new", $"/projects/{sampleId}", $"/projects/{sampleId}/storytellers", $"/projects/{sampleId}/stories",
+                     $"/projects/{sampleId}/stories/{storyId}", $"/projects/{sampleId}/members", $"/projects/{sampleId}/settings",
+                     $"/projects/{sampleId}/activity", "/admin/users", "/account/password", "/account/tokens", "/projects/999999",
+                 })
+        {
+            var response = await page.GotoAsync(url);
+            Assert.Equal(url == "/projects/999999" ? 404 : 200, response!.Status);
+            await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+            await fixture.AssertAccessibleAsync(page);
+        }
+    }
+
+    [Fact]
+    public async Task Anonymous_pages_pass_axe_and_the_focus_is_always_visible()
+    {
+        if (!await fixture.App.WithDbAsync(db => Task.FromResult(db.Users.Any(u => u.IsAdmin))))
+            await fixture.App.CreateAdminAsync();
+        await using var context = await fixture.NewContextAsync(360, 740);
+        var page = await context.NewPageAsync();
+        foreach (var url in new[] { "/", "/account/sign-in", "/account/denied", "/no-such-page" })
+        {
+            var response = await page.GotoAsync(url);
+            Assert.Equal(url == "/no-such-page" ? 404 : 200, response!.Status);
+            await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+            await fixture.AssertAccessibleAsync(page);
+        }
+        await page.GotoAsync("/account/sign-in");
+        await page.GetByLabel("Email address").FocusAsync();
+        var outline = await page.GetByLabel("Email address").EvaluateAsync<string>("e => getComputedStyle(e).outlineStyle");
+        Assert.Equal("solid", outline);
+    }
+}
