@@ -49,6 +49,26 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
     }
 
     [Fact]
+    public async Task At_200_percent_zoom_the_project_pages_still_fit()
+    {
+        if (!await fixture.App.WithDbAsync(db => Task.FromResult(db.Users.Any(u => u.IsAdmin))))
+            await fixture.App.CreateAdminAsync();
+        // 200% zoom of a 1280x800 screen is a 640x400 CSS-pixel viewport at device scale 2.
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = fixture.App.BaseUrl, ViewportSize = new ViewportSize { Width = 640, Height = 400 }, DeviceScaleFactor = 2,
+        });
+        await using var _ = context;
+        var page = await SignedInPhoneAsync(context);
+        var sampleId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Projects.Single(p => p.IsSample).Id));
+        foreach (var url in new[] { "/projects", $"/projects/{sampleId}", $"/projects/{sampleId}/members", "/admin/users" })
+        {
+            await page.GotoAsync(url);
+            await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+        }
+    }
+
+    [Fact]
     public async Task Anonymous_pages_pass_axe_and_the_focus_is_always_visible()
     {
         if (!await fixture.App.WithDbAsync(db => Task.FromResult(db.Users.Any(u => u.IsAdmin))))

@@ -172,6 +172,35 @@ public sealed class ProjectApiTests(AppFixture fixture) : IClassFixture<AppFixtu
     }
 
     [Fact]
+    public async Task The_api_changes_a_password_and_explains_a_wrong_current_one()
+    {
+        var user = await App.CreateUserAsync();
+        var api = await App.ApiClientAsync(user);
+        var wrong = await api.PostAsJsonAsync("/api/me/password", new { currentPassword = "not it at all", newPassword = "a fresh new passphrase" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, wrong.StatusCode);
+        Assert.Contains("The current password is not right.", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var ok = await api.PostAsJsonAsync("/api/me/password", new { currentPassword = user.Password, newPassword = "a fresh new passphrase" });
+        Assert.Equal(HttpStatusCode.NoContent, ok.StatusCode);
+        await App.SignInAsync(user with { Password = "a fresh new passphrase" });
+    }
+
+    [Fact]
+    public async Task An_admin_adds_an_account_through_the_api_and_a_member_may_not()
+    {
+        var adminApi = await App.ApiClientAsync(App.Admin!);
+        var email = App.Unique("apiuser") + "@example.org";
+        var created = await adminApi.PostAsJsonAsync("/api/users", new { email, displayName = "Api Added" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = (await created.Content.ReadFromJsonAsync<JsonObject>())!;
+        await App.SignInAsync(new TestApp.TestUser("", email, "Api Added", (string)body["generatedPassword"]!));
+        var duplicate = await adminApi.PostAsJsonAsync("/api/users", new { email, displayName = "Again" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, duplicate.StatusCode);
+
+        var memberApi = await App.ApiClientAsync(await App.CreateUserAsync());
+        Assert.Equal(HttpStatusCode.Forbidden, (await memberApi.PostAsJsonAsync("/api/users", new { email = "x@example.org", displayName = "X" })).StatusCode);
+    }
+
+    [Fact]
     public async Task Unknown_tokens_and_missing_credentials_get_401_json_not_a_login_page()
     {
         var bogus = App.ApiClient("sw_not-a-real-token");

@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Storyweave.Features.Events;
 using Storyweave.Data;
 using Storyweave.Features.Projects;
 
@@ -10,6 +12,7 @@ public static class AccountEndpoints
     public sealed record TokenDto(int Id, string Name, string Prefix, DateTime CreatedAt, DateTime? LastUsedAt, DateTime? RevokedAt);
     public sealed record CreateTokenRequest(string? Name);
     public sealed record CreatedTokenDto(TokenDto Token, string Secret);
+    public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -19,6 +22,17 @@ public static class AccountEndpoints
         {
             var user = await current.GetAsync(ct);
             return user is null ? Results.Unauthorized() : Results.Ok(new MeDto(user.Id, user.Email ?? "", user.DisplayName, user.IsAdmin));
+        });
+
+        group.MapPost("/me/password", async (ChangePasswordRequest request, CurrentUser current, UserManager<User> users, StoryweaveDb db, TimeProvider clock, CancellationToken ct) =>
+        {
+            var user = await users.FindByIdAsync(current.RequiredId);
+            if (user is null) return Results.Unauthorized();
+            var result = await users.ChangePasswordAsync(user, request.CurrentPassword ?? "", request.NewPassword ?? "");
+            if (!result.Succeeded) return ProjectEndpoints.Problem(result.Errors.Select(AccountService.PlainMessage), StatusCodes.Status422UnprocessableEntity);
+            db.Record(clock, null, user.Id, "account.password-changed", "user", user.Id);
+            await db.SaveChangesAsync(ct);
+            return Results.NoContent();
         });
 
         group.MapGet("/tokens", async (CurrentUser current, StoryweaveDb db, CancellationToken ct) =>
