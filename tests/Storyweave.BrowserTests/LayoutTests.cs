@@ -56,7 +56,9 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
         // 200% zoom of a 1280x800 screen is a 640x400 CSS-pixel viewport at device scale 2.
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = fixture.App.BaseUrl, ViewportSize = new ViewportSize { Width = 640, Height = 400 }, DeviceScaleFactor = 2,
+            BaseURL = fixture.App.BaseUrl,
+            ViewportSize = new ViewportSize { Width = 640, Height = 400 },
+            DeviceScaleFactor = 2,
         });
         await using var _ = context;
         var page = await SignedInPhoneAsync(context);

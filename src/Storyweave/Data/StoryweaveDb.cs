@@ -2,9 +2,14 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Storyweave.Features.Accounts;
+using Storyweave.Features.CallOut;
+using Storyweave.Features.Consent;
 using Storyweave.Features.Events;
+using Storyweave.Features.Media;
 using Storyweave.Features.Projects;
+using Storyweave.Features.Sessions;
 using Storyweave.Features.Stories;
+using Storyweave.Features.Storytellers;
 
 namespace Storyweave.Data;
 
@@ -26,6 +31,16 @@ public abstract class StoryweaveDb : IdentityDbContext<User>
     public DbSet<Story> Stories => Set<Story>();
     public DbSet<StoryStoryteller> StoryStorytellers => Set<StoryStoryteller>();
     public DbSet<TranscriptCue> TranscriptCues => Set<TranscriptCue>();
+    public DbSet<SpeakerLabel> SpeakerLabels => Set<SpeakerLabel>();
+    public DbSet<CallOut> CallOuts => Set<CallOut>();
+    public DbSet<CategoryQuestion> CategoryQuestions => Set<CategoryQuestion>();
+    public DbSet<CategoryOption> CategoryOptions => Set<CategoryOption>();
+    public DbSet<StorytellerAnswer> StorytellerAnswers => Set<StorytellerAnswer>();
+    public DbSet<StorytellerFacet> StorytellerFacets => Set<StorytellerFacet>();
+    public DbSet<FacetChoice> FacetChoices => Set<FacetChoice>();
+    public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
+    public DbSet<InterviewSession> Sessions => Set<InterviewSession>();
+    public DbSet<MediaFile> MediaFiles => Set<MediaFile>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
@@ -54,13 +69,19 @@ public abstract class StoryweaveDb : IdentityDbContext<User>
         return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
-    // Invariant: the project event log is append-only. Nothing in the app may change or delete a row.
+    // Invariant: the project event log and the consent history are append-only. Nothing in the app
+    // may change or delete their rows (a consent change is a new record).
     private void GuardAppendOnly()
     {
         foreach (var entry in ChangeTracker.Entries<ProjectEvent>())
         {
             if (entry.State is EntityState.Modified or EntityState.Deleted)
                 throw new InvalidOperationException("The project event log is append-only.");
+        }
+        foreach (var entry in ChangeTracker.Entries<ConsentRecord>())
+        {
+            if (entry.State is EntityState.Modified or EntityState.Deleted)
+                throw new InvalidOperationException("Consent records are append-only: record a change as a new consent record.");
         }
     }
 

@@ -157,6 +157,7 @@ public static class AppHost
         services.AddScoped<AccountService>();
         services.AddScoped<SampleProject>();
         services.AddScoped<BackupService>();
+        services.AddScoped<Features.Consent.ConsentPolicy>();
     }
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Storyweave.Features.Events;
 using Storyweave.Data;
+using Storyweave.Features.Events;
 using Storyweave.Features.Projects;
 
 namespace Storyweave.Features.Accounts;

@@ -1,8 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
+using Storyweave.Features.Consent;
 using Storyweave.Features.Events;
 using Storyweave.Features.Projects;
+using Storyweave.Features.Sessions;
 using Storyweave.Features.Stories;
+using Storyweave.Features.Storytellers;
 
 namespace Storyweave.Features.Sample;
 
@@ -30,13 +33,76 @@ public sealed class SampleProject(StoryweaveDb db, ProjectService projects, Time
         var project = created.Value!;
         var now = clock.GetUtcNow().UtcDateTime;
 
-        Storyteller Teller(string name, string self) => new() { ProjectId = project.Id, Name = name, SelfDescription = self, CreatedAt = now };
+        // A call-out like a real project's: two multi-select questions and the open self-description.
+        var sector = new CallOut.CategoryQuestion
+        {
+            ProjectId = project.Id,
+            Position = 0,
+            Text = "Is your experience of the garden mostly about…",
+            Options = [new() { Position = 0, Label = "Growing food" }, new() { Position = 1, Label = "Meeting people" }, new() { Position = 2, Label = "Decisions about the estate" }],
+        };
+        var role = new CallOut.CategoryQuestion
+        {
+            ProjectId = project.Id,
+            Position = 1,
+            Text = "Are you…",
+            Options = [new() { Position = 0, Label = "A tenant" }, new() { Position = 1, Label = "Staff or a volunteer" }],
+        };
+        db.CallOuts.Add(new CallOut.CallOut
+        {
+            ProjectId = project.Id,
+            IsPublished = true,
+            Introduction = "We want to hear what it has been like to run the Riverside garden together. This is a made-up sample call-out.",
+            WhatTakingPartInvolves = "A relaxed conversation of about 30 minutes with another tenant, in the garden shed or on a video call. You can bring a friend.",
+            ThanksOffered = "A £20 shopping voucher to thank you for your time.",
+            ConsentFormText = "We will record our conversation. You choose how your story is used and how you are named, and you can change your mind at any time.",
+            Questions = [sector, role],
+            UpdatedAt = now,
+        });
+        await db.SaveChangesAsync(ct);
+
+        Storyteller Teller(string name, string self) => new() { ProjectId = project.Id, Name = name, SelfDescription = self, CreatedAt = now, EntryMethod = EntryMethod.Sample, ContactPreference = ContactPreference.Email };
         var ada = Teller("Ada Example", "A grandmother who loves tomatoes and talking to anyone who will listen.");
         var bram = Teller("Bram Sample", "I'm a tenant, a bit shy, and I look after the compost heaps.");
         var cleo = Teller("Cleo Placeholder", "Housing officer by day, amateur beekeeper on Saturdays.");
         var dev = Teller("Dev Fictional", "Recovering from a long illness; the garden got me out of the house.");
         db.Storytellers.AddRange(ada, bram, cleo, dev);
         await db.SaveChangesAsync(ct);
+
+        void Answer(Storyteller t, params CallOut.CategoryOption[] options)
+        {
+            foreach (var o in options) db.StorytellerAnswers.Add(new StorytellerAnswer { StorytellerId = t.Id, OptionId = o.Id });
+        }
+        Answer(ada, sector.Options[0], sector.Options[2], role.Options[0]);
+        Answer(bram, sector.Options[0], sector.Options[1], role.Options[0]);
+        Answer(cleo, sector.Options[2], role.Options[1]);
+        Answer(dev, sector.Options[1], role.Options[0]);
+
+        void Consent(Storyteller t, bool quotes, bool clips, bool publish, CreditStyle credit, string pseudonym = "")
+        {
+            db.ConsentRecords.Add(new ConsentRecord
+            {
+                ProjectId = project.Id,
+                StorytellerId = t.Id,
+                Recording = true,
+                Analysis = true,
+                Quotes = quotes,
+                Clips = clips,
+                PublishStory = publish,
+                CreditInReports = credit,
+                CreditInClips = credit,
+                CreditOnPublicSite = credit,
+                Pseudonym = pseudonym,
+                Method = ConsentMethod.OnlineForm,
+                GivenAt = now,
+                RecordedAt = now,
+                Note = "Sample consent (made up).",
+            });
+        }
+        Consent(ada, quotes: true, clips: true, publish: true, CreditStyle.Named);
+        Consent(bram, quotes: true, clips: false, publish: false, CreditStyle.FirstNameOnly);
+        Consent(cleo, quotes: true, clips: true, publish: true, CreditStyle.Pseudonym, "Bee Keeper");
+        Consent(dev, quotes: false, clips: false, publish: false, CreditStyle.Anonymous);
 
         AddStory(project.Id, "Tomatoes and trust", new DateOnly(2026, 4, 12), now, [ada],
         [
@@ -68,7 +134,17 @@ public sealed class SampleProject(StoryweaveDb db, ProjectService projects, Time
     private void AddStory(int projectId, string title, DateOnly recordedOn, DateTime now, Storyteller[] tellers,
         (double Start, double End, string Speaker, string Text)[] cues)
     {
-        var story = new Story { ProjectId = projectId, Title = title, RecordedOn = recordedOn, CreatedAt = now };
+        var session = new InterviewSession
+        {
+            ProjectId = projectId,
+            Date = recordedOn,
+            Mode = tellers.Length > 1 ? SessionMode.InPerson : SessionMode.Online,
+            ConversationStarterUsed = "Can you tell me about a time working together on the garden made a difference to you?",
+            CreatedAt = now,
+        };
+        var story = new Story { ProjectId = projectId, Title = title, RecordedOn = recordedOn, CreatedAt = now, Session = session, TranscriptFormat = "typed", TranscriptVersion = 1 };
+        foreach (var t in tellers) story.Speakers.Add(new SpeakerLabel { Label = t.Name, StorytellerId = t.Id });
+        story.Speakers.Add(new SpeakerLabel { Label = "Reporter", IsReporter = true });
         foreach (var t in tellers) story.Storytellers.Add(new StoryStoryteller { StorytellerId = t.Id });
         for (var i = 0; i < cues.Length; i++)
         {

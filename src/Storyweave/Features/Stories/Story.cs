@@ -1,37 +1,57 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Storyweave.Features.Projects;
+using Storyweave.Features.Storytellers;
 
 namespace Storyweave.Features.Stories;
 
-/// <summary>A person who signed up to tell their story. Their own words are kept verbatim.</summary>
-public class Storyteller
-{
-    public int Id { get; set; }
-    public int ProjectId { get; set; }
-    public Project? Project { get; set; }
-
-    /// <summary>The name the person gave us (how they are credited is a consent decision, not this).</summary>
-    public required string Name { get; set; }
-
-    /// <summary>Answer to "describe yourself in any way you choose", exactly as given.</summary>
-    public string SelfDescription { get; set; } = "";
-
-    public DateTime CreatedAt { get; set; }
-}
-
-/// <summary>One recorded dialogue interview and its transcript. A group story has several storytellers.</summary>
+/// <summary>
+/// One story: the recording(s) and transcript of one dialogue interview (session). A group story
+/// belongs to every storyteller in it; each person's consent applies to their own turns, found
+/// through <see cref="SpeakerLabel"/>. A story copied from an earlier project has no session here.
+/// </summary>
 public class Story
 {
     public int Id { get; set; }
     public int ProjectId { get; set; }
     public Project? Project { get; set; }
     public required string Title { get; set; }
+    public string Summary { get; set; } = "";
     public DateOnly? RecordedOn { get; set; }
     public DateTime CreatedAt { get; set; }
 
+    public int? SessionId { get; set; }
+    public Sessions.InterviewSession? Session { get; set; }
+
+    /// <summary>Set when the story was copied in from an earlier project.</summary>
+    public int? CopiedFromStoryId { get; set; }
+    public string CopyNote { get; set; } = "";
+
+    /// <summary>Which parser the transcript came from (vtt, srt, otr, timestamped, docx, text, typed).</summary>
+    public string? TranscriptFormat { get; set; }
+
+    /// <summary>
+    /// Bumped on every transcript save. The editor sends the version it started from; a stale
+    /// version is refused (409), so a second editor is told instead of overwriting the first.
+    /// </summary>
+    public int TranscriptVersion { get; set; }
+    public DateTime? TranscriptUpdatedAt { get; set; }
+    public string? TranscriptUpdatedByUserId { get; set; }
+
     public List<StoryStoryteller> Storytellers { get; set; } = [];
     public List<TranscriptCue> Cues { get; set; } = [];
+    public List<SpeakerLabel> Speakers { get; set; } = [];
+}
+
+/// <summary>Maps a transcript's speaker label (e.g. "Sam Smith" from Zoom) to a storyteller or the reporter.</summary>
+public class SpeakerLabel
+{
+    public int StoryId { get; set; }
+    public Story? Story { get; set; }
+    public required string Label { get; set; }
+    public int? StorytellerId { get; set; }
+    public Storyteller? Storyteller { get; set; }
+    public bool IsReporter { get; set; }
 }
 
 public class StoryStoryteller
@@ -55,22 +75,18 @@ public class TranscriptCue
     public required string Text { get; set; }
 }
 
-public sealed class StorytellerConfiguration : IEntityTypeConfiguration<Storyteller>
-{
-    public void Configure(EntityTypeBuilder<Storyteller> builder)
-    {
-        builder.Property(s => s.Name).HasMaxLength(200);
-        builder.Property(s => s.SelfDescription).HasMaxLength(4000);
-        builder.HasOne(s => s.Project).WithMany().HasForeignKey(s => s.ProjectId).OnDelete(DeleteBehavior.Cascade);
-    }
-}
-
 public sealed class StoryConfiguration : IEntityTypeConfiguration<Story>
 {
     public void Configure(EntityTypeBuilder<Story> builder)
     {
         builder.Property(s => s.Title).HasMaxLength(300);
+        builder.Property(s => s.Summary).HasMaxLength(4000);
+        builder.Property(s => s.CopyNote).HasMaxLength(1000);
+        builder.Property(s => s.TranscriptFormat).HasMaxLength(20);
+        builder.Property(s => s.TranscriptUpdatedByUserId).HasMaxLength(450);
         builder.HasOne(s => s.Project).WithMany().HasForeignKey(s => s.ProjectId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne(s => s.Session).WithOne(x => x.Story).HasForeignKey<Story>(s => s.SessionId).OnDelete(DeleteBehavior.SetNull);
+        builder.HasIndex(s => s.SessionId).IsUnique();
     }
 }
 
@@ -92,5 +108,16 @@ public sealed class TranscriptCueConfiguration : IEntityTypeConfiguration<Transc
         builder.Property(c => c.Speaker).HasMaxLength(200);
         builder.HasIndex(c => new { c.StoryId, c.Position });
         builder.HasOne(c => c.Story).WithMany(s => s.Cues).HasForeignKey(c => c.StoryId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+public sealed class SpeakerLabelConfiguration : IEntityTypeConfiguration<SpeakerLabel>
+{
+    public void Configure(EntityTypeBuilder<SpeakerLabel> builder)
+    {
+        builder.HasKey(x => new { x.StoryId, x.Label });
+        builder.Property(x => x.Label).HasMaxLength(200);
+        builder.HasOne(x => x.Story).WithMany(s => s.Speakers).HasForeignKey(x => x.StoryId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne(x => x.Storyteller).WithMany().HasForeignKey(x => x.StorytellerId).OnDelete(DeleteBehavior.Restrict);
     }
 }

@@ -290,6 +290,206 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("Storyweave.Features.CallOut.CallOut", b =>
+                {
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateOnly?>("ClosesOn")
+                        .HasColumnType("date");
+
+                    b.Property<string>("ConsentFormText")
+                        .IsRequired()
+                        .HasMaxLength(16000)
+                        .HasColumnType("character varying(16000)");
+
+                    b.Property<string>("Introduction")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.Property<bool>("IsPublished")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateOnly?>("OpensOn")
+                        .HasColumnType("date");
+
+                    b.Property<string>("SelfDescriptionQuestion")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("ThanksOffered")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("WhatTakingPartInvolves")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.HasKey("ProjectId");
+
+                    b.ToTable("CallOuts");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.CallOut.CategoryOption", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("QuestionId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("QuestionId");
+
+                    b.ToTable("CategoryOptions");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.CallOut.CategoryQuestion", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("HelpText")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId");
+
+                    b.ToTable("CategoryQuestions");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Consent.ConsentRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("Analysis")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("Clips")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("CreditInClips")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("CreditInReports")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("CreditOnPublicSite")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<DateOnly?>("EmbargoUntil")
+                        .HasColumnType("date");
+
+                    b.Property<DateTime>("GivenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
+                    b.Property<string>("Note")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("PaperFormReference")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Pseudonym")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<bool>("PublishStory")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("Quotes")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTime>("RecordedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("RecordedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<bool>("Recording")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("StorytellerId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TakenByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<double?>("VerbalAtSeconds")
+                        .HasColumnType("double precision");
+
+                    b.Property<int?>("VerbalMediaId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId");
+
+                    b.HasIndex("StorytellerId", "Id");
+
+                    b.ToTable("ConsentRecords");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Events.ProjectEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -330,6 +530,101 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.HasIndex("ProjectId", "Id");
 
                     b.ToTable("ProjectEvents", (string)null);
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Media.MediaFile", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("AudioCodec")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.Property<string>("Container")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<double>("DurationSeconds")
+                        .HasColumnType("double precision");
+
+                    b.Property<bool>("HasVideo")
+                        .HasColumnType("boolean");
+
+                    b.Property<int?>("Height")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("OriginalFileName")
+                        .IsRequired()
+                        .HasMaxLength(260)
+                        .HasColumnType("character varying(260)");
+
+                    b.Property<bool>("OriginalIsWebPlayable")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("RenditionError")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<double>("RenditionProgress")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("RenditionStatus")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("RenditionStoredName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("StoredName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<int?>("StoryId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("UploadedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UploadedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<string>("VideoCodec")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.Property<int?>("Width")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId");
+
+                    b.HasIndex("StoryId");
+
+                    b.ToTable("MediaFiles");
                 });
 
             modelBuilder.Entity("Storyweave.Features.Projects.Project", b =>
@@ -411,6 +706,76 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.ToTable("ProjectMembers");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Sessions.InterviewSession", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("ConversationStarterUsed")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<DateOnly>("Date")
+                        .HasColumnType("date");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Notes")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ReporterUserId")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId");
+
+                    b.HasIndex("ReporterUserId");
+
+                    b.ToTable("Sessions", (string)null);
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Stories.SpeakerLabel", b =>
+                {
+                    b.Property<int>("StoryId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Label")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<bool>("IsReporter")
+                        .HasColumnType("boolean");
+
+                    b.Property<int?>("StorytellerId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("StoryId", "Label");
+
+                    b.HasIndex("StorytellerId");
+
+                    b.ToTable("SpeakerLabels");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Stories.Story", b =>
                 {
                     b.Property<int>("Id")
@@ -418,6 +783,14 @@ namespace Storyweave.Data.Migrations.Postgres
                         .HasColumnType("integer");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<int?>("CopiedFromStoryId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("CopyNote")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -428,14 +801,39 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.Property<DateOnly?>("RecordedOn")
                         .HasColumnType("date");
 
+                    b.Property<int?>("SessionId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
                     b.Property<string>("Title")
                         .IsRequired()
                         .HasMaxLength(300)
                         .HasColumnType("character varying(300)");
 
+                    b.Property<string>("TranscriptFormat")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<DateTime?>("TranscriptUpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("TranscriptUpdatedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<int>("TranscriptVersion")
+                        .HasColumnType("integer");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ProjectId");
+
+                    b.HasIndex("SessionId")
+                        .IsUnique();
 
                     b.ToTable("Stories");
                 });
@@ -453,37 +851,6 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.HasIndex("StorytellerId");
 
                     b.ToTable("StoryStorytellers");
-                });
-
-            modelBuilder.Entity("Storyweave.Features.Stories.Storyteller", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("integer");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
-
-                    b.Property<int>("ProjectId")
-                        .HasColumnType("integer");
-
-                    b.Property<string>("SelfDescription")
-                        .IsRequired()
-                        .HasMaxLength(4000)
-                        .HasColumnType("character varying(4000)");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("ProjectId");
-
-                    b.ToTable("Storytellers");
                 });
 
             modelBuilder.Entity("Storyweave.Features.Stories.TranscriptCue", b =>
@@ -520,6 +887,166 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.HasIndex("StoryId", "Position");
 
                     b.ToTable("TranscriptCues");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Storytellers.FacetChoice", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId", "Kind", "Value")
+                        .IsUnique();
+
+                    b.ToTable("FacetChoices");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Storytellers.Storyteller", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("AccessNeeds")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("ContactNotes")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("ContactPreference")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
+                    b.Property<int?>("CopiedFromStorytellerId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("CopyNote")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
+
+                    b.Property<string>("EnteredByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<string>("EntryMethod")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
+                    b.Property<DateTime?>("LastSignedUpAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("NormalizedEmail")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("SelfDescription")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<int>("SignUpCount")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId", "NormalizedEmail");
+
+                    b.ToTable("Storytellers");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Storytellers.StorytellerAnswer", b =>
+                {
+                    b.Property<int>("StorytellerId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("OptionId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("StorytellerId", "OptionId");
+
+                    b.HasIndex("OptionId");
+
+                    b.ToTable("StorytellerAnswers");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Storytellers.StorytellerFacet", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("AddedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("AddedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
+                    b.Property<int>("StorytellerId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StorytellerId");
+
+                    b.ToTable("StorytellerFacets");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
@@ -584,6 +1111,66 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.Navigation("User");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.CallOut.CallOut", b =>
+                {
+                    b.HasOne("Storyweave.Features.Projects.Project", "Project")
+                        .WithOne()
+                        .HasForeignKey("Storyweave.Features.CallOut.CallOut", "ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Project");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.CallOut.CategoryOption", b =>
+                {
+                    b.HasOne("Storyweave.Features.CallOut.CategoryQuestion", "Question")
+                        .WithMany("Options")
+                        .HasForeignKey("QuestionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Question");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.CallOut.CategoryQuestion", b =>
+                {
+                    b.HasOne("Storyweave.Features.CallOut.CallOut", null)
+                        .WithMany("Questions")
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Consent.ConsentRecord", b =>
+                {
+                    b.HasOne("Storyweave.Features.Storytellers.Storyteller", "Storyteller")
+                        .WithMany()
+                        .HasForeignKey("StorytellerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Storyteller");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Media.MediaFile", b =>
+                {
+                    b.HasOne("Storyweave.Features.Projects.Project", "Project")
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Storyweave.Features.Stories.Story", "Story")
+                        .WithMany()
+                        .HasForeignKey("StoryId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Project");
+
+                    b.Navigation("Story");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Projects.ProjectMember", b =>
                 {
                     b.HasOne("Storyweave.Features.Projects.Project", "Project")
@@ -603,6 +1190,42 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.Navigation("User");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Sessions.InterviewSession", b =>
+                {
+                    b.HasOne("Storyweave.Features.Projects.Project", "Project")
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Storyweave.Features.Accounts.User", "Reporter")
+                        .WithMany()
+                        .HasForeignKey("ReporterUserId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Project");
+
+                    b.Navigation("Reporter");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Stories.SpeakerLabel", b =>
+                {
+                    b.HasOne("Storyweave.Features.Stories.Story", "Story")
+                        .WithMany("Speakers")
+                        .HasForeignKey("StoryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Storyweave.Features.Storytellers.Storyteller", "Storyteller")
+                        .WithMany()
+                        .HasForeignKey("StorytellerId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.Navigation("Story");
+
+                    b.Navigation("Storyteller");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Stories.Story", b =>
                 {
                     b.HasOne("Storyweave.Features.Projects.Project", "Project")
@@ -611,7 +1234,14 @@ namespace Storyweave.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
+                    b.HasOne("Storyweave.Features.Sessions.InterviewSession", "Session")
+                        .WithOne("Story")
+                        .HasForeignKey("Storyweave.Features.Stories.Story", "SessionId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.Navigation("Project");
+
+                    b.Navigation("Session");
                 });
 
             modelBuilder.Entity("Storyweave.Features.Stories.StoryStoryteller", b =>
@@ -622,7 +1252,7 @@ namespace Storyweave.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
-                    b.HasOne("Storyweave.Features.Stories.Storyteller", "Storyteller")
+                    b.HasOne("Storyweave.Features.Storytellers.Storyteller", "Storyteller")
                         .WithMany()
                         .HasForeignKey("StorytellerId")
                         .OnDelete(DeleteBehavior.Restrict)
@@ -631,17 +1261,6 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.Navigation("Story");
 
                     b.Navigation("Storyteller");
-                });
-
-            modelBuilder.Entity("Storyweave.Features.Stories.Storyteller", b =>
-                {
-                    b.HasOne("Storyweave.Features.Projects.Project", "Project")
-                        .WithMany()
-                        .HasForeignKey("ProjectId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-
-                    b.Navigation("Project");
                 });
 
             modelBuilder.Entity("Storyweave.Features.Stories.TranscriptCue", b =>
@@ -655,16 +1274,90 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.Navigation("Story");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Storytellers.FacetChoice", b =>
+                {
+                    b.HasOne("Storyweave.Features.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Storytellers.Storyteller", b =>
+                {
+                    b.HasOne("Storyweave.Features.Projects.Project", "Project")
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Project");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Storytellers.StorytellerAnswer", b =>
+                {
+                    b.HasOne("Storyweave.Features.CallOut.CategoryOption", "Option")
+                        .WithMany()
+                        .HasForeignKey("OptionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Storyweave.Features.Storytellers.Storyteller", "Storyteller")
+                        .WithMany("Answers")
+                        .HasForeignKey("StorytellerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Option");
+
+                    b.Navigation("Storyteller");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Storytellers.StorytellerFacet", b =>
+                {
+                    b.HasOne("Storyweave.Features.Storytellers.Storyteller", "Storyteller")
+                        .WithMany("Facets")
+                        .HasForeignKey("StorytellerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Storyteller");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.CallOut.CallOut", b =>
+                {
+                    b.Navigation("Questions");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.CallOut.CategoryQuestion", b =>
+                {
+                    b.Navigation("Options");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Projects.Project", b =>
                 {
                     b.Navigation("Members");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Sessions.InterviewSession", b =>
+                {
+                    b.Navigation("Story");
                 });
 
             modelBuilder.Entity("Storyweave.Features.Stories.Story", b =>
                 {
                     b.Navigation("Cues");
 
+                    b.Navigation("Speakers");
+
                     b.Navigation("Storytellers");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Storytellers.Storyteller", b =>
+                {
+                    b.Navigation("Answers");
+
+                    b.Navigation("Facets");
                 });
 #pragma warning restore 612, 618
         }

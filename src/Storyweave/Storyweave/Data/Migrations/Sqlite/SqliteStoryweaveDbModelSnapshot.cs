@@ -279,6 +279,200 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("Storyweave.Features.CallOut.CallOut", b =>
+                {
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly?>("ClosesOn")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConsentFormText")
+                        .IsRequired()
+                        .HasMaxLength(16000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Introduction")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IsPublished")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly?>("OpensOn")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SelfDescriptionQuestion")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ThanksOffered")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("WhatTakingPartInvolves")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ProjectId");
+
+                    b.ToTable("CallOuts");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.CallOut.CategoryOption", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("QuestionId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("QuestionId");
+
+                    b.ToTable("CategoryOptions");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.CallOut.CategoryQuestion", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("HelpText")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId");
+
+                    b.ToTable("CategoryQuestions");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Consent.ConsentRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Analysis")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Clips")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreditInClips")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreditInReports")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreditOnPublicSite")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly?>("EmbargoUntil")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("GivenAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Note")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PaperFormReference")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Pseudonym")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("PublishStory")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Quotes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("RecordedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RecordedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Recording")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StorytellerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TakenByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("VerbalAtSeconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<int?>("VerbalMediaId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId");
+
+                    b.HasIndex("StorytellerId", "Id");
+
+                    b.ToTable("ConsentRecords");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Events.ProjectEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -317,6 +511,99 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.HasIndex("ProjectId", "Id");
 
                     b.ToTable("ProjectEvents", (string)null);
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Media.MediaFile", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AudioCodec")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Container")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("DurationSeconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<bool>("HasVideo")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Height")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OriginalFileName")
+                        .IsRequired()
+                        .HasMaxLength(260)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("OriginalIsWebPlayable")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RenditionError")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("RenditionProgress")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("RenditionStatus")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RenditionStoredName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StoredName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("StoryId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UploadedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UploadedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("VideoCodec")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Width")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId");
+
+                    b.HasIndex("StoryId");
+
+                    b.ToTable("MediaFiles");
                 });
 
             modelBuilder.Entity("Storyweave.Features.Projects.Project", b =>
@@ -396,11 +683,87 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.ToTable("ProjectMembers");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Sessions.InterviewSession", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ConversationStarterUsed")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("Date")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Notes")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReporterUserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId");
+
+                    b.HasIndex("ReporterUserId");
+
+                    b.ToTable("Sessions", (string)null);
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Stories.SpeakerLabel", b =>
+                {
+                    b.Property<int>("StoryId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Label")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IsReporter")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("StorytellerId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("StoryId", "Label");
+
+                    b.HasIndex("StorytellerId");
+
+                    b.ToTable("SpeakerLabels");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Stories.Story", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
+
+                    b.Property<int?>("CopiedFromStoryId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CopyNote")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
@@ -411,14 +774,39 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.Property<DateOnly?>("RecordedOn")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("SessionId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Title")
                         .IsRequired()
                         .HasMaxLength(300)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("TranscriptFormat")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("TranscriptUpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TranscriptUpdatedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TranscriptVersion")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ProjectId");
+
+                    b.HasIndex("SessionId")
+                        .IsUnique();
 
                     b.ToTable("Stories");
                 });
@@ -436,35 +824,6 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.HasIndex("StorytellerId");
 
                     b.ToTable("StoryStorytellers");
-                });
-
-            modelBuilder.Entity("Storyweave.Features.Stories.Storyteller", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("ProjectId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("SelfDescription")
-                        .IsRequired()
-                        .HasMaxLength(4000)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("ProjectId");
-
-                    b.ToTable("Storytellers");
                 });
 
             modelBuilder.Entity("Storyweave.Features.Stories.TranscriptCue", b =>
@@ -499,6 +858,160 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.HasIndex("StoryId", "Position");
 
                     b.ToTable("TranscriptCues");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Storytellers.FacetChoice", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId", "Kind", "Value")
+                        .IsUnique();
+
+                    b.ToTable("FacetChoices");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Storytellers.Storyteller", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AccessNeeds")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ContactNotes")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ContactPreference")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("CopiedFromStorytellerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CopyNote")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EnteredByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EntryMethod")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LastSignedUpAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NormalizedEmail")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SelfDescription")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("SignUpCount")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId", "NormalizedEmail");
+
+                    b.ToTable("Storytellers");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Storytellers.StorytellerAnswer", b =>
+                {
+                    b.Property<int>("StorytellerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("OptionId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("StorytellerId", "OptionId");
+
+                    b.HasIndex("OptionId");
+
+                    b.ToTable("StorytellerAnswers");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Storytellers.StorytellerFacet", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("AddedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AddedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("StorytellerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StorytellerId");
+
+                    b.ToTable("StorytellerFacets");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
@@ -563,6 +1076,66 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.Navigation("User");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.CallOut.CallOut", b =>
+                {
+                    b.HasOne("Storyweave.Features.Projects.Project", "Project")
+                        .WithOne()
+                        .HasForeignKey("Storyweave.Features.CallOut.CallOut", "ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Project");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.CallOut.CategoryOption", b =>
+                {
+                    b.HasOne("Storyweave.Features.CallOut.CategoryQuestion", "Question")
+                        .WithMany("Options")
+                        .HasForeignKey("QuestionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Question");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.CallOut.CategoryQuestion", b =>
+                {
+                    b.HasOne("Storyweave.Features.CallOut.CallOut", null)
+                        .WithMany("Questions")
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Consent.ConsentRecord", b =>
+                {
+                    b.HasOne("Storyweave.Features.Storytellers.Storyteller", "Storyteller")
+                        .WithMany()
+                        .HasForeignKey("StorytellerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Storyteller");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Media.MediaFile", b =>
+                {
+                    b.HasOne("Storyweave.Features.Projects.Project", "Project")
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Storyweave.Features.Stories.Story", "Story")
+                        .WithMany()
+                        .HasForeignKey("StoryId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Project");
+
+                    b.Navigation("Story");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Projects.ProjectMember", b =>
                 {
                     b.HasOne("Storyweave.Features.Projects.Project", "Project")
@@ -582,6 +1155,42 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.Navigation("User");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Sessions.InterviewSession", b =>
+                {
+                    b.HasOne("Storyweave.Features.Projects.Project", "Project")
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Storyweave.Features.Accounts.User", "Reporter")
+                        .WithMany()
+                        .HasForeignKey("ReporterUserId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Project");
+
+                    b.Navigation("Reporter");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Stories.SpeakerLabel", b =>
+                {
+                    b.HasOne("Storyweave.Features.Stories.Story", "Story")
+                        .WithMany("Speakers")
+                        .HasForeignKey("StoryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Storyweave.Features.Storytellers.Storyteller", "Storyteller")
+                        .WithMany()
+                        .HasForeignKey("StorytellerId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.Navigation("Story");
+
+                    b.Navigation("Storyteller");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Stories.Story", b =>
                 {
                     b.HasOne("Storyweave.Features.Projects.Project", "Project")
@@ -590,7 +1199,14 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
+                    b.HasOne("Storyweave.Features.Sessions.InterviewSession", "Session")
+                        .WithOne("Story")
+                        .HasForeignKey("Storyweave.Features.Stories.Story", "SessionId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.Navigation("Project");
+
+                    b.Navigation("Session");
                 });
 
             modelBuilder.Entity("Storyweave.Features.Stories.StoryStoryteller", b =>
@@ -601,7 +1217,7 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
-                    b.HasOne("Storyweave.Features.Stories.Storyteller", "Storyteller")
+                    b.HasOne("Storyweave.Features.Storytellers.Storyteller", "Storyteller")
                         .WithMany()
                         .HasForeignKey("StorytellerId")
                         .OnDelete(DeleteBehavior.Restrict)
@@ -610,17 +1226,6 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.Navigation("Story");
 
                     b.Navigation("Storyteller");
-                });
-
-            modelBuilder.Entity("Storyweave.Features.Stories.Storyteller", b =>
-                {
-                    b.HasOne("Storyweave.Features.Projects.Project", "Project")
-                        .WithMany()
-                        .HasForeignKey("ProjectId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-
-                    b.Navigation("Project");
                 });
 
             modelBuilder.Entity("Storyweave.Features.Stories.TranscriptCue", b =>
@@ -634,16 +1239,90 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.Navigation("Story");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Storytellers.FacetChoice", b =>
+                {
+                    b.HasOne("Storyweave.Features.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Storytellers.Storyteller", b =>
+                {
+                    b.HasOne("Storyweave.Features.Projects.Project", "Project")
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Project");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Storytellers.StorytellerAnswer", b =>
+                {
+                    b.HasOne("Storyweave.Features.CallOut.CategoryOption", "Option")
+                        .WithMany()
+                        .HasForeignKey("OptionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Storyweave.Features.Storytellers.Storyteller", "Storyteller")
+                        .WithMany("Answers")
+                        .HasForeignKey("StorytellerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Option");
+
+                    b.Navigation("Storyteller");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Storytellers.StorytellerFacet", b =>
+                {
+                    b.HasOne("Storyweave.Features.Storytellers.Storyteller", "Storyteller")
+                        .WithMany("Facets")
+                        .HasForeignKey("StorytellerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Storyteller");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.CallOut.CallOut", b =>
+                {
+                    b.Navigation("Questions");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.CallOut.CategoryQuestion", b =>
+                {
+                    b.Navigation("Options");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Projects.Project", b =>
                 {
                     b.Navigation("Members");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Sessions.InterviewSession", b =>
+                {
+                    b.Navigation("Story");
                 });
 
             modelBuilder.Entity("Storyweave.Features.Stories.Story", b =>
                 {
                     b.Navigation("Cues");
 
+                    b.Navigation("Speakers");
+
                     b.Navigation("Storytellers");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Storytellers.Storyteller", b =>
+                {
+                    b.Navigation("Answers");
+
+                    b.Navigation("Facets");
                 });
 #pragma warning restore 612, 618
         }

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Projects;
 
-namespace Storyweave.Features.Stories;
+namespace Storyweave.Features.Storytellers;
 
 [Authorize(Policy = Policies.ViewProject)]
 public sealed class StorytellersModel(StoryweaveDb db, ProjectAccessService access) : ProjectPageModel(db, access)

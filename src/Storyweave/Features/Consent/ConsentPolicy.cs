@@ -1,0 +1,77 @@
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Storytellers;
+
+namespace Storyweave.Features.Consent;
+
+/// <summary>The answer to "may this storyteller's story be used for this, and credited how?"</summary>
+public sealed record ConsentDecision(bool Allowed, CreditStyle? Credit, string? CreditName, string Reason)
+{
+    public static ConsentDecision No(string reason) => new(false, null, null, reason);
+}
+
+/// <summary>
+/// The one place that decides what a storyteller's consent allows. Every feature that shows, codes,
+/// quotes, clips, publishes or exports a story asks this class; nothing else reads consent records
+/// to make a decision. Rules:
+/// <list type="bullet">
+/// <item>No consent record means no use at all (deny by default).</item>
+/// <item>The newest record is in force; older ones are history.</item>
+/// <item>Quotes, clips and publication also wait for the embargo date; analysis does not.</item>
+/// <item>Credit: quotes use the "reports" credit, clips the "clips" credit, the public site its own.</item>
+/// </list>
+/// </summary>
+public sealed class ConsentPolicy(StoryweaveDb db, TimeProvider clock)
+{
+    public async Task<ConsentDecision> DecideAsync(int storytellerId, ConsentUse use, CancellationToken ct = default)
+    {
+        var all = await DecideManyAsync([storytellerId], use, ct);
+        return all[storytellerId];
+    }
+
+    /// <summary>Decides for many storytellers with two queries (for lists, boards, reports).</summary>
+    public async Task<IReadOnlyDictionary<int, ConsentDecision>> DecideManyAsync(IEnumerable<int> storytellerIds, ConsentUse use, CancellationToken ct = default)
+    {
+        var ids = storytellerIds.Distinct().ToList();
+        var latest = await CurrentAsync(ids, ct);
+        var people = await db.Storytellers.AsNoTracking().Where(s => ids.Contains(s.Id)).Select(s => new { s.Id, s.Name }).ToDictionaryAsync(s => s.Id, s => s.Name, ct);
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        return ids.ToDictionary(id => id, id => Decide(latest.GetValueOrDefault(id), people.GetValueOrDefault(id) ?? "", use, today));
+    }
+
+    /// <summary>The consent record in force for each storyteller (absent when none was ever recorded).</summary>
+    public async Task<Dictionary<int, ConsentRecord>> CurrentAsync(IReadOnlyCollection<int> storytellerIds, CancellationToken ct = default)
+    {
+        var latestIds = db.ConsentRecords.Where(c => storytellerIds.Contains(c.StorytellerId))
+            .GroupBy(c => c.StorytellerId).Select(g => g.Max(c => c.Id));
+        var rows = await db.ConsentRecords.AsNoTracking().Where(c => latestIds.Contains(c.Id)).ToListAsync(ct);
+        return rows.ToDictionary(c => c.StorytellerId);
+    }
+
+    /// <summary>The rule itself, with no database: usable in tests and for records already loaded.</summary>
+    public static ConsentDecision Decide(ConsentRecord? current, string storytellerName, ConsentUse use, DateOnly today)
+    {
+        if (current is null) return ConsentDecision.No("No consent has been recorded for this storyteller.");
+        if (!current.Allows(use)) return ConsentDecision.No($"The storyteller has not agreed to: {use.Label().ToLowerInvariant()}.");
+        var isOutput = use is ConsentUse.Quotes or ConsentUse.Clips or ConsentUse.PublishStory;
+        if (isOutput && current.EmbargoUntil is { } until && today < until)
+            return ConsentDecision.No($"Embargoed until {until:d MMMM yyyy}.");
+        CreditStyle? credit = use switch
+        {
+            ConsentUse.Quotes => current.CreditInReports,
+            ConsentUse.Clips => current.CreditInClips,
+            ConsentUse.PublishStory => current.CreditOnPublicSite,
+            _ => null,
+        };
+        return new ConsentDecision(true, credit, credit is { } c ? CreditName(c, storytellerName, current.Pseudonym) : null, "Agreed.");
+    }
+
+    /// <summary>The words shown as a storyteller's credit for the chosen style.</summary>
+    public static string CreditName(CreditStyle credit, string name, string pseudonym) => credit switch
+    {
+        CreditStyle.Named => name.Trim(),
+        CreditStyle.FirstNameOnly => name.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "",
+        CreditStyle.Pseudonym => string.IsNullOrWhiteSpace(pseudonym) ? "A storyteller" : pseudonym.Trim(),
+        _ => "Anonymous storyteller",
+    };
+}
