@@ -25,6 +25,7 @@ public static class AppHost
 {
     public const string SmartScheme = "Storyweave";
     public const string SignInRateLimit = "sign-in";
+    public const string SignUpRateLimit = "sign-up";
 
     public static WebApplication Build(StoryweaveOptions options, Action<WebApplicationBuilder>? configure = null)
     {
@@ -132,11 +133,16 @@ public static class AppHost
                 ? RateLimitPartition.GetFixedWindowLimiter(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SignInAttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
                 : RateLimitPartition.GetNoLimiter("reads"));
+            o.AddPolicy(SignUpRateLimit, ctx => HttpMethods.IsPost(ctx.Request.Method)
+                ? RateLimitPartition.GetFixedWindowLimiter(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SignUpsPerHourPerAddress, Window = TimeSpan.FromHours(1), QueueLimit = 0 })
+                : RateLimitPartition.GetNoLimiter("reads"));
             o.OnRejected = async (ctx, ct) =>
             {
                 ctx.HttpContext.Response.ContentType = "text/plain; charset=utf-8";
-                await ctx.HttpContext.Response.WriteAsync(
-                    "Too many sign-in attempts from this device. Please wait a minute and try again.", ct);
+                await ctx.HttpContext.Response.WriteAsync(ctx.HttpContext.Request.Path.StartsWithSegments("/join")
+                    ? "Too many sign-ups have come from this internet connection in the last hour. Please try again later, or ask the project team to sign you up."
+                    : "Too many sign-in attempts from this device. Please wait a minute and try again.", ct);
             };
         });
 
@@ -157,6 +163,11 @@ public static class AppHost
         services.AddScoped<AccountService>();
         services.AddScoped<SampleProject>();
         services.AddScoped<BackupService>();
+        services.AddScoped<Features.CallOut.CallOutService>();
+        services.AddScoped<Features.Storytellers.StorytellerService>();
+        services.AddScoped<Features.Consent.ConsentService>();
+        services.AddScoped<Features.Storytellers.FacetService>();
+        services.AddScoped<Features.Sessions.SessionService>();
         services.AddScoped<Features.Consent.ConsentPolicy>();
     }
 
@@ -198,6 +209,9 @@ public static class AppHost
         ProjectEndpoints.Map(api);
         EventEndpoints.Map(api);
         StoryEndpoints.Map(api);
+        Features.CallOut.CallOutEndpoints.Map(api);
+        Features.Storytellers.StorytellerEndpoints.Map(api);
+        Features.Sessions.SessionEndpoints.Map(api);
         AdminEndpoints.Map(api);
     }
 }

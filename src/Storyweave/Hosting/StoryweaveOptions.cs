@@ -20,6 +20,9 @@ public sealed record StoryweaveOptions
     /// <summary>Sign-in attempts allowed per client address per minute.</summary>
     public int SignInAttemptsPerMinute { get; init; } = 10;
 
+    /// <summary>Public sign-ups accepted per client address per hour (a bot guard; a shared office may need more).</summary>
+    public int SignUpsPerHourPerAddress { get; init; } = 20;
+
     public bool UsesPostgres => !string.IsNullOrWhiteSpace(Postgres);
     public string SqlitePath => Path.Combine(DataDir, "storyweave.db");
     public string BackupsDir => Path.Combine(DataDir, "backups");

@@ -95,19 +95,21 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
             apiClients[actor] = await App.ApiClientAsync(user);
         }
 
-        async Task<(int ProjectId, int StoryId)> NewProjectAsync()
+        async Task<(int ProjectId, int StoryId, int StorytellerId)> NewProjectAsync()
         {
             var projectId = await App.CreateProjectAsync(users[Actor.Lead]);
             foreach (var (actor, role) in new[] { (Actor.Viewer, ProjectRole.Viewer), (Actor.CommunityReporter, ProjectRole.CommunityReporter), (Actor.Analyst, ProjectRole.Analyst) })
                 await App.AddMemberAsync(projectId, users[actor], role);
-            var storyId = await App.WithDbAsync(async db =>
+            var (storyId, storytellerId) = await App.WithDbAsync(async db =>
             {
+                var teller = new Storyweave.Features.Storytellers.Storyteller { ProjectId = projectId, Name = "Matrix Teller", CreatedAt = DateTime.UtcNow };
                 var story = new Storyweave.Features.Stories.Story { ProjectId = projectId, Title = "Matrix story", CreatedAt = DateTime.UtcNow };
+                db.Storytellers.Add(teller);
                 db.Stories.Add(story);
                 await db.SaveChangesAsync();
-                return story.Id;
+                return (story.Id, teller.Id);
             });
-            return (projectId, storyId);
+            return (projectId, storyId, storytellerId);
         }
 
         var shared = await NewProjectAsync();
@@ -124,8 +126,8 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
                 foreach (var actor in Enum.GetValues<Actor>())
                 {
                     // Requests that may change state get a project of their own, so one cannot affect the next.
-                    var (projectId, storyId) = unsafeMethod && endpoint.RoutePattern.Parameters.Any(p => p.Name == "projectId") ? await NewProjectAsync() : shared;
-                    var url = Fill(endpoint, projectId, storyId);
+                    var (projectId, storyId, storytellerId) = unsafeMethod && endpoint.RoutePattern.Parameters.Any(p => p.Name == "projectId") ? await NewProjectAsync() : shared;
+                    var url = Fill(endpoint, projectId, storyId, storytellerId);
                     using var request = new HttpRequestMessage(new HttpMethod(method), url);
                     if (unsafeMethod) request.Content = new StringContent("{", Encoding.UTF8, "application/json"); // malformed on purpose
                     var response = await (isApi ? apiClients : pageClients)[actor].SendAsync(request);
@@ -154,7 +156,7 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
         return false;
     }
 
-    private static string Fill(RouteEndpoint endpoint, int projectId, int storyId)
+    private static string Fill(RouteEndpoint endpoint, int projectId, int storyId, int storytellerId)
     {
         var raw = "/" + endpoint.RoutePattern.RawText!.TrimStart('/');
         return RouteParameter().Replace(raw, m => m.Groups[1].Value switch
@@ -164,6 +166,10 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
             "userId" => "no-such-user",
             "tokenId" => "999999",
             "documentName" => "v1",
+            "storytellerId" => storytellerId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "facetId" => "999999",
+            // The public sign-up page: an unknown project answers 404 to everyone (allowed, not denied).
+            "slug" => "no-such-project",
             var other => throw new InvalidOperationException($"Add a sample value for route parameter '{other}' to the authorization matrix test ({raw})."),
         });
     }

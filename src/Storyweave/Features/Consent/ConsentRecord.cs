@@ -122,6 +122,13 @@ public static class ConsentText
         _ => "",
     };
 
+    /// <summary>"Being recorded, use in analysis" — or "Nothing" — for lists and history tables.</summary>
+    public static string AgreedUses(this ConsentRecord record)
+    {
+        var agreed = Enum.GetValues<ConsentUse>().Where(record.Allows).Select(u => u.Label()).ToList();
+        return agreed.Count == 0 ? "Nothing" : string.Join(", ", agreed);
+    }
+
     public static string Label(this CreditStyle credit) => credit switch
     {
         CreditStyle.Named => "Full name",

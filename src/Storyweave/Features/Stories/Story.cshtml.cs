@@ -1,21 +1,32 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
+using Storyweave.Features.Consent;
 using Storyweave.Features.Projects;
 
 namespace Storyweave.Features.Stories;
 
 [Authorize(Policy = Policies.ViewProject)]
-public sealed class StoryModel(StoryweaveDb db, ProjectAccessService access) : ProjectPageModel(db, access)
+public sealed class StoryModel(StoryweaveDb db, ProjectAccessService access, ConsentPolicy consent) : ProjectPageModel(db, access)
 {
     [FromRoute] public int StoryId { get; set; }
     public Story Story { get; private set; } = null!;
+    public string? ReporterName { get; private set; }
+    public int RecordingCount { get; private set; }
+
+    /// <summary>Storytellers whose turns may be shown for analysis (consent to "use in analysis").</summary>
+    public HashSet<int> AnalysisAllowed { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync()
     {
         var story = await StoryQueries.LoadAsync(Db, ProjectId, StoryId, HttpContext.RequestAborted);
         if (story is null) return NotFound();
         Story = story;
+        ReporterName = story.Session?.ReporterUserId is { } id ? await Db.Users.Where(u => u.Id == id).Select(u => u.DisplayName).SingleOrDefaultAsync() : null;
+        RecordingCount = await Db.MediaFiles.CountAsync(m => m.StoryId == StoryId);
+        var decisions = await consent.DecideManyAsync(story.Storytellers.Select(s => s.StorytellerId), ConsentUse.Analysis);
+        AnalysisAllowed = decisions.Where(d => d.Value.Allowed).Select(d => d.Key).ToHashSet();
         return Page();
     }
 }

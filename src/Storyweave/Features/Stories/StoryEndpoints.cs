@@ -15,10 +15,6 @@ public static class StoryEndpoints
     {
         var group = api.MapGroup("/projects/{projectId:int}").WithTags("Stories").RequireAuthorization(Policies.ViewProject);
 
-        group.MapGet("/storytellers", async (int projectId, StoryweaveDb db, CancellationToken ct) =>
-            Results.Ok(await db.Storytellers.AsNoTracking().Where(s => s.ProjectId == projectId).OrderBy(s => s.Id)
-                .Select(s => new StorytellerDto(s.Id, s.Name, s.SelfDescription)).ToListAsync(ct)));
-
         group.MapGet("/stories", async (int projectId, StoryweaveDb db, CancellationToken ct) =>
             Results.Ok(await db.Stories.AsNoTracking().Where(s => s.ProjectId == projectId).OrderBy(s => s.Id)
                 .Select(s => new StorySummaryDto(s.Id, s.Title, s.RecordedOn, s.Storytellers.Select(x => x.StorytellerId).ToList(), s.Cues.Count))
@@ -43,5 +39,7 @@ public static class StoryQueries
         db.Stories.AsNoTracking().AsSplitQuery()
             .Include(s => s.Storytellers).ThenInclude(x => x.Storyteller)
             .Include(s => s.Cues)
+            .Include(s => s.Speakers)
+            .Include(s => s.Session)
             .SingleOrDefaultAsync(s => s.Id == storyId && s.ProjectId == projectId, ct);
 }

@@ -1,0 +1,88 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Consent;
+using Storyweave.Features.Projects;
+using Storyweave.Features.Storytellers;
+using Storyweave.Hosting;
+
+namespace Storyweave.Features.CallOut;
+
+/// <summary>
+/// The public sign-up page: the only page for storytellers that needs no account. It exists only
+/// while the call-out is published (404 otherwise, so nothing unpublished is reachable), shows a
+/// short "closed" message outside its dates, and keeps bots out with a honeypot field and a
+/// per-address rate limit.
+/// </summary>
+[AllowAnonymous]
+[EnableRateLimiting(AppHost.SignUpRateLimit)]
+public sealed class JoinModel(StoryweaveDb db, CallOutService callOuts, StorytellerService storytellers, TimeProvider clock, ILogger<JoinModel> logger) : PageModel
+{
+    [FromRoute] public string Slug { get; set; } = "";
+
+    public Project Project { get; private set; } = null!;
+    public CallOut CallOut { get; private set; } = null!;
+    public bool IsOpen { get; private set; }
+    public string ClosedMessage { get; private set; } = "";
+    public List<string> Errors { get; } = [];
+
+    /// <summary>Set after a successful sign-up: the confirmation replaces the form.</summary>
+    public string? ConfirmedName { get; private set; }
+    public ContactPreference ConfirmedContact { get; private set; }
+
+    [BindProperty] public StorytellerForm Form { get; set; } = new();
+
+    /// <summary>Honeypot: hidden from people (and screen readers); bots fill it in.</summary>
+    [BindProperty] public string? Website { get; set; }
+
+    public async Task<IActionResult> OnGetAsync() => await LoadAsync() ? Page() : NotFound();
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (!await LoadAsync()) return NotFound();
+        if (!IsOpen) return Page();
+        if (!string.IsNullOrEmpty(Website))
+        {
+            // Looks like a bot: say thank you (so it learns nothing) and store nothing.
+            logger.LogInformation("Sign-up honeypot filled on project {ProjectId}; nothing stored.", Project.Id);
+            ConfirmedName = Form.Name?.Trim() ?? "";
+            return Page();
+        }
+        if (!ModelState.IsValid)
+        {
+            Errors.Add("Something in the form could not be read. Please check your answers and try again.");
+            return Page();
+        }
+        var result = await storytellers.RegisterAsync(Project.Id, Form.ToInput(), EntryMethod.SignUpForm, actorUserId: null);
+        if (!result.Succeeded)
+        {
+            Errors.AddRange(result.Errors);
+            return Page();
+        }
+        ConfirmedName = result.Value!.Storyteller.Name;
+        ConfirmedContact = Form.ContactPreference;
+        return Page();
+    }
+
+    private async Task<bool> LoadAsync()
+    {
+        var project = await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Slug == Slug && p.ArchivedAt == null);
+        if (project is null) return false;
+        var callOut = await callOuts.GetAsync(project.Id);
+        if (!callOut.IsPublished) return false;
+        Project = project;
+        CallOut = callOut;
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        IsOpen = callOut.IsOpenOn(today);
+        var en = System.Globalization.CultureInfo.GetCultureInfo("en-GB");
+        ClosedMessage = callOut.ClosesOn is { } closes && today > closes
+            ? $"Sign-ups for this project closed on {closes.ToString("d MMMM yyyy", en)}. Thank you for your interest."
+            : callOut.OpensOn is { } opens && today < opens
+                ? $"Sign-ups for this project open on {opens.ToString("d MMMM yyyy", en)}. Please come back then."
+                : "Sign-ups for this project are closed.";
+        return true;
+    }
+}

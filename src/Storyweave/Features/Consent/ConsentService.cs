@@ -1,0 +1,85 @@
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Events;
+
+namespace Storyweave.Features.Consent;
+
+/// <summary>Records consent decisions (always as a new record). Deciding what they allow is <see cref="ConsentPolicy"/>'s job.</summary>
+public sealed class ConsentService(StoryweaveDb db, TimeProvider clock)
+{
+    public sealed record ConsentInput(
+        bool Recording, bool Analysis, bool Quotes, bool Clips, bool PublishStory,
+        CreditStyle CreditInReports, CreditStyle CreditInClips, CreditStyle CreditOnPublicSite, string? Pseudonym,
+        DateOnly? EmbargoUntil, ConsentMethod Method, int? VerbalMediaId, double? VerbalAtSeconds, string? PaperFormReference,
+        DateOnly? GivenOn, string? Note);
+
+    public async Task<Result<ConsentRecord>> RecordAsync(int projectId, int storytellerId, ConsentInput input, string actorUserId, CancellationToken ct = default)
+    {
+        var errors = new List<string>();
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var usesPseudonym = input.CreditInReports == CreditStyle.Pseudonym || input.CreditInClips == CreditStyle.Pseudonym || input.CreditOnPublicSite == CreditStyle.Pseudonym;
+        if (usesPseudonym && string.IsNullOrWhiteSpace(input.Pseudonym)) errors.Add("A made-up name was chosen: write the name to use.");
+        if (input.Method == ConsentMethod.RecordedVerbally && input.VerbalAtSeconds is null)
+            errors.Add("Consent said out loud: give the time in the recording where it was given (for example 1:05).");
+        if (input.VerbalAtSeconds is < 0) errors.Add("The time in the recording cannot be negative.");
+        if (input.Method == ConsentMethod.PaperForm && string.IsNullOrWhiteSpace(input.PaperFormReference))
+            errors.Add("Paper form: say where the scanned form is kept (for example its file name or folder).");
+        if (input.GivenOn is { } given && given > today) errors.Add("The date consent was given cannot be in the future.");
+        if ((input.Note?.Length ?? 0) > 2000) errors.Add("The note can be at most 2,000 characters.");
+        if ((input.Pseudonym?.Length ?? 0) > 200) errors.Add("The made-up name can be at most 200 characters.");
+        if (input.VerbalMediaId is { } mediaId && !await db.MediaFiles.AnyAsync(m => m.Id == mediaId && m.ProjectId == projectId, ct))
+            errors.Add("That recording is not part of this project.");
+        if (!await db.Storytellers.AnyAsync(s => s.Id == storytellerId && s.ProjectId == projectId, ct))
+            errors.Add("That storyteller is not part of this project.");
+        if (errors.Count > 0) return Result.Fail<ConsentRecord>(errors);
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var record = new ConsentRecord
+        {
+            ProjectId = projectId,
+            StorytellerId = storytellerId,
+            Recording = input.Recording,
+            Analysis = input.Analysis,
+            Quotes = input.Quotes,
+            Clips = input.Clips,
+            PublishStory = input.PublishStory,
+            CreditInReports = input.CreditInReports,
+            CreditInClips = input.CreditInClips,
+            CreditOnPublicSite = input.CreditOnPublicSite,
+            Pseudonym = input.Pseudonym?.Trim() ?? "",
+            EmbargoUntil = input.EmbargoUntil,
+            Method = input.Method,
+            VerbalMediaId = input.Method == ConsentMethod.RecordedVerbally ? input.VerbalMediaId : null,
+            VerbalAtSeconds = input.Method == ConsentMethod.RecordedVerbally ? input.VerbalAtSeconds : null,
+            PaperFormReference = input.Method == ConsentMethod.PaperForm ? input.PaperFormReference!.Trim() : "",
+            GivenAt = input.GivenOn is { } d && d != today ? d.ToDateTime(new TimeOnly(12, 0), DateTimeKind.Utc) : now,
+            TakenByUserId = input.Method == ConsentMethod.OnlineForm ? null : actorUserId,
+            RecordedAt = now,
+            RecordedByUserId = actorUserId,
+            Note = input.Note?.Trim() ?? "",
+        };
+        db.ConsentRecords.Add(record);
+        db.Record(clock, projectId, actorUserId, "consent.recorded", "storyteller", storytellerId);
+        await db.SaveChangesAsync(ct);
+        return Result.Ok(record);
+    }
+
+    public Task<List<ConsentRecord>> HistoryAsync(int storytellerId, CancellationToken ct = default) =>
+        db.ConsentRecords.AsNoTracking().Where(c => c.StorytellerId == storytellerId).OrderByDescending(c => c.Id).ToListAsync(ct);
+
+    /// <summary>Parses "1:05", "01:02:03" or "65" (seconds) as typed by a person; null when it is not a time.</summary>
+    public static double? ParseTime(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var parts = text.Trim().Split(':');
+        if (parts.Length > 3) return null;
+        double total = 0;
+        foreach (var part in parts)
+        {
+            if (!double.TryParse(part, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var v) || v < 0) return null;
+            total = total * 60 + v;
+        }
+        return total;
+    }
+}

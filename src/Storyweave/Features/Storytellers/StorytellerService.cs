@@ -1,0 +1,134 @@
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Consent;
+using Storyweave.Features.Events;
+
+namespace Storyweave.Features.Storytellers;
+
+/// <summary>
+/// Adds storytellers: through the public sign-up page, or by a team member on someone's behalf
+/// (assisted entry). Both record the person's first consent decision as an append-only record.
+/// </summary>
+public sealed class StorytellerService(StoryweaveDb db, TimeProvider clock)
+{
+    public sealed record ConsentChoice(bool Recording, bool Analysis, bool Quotes, bool Clips, bool PublishStory, CreditStyle Credit, string? Pseudonym);
+
+    public sealed record RegistrationInput(
+        string? Name, string? Email, string? Phone, ContactPreference ContactPreference, string? ContactNotes,
+        string? SelfDescription, string? AccessNeeds, IReadOnlyCollection<int> OptionIds, ConsentChoice Consent);
+
+    public sealed record Registration(Storyteller Storyteller, bool MergedWithEarlierSignUp);
+
+    public static List<string> Validate(RegistrationInput input)
+    {
+        var errors = new List<string>();
+        var email = input.Email?.Trim() ?? "";
+        var phone = input.Phone?.Trim() ?? "";
+        if (string.IsNullOrWhiteSpace(input.Name)) errors.Add("Tell us your name, or a name you would like us to use.");
+        else if (input.Name.Trim().Length > 200) errors.Add("The name can be at most 200 characters.");
+        if (email.Length > 0 && !AccountService.LooksLikeEmail(email)) errors.Add("Enter an email address like name@example.org, or leave it empty.");
+        if (phone.Length > 40) errors.Add("The phone number can be at most 40 characters.");
+        switch (input.ContactPreference)
+        {
+            case ContactPreference.Email when email.Length == 0:
+                errors.Add("You chose to be contacted by email: enter your email address.");
+                break;
+            case ContactPreference.Phone or ContactPreference.Text when phone.Length == 0:
+                errors.Add($"You chose to be contacted by {(input.ContactPreference == ContactPreference.Phone ? "phone" : "text message")}: enter your phone number.");
+                break;
+            case ContactPreference.ThroughSomeoneElse when string.IsNullOrWhiteSpace(input.ContactNotes):
+                errors.Add("You chose to be contacted through someone else: tell us who, and how to reach them.");
+                break;
+        }
+        if ((input.SelfDescription?.Length ?? 0) > 4000) errors.Add("The description of yourself can be at most 4,000 characters.");
+        if ((input.AccessNeeds?.Length ?? 0) > 2000) errors.Add("The access needs can be at most 2,000 characters.");
+        if ((input.ContactNotes?.Length ?? 0) > 1000) errors.Add("The contact details can be at most 1,000 characters.");
+        if (input.Consent.Credit == CreditStyle.Pseudonym && string.IsNullOrWhiteSpace(input.Consent.Pseudonym))
+            errors.Add("You chose a made-up name: write the name you would like us to use.");
+        return errors;
+    }
+
+    /// <summary>
+    /// Registers a person. A repeat sign-up with the same email address in the same project updates
+    /// that person instead of adding them twice: contact details take the newest values, ticks are
+    /// added to earlier ones, and a different self-description is kept beside the earlier words.
+    /// </summary>
+    public async Task<Result<Registration>> RegisterAsync(int projectId, RegistrationInput input, EntryMethod method, string? actorUserId,
+        ConsentMethod consentMethod = ConsentMethod.OnlineForm, CancellationToken ct = default)
+    {
+        var errors = Validate(input);
+        var validOptions = await db.CategoryOptions.Where(o => o.Question!.ProjectId == projectId).Select(o => o.Id).ToListAsync(ct);
+        if (input.OptionIds.Any(id => !validOptions.Contains(id))) errors.Add("One of the ticked answers is not part of this form. Please reload the page and try again.");
+        if (errors.Count > 0) return Result.Fail<Registration>(errors);
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var email = string.IsNullOrWhiteSpace(input.Email) ? null : input.Email.Trim();
+        var normalized = email?.ToUpperInvariant();
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var person = normalized is null ? null
+            : await db.Storytellers.Include(s => s.Answers).SingleOrDefaultAsync(s => s.ProjectId == projectId && s.NormalizedEmail == normalized, ct);
+        var merged = person is not null;
+        if (person is null)
+        {
+            person = new Storyteller
+            {
+                ProjectId = projectId,
+                Name = input.Name!.Trim(),
+                SelfDescription = input.SelfDescription?.Trim() ?? "",
+                EntryMethod = method,
+                EnteredByUserId = method == EntryMethod.AssistedEntry ? actorUserId : null,
+                CreatedAt = now,
+                LastSignedUpAt = now,
+            };
+            db.Storytellers.Add(person);
+        }
+        else
+        {
+            person.Name = input.Name!.Trim();
+            var words = input.SelfDescription?.Trim() ?? "";
+            if (words.Length > 0 && !person.SelfDescription.Contains(words, StringComparison.Ordinal))
+                person.SelfDescription = person.SelfDescription.Length == 0 ? words : $"{person.SelfDescription}\n\n{words}";
+            person.SignUpCount++;
+            person.LastSignedUpAt = now;
+        }
+        person.Email = email ?? person.Email;
+        person.NormalizedEmail = normalized ?? person.NormalizedEmail;
+        person.Phone = string.IsNullOrWhiteSpace(input.Phone) ? person.Phone : input.Phone.Trim();
+        person.ContactPreference = input.ContactPreference;
+        person.ContactNotes = string.IsNullOrWhiteSpace(input.ContactNotes) ? person.ContactNotes : input.ContactNotes.Trim();
+        person.AccessNeeds = string.IsNullOrWhiteSpace(input.AccessNeeds) ? person.AccessNeeds : input.AccessNeeds.Trim();
+        foreach (var optionId in input.OptionIds.Distinct().Where(id => person.Answers.All(a => a.OptionId != id)))
+            person.Answers.Add(new StorytellerAnswer { OptionId = optionId });
+        await db.SaveChangesAsync(ct);
+
+        var c = input.Consent;
+        db.ConsentRecords.Add(new ConsentRecord
+        {
+            ProjectId = projectId,
+            StorytellerId = person.Id,
+            Recording = c.Recording,
+            Analysis = c.Analysis,
+            Quotes = c.Quotes,
+            Clips = c.Clips,
+            PublishStory = c.PublishStory,
+            CreditInReports = c.Credit,
+            CreditInClips = c.Credit,
+            CreditOnPublicSite = c.Credit,
+            Pseudonym = c.Pseudonym?.Trim() ?? "",
+            Method = consentMethod,
+            GivenAt = now,
+            TakenByUserId = method == EntryMethod.AssistedEntry ? actorUserId : null,
+            RecordedAt = now,
+            RecordedByUserId = actorUserId,
+            Note = method == EntryMethod.AssistedEntry ? "Entered by a team member on the person's behalf." : merged ? "From a repeat sign-up." : "",
+        });
+        db.Record(clock, projectId, actorUserId, merged ? "storyteller.signed-up-again" : method == EntryMethod.AssistedEntry ? "storyteller.added-assisted" : "storyteller.signed-up",
+            "storyteller", person.Id);
+        db.Record(clock, projectId, actorUserId, "consent.recorded", "storyteller", person.Id);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return Result.Ok(new Registration(person, merged));
+    }
+}

@@ -1,0 +1,107 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+
+namespace Storyweave.BrowserTests;
+
+/// <summary>Stage 1 in a real browser: a phone user signs up by keyboard alone; a curator sees them and records consent.</summary>
+public sealed class GatheringTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    /// <summary>Presses Tab until the element has focus: how a keyboard user gets there.</summary>
+    private static async Task TabToAsync(IPage page, ILocator target)
+    {
+        for (var i = 0; i < 80; i++)
+        {
+            if (await target.EvaluateAsync<bool>("e => e === document.activeElement")) return;
+            await page.Keyboard.PressAsync("Tab");
+        }
+        throw new InvalidOperationException("Could not reach the element with the Tab key.");
+    }
+
+    [Fact]
+    public async Task A_phone_user_signs_up_by_keyboard_and_a_curator_records_a_consent_change()
+    {
+        var app = fixture.App;
+        var admin = await app.CreateAdminAsync();
+        var projectId = await app.CreateProjectAsync(admin, "Journeys through care");
+        await app.PublishCallOutAsync(projectId, admin);
+        var slug = await app.WithDbAsync(db => db.Projects.Where(p => p.Id == projectId).Select(p => p.Slug).SingleAsync());
+
+        // The storyteller, on a 360 px phone, keyboard only.
+        await using (var phone = await fixture.NewContextAsync(360, 740))
+        {
+            var page = await phone.NewPageAsync();
+            var response = await page.GotoAsync($"/join/{slug}");
+            Assert.Equal(200, response!.Status);
+            await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+            await fixture.AssertAccessibleAsync(page);
+
+            // Submitting empty first: the browser's own required check keeps focus on the name.
+            await TabToAsync(page, page.GetByLabel("Your name"));
+            await page.Keyboard.TypeAsync("Jordan Keys");
+            await page.Keyboard.PressAsync("Tab"); // into the contact radio group
+            await Assertions.Expect(page.GetByLabel("Email", new() { Exact = true })).ToBeFocusedAsync();
+            await page.Keyboard.PressAsync("Space");
+            await TabToAsync(page, page.GetByLabel(new Regex("^Email address")));
+            await page.Keyboard.TypeAsync("jordan@example.org");
+            await TabToAsync(page, page.GetByLabel("Research", new() { Exact = true }));
+            await page.Keyboard.PressAsync("Space");
+            await TabToAsync(page, page.GetByLabel("A person with lived experience"));
+            await page.Keyboard.PressAsync("Space");
+            await TabToAsync(page, page.GetByLabel("Describe yourself in any way you choose."));
+            await page.Keyboard.TypeAsync("Care leaver, musician, stubborn optimist.");
+            await TabToAsync(page, page.GetByLabel(new Regex("^Being recorded")));
+            await page.Keyboard.PressAsync("Space");
+            await TabToAsync(page, page.GetByLabel(new Regex("^Use in analysis")));
+            await page.Keyboard.PressAsync("Space");
+            await TabToAsync(page, page.GetByRole(AriaRole.Button, new() { Name = "Sign up" }));
+            await page.Keyboard.PressAsync("Enter");
+
+            await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Thank you, Jordan Keys");
+            await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "What happens next" })).ToBeVisibleAsync();
+            await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+            await fixture.AssertAccessibleAsync(page);
+        }
+
+        // The curator sees the sign-up and records a consent change.
+        await using var desk = await fixture.NewContextAsync();
+        var curator = await desk.NewPageAsync();
+        await curator.GotoAsync("/account/sign-in");
+        await curator.GetByLabel("Email address").FillAsync(admin.Email);
+        await curator.GetByLabel("Password").FillAsync(admin.Password);
+        await curator.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await curator.GotoAsync($"/projects/{projectId}/storytellers");
+        await fixture.AssertAccessibleAsync(curator);
+        await curator.GetByRole(AriaRole.Link, new() { Name = "Jordan Keys" }).ClickAsync();
+        await Assertions.Expect(curator.GetByText("Care leaver, musician, stubborn optimist.")).ToBeVisibleAsync();
+        await Assertions.Expect(curator.GetByText("Research", new() { Exact = true })).ToBeVisibleAsync();
+        await fixture.AssertAccessibleAsync(curator);
+
+        await curator.GetByRole(AriaRole.Link, new() { Name = "Record a consent change" }).ClickAsync();
+        await fixture.AssertAccessibleAsync(curator);
+        await curator.GetByLabel(new Regex("^Quotes in reports")).CheckAsync();
+        await curator.Locator("#CreditInReports-Pseudonym").CheckAsync();
+        await curator.GetByLabel(new Regex("^Made-up name")).FillAsync("Jay");
+        await curator.GetByLabel("Said out loud in the recording").CheckAsync();
+        await curator.GetByLabel(new Regex("at what time in the recording")).FillAsync("2:30");
+        await curator.GetByLabel(new Regex("^Note")).FillAsync("Agreed to quotes on the call.");
+        await curator.GetByRole(AriaRole.Button, new() { Name = "Save this consent" }).ClickAsync();
+
+        var rows = curator.Locator("table.consent-history tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await Assertions.Expect(rows.Nth(0)).ToContainTextAsync("Quotes in reports");
+        await Assertions.Expect(rows.Nth(0)).ToContainTextAsync("Said out loud in the recording at 2:30");
+        await Assertions.Expect(rows.Nth(1)).ToContainTextAsync("Online form");
+        await Assertions.Expect(rows.Nth(1)).Not.ToContainTextAsync("Quotes in reports");
+        await fixture.AssertAccessibleAsync(curator);
+
+        // The other gathering pages pass axe too.
+        var tellerId = await app.WithDbAsync(db => db.Storytellers.Where(s => s.ProjectId == projectId).Select(s => s.Id).SingleAsync());
+        foreach (var url in new[] { $"/projects/{projectId}/call-out", $"/projects/{projectId}/storytellers/new", $"/projects/{projectId}/sessions/new",
+                     $"/projects/{projectId}/storytellers/{tellerId}/facets", $"/projects/{projectId}/stories" })
+        {
+            var r = await curator.GotoAsync(url);
+            Assert.Equal(200, r!.Status);
+            await fixture.AssertAccessibleAsync(curator);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Features.Projects;
+
+namespace Storyweave.Tests.Gathering;
+
+public sealed class SessionTests(AppFixture fixture) : IClassFixture<AppFixture>
+{
+    private TestApp App => fixture.App;
+
+    [Fact]
+    public async Task Storytellers_stories_and_sessions_are_counted_separately()
+    {
+        var lead = await App.CreateUserAsync();
+        var projectId = await App.CreateProjectAsync(lead);
+        var ids = new List<int>();
+        for (var i = 0; i < 5; i++) ids.Add(await App.CreateStorytellerAsync(projectId, lead, $"Teller {i}"));
+        var api = await App.ApiClientAsync(lead);
+
+        var solo = await api.PostAsJsonAsync($"/api/projects/{projectId}/sessions", new { title = "On my own", date = "2026-03-01", mode = "Online", reporterUserId = lead.Id, storytellerIds = new[] { ids[0] } });
+        Assert.Equal(HttpStatusCode.Created, solo.StatusCode);
+        var group = await api.PostAsJsonAsync($"/api/projects/{projectId}/sessions", new { title = "Round the table", date = "2026-03-02", mode = "InPerson", storytellerIds = ids.Skip(1).Take(3).ToArray() });
+        Assert.Equal(HttpStatusCode.Created, group.StatusCode);
+        var storyId = (int)(await group.Content.ReadFromJsonAsync<JsonObject>())!["storyId"]!;
+
+        var counts = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{projectId}/counts"))!;
+        Assert.Equal(5, (int)counts["storytellers"]!);
+        Assert.Equal(2, (int)counts["stories"]!);
+        Assert.Equal(2, (int)counts["sessions"]!);
+        Assert.Equal(1, (int)counts["oneToOneSessions"]!);
+        Assert.Equal(1, (int)counts["groupSessions"]!);
+
+        // A group story belongs to every storyteller in it.
+        var story = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{projectId}/stories/{storyId}"))!;
+        Assert.Equal(3, ((JsonArray)story["storytellers"]!).Count);
+        var page = await (await App.SignInAsync(lead)).GetStringAsync($"/projects/{projectId}/stories");
+        Assert.Contains("2 stories from 2 sessions (1 one-to-one, 1 in groups) with 5 storytellers", page, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0, "Choose the storyteller")]
+    [InlineData(10, "at most 9 storytellers; you chose 10")]
+    public async Task Session_size_is_validated(int size, string expected)
+    {
+        var lead = await App.CreateUserAsync();
+        var projectId = await App.CreateProjectAsync(lead);
+        var ids = new List<int>();
+        for (var i = 0; i < size; i++) ids.Add(await App.CreateStorytellerAsync(projectId, lead, $"T{i}"));
+        var response = await (await App.ApiClientAsync(lead)).PostAsJsonAsync($"/api/projects/{projectId}/sessions", new { title = "Too big", date = "2026-03-01", mode = "Online", storytellerIds = ids });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains(expected, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await App.WithDbAsync(db => db.Sessions.CountAsync(s => s.ProjectId == projectId)));
+    }
+
+    [Fact]
+    public async Task A_storyteller_from_another_project_cannot_join_a_session()
+    {
+        var lead = await App.CreateUserAsync();
+        var projectId = await App.CreateProjectAsync(lead);
+        var otherProject = await App.CreateProjectAsync(lead);
+        var stranger = await App.CreateStorytellerAsync(otherProject, lead);
+        var response = await (await App.ApiClientAsync(lead)).PostAsJsonAsync($"/api/projects/{projectId}/sessions", new { title = "X", date = "2026-03-01", mode = "Online", storytellerIds = new[] { stranger } });
+        Assert.Contains("not part of this project", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_reporter_records_a_session_through_the_page()
+    {
+        var lead = await App.CreateUserAsync();
+        var reporter = await App.CreateUserAsync(name: "Rory Reporter");
+        var projectId = await App.CreateProjectAsync(lead);
+        await App.AddMemberAsync(projectId, reporter, ProjectRole.CommunityReporter);
+        var teller = await App.CreateStorytellerAsync(projectId, lead, "Nia");
+        var client = await App.SignInAsync(reporter);
+        var response = await TestApp.PostFormAsync(client, $"/projects/{projectId}/sessions/new", new()
+        {
+            ["Title"] = "Nia's story",
+            ["Date"] = "2026-04-01",
+            ["Mode"] = "InPerson",
+            ["ReporterUserId"] = reporter.Id,
+            ["StorytellerIds"] = teller.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var story = await client.GetStringAsync(response.Headers.Location!.OriginalString);
+        Assert.Contains("Nia&#x27;s story", story, StringComparison.Ordinal);
+        Assert.Contains("in person, with Rory Reporter", story, StringComparison.Ordinal);
+    }
+}
