@@ -168,6 +168,7 @@ public static class AppHost
         services.AddScoped<Features.Consent.ConsentService>();
         services.AddScoped<Features.Storytellers.FacetService>();
         services.AddScoped<Features.Sessions.SessionService>();
+        services.AddScoped<Features.Stories.StoryCopyService>();
         services.AddScoped<Features.Consent.ConsentPolicy>();
     }
 

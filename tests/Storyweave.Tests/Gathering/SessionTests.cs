@@ -88,3 +88,78 @@ public sealed class SessionTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.Contains("in person, with Rory Reporter", story, StringComparison.Ordinal);
     }
 }
+
+public sealed class StoryCopyTests(AppFixture fixture) : IClassFixture<AppFixture>
+{
+    private TestApp App => fixture.App;
+
+    [Fact]
+    public async Task Stories_from_an_earlier_project_come_with_transcript_storytellers_and_consent_history()
+    {
+        var lead = await App.CreateUserAsync();
+        var earlier = await App.CreateProjectAsync(lead, "Co-Pro Stories 2020");
+        var now = await App.CreateProjectAsync(lead, "Value of Co-Production 2022");
+        var teller = await App.CreateStorytellerAsync(earlier, lead, "Frankie Earlier", quotes: true);
+        var api = await App.ApiClientAsync(lead);
+        await api.PostAsJsonAsync($"/api/projects/{earlier}/storytellers/{teller}/consent", new
+        {
+            recording = true,
+            analysis = true,
+            quotes = true,
+            clips = true,
+            creditInReports = "Named",
+            creditInClips = "Named",
+            creditOnPublicSite = "Anonymous",
+            method = "PaperForm",
+            paperFormReference = "box 3",
+        });
+        var created = await api.PostAsJsonAsync($"/api/projects/{earlier}/sessions", new { title = "Early days", date = "2020-05-01", mode = "Online", storytellerIds = new[] { teller } });
+        var storyId = (int)(await created.Content.ReadFromJsonAsync<JsonObject>())!["storyId"]!;
+        await App.WithDbAsync(async db =>
+        {
+            db.TranscriptCues.Add(new Storyweave.Features.Stories.TranscriptCue { StoryId = storyId, Position = 0, StartSeconds = 1, EndSeconds = 4, Speaker = "Frankie Earlier", Text = "It started in a church hall." });
+            db.SpeakerLabels.Add(new Storyweave.Features.Stories.SpeakerLabel { StoryId = storyId, Label = "Frankie Earlier", StorytellerId = teller });
+            return await db.SaveChangesAsync();
+        });
+
+        var copy = await api.PostAsJsonAsync($"/api/projects/{now}/stories/copy", new { sourceProjectId = earlier, storyIds = new[] { storyId } });
+        Assert.Equal(HttpStatusCode.OK, copy.StatusCode);
+        var newStoryId = (int)(await copy.Content.ReadFromJsonAsync<JsonObject>())!["storyIds"]![0]!;
+
+        var story = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{now}/stories/{newStoryId}"))!;
+        Assert.Equal(storyId, (int)story["copiedFromStoryId"]!);
+        Assert.Contains("Co-Pro Stories 2020", (string?)story["copyNote"], StringComparison.Ordinal);
+        Assert.Equal("It started in a church hall.", (string?)story["cues"]![0]!["text"]);
+        var newTeller = (int)story["storytellers"]![0]!["id"]!;
+        Assert.NotEqual(teller, newTeller);
+        Assert.Equal(newTeller, (int)story["speakers"]![0]!["storytellerId"]!);
+
+        var history = (await api.GetFromJsonAsync<JsonArray>($"/api/projects/{now}/storytellers/{newTeller}/consent"))!;
+        Assert.Equal(2, history.Count);
+        Assert.Equal("PaperForm", (string?)history[0]!["method"]);
+        Assert.Contains("Copied from the project", (string?)history[0]!["note"], StringComparison.Ordinal);
+        Assert.True(await App.WithServiceAsync<Storyweave.Features.Consent.ConsentPolicy, bool>(async p => (await p.DecideAsync(newTeller, Storyweave.Features.Consent.ConsentUse.Clips)).Allowed));
+
+        // Counts: a copied story adds a story and a storyteller but no session here.
+        var counts = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{now}/counts"))!;
+        Assert.Equal(1, (int)counts["stories"]!);
+        Assert.Equal(0, (int)counts["sessions"]!);
+        Assert.Equal(1, (int)counts["storytellers"]!);
+
+        // Copying the same person's other story again reuses the copied storyteller.
+        var again = await api.PostAsJsonAsync($"/api/projects/{now}/stories/copy", new { sourceProjectId = earlier, storyIds = new[] { storyId } });
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(1, await App.WithDbAsync(db => db.Storytellers.CountAsync(s => s.ProjectId == now)));
+    }
+
+    [Fact]
+    public async Task Nobody_can_copy_from_a_project_they_cannot_see()
+    {
+        var lead = await App.CreateUserAsync();
+        var other = await App.CreateUserAsync();
+        var theirs = await App.CreateProjectAsync(other);
+        var mine = await App.CreateProjectAsync(lead);
+        var response = await (await App.ApiClientAsync(lead)).PostAsJsonAsync($"/api/projects/{mine}/stories/copy", new { sourceProjectId = theirs, storyIds = new[] { 1 } });
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+}
