@@ -169,6 +169,7 @@ public static class AppHost
         services.AddScoped<Features.Storytellers.FacetService>();
         services.AddScoped<Features.Sessions.SessionService>();
         services.AddScoped<Features.Stories.StoryCopyService>();
+        services.AddScoped<Features.Stories.TranscriptService>();
         services.AddScoped<Features.Consent.ConsentPolicy>();
     }
 
@@ -213,6 +214,7 @@ public static class AppHost
         Features.CallOut.CallOutEndpoints.Map(api);
         Features.Storytellers.StorytellerEndpoints.Map(api);
         Features.Sessions.SessionEndpoints.Map(api);
+        Features.Stories.TranscriptEndpoints.Map(api);
         AdminEndpoints.Map(api);
     }
 }

@@ -67,19 +67,4 @@ public sealed class ConsentService(StoryweaveDb db, TimeProvider clock)
 
     public Task<List<ConsentRecord>> HistoryAsync(int storytellerId, CancellationToken ct = default) =>
         db.ConsentRecords.AsNoTracking().Where(c => c.StorytellerId == storytellerId).OrderByDescending(c => c.Id).ToListAsync(ct);
-
-    /// <summary>Parses "1:05", "01:02:03" or "65" (seconds) as typed by a person; null when it is not a time.</summary>
-    public static double? ParseTime(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text)) return null;
-        var parts = text.Trim().Split(':');
-        if (parts.Length > 3) return null;
-        double total = 0;
-        foreach (var part in parts)
-        {
-            if (!double.TryParse(part, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var v) || v < 0) return null;
-            total = total * 60 + v;
-        }
-        return total;
-    }
 }

@@ -70,7 +70,7 @@ public sealed class ConsentModel(StoryweaveDb db, ProjectAccessService access, C
             Errors.Add("Check the dates: give the day, month and year.");
             return Page();
         }
-        var verbalAt = ConsentService.ParseTime(Form.VerbalAt);
+        var verbalAt = Stories.TimeText.Parse(Form.VerbalAt);
         if (!string.IsNullOrWhiteSpace(Form.VerbalAt) && verbalAt is null)
         {
             Errors.Add("Write the time in the recording as minutes and seconds, for example 1:05.");

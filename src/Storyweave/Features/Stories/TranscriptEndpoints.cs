@@ -1,0 +1,41 @@
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Projects;
+
+namespace Storyweave.Features.Stories;
+
+public static class TranscriptEndpoints
+{
+    public sealed record SaveRequest(int? Version, string? Format, IReadOnlyList<TranscriptService.CueInput>? Cues);
+    public sealed record SavedDto(int Version);
+    public sealed record ConflictDto(int Version, string Message, IReadOnlyList<StoryEndpoints.CueDto> Current);
+
+    public const string ConflictMessage =
+        "Someone else saved this transcript while you were editing. Your changes are still here and have not been saved. " +
+        "Compare with their version, then save again to keep yours.";
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/projects/{projectId:int}/stories/{storyId:int}").WithTags("Transcripts");
+
+        group.MapPut("/transcript", async (int projectId, int storyId, SaveRequest r, TranscriptService transcripts, StoryweaveDb db, CurrentUser current, CancellationToken ct) =>
+        {
+            if (r.Version is null) return ProjectEndpoints.Problem(["Send the version of the transcript your changes are based on."]);
+            var outcome = await transcripts.SaveAsync(projectId, storyId, r.Cues ?? [], r.Version, r.Format ?? "edited", current.RequiredId, ct);
+            if (outcome.Conflict)
+            {
+                var now = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == storyId).OrderBy(c => c.Position)
+                    .Select(c => new StoryEndpoints.CueDto(c.Position, c.StartSeconds, c.EndSeconds, c.Speaker, c.Text)).ToListAsync(ct);
+                return Results.Json(new ConflictDto(outcome.Version, ConflictMessage, now), statusCode: StatusCodes.Status409Conflict);
+            }
+            return outcome.Saved ? Results.Ok(new SavedDto(outcome.Version)) : ProjectEndpoints.Problem(outcome.Errors, StatusCodes.Status422UnprocessableEntity);
+        }).RequireAuthorization(Policies.GatherStories);
+
+        group.MapPut("/speakers", async (int projectId, int storyId, IReadOnlyList<TranscriptService.SpeakerMapping> mappings, TranscriptService transcripts, CurrentUser current, CancellationToken ct) =>
+        {
+            var result = await transcripts.MapSpeakersAsync(projectId, storyId, mappings, current.RequiredId, ct);
+            return result.Succeeded ? Results.NoContent() : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
+        }).RequireAuthorization(Policies.GatherStories);
+    }
+}

@@ -1,0 +1,114 @@
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Events;
+
+namespace Storyweave.Features.Stories;
+
+/// <summary>
+/// Stores a story's transcript: replacing it from an import, saving edits from the editor, and
+/// mapping speaker labels to the session's storytellers and reporter. Every save bumps
+/// <see cref="Story.TranscriptVersion"/>; a save based on an older version is refused as a
+/// conflict, so two editors never silently overwrite each other.
+/// </summary>
+public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock)
+{
+    public sealed record CueInput(double? Start, double? End, string? Speaker, string? Text);
+    public sealed record SpeakerMapping(string Label, int? StorytellerId, bool IsReporter);
+
+    public sealed record SaveOutcome(bool Saved, bool Conflict, int Version, IReadOnlyList<string> Errors)
+    {
+        public static SaveOutcome Invalid(IReadOnlyList<string> errors) => new(false, false, 0, errors);
+    }
+
+    public const int MaxCues = 20_000;
+
+    public static List<string> Validate(IReadOnlyList<CueInput> cues)
+    {
+        var errors = new List<string>();
+        if (cues.Count > MaxCues) errors.Add($"A transcript can have at most {MaxCues:N0} lines.");
+        for (var i = 0; i < cues.Count && errors.Count < 10; i++)
+        {
+            var c = cues[i];
+            if (c.Start is < 0 || c.End is < 0) errors.Add($"Line {i + 1}: times cannot be negative.");
+            if (c.Start is { } s && c.End is { } e && e < s) errors.Add($"Line {i + 1}: it ends before it starts.");
+            if ((c.Speaker?.Length ?? 0) > 200) errors.Add($"Line {i + 1}: the speaker name is longer than 200 characters.");
+            if ((c.Text?.Length ?? 0) > 100_000) errors.Add($"Line {i + 1}: the text is longer than 100,000 characters.");
+        }
+        return errors;
+    }
+
+    /// <summary>Replaces the transcript (import or editor save). <paramref name="baseVersion"/> null skips the check (first import).</summary>
+    public async Task<SaveOutcome> SaveAsync(int projectId, int storyId, IReadOnlyList<CueInput> cues, int? baseVersion, string? format, string actorUserId, CancellationToken ct = default)
+    {
+        var errors = Validate(cues);
+        if (errors.Count > 0) return SaveOutcome.Invalid(errors);
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var story = await db.Stories.Include(s => s.Speakers).Include(s => s.Storytellers).ThenInclude(x => x.Storyteller)
+            .SingleOrDefaultAsync(s => s.Id == storyId && s.ProjectId == projectId, ct);
+        if (story is null) return SaveOutcome.Invalid(["That story is not part of this project."]);
+        if (baseVersion is { } v && v != story.TranscriptVersion) return new SaveOutcome(false, true, story.TranscriptVersion, []);
+
+        // The version check and the bump happen in one statement, so two saves racing past the
+        // read above still cannot both succeed.
+        var bumped = await db.Stories.Where(s => s.Id == storyId && s.TranscriptVersion == story.TranscriptVersion)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.TranscriptVersion, s => s.TranscriptVersion + 1)
+                .SetProperty(s => s.TranscriptUpdatedAt, clock.GetUtcNow().UtcDateTime)
+                .SetProperty(s => s.TranscriptUpdatedByUserId, actorUserId)
+                .SetProperty(s => s.TranscriptFormat, format ?? story.TranscriptFormat), ct);
+        if (bumped == 0) return new SaveOutcome(false, true, story.TranscriptVersion + 1, []);
+
+        await db.TranscriptCues.Where(c => c.StoryId == storyId).ExecuteDeleteAsync(ct);
+        var position = 0;
+        foreach (var c in cues)
+        {
+            var text = (c.Text ?? "").Trim();
+            if (text.Length == 0 && string.IsNullOrWhiteSpace(c.Speaker)) continue; // an emptied line is a removed line
+            db.TranscriptCues.Add(new TranscriptCue { StoryId = storyId, Position = position++, StartSeconds = c.Start, EndSeconds = c.End, Speaker = (c.Speaker ?? "").Trim(), Text = text });
+        }
+
+        // New speaker labels are matched to the session's people by name; the rest wait for a person to map them.
+        var labels = cues.Select(c => (c.Speaker ?? "").Trim()).Where(l => l.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var label in labels.Where(l => story.Speakers.All(s => s.Label != l)))
+        {
+            var match = story.Storytellers.Select(x => x.Storyteller!).FirstOrDefault(t => NameMatches(t.Name, label));
+            db.SpeakerLabels.Add(new SpeakerLabel { StoryId = storyId, Label = label, StorytellerId = match?.Id, IsReporter = match is null && IsReporterLabel(label) });
+        }
+        foreach (var unused in story.Speakers.Where(s => !labels.Contains(s.Label)).ToList()) db.SpeakerLabels.Remove(unused);
+
+        db.Record(clock, projectId, actorUserId, baseVersion is null ? "transcript.imported" : "transcript.saved", "story", storyId, format);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return new SaveOutcome(true, false, story.TranscriptVersion + 1, []);
+    }
+
+    public async Task<Result<bool>> MapSpeakersAsync(int projectId, int storyId, IReadOnlyList<SpeakerMapping> mappings, string actorUserId, CancellationToken ct = default)
+    {
+        var story = await db.Stories.Include(s => s.Speakers).Include(s => s.Storytellers).SingleOrDefaultAsync(s => s.Id == storyId && s.ProjectId == projectId, ct);
+        if (story is null) return Result.Fail<bool>(["That story is not part of this project."]);
+        var tellers = story.Storytellers.Select(x => x.StorytellerId).ToHashSet();
+        foreach (var m in mappings)
+        {
+            var label = story.Speakers.SingleOrDefault(s => s.Label == m.Label);
+            if (label is null) return Result.Fail<bool>([$"The transcript has no speaker called \"{m.Label}\"."]);
+            if (m.StorytellerId is { } id && !tellers.Contains(id))
+                return Result.Fail<bool>([$"\"{m.Label}\" can only be linked to a storyteller of this story's session."]);
+            if (m.StorytellerId is not null && m.IsReporter) return Result.Fail<bool>([$"\"{m.Label}\" cannot be both a storyteller and the reporter."]);
+            label.StorytellerId = m.StorytellerId;
+            label.IsReporter = m.IsReporter;
+        }
+        db.Record(clock, projectId, actorUserId, "transcript.speakers-mapped", "story", storyId);
+        await db.SaveChangesAsync(ct);
+        return Result.Ok(true);
+    }
+
+    private static bool NameMatches(string name, string label) =>
+        string.Equals(name.Trim(), label, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(name.Trim().Split(' ')[0], label, StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsReporterLabel(string label) =>
+        label.Equals("Reporter", StringComparison.OrdinalIgnoreCase) || label.Equals("Interviewer", StringComparison.OrdinalIgnoreCase)
+        || label.Equals("Community Reporter", StringComparison.OrdinalIgnoreCase);
+}
