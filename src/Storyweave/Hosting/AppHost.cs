@@ -11,6 +11,7 @@ using Storyweave.Features.Admin;
 using Storyweave.Features.Backup;
 using Storyweave.Features.Events;
 using Storyweave.Features.Health;
+using Storyweave.Features.Media;
 using Storyweave.Features.Projects;
 using Storyweave.Features.Sample;
 using Storyweave.Features.Stories;
@@ -158,6 +159,10 @@ public static class AppHost
         services.AddScoped<SampleProject>();
         services.AddScoped<BackupService>();
         services.AddScoped<Features.Consent.ConsentPolicy>();
+        services.AddSingleton<MediaStorage>();
+        services.AddSingleton<RenditionQueue>();
+        services.AddScoped<MediaUploader>();
+        services.AddHostedService<RenditionWorker>();
     }
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)
@@ -199,6 +204,7 @@ public static class AppHost
         EventEndpoints.Map(api);
         StoryEndpoints.Map(api);
         AdminEndpoints.Map(api);
+        MediaEndpoints.Map(api);
     }
 }
 
