@@ -163,6 +163,7 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
             "storyId" => storyId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "userId" => "no-such-user",
             "tokenId" => "999999",
+            "mediaId" => "999999",
             "documentName" => "v1",
             var other => throw new InvalidOperationException($"Add a sample value for route parameter '{other}' to the authorization matrix test ({raw})."),
         });
