@@ -260,8 +260,12 @@ public sealed partial class MediaUploadTests(AppFixture fixture) : IClassFixture
         {
             db.ConsentRecords.Add(new Storyweave.Features.Consent.ConsentRecord
             {
-                ProjectId = s.ProjectId, StorytellerId = people[1], Recording = false, Analysis = true,
-                GivenAt = DateTime.UtcNow, RecordedAt = DateTime.UtcNow,
+                ProjectId = s.ProjectId,
+                StorytellerId = people[1],
+                Recording = false,
+                Analysis = true,
+                GivenAt = DateTime.UtcNow,
+                RecordedAt = DateTime.UtcNow,
             });
             return await db.SaveChangesAsync();
         });
@@ -304,8 +308,16 @@ public sealed partial class MediaUploadTests(AppFixture fixture) : IClassFixture
         {
             var row = new MediaFile
             {
-                ProjectId = s.ProjectId, StoryId = s.StoryId, OriginalFileName = "speech.flac", StoredName = storedName, Container = "flac",
-                AudioCodec = "flac", DurationSeconds = probe.Duration, RenditionStatus = RenditionStatus.Running, RenditionProgress = 0.4, UploadedAt = DateTime.UtcNow,
+                ProjectId = s.ProjectId,
+                StoryId = s.StoryId,
+                OriginalFileName = "speech.flac",
+                StoredName = storedName,
+                Container = "flac",
+                AudioCodec = "flac",
+                DurationSeconds = probe.Duration,
+                RenditionStatus = RenditionStatus.Running,
+                RenditionProgress = 0.4,
+                UploadedAt = DateTime.UtcNow,
             };
             db.MediaFiles.Add(row);
             await db.SaveChangesAsync();
