@@ -202,3 +202,42 @@ public sealed partial class TestApp : IAsyncDisposable
         try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
+
+/// <summary>Gathering intents: stories with storytellers and their consent, written straight to the database.</summary>
+public sealed partial class TestApp
+{
+    /// <summary>
+    /// A story told by <paramref name="storytellerCount"/> new storytellers, each with a consent record
+    /// that agrees (or not) to being recorded. Returns the story id and the storyteller ids.
+    /// </summary>
+    public async Task<(int StoryId, List<int> StorytellerIds)> CreateStoryAsync(int projectId, int storytellerCount = 1, bool recordingConsent = true)
+    {
+        return await WithDbAsync(async db =>
+        {
+            var now = DateTime.UtcNow;
+            var people = Enumerable.Range(1, storytellerCount)
+                .Select(i => new Storyweave.Features.Storytellers.Storyteller { ProjectId = projectId, Name = Unique("Storyteller "), CreatedAt = now })
+                .ToList();
+            db.Storytellers.AddRange(people);
+            var story = new Storyweave.Features.Stories.Story { ProjectId = projectId, Title = Unique("Story "), CreatedAt = now };
+            db.Stories.Add(story);
+            await db.SaveChangesAsync();
+            foreach (var person in people)
+            {
+                db.StoryStorytellers.Add(new Storyweave.Features.Stories.StoryStoryteller { StoryId = story.Id, StorytellerId = person.Id });
+                db.ConsentRecords.Add(new Storyweave.Features.Consent.ConsentRecord
+                {
+                    ProjectId = projectId,
+                    StorytellerId = person.Id,
+                    Recording = recordingConsent,
+                    Analysis = true,
+                    Method = Storyweave.Features.Consent.ConsentMethod.PaperForm,
+                    GivenAt = now,
+                    RecordedAt = now,
+                });
+            }
+            await db.SaveChangesAsync();
+            return (story.Id, people.Select(p => p.Id).ToList());
+        });
+    }
+}

@@ -36,6 +36,7 @@ public static class StoryweaveCli
             Postgres = r.GetValue(postgres) ?? Env("STORYWEAVE_POSTGRES"),
             Urls = urls ?? Env("STORYWEAVE_URLS") ?? StoryweaveOptions.DefaultUrls,
             NoSample = noSample,
+            MaxUploadBytes = MaxUploadBytesFromEnv(),
         };
 
         var root = new RootCommand("Storyweave: co-produced, story-based research. With no verb, runs the web app (same as 'serve').");
@@ -247,6 +248,19 @@ public static class StoryweaveCli
     {
         foreach (var e in errors) await Console.Error.WriteLineAsync(e);
         return 1;
+    }
+
+    /// <summary>
+    /// STORYWEAVE_MAX_UPLOAD_MB in megabytes (1 MB = 1024 × 1024 bytes). A value that is not a whole
+    /// number is reported and the default kept, so a typo cannot stop the app from starting.
+    /// </summary>
+    private static long MaxUploadBytesFromEnv()
+    {
+        if (Env("STORYWEAVE_MAX_UPLOAD_MB") is not { } raw) return StoryweaveOptions.DefaultMaxUploadBytes;
+        if (long.TryParse(raw, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var mb) && mb is >= 1 and <= 1024 * 1024)
+            return mb * 1024 * 1024;
+        Console.Error.WriteLine($"STORYWEAVE_MAX_UPLOAD_MB should be a whole number of megabytes (it is \"{raw}\"); using the default, 2048.");
+        return StoryweaveOptions.DefaultMaxUploadBytes;
     }
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;

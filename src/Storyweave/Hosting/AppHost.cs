@@ -11,6 +11,7 @@ using Storyweave.Features.Admin;
 using Storyweave.Features.Backup;
 using Storyweave.Features.Events;
 using Storyweave.Features.Health;
+using Storyweave.Features.Media;
 using Storyweave.Features.Projects;
 using Storyweave.Features.Sample;
 using Storyweave.Features.Stories;
@@ -171,6 +172,10 @@ public static class AppHost
         services.AddScoped<Features.Stories.StoryCopyService>();
         services.AddScoped<Features.Stories.TranscriptService>();
         services.AddScoped<Features.Consent.ConsentPolicy>();
+        services.AddSingleton<MediaStorage>();
+        services.AddSingleton<RenditionQueue>();
+        services.AddScoped<MediaUploader>();
+        services.AddHostedService<RenditionWorker>();
     }
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)
@@ -216,6 +221,7 @@ public static class AppHost
         Features.Sessions.SessionEndpoints.Map(api);
         Features.Stories.TranscriptEndpoints.Map(api);
         AdminEndpoints.Map(api);
+        MediaEndpoints.Map(api);
     }
 }
 

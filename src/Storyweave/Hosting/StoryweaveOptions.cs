@@ -23,10 +23,17 @@ public sealed record StoryweaveOptions
     /// <summary>Public sign-ups accepted per client address per hour (a bot guard; a shared office may need more).</summary>
     public int SignUpsPerHourPerAddress { get; init; } = 20;
 
+    /// <summary>The largest recording one upload may bring (env STORYWEAVE_MAX_UPLOAD_MB). Zoom video runs to gigabytes.</summary>
+    public long MaxUploadBytes { get; init; } = DefaultMaxUploadBytes;
+
+    public const long DefaultMaxUploadBytes = 2L * 1024 * 1024 * 1024;
+
     public bool UsesPostgres => !string.IsNullOrWhiteSpace(Postgres);
     public string SqlitePath => Path.Combine(DataDir, "storyweave.db");
     public string BackupsDir => Path.Combine(DataDir, "backups");
     public string KeysDir => Path.Combine(DataDir, "keys");
+    public string MediaDir => Path.Combine(DataDir, "media");
+    public string TempDir => Path.Combine(DataDir, "tmp");
 
     /// <summary>Folders inside the data folder that belong in a backup besides the database.</summary>
     public static readonly string[] ExcludedFromBackup = ["backups", "tmp"];

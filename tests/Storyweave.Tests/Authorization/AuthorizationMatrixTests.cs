@@ -165,6 +165,7 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
             "storyId" => storyId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "userId" => "no-such-user",
             "tokenId" => "999999",
+            "mediaId" => "999999",
             "documentName" => "v1",
             "storytellerId" => storytellerId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "facetId" => "999999",

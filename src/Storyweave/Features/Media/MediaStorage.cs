@@ -1,0 +1,83 @@
+using System.Globalization;
+using Storyweave.Hosting;
+
+namespace Storyweave.Features.Media;
+
+/// <summary>
+/// Owns where recordings live: <c>media/{projectId}/{StoredName}</c> in the data folder, and work in
+/// progress in <c>tmp/</c> (left out of backups). Stored names are generated here and never come from
+/// an uploaded file name, so nothing a user sends can choose a path.
+/// </summary>
+public sealed class MediaStorage(StoryweaveOptions options)
+{
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    public string MediaDir => options.MediaDir;
+    public string TempDir => options.TempDir;
+
+    public string ProjectDir(int projectId) => Path.Combine(MediaDir, projectId.ToString(CultureInfo.InvariantCulture));
+
+    public string PathOf(int projectId, string storedName)
+    {
+        // Stored names are ours (a GUID and an extension), but a path is only ever built from a bare name.
+        if (storedName.Length == 0 || storedName != Path.GetFileName(storedName) || storedName.StartsWith('.'))
+            throw new InvalidOperationException($"Not a stored media name: {storedName}");
+        return Path.Combine(ProjectDir(projectId), storedName);
+    }
+
+    public string OriginalPath(MediaFile media) => PathOf(media.ProjectId, media.StoredName);
+
+    public string? RenditionPath(MediaFile media) =>
+        media.RenditionStoredName is { } name ? PathOf(media.ProjectId, name) : null;
+
+    /// <summary>A GUID plus an extension chosen from what ffprobe found, e.g. <c>3f2a….m4a</c>.</summary>
+    public static string NewStoredName(string extension) => Guid.NewGuid().ToString("N") + extension;
+
+    /// <summary>A fresh path in the temporary folder (created readable by this user only).</summary>
+    public string NewTempPath(string purpose)
+    {
+        DataFolder.CreatePrivate(TempDir);
+        return Path.Combine(TempDir, $"{purpose}-{Guid.NewGuid():N}.part");
+    }
+
+    /// <summary>Opens a new file that only this user can read: recordings are the most sensitive data we hold.</summary>
+    public static FileStream CreatePrivateFile(string path)
+    {
+        var fileOptions = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0,
+            Options = FileOptions.Asynchronous,
+        };
+        if (!OperatingSystem.IsWindows()) fileOptions.UnixCreateMode = OwnerOnly;
+        return new FileStream(path, fileOptions);
+    }
+
+    /// <summary>Moves a finished temporary file into the project's folder under its stored name.</summary>
+    public string MoveIntoPlace(string tempPath, int projectId, string storedName)
+    {
+        DataFolder.CreatePrivate(MediaDir);
+        DataFolder.CreatePrivate(ProjectDir(projectId));
+        var target = PathOf(projectId, storedName);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(tempPath, OwnerOnly);
+        File.Move(tempPath, target);
+        return target;
+    }
+
+    public static void DeleteQuietly(string? path)
+    {
+        if (path is null) return;
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

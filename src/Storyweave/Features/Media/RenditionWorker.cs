@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+
+namespace Storyweave.Features.Media;
+
+/// <summary>Media ids waiting for a web-playable rendition. In memory: the database is the record of what is owed.</summary>
+public sealed class RenditionQueue
+{
+    private readonly Channel<int> _channel = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
+
+    public void Enqueue(int mediaId) => _channel.Writer.TryWrite(mediaId);
+
+    public ChannelReader<int> Reader => _channel.Reader;
+}
+
+/// <summary>
+/// Makes web-playable copies of recordings that browsers cannot play as uploaded (e.g. FLAC, AMR,
+/// HEVC or MPEG-4 Part 2 video), one at a time so that two cores stay usable for everyone else.
+/// Audio becomes AAC in .m4a; video becomes H.264 + AAC in .mp4 with the index at the front, so
+/// playback can start before the whole file has arrived. Location and other metadata are dropped.
+/// ffmpeg writes into tmp/ and the result is renamed into place only when complete. On start-up, rows
+/// left Queued or Running (the app stopped or crashed mid-way) are queued again.
+/// </summary>
+public sealed class RenditionWorker(IServiceScopeFactory scopes, RenditionQueue queue, MediaStorage storage, ILogger<RenditionWorker> logger)
+    : BackgroundService
+{
+    public const string FailedMessage =
+        "Storyweave could not make a version of this recording that plays in web browsers. The original file is kept; ask your administrator to check the server log.";
+
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield(); // let the host finish starting
+        await RequeueUnfinishedAsync(stoppingToken);
+        await foreach (var id in queue.Reader.ReadAllAsync(stoppingToken))
+        {
+            try
+            {
+                await RenderAsync(id, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return; // left Running; queued again at the next start
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Making a rendition of media {MediaId} failed", id);
+                var message = e is MediaToolsMissingException ? MediaProbe.MissingToolsMessage : FailedMessage;
+                await SetAsync(id, RenditionStatus.Failed, message, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>Queues every recording whose rendition was owed or under way when the app last stopped.</summary>
+    public async Task RequeueUnfinishedAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+        await db.MediaFiles.Where(m => m.RenditionStatus == RenditionStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.RenditionStatus, RenditionStatus.Queued).SetProperty(m => m.RenditionProgress, 0.0), ct);
+        var ids = await db.MediaFiles.Where(m => m.RenditionStatus == RenditionStatus.Queued).OrderBy(m => m.Id).Select(m => m.Id).ToListAsync(ct);
+        foreach (var id in ids) queue.Enqueue(id);
+        if (ids.Count > 0) logger.LogInformation("Queued {Count} unfinished recording rendition(s)", ids.Count);
+    }
+
+    private async Task RenderAsync(int mediaId, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+        var media = await db.MediaFiles.AsNoTracking().SingleOrDefaultAsync(m => m.Id == mediaId, ct);
+        if (media is null) return;
+        // Claim the row, so an id queued twice (upload and start-up at once) is only rendered once.
+        var claimed = await db.MediaFiles.Where(m => m.Id == mediaId && m.RenditionStatus == RenditionStatus.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.RenditionStatus, RenditionStatus.Running)
+                .SetProperty(m => m.RenditionProgress, 0.0).SetProperty(m => m.RenditionError, ""), ct);
+        if (claimed == 0) return;
+
+        var source = storage.OriginalPath(media);
+        if (!File.Exists(source))
+        {
+            await SetAsync(mediaId, RenditionStatus.Failed, "The original file is missing from the data folder, so a version for web browsers cannot be made.", ct);
+            return;
+        }
+
+        var extension = media.HasVideo ? ".mp4" : ".m4a";
+        var temp = storage.NewTempPath("rendition");
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            var (exit, errors) = await RunFfmpegAsync(db, media, source, temp, ct);
+            if (exit != 0)
+            {
+                logger.LogWarning("ffmpeg stopped with code {Exit} for media {MediaId}: {Errors}", exit, mediaId, errors);
+                await SetAsync(mediaId, RenditionStatus.Failed, FailedMessage, ct);
+                return;
+            }
+            if (await MediaProbe.ProbeAsync(temp, ct) is null)
+            {
+                logger.LogWarning("ffmpeg's output for media {MediaId} is not readable: {Errors}", mediaId, errors);
+                await SetAsync(mediaId, RenditionStatus.Failed, FailedMessage, ct);
+                return;
+            }
+            var storedName = MediaStorage.NewStoredName(extension);
+            var final = storage.MoveIntoPlace(temp, media.ProjectId, storedName);
+            var updated = await db.MediaFiles.Where(m => m.Id == mediaId)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.RenditionStoredName, storedName)
+                    .SetProperty(m => m.RenditionStatus, RenditionStatus.Ready).SetProperty(m => m.RenditionProgress, 1.0), CancellationToken.None);
+            if (updated == 0) MediaStorage.DeleteQuietly(final); // the recording was deleted meanwhile
+            logger.LogInformation("Made a web rendition of media {MediaId} ({Seconds:0.0} s of recording) in {Elapsed:0.0} s", mediaId, media.DurationSeconds, watch.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            MediaStorage.DeleteQuietly(temp);
+        }
+    }
+
+    private static async Task<(int Exit, string Errors)> RunFfmpegAsync(StoryweaveDb db, MediaFile media, string source, string target, CancellationToken ct)
+    {
+        List<string> args = ["-hide_banner", "-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y", "-i", source, "-map_metadata", "-1"];
+        if (media.HasVideo)
+        {
+            // 0:V is video that is not cover art. Even dimensions and yuv420p: what H.264 players expect.
+            args.AddRange(["-map", "0:V:0", "-map", "0:a:0?", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
+                "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", "-c:a", "aac", "-b:a", "128k"]);
+        }
+        else
+        {
+            args.AddRange(["-map", "0:a:0", "-vn", "-c:a", "aac", "-b:a", "128k"]);
+        }
+        args.AddRange(["-movflags", "+faststart", "-f", "mp4", target]);
+
+        using var process = MediaProbe.Start("ffmpeg", args);
+        var errors = process.StandardError.ReadToEndAsync(ct);
+        try
+        {
+            var lastSaved = Stopwatch.StartNew();
+            while (await process.StandardOutput.ReadLineAsync(ct) is { } line)
+            {
+                // -progress prints key=value lines; out_time_us is how far into the recording ffmpeg has got.
+                if (!line.StartsWith("out_time_us=", StringComparison.Ordinal) || lastSaved.Elapsed < ProgressInterval) continue;
+                if (!long.TryParse(line.AsSpan("out_time_us=".Length), NumberStyles.Integer, CultureInfo.InvariantCulture, out var micros) || media.DurationSeconds <= 0) continue;
+                var progress = Math.Clamp(micros / 1_000_000.0 / media.DurationSeconds, 0, 0.99);
+                await db.MediaFiles.Where(m => m.Id == media.Id).ExecuteUpdateAsync(s => s.SetProperty(m => m.RenditionProgress, progress), ct);
+                lastSaved.Restart();
+            }
+            await process.WaitForExitAsync(ct);
+            return (process.ExitCode, await errors);
+        }
+        catch (OperationCanceledException)
+        {
+            MediaProbe.Kill(process);
+            throw;
+        }
+    }
+
+    private async Task SetAsync(int mediaId, RenditionStatus status, string error, CancellationToken ct)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+            await db.MediaFiles.Where(m => m.Id == mediaId)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.RenditionStatus, status).SetProperty(m => m.RenditionError, error), ct);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Could not record the rendition state of media {MediaId}", mediaId);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace Storyweave.Testing;
+
+/// <summary>
+/// Real recordings for tests: speech from espeak-ng (Debian package espeak-ng), converted with ffmpeg
+/// (Debian package ffmpeg) into the formats under test, and read back with ffprobe.
+/// </summary>
+public static class TestMedia
+{
+    public sealed record Probe(double Duration, string FormatName, string AudioCodec, string VideoCodec);
+
+    /// <summary>A folder of its own for one test's files (deleted by the caller's using).</summary>
+    public sealed class Folder : IDisposable
+    {
+        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "storyweave-media-tests", Guid.NewGuid().ToString("N"));
+
+        public Folder() => Directory.CreateDirectory(Path);
+
+        public string File(string name) => System.IO.Path.Combine(Path, name);
+
+        public void Dispose()
+        {
+            try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>Speaks the sentence into a WAV file.</summary>
+    public static async Task<string> SpeechAsync(string path, string sentence = "This is Sam. I want to tell you about the kitchen table, and the people who sat around it.")
+    {
+        await RunAsync("espeak-ng", "espeak-ng", ["-w", path, sentence]);
+        return path;
+    }
+
+    /// <summary>Runs ffmpeg with <paramref name="args"/> between the input and the output.</summary>
+    public static async Task<string> ConvertAsync(string input, string output, params string[] args)
+    {
+        await RunAsync("ffmpeg", "ffmpeg", ["-v", "error", "-nostdin", "-y", "-i", input, .. args, output]);
+        return output;
+    }
+
+    /// <summary>Speech over a small test picture, as a video file.</summary>
+    public static async Task<string> VideoAsync(string speechWav, string output, params string[] codecArgs)
+    {
+        await RunAsync("ffmpeg", "ffmpeg", ["-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-i", speechWav, "-shortest", .. codecArgs, output]);
+        return output;
+    }
+
+    public static async Task<Probe> ProbeAsync(string path)
+    {
+        var json = await RunAsync("ffprobe", "ffmpeg", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path]);
+        using var doc = JsonDocument.Parse(json);
+        var format = doc.RootElement.GetProperty("format");
+        string Codec(string type) => doc.RootElement.GetProperty("streams").EnumerateArray()
+            .Where(s => s.GetProperty("codec_type").GetString() == type).Select(s => s.GetProperty("codec_name").GetString()!).FirstOrDefault() ?? "";
+        return new Probe(double.Parse(format.GetProperty("duration").GetString()!, CultureInfo.InvariantCulture),
+            format.GetProperty("format_name").GetString()!, Codec("audio"), Codec("video"));
+    }
+
+    /// <summary>A multipart body with one file in the field <c>file</c>, as a browser sends it.</summary>
+    public static MultipartFormDataContent FileContent(string path, string fileName, string contentType = "application/octet-stream")
+    {
+        var file = new StreamContent(File.OpenRead(path));
+        file.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        return new MultipartFormDataContent { { file, "file", fileName } };
+    }
+
+    private static async Task<string> RunAsync(string tool, string package, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        Process process;
+        try
+        {
+            process = Process.Start(info)!;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new InvalidOperationException($"{tool} is not installed. Install the Debian package {package}: sudo apt-get install -y {package}");
+        }
+        using (process)
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            if (process.ExitCode != 0) throw new InvalidOperationException($"{tool} failed ({process.ExitCode}): {await stderr}");
+            return await stdout;
+        }
+    }
+}
