@@ -198,6 +198,7 @@ public static class AppHost
         EventEndpoints.Map(api);
         StoryEndpoints.Map(api);
         AdminEndpoints.Map(api);
+        Features.Transcripts.TranscriptEndpoints.Map(api);
     }
 }
 
