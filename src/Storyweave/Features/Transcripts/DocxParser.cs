@@ -53,7 +53,8 @@ public static partial class DocxParser
         {
             using var doc = WordprocessingDocument.Open(new MemoryStream(bytes, writable: false), false,
                 new OpenSettings { MaxCharactersInPart = MaxUnpackedBytes });
-            var body = doc.MainDocumentPart?.Document?.Body
+            if (doc.MainDocumentPart is null) throw new TranscriptFormatException(NotAWordDocument);
+            var body = doc.MainDocumentPart.Document?.Body
                 ?? throw new TranscriptFormatException("This Word document has no text in it.");
             var paragraphs = new List<string>();
             foreach (var paragraph in body.Descendants<Paragraph>())

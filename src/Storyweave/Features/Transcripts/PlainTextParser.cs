@@ -16,15 +16,18 @@ public static class PlainTextParser
         var hasBlankBetween = false;
         var hasSpeakers = false;
         var seenText = false;
+        var blankAfterText = false;
         for (var i = 0; i < source.Count; i++)
         {
             var line = source[i].Trim();
-            if (line.Length == 0) hasBlankBetween |= seenText;
-            else
+            if (line.Length == 0)
             {
-                seenText = true;
-                hasSpeakers |= TranscriptText.SplitSpeaker(line).Speaker.Length > 0;
+                blankAfterText = seenText;
+                continue;
             }
+            hasBlankBetween |= blankAfterText;
+            seenText = true;
+            hasSpeakers |= TranscriptText.SplitSpeaker(line).Speaker.Length > 0;
         }
         var turnPerLine = !hasBlankBetween && !hasSpeakers;
 

@@ -186,9 +186,10 @@ public static partial class TranscriptText
         if (name.Length is 0 or > 40 || name.AsSpan().IndexOfAny(NotInNames) >= 0) return false;
         var words = name.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (words.Length is 0 or > 4 || !char.IsLetter(words[0][0])) return false;
+        // "Dr. Ilo" and "J. Marrow" are names; "Yes." or "It rained." end a sentence.
+        if (words[^1].EndsWith('.')) return false;
         foreach (var word in words)
         {
-            // "Dr." and "J." are names; a longer word ending in a full stop ends a sentence.
             if (word.EndsWith('.') && word.Length > 4) return false;
             if (!anyCase && !(char.IsUpper(word[0]) || char.IsAsciiDigit(word[0]) || word[0] == '(' || NameParticles.Contains(word))) return false;
         }
