@@ -106,14 +106,39 @@ public static partial class TranscriptText
             }
         }
         if (text.StartsWith('\uFEFF')) text = text[1..];
-        var nul = text.IndexOf('\0', StringComparison.Ordinal);
-        if (nul >= 0)
+        var binary = FirstBinaryCharacter(text);
+        if (binary >= 0)
         {
-            var line = text.AsSpan(0, nul).Count('\n') + 1;
+            var line = text.AsSpan(0, binary).Count('\n') + 1;
             throw new TranscriptFormatException([new TranscriptError(line,
                 $"Line {line}: this file contains binary data, not text, so it is not a transcript in a text format.")]);
         }
         return text;
+    }
+
+    /// <summary>
+    /// Where a text stops looking like text: a NUL anywhere, or (in its first 4,000 characters) more
+    /// than one in twenty characters being control codes, unassigned or lone surrogates — which is
+    /// how binary data that happens to start with a UTF-16 byte order mark decodes. -1 when it is text.
+    /// </summary>
+    private static int FirstBinaryCharacter(string text)
+    {
+        var nul = text.IndexOf('\0', StringComparison.Ordinal);
+        if (nul >= 0) return nul;
+        var sample = text.AsSpan(0, Math.Min(text.Length, 4000));
+        int odd = 0, first = -1;
+        for (var i = 0; i < sample.Length; i++)
+        {
+            var c = sample[i];
+            var category = char.GetUnicodeCategory(c);
+            var isOdd = (char.IsControl(c) && !char.IsWhiteSpace(c)) || category == System.Globalization.UnicodeCategory.OtherNotAssigned
+                || (char.IsHighSurrogate(c) && !(i + 1 < sample.Length && char.IsLowSurrogate(sample[i + 1])))
+                || (char.IsLowSurrogate(c) && !(i > 0 && char.IsHighSurrogate(sample[i - 1])));
+            if (!isOdd) continue;
+            odd++;
+            if (first < 0) first = i;
+        }
+        return odd * 20 > sample.Length ? first : -1;
     }
 
     /// <summary>A strict WebVTT or SRT cue time: [hh:]mm:ss.mmm, with a full stop or a comma before the milliseconds.</summary>
