@@ -226,6 +226,34 @@ public sealed class TranscriptParserTests
         Assert.Contains("this file contains binary data, not text", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("a", " ", "b")]
+    [InlineData("", "<", "")]
+    [InlineData("<v", " ", "")]
+    [InlineData("[1:", "0", "")]
+    [InlineData("Sam", " ", "0:03")]
+    [InlineData("{\"text\":\"", "<span class=\\\"timestamp\\\" data-timestamp=\\\"1\\\">", "\"}")]
+    public void Long_pathological_lines_are_read_or_refused_in_linear_time(string head, string repeated, string tail)
+    {
+        // About 1 MB of one character, or up to 8 MB of longer pieces: far past what a quadratic pattern survives.
+        var line = head + string.Concat(Enumerable.Repeat(repeated, Math.Min(1_000_000, 8_000_000 / repeated.Length))) + tail;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var text in new[] { line, "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n" + line, "1\n00:00:01,000 --> 00:00:02,000\n" + line })
+        {
+            foreach (var format in TranscriptParser.Formats.Where(f => f != "docx").Append(null))
+            {
+                try
+                {
+                    TranscriptParser.Parse(new MemoryStream(Encoding.UTF8.GetBytes(text)), null, format);
+                }
+                catch (TranscriptFormatException)
+                {
+                }
+            }
+        }
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+    }
+
     [Fact]
     public void Windows_line_endings_read_like_unix_ones()
     {

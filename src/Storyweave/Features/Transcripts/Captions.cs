@@ -78,10 +78,11 @@ internal static partial class Captions
 
     private static string Example(string pattern) => pattern.Replace("hh", "00", StringComparison.Ordinal).Replace("mm:ss", "01:07", StringComparison.Ordinal).Replace("mmm", "000", StringComparison.Ordinal);
 
-    [GeneratedRegex(@"^<v(?:\.[^\s>]*)?\s+([^>]+)>", RegexOptions.CultureInvariant)]
+    // The patterns avoid overlapping repeats, so a 20 MB line of "<" or spaces takes linear time.
+    [GeneratedRegex(@"^<v(?:\.[^\s>]*)?[ \t]+([^>\s][^>]*)>", RegexOptions.CultureInvariant)]
     private static partial Regex VoiceTag();
 
-    [GeneratedRegex(@"<[^>]*>", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"<[^<>]*>", RegexOptions.CultureInvariant)]
     private static partial Regex Tag();
 
     [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]

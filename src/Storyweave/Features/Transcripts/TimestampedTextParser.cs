@@ -95,13 +95,20 @@ public static partial class TimestampedTextParser
             rest = m.Groups["rest"].Value.Trim();
             return true;
         }
-        m = Trailing().Match(line);
-        if (m.Success && TranscriptText.LooksLikeName(m.Groups["name"].Value.Trim()))
+        // "Sam Rivers  0:03": the last word is the time. Found by hand rather than by a pattern like
+        // "(.+?)\s+(time)$", which backtracks for ages over a long line of spaces.
+        var lastSpace = line.AsSpan().LastIndexOfAny(' ', '\t');
+        if (lastSpace > 0 && line.Length - lastSpace <= 16)
         {
-            time = m.Groups["time"].Value;
-            rest = "";
-            headerName = m.Groups["name"].Value.Trim();
-            return true;
+            m = TrailingTime().Match(line, lastSpace + 1);
+            var name = line[..lastSpace].Trim();
+            if (m.Success && TranscriptText.LooksLikeName(name))
+            {
+                time = m.Groups["time"].Value;
+                rest = "";
+                headerName = name;
+                return true;
+            }
         }
         time = rest = "";
         return false;
@@ -125,6 +132,6 @@ public static partial class TimestampedTextParser
     [GeneratedRegex(@"^(?<time>[0-9]{1,4}:[0-9]{1,2}(?::[0-9]{1,2})?(?:[.,][0-9]{1,3})?)(?:\s+(?<rest>.*))?$", RegexOptions.CultureInvariant)]
     private static partial Regex Leading();
 
-    [GeneratedRegex(@"^(?<name>.+?)\s+[\[(]?(?<time>[0-9]{1,4}:[0-9]{1,2}(?::[0-9]{1,2})?(?:[.,][0-9]{1,3})?)[\])]?$", RegexOptions.CultureInvariant)]
-    private static partial Regex Trailing();
+    [GeneratedRegex(@"\G[\[(]?(?<time>[0-9]{1,4}:[0-9]{1,2}(?::[0-9]{1,2})?(?:[.,][0-9]{1,3})?)[\])]?$", RegexOptions.CultureInvariant)]
+    private static partial Regex TrailingTime();
 }
