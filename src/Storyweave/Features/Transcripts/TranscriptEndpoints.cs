@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
+using Microsoft.OpenApi;
 using Storyweave.Features.Projects;
 
 namespace Storyweave.Features.Transcripts;
@@ -21,10 +22,19 @@ public static class TranscriptEndpoints
         // into memory up to the limit and no further (no temp files), and no antiforgery metadata is
         // added, so bearer-token clients need no DisableAntiforgery. Cookie callers are still
         // checked by ApiAntiforgeryMiddleware.
+        //
+        // The multipart body is described for OpenAPI by a transformer, not by Accepts<IFormFile>():
+        // Accepts makes routing answer other content types with 415 before authentication runs,
+        // so anonymous callers would learn about the endpoint instead of getting 401 (the
+        // authorization matrix test catches exactly that).
         api.MapPost("/transcripts/parse", ParseAsync)
             .WithTags("Transcripts")
             .WithSummary("Reads a transcript file (WebVTT, SRT, oTranscribe, timestamped text, Word/Teams .docx or plain text) and returns its cues. Nothing is stored.")
-            .Accepts<IFormFile>("multipart/form-data")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.RequestBody = MultipartBody();
+                return Task.CompletedTask;
+            })
             .Produces<ParsedTranscript>(StatusCodes.Status200OK)
             .Produces<ErrorsDto>(StatusCodes.Status400BadRequest)
             .Produces<ErrorsDto>(StatusCodes.Status422UnprocessableEntity)
@@ -91,6 +101,32 @@ public static class TranscriptEndpoints
             return Results.Json(new ErrorsDto(e.Errors.Select(x => new ErrorDto(x.Line, x.Message)).ToList()), statusCode: StatusCodes.Status422UnprocessableEntity);
         }
     }
+
+    private static OpenApiRequestBody MultipartBody() => new()
+    {
+        Required = true,
+        Description = $"The transcript file in the field 'file' (at most {TranscriptParser.MaxFileBytes / 1024 / 1024} MB), and optionally its format; without one the format is recognised from the content.",
+        Content = new Dictionary<string, OpenApiMediaType>
+        {
+            ["multipart/form-data"] = new()
+            {
+                Schema = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Required = new HashSet<string> { "file" },
+                    Properties = new Dictionary<string, IOpenApiSchema>
+                    {
+                        ["file"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" },
+                        ["format"] = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.String,
+                            Enum = TranscriptParser.Formats.Select(f => (System.Text.Json.Nodes.JsonNode)f).ToList(),
+                        },
+                    },
+                },
+            },
+        },
+    };
 
     private static IResult BadRequest(string message) =>
         Results.Json(new ErrorsDto([new ErrorDto(null, message)]), statusCode: StatusCodes.Status400BadRequest);
