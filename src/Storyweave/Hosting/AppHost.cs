@@ -219,9 +219,10 @@ public static class AppHost
         Features.CallOut.CallOutEndpoints.Map(api);
         Features.Storytellers.StorytellerEndpoints.Map(api);
         Features.Sessions.SessionEndpoints.Map(api);
-        Features.Stories.TranscriptEndpoints.Map(api);
+        Features.Stories.StoryTranscriptEndpoints.Map(api);
         AdminEndpoints.Map(api);
         MediaEndpoints.Map(api);
+        Features.Transcripts.TranscriptEndpoints.Map(api);
     }
 }
 

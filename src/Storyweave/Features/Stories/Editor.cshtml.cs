@@ -58,7 +58,7 @@ public sealed class EditorModel(StoryweaveDb db, ProjectAccessService access, Tr
             Cues.Select(c => new TranscriptService.CueInput(TimeText.Parse(c.Start), c.End, c.Speaker, c.Text)).ToList(), Version, "edited", current.RequiredId);
         if (outcome.Conflict)
         {
-            Errors.Add(TranscriptEndpoints.ConflictMessage);
+            Errors.Add(StoryTranscriptEndpoints.ConflictMessage);
             TheirVersion = await Db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == StoryId).OrderBy(c => c.Position).ToListAsync();
             // Saving again now deliberately keeps this person's version (they have seen the other).
             Version = outcome.Version;

@@ -5,7 +5,7 @@ using Storyweave.Features.Projects;
 
 namespace Storyweave.Features.Stories;
 
-public static class TranscriptEndpoints
+public static class StoryTranscriptEndpoints
 {
     public sealed record SaveRequest(int? Version, string? Format, IReadOnlyList<TranscriptService.CueInput>? Cues);
     public sealed record SavedDto(int Version);

@@ -1,0 +1,147 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+using Microsoft.OpenApi;
+using Storyweave.Features.Projects;
+
+namespace Storyweave.Features.Transcripts;
+
+public static class TranscriptEndpoints
+{
+    public sealed record ErrorDto(int? Line, string Message);
+    public sealed record ErrorsDto(IReadOnlyList<ErrorDto> Errors);
+
+    /// <summary>Room for the multipart envelope around the file: boundaries, part headers and the format field.</summary>
+    private const long EnvelopeBytes = 64 * 1024;
+
+    private const string SendAFile = "Send the transcript as a file upload (multipart/form-data) in a field named 'file'.";
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        // The body is read with MultipartReader rather than bound as IFormFile: the file is streamed
+        // into memory up to the limit and no further (no temp files), and no antiforgery metadata is
+        // added, so bearer-token clients need no DisableAntiforgery. Cookie callers are still
+        // checked by ApiAntiforgeryMiddleware.
+        //
+        // The multipart body is described for OpenAPI by a transformer, not by Accepts<IFormFile>():
+        // Accepts makes routing answer other content types with 415 before authentication runs,
+        // so anonymous callers would learn about the endpoint instead of getting 401 (the
+        // authorization matrix test catches exactly that).
+        api.MapPost("/transcripts/parse", ParseAsync)
+            .WithTags("Transcripts")
+            .WithSummary("Reads a transcript file (WebVTT, SRT, oTranscribe, timestamped text, Word/Teams .docx or plain text) and returns its cues. Nothing is stored.")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.RequestBody = MultipartBody();
+                return Task.CompletedTask;
+            })
+            .Produces<ParsedTranscript>(StatusCodes.Status200OK)
+            .Produces<ErrorsDto>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorsDto>(StatusCodes.Status422UnprocessableEntity)
+            .RequireAuthorization(Policies.SignedIn);
+    }
+
+    private static async Task<IResult> ParseAsync(HttpRequest request, string? format, CancellationToken ct)
+    {
+        if (request.ContentLength > TranscriptParser.MaxFileBytes + EnvelopeBytes)
+            return BadRequest(TranscriptParser.TooLargeMessage(null));
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
+            || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is not { Length: > 0 } boundary)
+            return BadRequest(SendAFile);
+
+        // Kestrel's own limit (30 MB) is above ours; lowering it cuts off an upload sent without a
+        // Content-Length at the same size.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            size.MaxRequestBodySize = TranscriptParser.MaxFileBytes + EnvelopeBytes;
+
+        byte[]? file = null;
+        string? fileName = null;
+        try
+        {
+            var reader = new MultipartReader(boundary, request.Body);
+            while (await reader.ReadNextSectionAsync(ct) is { } section)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
+                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
+                if (name == "file" && file is null)
+                {
+                    fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
+                    file = await ReadLimitedAsync(section.Body, TranscriptParser.MaxFileBytes, ct);
+                    if (file is null) return BadRequest(TranscriptParser.TooLargeMessage(fileName));
+                }
+                else if (name == "format")
+                {
+                    var value = await ReadLimitedAsync(section.Body, 100, ct);
+                    if (value is null) return BadRequest(TranscriptParser.UnknownFormatMessage("(a very long value)"));
+                    format = System.Text.Encoding.UTF8.GetString(value);
+                }
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return BadRequest(TranscriptParser.TooLargeMessage(fileName));
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or BadHttpRequestException)
+        {
+            return BadRequest("The upload could not be read: it was cut off or is not a well-formed file upload. " + SendAFile);
+        }
+
+        if (file is null) return BadRequest("No file was sent. " + SendAFile);
+        if (file.Length == 0) return BadRequest($"The file{(string.IsNullOrEmpty(fileName) ? "" : $" '{fileName}'")} is empty.");
+        if (!string.IsNullOrWhiteSpace(format) && TranscriptParser.KnownFormat(format) is null)
+            return BadRequest(TranscriptParser.UnknownFormatMessage(format));
+
+        try
+        {
+            return Results.Ok(TranscriptParser.Parse(file, fileName, string.IsNullOrWhiteSpace(format) ? null : format));
+        }
+        catch (TranscriptFormatException e)
+        {
+            return Results.Json(new ErrorsDto(e.Errors.Select(x => new ErrorDto(x.Line, x.Message)).ToList()), statusCode: StatusCodes.Status422UnprocessableEntity);
+        }
+    }
+
+    private static OpenApiRequestBody MultipartBody() => new()
+    {
+        Required = true,
+        Description = $"The transcript file in the field 'file' (at most {TranscriptParser.MaxFileBytes / 1024 / 1024} MB), and optionally its format; without one the format is recognised from the content.",
+        Content = new Dictionary<string, OpenApiMediaType>
+        {
+            ["multipart/form-data"] = new()
+            {
+                Schema = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Required = new HashSet<string> { "file" },
+                    Properties = new Dictionary<string, IOpenApiSchema>
+                    {
+                        ["file"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" },
+                        ["format"] = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.String,
+                            Enum = TranscriptParser.Formats.Select(f => (System.Text.Json.Nodes.JsonNode)f).ToList(),
+                        },
+                    },
+                },
+            },
+        },
+    };
+
+    private static IResult BadRequest(string message) =>
+        Results.Json(new ErrorsDto([new ErrorDto(null, message)]), statusCode: StatusCodes.Status400BadRequest);
+
+    /// <summary>The section's bytes, or null as soon as they pass <paramref name="limit"/> (the rest is never buffered).</summary>
+    private static async Task<byte[]?> ReadLimitedAsync(Stream body, long limit, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > limit) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+}
