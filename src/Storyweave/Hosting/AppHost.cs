@@ -171,6 +171,7 @@ public static class AppHost
         services.AddScoped<Features.Sessions.SessionService>();
         services.AddScoped<Features.Stories.StoryCopyService>();
         services.AddScoped<Features.Stories.TranscriptService>();
+        services.AddScoped<Features.Stories.TranscriptImporter>();
         services.AddScoped<Features.Consent.ConsentPolicy>();
         services.AddSingleton<MediaStorage>();
         services.AddSingleton<RenditionQueue>();

@@ -9,6 +9,7 @@ public static class StoryTranscriptEndpoints
 {
     public sealed record SaveRequest(int? Version, string? Format, IReadOnlyList<TranscriptService.CueInput>? Cues);
     public sealed record SavedDto(int Version);
+    public sealed record ImportedDto(string Format, int Version, int Cues);
     public sealed record ConflictDto(int Version, string Message, IReadOnlyList<StoryEndpoints.CueDto> Current);
 
     public const string ConflictMessage =
@@ -30,6 +31,20 @@ public static class StoryTranscriptEndpoints
                 return Results.Json(new ConflictDto(outcome.Version, ConflictMessage, now), statusCode: StatusCodes.Status409Conflict);
             }
             return outcome.Saved ? Results.Ok(new SavedDto(outcome.Version)) : ProjectEndpoints.Problem(outcome.Errors, StatusCodes.Status422UnprocessableEntity);
+        }).RequireAuthorization(Policies.GatherStories);
+
+        // The import reads the same multipart upload as POST /api/transcripts/parse (see there for why
+        // it is not bound as IFormFile), parses it, and stores it as the story's transcript.
+        group.MapPost("/transcript/import", async (int projectId, int storyId, bool? replace, HttpRequest request, TranscriptImporter importer, CurrentUser current, CancellationToken ct) =>
+        {
+            var (upload, error) = await Transcripts.TranscriptEndpoints.ReadUploadAsync(request, null, ct);
+            if (error is not null) return error;
+            return await importer.ImportAsync(projectId, storyId, upload!.File, upload.FileName, upload.Format, replace == true, current.RequiredId, ct) switch
+            {
+                { Parsed: null, FormatError: { } e } => Transcripts.TranscriptEndpoints.Unparseable(e),
+                { Errors.Count: > 0 } r => ProjectEndpoints.Problem(r.Errors, r.NeedsReplace ? StatusCodes.Status409Conflict : StatusCodes.Status422UnprocessableEntity),
+                var r => Results.Created($"/api/projects/{projectId}/stories/{storyId}", new ImportedDto(r.Parsed!.Format, r.Version, r.Parsed.Cues.Count)),
+            };
         }).RequireAuthorization(Policies.GatherStories);
 
         group.MapPut("/speakers", async (int projectId, int storyId, IReadOnlyList<TranscriptService.SpeakerMapping> mappings, TranscriptService transcripts, CurrentUser current, CancellationToken ct) =>

@@ -41,14 +41,39 @@ public static class TranscriptEndpoints
             .RequireAuthorization(Policies.SignedIn);
     }
 
+    /// <summary>A transcript file read from a multipart request, or the 400 answer that explains what was wrong.</summary>
+    public sealed record Upload(byte[] File, string? FileName, string? Format);
+
     private static async Task<IResult> ParseAsync(HttpRequest request, string? format, CancellationToken ct)
     {
+        var (upload, error) = await ReadUploadAsync(request, format, ct);
+        if (error is not null) return error;
+        try
+        {
+            return Results.Ok(TranscriptParser.Parse(upload!.File, upload.FileName, upload.Format));
+        }
+        catch (TranscriptFormatException e)
+        {
+            return Unparseable(e);
+        }
+    }
+
+    public static IResult Unparseable(TranscriptFormatException e) =>
+        Results.Json(new ErrorsDto(e.Errors.Select(x => new ErrorDto(x.Line, x.Message)).ToList()), statusCode: StatusCodes.Status422UnprocessableEntity);
+
+    /// <summary>
+    /// Reads the field <c>file</c> (and optional <c>format</c>) of a multipart request, streaming the
+    /// file into memory up to the limit and no further. Shared by the preview endpoint and the import
+    /// into a story.
+    /// </summary>
+    public static async Task<(Upload? Upload, IResult? Error)> ReadUploadAsync(HttpRequest request, string? format, CancellationToken ct)
+    {
         if (request.ContentLength > TranscriptParser.MaxFileBytes + EnvelopeBytes)
-            return BadRequest(TranscriptParser.TooLargeMessage(null));
+            return (null, BadRequest(TranscriptParser.TooLargeMessage(null)));
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
             || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
             || HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is not { Length: > 0 } boundary)
-            return BadRequest(SendAFile);
+            return (null, BadRequest(SendAFile));
 
         // Kestrel's own limit (30 MB) is above ours; lowering it cuts off an upload sent without a
         // Content-Length at the same size.
@@ -68,38 +93,30 @@ public static class TranscriptEndpoints
                 {
                     fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
                     file = await ReadLimitedAsync(section.Body, TranscriptParser.MaxFileBytes, ct);
-                    if (file is null) return BadRequest(TranscriptParser.TooLargeMessage(fileName));
+                    if (file is null) return (null, BadRequest(TranscriptParser.TooLargeMessage(fileName)));
                 }
                 else if (name == "format")
                 {
                     var value = await ReadLimitedAsync(section.Body, 100, ct);
-                    if (value is null) return BadRequest(TranscriptParser.UnknownFormatMessage("(a very long value)"));
+                    if (value is null) return (null, BadRequest(TranscriptParser.UnknownFormatMessage("(a very long value)")));
                     format = System.Text.Encoding.UTF8.GetString(value);
                 }
             }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return BadRequest(TranscriptParser.TooLargeMessage(fileName));
+            return (null, BadRequest(TranscriptParser.TooLargeMessage(fileName)));
         }
         catch (Exception e) when (e is IOException or InvalidDataException or BadHttpRequestException)
         {
-            return BadRequest("The upload could not be read: it was cut off or is not a well-formed file upload. " + SendAFile);
+            return (null, BadRequest("The upload could not be read: it was cut off or is not a well-formed file upload. " + SendAFile));
         }
 
-        if (file is null) return BadRequest("No file was sent. " + SendAFile);
-        if (file.Length == 0) return BadRequest($"The file{(string.IsNullOrEmpty(fileName) ? "" : $" '{fileName}'")} is empty.");
+        if (file is null) return (null, BadRequest("No file was sent. " + SendAFile));
+        if (file.Length == 0) return (null, BadRequest($"The file{(string.IsNullOrEmpty(fileName) ? "" : $" '{fileName}'")} is empty."));
         if (!string.IsNullOrWhiteSpace(format) && TranscriptParser.KnownFormat(format) is null)
-            return BadRequest(TranscriptParser.UnknownFormatMessage(format));
-
-        try
-        {
-            return Results.Ok(TranscriptParser.Parse(file, fileName, string.IsNullOrWhiteSpace(format) ? null : format));
-        }
-        catch (TranscriptFormatException e)
-        {
-            return Results.Json(new ErrorsDto(e.Errors.Select(x => new ErrorDto(x.Line, x.Message)).ToList()), statusCode: StatusCodes.Status422UnprocessableEntity);
-        }
+            return (null, BadRequest(TranscriptParser.UnknownFormatMessage(format)));
+        return (new Upload(file, fileName, string.IsNullOrWhiteSpace(format) ? null : format), null);
     }
 
     private static OpenApiRequestBody MultipartBody() => new()
