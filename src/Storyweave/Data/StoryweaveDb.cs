@@ -41,6 +41,20 @@ public abstract class StoryweaveDb : IdentityDbContext<User>
     public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
     public DbSet<InterviewSession> Sessions => Set<InterviewSession>();
     public DbSet<MediaFile> MediaFiles => Set<MediaFile>();
+    public DbSet<Features.Codebook.Theme> Themes => Set<Features.Codebook.Theme>();
+    public DbSet<Features.Codebook.CodebookChange> CodebookChanges => Set<Features.Codebook.CodebookChange>();
+    public DbSet<Features.Coding.CodedPassage> Passages => Set<Features.Coding.CodedPassage>();
+    public DbSet<Features.Coding.PassageTheme> PassageThemes => Set<Features.Coding.PassageTheme>();
+    public DbSet<Features.Coding.Memo> Memos => Set<Features.Coding.Memo>();
+    public DbSet<Features.Review.ReviewSheet> ReviewSheets => Set<Features.Review.ReviewSheet>();
+    public DbSet<Features.Review.KeyQuote> KeyQuotes => Set<Features.Review.KeyQuote>();
+    public DbSet<Features.Review.ReviewSheetTheme> ReviewSheetThemes => Set<Features.Review.ReviewSheetTheme>();
+    public DbSet<Features.Search.SearchEntry> SearchEntries => Set<Features.Search.SearchEntry>();
+    public DbSet<Features.Workshops.Workshop> Workshops => Set<Features.Workshops.Workshop>();
+    public DbSet<Features.Workshops.WorkshopParticipant> WorkshopParticipants => Set<Features.Workshops.WorkshopParticipant>();
+    public DbSet<Features.Workshops.WorkshopCluster> WorkshopClusters => Set<Features.Workshops.WorkshopCluster>();
+    public DbSet<Features.Workshops.WorkshopCard> WorkshopCards => Set<Features.Workshops.WorkshopCard>();
+    public DbSet<Features.Workshops.WorkshopVote> WorkshopVotes => Set<Features.Workshops.WorkshopVote>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 

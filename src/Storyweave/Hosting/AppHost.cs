@@ -172,6 +172,7 @@ public static class AppHost
         services.AddScoped<Features.Stories.StoryCopyService>();
         services.AddScoped<Features.Stories.TranscriptService>();
         services.AddScoped<Features.Stories.TranscriptImporter>();
+        services.AddScoped<Features.Search.SearchIndex>();
         services.AddScoped<Features.Consent.ConsentPolicy>();
         services.AddSingleton<MediaStorage>();
         services.AddSingleton<RenditionQueue>();

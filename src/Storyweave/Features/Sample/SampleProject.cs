@@ -14,7 +14,7 @@ namespace Storyweave.Features.Sample;
 /// place and word in it is invented; nothing is taken from real storytellers or the source reports.
 /// Seeded once per instance: archiving it does not bring it back.
 /// </summary>
-public sealed class SampleProject(StoryweaveDb db, ProjectService projects, TimeProvider clock)
+public sealed class SampleProject(StoryweaveDb db, ProjectService projects, TimeProvider clock, Search.SearchIndex search)
 {
     public const string SeededKey = "sample-project-seeded";
     public const string Name = "Sample project: Growing Together (made-up stories)";
@@ -127,6 +127,9 @@ public sealed class SampleProject(StoryweaveDb db, ProjectService projects, Time
         ]);
         db.InstanceSettings.Add(new Data.InstanceSetting { Key = SeededKey, Value = project.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         db.Record(clock, project.Id, null, "sample.seeded", "project", project.Id);
+        await db.SaveChangesAsync(ct);
+        foreach (var storyId in await db.Stories.Where(s => s.ProjectId == project.Id).Select(s => s.Id).ToListAsync(ct))
+            await search.ReindexStoryAsync(project.Id, storyId, ct);
         await db.SaveChangesAsync(ct);
         return true;
     }

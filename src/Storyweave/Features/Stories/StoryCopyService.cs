@@ -15,7 +15,7 @@ namespace Storyweave.Features.Stories;
 /// storytellers, and their whole consent history, each marked with where it came from.
 /// The caller must already have checked that the person may view the earlier project.
 /// </summary>
-public sealed class StoryCopyService(StoryweaveDb db, StoryweaveOptions options, TimeProvider clock)
+public sealed class StoryCopyService(StoryweaveDb db, StoryweaveOptions options, TimeProvider clock, Search.SearchIndex search)
 {
     public async Task<Result<List<int>>> CopyAsync(int targetProjectId, int sourceProjectId, IReadOnlyCollection<int> storyIds, string actorUserId, CancellationToken ct = default)
     {
@@ -149,6 +149,8 @@ public sealed class StoryCopyService(StoryweaveDb db, StoryweaveOptions options,
                 db.Record(clock, targetProjectId, actorUserId, "story.copied", "story", story.Id, $"from-story-{s.Id}");
                 copiedIds.Add(story.Id);
             }
+            await db.SaveChangesAsync(ct);
+            foreach (var id in copiedIds) await search.ReindexStoryAsync(targetProjectId, id, ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return Result.Ok(copiedIds);

@@ -11,7 +11,7 @@ namespace Storyweave.Features.Stories;
 /// <see cref="Story.TranscriptVersion"/>; a save based on an older version is refused as a
 /// conflict, so two editors never silently overwrite each other.
 /// </summary>
-public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock)
+public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock, Search.SearchIndex search)
 {
     public sealed record CueInput(double? Start, double? End, string? Speaker, string? Text);
     public sealed record SpeakerMapping(string Label, int? StorytellerId, bool IsReporter);
@@ -79,6 +79,8 @@ public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock)
         foreach (var unused in story.Speakers.Where(s => !labels.Contains(s.Label)).ToList()) db.SpeakerLabels.Remove(unused);
 
         db.Record(clock, projectId, actorUserId, baseVersion is null ? "transcript.imported" : "transcript.saved", "story", storyId, format);
+        await db.SaveChangesAsync(ct);
+        await search.ReindexStoryAsync(projectId, storyId, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return new SaveOutcome(true, false, story.TranscriptVersion + 1, []);

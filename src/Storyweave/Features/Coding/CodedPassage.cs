@@ -1,0 +1,102 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Storyweave.Features.Codebook;
+using Storyweave.Features.Stories;
+
+namespace Storyweave.Features.Coding;
+
+/// <summary>
+/// A marked passage of a transcript, coded with one or more themes. Anchored by character offsets
+/// into the story's plain text (its cues' texts joined by "\n", as REFI-QDA's PlainTextSelection),
+/// with a copy of the snippet and the media times of the cues it covers, so it can always be
+/// played or cut as a clip even if the transcript is later edited.
+/// </summary>
+public class CodedPassage
+{
+    public int Id { get; set; }
+    public int ProjectId { get; set; }
+    public int StoryId { get; set; }
+    public Story? Story { get; set; }
+    public int StartOffset { get; set; }
+    public int EndOffset { get; set; }
+    public required string Snippet { get; set; }
+    public double? StartSeconds { get; set; }
+    public double? EndSeconds { get; set; }
+
+    /// <summary>The speaker label of the first cue covered (for per-speaker views and consent).</summary>
+    public string Speaker { get; set; } = "";
+
+    public string? CoderUserId { get; set; }
+    public DateTime CreatedAt { get; set; }
+
+    /// <summary>"coding", "review-sheet", or "workshop:{id}" (provenance).</summary>
+    public string Origin { get; set; } = "coding";
+
+    public List<PassageTheme> Themes { get; set; } = [];
+}
+
+public class PassageTheme
+{
+    public int PassageId { get; set; }
+    public CodedPassage? Passage { get; set; }
+    public int ThemeId { get; set; }
+    public Theme? Theme { get; set; }
+    public string? CoderUserId { get; set; }
+    public DateTime CodedAt { get; set; }
+}
+
+public enum MemoTarget
+{
+    Story,
+    Passage,
+    Theme,
+}
+
+public class Memo
+{
+    public int Id { get; set; }
+    public int ProjectId { get; set; }
+    public MemoTarget TargetType { get; set; }
+    public int TargetId { get; set; }
+    public required string Text { get; set; }
+    public string? AuthorUserId { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+public sealed class CodedPassageConfiguration : IEntityTypeConfiguration<CodedPassage>
+{
+    public void Configure(EntityTypeBuilder<CodedPassage> builder)
+    {
+        builder.Property(p => p.Snippet).HasMaxLength(20000);
+        builder.Property(p => p.Speaker).HasMaxLength(200);
+        builder.Property(p => p.CoderUserId).HasMaxLength(450);
+        builder.Property(p => p.Origin).HasMaxLength(50);
+        builder.HasOne(p => p.Story).WithMany().HasForeignKey(p => p.StoryId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(p => new { p.ProjectId, p.StoryId });
+    }
+}
+
+public sealed class PassageThemeConfiguration : IEntityTypeConfiguration<PassageTheme>
+{
+    public void Configure(EntityTypeBuilder<PassageTheme> builder)
+    {
+        builder.HasKey(x => new { x.PassageId, x.ThemeId });
+        builder.Property(x => x.CoderUserId).HasMaxLength(450);
+        builder.HasOne(x => x.Passage).WithMany(p => p.Themes).HasForeignKey(x => x.PassageId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne(x => x.Theme).WithMany().HasForeignKey(x => x.ThemeId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasIndex(x => x.ThemeId);
+    }
+}
+
+public sealed class MemoConfiguration : IEntityTypeConfiguration<Memo>
+{
+    public void Configure(EntityTypeBuilder<Memo> builder)
+    {
+        builder.Property(m => m.TargetType).HasConversion<string>().HasMaxLength(20);
+        builder.Property(m => m.Text).HasMaxLength(20000);
+        builder.Property(m => m.AuthorUserId).HasMaxLength(450);
+        builder.HasIndex(m => new { m.ProjectId, m.TargetType, m.TargetId });
+        builder.HasOne<Projects.Project>().WithMany().HasForeignKey(m => m.ProjectId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

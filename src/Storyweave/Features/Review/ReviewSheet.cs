@@ -1,0 +1,88 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Storyweave.Features.Codebook;
+using Storyweave.Features.Stories;
+
+namespace Storyweave.Features.Review;
+
+/// <summary>A story review sheet, filled in by the story's reporter: one per story.</summary>
+public class ReviewSheet
+{
+    public int StoryId { get; set; }
+    public Story? Story { get; set; }
+    public int ProjectId { get; set; }
+    public string Ideas { get; set; } = "";
+    public string ChangesForIndividuals { get; set; } = "";
+    public string ChangesForOrganisations { get; set; } = "";
+    public string ChangesForSociety { get; set; } = "";
+    public Experience Experience { get; set; }
+    public bool IsComplete { get; set; }
+    public string? UpdatedByUserId { get; set; }
+    public DateTime UpdatedAt { get; set; }
+
+    public List<KeyQuote> KeyQuotes { get; set; } = [];
+    public List<ReviewSheetTheme> Themes { get; set; } = [];
+}
+
+public enum Experience
+{
+    NotSaid,
+    Positive,
+    Negative,
+    Mixed,
+}
+
+/// <summary>A key quotation on a review sheet, linked to a transcript span and its media times (like a passage).</summary>
+public class KeyQuote
+{
+    public int Id { get; set; }
+    public int StoryId { get; set; }
+    public int Position { get; set; }
+    public int StartOffset { get; set; }
+    public int EndOffset { get; set; }
+    public required string Text { get; set; }
+    public double? StartSeconds { get; set; }
+    public double? EndSeconds { get; set; }
+    public string Speaker { get; set; } = "";
+}
+
+public class ReviewSheetTheme
+{
+    public int StoryId { get; set; }
+    public int ThemeId { get; set; }
+    public Theme? Theme { get; set; }
+}
+
+public sealed class ReviewSheetConfiguration : IEntityTypeConfiguration<ReviewSheet>
+{
+    public void Configure(EntityTypeBuilder<ReviewSheet> builder)
+    {
+        builder.HasKey(r => r.StoryId);
+        builder.HasOne(r => r.Story).WithOne().HasForeignKey<ReviewSheet>(r => r.StoryId).OnDelete(DeleteBehavior.Cascade);
+        foreach (var p in new[] { nameof(ReviewSheet.Ideas), nameof(ReviewSheet.ChangesForIndividuals), nameof(ReviewSheet.ChangesForOrganisations), nameof(ReviewSheet.ChangesForSociety) })
+            builder.Property(p).HasMaxLength(8000);
+        builder.Property(r => r.Experience).HasConversion<string>().HasMaxLength(20);
+        builder.Property(r => r.UpdatedByUserId).HasMaxLength(450);
+        builder.HasMany(r => r.KeyQuotes).WithOne().HasForeignKey(q => q.StoryId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasMany(r => r.Themes).WithOne().HasForeignKey(t => t.StoryId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(r => r.ProjectId);
+    }
+}
+
+public sealed class KeyQuoteConfiguration : IEntityTypeConfiguration<KeyQuote>
+{
+    public void Configure(EntityTypeBuilder<KeyQuote> builder)
+    {
+        builder.Property(q => q.Text).HasMaxLength(8000);
+        builder.Property(q => q.Speaker).HasMaxLength(200);
+    }
+}
+
+public sealed class ReviewSheetThemeConfiguration : IEntityTypeConfiguration<ReviewSheetTheme>
+{
+    public void Configure(EntityTypeBuilder<ReviewSheetTheme> builder)
+    {
+        builder.HasKey(x => new { x.StoryId, x.ThemeId });
+        builder.HasOne(x => x.Theme).WithMany().HasForeignKey(x => x.ThemeId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
