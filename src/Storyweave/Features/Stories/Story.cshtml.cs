@@ -15,8 +15,8 @@ public sealed class StoryModel(StoryweaveDb db, ProjectAccessService access, Con
     public string? ReporterName { get; private set; }
     public int RecordingCount { get; private set; }
 
-    /// <summary>Storytellers whose turns may be shown for analysis (consent to "use in analysis").</summary>
-    public HashSet<int> AnalysisAllowed { get; private set; } = [];
+    /// <summary>Which turns may be shown for analysis (consent to "use in analysis"), per <see cref="AnalysisScope"/>.</summary>
+    public AnalysisScope Scope { get; private set; } = null!;
 
     public async Task<IActionResult> OnGetAsync()
     {
@@ -25,8 +25,7 @@ public sealed class StoryModel(StoryweaveDb db, ProjectAccessService access, Con
         Story = story;
         ReporterName = story.Session?.ReporterUserId is { } id ? await Db.Users.Where(u => u.Id == id).Select(u => u.DisplayName).SingleOrDefaultAsync() : null;
         RecordingCount = await Db.MediaFiles.CountAsync(m => m.StoryId == StoryId);
-        var decisions = await consent.DecideManyAsync(story.Storytellers.Select(s => s.StorytellerId), ConsentUse.Analysis);
-        AnalysisAllowed = decisions.Where(d => d.Value.Allowed).Select(d => d.Key).ToHashSet();
+        Scope = await AnalysisScope.LoadAsync(Db, consent, ProjectId, HttpContext.RequestAborted);
         return Page();
     }
 }

@@ -1,0 +1,57 @@
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+
+namespace Storyweave.Features.Consent;
+
+/// <summary>
+/// What of a project may be used in analysis (coding, search, workshops, findings), decided by
+/// <see cref="ConsentPolicy"/> for every storyteller at once. In a group story each person's consent
+/// applies to their own turns, found through the story's speaker labels:
+/// <list type="bullet">
+/// <item>a turn by a storyteller is visible when that storyteller agreed to analysis;</item>
+/// <item>a turn by the reporter is visible when at least one storyteller of the story agreed;</item>
+/// <item>a turn whose speaker is not linked to anyone is visible only when every storyteller of the story agreed
+/// (we cannot tell whose words they are).</item>
+/// </list>
+/// A story is visible when at least one of its storytellers agreed.
+/// </summary>
+public sealed class AnalysisScope
+{
+    private readonly Dictionary<int, (int Agreed, int Total)> _stories;
+    private readonly Dictionary<(int StoryId, string Label), (int? StorytellerId, bool IsReporter)> _labels;
+    private readonly HashSet<int> _agreed;
+
+    private AnalysisScope(Dictionary<int, (int, int)> stories, Dictionary<(int, string), (int?, bool)> labels, HashSet<int> agreed)
+    {
+        _stories = stories;
+        _labels = labels;
+        _agreed = agreed;
+    }
+
+    public static async Task<AnalysisScope> LoadAsync(StoryweaveDb db, ConsentPolicy policy, int projectId, CancellationToken ct = default)
+    {
+        var links = await db.StoryStorytellers.AsNoTracking().Where(x => x.Story!.ProjectId == projectId)
+            .Select(x => new { x.StoryId, x.StorytellerId }).ToListAsync(ct);
+        var decisions = await policy.DecideManyAsync(links.Select(l => l.StorytellerId), ConsentUse.Analysis, ct);
+        var agreed = decisions.Where(d => d.Value.Allowed).Select(d => d.Key).ToHashSet();
+        var stories = links.GroupBy(l => l.StoryId).ToDictionary(g => g.Key, g => (g.Count(l => agreed.Contains(l.StorytellerId)), g.Count()));
+        var labels = await db.SpeakerLabels.AsNoTracking().Where(l => l.Story!.ProjectId == projectId)
+            .Select(l => new { l.StoryId, l.Label, l.StorytellerId, l.IsReporter }).ToListAsync(ct);
+        return new AnalysisScope(stories, labels.ToDictionary(l => (l.StoryId, l.Label), l => (l.StorytellerId, l.IsReporter)), agreed);
+    }
+
+    public bool IsStoryVisible(int storyId) => _stories.TryGetValue(storyId, out var s) && s.Agreed > 0;
+
+    public IEnumerable<int> VisibleStoryIds => _stories.Where(s => s.Value.Agreed > 0).Select(s => s.Key);
+
+    public bool IsTurnVisible(int storyId, string speakerLabel)
+    {
+        if (!_stories.TryGetValue(storyId, out var story) || story.Agreed == 0) return false;
+        if (_labels.TryGetValue((storyId, speakerLabel), out var label))
+        {
+            if (label.StorytellerId is { } id) return _agreed.Contains(id);
+            if (label.IsReporter) return true;
+        }
+        return story.Agreed == story.Total;
+    }
+}
