@@ -5,7 +5,6 @@ using Storyweave.Features.Consent;
 using Storyweave.Features.Events;
 using Storyweave.Features.Media;
 using Storyweave.Features.Storytellers;
-using Storyweave.Hosting;
 
 namespace Storyweave.Features.Stories;
 
@@ -15,7 +14,7 @@ namespace Storyweave.Features.Stories;
 /// storytellers, and their whole consent history, each marked with where it came from.
 /// The caller must already have checked that the person may view the earlier project.
 /// </summary>
-public sealed class StoryCopyService(StoryweaveDb db, StoryweaveOptions options, TimeProvider clock, Search.SearchIndex search)
+public sealed class StoryCopyService(StoryweaveDb db, MediaStorage storage, RenditionQueue renditions, TimeProvider clock, Search.SearchIndex search)
 {
     public async Task<Result<List<int>>> CopyAsync(int targetProjectId, int sourceProjectId, IReadOnlyCollection<int> storyIds, string actorUserId, CancellationToken ct = default)
     {
@@ -97,6 +96,7 @@ public sealed class StoryCopyService(StoryweaveDb db, StoryweaveOptions options,
             }
 
             var copiedIds = new List<int>();
+            var needRendition = new List<MediaFile>();
             foreach (var s in stories)
             {
                 var story = new Story
@@ -145,6 +145,7 @@ public sealed class StoryCopyService(StoryweaveDb db, StoryweaveOptions options,
                         UploadedAt = m.UploadedAt,
                     };
                     db.MediaFiles.Add(copy);
+                    if (copy.RenditionStatus == RenditionStatus.Queued) needRendition.Add(copy);
                 }
                 db.Record(clock, targetProjectId, actorUserId, "story.copied", "story", story.Id, $"from-story-{s.Id}");
                 copiedIds.Add(story.Id);
@@ -153,6 +154,8 @@ public sealed class StoryCopyService(StoryweaveDb db, StoryweaveOptions options,
             foreach (var id in copiedIds) await search.ReindexStoryAsync(targetProjectId, id, ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
+            // Copies whose rendition was not finished get their own, after the rows exist.
+            foreach (var m in needRendition) renditions.Enqueue(m.Id);
             return Result.Ok(copiedIds);
         }
         catch
@@ -166,12 +169,10 @@ public sealed class StoryCopyService(StoryweaveDb db, StoryweaveOptions options,
     private string? CopyFile(int fromProject, string? storedName, int toProject, List<string> created)
     {
         if (storedName is null) return null;
-        var from = Path.Combine(options.DataDir, "media", fromProject.ToString(System.Globalization.CultureInfo.InvariantCulture), storedName);
-        var newName = Guid.NewGuid().ToString("N") + Path.GetExtension(storedName);
-        var toDir = Path.Combine(options.DataDir, "media", toProject.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(toDir);
-        var to = Path.Combine(toDir, newName);
-        File.Copy(from, to);
+        var newName = MediaStorage.NewStoredName(Path.GetExtension(storedName));
+        Directory.CreateDirectory(storage.ProjectDir(toProject));
+        var to = storage.PathOf(toProject, newName);
+        File.Copy(storage.PathOf(fromProject, storedName), to);
         created.Add(to);
         return newName;
     }
