@@ -26,7 +26,7 @@ command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   step "Installing ${need[*]}"
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null \
       || fail "apt-get could not install ${need[*]}"
   else
     fail "Missing ${need[*]}. Run: sudo apt-get install -y ${need[*]}  (or run this script as root)"
