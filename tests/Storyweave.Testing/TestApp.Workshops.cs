@@ -28,8 +28,15 @@ public sealed partial class TestApp
             db.SpeakerLabels.Add(new SpeakerLabel { StoryId = storyId, Label = "Teller", StorytellerId = tellers[0] });
             var passage = new CodedPassage
             {
-                ProjectId = projectId, StoryId = storyId, StartOffset = first.Length + 1, EndOffset = first.Length + 1 + second.Length, Snippet = second,
-                StartSeconds = 6.25, EndSeconds = 12.0, Speaker = "Teller", CreatedAt = DateTime.UtcNow,
+                ProjectId = projectId,
+                StoryId = storyId,
+                StartOffset = first.Length + 1,
+                EndOffset = first.Length + 1 + second.Length,
+                Snippet = second,
+                StartSeconds = 6.25,
+                EndSeconds = 12.0,
+                Speaker = "Teller",
+                CreatedAt = DateTime.UtcNow,
             };
             db.Passages.Add(passage);
             db.ReviewSheets.Add(new ReviewSheet { StoryId = storyId, ProjectId = projectId, UpdatedAt = DateTime.UtcNow });
@@ -46,8 +53,13 @@ public sealed partial class TestApp
     {
         db.ConsentRecords.Add(new Storyweave.Features.Consent.ConsentRecord
         {
-            ProjectId = projectId, StorytellerId = storytellerId, Recording = true, Analysis = false,
-            Method = Storyweave.Features.Consent.ConsentMethod.PaperForm, GivenAt = DateTime.UtcNow, RecordedAt = DateTime.UtcNow,
+            ProjectId = projectId,
+            StorytellerId = storytellerId,
+            Recording = true,
+            Analysis = false,
+            Method = Storyweave.Features.Consent.ConsentMethod.PaperForm,
+            GivenAt = DateTime.UtcNow,
+            RecordedAt = DateTime.UtcNow,
         });
         return await db.SaveChangesAsync();
     });

@@ -409,7 +409,12 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
             var notes = inCluster.Where(c => c.Kind == CardKind.Note).Select(c => c.NoteText).ToList();
             var theme = new Theme
             {
-                ProjectId = w.ProjectId, ParentId = parent.Id, Name = cluster.Name, Position = index + 1, CreatedAt = now, Origin = origin,
+                ProjectId = w.ProjectId,
+                ParentId = parent.Id,
+                Name = cluster.Name,
+                Position = index + 1,
+                CreatedAt = now,
+                Origin = origin,
                 Description = notes.Count > 0 ? Truncate("Notes from the workshop: " + string.Join(" · ", notes), 4000) : "",
             };
             db.Themes.Add(theme);
@@ -426,8 +431,17 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
                     var projectOfStory = await db.Stories.Where(s => s.Id == q.StoryId).Select(s => s.ProjectId).SingleAsync(ct);
                     var created = new CodedPassage
                     {
-                        ProjectId = projectOfStory, StoryId = q.StoryId, StartOffset = q.StartOffset, EndOffset = q.EndOffset, Snippet = q.Text,
-                        StartSeconds = q.StartSeconds, EndSeconds = q.EndSeconds, Speaker = q.Speaker, CoderUserId = userId, CreatedAt = now, Origin = origin,
+                        ProjectId = projectOfStory,
+                        StoryId = q.StoryId,
+                        StartOffset = q.StartOffset,
+                        EndOffset = q.EndOffset,
+                        Snippet = q.Text,
+                        StartSeconds = q.StartSeconds,
+                        EndSeconds = q.EndSeconds,
+                        Speaker = q.Speaker,
+                        CoderUserId = userId,
+                        CreatedAt = now,
+                        Origin = origin,
                     };
                     db.Passages.Add(created);
                     await db.SaveChangesAsync(ct);
