@@ -105,6 +105,8 @@ public static class AppHost
             })
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies();
+        // People without an account who joined a workshop by link (decision 0004).
+        Features.Workshops.WorkshopGuest.AddScheme(new AuthenticationBuilder(services));
 
         services.ConfigureApplicationCookie(o =>
         {
@@ -178,6 +180,10 @@ public static class AppHost
         services.AddSingleton<RenditionQueue>();
         services.AddScoped<MediaUploader>();
         services.AddHostedService<RenditionWorker>();
+        services.AddSignalR();
+        services.AddSingleton<Features.Workshops.WorkshopPresence>();
+        services.AddSingleton<Features.Workshops.WorkshopNotifier>();
+        services.AddScoped<Features.Workshops.WorkshopService>();
     }
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)
@@ -225,6 +231,8 @@ public static class AppHost
         AdminEndpoints.Map(api);
         MediaEndpoints.Map(api);
         Features.Transcripts.TranscriptEndpoints.Map(api);
+        Features.Workshops.WorkshopEndpoints.Map(api);
+        app.MapHub<Features.Workshops.WorkshopHub>(Features.Workshops.WorkshopHub.Path).RequireAuthorization(Features.Workshops.WorkshopGuest.Rule);
     }
 }
 

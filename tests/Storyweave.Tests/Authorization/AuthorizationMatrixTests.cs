@@ -36,6 +36,9 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
             "/", "/account/denied", "/account/sign-in", "/error", "/healthz",
             "/join/{slug}", // the public sign-up page of a published call-out
             "/openapi/{documentName}.json", "/setup",
+            // A personal workshop join link for people without an account: the secret in the link is
+            // the credential (only its hash is stored); unknown or revoked links answer 404.
+            "/workshop/join/{token}",
         ];
         Assert.Equal(expected, anonymous);
     }
@@ -185,6 +188,8 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
             "facetId" => "999999",
             // The public sign-up page: an unknown project answers 404 to everyone (allowed, not denied).
             "slug" => "no-such-project",
+            // A workshop join link: an unknown secret answers 404 to everyone.
+            "token" => "wj_no-such-link",
             // Other ids: a missing object answers 404 after authorization has passed, which the matrix counts as allowed.
             var id when id.EndsWith("Id", StringComparison.Ordinal) => "999999",
             var other => throw new InvalidOperationException($"Add a sample value for route parameter '{other}' to the authorization matrix test ({raw})."),

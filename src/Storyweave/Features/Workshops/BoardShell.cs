@@ -1,0 +1,3 @@
+namespace Storyweave.Features.Workshops;
+
+public sealed record BoardShell(int ProjectId, int WorkshopId);

@@ -1,0 +1,116 @@
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Projects;
+
+namespace Storyweave.Features.Workshops;
+
+/// <summary>
+/// The board's JSON API (the board's script uses it for every change). Listing and creating use
+/// project policies; the board itself uses <see cref="WorkshopGuest.Rule"/> plus a per-workshop
+/// participant check, so people who joined by link can take part without a project role.
+/// Errors: <c>{ "errors": [{ "message": … }] }</c>; 409 for a stale move (with the current board), 422 for rule breaks.
+/// </summary>
+public static class WorkshopEndpoints
+{
+    public sealed record CreateRequest(string? Title, WorkshopKind Kind, int? VotesPerParticipant);
+    public sealed record MoveRequest(int? ClusterId, int Version);
+    public sealed record NameRequest(string? Name);
+    public sealed record MergeRequest(int IntoClusterId);
+    public sealed record VoteRequest(int? CardId, int? ClusterId);
+    public sealed record NoteRequest(string? Text, int? ClusterId);
+    public sealed record SettingsRequest(bool? Locked, bool? VotesRevealed, int? VotesPerParticipant);
+    public sealed record InviteRequest(string? UserId);
+    public sealed record LinkRequest(string? DisplayName);
+    public sealed record CardsRequest(IReadOnlyList<int>? PassageIds, IReadOnlyList<int>? KeyQuoteIds, bool AsPrompts);
+    public sealed record WorkshopDto(int Id, string Title, WorkshopKind Kind, int VotesPerParticipant, bool IsLocked, bool IsConverted, DateTime CreatedAt);
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/projects/{projectId:int}/workshops").WithTags("Workshops");
+
+        group.MapGet("", async (int projectId, StoryweaveDb db, CancellationToken ct) =>
+            Results.Ok(await db.Workshops.AsNoTracking().Where(w => w.ProjectId == projectId).OrderByDescending(w => w.CreatedAt)
+                .Select(w => new WorkshopDto(w.Id, w.Title, w.Kind, w.VotesPerParticipant, w.IsLocked, w.ConvertedAt != null, w.CreatedAt)).ToListAsync(ct)))
+            .RequireAuthorization(Policies.ViewProject);
+
+        group.MapPost("", async (int projectId, CreateRequest r, WorkshopService service, CurrentUser current, CancellationToken ct) =>
+        {
+            var result = await service.CreateAsync(projectId, r.Title, r.Kind, r.VotesPerParticipant ?? 3, current.RequiredId, ct);
+            return result.Succeeded
+                ? Results.Created($"/api/projects/{projectId}/workshops/{result.Value!.Id}/board", new { id = result.Value.Id })
+                : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
+        }).RequireAuthorization(Policies.RunWorkshops);
+
+        var board = group.MapGroup("/{workshopId:int}").RequireAuthorization(WorkshopGuest.Rule);
+
+        board.MapGet("/board", (int projectId, int workshopId, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Act(http, db, projectId, workshopId, async (actor, _) => Results.Ok(await s.BoardAsync(actor, workshopId, ct)), ct));
+
+        board.MapPost("/cards/{cardId:int}/move", (int projectId, int workshopId, int cardId, MoveRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.MoveCardAsync(a, w, cardId, r.ClusterId, r.Version, ct), ct));
+
+        board.MapPost("/notes", (int projectId, int workshopId, NoteRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.AddNoteAsync(a, w, r.Text, r.ClusterId, ct), ct));
+
+        board.MapPost("/clusters", (int projectId, int workshopId, NameRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.CreateClusterAsync(a, w, r.Name, ct), ct));
+
+        board.MapPut("/clusters/{clusterId:int}", (int projectId, int workshopId, int clusterId, NameRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.RenameClusterAsync(a, w, clusterId, r.Name, ct), ct));
+
+        board.MapPost("/clusters/{clusterId:int}/merge", (int projectId, int workshopId, int clusterId, MergeRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.MergeClustersAsync(a, w, clusterId, r.IntoClusterId, ct), ct));
+
+        board.MapDelete("/clusters/{clusterId:int}", (int projectId, int workshopId, int clusterId, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.DeleteClusterAsync(a, w, clusterId, ct), ct));
+
+        board.MapPost("/votes", (int projectId, int workshopId, VoteRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.VoteAsync(a, w, r.CardId, r.ClusterId, ct), ct));
+
+        board.MapPost("/votes/remove", (int projectId, int workshopId, VoteRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.UnvoteAsync(a, w, r.CardId, r.ClusterId, ct), ct));
+
+        // Facilitation (the service refuses anyone who cannot run workshops).
+        board.MapPut("/settings", (int projectId, int workshopId, SettingsRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.SetSettingsAsync(a, w, r.Locked, r.VotesRevealed, r.VotesPerParticipant, ct), ct));
+
+        board.MapPost("/participants", (int projectId, int workshopId, InviteRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.InviteMemberAsync(a, w, r.UserId ?? "", ct), ct));
+
+        board.MapPost("/links", (int projectId, int workshopId, LinkRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.CreateJoinLinkAsync(a, w, r.DisplayName, ct), ct));
+
+        board.MapDelete("/participants/{participantId:int}", (int projectId, int workshopId, int participantId, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.RevokeAsync(a, w, participantId, ct), ct));
+
+        board.MapPost("/cards", (int projectId, int workshopId, CardsRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.AddSourceCardsAsync(a, w, r.PassageIds ?? [], r.KeyQuoteIds ?? [], r.AsPrompts, ct), ct));
+
+        board.MapPost("/convert", (int projectId, int workshopId, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.ConvertAsync(a, w, ct), ct));
+
+        board.MapGet("/provenance", (int projectId, int workshopId, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Act(http, db, projectId, workshopId, async (_, _) => Results.Ok(await s.ProvenanceAsync(workshopId, ct)), ct));
+    }
+
+    private static async Task<IResult> Act(HttpContext http, StoryweaveDb db, int projectId, int workshopId, Func<WorkshopActor, Workshop, Task<IResult>> action, CancellationToken ct)
+    {
+        var (outcome, actor, workshop) = await WorkshopActors.ResolveAsync(db, http.User, projectId, workshopId, ct);
+        return outcome switch
+        {
+            ActorOutcome.NotFound => ProjectEndpoints.Problem(["There is no such workshop."], StatusCodes.Status404NotFound),
+            ActorOutcome.Forbidden => ProjectEndpoints.Problem(["You are not taking part in this workshop."], StatusCodes.Status403Forbidden),
+            _ => await action(actor!, workshop!),
+        };
+    }
+
+    private static Task<IResult> Change(HttpContext http, StoryweaveDb db, int projectId, int workshopId, Func<WorkshopActor, Workshop, Task<WorkshopService.Outcome>> change, CancellationToken ct) =>
+        Act(http, db, projectId, workshopId, async (actor, workshop) =>
+        {
+            var result = await change(actor, workshop);
+            if (result.Succeeded) return Results.Ok(result.Value ?? new { ok = true });
+            var errors = result.Errors.Select(e => new { message = e }).ToList();
+            return Results.Json(new { errors, board = result.Board }, statusCode: result.Status);
+        }, ct);
+}

@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR;
+using Storyweave.Data;
+
+namespace Storyweave.Features.Workshops;
+
+/// <summary>
+/// Live updates for workshop boards at <c>/hubs/workshop</c>. The hub carries
+/// <see cref="WorkshopGuest.Rule"/> (account cookie/token or a workshop join cookie); joining a
+/// board's group re-checks, like the API, that the caller takes part in that workshop.
+/// Broadcasts carry only the board's sequence and a short plain-language line, never card text or
+/// votes: each client then reads the board through the API with its own rights (consent, secret votes).
+/// </summary>
+public sealed class WorkshopHub(StoryweaveDb db, WorkshopPresence presence) : Hub
+{
+    public const string Path = "/hubs/workshop";
+
+    public static string Group(int workshopId) => $"workshop-{workshopId}";
+
+    /// <summary>Adds this connection to the board's group; returns the current sequence, or an error line.</summary>
+    public async Task<JoinResult> Join(int projectId, int workshopId)
+    {
+        var (outcome, actor, _) = await WorkshopActors.ResolveAsync(db, Context.User!, projectId, workshopId, Context.ConnectionAborted);
+        if (outcome != ActorOutcome.Allowed || actor is null) return new JoinResult(false, 0, "You are not taking part in this workshop.");
+        await Groups.AddToGroupAsync(Context.ConnectionId, Group(workshopId), Context.ConnectionAborted);
+        presence.Add(Context.ConnectionId, workshopId, actor.DisplayName);
+        await Clients.Group(Group(workshopId)).SendAsync("presence", presence.NamesIn(workshopId), Context.ConnectionAborted);
+        var sequence = await WorkshopService.SequenceOf(db, workshopId, Context.ConnectionAborted);
+        return new JoinResult(true, sequence, null);
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (presence.Remove(Context.ConnectionId) is { } workshopId)
+            await Clients.Group(Group(workshopId)).SendAsync("presence", presence.NamesIn(workshopId));
+        await base.OnDisconnectedAsync(exception);
+    }
+
+    public sealed record JoinResult(bool Ok, long Sequence, string? Error);
+}
+
+/// <summary>Who is connected to which board (this process only; one app process serves the workshops).</summary>
+public sealed class WorkshopPresence
+{
+    private readonly ConcurrentDictionary<string, (int WorkshopId, string Name)> _connections = new();
+
+    public void Add(string connectionId, int workshopId, string name) => _connections[connectionId] = (workshopId, name);
+
+    public int? Remove(string connectionId) => _connections.TryRemove(connectionId, out var c) ? c.WorkshopId : null;
+
+    public IReadOnlyList<string> NamesIn(int workshopId) =>
+        _connections.Values.Where(c => c.WorkshopId == workshopId).Select(c => c.Name).Distinct().Order(StringComparer.CurrentCulture).ToList();
+}
+
+/// <summary>Sends "changed" to everyone on a board, after the change was committed.</summary>
+public sealed class WorkshopNotifier(IHubContext<WorkshopHub> hub)
+{
+    public sealed record Change(long Sequence, string? Message, int? ByParticipantId);
+
+    public Task ChangedAsync(int workshopId, long sequence, string? message, int? byParticipantId) =>
+        hub.Clients.Group(WorkshopHub.Group(workshopId)).SendAsync("changed", new Change(sequence, message, byParticipantId));
+}

@@ -1,0 +1,530 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Codebook;
+using Storyweave.Features.Coding;
+using Storyweave.Features.Consent;
+using Storyweave.Features.Events;
+
+namespace Storyweave.Features.Workshops;
+
+/// <summary>
+/// The workshop board's rules. Every change writes its rows and an event in one unit of work,
+/// commits, and only then broadcasts (so a client that hears of a change can always read it).
+/// </summary>
+public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, ConsentPolicy consent, WorkshopNotifier notifier)
+{
+    public const string NotAvailable = "This card is not available";
+    public const string JustMoved = "This card was just moved by someone else. It is now shown where it is.";
+    public const string LockedMessage = "The facilitator has paused changes to the board.";
+
+    // Vote limits are checked and written under one lock per workshop, so two quick clicks cannot
+    // both pass the count. (One app process serves a workshop; see decision 0004.)
+    private static readonly ConcurrentDictionary<int, SemaphoreSlim> VoteLocks = new();
+
+    public sealed record Outcome(int Status, IReadOnlyList<string> Errors, BoardDto? Board = null, object? Value = null)
+    {
+        public bool Succeeded => Errors.Count == 0;
+        public static Outcome Ok(object? value = null) => new(200, [], null, value);
+        public static Outcome Rule(string message) => new(422, [message]);
+    }
+
+    public sealed record BoardDto(int WorkshopId, int ProjectId, string Title, WorkshopKind Kind, bool IsLocked, bool VotesRevealed,
+        int VotesPerParticipant, int VotesUsed, bool CanFacilitate, bool IsConverted, long Sequence, int? MyParticipantId,
+        IReadOnlyList<ClusterDto> Clusters, IReadOnlyList<CardDto> Cards);
+
+    /// <summary><c>Votes</c> is null until the facilitator reveals votes; <c>MyVotes</c> is always the caller's own.</summary>
+    public sealed record ClusterDto(int Id, string Name, int Position, int? Votes, int MyVotes);
+
+    public sealed record CardDto(int Id, CardKind Kind, int? ClusterId, int Position, int Version, bool Available, string? Text,
+        string? Speaker, int? StoryId, double? StartSeconds, double? EndSeconds, int? Votes, int MyVotes);
+
+    public sealed record JoinLink(int ParticipantId, string Secret, string Path);
+
+    public sealed record ProvenanceDto(IReadOnlyList<string> Participants, IReadOnlyList<ClusterVotes> Clusters);
+
+    public sealed record ClusterVotes(string Cluster, int Votes, int Cards);
+
+    // ---- Workshops and people -------------------------------------------------------------
+
+    public async Task<Result<Workshop>> CreateAsync(int projectId, string? title, WorkshopKind kind, int votesPerParticipant, string userId, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(title)) return Result.Fail<Workshop>(["Give the workshop a title."]);
+        if (votesPerParticipant is < 0 or > 20) return Result.Fail<Workshop>(["Votes per person must be between 0 and 20."]);
+        var now = Now;
+        var name = await db.Users.Where(u => u.Id == userId).Select(u => u.DisplayName).SingleAsync(ct);
+        var workshop = new Workshop { ProjectId = projectId, Title = title.Trim(), Kind = kind, VotesPerParticipant = votesPerParticipant, FacilitatorUserId = userId, CreatedAt = now };
+        db.Workshops.Add(workshop);
+        await db.SaveChangesAsync(ct);
+        db.WorkshopParticipants.Add(new WorkshopParticipant { WorkshopId = workshop.Id, UserId = userId, DisplayName = name, IsFacilitator = true, InvitedAt = now });
+        db.Record(clock, projectId, userId, "workshop.created", "workshop", workshop.Id);
+        await db.SaveChangesAsync(ct);
+        return Result.Ok(workshop);
+    }
+
+    public async Task<Outcome> InviteMemberAsync(WorkshopActor actor, Workshop w, string memberUserId, CancellationToken ct = default)
+    {
+        if (!actor.CanFacilitate) return new Outcome(403, ["Only the facilitator can invite people."]);
+        var member = await db.ProjectMembers.Where(m => m.ProjectId == w.ProjectId && m.UserId == memberUserId)
+            .Select(m => m.User!.DisplayName).SingleOrDefaultAsync(ct);
+        if (member is null) return Outcome.Rule("That person is not in this project.");
+        var existing = await db.WorkshopParticipants.SingleOrDefaultAsync(p => p.WorkshopId == w.Id && p.UserId == memberUserId, ct);
+        if (existing is not null)
+        {
+            existing.RevokedAt = null;
+        }
+        else
+        {
+            existing = new WorkshopParticipant { WorkshopId = w.Id, UserId = memberUserId, DisplayName = member, InvitedAt = Now };
+            db.WorkshopParticipants.Add(existing);
+        }
+        return await CommitAsync(w, actor, "workshop.invited", null, existing, ct);
+    }
+
+    /// <summary>A personal link for someone without an account. The secret is returned once; only its hash is kept.</summary>
+    public async Task<Outcome> CreateJoinLinkAsync(WorkshopActor actor, Workshop w, string? displayName, CancellationToken ct = default)
+    {
+        if (!actor.CanFacilitate) return new Outcome(403, ["Only the facilitator can make join links."]);
+        if (string.IsNullOrWhiteSpace(displayName)) return Outcome.Rule("Write the name of the person the link is for.");
+        var secret = NewJoinSecret();
+        var row = new WorkshopParticipant { WorkshopId = w.Id, DisplayName = displayName.Trim(), JoinTokenHash = ApiToken.Hash(secret), InvitedAt = Now };
+        db.WorkshopParticipants.Add(row);
+        var result = await CommitAsync(w, actor, "workshop.link-created", null, row, ct);
+        return result with { Value = new JoinLink(row.Id, secret, $"/workshop/join/{secret}") };
+    }
+
+    public async Task<Outcome> RevokeAsync(WorkshopActor actor, Workshop w, int participantId, CancellationToken ct = default)
+    {
+        if (!actor.CanFacilitate) return new Outcome(403, ["Only the facilitator can remove people."]);
+        var row = await db.WorkshopParticipants.SingleOrDefaultAsync(p => p.Id == participantId && p.WorkshopId == w.Id, ct);
+        if (row is null) return new Outcome(404, ["That person is not in this workshop."]);
+        row.RevokedAt = Now;
+        return await CommitAsync(w, actor, "workshop.participant-removed", null, row, ct);
+    }
+
+    public static string NewJoinSecret() => "wj_" + ApiToken.NewSecret()[ApiToken.SecretPrefix.Length..];
+
+    /// <summary>The participant a join link belongs to, if the link is valid and not revoked.</summary>
+    public async Task<WorkshopParticipant?> FindByJoinSecretAsync(string secret, CancellationToken ct = default)
+    {
+        if (string.IsNullOrEmpty(secret) || secret.Length > 100) return null;
+        var hash = ApiToken.Hash(secret);
+        return await db.WorkshopParticipants.SingleOrDefaultAsync(p => p.JoinTokenHash == hash && p.RevokedAt == null, ct);
+    }
+
+    public async Task<Result<WorkshopParticipant>> AcceptJoinAsync(string secret, string? creditName, CancellationToken ct = default)
+    {
+        var row = await FindByJoinSecretAsync(secret, ct);
+        if (row is null) return Result.Fail<WorkshopParticipant>(["This link no longer works. Ask the facilitator for a new one."]);
+        if (string.IsNullOrWhiteSpace(creditName)) return Result.Fail<WorkshopParticipant>(["Write the name you would like to be known by."]);
+        row.DisplayName = creditName.Trim()[..Math.Min(creditName.Trim().Length, 200)];
+        row.JoinedAt ??= Now;
+        var w = await db.Workshops.AsNoTracking().SingleAsync(x => x.Id == row.WorkshopId, ct);
+        db.Record(clock, w.ProjectId, $"participant:{row.Id}", "workshop.joined", "workshop", w.Id);
+        await db.SaveChangesAsync(ct);
+        return Result.Ok(row);
+    }
+
+    // ---- Cards ------------------------------------------------------------------------------
+
+    /// <summary>Adds passages and key quotes of this project, only those whose words may be used in analysis.</summary>
+    public async Task<Outcome> AddSourceCardsAsync(WorkshopActor actor, Workshop w, IReadOnlyCollection<int> passageIds, IReadOnlyCollection<int> quoteIds, bool asPrompts, CancellationToken ct = default)
+    {
+        if (!actor.CanFacilitate) return new Outcome(403, ["Only the facilitator can add cards."]);
+        var scope = await AnalysisScope.LoadAsync(db, consent, w.ProjectId, ct);
+        var passages = await db.Passages.AsNoTracking().Where(p => p.ProjectId == w.ProjectId && passageIds.Contains(p.Id))
+            .Select(p => new { p.Id, p.StoryId, p.Speaker }).ToListAsync(ct);
+        var quotes = await db.KeyQuotes.AsNoTracking().Where(q => quoteIds.Contains(q.Id) && db.Stories.Any(s => s.Id == q.StoryId && s.ProjectId == w.ProjectId))
+            .Select(q => new { q.Id, q.StoryId, q.Speaker }).ToListAsync(ct);
+        var onBoard = await db.WorkshopCards.Where(c => c.WorkshopId == w.Id).Select(c => new { c.PassageId, c.KeyQuoteId }).ToListAsync(ct);
+        var position = await NextPositionAsync(w.Id, null, ct);
+        var kind = asPrompts ? CardKind.Prompt : (CardKind?)null;
+        var added = 0;
+        foreach (var p in passages.Where(p => scope.IsTurnVisible(p.StoryId, p.Speaker) && !onBoard.Any(o => o.PassageId == p.Id)))
+        {
+            db.WorkshopCards.Add(new WorkshopCard { WorkshopId = w.Id, Kind = kind ?? CardKind.Passage, PassageId = p.Id, Position = position++, CreatedByParticipantId = actor.ParticipantId, CreatedAt = Now });
+            added++;
+        }
+        foreach (var q in quotes.Where(q => scope.IsTurnVisible(q.StoryId, q.Speaker) && !onBoard.Any(o => o.KeyQuoteId == q.Id)))
+        {
+            db.WorkshopCards.Add(new WorkshopCard { WorkshopId = w.Id, Kind = kind ?? CardKind.KeyQuote, KeyQuoteId = q.Id, Position = position++, CreatedByParticipantId = actor.ParticipantId, CreatedAt = Now });
+            added++;
+        }
+        var result = await CommitAsync(w, actor, "workshop.cards-added", $"{actor.DisplayName} added {Plural(added, "card")}.", null, ct);
+        return result with { Value = new { added } };
+    }
+
+    public async Task<Outcome> AddNoteAsync(WorkshopActor actor, Workshop w, string? text, int? clusterId, CancellationToken ct = default)
+    {
+        if (await RefuseIfLockedAsync(actor, w) is { } refused) return refused;
+        if (string.IsNullOrWhiteSpace(text)) return Outcome.Rule("Write something on the note first.");
+        if (text.Length > 2000) return Outcome.Rule("A note can be up to 2000 characters.");
+        if (clusterId is { } cid && !await LiveClusterAsync(w.Id, cid, ct)) return Outcome.Rule("That group no longer exists.");
+        var participantId = await EnsureParticipantAsync(actor, w, ct);
+        var card = new WorkshopCard { WorkshopId = w.Id, Kind = CardKind.Note, NoteText = text.Trim(), ClusterId = clusterId, Position = await NextPositionAsync(w.Id, clusterId, ct), CreatedByParticipantId = participantId, CreatedAt = Now };
+        db.WorkshopCards.Add(card);
+        var result = await CommitAsync(w, actor, "workshop.note-added", $"{actor.DisplayName} added a note.", null, ct);
+        return result with { Value = new { cardId = card.Id } };
+    }
+
+    /// <summary>
+    /// Moves a card if the caller saw its current version. The version is an EF concurrency token,
+    /// so of two simultaneous moves exactly one UPDATE matches; the other is told and gets the board.
+    /// </summary>
+    public async Task<Outcome> MoveCardAsync(WorkshopActor actor, Workshop w, int cardId, int? clusterId, int expectedVersion, CancellationToken ct = default)
+    {
+        if (await RefuseIfLockedAsync(actor, w) is { } refused) return refused;
+        var card = await db.WorkshopCards.SingleOrDefaultAsync(c => c.Id == cardId && c.WorkshopId == w.Id, ct);
+        if (card is null) return new Outcome(404, ["That card is no longer on the board."]);
+        string clusterName = "Unsorted";
+        if (clusterId is { } cid)
+        {
+            var cluster = await db.WorkshopClusters.AsNoTracking().SingleOrDefaultAsync(c => c.Id == cid && c.WorkshopId == w.Id && c.MergedIntoId == null, ct);
+            if (cluster is null) return Outcome.Rule("That group no longer exists.");
+            clusterName = cluster.Name;
+        }
+        if (card.Version != expectedVersion) return new Outcome(409, [JustMoved], await BoardAsync(actor, w.Id, ct));
+        card.ClusterId = clusterId;
+        card.Position = await NextPositionAsync(w.Id, clusterId, ct);
+        card.Version++;
+        try
+        {
+            return await CommitAsync(w, actor, "workshop.card-moved", $"{actor.DisplayName} moved a card to {clusterName}.", card, ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            db.ChangeTracker.Clear();
+            return new Outcome(409, [JustMoved], await BoardAsync(actor, w.Id, ct));
+        }
+    }
+
+    // ---- Clusters ----------------------------------------------------------------------------
+
+    public async Task<Outcome> CreateClusterAsync(WorkshopActor actor, Workshop w, string? name, CancellationToken ct = default)
+    {
+        if (await RefuseIfLockedAsync(actor, w) is { } refused) return refused;
+        if (string.IsNullOrWhiteSpace(name)) return Outcome.Rule("Give the group a name.");
+        if (name.Trim().Length > 200) return Outcome.Rule("A group name can be up to 200 characters.");
+        var position = await db.WorkshopClusters.Where(c => c.WorkshopId == w.Id).Select(c => (int?)c.Position).MaxAsync(ct) ?? 0;
+        var cluster = new WorkshopCluster { WorkshopId = w.Id, Name = name.Trim(), Position = position + 1, CreatedByParticipantId = actor.ParticipantId };
+        db.WorkshopClusters.Add(cluster);
+        var result = await CommitAsync(w, actor, "workshop.cluster-created", $"{actor.DisplayName} made a new group: {cluster.Name}.", null, ct);
+        return result with { Value = new { clusterId = cluster.Id } };
+    }
+
+    public async Task<Outcome> RenameClusterAsync(WorkshopActor actor, Workshop w, int clusterId, string? name, CancellationToken ct = default)
+    {
+        if (await RefuseIfLockedAsync(actor, w) is { } refused) return refused;
+        if (string.IsNullOrWhiteSpace(name)) return Outcome.Rule("Give the group a name.");
+        var cluster = await db.WorkshopClusters.SingleOrDefaultAsync(c => c.Id == clusterId && c.WorkshopId == w.Id && c.MergedIntoId == null, ct);
+        if (cluster is null) return new Outcome(404, ["That group no longer exists."]);
+        var old = cluster.Name;
+        cluster.Name = name.Trim()[..Math.Min(name.Trim().Length, 200)];
+        return await CommitAsync(w, actor, "workshop.cluster-renamed", $"{actor.DisplayName} renamed {old} to {cluster.Name}.", cluster, ct);
+    }
+
+    /// <summary>Merges a group into another: its cards and its votes move across; the old group is kept as merged.</summary>
+    public async Task<Outcome> MergeClustersAsync(WorkshopActor actor, Workshop w, int fromId, int intoId, CancellationToken ct = default)
+    {
+        if (await RefuseIfLockedAsync(actor, w) is { } refused) return refused;
+        if (fromId == intoId) return Outcome.Rule("Choose a different group to merge into.");
+        var clusters = await db.WorkshopClusters.Where(c => (c.Id == fromId || c.Id == intoId) && c.WorkshopId == w.Id && c.MergedIntoId == null).ToListAsync(ct);
+        var from = clusters.SingleOrDefault(c => c.Id == fromId);
+        var into = clusters.SingleOrDefault(c => c.Id == intoId);
+        if (from is null || into is null) return new Outcome(404, ["That group no longer exists."]);
+        var position = await NextPositionAsync(w.Id, intoId, ct);
+        foreach (var card in await db.WorkshopCards.Where(c => c.ClusterId == fromId).OrderBy(c => c.Position).ToListAsync(ct))
+        {
+            card.ClusterId = intoId;
+            card.Position = position++;
+            card.Version++;
+        }
+        foreach (var vote in await db.WorkshopVotes.Where(v => v.ClusterId == fromId).ToListAsync(ct)) vote.ClusterId = intoId;
+        from.MergedIntoId = intoId;
+        try
+        {
+            return await CommitAsync(w, actor, "workshop.clusters-merged", $"{actor.DisplayName} merged {from.Name} into {into.Name}.", into, ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            db.ChangeTracker.Clear();
+            return new Outcome(409, ["A card in that group was just moved by someone else. Try the merge again."], await BoardAsync(actor, w.Id, ct));
+        }
+    }
+
+    public async Task<Outcome> DeleteClusterAsync(WorkshopActor actor, Workshop w, int clusterId, CancellationToken ct = default)
+    {
+        if (await RefuseIfLockedAsync(actor, w) is { } refused) return refused;
+        var cluster = await db.WorkshopClusters.SingleOrDefaultAsync(c => c.Id == clusterId && c.WorkshopId == w.Id && c.MergedIntoId == null, ct);
+        if (cluster is null) return new Outcome(404, ["That group no longer exists."]);
+        if (await db.WorkshopCards.AnyAsync(c => c.ClusterId == clusterId, ct)) return Outcome.Rule("Only an empty group can be removed. Move its cards out first.");
+        db.WorkshopVotes.RemoveRange(await db.WorkshopVotes.Where(v => v.ClusterId == clusterId).ToListAsync(ct));
+        db.WorkshopClusters.Remove(cluster);
+        return await CommitAsync(w, actor, "workshop.cluster-removed", $"{actor.DisplayName} removed the empty group {cluster.Name}.", cluster, ct);
+    }
+
+    // ---- Votes --------------------------------------------------------------------------------
+
+    public static string VoteLimitMessage(int limit) => $"You have used all your {limit} votes. Take one back to vote again.";
+
+    public async Task<Outcome> VoteAsync(WorkshopActor actor, Workshop w, int? cardId, int? clusterId, CancellationToken ct = default)
+    {
+        if (await RefuseIfLockedAsync(actor, w) is { } refused) return refused;
+        if ((cardId is null) == (clusterId is null)) return Outcome.Rule("Vote for one card or one group.");
+        if (cardId is { } card && !await db.WorkshopCards.AnyAsync(c => c.Id == card && c.WorkshopId == w.Id, ct)) return new Outcome(404, ["That card is no longer on the board."]);
+        if (clusterId is { } cl && !await LiveClusterAsync(w.Id, cl, ct)) return new Outcome(404, ["That group no longer exists."]);
+        var gate = VoteLocks.GetOrAdd(w.Id, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            var participantId = await EnsureParticipantAsync(actor, w, ct);
+            var used = await db.WorkshopVotes.CountAsync(v => v.WorkshopId == w.Id && v.ParticipantId == participantId, ct);
+            if (used >= w.VotesPerParticipant) return Outcome.Rule(VoteLimitMessage(w.VotesPerParticipant));
+            db.WorkshopVotes.Add(new WorkshopVote { WorkshopId = w.Id, ParticipantId = participantId, CardId = cardId, ClusterId = clusterId, At = Now });
+            // Votes are secret until revealed, so the broadcast says only that the board changed.
+            return await CommitAsync(w, actor, "workshop.voted", null, null, ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task<Outcome> UnvoteAsync(WorkshopActor actor, Workshop w, int? cardId, int? clusterId, CancellationToken ct = default)
+    {
+        if (await RefuseIfLockedAsync(actor, w) is { } refused) return refused;
+        if (actor.ParticipantId is not { } participantId) return Outcome.Rule("You have no vote there to take back.");
+        var vote = await db.WorkshopVotes.Where(v => v.WorkshopId == w.Id && v.ParticipantId == participantId && v.CardId == cardId && v.ClusterId == clusterId)
+            .OrderByDescending(v => v.Id).FirstOrDefaultAsync(ct);
+        if (vote is null) return Outcome.Rule("You have no vote there to take back.");
+        db.WorkshopVotes.Remove(vote);
+        return await CommitAsync(w, actor, "workshop.unvoted", null, null, ct);
+    }
+
+    // ---- Facilitation -------------------------------------------------------------------------
+
+    public async Task<Outcome> SetSettingsAsync(WorkshopActor actor, Workshop w, bool? locked, bool? revealVotes, int? votesPerParticipant, CancellationToken ct = default)
+    {
+        if (!actor.CanFacilitate) return new Outcome(403, ["Only the facilitator can change this."]);
+        if (votesPerParticipant is < 0 or > 20) return Outcome.Rule("Votes per person must be between 0 and 20.");
+        var row = await db.Workshops.SingleAsync(x => x.Id == w.Id, ct);
+        var messages = new List<string>();
+        if (locked is { } l && l != row.IsLocked)
+        {
+            row.IsLocked = l;
+            messages.Add(l ? "The facilitator paused changes to the board." : "The board is open for changes again.");
+        }
+        if (revealVotes is { } r && r != row.VotesRevealed)
+        {
+            row.VotesRevealed = r;
+            messages.Add(r ? "The facilitator showed everyone's votes." : "Votes are hidden again.");
+        }
+        if (votesPerParticipant is { } n) row.VotesPerParticipant = n;
+        return await CommitAsync(w, actor, "workshop.settings-changed", messages.Count > 0 ? string.Join(" ", messages) : null, null, ct);
+    }
+
+    // ---- Reading the board --------------------------------------------------------------------
+
+    public async Task<BoardDto> BoardAsync(WorkshopActor actor, int workshopId, CancellationToken ct = default)
+    {
+        var w = await db.Workshops.AsNoTracking().SingleAsync(x => x.Id == workshopId, ct);
+        var scope = await AnalysisScope.LoadAsync(db, consent, w.ProjectId, ct);
+        var clusters = await db.WorkshopClusters.AsNoTracking().Where(c => c.WorkshopId == workshopId && c.MergedIntoId == null).OrderBy(c => c.Position).ToListAsync(ct);
+        var cards = await db.WorkshopCards.AsNoTracking().Where(c => c.WorkshopId == workshopId).OrderBy(c => c.Position).ThenBy(c => c.Id).ToListAsync(ct);
+        var passageIds = cards.Where(c => c.PassageId is not null).Select(c => c.PassageId!.Value).ToList();
+        var quoteIds = cards.Where(c => c.KeyQuoteId is not null).Select(c => c.KeyQuoteId!.Value).ToList();
+        var passages = await db.Passages.AsNoTracking().Where(p => passageIds.Contains(p.Id))
+            .Select(p => new Source(p.Id, p.StoryId, p.Snippet, p.Speaker, p.StartSeconds, p.EndSeconds)).ToDictionaryAsync(p => p.Id, ct);
+        var quotes = await db.KeyQuotes.AsNoTracking().Where(q => quoteIds.Contains(q.Id))
+            .Select(q => new Source(q.Id, q.StoryId, q.Text, q.Speaker, q.StartSeconds, q.EndSeconds)).ToDictionaryAsync(q => q.Id, ct);
+        var votes = await db.WorkshopVotes.AsNoTracking().Where(v => v.WorkshopId == workshopId).ToListAsync(ct);
+        var me = actor.ParticipantId;
+        int? Count(Func<WorkshopVote, bool> match) => w.VotesRevealed ? votes.Count(match) : null;
+
+        var cardDtos = cards.Select(c =>
+        {
+            Source? source = c.PassageId is { } pid ? passages.GetValueOrDefault(pid) : c.KeyQuoteId is { } qid ? quotes.GetValueOrDefault(qid) : null;
+            var isSourced = c.PassageId is not null || c.KeyQuoteId is not null;
+            // THE consent answer: a sourced card shows its words only while the speaker's turn may be analysed.
+            var available = !isSourced || (source is not null && scope.IsTurnVisible(source.StoryId, source.Speaker));
+            return available
+                ? new CardDto(c.Id, c.Kind, c.ClusterId, c.Position, c.Version, true, isSourced ? source!.Text : c.NoteText,
+                    isSourced && source!.Speaker.Length > 0 ? source.Speaker : null, source?.StoryId, source?.Start, source?.End,
+                    Count(v => v.CardId == c.Id), votes.Count(v => v.CardId == c.Id && v.ParticipantId == me))
+                : new CardDto(c.Id, c.Kind, c.ClusterId, c.Position, c.Version, false, null, null, null, null, null,
+                    Count(v => v.CardId == c.Id), votes.Count(v => v.CardId == c.Id && v.ParticipantId == me));
+        }).ToList();
+        var clusterDtos = clusters.Select(c => new ClusterDto(c.Id, c.Name, c.Position, Count(v => v.ClusterId == c.Id), votes.Count(v => v.ClusterId == c.Id && v.ParticipantId == me))).ToList();
+        return new BoardDto(w.Id, w.ProjectId, w.Title, w.Kind, w.IsLocked, w.VotesRevealed, w.VotesPerParticipant,
+            votes.Count(v => v.ParticipantId == me), actor.CanFacilitate, w.ConvertedAt is not null, await SequenceAsync(workshopId, ct), me,
+            clusterDtos, cardDtos);
+    }
+
+    private sealed record Source(int Id, int StoryId, string Text, string Speaker, double? Start, double? End);
+
+    /// <summary>The latest event id of this workshop: clients compare it to know whether they missed something.</summary>
+    public Task<long> SequenceAsync(int workshopId, CancellationToken ct = default) => SequenceOf(db, workshopId, ct);
+
+    public static async Task<long> SequenceOf(StoryweaveDb db, int workshopId, CancellationToken ct = default)
+    {
+        var key = workshopId.ToString(CultureInfo.InvariantCulture);
+        return await db.Events.AsNoTracking().Where(e => e.ObjectType == "workshop" && e.ObjectId == key).MaxAsync(e => (long?)e.Id, ct) ?? 0;
+    }
+
+    // ---- Into the codebook --------------------------------------------------------------------
+
+    /// <summary>
+    /// Each group becomes a theme under a parent theme named after the workshop; each available
+    /// passage card is linked to it, and each key-quote card becomes a passage (Origin "workshop:{id}")
+    /// from the quote's offsets and times. Cards whose words are not available are left out.
+    /// </summary>
+    public async Task<Outcome> ConvertAsync(WorkshopActor actor, Workshop w, CancellationToken ct = default)
+    {
+        if (!actor.CanFacilitate) return new Outcome(403, ["Only the facilitator can turn the board into themes."]);
+        var row = await db.Workshops.SingleAsync(x => x.Id == w.Id, ct);
+        if (row.ConvertedAt is not null) return Outcome.Rule("This board has already been turned into themes.");
+        var clusters = await db.WorkshopClusters.AsNoTracking().Where(c => c.WorkshopId == w.Id && c.MergedIntoId == null).OrderBy(c => c.Position).ToListAsync(ct);
+        if (clusters.Count == 0) return Outcome.Rule("Make at least one group before turning the board into themes.");
+        var scope = await AnalysisScope.LoadAsync(db, consent, w.ProjectId, ct);
+        var cards = await db.WorkshopCards.AsNoTracking().Where(c => c.WorkshopId == w.Id && c.ClusterId != null).OrderBy(c => c.Position).ToListAsync(ct);
+        var passageIds = cards.Where(c => c.PassageId is not null).Select(c => c.PassageId!.Value).ToList();
+        var quoteIds = cards.Where(c => c.KeyQuoteId is not null).Select(c => c.KeyQuoteId!.Value).ToList();
+        var passages = await db.Passages.AsNoTracking().Where(p => passageIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
+        var quotes = await db.KeyQuotes.AsNoTracking().Where(q => quoteIds.Contains(q.Id)).ToDictionaryAsync(q => q.Id, ct);
+        var now = Now;
+        var origin = $"workshop:{w.Id}";
+        var userId = actor.UserId;
+        var position = await db.Themes.Where(t => t.ProjectId == w.ProjectId && t.ParentId == null).Select(t => (int?)t.Position).MaxAsync(ct) ?? 0;
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var parent = new Theme { ProjectId = w.ProjectId, Name = w.Title, Description = $"Themes made together in the workshop “{w.Title}”.", Position = position + 1, CreatedAt = now, Origin = origin };
+        db.Themes.Add(parent);
+        await db.SaveChangesAsync(ct);
+        var linked = 0;
+        foreach (var (cluster, index) in clusters.Select((c, i) => (c, i)))
+        {
+            var inCluster = cards.Where(c => c.ClusterId == cluster.Id).ToList();
+            var notes = inCluster.Where(c => c.Kind == CardKind.Note).Select(c => c.NoteText).ToList();
+            var theme = new Theme
+            {
+                ProjectId = w.ProjectId,
+                ParentId = parent.Id,
+                Name = cluster.Name,
+                Position = index + 1,
+                CreatedAt = now,
+                Origin = origin,
+                Description = notes.Count > 0 ? Truncate("Notes from the workshop: " + string.Join(" · ", notes), 4000) : "",
+            };
+            db.Themes.Add(theme);
+            await db.SaveChangesAsync(ct);
+            foreach (var card in inCluster)
+            {
+                int? passageId = null;
+                if (card.PassageId is { } pid && passages.TryGetValue(pid, out var p) && scope.IsTurnVisible(p.StoryId, p.Speaker))
+                {
+                    passageId = p.Id;
+                }
+                else if (card.KeyQuoteId is { } qid && quotes.TryGetValue(qid, out var q) && scope.IsTurnVisible(q.StoryId, q.Speaker))
+                {
+                    var projectOfStory = await db.Stories.Where(s => s.Id == q.StoryId).Select(s => s.ProjectId).SingleAsync(ct);
+                    var created = new CodedPassage
+                    {
+                        ProjectId = projectOfStory,
+                        StoryId = q.StoryId,
+                        StartOffset = q.StartOffset,
+                        EndOffset = q.EndOffset,
+                        Snippet = q.Text,
+                        StartSeconds = q.StartSeconds,
+                        EndSeconds = q.EndSeconds,
+                        Speaker = q.Speaker,
+                        CoderUserId = userId,
+                        CreatedAt = now,
+                        Origin = origin,
+                    };
+                    db.Passages.Add(created);
+                    await db.SaveChangesAsync(ct);
+                    passageId = created.Id;
+                }
+                if (passageId is { } id && !db.PassageThemes.Local.Any(x => x.PassageId == id && x.ThemeId == theme.Id))
+                {
+                    db.PassageThemes.Add(new PassageTheme { PassageId = id, ThemeId = theme.Id, CoderUserId = userId, CodedAt = now });
+                    linked++;
+                }
+            }
+        }
+        row.ConvertedAt = now;
+        db.Record(clock, w.ProjectId, actor.EventActor, "workshop.converted", "workshop", w.Id, $"theme:{parent.Id}");
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        var sequence = await SequenceAsync(w.Id, ct);
+        await notifier.ChangedAsync(w.Id, sequence, $"{actor.DisplayName} turned the board into themes.", actor.ParticipantId);
+        return Outcome.Ok(new { parentThemeId = parent.Id, passagesLinked = linked });
+    }
+
+    /// <summary>Who took part and how votes fell, read from the workshop tables (kept after conversion).</summary>
+    public async Task<ProvenanceDto> ProvenanceAsync(int workshopId, CancellationToken ct = default)
+    {
+        var participants = await db.WorkshopParticipants.AsNoTracking()
+            .Where(p => p.WorkshopId == workshopId && (p.IsFacilitator || p.JoinedAt != null || p.UserId != null) && p.RevokedAt == null)
+            .OrderBy(p => p.DisplayName).Select(p => p.DisplayName).ToListAsync(ct);
+        var clusters = await db.WorkshopClusters.AsNoTracking().Where(c => c.WorkshopId == workshopId && c.MergedIntoId == null).OrderBy(c => c.Position).ToListAsync(ct);
+        var cards = await db.WorkshopCards.AsNoTracking().Where(c => c.WorkshopId == workshopId).Select(c => new { c.Id, c.ClusterId }).ToListAsync(ct);
+        var votes = await db.WorkshopVotes.AsNoTracking().Where(v => v.WorkshopId == workshopId).Select(v => new { v.CardId, v.ClusterId }).ToListAsync(ct);
+        var list = clusters.Select(c =>
+        {
+            var cardIds = cards.Where(x => x.ClusterId == c.Id).Select(x => x.Id).ToHashSet();
+            return new ClusterVotes(c.Name, votes.Count(v => v.ClusterId == c.Id || (v.CardId is { } id && cardIds.Contains(id))), cardIds.Count);
+        }).ToList();
+        return new ProvenanceDto(participants, list);
+    }
+
+    // ---- Helpers ------------------------------------------------------------------------------
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    private async Task<Outcome?> RefuseIfLockedAsync(WorkshopActor actor, Workshop w)
+    {
+        var state = await db.Workshops.AsNoTracking().Where(x => x.Id == w.Id).Select(x => new { x.IsLocked, x.ConvertedAt }).SingleAsync();
+        if (state.ConvertedAt is not null) return Outcome.Rule("This board has been turned into themes and can no longer change.");
+        return state.IsLocked && !actor.CanFacilitate ? new Outcome(422, [LockedMessage]) : null;
+    }
+
+    private Task<bool> LiveClusterAsync(int workshopId, int clusterId, CancellationToken ct) =>
+        db.WorkshopClusters.AnyAsync(c => c.Id == clusterId && c.WorkshopId == workshopId && c.MergedIntoId == null, ct);
+
+    private async Task<int> NextPositionAsync(int workshopId, int? clusterId, CancellationToken ct) =>
+        (await db.WorkshopCards.Where(c => c.WorkshopId == workshopId && c.ClusterId == clusterId).Select(c => (int?)c.Position).MaxAsync(ct) ?? 0) + 1;
+
+    /// <summary>Facilitators without a participant row get one the first time they vote or write a note.</summary>
+    private async Task<int> EnsureParticipantAsync(WorkshopActor actor, Workshop w, CancellationToken ct)
+    {
+        if (actor.ParticipantId is { } id) return id;
+        var row = new WorkshopParticipant { WorkshopId = w.Id, UserId = actor.UserId, DisplayName = actor.DisplayName, InvitedAt = Now, JoinedAt = Now };
+        db.WorkshopParticipants.Add(row);
+        await db.SaveChangesAsync(ct);
+        return row.Id;
+    }
+
+    /// <summary>Writes the event with the rows, commits, then broadcasts the new sequence.</summary>
+    private async Task<Outcome> CommitAsync(Workshop w, WorkshopActor actor, string action, string? announcement, object? subject, CancellationToken ct = default)
+    {
+        var detail = subject switch
+        {
+            WorkshopCard { Id: > 0 } c => $"card:{c.Id}",
+            WorkshopCluster { Id: > 0 } c => $"cluster:{c.Id}",
+            WorkshopParticipant { Id: > 0 } p => $"participant:{p.Id}",
+            _ => null,
+        };
+        var ev = db.Record(clock, w.ProjectId, actor.EventActor, action, "workshop", w.Id, detail);
+        await db.SaveChangesAsync(ct);
+        // Details name ids only; the subject's id is known only after the insert for new rows.
+        await notifier.ChangedAsync(w.Id, ev.Id, announcement, actor.ParticipantId);
+        return Outcome.Ok();
+    }
+
+    private static string Plural(int n, string word) => n == 1 ? $"1 {word}" : $"{n} {word}s";
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
+}
