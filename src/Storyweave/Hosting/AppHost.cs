@@ -100,6 +100,7 @@ public static class AppHost
             {
                 o.ForwardDefaultSelector = ctx =>
                     ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    || ApiTokenAuthenticationHandler.HubQueryToken(ctx.Request) is not null
                         ? ApiTokenAuthenticationHandler.SchemeName
                         : IdentityConstants.ApplicationScheme;
             })
@@ -177,6 +178,8 @@ public static class AppHost
         services.AddSingleton<MediaStorage>();
         services.AddSingleton<RenditionQueue>();
         services.AddScoped<MediaUploader>();
+        services.AddSignalR();
+        services.AddScoped<Features.Coding.CodingService>();
         services.AddHostedService<RenditionWorker>();
     }
 
@@ -225,6 +228,9 @@ public static class AppHost
         AdminEndpoints.Map(api);
         MediaEndpoints.Map(api);
         Features.Transcripts.TranscriptEndpoints.Map(api);
+        Features.Coding.CodingEndpoints.Map(api);
+        // The hub's [Authorize(Policy = SignedIn)] becomes endpoint metadata; JoinProject checks membership.
+        app.MapHub<Features.Coding.ProjectHub>("/hubs/project");
     }
 }
 
