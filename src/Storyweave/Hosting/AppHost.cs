@@ -185,7 +185,8 @@ public static class AppHost
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)
     {
-        if (ctx.Request.Path.StartsWithSegments("/api"))
+        // SignalR clients (under /hubs) are API clients too: a redirect to the sign-in page means nothing to them.
+        if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/hubs"))
         {
             ctx.Response.StatusCode = apiStatus;
             return Task.CompletedTask;
