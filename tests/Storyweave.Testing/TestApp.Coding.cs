@@ -41,8 +41,13 @@ public sealed partial class TestApp
                 db.StoryStorytellers.Add(new StoryStoryteller { StoryId = story.Id, StorytellerId = person.Id });
                 db.ConsentRecords.Add(new ConsentRecord
                 {
-                    ProjectId = projectId, StorytellerId = person.Id, Recording = true, Analysis = teller.Analysis,
-                    Method = ConsentMethod.PaperForm, GivenAt = now, RecordedAt = now,
+                    ProjectId = projectId,
+                    StorytellerId = person.Id,
+                    Recording = true,
+                    Analysis = teller.Analysis,
+                    Method = ConsentMethod.PaperForm,
+                    GivenAt = now,
+                    RecordedAt = now,
                 });
             }
             await db.SaveChangesAsync();

@@ -185,7 +185,15 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
             .OrderBy(p => p.StartOffset).ThenBy(p => p.EndOffset).ThenBy(p => p.Id)
             .Select(p => new
             {
-                p.Id, p.StartOffset, p.EndOffset, p.Snippet, p.StartSeconds, p.EndSeconds, p.Speaker, p.CoderUserId, p.Origin,
+                p.Id,
+                p.StartOffset,
+                p.EndOffset,
+                p.Snippet,
+                p.StartSeconds,
+                p.EndSeconds,
+                p.Speaker,
+                p.CoderUserId,
+                p.Origin,
                 Themes = p.Themes.Where(t => t.Theme!.DeletedAt == null).OrderBy(t => t.Theme!.Name)
                     .Select(t => new { t.ThemeId, t.Theme!.Name, t.Theme.Color, t.CoderUserId }).ToList(),
             }).ToListAsync(ct);
