@@ -100,6 +100,7 @@ public static class AppHost
             {
                 o.ForwardDefaultSelector = ctx =>
                     ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    || ApiTokenAuthenticationHandler.HubQueryToken(ctx.Request) is not null
                         ? ApiTokenAuthenticationHandler.SchemeName
                         : IdentityConstants.ApplicationScheme;
             })
@@ -179,6 +180,7 @@ public static class AppHost
         services.AddSingleton<MediaStorage>();
         services.AddSingleton<RenditionQueue>();
         services.AddScoped<MediaUploader>();
+        services.AddScoped<Features.Coding.CodingService>();
         services.AddHostedService<RenditionWorker>();
         services.AddSignalR();
         services.AddSingleton<Features.Workshops.WorkshopPresence>();
@@ -188,7 +190,8 @@ public static class AppHost
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)
     {
-        if (ctx.Request.Path.StartsWithSegments("/api"))
+        // SignalR clients (under /hubs) are API clients too: a redirect to the sign-in page means nothing to them.
+        if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/hubs"))
         {
             ctx.Response.StatusCode = apiStatus;
             return Task.CompletedTask;
@@ -233,6 +236,9 @@ public static class AppHost
         Features.Transcripts.TranscriptEndpoints.Map(api);
         Features.Workshops.WorkshopEndpoints.Map(api);
         app.MapHub<Features.Workshops.WorkshopHub>(Features.Workshops.WorkshopHub.Path).RequireAuthorization(Features.Workshops.WorkshopGuest.Rule);
+        Features.Coding.CodingEndpoints.Map(api);
+        // The hub's [Authorize(Policy = SignedIn)] becomes endpoint metadata; JoinProject checks membership.
+        app.MapHub<Features.Coding.ProjectHub>("/hubs/project");
     }
 }
 

@@ -20,10 +20,14 @@ public sealed class ApiTokenAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? header = Request.Headers.Authorization;
-        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        string secret;
+        if (header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            secret = header["Bearer ".Length..].Trim();
+        else if (HubQueryToken(Request) is { } fromQuery)
+            secret = fromQuery;
+        else
             return AuthenticateResult.NoResult();
 
-        var secret = header["Bearer ".Length..].Trim();
         if (!secret.StartsWith(ApiToken.SecretPrefix, StringComparison.Ordinal))
             return AuthenticateResult.Fail("Not a Storyweave token.");
 
@@ -50,6 +54,14 @@ public sealed class ApiTokenAuthenticationHandler(
         ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
+
+    /// <summary>
+    /// Browsers cannot set headers on a WebSocket or EventSource, so SignalR clients given a token send it
+    /// as <c>?access_token=</c>. Accepted for the live-update hubs under /hubs only: anywhere else a token in
+    /// a URL would end up in logs and browser history for no reason.
+    /// </summary>
+    public static string? HubQueryToken(HttpRequest request) =>
+        request.Path.StartsWithSegments("/hubs") && request.Query["access_token"].ToString() is { Length: > 0 } token ? token : null;
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {

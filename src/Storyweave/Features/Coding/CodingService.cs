@@ -1,0 +1,339 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Codebook;
+using Storyweave.Features.Consent;
+using Storyweave.Features.Events;
+using Storyweave.Features.Search;
+using Storyweave.Features.Stories;
+
+namespace Storyweave.Features.Coding;
+
+/// <summary>
+/// Coding a story's transcript with themes, and memos. A passage is a span of character offsets
+/// into the story's plain text (the cues' texts joined by "\n"). Consent is never read here
+/// directly: <see cref="AnalysisScope"/> says which turns may be coded and shown.
+/// Every change is one transaction with its search entries and events; after it commits, the
+/// new event ids are broadcast to the project's group on <see cref="ProjectHub"/>.
+/// </summary>
+public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchIndex search, ConsentPolicy consent, IHubContext<ProjectHub> hub)
+{
+    public const string NotInScopeMessage = "Part of this text cannot be coded: a storyteller whose words it includes has not agreed to use in analysis.";
+
+    /// <summary>One cue's place in the story's plain text: [Start, End) in characters.</summary>
+    public sealed record CueSpan(TranscriptCue Cue, int Start, int End);
+
+    public sealed record ThemeTag(int ThemeId, string Name, string Color, string? CoderUserId, string? CoderName);
+
+    public sealed record PassageView(int Id, int StartOffset, int EndOffset, string Snippet, double? StartSeconds, double? EndSeconds, string Speaker,
+        string? CoderUserId, string Origin, IReadOnlyList<ThemeTag> Themes, int MemoCount);
+
+    public sealed record ThemeCount(int ThemeId, string Name, string Color, int Passages, int Stories, int InStory);
+
+    public sealed record MemoView(int Id, MemoTarget TargetType, int TargetId, string Text, string? AuthorUserId, string? AuthorName, DateTime CreatedAt, DateTime UpdatedAt);
+
+    /// <summary>The cues in order with their offsets; the separator "\n" between cues belongs to no cue.</summary>
+    public static List<CueSpan> Layout(IEnumerable<TranscriptCue> cues)
+    {
+        var spans = new List<CueSpan>();
+        var offset = 0;
+        foreach (var c in cues.OrderBy(c => c.Position))
+        {
+            spans.Add(new CueSpan(c, offset, offset + c.Text.Length));
+            offset += c.Text.Length + 1;
+        }
+        return spans;
+    }
+
+    public Task<AnalysisScope> ScopeAsync(int projectId, CancellationToken ct) => AnalysisScope.LoadAsync(db, consent, projectId, ct);
+
+    /// <summary>The project's themes that can be applied now (not deleted, not merged away), in codebook order.</summary>
+    public Task<List<Theme>> ThemesAsync(int projectId, CancellationToken ct) =>
+        db.Themes.AsNoTracking().Where(t => t.ProjectId == projectId && t.DeletedAt == null && t.MergedIntoId == null)
+            .OrderBy(t => t.ParentId).ThenBy(t => t.Position).ThenBy(t => t.Name).ToListAsync(ct);
+
+    // --- Coding -----------------------------------------------------------------------------------
+
+    /// <summary>Applies themes to the selection [start, end), creating the passage or reusing one with the identical span.</summary>
+    public async Task<Result<int>> CodeSelectionAsync(int projectId, int storyId, int start, int end, IReadOnlyCollection<int> themeIds, string coderUserId, CancellationToken ct = default)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var (story, errors) = await PrepareAsync(projectId, storyId, themeIds, ct);
+        if (story is null) return Result.Fail<int>(errors);
+        var spans = Layout(await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == storyId).ToListAsync(ct));
+        var textLength = spans.Count == 0 ? 0 : spans[^1].End;
+        if (start < 0 || end > textLength || start >= end)
+            return Result.Fail<int>(["The selected text is not part of this transcript. Reload the page and select it again."]);
+        var covered = Covered(spans, start, end);
+        if (covered.Count == 0) return Result.Fail<int>(["Select some words of the transcript to code."]);
+        var scope = await ScopeAsync(projectId, ct);
+        if (covered.Any(s => !scope.IsTurnVisible(storyId, s.Cue.Speaker))) return Result.Fail<int>([NotInScopeMessage]);
+
+        var events = new List<ProjectEvent>();
+        var passage = await ApplyAsync(projectId, storyId, spans, start, end, covered, themeIds, coderUserId, events, ct);
+        await CommitAsync(projectId, storyId, events, tx, ct);
+        return Result.Ok(passage.Id);
+    }
+
+    /// <summary>Codes every visible turn of one speaker label: one passage per cue, each with the chosen themes.</summary>
+    public async Task<Result<IReadOnlyList<int>>> CodeSpeakerAsync(int projectId, int storyId, string? speaker, IReadOnlyCollection<int> themeIds, string coderUserId, CancellationToken ct = default)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var (story, errors) = await PrepareAsync(projectId, storyId, themeIds, ct);
+        if (story is null) return Result.Fail<IReadOnlyList<int>>(errors);
+        var spans = Layout(await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == storyId).ToListAsync(ct));
+        var label = (speaker ?? "").Trim();
+        var turns = spans.Where(s => s.Cue.Speaker == label && s.End > s.Start).ToList();
+        if (turns.Count == 0) return Result.Fail<IReadOnlyList<int>>([$"Nobody called \"{label}\" speaks in this transcript. Choose a speaker from the list."]);
+        var scope = await ScopeAsync(projectId, ct);
+        if (!scope.IsTurnVisible(storyId, label)) return Result.Fail<IReadOnlyList<int>>([$"The turns of \"{label}\" cannot be coded: they have not agreed to use in analysis."]);
+
+        var events = new List<ProjectEvent>();
+        var ids = new List<CodedPassage>();
+        foreach (var turn in turns)
+            ids.Add(await ApplyAsync(projectId, storyId, spans, turn.Start, turn.End, [turn], themeIds, coderUserId, events, ct));
+        await CommitAsync(projectId, storyId, events, tx, ct);
+        return Result.Ok<IReadOnlyList<int>>(ids.Select(p => p.Id).ToList());
+    }
+
+    /// <summary>Takes one theme off a passage; a passage left with no theme is deleted (with its memos).</summary>
+    public async Task<Result<bool>> RemoveThemeAsync(int projectId, int passageId, int themeId, string actorUserId, CancellationToken ct = default)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var passage = await db.Passages.Include(p => p.Themes).SingleOrDefaultAsync(p => p.Id == passageId && p.ProjectId == projectId, ct);
+        var link = passage?.Themes.SingleOrDefault(t => t.ThemeId == themeId);
+        if (passage is null || link is null) return Result.Fail<bool>(["That code is not there any more. Someone may have removed it already."]);
+
+        var events = new List<ProjectEvent>();
+        passage.Themes.Remove(link);
+        events.Add(db.Record(clock, projectId, actorUserId, "passage.theme-removed", "passage", passage.Id, $"theme:{themeId}"));
+        if (passage.Themes.Count == 0)
+        {
+            // Memos on a passage that no longer exists could not be found or searched any more.
+            db.Memos.RemoveRange(await db.Memos.Where(m => m.ProjectId == projectId && m.TargetType == MemoTarget.Passage && m.TargetId == passage.Id).ToListAsync(ct));
+            db.Passages.Remove(passage);
+            events.Add(db.Record(clock, projectId, actorUserId, "passage.deleted", "passage", passage.Id, $"story:{passage.StoryId}"));
+        }
+        await CommitAsync(projectId, passage.StoryId, events, tx, ct);
+        return Result.Ok(true);
+    }
+
+    private async Task<(Story? Story, IReadOnlyList<string> Errors)> PrepareAsync(int projectId, int storyId, IReadOnlyCollection<int> themeIds, CancellationToken ct)
+    {
+        var story = await db.Stories.AsNoTracking().SingleOrDefaultAsync(s => s.Id == storyId && s.ProjectId == projectId, ct);
+        if (story is null) return (null, ["That story is not part of this project."]);
+        if (themeIds.Count == 0) return (null, ["Choose at least one theme."]);
+        var ids = themeIds.Distinct().ToList();
+        var usable = await db.Themes.CountAsync(t => ids.Contains(t.Id) && t.ProjectId == projectId && t.DeletedAt == null && t.MergedIntoId == null, ct);
+        if (usable != ids.Count) return (null, ["One of the chosen themes is not in this project's codebook any more. Reload the page and choose again."]);
+        return (story, []);
+    }
+
+    private static List<CueSpan> Covered(List<CueSpan> spans, int start, int end) =>
+        spans.Where(s => s.End > s.Start && s.Start < end && s.End > start).ToList();
+
+    private async Task<CodedPassage> ApplyAsync(int projectId, int storyId, List<CueSpan> spans, int start, int end, List<CueSpan> covered,
+        IReadOnlyCollection<int> themeIds, string coderUserId, List<ProjectEvent> events, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        // Only passages made while coding are reused: review-sheet and workshop passages keep their own provenance.
+        var passage = await db.Passages.Include(p => p.Themes)
+            .SingleOrDefaultAsync(p => p.StoryId == storyId && p.StartOffset == start && p.EndOffset == end && p.Origin == "coding", ct);
+        if (passage is null)
+        {
+            var text = string.Join("\n", spans.Select(s => s.Cue.Text));
+            passage = new CodedPassage
+            {
+                ProjectId = projectId,
+                StoryId = storyId,
+                StartOffset = start,
+                EndOffset = end,
+                Snippet = text[start..end],
+                StartSeconds = covered.Select(s => s.Cue.StartSeconds).FirstOrDefault(v => v is not null),
+                EndSeconds = covered.Select(s => s.Cue.EndSeconds).LastOrDefault(v => v is not null),
+                Speaker = covered[0].Cue.Speaker,
+                CoderUserId = coderUserId,
+                CreatedAt = now,
+                Origin = "coding",
+            };
+            db.Passages.Add(passage);
+        }
+        var added = new List<int>();
+        foreach (var themeId in themeIds.Distinct().Where(id => passage.Themes.All(t => t.ThemeId != id)))
+        {
+            passage.Themes.Add(new PassageTheme { ThemeId = themeId, CoderUserId = coderUserId, CodedAt = now });
+            added.Add(themeId);
+        }
+        await db.SaveChangesAsync(ct); // the passage needs its id before the event names it
+        if (added.Count > 0)
+            events.Add(db.Record(clock, projectId, coderUserId, "passage.coded", "passage", passage.Id, Detail("theme", added)));
+        return passage;
+    }
+
+    // --- Reading ----------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The story's passages that may be shown: every turn they cover is in the analysis scope.
+    /// <paramref name="coderUserId"/> keeps only the themes that person applied.
+    /// </summary>
+    public async Task<List<PassageView>> PassagesAsync(int projectId, int storyId, string? coderUserId, AnalysisScope scope, CancellationToken ct = default)
+    {
+        if (!scope.IsStoryVisible(storyId)) return [];
+        var spans = Layout(await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == storyId).ToListAsync(ct));
+        var rows = await db.Passages.AsNoTracking().Where(p => p.ProjectId == projectId && p.StoryId == storyId)
+            .OrderBy(p => p.StartOffset).ThenBy(p => p.EndOffset).ThenBy(p => p.Id)
+            .Select(p => new
+            {
+                p.Id,
+                p.StartOffset,
+                p.EndOffset,
+                p.Snippet,
+                p.StartSeconds,
+                p.EndSeconds,
+                p.Speaker,
+                p.CoderUserId,
+                p.Origin,
+                Themes = p.Themes.Where(t => t.Theme!.DeletedAt == null).OrderBy(t => t.Theme!.Name)
+                    .Select(t => new { t.ThemeId, t.Theme!.Name, t.Theme.Color, t.CoderUserId }).ToList(),
+            }).ToListAsync(ct);
+        var memoCounts = await db.Memos.AsNoTracking().Where(m => m.ProjectId == projectId && m.TargetType == MemoTarget.Passage)
+            .GroupBy(m => m.TargetId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var names = await NamesAsync(rows.SelectMany(r => r.Themes.Select(t => t.CoderUserId)), ct);
+        var result = new List<PassageView>();
+        foreach (var p in rows)
+        {
+            // A transcript edited since coding may have moved the words; the stored speaker still counts.
+            if (!scope.IsTurnVisible(storyId, p.Speaker) || Covered(spans, p.StartOffset, p.EndOffset).Any(s => !scope.IsTurnVisible(storyId, s.Cue.Speaker))) continue;
+            var themes = p.Themes.Where(t => coderUserId is null || t.CoderUserId == coderUserId)
+                .Select(t => new ThemeTag(t.ThemeId, t.Name, t.Color, t.CoderUserId, t.CoderUserId is null ? null : names.GetValueOrDefault(t.CoderUserId))).ToList();
+            if (themes.Count == 0) continue;
+            result.Add(new PassageView(p.Id, p.StartOffset, p.EndOffset, p.Snippet, p.StartSeconds, p.EndSeconds, p.Speaker, p.CoderUserId, p.Origin, themes, memoCounts.GetValueOrDefault(p.Id)));
+        }
+        return result;
+    }
+
+    /// <summary>How often each theme is applied in the project (passages and stories), and in one story; only coding that may still be shown counts.</summary>
+    public async Task<List<ThemeCount>> CountsAsync(int projectId, int? storyId, AnalysisScope scope, CancellationToken ct = default)
+    {
+        var themes = await ThemesAsync(projectId, ct);
+        var links = await db.PassageThemes.AsNoTracking().Where(x => x.Passage!.ProjectId == projectId)
+            .Select(x => new { x.ThemeId, x.PassageId, x.Passage!.StoryId, x.Passage.Speaker }).ToListAsync(ct);
+        var visible = links.Where(l => scope.IsTurnVisible(l.StoryId, l.Speaker)).ToList();
+        return themes.Select(t =>
+        {
+            var mine = visible.Where(l => l.ThemeId == t.Id).ToList();
+            return new ThemeCount(t.Id, t.Name, t.Color, mine.Count, mine.Select(l => l.StoryId).Distinct().Count(), storyId is { } s ? mine.Count(l => l.StoryId == s) : 0);
+        }).ToList();
+    }
+
+    public async Task<Dictionary<string, string>> NamesAsync(IEnumerable<string?> userIds, CancellationToken ct)
+    {
+        var ids = userIds.OfType<string>().Distinct().ToList();
+        return ids.Count == 0 ? [] : await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName, ct);
+    }
+
+    // --- Memos ------------------------------------------------------------------------------------
+
+    public const int MaxMemoLength = 20_000;
+
+    public async Task<List<MemoView>> MemosAsync(int projectId, MemoTarget target, int targetId, CancellationToken ct = default)
+    {
+        var memos = await db.Memos.AsNoTracking().Where(m => m.ProjectId == projectId && m.TargetType == target && m.TargetId == targetId)
+            .OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).ToListAsync(ct);
+        var names = await NamesAsync(memos.Select(m => m.AuthorUserId), ct);
+        return memos.Select(m => new MemoView(m.Id, m.TargetType, m.TargetId, m.Text, m.AuthorUserId, m.AuthorUserId is null ? null : names.GetValueOrDefault(m.AuthorUserId), m.CreatedAt, m.UpdatedAt)).ToList();
+    }
+
+    public async Task<Result<int>> AddMemoAsync(int projectId, MemoTarget target, int targetId, string? text, string authorUserId, CancellationToken ct = default)
+    {
+        var body = (text ?? "").Trim();
+        if (MemoTextError(body) is { } error) return Result.Fail<int>([error]);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var storyId = await StoryOfTargetAsync(projectId, target, targetId, ct);
+        if (storyId is null && target != MemoTarget.Theme) return Result.Fail<int>([TargetMissing(target)]);
+        if (target == MemoTarget.Theme && !await db.Themes.AnyAsync(t => t.Id == targetId && t.ProjectId == projectId && t.DeletedAt == null, ct))
+            return Result.Fail<int>([TargetMissing(target)]);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var memo = new Memo { ProjectId = projectId, TargetType = target, TargetId = targetId, Text = body, AuthorUserId = authorUserId, CreatedAt = now, UpdatedAt = now };
+        db.Memos.Add(memo);
+        await db.SaveChangesAsync(ct);
+        var ev = db.Record(clock, projectId, authorUserId, "memo.created", "memo", memo.Id, $"{target.ToString().ToLowerInvariant()}:{targetId}");
+        await CommitAsync(projectId, storyId, [ev], tx, ct);
+        return Result.Ok(memo.Id);
+    }
+
+    /// <summary>Only the author edits a memo: it is their thinking, in their words.</summary>
+    public async Task<Result<bool>> EditMemoAsync(int projectId, int memoId, string? text, string actorUserId, CancellationToken ct = default)
+    {
+        var body = (text ?? "").Trim();
+        if (MemoTextError(body) is { } error) return Result.Fail<bool>([error]);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var memo = await db.Memos.SingleOrDefaultAsync(m => m.Id == memoId && m.ProjectId == projectId, ct);
+        if (memo is null) return Result.Fail<bool>(["That memo is not there any more."]);
+        if (memo.AuthorUserId != actorUserId) return Result.Fail<bool>(["You can only change memos you wrote."]);
+        memo.Text = body;
+        memo.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        var ev = db.Record(clock, projectId, actorUserId, "memo.edited", "memo", memo.Id);
+        await CommitAsync(projectId, await StoryOfTargetAsync(projectId, memo.TargetType, memo.TargetId, ct), [ev], tx, ct);
+        return Result.Ok(true);
+    }
+
+    /// <summary>Authors delete their own memos; leads (<paramref name="mayDeleteAny"/>) may delete any, e.g. one that names someone.</summary>
+    public async Task<Result<bool>> DeleteMemoAsync(int projectId, int memoId, string actorUserId, bool mayDeleteAny, CancellationToken ct = default)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var memo = await db.Memos.SingleOrDefaultAsync(m => m.Id == memoId && m.ProjectId == projectId, ct);
+        if (memo is null) return Result.Fail<bool>(["That memo is not there any more."]);
+        if (memo.AuthorUserId != actorUserId && !mayDeleteAny) return Result.Fail<bool>(["You can only delete memos you wrote. Ask a project lead to delete this one."]);
+        var storyId = await StoryOfTargetAsync(projectId, memo.TargetType, memo.TargetId, ct);
+        db.Memos.Remove(memo);
+        var ev = db.Record(clock, projectId, actorUserId, "memo.deleted", "memo", memo.Id);
+        await CommitAsync(projectId, storyId, [ev], tx, ct);
+        return Result.Ok(true);
+    }
+
+    private static string? MemoTextError(string body) =>
+        body.Length == 0 ? "Write something in the memo." : body.Length > MaxMemoLength ? $"A memo can be at most {MaxMemoLength:N0} characters long." : null;
+
+    private static string TargetMissing(MemoTarget target) => target switch
+    {
+        MemoTarget.Story => "That story is not part of this project.",
+        MemoTarget.Passage => "That coded passage is not there any more.",
+        _ => "That theme is not in this project's codebook.",
+    };
+
+    /// <summary>The story a memo belongs to (for its search entries); null for theme memos or a missing target.</summary>
+    private async Task<int?> StoryOfTargetAsync(int projectId, MemoTarget target, int targetId, CancellationToken ct) => target switch
+    {
+        MemoTarget.Story => await db.Stories.Where(s => s.Id == targetId && s.ProjectId == projectId).Select(s => (int?)s.Id).SingleOrDefaultAsync(ct),
+        MemoTarget.Passage => await db.Passages.Where(p => p.Id == targetId && p.ProjectId == projectId).Select(p => (int?)p.StoryId).SingleOrDefaultAsync(ct),
+        _ => null,
+    };
+
+    // --- Commit and broadcast -------------------------------------------------------------------
+
+    /// <summary>
+    /// Saves, rebuilds search entries (a story's, or the theme memos' when <paramref name="storyId"/> is null)
+    /// in the same transaction, commits, and only then tells connected browsers: the event log is the
+    /// source of truth, so nobody is told about a change that was rolled back.
+    /// </summary>
+    private async Task CommitAsync(int projectId, int? storyId, List<ProjectEvent> events, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction tx, CancellationToken ct)
+    {
+        await db.SaveChangesAsync(ct);
+        if (storyId is { } id) await search.ReindexStoryAsync(projectId, id, ct);
+        else await search.ReindexThemeMemosAsync(projectId, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        if (events.Count > 0)
+            await hub.Clients.Group(ProjectHub.GroupName(projectId))
+                .SendAsync(ProjectHub.EventsAppended, new ProjectHub.EventsAppendedMessage(projectId, storyId, events.Select(e => e.Id).ToList()), CancellationToken.None);
+    }
+
+    /// <summary>Ids only (events never carry text), cut to the column's 200 characters.</summary>
+    private static string Detail(string kind, IEnumerable<int> ids)
+    {
+        var detail = $"{kind}:{string.Join(',', ids)}";
+        return detail.Length <= 200 ? detail : detail[..200];
+    }
+}

@@ -1,0 +1,214 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Features.Coding;
+using Storyweave.Features.Projects;
+using Storyweave.Features.Search;
+using Storyweave.Features.Stories;
+
+namespace Storyweave.Tests.Coding;
+
+public sealed class CodingTests(AppFixture fixture) : IClassFixture<AppFixture>
+{
+    private TestApp App => fixture.App;
+
+    // Plain text (cues joined by "\n"):
+    //   [0,22) Reporter  [23,48) Dana  [49,88) Dana  [89,97) Reporter  [98,122) Eli
+    private static readonly TranscriptService.CueInput[] Cues =
+    [
+        new(0, 4, "Reporter", "What brought you here?"),
+        new(4, 9.5, "Dana", "A leaflet in the library."),
+        new(9.5, 15, "Dana", "Then the group became my second family."),
+        new(15, 17, "Reporter", "And now?"),
+        new(17, 20, "Eli", "I still come every week."),
+    ];
+
+    private sealed record Setup(int ProjectId, int StoryId, int ThemeA, int ThemeB, HttpClient Api, TestApp.TestUser Lead);
+
+    private async Task<Setup> SetupAsync(bool eliAgrees = true)
+    {
+        var lead = await App.CreateUserAsync();
+        var projectId = await App.CreateProjectAsync(lead);
+        var (storyId, _) = await App.CreateCodingStoryAsync(projectId, lead, [new("Dana"), new("Eli", eliAgrees)], Cues);
+        var a = await App.CreateThemeAsync(projectId, "Belonging", "#1f5c4a");
+        var b = await App.CreateThemeAsync(projectId, "Finding help", "#a4161a");
+        return new Setup(projectId, storyId, a, b, await App.ApiClientAsync(lead), lead);
+    }
+
+    private static async Task<JsonArray> PassagesAsync(HttpClient api, Setup s, string query = "") =>
+        (await api.GetFromJsonAsync<JsonArray>($"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages{query}"))!;
+
+    [Fact]
+    public async Task Coding_a_selection_stores_exact_offsets_the_snippet_and_the_media_times_of_the_covered_cues()
+    {
+        var s = await SetupAsync();
+        // From "library." in Dana's first turn to "group" in her second: 23 + 17 = 40 to 49 + 14 = 63.
+        var coded = await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages", new { startOffset = 40, endOffset = 63, themeIds = new[] { s.ThemeA } });
+        Assert.Equal(HttpStatusCode.OK, coded.StatusCode);
+        var passageId = (int)(await coded.Content.ReadFromJsonAsync<JsonObject>())!["passageId"]!;
+
+        var p = await App.WithDbAsync(db => db.Passages.Include(x => x.Themes).SingleAsync(x => x.Id == passageId));
+        Assert.Equal(40, p.StartOffset);
+        Assert.Equal(63, p.EndOffset);
+        Assert.Equal("library.\nThen the group", p.Snippet);
+        Assert.Equal(4.0, p.StartSeconds);
+        Assert.Equal(15.0, p.EndSeconds);
+        Assert.Equal("Dana", p.Speaker);
+        Assert.Equal(s.Lead.Id, p.CoderUserId);
+        Assert.Equal("coding", p.Origin);
+        Assert.Equal([s.ThemeA], p.Themes.Select(t => t.ThemeId));
+
+        // The identical span coded again with another theme is the same passage with two themes.
+        var again = await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages", new { startOffset = 40, endOffset = 63, themeIds = new[] { s.ThemeB, s.ThemeA } });
+        Assert.Equal(passageId, (int)(await again.Content.ReadFromJsonAsync<JsonObject>())!["passageId"]!);
+        Assert.Equal(2, await App.WithDbAsync(db => db.PassageThemes.CountAsync(x => x.PassageId == passageId)));
+        Assert.Equal(2, await App.WithDbAsync(db => db.Events.CountAsync(e => e.ProjectId == s.ProjectId && e.Action == "passage.coded" && e.ObjectId == passageId.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+        var listed = Assert.Single(await PassagesAsync(s.Api, s))!;
+        Assert.Equal("library.\nThen the group", (string?)listed["snippet"]);
+        Assert.Equal(2, ((JsonArray)listed["themes"]!).Count);
+    }
+
+    [Fact]
+    public async Task A_selection_outside_the_text_or_without_a_project_theme_is_refused_with_a_plain_message()
+    {
+        var s = await SetupAsync();
+        var url = $"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages";
+        var tooFar = await s.Api.PostAsJsonAsync(url, new { startOffset = 100, endOffset = 500, themeIds = new[] { s.ThemeA } });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, tooFar.StatusCode);
+        Assert.Contains("not part of this transcript", (string?)(await tooFar.Content.ReadFromJsonAsync<JsonObject>())!["errors"]![0]!["message"], StringComparison.Ordinal);
+
+        var otherProject = await App.CreateProjectAsync(s.Lead);
+        var foreignTheme = await App.CreateThemeAsync(otherProject, "Elsewhere");
+        var foreign = await s.Api.PostAsJsonAsync(url, new { startOffset = 0, endOffset = 5, themeIds = new[] { foreignTheme } });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, foreign.StatusCode);
+
+        await App.WithDbAsync(db => db.Themes.Where(t => t.Id == s.ThemeB).ExecuteUpdateAsync(u => u.SetProperty(t => t.DeletedAt, DateTime.UtcNow)));
+        var deleted = await s.Api.PostAsJsonAsync(url, new { startOffset = 0, endOffset = 5, themeIds = new[] { s.ThemeB } });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, deleted.StatusCode);
+        Assert.Equal(0, await App.WithDbAsync(db => db.Passages.CountAsync(p => p.StoryId == s.StoryId)));
+    }
+
+    [Fact]
+    public async Task Coding_by_speaker_codes_exactly_that_speakers_turns_and_not_the_reporters_or_another_storytellers()
+    {
+        var s = await SetupAsync();
+        var coded = await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages/by-speaker", new { speaker = "Dana", themeIds = new[] { s.ThemeA, s.ThemeB } });
+        Assert.Equal(HttpStatusCode.OK, coded.StatusCode);
+
+        var passages = await App.WithDbAsync(db => db.Passages.Include(p => p.Themes).Where(p => p.StoryId == s.StoryId).OrderBy(p => p.StartOffset).ToListAsync());
+        Assert.Equal(2, passages.Count);
+        Assert.All(passages, p => Assert.Equal("Dana", p.Speaker));
+        Assert.All(passages, p => Assert.Equal(2, p.Themes.Count));
+        Assert.Equal((23, 48, "A leaflet in the library.", 4.0, 9.5), (passages[0].StartOffset, passages[0].EndOffset, passages[0].Snippet, passages[0].StartSeconds!.Value, passages[0].EndSeconds!.Value));
+        Assert.Equal((49, 88, "Then the group became my second family.", 9.5, 15.0), (passages[1].StartOffset, passages[1].EndOffset, passages[1].Snippet, passages[1].StartSeconds!.Value, passages[1].EndSeconds!.Value));
+
+        var unknown = await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages/by-speaker", new { speaker = "Nobody", themeIds = new[] { s.ThemeA } });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_storyteller_without_analysis_consent_has_their_turns_hidden_and_they_cannot_be_coded()
+    {
+        var s = await SetupAsync(eliAgrees: false);
+        var page = await (await App.SignInAsync(s.Lead)).GetStringAsync($"/projects/{s.ProjectId}/stories/{s.StoryId}/coding");
+        Assert.DoesNotContain("I still come every week.", page, StringComparison.Ordinal);
+        Assert.Contains("has not agreed to use in analysis", page, StringComparison.Ordinal);
+        Assert.Contains("A leaflet in the library.", page, StringComparison.Ordinal);
+
+        var url = $"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages";
+        var overEli = await s.Api.PostAsJsonAsync(url, new { startOffset = 98, endOffset = 105, themeIds = new[] { s.ThemeA } });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, overEli.StatusCode);
+        Assert.Equal(CodingService.NotInScopeMessage, (string?)(await overEli.Content.ReadFromJsonAsync<JsonObject>())!["errors"]![0]!["message"]);
+        // A selection that runs from the reporter's turn into Eli's is refused as a whole.
+        var across = await s.Api.PostAsJsonAsync(url, new { startOffset = 89, endOffset = 105, themeIds = new[] { s.ThemeA } });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, across.StatusCode);
+        var bySpeaker = await s.Api.PostAsJsonAsync($"{url}/by-speaker", new { speaker = "Eli", themeIds = new[] { s.ThemeA } });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, bySpeaker.StatusCode);
+        Assert.Equal(0, await App.WithDbAsync(db => db.Passages.CountAsync(p => p.StoryId == s.StoryId)));
+
+        // A passage coded before Eli withdrew is no longer shown or counted.
+        await App.WithDbAsync(async db =>
+        {
+            db.Passages.Add(new CodedPassage { ProjectId = s.ProjectId, StoryId = s.StoryId, StartOffset = 98, EndOffset = 105, Snippet = "I still", Speaker = "Eli", CreatedAt = DateTime.UtcNow, Themes = [new PassageTheme { ThemeId = s.ThemeA, CodedAt = DateTime.UtcNow }] });
+            return await db.SaveChangesAsync();
+        });
+        Assert.Empty(await PassagesAsync(s.Api, s));
+        var counts = (await s.Api.GetFromJsonAsync<JsonArray>($"/api/projects/{s.ProjectId}/theme-counts"))!;
+        Assert.Equal(0, (int)counts.Single(c => (int)c!["themeId"]! == s.ThemeA)!["passages"]!);
+    }
+
+    [Fact]
+    public async Task Removing_the_last_theme_deletes_the_passage()
+    {
+        var s = await SetupAsync();
+        var coded = await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages", new { startOffset = 23, endOffset = 48, themeIds = new[] { s.ThemeA, s.ThemeB } });
+        var passageId = (int)(await coded.Content.ReadFromJsonAsync<JsonObject>())!["passageId"]!;
+
+        Assert.Equal(HttpStatusCode.NoContent, (await s.Api.DeleteAsync($"/api/projects/{s.ProjectId}/passages/{passageId}/themes/{s.ThemeA}")).StatusCode);
+        Assert.Equal([s.ThemeB], await App.WithDbAsync(db => db.PassageThemes.Where(x => x.PassageId == passageId).Select(x => x.ThemeId).ToListAsync()));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await s.Api.DeleteAsync($"/api/projects/{s.ProjectId}/passages/{passageId}/themes/{s.ThemeB}")).StatusCode);
+        Assert.False(await App.WithDbAsync(db => db.Passages.AnyAsync(p => p.Id == passageId)));
+        Assert.Equal(HttpStatusCode.NotFound, (await s.Api.DeleteAsync($"/api/projects/{s.ProjectId}/passages/{passageId}/themes/{s.ThemeB}")).StatusCode);
+        Assert.True(await App.WithDbAsync(db => db.Events.AnyAsync(e => e.Action == "passage.deleted" && e.ObjectId == passageId.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+    }
+
+    [Fact]
+    public async Task Counts_per_theme_cover_the_story_and_the_whole_project()
+    {
+        var s = await SetupAsync();
+        var (otherStory, _) = await App.CreateCodingStoryAsync(s.ProjectId, s.Lead, [new("Fran")], [new(0, 3, "Fran", "The bus stopped running.")]);
+        var url = $"/api/projects/{s.ProjectId}/stories";
+        await s.Api.PostAsJsonAsync($"{url}/{s.StoryId}/passages/by-speaker", new { speaker = "Dana", themeIds = new[] { s.ThemeA } });
+        await s.Api.PostAsJsonAsync($"{url}/{s.StoryId}/passages", new { startOffset = 0, endOffset = 22, themeIds = new[] { s.ThemeB } });
+        await s.Api.PostAsJsonAsync($"{url}/{otherStory}/passages", new { startOffset = 0, endOffset = 7, themeIds = new[] { s.ThemeA } });
+
+        var counts = (await s.Api.GetFromJsonAsync<JsonArray>($"/api/projects/{s.ProjectId}/theme-counts?storyId={s.StoryId}"))!;
+        var a = counts.Single(c => (int)c!["themeId"]! == s.ThemeA)!;
+        var b = counts.Single(c => (int)c!["themeId"]! == s.ThemeB)!;
+        Assert.Equal((3, 2, 2), ((int)a["passages"]!, (int)a["stories"]!, (int)a["inStory"]!));
+        Assert.Equal((1, 1, 1), ((int)b["passages"]!, (int)b["stories"]!, (int)b["inStory"]!));
+    }
+
+    [Fact]
+    public async Task The_coder_filter_shows_mine_or_everyones_codes()
+    {
+        var s = await SetupAsync();
+        var analyst = await App.CreateUserAsync(name: "Ana Lyst");
+        await App.AddMemberAsync(s.ProjectId, analyst, ProjectRole.Analyst);
+        var analystApi = await App.ApiClientAsync(analyst);
+        await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages", new { startOffset = 23, endOffset = 48, themeIds = new[] { s.ThemeA } });
+        await analystApi.PostAsJsonAsync($"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages", new { startOffset = 49, endOffset = 88, themeIds = new[] { s.ThemeB } });
+
+        Assert.Equal(2, (await PassagesAsync(s.Api, s)).Count);
+        var mine = Assert.Single(await PassagesAsync(analystApi, s, "?coder=me"))!;
+        Assert.Equal("Ana Lyst", (string?)mine["themes"]![0]!["coderName"]);
+        Assert.Equal(49, (int)Assert.Single(await PassagesAsync(s.Api, s, $"?coder={analyst.Id}"))!["startOffset"]!);
+
+        // Without JavaScript: the same filter by query string, and the "Code this line" form.
+        var client = await App.SignInAsync(analyst);
+        var page = $"/projects/{s.ProjectId}/stories/{s.StoryId}/coding";
+        var filtered = await client.GetStringAsync(page + "?coder=me");
+        Assert.Contains("Then the group became", filtered, StringComparison.Ordinal);
+        Assert.DoesNotContain("by Team Person", filtered, StringComparison.Ordinal);
+        var posted = await TestApp.PostFormAsync(client, page, new() { ["position"] = "3", ["themeIds"] = s.ThemeA.ToString(System.Globalization.CultureInfo.InvariantCulture) }, page + "?handler=CodeLine");
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        var line = await App.WithDbAsync(db => db.Passages.SingleAsync(p => p.StoryId == s.StoryId && p.Speaker == "Reporter"));
+        Assert.Equal((89, 97, "And now?"), (line.StartOffset, line.EndOffset, line.Snippet));
+    }
+
+    [Fact]
+    public async Task A_viewer_can_read_passages_but_not_code()
+    {
+        var s = await SetupAsync();
+        var viewer = await App.CreateUserAsync();
+        await App.AddMemberAsync(s.ProjectId, viewer, ProjectRole.Viewer);
+        var api = await App.ApiClientAsync(viewer);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync($"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages")).StatusCode);
+        var refused = await api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages", new { startOffset = 23, endOffset = 48, themeIds = new[] { s.ThemeA } });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(0, await App.WithDbAsync(db => db.SearchEntries.CountAsync(e => e.StoryId == s.StoryId && e.Kind == SearchKind.Memo)));
+    }
+}
