@@ -174,6 +174,8 @@ public static class AppHost
         services.AddScoped<Features.Stories.TranscriptImporter>();
         services.AddScoped<Features.Search.SearchIndex>();
         services.AddScoped<Features.Consent.ConsentPolicy>();
+        services.AddScoped<Features.Codebook.CodebookService>();
+        services.AddScoped<Features.Review.ReviewService>();
         services.AddSingleton<MediaStorage>();
         services.AddSingleton<RenditionQueue>();
         services.AddScoped<MediaUploader>();
@@ -225,6 +227,8 @@ public static class AppHost
         AdminEndpoints.Map(api);
         MediaEndpoints.Map(api);
         Features.Transcripts.TranscriptEndpoints.Map(api);
+        Features.Codebook.CodebookEndpoints.Map(api);
+        Features.Review.ReviewEndpoints.Map(api);
     }
 }
 
