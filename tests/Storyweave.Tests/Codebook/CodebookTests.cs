@@ -46,7 +46,12 @@ public sealed class CodebookTests(AppFixture fixture) : IClassFixture<AppFixture
         {
             var passages = themesPerPassage.Select((themes, i) => new CodedPassage
             {
-                ProjectId = projectId, StoryId = storyId, StartOffset = i * 10, EndOffset = i * 10 + 5, Snippet = $"Passage {i}", CreatedAt = DateTime.UtcNow,
+                ProjectId = projectId,
+                StoryId = storyId,
+                StartOffset = i * 10,
+                EndOffset = i * 10 + 5,
+                Snippet = $"Passage {i}",
+                CreatedAt = DateTime.UtcNow,
                 Themes = themes.Select(t => new PassageTheme { ThemeId = t, CodedAt = DateTime.UtcNow }).ToList(),
             }).ToList();
             db.Passages.AddRange(passages);

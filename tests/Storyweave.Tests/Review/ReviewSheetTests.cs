@@ -51,8 +51,13 @@ public sealed class ReviewSheetTests(AppFixture fixture) : IClassFixture<AppFixt
 
         var save = await api.PutAsJsonAsync($"/api/projects/{projectId}/stories/{storyId}/review", new
         {
-            ideas = "Purpose matters", changesForIndividuals = "More confident", changesForOrganisations = "", changesForSociety = "Less stigma",
-            experience = "Positive", isComplete = true, themeIds = new[] { theme },
+            ideas = "Purpose matters",
+            changesForIndividuals = "More confident",
+            changesForOrganisations = "",
+            changesForSociety = "Less stigma",
+            experience = "Positive",
+            isComplete = true,
+            themeIds = new[] { theme },
             keyQuotes = new object[] { new { cueId = cues[1], part = "a purpose" }, new { startOffset = 0, endOffset = 29 } },
         });
         Assert.Equal(HttpStatusCode.OK, save.StatusCode);
@@ -82,7 +87,10 @@ public sealed class ReviewSheetTests(AppFixture fixture) : IClassFixture<AppFixt
 
         var save = await api.PutAsJsonAsync($"/api/projects/{projectId}/stories/{storyId}/review", new
         {
-            ideas = "Should not be saved", experience = "Mixed", isComplete = false, keyQuotes = new object[] { new { cueId = cues[2] } },
+            ideas = "Should not be saved",
+            experience = "Mixed",
+            isComplete = false,
+            keyQuotes = new object[] { new { cueId = cues[2] } },
         });
         Assert.Equal(HttpStatusCode.UnprocessableEntity, save.StatusCode);
         Assert.Contains("has not agreed to their words being used in analysis", await save.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -145,8 +153,11 @@ public sealed class ReviewSheetTests(AppFixture fixture) : IClassFixture<AppFixt
         var page = $"/projects/{projectId}/stories/{storyId}/review";
         var response = await TestApp.PostFormAsync(client, page, new()
         {
-            ["Ideas"] = "Typed on the page", ["Experience"] = "Negative", ["IsComplete"] = "true",
-            ["NewQuoteCueId"] = cues[1].ToString(System.Globalization.CultureInfo.InvariantCulture), ["NewQuotePart"] = "confidence",
+            ["Ideas"] = "Typed on the page",
+            ["Experience"] = "Negative",
+            ["IsComplete"] = "true",
+            ["NewQuoteCueId"] = cues[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["NewQuotePart"] = "confidence",
         });
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         var saved = await App.WithDbAsync(db => db.ReviewSheets.Include(r => r.KeyQuotes).SingleAsync(r => r.StoryId == storyId));

@@ -263,8 +263,14 @@ public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock,
             var position = NextPosition(themes, null);
             var added = toAdd.Select(tt => new Theme
             {
-                ProjectId = projectId, Name = tt.Name, Description = tt.Description, Color = tt.Color, ShortLabel = tt.ShortLabel,
-                Position = position++, CreatedAt = Now, Origin = $"template:{template.Key}",
+                ProjectId = projectId,
+                Name = tt.Name,
+                Description = tt.Description,
+                Color = tt.Color,
+                ShortLabel = tt.ShortLabel,
+                Position = position++,
+                CreatedAt = Now,
+                Origin = $"template:{template.Key}",
             }).ToList();
             db.Themes.AddRange(added);
             await db.SaveChangesAsync(ct);
@@ -296,8 +302,15 @@ public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock,
                 {
                     var copy = new Theme
                     {
-                        ProjectId = projectId, Parent = s.ParentId is { } p ? map[p] : null, Name = s.Name, Description = s.Description, Color = s.Color,
-                        ShortLabel = s.ShortLabel, Position = s.ParentId is null ? position++ : s.Position, CreatedAt = Now, Origin = $"project:{sourceProjectId}",
+                        ProjectId = projectId,
+                        Parent = s.ParentId is { } p ? map[p] : null,
+                        Name = s.Name,
+                        Description = s.Description,
+                        Color = s.Color,
+                        ShortLabel = s.ShortLabel,
+                        Position = s.ParentId is null ? position++ : s.Position,
+                        CreatedAt = Now,
+                        Origin = $"project:{sourceProjectId}",
                     };
                     map[s.Id] = copy;
                     added.Add(copy);
