@@ -312,4 +312,44 @@ public sealed class CodebookTests(AppFixture fixture) : IClassFixture<AppFixture
         Assert.Equal(HttpStatusCode.Redirect, undo.StatusCode);
         Assert.Equal(0, await App.WithDbAsync(db => db.Themes.CountAsync(t => t.ProjectId == projectId && t.DeletedAt == null)));
     }
+
+    [Fact]
+    public async Task The_theme_page_splits_by_ticked_passages_and_deletes_after_showing_the_impact()
+    {
+        var (lead, projectId, api) = await NewProjectAsync();
+        var theme = await CreateThemeAsync(api, projectId, "Support");
+        await CreateThemeAsync(api, projectId, "Peer support", theme);
+        var passages = await CreatePassagesAsync(projectId, [theme], [theme]);
+        var client = await App.SignInAsync(lead);
+        var page = $"/projects/{projectId}/codebook/{theme}";
+
+        var html = await client.GetStringAsync(page);
+        Assert.Contains("affects 2 coded passages, 0 review sheets and 1 sub-theme", html, StringComparison.Ordinal);
+
+        var oneName = await client.PostAsync(page + "?handler=Split", new FormUrlEncodedContent(await FormAsync(client, page, [("newNames", "Only one")])));
+        Assert.Equal(HttpStatusCode.OK, oneName.StatusCode);
+        Assert.Contains("Give at least two names for the new themes.", await oneName.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var split = await client.PostAsync(page + "?handler=Split", new FormUrlEncodedContent(await FormAsync(client, page,
+            [("newNames", "Practical support"), ("newNames", "Emotional support"), ("newNames", ""), ("assign", $"{passages[0]}:0"), ("assign", $"{passages[1]}:0"), ("assign", $"{passages[1]}:1")])));
+        Assert.Equal(HttpStatusCode.Redirect, split.StatusCode);
+        var tree = await TreeAsync(api, projectId);
+        Assert.Equal(["Practical support", "Emotional support"], tree.Select(t => t!["name"]!.GetValue<string>()));
+        Assert.Equal((2, 1), (tree[0]!["passages"]!.GetValue<int>(), tree[1]!["passages"]!.GetValue<int>()));
+        Assert.Equal("Peer support", tree[0]!["children"]![0]!["name"]!.GetValue<string>());
+
+        var practical = tree[0]!["id"]!.GetValue<int>();
+        var themePage = $"/projects/{projectId}/codebook/{practical}";
+        var delete = await client.PostAsync(themePage + "?handler=Delete", new FormUrlEncodedContent(await FormAsync(client, themePage, [("subThemes", "delete")])));
+        Assert.Equal(HttpStatusCode.Redirect, delete.StatusCode);
+        Assert.Equal(["Emotional support"], (await TreeAsync(api, projectId)).Select(t => t!["name"]!.GetValue<string>()));
+    }
+
+    /// <summary>Form fields (names may repeat) with the page's antiforgery token.</summary>
+    private static async Task<List<KeyValuePair<string, string>>> FormAsync(HttpClient client, string page, (string Name, string Value)[] fields)
+    {
+        var html = await client.GetStringAsync(page);
+        var token = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        return [.. fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)), new("__RequestVerificationToken", WebUtility.HtmlDecode(token))];
+    }
 }
