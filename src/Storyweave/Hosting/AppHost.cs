@@ -177,6 +177,8 @@ public static class AppHost
         services.AddScoped<Features.Stories.TranscriptImporter>();
         services.AddScoped<Features.Search.SearchIndex>();
         services.AddScoped<Features.Consent.ConsentPolicy>();
+        services.AddScoped<Features.Codebook.CodebookService>();
+        services.AddScoped<Features.Review.ReviewService>();
         services.AddSingleton<MediaStorage>();
         services.AddSingleton<RenditionQueue>();
         services.AddScoped<MediaUploader>();
@@ -239,6 +241,8 @@ public static class AppHost
         Features.Coding.CodingEndpoints.Map(api);
         // The hub's [Authorize(Policy = SignedIn)] becomes endpoint metadata; JoinProject checks membership.
         app.MapHub<Features.Coding.ProjectHub>("/hubs/project");
+        Features.Codebook.CodebookEndpoints.Map(api);
+        Features.Review.ReviewEndpoints.Map(api);
     }
 }
 

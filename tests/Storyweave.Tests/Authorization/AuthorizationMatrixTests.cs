@@ -190,6 +190,8 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
             "slug" => "no-such-project",
             // A workshop join link: an unknown secret answers 404 to everyone.
             "token" => "wj_no-such-link",
+            // A codebook template that does not exist answers 404 after authorization.
+            "templateKey" => "no-such-template",
             // Other ids: a missing object answers 404 after authorization has passed, which the matrix counts as allowed.
             var id when id.EndsWith("Id", StringComparison.Ordinal) => "999999",
             var other => throw new InvalidOperationException($"Add a sample value for route parameter '{other}' to the authorization matrix test ({raw})."),

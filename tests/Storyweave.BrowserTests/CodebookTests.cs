@@ -1,0 +1,120 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Features.Stories;
+
+namespace Storyweave.BrowserTests;
+
+/// <summary>Sense-making in a real browser: build a codebook from a template, change it, undo by keyboard; review sheet pages.</summary>
+public sealed class CodebookTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    /// <summary>Presses Tab until the element has focus: how a keyboard user gets there.</summary>
+    private static async Task TabToAsync(IPage page, ILocator target)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            if (await target.EvaluateAsync<bool>("e => e === document.activeElement")) return;
+            await page.Keyboard.PressAsync("Tab");
+        }
+        throw new InvalidOperationException("Could not reach the element with the Tab key.");
+    }
+
+    [Fact]
+    public async Task An_analyst_applies_a_template_adds_a_sub_theme_merges_and_undoes_by_keyboard_on_accessible_pages()
+    {
+        var app = fixture.App;
+        var admin = await app.CreateAdminAsync();
+        var projectId = await app.CreateProjectAsync(admin, "Value of co-production");
+        var (storyId, _) = await app.CreateStoryAsync(projectId);
+        await app.WithDbAsync(async db =>
+        {
+            db.TranscriptCues.AddRange(
+                new TranscriptCue { StoryId = storyId, Position = 0, Speaker = "Reporter", Text = "What difference did it make?", StartSeconds = 0, EndSeconds = 4 },
+                new TranscriptCue { StoryId = storyId, Position = 1, Speaker = "Storyteller", Text = "It gave me a purpose, it gave me confidence, it allowed me to network.", StartSeconds = 4, EndSeconds = 11 });
+            return await db.SaveChangesAsync();
+        });
+
+        await using var context = await fixture.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/account/sign-in");
+        await page.GetByLabel("Email address").FillAsync(admin.Email);
+        await page.GetByLabel("Password").FillAsync(admin.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        var codebook = $"/projects/{projectId}/codebook";
+        await page.GotoAsync(codebook);
+        await fixture.AssertAccessibleAsync(page);
+
+        // A template, through the page.
+        await page.GetByLabel(new Regex("^Five areas of co-production")).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add these themes" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Added 5 themes");
+        var tree = page.Locator("ul.theme-tree");
+        foreach (var name in new[] { "Design", "Decision-making", "Delivery", "Research", "Voice" })
+            await Assertions.Expect(tree.GetByRole(AriaRole.Link, new() { Name = name, Exact = true })).ToBeVisibleAsync();
+
+        // A sub-theme under "Research".
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Peer research");
+        await page.GetByLabel("Inside").SelectOptionAsync(new SelectOptionValue { Label = "Research" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add theme" }).ClickAsync();
+        await Assertions.Expect(tree.Locator("li", new() { Has = page.GetByRole(AriaRole.Link, new() { Name = "Research", Exact = true }) })
+            .GetByRole(AriaRole.Link, new() { Name = "Peer research" })).ToBeVisibleAsync();
+        await fixture.AssertAccessibleAsync(page);
+
+        // Merge "Voice" into "Decision-making" on the theme's own page.
+        await tree.GetByRole(AriaRole.Link, new() { Name = "Voice", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Voice");
+        await fixture.AssertAccessibleAsync(page);
+        await page.GetByLabel(new Regex("^Merge .Voice. into")).SelectOptionAsync(new SelectOptionValue { Label = "Decision-making" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Merge", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Decision-making");
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Merged");
+
+        await page.GotoAsync(codebook);
+        await Assertions.Expect(tree.GetByRole(AriaRole.Link, new() { Name = "Voice", Exact = true })).ToHaveCountAsync(0);
+
+        // Undo with the keyboard alone.
+        var undo = page.GetByRole(AriaRole.Button, new() { Name = "Undo" });
+        await Assertions.Expect(undo).ToHaveCountAsync(1);
+        await page.Locator("body").FocusAsync();
+        await TabToAsync(page, undo);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Undone");
+        await Assertions.Expect(tree.GetByRole(AriaRole.Link, new() { Name = "Voice", Exact = true })).ToBeVisibleAsync();
+        Assert.Equal(5, await app.WithDbAsync(db => db.Themes.CountAsync(t => t.ProjectId == projectId && t.ParentId == null && t.DeletedAt == null)));
+        await fixture.AssertAccessibleAsync(page);
+
+        // A review sheet with a theme and a key quote, then the list of review sheets.
+        await page.GotoAsync($"/projects/{projectId}/stories/{storyId}/review");
+        await fixture.AssertAccessibleAsync(page);
+        await page.GetByLabel("Add a key quote from this line").SelectOptionAsync(new SelectOptionValue { Index = 2 });
+        await page.GetByLabel(new Regex("^Only these words")).FillAsync("it gave me confidence");
+        await page.GetByLabel("Ideas").FillAsync("Purpose and confidence grow together.");
+        await page.GetByLabel("Decision-making").CheckAsync();
+        await page.GetByLabel("Positive").CheckAsync();
+        await page.GetByLabel("Yes").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save review sheet" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Review sheet saved");
+        await Assertions.Expect(page.GetByLabel(new Regex("Keep: .it gave me confidence"))).ToBeCheckedAsync();
+        await fixture.AssertAccessibleAsync(page);
+
+        await page.GotoAsync($"/projects/{projectId}/review");
+        await Assertions.Expect(page.GetByRole(AriaRole.Main)).ToContainTextAsync("1 of 1 story reviewed");
+        await fixture.AssertAccessibleAsync(page);
+
+        // On a 360 px phone nothing scrolls sideways.
+        var themeId = await app.WithDbAsync(db => db.Themes.Where(t => t.ProjectId == projectId && t.Name == "Research").Select(t => t.Id).SingleAsync());
+        await using var phone = await fixture.NewContextAsync(360, 740);
+        var small = await phone.NewPageAsync();
+        await small.GotoAsync("/account/sign-in");
+        await small.GetByLabel("Email address").FillAsync(admin.Email);
+        await small.GetByLabel("Password").FillAsync(admin.Password);
+        await small.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        foreach (var url in new[] { codebook, $"{codebook}/{themeId}", $"/projects/{projectId}/stories/{storyId}/review", $"/projects/{projectId}/review" })
+        {
+            var response = await small.GotoAsync(url);
+            Assert.Equal(200, response!.Status);
+            await BrowserFixture.AssertNoHorizontalScrollAsync(small);
+            await fixture.AssertAccessibleAsync(small);
+        }
+    }
+}
