@@ -173,6 +173,7 @@ public static class AppHost
         services.AddScoped<Features.Stories.TranscriptService>();
         services.AddScoped<Features.Stories.TranscriptImporter>();
         services.AddScoped<Features.Search.SearchIndex>();
+        services.AddScoped<Features.Search.SearchService>();
         services.AddScoped<Features.Consent.ConsentPolicy>();
         services.AddSingleton<MediaStorage>();
         services.AddSingleton<RenditionQueue>();
@@ -225,6 +226,7 @@ public static class AppHost
         AdminEndpoints.Map(api);
         MediaEndpoints.Map(api);
         Features.Transcripts.TranscriptEndpoints.Map(api);
+        Features.Search.SearchEndpoints.Map(api);
     }
 }
 
