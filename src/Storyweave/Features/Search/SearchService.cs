@@ -87,7 +87,7 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent)
             return Outcome.Failed(UnreadableQueryMessage);
         }
 
-        var scope = await AnalysisScope.LoadAsync(db, consent, projectId, ct);
+        var scope = await AnalysisScope.LoadForStoriesAsync(db, consent, projectId, candidates.Select(c => c.StoryId).Distinct().ToList(), ct);
         var visible = candidates.Where(c => Enum.Parse<SearchKind>(c.Kind) is SearchKind.Cue or SearchKind.KeyQuote
             ? scope.IsTurnVisible(c.StoryId, c.Speaker)
             : scope.IsStoryVisible(c.StoryId)).ToList();
