@@ -119,8 +119,13 @@ try
         {
             db.ConsentRecords.Add(new ConsentRecord
             {
-                ProjectId = projectId, StorytellerId = t.Id, Recording = true, Analysis = random.Next(20) != 0,
-                Method = ConsentMethod.PaperForm, GivenAt = now, RecordedAt = now,
+                ProjectId = projectId,
+                StorytellerId = t.Id,
+                Recording = true,
+                Analysis = random.Next(20) != 0,
+                Method = ConsentMethod.PaperForm,
+                GivenAt = now,
+                RecordedAt = now,
             });
         }
         await db.SaveChangesAsync();

@@ -84,8 +84,14 @@ public sealed class SearchTests(AppFixture fixture) : IClassFixture<AppFixture>
             // A passage over Ash's line only (offsets 0–10 of the story's plain text).
             db.Passages.Add(new CodedPassage
             {
-                ProjectId = projectId, StoryId = first, StartOffset = 0, EndOffset = 10, Snippet = "The allotm", Speaker = "Ash",
-                CoderUserId = coder.Id, CreatedAt = DateTime.UtcNow,
+                ProjectId = projectId,
+                StoryId = first,
+                StartOffset = 0,
+                EndOffset = 10,
+                Snippet = "The allotm",
+                Speaker = "Ash",
+                CoderUserId = coder.Id,
+                CreatedAt = DateTime.UtcNow,
                 Themes = [new PassageTheme { ThemeId = theme.Id, CoderUserId = coder.Id, CodedAt = DateTime.UtcNow }],
             });
             await db.SaveChangesAsync();
@@ -189,7 +195,11 @@ public sealed class SearchTests(AppFixture fixture) : IClassFixture<AppFixture>
         {
             db.ReviewSheets.Add(new ReviewSheet
             {
-                StoryId = storyId, ProjectId = projectId, Ideas = "Peer mentors made the difference.", ChangesForSociety = "Fund peer mentoring.", UpdatedAt = DateTime.UtcNow,
+                StoryId = storyId,
+                ProjectId = projectId,
+                Ideas = "Peer mentors made the difference.",
+                ChangesForSociety = "Fund peer mentoring.",
+                UpdatedAt = DateTime.UtcNow,
                 KeyQuotes = [new KeyQuote { StoryId = storyId, Text = "A peer mentor believed me.", Speaker = "Hal", StartOffset = 0, EndOffset = 10, StartSeconds = 0 }],
             });
             db.Memos.Add(new Memo { ProjectId = projectId, TargetType = MemoTarget.Story, TargetId = storyId, Text = "Compare peer support across stories.", CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow });
