@@ -176,6 +176,7 @@ public static class AppHost
         services.AddScoped<Features.Stories.TranscriptService>();
         services.AddScoped<Features.Stories.TranscriptImporter>();
         services.AddScoped<Features.Search.SearchIndex>();
+        services.AddScoped<Features.Search.SearchService>();
         services.AddScoped<Features.Consent.ConsentPolicy>();
         services.AddScoped<Features.Codebook.CodebookService>();
         services.AddScoped<Features.Review.ReviewService>();
@@ -243,6 +244,7 @@ public static class AppHost
         app.MapHub<Features.Coding.ProjectHub>("/hubs/project");
         Features.Codebook.CodebookEndpoints.Map(api);
         Features.Review.ReviewEndpoints.Map(api);
+        Features.Search.SearchEndpoints.Map(api);
     }
 }
 

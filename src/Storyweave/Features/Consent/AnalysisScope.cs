@@ -28,14 +28,30 @@ public sealed class AnalysisScope
         _agreed = agreed;
     }
 
-    public static async Task<AnalysisScope> LoadAsync(StoryweaveDb db, ConsentPolicy policy, int projectId, CancellationToken ct = default)
+    public static Task<AnalysisScope> LoadAsync(StoryweaveDb db, ConsentPolicy policy, int projectId, CancellationToken ct = default) =>
+        LoadCoreAsync(db, policy, projectId, null, ct);
+
+    /// <summary>
+    /// The same answer for only some of a project's stories (any other story is not visible), so
+    /// a search over a large project asks about the stories it found rather than all of them.
+    /// </summary>
+    public static Task<AnalysisScope> LoadForStoriesAsync(StoryweaveDb db, ConsentPolicy policy, int projectId, IReadOnlyCollection<int> storyIds, CancellationToken ct = default) =>
+        LoadCoreAsync(db, policy, projectId, storyIds, ct);
+
+    private static async Task<AnalysisScope> LoadCoreAsync(StoryweaveDb db, ConsentPolicy policy, int projectId, IReadOnlyCollection<int>? storyIds, CancellationToken ct)
     {
-        var links = await db.StoryStorytellers.AsNoTracking().Where(x => x.Story!.ProjectId == projectId)
-            .Select(x => new { x.StoryId, x.StorytellerId }).ToListAsync(ct);
+        var linkQuery = db.StoryStorytellers.AsNoTracking().Where(x => x.Story!.ProjectId == projectId);
+        var labelQuery = db.SpeakerLabels.AsNoTracking().Where(l => l.Story!.ProjectId == projectId);
+        if (storyIds is not null)
+        {
+            linkQuery = linkQuery.Where(x => storyIds.Contains(x.StoryId));
+            labelQuery = labelQuery.Where(l => storyIds.Contains(l.StoryId));
+        }
+        var links = await linkQuery.Select(x => new { x.StoryId, x.StorytellerId }).ToListAsync(ct);
         var decisions = await policy.DecideManyAsync(links.Select(l => l.StorytellerId), ConsentUse.Analysis, ct);
         var agreed = decisions.Where(d => d.Value.Allowed).Select(d => d.Key).ToHashSet();
         var stories = links.GroupBy(l => l.StoryId).ToDictionary(g => g.Key, g => (g.Count(l => agreed.Contains(l.StorytellerId)), g.Count()));
-        var labels = await db.SpeakerLabels.AsNoTracking().Where(l => l.Story!.ProjectId == projectId)
+        var labels = await labelQuery
             .Select(l => new { l.StoryId, l.Label, l.StorytellerId, l.IsReporter }).ToListAsync(ct);
         return new AnalysisScope(stories, labels.ToDictionary(l => (l.StoryId, l.Label), l => (l.StorytellerId, l.IsReporter)), agreed);
     }

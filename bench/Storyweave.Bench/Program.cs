@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Storyweave.Bench;
+using Storyweave.Data;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Consent;
+using Storyweave.Features.Projects;
+using Storyweave.Features.Search;
+using Storyweave.Features.Stories;
+using Storyweave.Features.Storytellers;
+using Storyweave.Hosting;
+
+// Usage: dotnet run -c Release --project bench/Storyweave.Bench -- --stories 10000 [--data-dir DIR] [--postgres CONNSTR]
+//        [--words 8000] [--seed 42] [--rounds 5]
+// With --postgres, a new database is created on that server for the run and dropped afterwards.
+var inv = CultureInfo.InvariantCulture;
+var stories = 1000;
+var wordsPerStory = 8000;
+var seed = 42;
+var rounds = 5;
+string? dataDir = null;
+string? postgres = null;
+for (var i = 0; i < args.Length; i++)
+{
+    string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+    switch (args[i])
+    {
+        case "--stories": stories = int.Parse(Next(), inv); break;
+        case "--words": wordsPerStory = int.Parse(Next(), inv); break;
+        case "--seed": seed = int.Parse(Next(), inv); break;
+        case "--rounds": rounds = int.Parse(Next(), inv); break;
+        case "--data-dir": dataDir = Next(); break;
+        case "--postgres": postgres = Next(); break;
+        default:
+            Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N.");
+            return 2;
+    }
+}
+
+dataDir = Path.GetFullPath(dataDir ?? Path.Combine(Path.GetTempPath(), "storyweave-bench", Guid.NewGuid().ToString("N")));
+if (Directory.Exists(dataDir) && Directory.EnumerateFileSystemEntries(dataDir).Any())
+{
+    Console.Error.WriteLine($"{dataDir} is not empty; give an empty or new folder so the benchmark starts from nothing.");
+    return 2;
+}
+string? pgDatabase = null;
+if (postgres is not null)
+{
+    pgDatabase = "sw_bench_" + Guid.NewGuid().ToString("N")[..12];
+    await using (var conn = new NpgsqlConnection(postgres))
+    {
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{pgDatabase}\"", conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+    postgres = new NpgsqlConnectionStringBuilder(postgres) { Database = pgDatabase }.ConnectionString;
+}
+
+var options = new StoryweaveOptions { DataDir = dataDir, Postgres = postgres, NoSample = true };
+var provider = options.UsesPostgres ? "PostgreSQL" : "SQLite";
+try
+{
+    await using var app = AppHost.Build(options, b => b.Logging.SetMinimumLevel(LogLevel.Error));
+    await DatabaseStartup.MigrateAsync(app.Services, options, TextWriter.Null);
+
+    int projectId;
+    await using (var scope = app.Services.CreateAsyncScope())
+    {
+        var user = await scope.ServiceProvider.GetRequiredService<AccountService>().CreateAsync("bench@example.org", "Bench Lead", "correct horse battery staple", true, null);
+        var project = await scope.ServiceProvider.GetRequiredService<ProjectService>()
+            .CreateAsync(new ProjectService.Details("Benchmark", "Synthetic stories.", null, "Tell me about it.", null, null), user.Value!.Id);
+        projectId = project.Value!.Id;
+    }
+
+    // --- Import -------------------------------------------------------------------------------
+    var corpus = new Corpus(seed);
+    var random = new Random(seed);
+    const int batch = 25;
+    long totalWords = 0;
+    var import = Stopwatch.StartNew();
+    for (var done = 0; done < stories; done += batch)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+        var now = DateTime.UtcNow;
+        var created = new List<Story>();
+        for (var s = done; s < Math.Min(stories, done + batch); s++)
+        {
+            var tellers = Enumerable.Range(0, random.Next(1, 4))
+                .Select(t => new Storyteller { ProjectId = projectId, Name = $"Teller {s}-{t}", CreatedAt = now }).ToList();
+            var story = new Story { ProjectId = projectId, Title = $"Story {s + 1}", CreatedAt = now, TranscriptFormat = "typed", TranscriptVersion = 1 };
+            var labels = tellers.Select(t => t.Name).ToList();
+            var lines = corpus.Story(random, "Reporter", labels, wordsPerStory);
+            double start = 0;
+            for (var p = 0; p < lines.Count; p++)
+            {
+                var seconds = lines[p].Words / 2.5; // about 150 words a minute
+                story.Cues.Add(new TranscriptCue { Position = p, StartSeconds = start, EndSeconds = start + seconds, Speaker = lines[p].Speaker, Text = lines[p].Text });
+                start += seconds + 0.5;
+                totalWords += lines[p].Words;
+            }
+            story.Speakers.Add(new SpeakerLabel { Label = "Reporter", IsReporter = true });
+            foreach (var t in tellers)
+            {
+                story.Storytellers.Add(new StoryStoryteller { Storyteller = t });
+                story.Speakers.Add(new SpeakerLabel { Label = t.Name, Storyteller = t });
+            }
+            db.Stories.Add(story);
+            db.Storytellers.AddRange(tellers);
+            created.Add(story);
+        }
+        await db.SaveChangesAsync();
+        // Consent: about 1 storyteller in 20 has not agreed to analysis, so the consent filter has work to do.
+        foreach (var t in created.SelectMany(s => s.Storytellers).Select(x => x.Storyteller!))
+        {
+            db.ConsentRecords.Add(new ConsentRecord
+            {
+                ProjectId = projectId,
+                StorytellerId = t.Id,
+                Recording = true,
+                Analysis = random.Next(20) != 0,
+                Method = ConsentMethod.PaperForm,
+                GivenAt = now,
+                RecordedAt = now,
+            });
+        }
+        await db.SaveChangesAsync();
+        db.ChangeTracker.Clear();
+        var index = scope.ServiceProvider.GetRequiredService<SearchIndex>();
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            foreach (var story in created) await index.ReindexStoryAsync(projectId, story.Id);
+            await db.SaveChangesAsync();
+            await tx.CommitAsync();
+        }
+        if ((done / batch) % 20 == 0) Console.Error.WriteLine($"{provider}: {Math.Min(stories, done + batch)} / {stories} stories, {import.Elapsed.TotalSeconds:F0} s");
+    }
+    import.Stop();
+
+    long entries;
+    await using (var scope = app.Services.CreateAsyncScope())
+    {
+        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+        entries = await db.SearchEntries.LongCountAsync();
+        // Fresh statistics, as an operator's database would have after autovacuum / optimize.
+        await db.Database.ExecuteSqlRawAsync(options.UsesPostgres ? "VACUUM ANALYZE" : "PRAGMA optimize; ANALYZE;");
+    }
+
+    // --- Search -------------------------------------------------------------------------------
+    string[] rare = [.. corpus.RareWords.Take(6)];
+    var queries = new (string Kind, string Text)[]
+    {
+        ("common word", "home"), ("common word", "family"), ("common word", "people"), ("common word", "felt"), ("common word", "money"), ("common word", "time"),
+        ("rare word", rare[0]), ("rare word", rare[1]), ("rare word", rare[2]), ("rare word", rare[3]), ("rare word", rare[4]), ("rare word", rare[5]),
+        ("phrase", "\"mental health\""), ("phrase", "\"support worker\""), ("phrase", "\"back on my feet\""), ("phrase", "\"the job centre\""), ("phrase", "\"kind nurse\""), ("phrase", "\"my dad\""),
+        ("two words", "housing support"), ("two words", "prison family"), ("two words", "money worry"), ("two words", "doctor kind"), ("two words", "school friends"), ("two words", "drink problem"),
+        ("prefix", "hous*"), ("prefix", "friend*"), ("prefix", "work*"), ("prefix", "hosp*"), ("prefix", "sleep*"), ("prefix", "counsel*"),
+    };
+    var samples = new Dictionary<string, List<double>>();
+    // CPU time of this process per search: on a shared machine wall time includes waiting for a
+    // core; CPU time does not (it leaves out the PostgreSQL server's own work, which runs elsewhere).
+    var cpu = new Dictionary<string, List<double>>();
+    var process = System.Diagnostics.Process.GetCurrentProcess();
+    var matches = new Dictionary<string, List<int>>();
+    var loadBefore = LoadAverage();
+    for (var round = 0; round <= rounds; round++) // round 0 warms caches and JIT and is not counted
+    {
+        foreach (var (kind, text) in queries)
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var search = scope.ServiceProvider.GetRequiredService<SearchService>();
+            process.Refresh();
+            var cpuBefore = process.TotalProcessorTime;
+            var watch = Stopwatch.StartNew();
+            var outcome = await search.SearchAsync(projectId, text, new SearchService.Filters(), 1);
+            watch.Stop();
+            process.Refresh();
+            var cpuMs = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
+            if (outcome.Error is not null) throw new InvalidOperationException($"{text}: {outcome.Error}");
+            if (round == 0)
+            {
+                matches.TryAdd(kind, []);
+                matches[kind].Add(outcome.Total);
+                continue;
+            }
+            samples.TryAdd(kind, []);
+            samples[kind].Add(watch.Elapsed.TotalMilliseconds);
+            cpu.TryAdd(kind, []);
+            cpu[kind].Add(cpuMs);
+        }
+    }
+
+    var size = options.UsesPostgres ? "" : $", database file {new FileInfo(options.SqlitePath).Length / 1024.0 / 1024.0:F0} MB";
+    Console.WriteLine($"### {provider}, {stories:N0} stories, {totalWords:N0} words, {entries:N0} search entries{size}");
+    Console.WriteLine();
+    Console.WriteLine("| Import | Value |");
+    Console.WriteLine("|---|---|");
+    Console.WriteLine($"| Time | {import.Elapsed.TotalSeconds:F1} s |");
+    Console.WriteLine($"| Stories per second | {stories / import.Elapsed.TotalSeconds:F1} |");
+    Console.WriteLine($"| Words per second | {totalWords / import.Elapsed.TotalSeconds:N0} |");
+    Console.WriteLine();
+    Console.WriteLine($"| Search (first page of 20, {rounds} rounds) | Queries | Median results | Median ms | p95 ms | Median CPU ms (app process) |");
+    Console.WriteLine("|---|---|---|---|---|---|");
+    foreach (var kind in samples.Keys)
+        Console.WriteLine($"| {kind} | {queries.Count(q => q.Kind == kind)} | {Percentile(matches[kind].Select(m => (double)m).ToList(), 50):N0} | {Percentile(samples[kind], 50):F1} | {Percentile(samples[kind], 95):F1} | {Percentile(cpu[kind], 50):F1} |");
+    var all = samples.Values.SelectMany(v => v).ToList();
+    Console.WriteLine($"| **all** | {queries.Length} | | **{Percentile(all, 50):F1}** | **{Percentile(all, 95):F1}** | {Percentile(cpu.Values.SelectMany(v => v).ToList(), 50):F1} |");
+    Console.WriteLine();
+    Console.WriteLine($"Load average before / after the search runs: {loadBefore} / {LoadAverage()}.");
+    Console.WriteLine($"Results are counted up to {SearchService.MaxCandidates:N0} per query (the ranked window). Rare words used: {string.Join(", ", rare)}.");
+    return 0;
+}
+finally
+{
+    if (pgDatabase is not null)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres) { Database = "postgres" }.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{pgDatabase}\" WITH (FORCE)", conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+}
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+static double Percentile(List<double> values, double p)
+{
+    var sorted = values.Order().ToList();
+    if (sorted.Count == 0) return 0;
+    var rank = p / 100 * (sorted.Count - 1);
+    var low = (int)Math.Floor(rank);
+    var high = (int)Math.Ceiling(rank);
+    return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
+}

@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Consent;
+using Storyweave.Features.Projects;
+
+namespace Storyweave.Features.Search;
+
+/// <summary>The search page: a plain GET form (works without JavaScript) and a list of results.</summary>
+[Authorize(Policy = Policies.ViewProject)]
+public sealed class SearchModel(StoryweaveDb db, ProjectAccessService access, SearchService search, ConsentPolicy consent) : ProjectPageModel(db, access)
+{
+    public sealed record Choice(string Value, string Label);
+    public sealed record OptionGroup(string Question, List<Choice> Options);
+
+    [FromQuery(Name = "q")] public string? Q { get; set; }
+    [FromQuery(Name = "themeId")] public int? ThemeId { get; set; }
+    [FromQuery(Name = "optionId")] public int? OptionId { get; set; }
+    [FromQuery(Name = "speaker")] public string? Speaker { get; set; }
+    [FromQuery(Name = "coderId")] public string? CoderId { get; set; }
+
+    // Not "page": Razor Pages keeps that name for its own routing.
+    [FromQuery(Name = "pageNumber")] public int PageNumber { get; set; } = 1;
+
+    public List<Choice> Themes { get; private set; } = [];
+    public List<OptionGroup> Options { get; private set; } = [];
+    public List<string> Speakers { get; private set; } = [];
+    public List<Choice> Coders { get; private set; } = [];
+    public SearchService.Outcome? Outcome { get; private set; }
+
+    public async Task OnGetAsync()
+    {
+        var ct = HttpContext.RequestAborted;
+        Themes = await Db.Themes.AsNoTracking().Where(t => t.ProjectId == ProjectId && t.DeletedAt == null && t.MergedIntoId == null)
+            .OrderBy(t => t.Position).ThenBy(t => t.Name).Select(t => new Choice(t.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), t.Name)).ToListAsync(ct);
+        var options = await Db.CategoryOptions.AsNoTracking().Where(o => o.Question!.ProjectId == ProjectId)
+            .OrderBy(o => o.Question!.Position).ThenBy(o => o.Position)
+            .Select(o => new { Question = o.Question!.Text, o.Id, o.Label }).ToListAsync(ct);
+        Options = options.GroupBy(o => o.Question)
+            .Select(g => new OptionGroup(g.Key, g.Select(o => new Choice(o.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), o.Label)).ToList())).ToList();
+
+        // Only speaker names whose words may be searched are offered.
+        var scope = await AnalysisScope.LoadAsync(Db, consent, ProjectId, ct);
+        var labels = await Db.SpeakerLabels.AsNoTracking().Where(l => l.Story!.ProjectId == ProjectId).Select(l => new { l.StoryId, l.Label }).ToListAsync(ct);
+        Speakers = labels.Where(l => scope.IsTurnVisible(l.StoryId, l.Label)).Select(l => l.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.CurrentCulture).ToList();
+
+        var coderIds = await Db.Passages.Where(p => p.ProjectId == ProjectId && p.CoderUserId != null).Select(p => p.CoderUserId!)
+            .Union(Db.PassageThemes.Where(t => t.Passage!.ProjectId == ProjectId && t.CoderUserId != null).Select(t => t.CoderUserId!))
+            .ToListAsync(ct);
+        Coders = await Db.Users.AsNoTracking().Where(u => coderIds.Contains(u.Id)).OrderBy(u => u.DisplayName)
+            .Select(u => new Choice(u.Id, u.DisplayName)).ToListAsync(ct);
+
+        if (Q is not null)
+        {
+            var filters = new SearchService.Filters(ThemeId, OptionId, SearchEndpoints.NullIfEmpty(Speaker), SearchEndpoints.NullIfEmpty(CoderId));
+            Outcome = await search.SearchAsync(ProjectId, Q, filters, PageNumber, ct);
+        }
+    }
+
+    /// <summary>This search's address with another page number (the form's values, URL-encoded).</summary>
+    public string PageUrl(int number)
+    {
+        var query = new Dictionary<string, string?>
+        {
+            ["q"] = Q,
+            ["themeId"] = ThemeId?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["optionId"] = OptionId?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["speaker"] = Speaker,
+            ["coderId"] = CoderId,
+            ["pageNumber"] = number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        return Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString($"/projects/{ProjectId}/search", query.Where(kv => !string.IsNullOrEmpty(kv.Value)));
+    }
+
+    public static string KindName(SearchKind kind) => kind switch
+    {
+        SearchKind.Cue => "Transcript",
+        SearchKind.ReviewSheet => "Review sheet",
+        SearchKind.KeyQuote => "Key quote",
+        SearchKind.Memo => "Memo",
+        _ => "",
+    };
+}

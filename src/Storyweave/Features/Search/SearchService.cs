@@ -1,0 +1,244 @@
+using System.Data.Common;
+using System.Net;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
+using Storyweave.Data;
+using Storyweave.Features.Consent;
+
+namespace Storyweave.Features.Search;
+
+/// <summary>
+/// Full-text search over a project's transcripts, review sheets, key quotes and memos, with the
+/// database's own engine: FTS5 with bm25 on SQLite, tsvector with ts_rank_cd on PostgreSQL (both
+/// created in the SenseMaking migrations, outside the EF model, hence the raw SQL here; every value
+/// is a parameter). Consent is applied with <see cref="AnalysisScope"/>: cues and key quotes only
+/// when the turn is visible, review sheets and memos only when the story is.
+/// </summary>
+/// <remarks>
+/// Filters: speaker label is exact. Theme and coder match a cue or key quote when a passage coded
+/// with that theme (or by that coder) overlaps it; a review sheet or memo matches when its story has
+/// such a passage. Category answer matches when any storyteller of the story ticked the option.
+/// Memos on themes (no story) are not searched yet.
+/// The best <see cref="MaxCandidates"/> matches are ranked and paged; beyond that, the total is shown as "more than".
+/// </remarks>
+public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent)
+{
+    public const int PageSize = 20;
+    public const int MaxCandidates = 1000;
+    public const string EmptyQueryMessage = "Type a word or phrase to search for.";
+    public const string UnreadableQueryMessage = "Search could not understand those words. Try plain words, or a phrase in \"double quotes\".";
+
+    public sealed record Filters(int? ThemeId = null, int? OptionId = null, string? Speaker = null, string? CoderId = null);
+
+    /// <summary>Part of a snippet: plain text, and whether it is a matched word (shown with &lt;mark&gt;).</summary>
+    public sealed record SnippetPart(string Text, bool Highlighted);
+
+    public sealed record Hit(int StoryId, string StoryTitle, SearchKind Kind, IReadOnlyList<SnippetPart> Snippet, string Speaker, double? Start, int? StartOffset)
+    {
+        public string SnippetText => string.Concat(Snippet.Select(p => p.Text));
+
+        /// <summary>The snippet as HTML: every part escaped, matched words in &lt;mark&gt;.</summary>
+        public string SnippetHtml => string.Concat(Snippet.Select(p => p.Highlighted ? $"<mark>{WebUtility.HtmlEncode(p.Text)}</mark>" : WebUtility.HtmlEncode(p.Text)));
+    }
+
+    public sealed record Outcome(IReadOnlyList<Hit> Results, int Total, bool TotalIsCapped, int Page, string? Error)
+    {
+        public int PageCount => (Total + PageSize - 1) / PageSize;
+        public static Outcome Failed(string message) => new([], 0, false, 1, message);
+    }
+
+    /// <summary>A raw match: filled by EF from the SQL below (column names match the properties).</summary>
+    public sealed class Candidate
+    {
+        public long Id { get; set; }
+        public int StoryId { get; set; }
+        public string Speaker { get; set; } = "";
+        public string Kind { get; set; } = "";
+    }
+
+    public sealed class SnippetRow
+    {
+        public long Id { get; set; }
+        public string Snippet { get; set; } = "";
+    }
+
+    private const char Open = '\u0002';
+    private const char Close = '\u0003';
+
+    public async Task<Outcome> SearchAsync(int projectId, string? text, Filters filters, int page, CancellationToken ct = default)
+    {
+        var query = SearchQuery.Parse(text);
+        if (query.IsEmpty) return Outcome.Failed(EmptyQueryMessage);
+        page = Math.Max(1, page);
+        var postgres = db.Database.IsNpgsql();
+
+        List<Candidate> candidates;
+        try
+        {
+            candidates = postgres ? await PostgresCandidatesAsync(projectId, query, filters, ct) : await SqliteCandidatesAsync(projectId, query, filters, ct);
+        }
+        catch (Exception e) when (e is SqliteException or PostgresException)
+        {
+            // The query is built from letters and digits only, so this should not happen; if the
+            // engine still refuses it, the person gets a plain message rather than an error page.
+            return Outcome.Failed(UnreadableQueryMessage);
+        }
+
+        var scope = await AnalysisScope.LoadForStoriesAsync(db, consent, projectId, candidates.Select(c => c.StoryId).Distinct().ToList(), ct);
+        var visible = candidates.Where(c => Enum.Parse<SearchKind>(c.Kind) is SearchKind.Cue or SearchKind.KeyQuote
+            ? scope.IsTurnVisible(c.StoryId, c.Speaker)
+            : scope.IsStoryVisible(c.StoryId)).ToList();
+        var pageIds = visible.Skip((page - 1) * PageSize).Take(PageSize).Select(c => c.Id).ToList();
+        if (pageIds.Count == 0) return new Outcome([], visible.Count, candidates.Count == MaxCandidates, page, null);
+
+        var snippets = postgres ? await PostgresSnippetsAsync(query, pageIds, ct) : await SqliteSnippetsAsync(query, pageIds, ct);
+        var entries = await db.SearchEntries.AsNoTracking().Where(e => pageIds.Contains(e.Id))
+            .Select(e => new { e.Id, e.StoryId, e.Kind, e.Speaker, e.StartSeconds, e.StartOffset }).ToDictionaryAsync(e => e.Id, ct);
+        var storyIds = entries.Values.Select(e => e.StoryId!.Value).Distinct().ToList();
+        var titles = await db.Stories.AsNoTracking().Where(s => storyIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, s => s.Title, ct);
+
+        var hits = pageIds.Where(entries.ContainsKey).Select(id =>
+        {
+            var e = entries[id];
+            return new Hit(e.StoryId!.Value, titles.GetValueOrDefault(e.StoryId.Value, ""), e.Kind, Parts(snippets.GetValueOrDefault(id, "")), e.Speaker, e.StartSeconds, e.StartOffset);
+        }).ToList();
+        return new Outcome(hits, visible.Count, candidates.Count == MaxCandidates, page, null);
+    }
+
+    /// <summary>Filter clauses shared by both engines (same quoted identifiers); values are parameters.</summary>
+    private static string FilterSql(Filters f)
+    {
+        // A cue or key quote is covered by a passage when their character ranges overlap; texts
+        // without an offset (review sheets, memos) count when their story has such a passage.
+        const string overlaps = """(e."StartOffset" IS NULL OR (p."StartOffset" < e."StartOffset" + length(e."Text") AND p."EndOffset" > e."StartOffset"))""";
+        var sql = new StringBuilder();
+        if (f.Speaker is not null) sql.Append(""" AND e."Speaker" = @speaker""");
+        if (f.OptionId is not null)
+            sql.Append(""" AND EXISTS (SELECT 1 FROM "StoryStorytellers" ss JOIN "StorytellerAnswers" a ON a."StorytellerId" = ss."StorytellerId" WHERE ss."StoryId" = e."StoryId" AND a."OptionId" = @option)""");
+        if (f.ThemeId is not null)
+            sql.Append($""" AND EXISTS (SELECT 1 FROM "Passages" p JOIN "PassageThemes" pt ON pt."PassageId" = p."Id" WHERE p."StoryId" = e."StoryId" AND pt."ThemeId" = @theme AND {overlaps})""");
+        if (f.CoderId is not null)
+            sql.Append($""" AND EXISTS (SELECT 1 FROM "Passages" p WHERE p."StoryId" = e."StoryId" AND (p."CoderUserId" = @coder OR EXISTS (SELECT 1 FROM "PassageThemes" pt WHERE pt."PassageId" = p."Id" AND pt."CoderUserId" = @coder)) AND {overlaps})""");
+        return sql.ToString();
+    }
+
+    private async Task<List<Candidate>> SqliteCandidatesAsync(int projectId, SearchQuery query, Filters f, CancellationToken ct)
+    {
+        var parameters = new List<DbParameter>
+        {
+            new SqliteParameter("@q", query.ToFts5()),
+            new SqliteParameter("@project", projectId),
+            new SqliteParameter("@limit", MaxCandidates),
+        };
+        // bm25 is negative (lower is better); the words together as a phrase, or near each other,
+        // multiply it so closer matches come first.
+        var rank = """bm25("SearchEntriesFts")""";
+        if (query.ToFts5Proximity() is { } proximity)
+        {
+            parameters.Add(new SqliteParameter("@phrase", proximity.Phrase));
+            parameters.Add(new SqliteParameter("@near", proximity.Near));
+            rank = """
+                bm25("SearchEntriesFts") * (CASE
+                    WHEN "SearchEntriesFts".rowid IN (SELECT rowid FROM "SearchEntriesFts" WHERE "SearchEntriesFts" MATCH @phrase) THEN 3.0
+                    WHEN "SearchEntriesFts".rowid IN (SELECT rowid FROM "SearchEntriesFts" WHERE "SearchEntriesFts" MATCH @near) THEN 1.5
+                    ELSE 1.0 END)
+                """;
+        }
+        AddFilterParameters(parameters, f, (name, value) => new SqliteParameter(name, value));
+        var sql = $"""
+            SELECT e."Id", e."StoryId", e."Speaker", e."Kind"
+            FROM "SearchEntriesFts" JOIN "SearchEntries" e ON e."Id" = "SearchEntriesFts".rowid
+            WHERE "SearchEntriesFts" MATCH @q AND e."ProjectId" = @project AND e."StoryId" IS NOT NULL{FilterSql(f)}
+            ORDER BY {rank}, e."Id"
+            LIMIT @limit
+            """;
+        return await db.Database.SqlQueryRaw<Candidate>(sql, [.. parameters]).ToListAsync(ct);
+    }
+
+    private async Task<List<Candidate>> PostgresCandidatesAsync(int projectId, SearchQuery query, Filters f, CancellationToken ct)
+    {
+        var parameters = new List<DbParameter>
+        {
+            new NpgsqlParameter("q", NpgsqlDbType.Text) { Value = query.ToTsQuery() },
+            new NpgsqlParameter("project", NpgsqlDbType.Integer) { Value = projectId },
+            new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = MaxCandidates },
+        };
+        AddFilterParameters(parameters, f, (name, value) => new NpgsqlParameter(name.TrimStart('@'), value));
+        // ts_rank_cd (cover density) ranks words close together above words far apart.
+        var sql = $"""
+            SELECT e."Id", e."StoryId", e."Speaker", e."Kind"
+            FROM "SearchEntries" e
+            WHERE e."SearchVector" @@ to_tsquery('english', @q) AND e."ProjectId" = @project AND e."StoryId" IS NOT NULL{FilterSql(f)}
+            ORDER BY ts_rank_cd(e."SearchVector", to_tsquery('english', @q)) DESC, e."Id"
+            LIMIT @limit
+            """;
+        return await db.Database.SqlQueryRaw<Candidate>(sql, [.. parameters]).ToListAsync(ct);
+    }
+
+    private static void AddFilterParameters(List<DbParameter> parameters, Filters f, Func<string, object, DbParameter> make)
+    {
+        if (f.Speaker is not null) parameters.Add(make("@speaker", f.Speaker));
+        if (f.OptionId is not null) parameters.Add(make("@option", f.OptionId.Value));
+        if (f.ThemeId is not null) parameters.Add(make("@theme", f.ThemeId.Value));
+        if (f.CoderId is not null) parameters.Add(make("@coder", f.CoderId));
+    }
+
+    private async Task<Dictionary<long, string>> SqliteSnippetsAsync(SearchQuery query, List<long> ids, CancellationToken ct)
+    {
+        // One small query per result: FTS5 finds a row by rowid directly, and snippet() needs the MATCH.
+        var result = new Dictionary<long, string>();
+        foreach (var id in ids)
+        {
+            var rows = await db.Database.SqlQueryRaw<SnippetRow>(
+                """
+                SELECT rowid AS "Id", snippet("SearchEntriesFts", 0, char(2), char(3), '…', 40) AS "Snippet"
+                FROM "SearchEntriesFts" WHERE "SearchEntriesFts" MATCH @q AND rowid = @id
+                """,
+                new SqliteParameter("@q", query.ToFts5()), new SqliteParameter("@id", id)).ToListAsync(ct);
+            foreach (var r in rows) result[r.Id] = r.Snippet;
+        }
+        return result;
+    }
+
+    private async Task<Dictionary<long, string>> PostgresSnippetsAsync(SearchQuery query, List<long> ids, CancellationToken ct)
+    {
+        // ts_headline leaves out anything shaped like an HTML tag; the rest is escaped by SnippetHtml.
+        // Short texts are shown whole (as FTS5's snippet does): fragments would drop their first and last words.
+        var rows = await db.Database.SqlQueryRaw<SnippetRow>(
+            """
+            SELECT e."Id", ts_headline('english', e."Text", to_tsquery('english', @q),
+                'StartSel=' || chr(2) || ', StopSel=' || chr(3) || CASE WHEN length(e."Text") <= 280 THEN ', HighlightAll=true'
+                ELSE ', MaxWords=40, MinWords=20, MaxFragments=2, FragmentDelimiter=" … "' END) AS "Snippet"
+            FROM "SearchEntries" e WHERE e."Id" = ANY(@ids)
+            """,
+            new NpgsqlParameter("q", NpgsqlDbType.Text) { Value = query.ToTsQuery() },
+            new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids.ToArray() }).ToListAsync(ct);
+        return rows.ToDictionary(r => r.Id, r => r.Snippet);
+    }
+
+    /// <summary>Splits the engine's marked snippet into plain and highlighted parts (text is never treated as HTML).</summary>
+    public static List<SnippetPart> Parts(string marked)
+    {
+        var parts = new List<SnippetPart>();
+        var current = new StringBuilder();
+        var highlighted = false;
+        foreach (var ch in marked)
+        {
+            if (ch is Open or Close)
+            {
+                if (current.Length > 0) parts.Add(new SnippetPart(current.ToString(), highlighted));
+                current.Clear();
+                highlighted = ch == Open;
+            }
+            else
+            {
+                current.Append(ch);
+            }
+        }
+        if (current.Length > 0) parts.Add(new SnippetPart(current.ToString(), highlighted));
+        return parts;
+    }
+}

@@ -1,0 +1,291 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Features.Codebook;
+using Storyweave.Features.Coding;
+using Storyweave.Features.Projects;
+using Storyweave.Features.Review;
+
+namespace Storyweave.Tests.Search;
+
+public sealed class SearchTests(AppFixture fixture) : IClassFixture<AppFixture>
+{
+    private TestApp App => fixture.App;
+
+    private async Task<(int ProjectId, TestApp.TestUser Lead, HttpClient Api)> ProjectAsync()
+    {
+        var lead = await App.CreateUserAsync(name: "Lee Lead");
+        var projectId = await App.CreateProjectAsync(lead);
+        return (projectId, lead, await App.ApiClientAsync(lead));
+    }
+
+    private static async Task<(JsonArray Results, int Total)> SearchAsync(HttpClient api, int projectId, string query, string filters = "")
+    {
+        var response = await api.GetAsync($"/api/projects/{projectId}/search?q={Uri.EscapeDataString(query)}{filters}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        return ((JsonArray)body["results"]!, (int)body["total"]!);
+    }
+
+    private static List<string> Snippets(JsonArray results) => results.Select(r => (string)r!["snippet"]!).ToList();
+
+    [Fact]
+    public async Task A_phrase_is_found_and_the_closer_match_ranks_first()
+    {
+        var (projectId, lead, api) = await ProjectAsync();
+        var teller = await App.CreateStorytellerAsync(projectId, lead, "Rowan Hale");
+        // The far match is shorter (which alone would rank it first) and saved first (lower id).
+        var storyId = await App.CreateStoryWithTranscriptAsync(projectId, lead, [teller],
+            ("Reporter", "What happened next?"),
+            ("Rowan", "The nurse said it was kind of late."),
+            ("Rowan", "Then a kind nurse sat with me the whole night, and I will never forget how that felt to me."));
+
+        var (results, total) = await SearchAsync(api, projectId, "kind nurse");
+        Assert.Equal(2, total);
+        Assert.StartsWith("Then a kind nurse", (string)results[0]!["snippet"]!, StringComparison.Ordinal);
+        var best = results[0]!;
+        Assert.Equal(storyId, (int)best["storyId"]!);
+        Assert.Equal("Rowan", (string?)best["speaker"]);
+        Assert.Equal(20.0, (double)best["start"]!);
+        Assert.Equal("What happened next?".Length + 1 + "The nurse said it was kind of late.".Length + 1, (int)best["startOffset"]!);
+        Assert.Equal("Cue", (string?)best["kind"]);
+        Assert.Contains("<mark>kind</mark> <mark>nurse</mark>", (string)best["snippetHtml"]!, StringComparison.Ordinal);
+
+        var (phrase, phraseTotal) = await SearchAsync(api, projectId, "\"kind nurse\"");
+        Assert.Equal(1, phraseTotal);
+        Assert.StartsWith("Then a kind nurse", (string)phrase[0]!["snippet"]!, StringComparison.Ordinal);
+
+        var (either, _) = await SearchAsync(api, projectId, "happened OR forget");
+        Assert.Equal(2, either.Count);
+        var (prefix, _) = await SearchAsync(api, projectId, "forg*");
+        Assert.Single(prefix);
+    }
+
+    [Fact]
+    public async Task Each_filter_narrows_the_results_to_what_it_names()
+    {
+        var (projectId, lead, api) = await ProjectAsync();
+        var callOut = await App.PublishCallOutAsync(projectId, lead);
+        var option = callOut.Questions[0].Options[0].Id;
+        var ticked = await App.CreateStorytellerAsync(projectId, lead, "Ash Ticked", optionIds: [option]);
+        var other = await App.CreateStorytellerAsync(projectId, lead, "Bo Other");
+        var coder = await App.CreateUserAsync(name: "Cass Coder");
+        var first = await App.CreateStoryWithTranscriptAsync(projectId, lead, [ticked],
+            ("Ash", "The allotment garden kept me going."),
+            ("Reporter", "Tell me more about the garden."));
+        var second = await App.CreateStoryWithTranscriptAsync(projectId, lead, [other],
+            ("Bo", "I never had a garden of my own."));
+        var themeId = await App.WithDbAsync(async db =>
+        {
+            var theme = new Theme { ProjectId = projectId, Name = "Green spaces", CreatedAt = DateTime.UtcNow };
+            db.Themes.Add(theme);
+            await db.SaveChangesAsync();
+            // A passage over Ash's line only (offsets 0–10 of the story's plain text).
+            db.Passages.Add(new CodedPassage
+            {
+                ProjectId = projectId,
+                StoryId = first,
+                StartOffset = 0,
+                EndOffset = 10,
+                Snippet = "The allotm",
+                Speaker = "Ash",
+                CoderUserId = coder.Id,
+                CreatedAt = DateTime.UtcNow,
+                Themes = [new PassageTheme { ThemeId = theme.Id, CoderUserId = coder.Id, CodedAt = DateTime.UtcNow }],
+            });
+            await db.SaveChangesAsync();
+            return theme.Id;
+        });
+
+        Assert.Equal(3, (await SearchAsync(api, projectId, "garden")).Total);
+
+        var (byTheme, _) = await SearchAsync(api, projectId, "garden", $"&themeId={themeId}");
+        Assert.Equal(["The allotment garden kept me going."], Snippets(byTheme));
+
+        var (byCoder, _) = await SearchAsync(api, projectId, "garden", $"&coderId={coder.Id}");
+        Assert.Equal(["The allotment garden kept me going."], Snippets(byCoder));
+
+        var (byAnswer, _) = await SearchAsync(api, projectId, "garden", $"&optionId={option}");
+        Assert.Equal(2, byAnswer.Count);
+        Assert.All(byAnswer, r => Assert.Equal(first, (int)r!["storyId"]!));
+
+        var (bySpeaker, _) = await SearchAsync(api, projectId, "garden", "&speaker=Bo");
+        Assert.Equal(second, (int)Assert.Single(bySpeaker)!["storyId"]!);
+
+        // The page offers the same filters as labelled selects and applies them.
+        var client = await App.SignInAsync(lead);
+        var html = await client.GetStringAsync($"/projects/{projectId}/search?q=garden&themeId={themeId}");
+        Assert.Contains("<label for=\"themeId\">", html, StringComparison.Ordinal);
+        Assert.Contains("Green spaces", html, StringComparison.Ordinal);
+        Assert.Contains("Cass Coder", html, StringComparison.Ordinal);
+        Assert.Contains("<mark>garden</mark>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("I never had a", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Words_of_a_storyteller_without_analysis_consent_are_never_found()
+    {
+        var (projectId, lead, api) = await ProjectAsync();
+        var yes = await App.CreateStorytellerAsync(projectId, lead, "Dee Agreed");
+        var no = await App.CreateStorytellerAsync(projectId, lead, "Eli Declined", analysis: false);
+        await App.CreateStoryWithTranscriptAsync(projectId, lead, [yes, no],
+            ("Dee", "We both remember the marmalade factory."),
+            ("Eli", "The marmalade factory closed in the winter."));
+        var alone = await App.CreateStoryWithTranscriptAsync(projectId, lead, [no],
+            ("Eli", "My marmalade story, told alone."));
+        await App.WithDbAsync(async db =>
+        {
+            db.ReviewSheets.Add(new ReviewSheet { StoryId = alone, ProjectId = projectId, Ideas = "Marmalade memories matter.", UpdatedAt = DateTime.UtcNow });
+            return await db.SaveChangesAsync();
+        });
+        await App.ReindexStoryAsync(projectId, alone);
+
+        var (results, total) = await SearchAsync(api, projectId, "marmalade");
+        Assert.Equal(1, total);
+        Assert.Equal(["We both remember the marmalade factory."], Snippets(results));
+        var page = await (await App.SignInAsync(lead)).GetStringAsync($"/projects/{projectId}/search?q=marmalade");
+        Assert.DoesNotContain("closed in the winter", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("told alone", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("memories matter", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Words_edited_out_of_a_transcript_are_no_longer_found_and_the_new_words_are()
+    {
+        var (projectId, lead, api) = await ProjectAsync();
+        var teller = await App.CreateStorytellerAsync(projectId, lead, "Fen Edit");
+        var storyId = await App.CreateStoryWithTranscriptAsync(projectId, lead, [teller], ("Fen", "I lived on Quarry Lane for years."));
+        Assert.Equal(1, (await SearchAsync(api, projectId, "quarry")).Total);
+
+        await App.SaveTranscriptAsync(projectId, storyId, lead, ("Fen", "I lived near the harbour for years."));
+
+        Assert.Equal(0, (await SearchAsync(api, projectId, "quarry")).Total);
+        Assert.Equal(0, (await SearchAsync(api, projectId, "\"Quarry Lane\"")).Total);
+        Assert.Equal(1, (await SearchAsync(api, projectId, "harbour")).Total);
+    }
+
+    [Fact]
+    public async Task Nothing_of_a_removed_story_is_found()
+    {
+        var (projectId, lead, api) = await ProjectAsync();
+        var teller = await App.CreateStorytellerAsync(projectId, lead, "Gil Gone");
+        var storyId = await App.CreateStoryWithTranscriptAsync(projectId, lead, [teller], ("Gil", "The lighthouse keeper taught me to swim."));
+        await App.WithDbAsync(async db =>
+        {
+            db.Memos.Add(new Memo { ProjectId = projectId, TargetType = MemoTarget.Story, TargetId = storyId, Text = "Lighthouse as safety.", CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow });
+            return await db.SaveChangesAsync();
+        });
+        await App.ReindexStoryAsync(projectId, storyId);
+        Assert.Equal(2, (await SearchAsync(api, projectId, "lighthouse")).Total);
+
+        await App.WithDbAsync(db => db.Stories.Where(s => s.Id == storyId).ExecuteDeleteAsync());
+
+        Assert.Equal(0, (await SearchAsync(api, projectId, "lighthouse")).Total);
+        Assert.Equal(0, await App.WithDbAsync(db => db.SearchEntries.CountAsync(e => e.StoryId == storyId)));
+    }
+
+    [Fact]
+    public async Task Review_sheet_key_quote_and_memo_text_is_found()
+    {
+        var (projectId, lead, api) = await ProjectAsync();
+        var teller = await App.CreateStorytellerAsync(projectId, lead, "Hal Review");
+        var storyId = await App.CreateStoryWithTranscriptAsync(projectId, lead, [teller], ("Hal", "Nothing to see in the transcript."));
+        await App.WithDbAsync(async db =>
+        {
+            db.ReviewSheets.Add(new ReviewSheet
+            {
+                StoryId = storyId,
+                ProjectId = projectId,
+                Ideas = "Peer mentors made the difference.",
+                ChangesForSociety = "Fund peer mentoring.",
+                UpdatedAt = DateTime.UtcNow,
+                KeyQuotes = [new KeyQuote { StoryId = storyId, Text = "A peer mentor believed me.", Speaker = "Hal", StartOffset = 0, EndOffset = 10, StartSeconds = 0 }],
+            });
+            db.Memos.Add(new Memo { ProjectId = projectId, TargetType = MemoTarget.Story, TargetId = storyId, Text = "Compare peer support across stories.", CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow });
+            return await db.SaveChangesAsync();
+        });
+        await App.ReindexStoryAsync(projectId, storyId);
+
+        var (results, total) = await SearchAsync(api, projectId, "peer");
+        Assert.Equal(3, total);
+        Assert.Equal(["KeyQuote", "Memo", "ReviewSheet"], results.Select(r => (string)r!["kind"]!).Order(StringComparer.Ordinal).ToList());
+        Assert.All(results, r => Assert.Equal(storyId, (int)r!["storyId"]!));
+    }
+
+    [Theory]
+    [InlineData("\"unclosed")]
+    [InlineData("AND OR")]
+    [InlineData("OR")]
+    [InlineData("NEAR(one two")]
+    [InlineData("col:word ^start -minus")]
+    [InlineData("***")]
+    [InlineData("\"\"")]
+    [InlineData("(((")]
+    [InlineData("don't")]
+    [InlineData("a:* | b & !c <-> d")]
+    public async Task Query_syntax_gives_results_or_a_plain_message_never_an_error(string query)
+    {
+        var (projectId, lead, api) = await ProjectAsync();
+        var teller = await App.CreateStorytellerAsync(projectId, lead, "Ivy Syntax");
+        await App.CreateStoryWithTranscriptAsync(projectId, lead, [teller], ("Ivy", "One and two, or unclosed words: don't start the col word."));
+
+        var response = await api.GetAsync($"/api/projects/{projectId}/search?q={Uri.EscapeDataString(query)}");
+        Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"{query}: {(int)response.StatusCode}");
+        if (response.StatusCode == HttpStatusCode.BadRequest)
+            Assert.Contains("Type a word or phrase", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var page = await (await App.SignInAsync(lead)).GetAsync($"/projects/{projectId}/search?q={Uri.EscapeDataString(query)}");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_empty_query_is_a_400_with_a_plain_message()
+    {
+        var (projectId, _, api) = await ProjectAsync();
+        var response = await api.GetAsync($"/api/projects/{projectId}/search?q=%20");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Type a word or phrase to search for.", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Highlighting_escapes_markup_in_stored_text()
+    {
+        var (projectId, lead, api) = await ProjectAsync();
+        var teller = await App.CreateStorytellerAsync(projectId, lead, "Jay Markup");
+        await App.CreateStoryWithTranscriptAsync(projectId, lead, [teller], ("Jay", "Someone wrote <script>alert(1)</script> & <b>bold</b> on the greenhouse wall."));
+
+        var (results, _) = await SearchAsync(api, projectId, "greenhouse");
+        var html = (string)Assert.Single(results)!["snippetHtml"]!;
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<b>", html, StringComparison.Ordinal);
+        Assert.Contains("<mark>greenhouse</mark>", html, StringComparison.Ordinal);
+        var page = await (await App.SignInAsync(lead)).GetStringAsync($"/projects/{projectId}/search?q=greenhouse");
+        Assert.DoesNotContain("<script>alert", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<b>bold", page, StringComparison.Ordinal);
+        Assert.Contains("<mark>greenhouse</mark>", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_result_links_to_its_place_in_the_transcript_and_coders_get_a_code_this_link()
+    {
+        var (projectId, lead, _) = await ProjectAsync();
+        var teller = await App.CreateStorytellerAsync(projectId, lead, "Kit Link");
+        var storyId = await App.CreateStoryWithTranscriptAsync(projectId, lead, [teller], ("Reporter", "Hello."), ("Kit", "The canal boat was home."));
+        var viewer = await App.CreateUserAsync();
+        await App.AddMemberAsync(projectId, viewer, ProjectRole.Viewer);
+
+        var leadPage = await (await App.SignInAsync(lead)).GetStringAsync($"/projects/{projectId}/search?q=canal");
+        Assert.Contains($"href=\"/projects/{projectId}/stories/{storyId}#t-7\"", leadPage, StringComparison.Ordinal);
+        Assert.Contains($"href=\"/projects/{projectId}/stories/{storyId}/coding#t-7\"", leadPage, StringComparison.Ordinal);
+        Assert.Contains($"href=\"/projects/{projectId}/search\"", leadPage, StringComparison.Ordinal); // the project menu
+
+        var viewerClient = await App.SignInAsync(viewer);
+        var viewerPage = await viewerClient.GetStringAsync($"/projects/{projectId}/search?q=canal");
+        Assert.Contains($"/stories/{storyId}#t-7", viewerPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("/coding#", viewerPage, StringComparison.Ordinal);
+
+        var story = await viewerClient.GetStringAsync($"/projects/{projectId}/stories/{storyId}");
+        Assert.Contains("<li id=\"t-0\">", story, StringComparison.Ordinal);
+        Assert.Contains("<li id=\"t-7\">", story, StringComparison.Ordinal);
+    }
+}
