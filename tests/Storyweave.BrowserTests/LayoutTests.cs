@@ -39,6 +39,8 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
                      "/", "/projects", "/projects/new", $"/projects/{sampleId}", $"/projects/{sampleId}/storytellers", $"/projects/{sampleId}/stories",
                      $"/projects/{sampleId}/stories/{storyId}", $"/projects/{sampleId}/members", $"/projects/{sampleId}/settings",
                      $"/projects/{sampleId}/activity", "/admin/users", "/account/password", "/account/tokens", "/projects/999999",
+                     $"/projects/{sampleId}/search?q=garden", $"/projects/{sampleId}/codebook", $"/projects/{sampleId}/review", $"/projects/{sampleId}/workshops",
+                     $"/projects/{sampleId}/stories/{storyId}/coding", $"/projects/{sampleId}/call-out",
                  })
         {
             var response = await page.GotoAsync(url);
