@@ -40,7 +40,9 @@ public static class AppHost
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Migrations", LogLevel.Warning);
+        // EF warns that SQLite's table rebuilds (PRAGMA foreign_keys) cannot run in a transaction; the
+        // database file is copied aside before every migration (DatabaseStartup), so that warning only alarms.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Migrations", LogLevel.Error);
         // Keys live in the data folder, readable by this user only (see DataFolder); the
         // "no XML encryptor" warning would only alarm operators about that documented choice.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
