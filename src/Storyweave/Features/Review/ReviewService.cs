@@ -37,7 +37,7 @@ public sealed class ReviewService(StoryweaveDb db, TimeProvider clock, ConsentPo
 
     public async Task<List<Line>> LinesAsync(int projectId, int storyId, CancellationToken ct = default)
     {
-        var scope = await AnalysisScope.LoadAsync(db, consent, projectId, ct);
+        var scope = await AnalysisScope.LoadForStoriesAsync(db, consent, projectId, [storyId], ct);
         var cues = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == storyId).OrderBy(c => c.Position).ToListAsync(ct);
         var lines = new List<Line>();
         var offset = 0;

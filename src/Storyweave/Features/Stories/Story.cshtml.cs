@@ -25,7 +25,7 @@ public sealed class StoryModel(StoryweaveDb db, ProjectAccessService access, Con
         Story = story;
         ReporterName = story.Session?.ReporterUserId is { } id ? await Db.Users.Where(u => u.Id == id).Select(u => u.DisplayName).SingleOrDefaultAsync() : null;
         RecordingCount = await Db.MediaFiles.CountAsync(m => m.StoryId == StoryId);
-        Scope = await AnalysisScope.LoadAsync(Db, consent, ProjectId, HttpContext.RequestAborted);
+        Scope = await AnalysisScope.LoadForStoriesAsync(Db, consent, ProjectId, [StoryId], HttpContext.RequestAborted);
         return Page();
     }
 }
