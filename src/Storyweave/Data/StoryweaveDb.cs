@@ -55,6 +55,15 @@ public abstract class StoryweaveDb : IdentityDbContext<User>
     public DbSet<Features.Workshops.WorkshopCluster> WorkshopClusters => Set<Features.Workshops.WorkshopCluster>();
     public DbSet<Features.Workshops.WorkshopCard> WorkshopCards => Set<Features.Workshops.WorkshopCard>();
     public DbSet<Features.Workshops.WorkshopVote> WorkshopVotes => Set<Features.Workshops.WorkshopVote>();
+    public DbSet<Features.Reports.Report> Reports => Set<Features.Reports.Report>();
+    public DbSet<Features.Reports.ReportQuote> ReportQuotes => Set<Features.Reports.ReportQuote>();
+    public DbSet<Features.Reports.ReportFile> ReportFiles => Set<Features.Reports.ReportFile>();
+    public DbSet<Features.Clips.Playlist> Playlists => Set<Features.Clips.Playlist>();
+    public DbSet<Features.Clips.Clip> Clips => Set<Features.Clips.Clip>();
+    public DbSet<Features.StorytellerPortal.StorytellerLink> StorytellerLinks => Set<Features.StorytellerPortal.StorytellerLink>();
+    public DbSet<Features.StorytellerPortal.CorrectionRequest> CorrectionRequests => Set<Features.StorytellerPortal.CorrectionRequest>();
+    public DbSet<Features.Redaction.RedactionRule> RedactionRules => Set<Features.Redaction.RedactionRule>();
+    public DbSet<Features.Audit.AccessLogEntry> AccessLog => Set<Features.Audit.AccessLogEntry>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 

@@ -24,6 +24,12 @@ public class Project
     /// <summary>Made-up content shipped so a newcomer has something to look at.</summary>
     public bool IsSample { get; set; }
 
+    /// <summary>
+    /// Small-numbers guard for findings: any count of people above 0 and below this threshold is
+    /// shown as "fewer than N" in every output, so nobody can be singled out. 0 turns it off.
+    /// </summary>
+    public int SmallNumberThreshold { get; set; }
+
     public DateTime CreatedAt { get; set; }
     public DateTime? ArchivedAt { get; set; }
 

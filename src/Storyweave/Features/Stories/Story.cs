@@ -38,6 +38,14 @@ public class Story
     public DateTime? TranscriptUpdatedAt { get; set; }
     public string? TranscriptUpdatedByUserId { get; set; }
 
+    /// <summary>
+    /// Set when a lead publishes the story on the public story site. The story is shown there only
+    /// while this is set AND every storyteller in it agrees to "full story published" with no
+    /// embargo in force (<see cref="Consent.ConsentPolicy"/> decides, on every request).
+    /// </summary>
+    public DateTime? PublishedAt { get; set; }
+    public string? PublishedByUserId { get; set; }
+
     public List<StoryStoryteller> Storytellers { get; set; } = [];
     public List<TranscriptCue> Cues { get; set; } = [];
     public List<SpeakerLabel> Speakers { get; set; } = [];
@@ -84,6 +92,7 @@ public sealed class StoryConfiguration : IEntityTypeConfiguration<Story>
         builder.Property(s => s.CopyNote).HasMaxLength(1000);
         builder.Property(s => s.TranscriptFormat).HasMaxLength(20);
         builder.Property(s => s.TranscriptUpdatedByUserId).HasMaxLength(450);
+        builder.Property(s => s.PublishedByUserId).HasMaxLength(450);
         builder.HasOne(s => s.Project).WithMany().HasForeignKey(s => s.ProjectId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne(s => s.Session).WithOne(x => x.Story).HasForeignKey<Story>(s => s.SessionId).OnDelete(DeleteBehavior.SetNull);
         builder.HasIndex(s => s.SessionId).IsUnique();

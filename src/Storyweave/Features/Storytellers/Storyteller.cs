@@ -49,6 +49,13 @@ public class Storyteller
     public DateTime CreatedAt { get; set; }
     public DateTime? LastSignedUpAt { get; set; }
 
+    /// <summary>
+    /// Set when the person withdrew entirely: their media, transcript turns, answers and passages
+    /// were deleted and their name and contact details wiped. The row stays only so that ids in the
+    /// event log still point at "a storyteller who withdrew".
+    /// </summary>
+    public DateTime? WithdrawnAt { get; set; }
+
     public List<StorytellerAnswer> Answers { get; set; } = [];
     public List<StorytellerFacet> Facets { get; set; } = [];
 }

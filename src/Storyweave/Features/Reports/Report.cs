@@ -1,0 +1,164 @@
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Storyweave.Features.Codebook;
+using Storyweave.Features.Coding;
+using Storyweave.Features.Projects;
+using Storyweave.Features.Review;
+
+namespace Storyweave.Features.Reports;
+
+/// <summary>
+/// A report a curator assembles from the coded data: the full report or the short overview. The
+/// editable texts are prefilled from the project; quotes are picked per theme from coded passages
+/// or review-sheet key quotes (<see cref="ReportQuote"/>). Files are made from it in the background
+/// (<see cref="ReportFile"/>).
+/// </summary>
+public class Report
+{
+    public int Id { get; set; }
+    public int ProjectId { get; set; }
+    public Project? Project { get; set; }
+    public ReportKind Kind { get; set; }
+    public required string Title { get; set; }
+    public string Version { get; set; } = "1.0";
+    public DateOnly Date { get; set; }
+
+    /// <summary>Overview: why the project was done.</summary>
+    public string Purpose { get; set; } = "";
+    public string Introduction { get; set; } = "";
+    public string Method { get; set; } = "";
+    public string Challenges { get; set; } = "";
+    public string ValueForAll { get; set; } = "";
+    public string Conditions { get; set; } = "";
+    public string Conclusion { get; set; } = "";
+
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+    public string? CreatedByUserId { get; set; }
+
+    public List<ReportQuote> Quotes { get; set; } = [];
+    public List<ReportFile> Files { get; set; } = [];
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<ReportKind>))]
+public enum ReportKind
+{
+    Full,
+    Overview,
+}
+
+/// <summary>A quote the curator picked for a theme, in order: a coded passage or a review-sheet key quote.</summary>
+public class ReportQuote
+{
+    public int Id { get; set; }
+    public int ReportId { get; set; }
+    public Report? Report { get; set; }
+    public int ThemeId { get; set; }
+    public Theme? Theme { get; set; }
+    public int? PassageId { get; set; }
+    public CodedPassage? Passage { get; set; }
+    public int? KeyQuoteId { get; set; }
+    public KeyQuote? KeyQuote { get; set; }
+    public int Position { get; set; }
+}
+
+/// <summary>
+/// One generated file of a report (DOCX, PDF, HTML or Markdown), made in the background.
+/// <see cref="ConsentBasis"/> records the consent state it was built from (which storytellers'
+/// words, under which consent record, credited how). When consent changes so that the file is no
+/// longer allowed, it is out of date: it cannot be downloaded and can be regenerated.
+/// </summary>
+public class ReportFile
+{
+    public int Id { get; set; }
+    public int ProjectId { get; set; }
+    public int ReportId { get; set; }
+    public Report? Report { get; set; }
+    public ReportFormat Format { get; set; }
+    public OutputStatus Status { get; set; }
+
+    /// <summary>0 to 1 while generating.</summary>
+    public double Progress { get; set; }
+    public string ProgressText { get; set; } = "";
+
+    /// <summary>Generated name under the data folder's outputs/{projectId}/; never a user-supplied name.</summary>
+    public string? StoredName { get; set; }
+    public long SizeBytes { get; set; }
+
+    /// <summary>JSON: the consent records (and credits) the file was built from.</summary>
+    public string ConsentBasis { get; set; } = "[]";
+
+    public DateTime? OutOfDateAt { get; set; }
+    public string OutOfDateReason { get; set; } = "";
+
+    /// <summary>Set when a lead puts the file on the public story site.</summary>
+    public DateTime? PublishedAt { get; set; }
+
+    public string Error { get; set; } = "";
+    public DateTime CreatedAt { get; set; }
+    public DateTime? CompletedAt { get; set; }
+    public string? CreatedByUserId { get; set; }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<ReportFormat>))]
+public enum ReportFormat
+{
+    Docx,
+    Pdf,
+    Html,
+    Markdown,
+}
+
+/// <summary>State of anything generated in the background (report files, clips).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<OutputStatus>))]
+public enum OutputStatus
+{
+    Queued,
+    Running,
+    Ready,
+    Failed,
+}
+
+public sealed class ReportConfiguration : IEntityTypeConfiguration<Report>
+{
+    public void Configure(EntityTypeBuilder<Report> builder)
+    {
+        builder.Property(r => r.Kind).HasConversion<string>().HasMaxLength(20);
+        builder.Property(r => r.Title).HasMaxLength(300);
+        builder.Property(r => r.Version).HasMaxLength(40);
+        foreach (var text in new[] { nameof(Report.Purpose), nameof(Report.Introduction), nameof(Report.Method), nameof(Report.Challenges), nameof(Report.ValueForAll), nameof(Report.Conditions), nameof(Report.Conclusion) })
+            builder.Property(text).HasMaxLength(40000);
+        builder.Property(r => r.CreatedByUserId).HasMaxLength(450);
+        builder.HasIndex(r => r.ProjectId);
+        builder.HasOne(r => r.Project).WithMany().HasForeignKey(r => r.ProjectId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+public sealed class ReportQuoteConfiguration : IEntityTypeConfiguration<ReportQuote>
+{
+    public void Configure(EntityTypeBuilder<ReportQuote> builder)
+    {
+        builder.HasIndex(q => new { q.ReportId, q.ThemeId, q.Position });
+        builder.HasOne(q => q.Report).WithMany(r => r.Quotes).HasForeignKey(q => q.ReportId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne(q => q.Theme).WithMany().HasForeignKey(q => q.ThemeId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne(q => q.Passage).WithMany().HasForeignKey(q => q.PassageId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne(q => q.KeyQuote).WithMany().HasForeignKey(q => q.KeyQuoteId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+public sealed class ReportFileConfiguration : IEntityTypeConfiguration<ReportFile>
+{
+    public void Configure(EntityTypeBuilder<ReportFile> builder)
+    {
+        builder.Property(f => f.Format).HasConversion<string>().HasMaxLength(20);
+        builder.Property(f => f.Status).HasConversion<string>().HasMaxLength(20);
+        builder.Property(f => f.ProgressText).HasMaxLength(200);
+        builder.Property(f => f.StoredName).HasMaxLength(200);
+        builder.Property(f => f.OutOfDateReason).HasMaxLength(1000);
+        builder.Property(f => f.Error).HasMaxLength(2000);
+        builder.Property(f => f.CreatedByUserId).HasMaxLength(450);
+        builder.HasIndex(f => f.ProjectId);
+        builder.HasOne(f => f.Report).WithMany(r => r.Files).HasForeignKey(f => f.ReportId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
