@@ -115,7 +115,7 @@ public sealed partial class TestApp
     public static async Task<int> UploadRecordingAsync(HttpClient uploader, int projectId, int storyId)
     {
         using var folder = new TestMedia.Folder();
-        var wav = await TestMedia.SpeechAsync(folder.File("speech.wav"), "We waited months for a reply. The support group gave me my confidence back, and I started to speak up again.");
+        var wav = await TestMedia.SpeechAsync(folder.File("speech.wav"), "We waited months for a reply. Nobody called us back. The support group gave me my confidence back, and I started to speak up again, at meetings and at home, with my family and my friends. It took a long time, but now I help other people who are waiting, and that makes me proud.");
         var mp3 = await TestMedia.ConvertAsync(wav, folder.File("speech.mp3"), "-c:a", "libmp3lame");
         using var content = TestMedia.FileContent(mp3, "interview.mp3");
         var response = await uploader.PostAsync($"/api/projects/{projectId}/stories/{storyId}/media", content);
