@@ -189,6 +189,7 @@ public static class AppHost
         services.AddHostedService<RenditionWorker>();
         services.AddSignalR();
         services.AddSingleton<Features.Workshops.WorkshopPresence>();
+        services.AddSingleton<Features.Workshops.WorkshopPlayback>();
         services.AddSingleton<Features.Workshops.WorkshopNotifier>();
         services.AddScoped<Features.Workshops.WorkshopService>();
     }
