@@ -15,7 +15,7 @@ using Storyweave.Features.Storytellers;
 using Storyweave.Hosting;
 
 // Usage: dotnet run -c Release --project bench/Storyweave.Bench -- --stories 10000 [--data-dir DIR] [--postgres CONNSTR]
-//        [--words 8000] [--seed 42] [--rounds 5] [--batch 100]
+//        [--words 8000] [--seed 42] [--rounds 5] [--batch 100] [--keep] [--reuse]
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --fanout [--clients 50] [--moves 200] [--postgres CONNSTR]
 // With --postgres, a new database is created on that server for the run and dropped afterwards.
 var inv = CultureInfo.InvariantCulture;
@@ -27,6 +27,8 @@ var batch = 100;
 var fanout = false;
 var clients = 50;
 var moves = 200;
+var keep = false;
+var reuse = false;
 string? dataDir = null;
 string? postgres = null;
 for (var i = 0; i < args.Length; i++)
@@ -44,6 +46,8 @@ for (var i = 0; i < args.Length; i++)
         case "--fanout": fanout = true; break;
         case "--clients": clients = int.Parse(Next(), inv); break;
         case "--moves": moves = int.Parse(Next(), inv); break;
+        case "--keep": keep = true; break;
+        case "--reuse": reuse = true; break;
         default:
             Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N, --batch N, or --fanout [--clients N] [--moves N] [--postgres CONNSTR].");
             return 2;
@@ -53,13 +57,15 @@ for (var i = 0; i < args.Length; i++)
 if (fanout) return await Fanout.RunAsync(clients, moves, postgres);
 
 dataDir = Path.GetFullPath(dataDir ?? Path.Combine(Path.GetTempPath(), "storyweave-bench", Guid.NewGuid().ToString("N")));
-if (Directory.Exists(dataDir) && Directory.EnumerateFileSystemEntries(dataDir).Any())
+// --reuse: search an earlier run's database again (its --data-dir, or with --postgres the database
+// named in the connection string, kept with --keep) without importing; --seed must match that run.
+if (!reuse && Directory.Exists(dataDir) && Directory.EnumerateFileSystemEntries(dataDir).Any())
 {
     Console.Error.WriteLine($"{dataDir} is not empty; give an empty or new folder so the benchmark starts from nothing.");
     return 2;
 }
 string? pgDatabase = null;
-if (postgres is not null)
+if (postgres is not null && !reuse)
 {
     pgDatabase = "sw_bench_" + Guid.NewGuid().ToString("N")[..12];
     await using (var conn = new NpgsqlConnection(postgres))
@@ -76,11 +82,17 @@ var provider = options.UsesPostgres ? "PostgreSQL" : "SQLite";
 try
 {
     await using var app = AppHost.Build(options, b => b.Logging.SetMinimumLevel(LogLevel.Error));
-    await DatabaseStartup.MigrateAsync(app.Services, options, TextWriter.Null);
+    if (!reuse) await DatabaseStartup.MigrateAsync(app.Services, options, TextWriter.Null);
 
-    int projectId;
-    await using (var scope = app.Services.CreateAsyncScope())
+    var projectId = 0;
+    if (reuse)
     {
+        await using var scope = app.Services.CreateAsyncScope();
+        projectId = await scope.ServiceProvider.GetRequiredService<StoryweaveDb>().Projects.Where(p => p.Name == "Benchmark").Select(p => p.Id).FirstAsync();
+    }
+    else
+    {
+        await using var scope = app.Services.CreateAsyncScope();
         var user = await scope.ServiceProvider.GetRequiredService<AccountService>().CreateAsync("bench@example.org", "Bench Lead", "correct horse battery staple", true, null);
         var project = await scope.ServiceProvider.GetRequiredService<ProjectService>()
             .CreateAsync(new ProjectService.Details("Benchmark", "Synthetic stories.", null, "Tell me about it.", null, null), user.Value!.Id);
@@ -95,8 +107,10 @@ try
     const int chunk = 25;
     batch = Math.Max(chunk, batch / chunk * chunk);
     long totalWords = 0;
+    var process = System.Diagnostics.Process.GetCurrentProcess();
+    var importCpu = process.TotalProcessorTime;
     var import = Stopwatch.StartNew();
-    for (var done = 0; done < stories; done += batch)
+    for (var done = 0; !reuse && done < stories; done += batch)
     {
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
@@ -156,6 +170,8 @@ try
         if (done / batch % Math.Max(1, 500 / batch) == 0) Console.Error.WriteLine($"{provider}: {Math.Min(stories, done + batch)} / {stories} stories, {import.Elapsed.TotalSeconds:F0} s");
     }
     import.Stop();
+    process.Refresh();
+    importCpu = process.TotalProcessorTime - importCpu;
 
     long entries;
     await using (var scope = app.Services.CreateAsyncScope())
@@ -163,7 +179,7 @@ try
         var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
         entries = await db.SearchEntries.LongCountAsync();
         // Fresh statistics, as an operator's database would have after autovacuum / optimize.
-        await db.Database.ExecuteSqlRawAsync(options.UsesPostgres ? "VACUUM ANALYZE" : "PRAGMA optimize; ANALYZE;");
+        if (!reuse) await db.Database.ExecuteSqlRawAsync(options.UsesPostgres ? "VACUUM ANALYZE" : "PRAGMA optimize; ANALYZE;");
     }
 
     // --- Search -------------------------------------------------------------------------------
@@ -180,7 +196,6 @@ try
     // CPU time of this process per search: on a shared machine wall time includes waiting for a
     // core; CPU time does not (it leaves out the PostgreSQL server's own work, which runs elsewhere).
     var cpu = new Dictionary<string, List<double>>();
-    var process = System.Diagnostics.Process.GetCurrentProcess();
     var matches = new Dictionary<string, List<int>>();
     var loadBefore = Stats.LoadAverage();
     for (var round = 0; round <= rounds; round++) // round 0 warms caches and JIT and is not counted
@@ -211,14 +226,19 @@ try
     }
 
     var size = options.UsesPostgres ? "" : $", database file {new FileInfo(options.SqlitePath).Length / 1024.0 / 1024.0:F0} MB";
-    Console.WriteLine($"### {provider}, {stories:N0} stories, {totalWords:N0} words, {entries:N0} search entries{size}");
+    Console.WriteLine($"### {provider}, {(reuse ? "earlier run's" : $"{stories:N0}")} stories, {(reuse ? "" : $"{totalWords:N0} words, ")}{entries:N0} search entries{size}");
     Console.WriteLine();
-    Console.WriteLine("| Import | Value |");
-    Console.WriteLine("|---|---|");
-    Console.WriteLine($"| Time | {import.Elapsed.TotalSeconds:F1} s |");
-    Console.WriteLine($"| Stories per second | {stories / import.Elapsed.TotalSeconds:F1} |");
-    Console.WriteLine($"| Words per second | {totalWords / import.Elapsed.TotalSeconds:N0} |");
-    Console.WriteLine();
+    if (!reuse)
+    {
+        Console.WriteLine("| Import | Value |");
+        Console.WriteLine("|---|---|");
+        Console.WriteLine($"| Time | {import.Elapsed.TotalSeconds:F1} s |");
+        Console.WriteLine($"| Stories per second | {stories / import.Elapsed.TotalSeconds:F1} |");
+        Console.WriteLine($"| Words per second | {totalWords / import.Elapsed.TotalSeconds:N0} |");
+        Console.WriteLine($"| CPU of this process (app + corpus generation) | {importCpu.TotalSeconds:F1} s ({importCpu.TotalMilliseconds / Math.Max(1, stories):F1} ms per story) |");
+        Console.WriteLine();
+    }
+
     Console.WriteLine($"| Search (first page of 20, {rounds} rounds) | Queries | Median results | Median ms | p95 ms | Median CPU ms (app process) |");
     Console.WriteLine("|---|---|---|---|---|---|");
     foreach (var kind in samples.Keys)
@@ -232,7 +252,7 @@ try
 }
 finally
 {
-    if (pgDatabase is not null)
+    if (pgDatabase is not null && !keep)
     {
         NpgsqlConnection.ClearAllPools();
         await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres) { Database = "postgres" }.ConnectionString);
