@@ -218,19 +218,23 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent)
 
     private async Task<Dictionary<long, string>> SqliteSnippetsAsync(SearchQuery query, List<long> ids, CancellationToken ct)
     {
-        // One small query per result: FTS5 finds a row by rowid directly, and snippet() needs the MATCH.
-        var result = new Dictionary<long, string>();
-        foreach (var id in ids)
-        {
-            var rows = await db.Database.SqlQueryRaw<SnippetRow>(
-                """
-                SELECT rowid AS "Id", snippet("SearchEntriesFts", 0, char(2), char(3), '…', 40) AS "Snippet"
-                FROM "SearchEntriesFts" WHERE "SearchEntriesFts" MATCH @q AND rowid = @id
-                """,
-                new SqliteParameter("@q", query.ToFts5()), new SqliteParameter("@id", id)).ToListAsync(ct);
-            foreach (var r in rows) result[r.Id] = r.Snippet;
-        }
-        return result;
+        // One query for the page: snippet() needs the MATCH, and each MATCH has a fixed cost (a
+        // prefix merges the doclists of every word it covers), so the page's rowid range is walked
+        // once and snippet() is called only for the page's rows. ("rowid IN (…)" in WHERE would
+        // run the MATCH once per id.)
+        var rows = await db.Database.SqlQueryRaw<SnippetRow>(
+            """
+            SELECT "Id", "Snippet" FROM (
+                SELECT rowid AS "Id", CASE WHEN rowid IN (SELECT value FROM json_each(@ids))
+                    THEN snippet("SearchEntriesFts", 0, char(2), char(3), '…', 40) END AS "Snippet"
+                FROM "SearchEntriesFts" WHERE "SearchEntriesFts" MATCH @q AND rowid BETWEEN @min AND @max)
+            WHERE "Snippet" IS NOT NULL
+            """,
+            new SqliteParameter("@q", query.ToFts5()),
+            new SqliteParameter("@ids", "[" + string.Join(',', ids.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]"),
+            new SqliteParameter("@min", ids.Min()),
+            new SqliteParameter("@max", ids.Max())).ToListAsync(ct);
+        return rows.ToDictionary(r => r.Id, r => r.Snippet);
     }
 
     private async Task<Dictionary<long, string>> PostgresSnippetsAsync(SearchQuery query, List<long> ids, CancellationToken ct)
