@@ -247,6 +247,7 @@ public static class AppHost
         app.MapHub<Features.Coding.ProjectHub>("/hubs/project");
         Features.Codebook.CodebookEndpoints.Map(api);
         Features.Review.ReviewEndpoints.Map(api);
+        Features.Findings.FindingsEndpoints.Map(app, api);
         Features.Search.SearchEndpoints.Map(api);
     }
 }
