@@ -234,7 +234,13 @@ public sealed partial class FindingsTests(AppFixture fixture) : IClassFixture<Ap
             await db.SaveChangesAsync();
             void Code(int storyId, string speaker, int themeId) => db.Passages.Add(new CodedPassage
             {
-                ProjectId = projectId, StoryId = storyId, Speaker = speaker, Snippet = "…", StartOffset = 0, EndOffset = 1, CreatedAt = now,
+                ProjectId = projectId,
+                StoryId = storyId,
+                Speaker = speaker,
+                Snippet = "…",
+                StartOffset = 0,
+                EndOffset = 1,
+                CreatedAt = now,
                 Themes = [new PassageTheme { ThemeId = themeId, CodedAt = now }],
             });
             Code(storyA, "Ann", s.Id);
