@@ -182,6 +182,9 @@ public static class AppHost
         services.AddScoped<Features.Consent.ConsentPolicy>();
         services.AddScoped<Features.Codebook.CodebookService>();
         services.AddScoped<Features.Review.ReviewService>();
+        services.AddScoped<Features.Redaction.RedactionService>();
+        services.AddScoped<Features.Redaction.RedactionSuggestions>();
+        services.AddScoped<Features.Redaction.RedactionCheck>();
         services.AddSingleton<MediaStorage>();
         services.AddSingleton<RenditionQueue>();
         services.AddScoped<MediaUploader>();
@@ -247,6 +250,7 @@ public static class AppHost
         app.MapHub<Features.Coding.ProjectHub>("/hubs/project");
         Features.Codebook.CodebookEndpoints.Map(api);
         Features.Review.ReviewEndpoints.Map(api);
+        Features.Redaction.RedactionEndpoints.Map(api);
         Features.Search.SearchEndpoints.Map(api);
     }
 }
