@@ -30,9 +30,20 @@ public sealed class RedactionTests(AppFixture fixture) : IClassFixture<AppFixtur
             // Consent records are append-only: a change is a new row.
             db.ConsentRecords.Add(new ConsentRecord
             {
-                ProjectId = projectId, StorytellerId = olive, GivenAt = DateTime.UtcNow, Recording = record.Recording, Analysis = record.Analysis, Quotes = true, Clips = true, PublishStory = record.PublishStory,
-                CreditInReports = CreditStyle.Named, CreditInClips = CreditStyle.Anonymous, CreditOnPublicSite = CreditStyle.Anonymous,
-                Method = record.Method, RecordedAt = DateTime.UtcNow, RecordedByUserId = lead.Id,
+                ProjectId = projectId,
+                StorytellerId = olive,
+                GivenAt = DateTime.UtcNow,
+                Recording = record.Recording,
+                Analysis = record.Analysis,
+                Quotes = true,
+                Clips = true,
+                PublishStory = record.PublishStory,
+                CreditInReports = CreditStyle.Named,
+                CreditInClips = CreditStyle.Anonymous,
+                CreditOnPublicSite = CreditStyle.Anonymous,
+                Method = record.Method,
+                RecordedAt = DateTime.UtcNow,
+                RecordedByUserId = lead.Id,
             });
             return await db.SaveChangesAsync();
         });

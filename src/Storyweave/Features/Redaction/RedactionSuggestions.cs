@@ -1,5 +1,5 @@
-using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Consent;
