@@ -34,6 +34,16 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
         var page = await SignedInPhoneAsync(context);
         var sampleId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Projects.Single(p => p.IsSample).Id));
         var storyId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Stories.Where(s => s.ProjectId == sampleId).Min(s => s.Id)));
+        // A rule, so the redaction page shows its table, edit forms and check results.
+        await fixture.App.WithDbAsync(async db =>
+        {
+            if (!db.RedactionRules.Any(r => r.ProjectId == sampleId))
+            {
+                db.RedactionRules.Add(new Storyweave.Features.Redaction.RedactionRule { ProjectId = sampleId, Term = "Layout Testname", Replacement = "[name]", CreatedAt = DateTime.UtcNow });
+                await db.SaveChangesAsync();
+            }
+            return 0;
+        });
         foreach (var url in new[]
                  {
                      "/", "/projects", "/projects/new", $"/projects/{sampleId}", $"/projects/{sampleId}/storytellers", $"/projects/{sampleId}/stories",
@@ -42,6 +52,7 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
                      $"/projects/{sampleId}/search?q=garden", $"/projects/{sampleId}/codebook", $"/projects/{sampleId}/review", $"/projects/{sampleId}/workshops",
                      $"/projects/{sampleId}/stories/{storyId}/coding", $"/projects/{sampleId}/call-out",
                      $"/projects/{sampleId}/findings", $"/projects/{sampleId}/findings/small-numbers",
+                     $"/projects/{sampleId}/redaction?runCheck=true",
                  })
         {
             var response = await page.GotoAsync(url);

@@ -183,6 +183,9 @@ public static class AppHost
         services.AddScoped<Features.Codebook.CodebookService>();
         services.AddScoped<Features.Review.ReviewService>();
         services.AddScoped<Features.Findings.FindingsService>();
+        services.AddScoped<Features.Redaction.RedactionService>();
+        services.AddScoped<Features.Redaction.RedactionSuggestions>();
+        services.AddScoped<Features.Redaction.RedactionCheck>();
         services.AddSingleton<MediaStorage>();
         services.AddSingleton<RenditionQueue>();
         services.AddScoped<MediaUploader>();
@@ -249,6 +252,7 @@ public static class AppHost
         Features.Codebook.CodebookEndpoints.Map(api);
         Features.Review.ReviewEndpoints.Map(api);
         Features.Findings.FindingsEndpoints.Map(app, api);
+        Features.Redaction.RedactionEndpoints.Map(api);
         Features.Search.SearchEndpoints.Map(api);
     }
 }
