@@ -261,6 +261,39 @@ public sealed class WorkshopTests(AppFixture fixture) : IClassFixture<AppFixture
     }
 
     [Fact]
+    public async Task A_card_move_message_carries_the_cards_new_place_so_boards_can_show_it_without_reading_the_board()
+    {
+        var s = await NewWorkshopAsync();
+        var token = await App.CreateTokenAsync(s.MemberUser);
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl(App.BaseUrl + WorkshopHub.Path, o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+            .Build();
+        var heard = new TaskCompletionSource<WorkshopNotifier.Change>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await NewClusterAsync(s, s.Lead, "Belonging");
+        (await s.Lead.PostAsJsonAsync(Url(s, "/notes"), new { text = "Being listened to" })).EnsureSuccessStatusCode();
+        var before = await TestApp.BoardAsAsync(s.Member, s.ProjectId, s.WorkshopId);
+        var card = before.Cards.Single(c => c.Text == "Being listened to");
+        var cluster = before.Clusters.Single(c => c.Name == "Belonging");
+        connection.On<WorkshopNotifier.Change>("changed", change => heard.TrySetResult(change));
+        await connection.StartAsync();
+        Assert.True((await connection.InvokeAsync<WorkshopHub.JoinResult>("Join", s.ProjectId, s.WorkshopId)).Ok);
+
+        (await s.Lead.PostAsJsonAsync(Url(s, $"/cards/{card.Id}/move"), new { clusterId = cluster.Id, version = card.Version })).EnsureSuccessStatusCode();
+        var change = await heard.Task.WaitAsync(TimeSpan.FromSeconds(5));
+
+        // The message says which board state it follows and where the card now is; a board at that
+        // state that applies it ends exactly where reading the board again would.
+        Assert.Equal(before.Sequence, change.After);
+        Assert.NotNull(change.Move);
+        var after = await TestApp.BoardAsAsync(s.Member, s.ProjectId, s.WorkshopId);
+        var moved = after.Cards.Single(c => c.Id == card.Id);
+        Assert.Equal(after.Sequence, change.Sequence);
+        Assert.Equal(new WorkshopNotifier.CardMove(card.Id, cluster.Id, moved.Position, moved.Version), change.Move);
+        Assert.Equal(cluster.Id, moved.ClusterId);
+        Assert.Equal(card.Version + 1, moved.Version);
+    }
+
+    [Fact]
     public async Task Someone_outside_the_workshop_cannot_join_its_live_group()
     {
         var s = await NewWorkshopAsync();

@@ -91,8 +91,16 @@ public sealed class WorkshopPlayback
 /// <summary>Sends "changed" to everyone on a board, after the change was committed.</summary>
 public sealed class WorkshopNotifier(IHubContext<WorkshopHub> hub)
 {
-    public sealed record Change(long Sequence, string? Message, int? ByParticipantId);
+    /// <summary>
+    /// What everyone on a board is told after a commit. <see cref="Move"/> is set for a card move:
+    /// a board that is exactly at <see cref="After"/> applies it directly (no need to read the whole
+    /// board again, which is what keeps 50 participants fast); any other board reads the board.
+    /// </summary>
+    public sealed record Change(long Sequence, string? Message, int? ByParticipantId, long? After = null, CardMove? Move = null);
 
-    public Task ChangedAsync(int workshopId, long sequence, string? message, int? byParticipantId) =>
-        hub.Clients.Group(WorkshopHub.Group(workshopId)).SendAsync("changed", new Change(sequence, message, byParticipantId));
+    /// <summary>A card's new place: what a board needs to show a move without reading the board again.</summary>
+    public sealed record CardMove(int CardId, int? ClusterId, int Position, int Version);
+
+    public Task ChangedAsync(int workshopId, long sequence, string? message, int? byParticipantId, long? after = null, CardMove? move = null) =>
+        hub.Clients.Group(WorkshopHub.Group(workshopId)).SendAsync("changed", new Change(sequence, message, byParticipantId, after, move));
 }

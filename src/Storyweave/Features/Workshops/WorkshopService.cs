@@ -218,7 +218,8 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
         card.Version++;
         try
         {
-            return await CommitAsync(w, actor, "workshop.card-moved", $"{actor.DisplayName} moved a card to {clusterName}.", card, ct);
+            return await CommitAsync(w, actor, "workshop.card-moved", $"{actor.DisplayName} moved a card to {clusterName}.", card,
+                new WorkshopNotifier.CardMove(card.Id, card.ClusterId, card.Position, card.Version), ct);
         }
         catch (DbUpdateConcurrencyException)
         {
@@ -699,8 +700,14 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
     }
 
     /// <summary>Writes the event with the rows, commits, then broadcasts the new sequence.</summary>
-    private async Task<Outcome> CommitAsync(Workshop w, WorkshopActor actor, string action, string? announcement, object? subject, CancellationToken ct = default)
+    private Task<Outcome> CommitAsync(Workshop w, WorkshopActor actor, string action, string? announcement, object? subject, CancellationToken ct = default) =>
+        CommitAsync(w, actor, action, announcement, subject, null, ct);
+
+    private async Task<Outcome> CommitAsync(Workshop w, WorkshopActor actor, string action, string? announcement, object? subject, WorkshopNotifier.CardMove? move, CancellationToken ct)
     {
+        // For a move, the board state it applies to: boards at exactly this sequence apply the move
+        // directly; boards anywhere else (a concurrent change, a missed message) read the board again.
+        long? after = move is null ? null : await SequenceAsync(w.Id, ct);
         var detail = subject switch
         {
             WorkshopCard { Id: > 0 } c => $"card:{c.Id}",
@@ -713,7 +720,7 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
         var ev = db.Record(clock, w.ProjectId, actor.EventActor, action, "workshop", w.Id, detail);
         await db.SaveChangesAsync(ct);
         // Details name ids only; the subject's id is known only after the insert for new rows.
-        await notifier.ChangedAsync(w.Id, ev.Id, announcement, actor.ParticipantId);
+        await notifier.ChangedAsync(w.Id, ev.Id, announcement, actor.ParticipantId, after, move);
         return Outcome.Ok();
     }
 

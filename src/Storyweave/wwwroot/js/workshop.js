@@ -485,10 +485,28 @@
 
   if (!window.signalR) return;
   connection = new window.signalR.HubConnectionBuilder().withUrl('/hubs/workshop').withAutomaticReconnect([0, 1000, 2000, 5000, 10000, 10000, 30000]).build();
+  // A card move carries the card's new place: a board that is exactly at change.after shows it
+  // at once. Anything else (another kind of change, a missed message, a read in flight) reads the
+  // whole board, and reads again if that read turns out older than the change.
+  function applyMove(change) {
+    if (!board || loading || !change.move || change.after !== board.sequence) return false;
+    var m = change.move;
+    var card = board.cards.filter(function (c) { return c.id === m.cardId; })[0];
+    if (!card) return false;
+    if (m.clusterId !== null && !board.clusters.some(function (c) { return c.id === m.clusterId; })) return false;
+    card.clusterId = m.clusterId;
+    card.position = m.position;
+    card.version = m.version;
+    board.cards = board.cards.filter(function (c) { return c !== card; }).concat([card]);
+    board.sequence = change.sequence;
+    draw(board);
+    return true;
+  }
   connection.on('changed', function (change) {
     if (board && change.sequence <= board.sequence) return;
     if (change.message && change.byParticipantId !== (board && board.myParticipantId)) announce(change.message);
-    load();
+    if (applyMove(change)) return;
+    load().then(function () { if (board && board.sequence < change.sequence) load(); });
   });
   connection.on('presence', drawPresence);
   function join() {
