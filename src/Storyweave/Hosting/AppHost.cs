@@ -187,6 +187,11 @@ public static class AppHost
         services.AddScoped<MediaUploader>();
         services.AddScoped<Features.Coding.CodingService>();
         services.AddHostedService<RenditionWorker>();
+        services.AddSingleton<Features.Clips.ClipStorage>();
+        services.AddSingleton<Features.Clips.ClipQueue>();
+        services.AddScoped<Features.Clips.ClipConsent>();
+        services.AddScoped<Features.Clips.ClipService>();
+        services.AddHostedService<Features.Clips.ClipWorker>();
         services.AddSignalR();
         services.AddSingleton<Features.Workshops.WorkshopPresence>();
         services.AddSingleton<Features.Workshops.WorkshopNotifier>();
@@ -247,6 +252,7 @@ public static class AppHost
         Features.Codebook.CodebookEndpoints.Map(api);
         Features.Review.ReviewEndpoints.Map(api);
         Features.Search.SearchEndpoints.Map(api);
+        Features.Clips.ClipEndpoints.Map(api);
     }
 }
 
