@@ -8,8 +8,10 @@ namespace Storyweave.Features.Clips;
 /// <list type="bullet">
 /// <item><b>Stream copy</b> ("copy") when the copy starts where the clip starts and plays in browsers:
 /// audio-only WAV (PCM), MP3 and AAC in M4A, whose frames are at most ~26 ms, so the cut is within a
-/// frame of the chosen times; and H.264 MP4 video (AAC or no sound) whose start falls on a keyframe
-/// (found with ffprobe, within 20 ms; the start is moved onto it), with no captions to burn in.</item>
+/// frame of the chosen times; and H.264 MP4 video (AAC or no sound) without B-frames whose start falls
+/// on a keyframe (both found with ffprobe; within 20 ms, and the start is moved onto it), with no
+/// captions to burn in. With B-frames a copied cut ends up to a few frames late (packets are cut in
+/// decoding order), so those are re-encoded.</item>
 /// <item><b>Re-encode</b> ("re-encode") otherwise: AAC in .m4a for audio, H.264 + AAC in .mp4 for video,
 /// with the captions burned in by ffmpeg's subtitles filter (libass) when asked.</item>
 /// </list>
@@ -73,6 +75,14 @@ public sealed record ClipCutPlan(string Method, string Extension, double Start, 
     }
 
     private static string Seconds(double s) => s.ToString("0.000", CultureInfo.InvariantCulture);
+
+    /// <summary>True when the first video stream may have B-frames (ffprobe's has_b_frames), or when ffprobe cannot tell.</summary>
+    public static async Task<bool> HasBFramesAsync(string path, CancellationToken ct)
+    {
+        var (exit, stdout, _) = await MediaProbe.RunAsync("ffprobe",
+            ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=has_b_frames", "-of", "csv=p=0", path], TimeSpan.FromMinutes(1), ct);
+        return exit != 0 || stdout.Trim() != "0";
+    }
 
     /// <summary>The video keyframe nearest to <paramref name="seconds"/> (from ffprobe's packet flags), or null when none is found.</summary>
     public static async Task<double?> KeyframeNearAsync(string path, double seconds, CancellationToken ct)

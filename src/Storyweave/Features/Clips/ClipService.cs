@@ -402,7 +402,8 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
         await db.SaveChangesAsync(ct);
         beforeWriting?.Invoke();
 
-        await using (var zip = await ZipArchive.CreateAsync(output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, ct))
+        await using var buffered = new SyncBufferingStream(output);
+        await using (var zip = await ZipArchive.CreateAsync(buffered, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, ct))
         {
             foreach (var (c, row) in rows)
             {
@@ -437,6 +438,7 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
                 await csv.NextRecordAsync();
             }
         }
+        await buffered.DrainAsync(ct);
         return true;
     }
 

@@ -99,7 +99,8 @@ public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, Cli
             var captionsName = MediaStorage.NewStoredName(".vtt");
             await File.WriteAllTextAsync(Path.Combine(work, captionsName), ClipCaptions.Build(lines, clip.StartSeconds, clip.EndSeconds, _ => null), ct);
 
-            var keyframe = media.HasVideo ? await ClipCutPlan.KeyframeNearAsync(source, clip.StartSeconds, ct) : null;
+            // A keyframe is only looked for where a copied cut could be exact (see ClipCutPlan).
+            var keyframe = media.HasVideo && !clip.BurnCaptions && !await ClipCutPlan.HasBFramesAsync(source, ct) ? await ClipCutPlan.KeyframeNearAsync(source, clip.StartSeconds, ct) : null;
             var plan = ClipCutPlan.Choose(media, clip.StartSeconds, clip.EndSeconds, clip.BurnCaptions, keyframe);
             var output = Path.Combine(work, "cut" + plan.Extension);
             var (exit, errors) = await RunFfmpegAsync(db, clip, plan.Arguments(source, captionsName, output), work, plan.End - plan.Start, ct);
