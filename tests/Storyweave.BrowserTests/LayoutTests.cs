@@ -34,6 +34,13 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
         var page = await SignedInPhoneAsync(context);
         var sampleId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Projects.Single(p => p.IsSample).Id));
         var storyId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Stories.Where(s => s.ProjectId == sampleId).Min(s => s.Id)));
+        var playlistId = await fixture.App.WithDbAsync(async db =>
+        {
+            var playlist = new Storyweave.Features.Clips.Playlist { ProjectId = sampleId, Title = "Layout playlist", CreatedAt = DateTime.UtcNow };
+            db.Playlists.Add(playlist);
+            await db.SaveChangesAsync();
+            return playlist.Id;
+        });
         foreach (var url in new[]
                  {
                      "/", "/projects", "/projects/new", $"/projects/{sampleId}", $"/projects/{sampleId}/storytellers", $"/projects/{sampleId}/stories",
@@ -41,6 +48,7 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
                      $"/projects/{sampleId}/activity", "/admin/users", "/account/password", "/account/tokens", "/projects/999999",
                      $"/projects/{sampleId}/search?q=garden", $"/projects/{sampleId}/codebook", $"/projects/{sampleId}/review", $"/projects/{sampleId}/workshops",
                      $"/projects/{sampleId}/stories/{storyId}/coding", $"/projects/{sampleId}/call-out",
+                     $"/projects/{sampleId}/playlists", $"/projects/{sampleId}/playlists/{playlistId}", $"/projects/{sampleId}/playlists/{playlistId}/add",
                  })
         {
             var response = await page.GotoAsync(url);

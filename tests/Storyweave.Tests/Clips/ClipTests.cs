@@ -345,8 +345,14 @@ public sealed class ClipRuleTests
     {
         var media = new Storyweave.Features.Media.MediaFile
         {
-            OriginalFileName = "x", StoredName = "x", HasVideo = video, Container = container, AudioCodec = audio, VideoCodec = videoCodec,
-            OriginalIsWebPlayable = webPlayable, DurationSeconds = 60,
+            OriginalFileName = "x",
+            StoredName = "x",
+            HasVideo = video,
+            Container = container,
+            AudioCodec = audio,
+            VideoCodec = videoCodec,
+            OriginalIsWebPlayable = webPlayable,
+            DurationSeconds = 60,
         };
         var plan = ClipCutPlan.Choose(media, 10, 15, burn, keyframe);
         Assert.Equal((method, extension), (plan.Method, plan.Extension));
