@@ -69,7 +69,7 @@ public sealed class ClipPlaylistTests(BrowserFixture fixture) : IClassFixture<Br
         Assert.EndsWith($"/clips/{await SecondClipIdAsync(app, projectId)}/captions", await player.Locator("track").GetAttributeAsync("src"));
 
         // Reorder by keyboard: move the second clip up, and it plays first.
-        await page.GetByRole(AriaRole.Button, new() { Name = "Move “The kitchen table” up" }).FocusAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Move up “The kitchen table”" }).FocusAsync();
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("#now-playing")).ToContainTextAsync("Clip 1 of 2: The kitchen table");
 
