@@ -44,6 +44,13 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
             }
             return 0;
         });
+        var playlistId = await fixture.App.WithDbAsync(async db =>
+        {
+            var playlist = new Storyweave.Features.Clips.Playlist { ProjectId = sampleId, Title = "Layout playlist", CreatedAt = DateTime.UtcNow };
+            db.Playlists.Add(playlist);
+            await db.SaveChangesAsync();
+            return playlist.Id;
+        });
         foreach (var url in new[]
                  {
                      "/", "/projects", "/projects/new", $"/projects/{sampleId}", $"/projects/{sampleId}/storytellers", $"/projects/{sampleId}/stories",
@@ -53,6 +60,7 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
                      $"/projects/{sampleId}/stories/{storyId}/coding", $"/projects/{sampleId}/call-out",
                      $"/projects/{sampleId}/findings", $"/projects/{sampleId}/findings/small-numbers",
                      $"/projects/{sampleId}/redaction?runCheck=true",
+                     $"/projects/{sampleId}/playlists", $"/projects/{sampleId}/playlists/{playlistId}", $"/projects/{sampleId}/playlists/{playlistId}/add",
                  })
         {
             var response = await page.GotoAsync(url);

@@ -191,6 +191,11 @@ public static class AppHost
         services.AddScoped<MediaUploader>();
         services.AddScoped<Features.Coding.CodingService>();
         services.AddHostedService<RenditionWorker>();
+        services.AddSingleton<Features.Clips.ClipStorage>();
+        services.AddSingleton<Features.Clips.ClipQueue>();
+        services.AddScoped<Features.Clips.ClipConsent>();
+        services.AddScoped<Features.Clips.ClipService>();
+        services.AddHostedService<Features.Clips.ClipWorker>();
         services.AddSignalR();
         services.AddSingleton<Features.Workshops.WorkshopPresence>();
         services.AddSingleton<Features.Workshops.WorkshopPlayback>();
@@ -254,6 +259,7 @@ public static class AppHost
         Features.Findings.FindingsEndpoints.Map(app, api);
         Features.Redaction.RedactionEndpoints.Map(api);
         Features.Search.SearchEndpoints.Map(api);
+        Features.Clips.ClipEndpoints.Map(api);
     }
 }
 

@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Media;
+using Storyweave.Features.Reports;
+
+namespace Storyweave.Features.Clips;
+
+/// <summary>Clip ids waiting to be cut. In memory: the database (Status Queued) is the record of what is owed.</summary>
+public sealed class ClipQueue
+{
+    private readonly Channel<int> _channel = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
+
+    public void Enqueue(int clipId) => _channel.Writer.TryWrite(clipId);
+
+    public ChannelReader<int> Reader => _channel.Reader;
+}
+
+/// <summary>
+/// Cuts clips with ffmpeg, one at a time (two cores are shared with everyone else), from the original
+/// recording. Consent is asked again just before cutting, because it may have changed since the clip
+/// was asked for. Progress is ffmpeg's position over the clip's length. Files are made in a folder of
+/// their own in tmp/ and moved into clips/{projectId}/ only when complete; a row left Queued or
+/// Running by a stop is queued again at start-up. How a clip is cut: <see cref="ClipCutPlan"/>.
+/// </summary>
+public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, ClipStorage clipStorage, MediaStorage mediaStorage, ILogger<ClipWorker> logger)
+    : BackgroundService
+{
+    public const string FailedMessage = "Storyweave could not cut this clip. The recording is unchanged; try again, or ask your administrator to check the server log.";
+
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        await RequeueUnfinishedAsync(stoppingToken);
+        await foreach (var id in queue.Reader.ReadAllAsync(stoppingToken))
+        {
+            try
+            {
+                await CutAsync(id, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Cutting clip {ClipId} failed", id);
+                await FailAsync(id, e is MediaToolsMissingException ? MediaProbe.MissingToolsMessage : FailedMessage, CancellationToken.None);
+            }
+        }
+    }
+
+    public async Task RequeueUnfinishedAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+        await db.Clips.Where(c => c.Status == OutputStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, OutputStatus.Queued).SetProperty(c => c.Progress, 0.0), ct);
+        var ids = await db.Clips.Where(c => c.Status == OutputStatus.Queued).OrderBy(c => c.Id).Select(c => c.Id).ToListAsync(ct);
+        foreach (var id in ids) queue.Enqueue(id);
+        if (ids.Count > 0) logger.LogInformation("Queued {Count} unfinished clip(s)", ids.Count);
+    }
+
+    private async Task CutAsync(int clipId, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+        var clip = await db.Clips.AsNoTracking().Include(c => c.MediaFile).SingleOrDefaultAsync(c => c.Id == clipId, ct);
+        if (clip?.MediaFile is not { } media) return;
+        var claimed = await db.Clips.Where(c => c.Id == clipId && c.Status == OutputStatus.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, OutputStatus.Running).SetProperty(c => c.Progress, 0.0).SetProperty(c => c.Error, ""), ct);
+        if (claimed == 0) return;
+
+        var verdict = await scope.ServiceProvider.GetRequiredService<ClipConsent>().DecideAsync(new(clip.StoryId, clip.StartSeconds, clip.EndSeconds), ct);
+        if (!verdict.Allowed)
+        {
+            await FailAsync(clipId, verdict.Message, ct);
+            return;
+        }
+        var source = mediaStorage.OriginalPath(media);
+        if (!File.Exists(source))
+        {
+            await FailAsync(clipId, "The recording's file is missing from the data folder, so the clip cannot be cut.", ct);
+            return;
+        }
+
+        var work = clipStorage.NewWorkDir();
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            // The captions kept with the cut (and burned in, when asked) name nobody: names depend on
+            // consent that can change, so they are added when captions are served (see ClipService).
+            var lines = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == clip.StoryId)
+                .Select(c => new ClipCaptions.Line(c.StartSeconds, c.EndSeconds, c.Speaker, c.Text)).ToListAsync(ct);
+            var captionsName = MediaStorage.NewStoredName(".vtt");
+            await File.WriteAllTextAsync(Path.Combine(work, captionsName), ClipCaptions.Build(lines, clip.StartSeconds, clip.EndSeconds, _ => null), ct);
+
+            // A keyframe is only looked for where a copied cut could be exact (see ClipCutPlan).
+            var keyframe = media.HasVideo && !clip.BurnCaptions && !await ClipCutPlan.HasBFramesAsync(source, ct) ? await ClipCutPlan.KeyframeNearAsync(source, clip.StartSeconds, ct) : null;
+            var plan = ClipCutPlan.Choose(media, clip.StartSeconds, clip.EndSeconds, clip.BurnCaptions, keyframe);
+            var output = Path.Combine(work, "cut" + plan.Extension);
+            var (exit, errors) = await RunFfmpegAsync(db, clip, plan.Arguments(source, captionsName, output), work, plan.End - plan.Start, ct);
+            if (exit != 0 || await MediaProbe.ProbeAsync(output, ct) is not { } probe)
+            {
+                logger.LogWarning("ffmpeg could not cut clip {ClipId} (exit {Exit}): {Errors}", clipId, exit, errors);
+                await FailAsync(clipId, FailedMessage, ct);
+                return;
+            }
+            var storedName = MediaStorage.NewStoredName(plan.Extension);
+            var finalClip = clipStorage.MoveIntoPlace(output, clip.ProjectId, storedName);
+            var finalCaptions = clipStorage.MoveIntoPlace(Path.Combine(work, captionsName), clip.ProjectId, captionsName);
+            var now = DateTime.UtcNow;
+            var updated = await db.Clips.Where(c => c.Id == clipId && c.Status == OutputStatus.Running)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.StoredName, storedName).SetProperty(c => c.CaptionsStoredName, captionsName)
+                    .SetProperty(c => c.CutMethod, plan.Method).SetProperty(c => c.DurationSeconds, probe.DurationSeconds)
+                    .SetProperty(c => c.Status, OutputStatus.Ready).SetProperty(c => c.Progress, 1.0).SetProperty(c => c.CompletedAt, now), CancellationToken.None);
+            if (updated == 0)
+            {
+                // Deleted or changed while being cut: this result is not wanted.
+                MediaStorage.DeleteQuietly(finalClip);
+                MediaStorage.DeleteQuietly(finalCaptions);
+            }
+            logger.LogInformation("Cut clip {ClipId} ({Seconds:0.0} s, {Method}) in {Elapsed:0.0} s", clipId, probe.DurationSeconds, plan.Method, watch.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static async Task<(int Exit, string Errors)> RunFfmpegAsync(StoryweaveDb db, Clip clip, IReadOnlyList<string> args, string workDir, double seconds, CancellationToken ct)
+    {
+        var info = new ProcessStartInfo("ffmpeg")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            // The subtitles filter is given the captions file by its bare generated name, so no path
+            // (with characters the filter syntax would need escaped) ever goes into a filter argument.
+            WorkingDirectory = workDir,
+        };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        Process process;
+        try
+        {
+            process = Process.Start(info) ?? throw new MediaToolsMissingException("ffmpeg");
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new MediaToolsMissingException("ffmpeg");
+        }
+        using var _ = process;
+        process.StandardInput.Close();
+        var errors = process.StandardError.ReadToEndAsync(ct);
+        try
+        {
+            var lastSaved = Stopwatch.StartNew();
+            while (await process.StandardOutput.ReadLineAsync(ct) is { } line)
+            {
+                if (!line.StartsWith("out_time_us=", StringComparison.Ordinal) || lastSaved.Elapsed < ProgressInterval) continue;
+                if (!long.TryParse(line.AsSpan("out_time_us=".Length), NumberStyles.Integer, CultureInfo.InvariantCulture, out var micros) || seconds <= 0) continue;
+                var progress = Math.Clamp(micros / 1_000_000.0 / seconds, 0, 0.99);
+                await db.Clips.Where(c => c.Id == clip.Id && c.Status == OutputStatus.Running).ExecuteUpdateAsync(s => s.SetProperty(c => c.Progress, progress), ct);
+                lastSaved.Restart();
+            }
+            await process.WaitForExitAsync(ct);
+            return (process.ExitCode, await errors);
+        }
+        catch (OperationCanceledException)
+        {
+            MediaProbe.Kill(process);
+            throw;
+        }
+    }
+
+    private async Task FailAsync(int clipId, string error, CancellationToken ct)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+            await db.Clips.Where(c => c.Id == clipId && c.Status == OutputStatus.Running)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, OutputStatus.Failed).SetProperty(c => c.Error, error.Length > 2000 ? error[..2000] : error), ct);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Could not record the state of clip {ClipId}", clipId);
+        }
+    }
+}
