@@ -191,6 +191,14 @@ public static class AppHost
         services.AddSingleton<Features.Workshops.WorkshopPresence>();
         services.AddSingleton<Features.Workshops.WorkshopNotifier>();
         services.AddScoped<Features.Workshops.WorkshopService>();
+        services.AddSingleton<Features.Reports.ReportStorage>();
+        services.AddSingleton<Features.Reports.ReportQueue>();
+        services.AddSingleton<Features.Reports.PdfReportWriter>();
+        services.AddScoped<Features.Reports.ReportQuoteConsent>();
+        services.AddScoped<Features.Reports.ReportContentBuilder>();
+        services.AddScoped<Features.Reports.ReportStaleness>();
+        services.AddScoped<Features.Reports.ReportService>();
+        services.AddHostedService<Features.Reports.ReportWorker>();
     }
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)
@@ -247,6 +255,7 @@ public static class AppHost
         Features.Codebook.CodebookEndpoints.Map(api);
         Features.Review.ReviewEndpoints.Map(api);
         Features.Search.SearchEndpoints.Map(api);
+        Features.Reports.ReportEndpoints.Map(api);
     }
 }
 
