@@ -182,6 +182,7 @@ public static class AppHost
         services.AddScoped<Features.Consent.ConsentPolicy>();
         services.AddScoped<Features.Codebook.CodebookService>();
         services.AddScoped<Features.Review.ReviewService>();
+        services.AddScoped<Features.Findings.FindingsService>();
         services.AddSingleton<MediaStorage>();
         services.AddSingleton<RenditionQueue>();
         services.AddScoped<MediaUploader>();
