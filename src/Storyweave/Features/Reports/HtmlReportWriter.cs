@@ -102,11 +102,12 @@ public static class HtmlReportWriter
             html.Append("<tr>");
             for (var c = 0; c < row.Count; c++)
             {
-                var tag = c == 0 ? "th scope=\"row\"" : "td";
+                var rowHeader = c == 0 && t.FirstColumnNamesRow;
+                var tag = rowHeader ? "th scope=\"row\"" : "td";
                 html.Append('<').Append(tag).Append('>');
                 foreach (var line in row[c].Lines) html.Append("<p>").Append(E(line)).Append("</p>");
                 if (row[c].Quote is { } q) html.Append("<p>\u201c").Append(E(q.Text)).Append("\u201d \u2014 ").Append(E(q.Credit)).Append("</p>");
-                html.Append(c == 0 ? "</th>" : "</td>");
+                html.Append(rowHeader ? "</th>" : "</td>");
             }
             html.Append("</tr>\n");
         }

@@ -37,8 +37,8 @@ public abstract record ReportBlock
     /// <summary>A storyteller's words and the credit they chose ("Anonymous storyteller" when they chose no name).</summary>
     public sealed record Quote(string Text, string Credit) : ReportBlock;
 
-    /// <summary>A table with a caption and a header row; each cell may hold several lines.</summary>
-    public sealed record Table(string Caption, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<Cell>> Rows) : ReportBlock;
+    /// <summary>A table with a caption and a header row; each cell may hold several lines. The first column names each row unless told otherwise.</summary>
+    public sealed record Table(string Caption, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<Cell>> Rows, bool FirstColumnNamesRow = true) : ReportBlock;
 
     /// <summary>A chart as SVG with its text alternative; writers without SVG show <see cref="Data"/> as a table instead.</summary>
     public sealed record Figure(string Caption, string Svg, string AltText, Table Data) : ReportBlock;

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Codebook;
 using Storyweave.Features.Consent;
-using Storyweave.Features.Sessions;
+using Storyweave.Features.Findings;
 
 namespace Storyweave.Features.Reports;
 
@@ -13,7 +13,7 @@ namespace Storyweave.Features.Reports;
 /// credit. A picked quote its storyteller has not agreed to (or that is embargoed) is left out of the
 /// content, so no writer can show it; the reason is kept for the curator.
 /// </summary>
-public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, ReportQuoteConsent quoteConsent, SessionService sessions)
+public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, ReportQuoteConsent quoteConsent, FindingsService findings)
 {
     private static readonly CultureInfo English = CultureInfo.GetCultureInfo("en-GB");
 
@@ -37,7 +37,10 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
         var picked = await PickedQuotesAsync(report.Id, projectId, ct);
         foreach (var q in picked.Where(q => q.Answer.Allowed)) Rely(q.Answer.StorytellerId!.Value, ConsentUse.Quotes, q.Answer.Credit);
         var credits = await CreditsAsync(projectId, Rely, ct);
-        var counts = await sessions.CountAsync(projectId, ct);
+        var who = await findings.WhoToldAsync(projectId, ct);
+        var found = await findings.ThemesAsync(projectId, null, ct);
+        var themeRows = found.Themes.ToDictionary(t => t.ThemeId);
+        var valueMatrix = await ValueMatrixAsync(found.ValueForAll, Rely, ct);
 
         var blocks = new List<ReportBlock>();
         var byTheme = picked.Where(q => q.Answer.Allowed).ToLookup(q => q.ThemeId);
@@ -48,11 +51,19 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
             Section(blocks, "Introduction", report.Introduction);
             Section(blocks, "Method", report.Method);
             blocks.Add(new ReportBlock.Heading(1, "Who told the stories"));
-            blocks.AddRange(WhoTold(counts));
+            blocks.AddRange(WhoTold(who, full: true));
             blocks.Add(new ReportBlock.Heading(1, "What we found"));
+            blocks.Add(new ReportBlock.Paragraph(found.ThemeRule));
+            blocks.Add(new ReportBlock.Table("How many stories and storytellers each theme came from",
+                ["Theme", "Stories", "Storytellers", "Coded passages"],
+                themes.Where(t => themeRows.ContainsKey(t.Theme.Id)).Select(t => themeRows[t.Theme.Id])
+                    .Select(r => (IReadOnlyList<Cell>)[Cell.Of(r.Name), Cell.Of(r.Stories.Text), Cell.Of(r.Storytellers.Text), Cell.Of(r.Passages.ToString("N0", English))]).ToList()));
+            blocks.Add(new ReportBlock.Paragraph(found.GuardNote));
             foreach (var theme in themes)
             {
                 blocks.Add(new ReportBlock.Heading(2, theme.Theme.Name));
+                if (themeRows.TryGetValue(theme.Theme.Id, out var row))
+                    blocks.Add(new ReportBlock.Paragraph($"Found in {row.Stories.Display} {(row.Stories.Value == 1 ? "story" : "stories")}, told by {row.Storytellers.Text} {(row.Storytellers.Value == 1 ? "storyteller" : "storytellers")}."));
                 if (theme.Theme.Description.Trim() is { Length: > 0 } description) blocks.AddRange(Paragraphs(description));
                 var subs = SubThemeNames(theme).ToList();
                 if (subs.Count > 0)
@@ -68,7 +79,7 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
                 }
             }
             Section(blocks, "Challenges", report.Challenges);
-            Section(blocks, "Value for all", report.ValueForAll);
+            ValueForAll(blocks, report.ValueForAll, valueMatrix);
             Section(blocks, "Conditions", report.Conditions);
             Section(blocks, "Conclusion", report.Conclusion);
         }
@@ -78,7 +89,7 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
             Section(blocks, "What was the purpose of this research?", report.Purpose);
             Section(blocks, "What did we do?", report.Method);
             blocks.Add(new ReportBlock.Heading(1, "Who took part?"));
-            blocks.AddRange(WhoTold(counts));
+            blocks.AddRange(WhoTold(who, full: false));
             blocks.Add(new ReportBlock.Heading(1, "What did we find out?"));
             var rows = themes.Select(t =>
             {
@@ -92,7 +103,7 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
                 return row;
             }).ToList();
             blocks.Add(new ReportBlock.Table("Themes, their sub-themes and an example quote", ["Theme", "Sub-themes", "Example quote"], rows));
-            Section(blocks, "Value for all", report.ValueForAll);
+            ValueForAll(blocks, report.ValueForAll, valueMatrix);
             Section(blocks, "Conclusion", report.Conclusion);
         }
 
@@ -174,14 +185,53 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
         return text;
     }
 
-    private static IEnumerable<ReportBlock> WhoTold(SessionService.Counts c)
+    /// <summary>Who told the stories, from <see cref="FindingsService"/> (the small-numbers guard already applied).</summary>
+    private static IEnumerable<ReportBlock> WhoTold(WhoTold w, bool full)
     {
         yield return new ReportBlock.Paragraph(
-            $"{Plural(c.Storytellers, "storyteller", "storytellers")} told {Plural(c.Stories, "story", "stories")} in {Plural(c.Sessions, "session", "sessions")} " +
-            $"({c.OneToOneSessions} one-to-one, {c.GroupSessions} in groups).");
+            $"{w.Storytellers.Display} {(w.Storytellers.Value == 1 ? "storyteller" : "storytellers")} told {w.Stories.Display} {(w.Stories.Value == 1 ? "story" : "stories")} " +
+            $"in {w.Sessions.Display} {(w.Sessions.Value == 1 ? "session" : "sessions")} ({w.OneToOneSessions.Display} one-to-one, {w.GroupSessions.Display} in groups).");
+        yield return new ReportBlock.Paragraph(w.CountingRule);
+        foreach (var q in w.Questions.Where(q => q.Answers.Count > 0))
+            yield return ReportCharts.Bars($"{q.Text} ({q.Denominator})", "Storytellers", q.Answers.Select(a => (a.Label, a.Count)).ToList(), q.Note);
+        if (full)
+        {
+            foreach (var f in w.Facets.Where(f => f.Values.Count > 0))
+                yield return new ReportBlock.Table($"How storytellers described themselves: {f.Label}", [f.Label, "Storytellers"],
+                    f.Values.Select(v => (IReadOnlyList<Cell>)[Cell.Of(v.Value), Cell.Of(v.Count.Text)]).ToList());
+        }
+        yield return new ReportBlock.Paragraph(w.GuardNote);
     }
 
-    private static string Plural(int n, string one, string many) => $"{n.ToString("N0", English)} {(n == 1 ? one : many)}";
+    /// <summary>
+    /// The value-for-all matrix: the changes review sheets record for individuals, organisations and
+    /// society, one column each. A sheet's words appear only when every storyteller of its story agreed
+    /// to quotes in outputs (reporters often write down what the storyteller said).
+    /// </summary>
+    private async Task<ReportBlock.Table?> ValueMatrixAsync(Findings.ValueForAll value, Action<int, ConsentUse, string?> rely, CancellationToken ct)
+    {
+        var storyIds = value.Levels.SelectMany(l => l.Entries).Select(e => e.StoryId).Distinct().ToList();
+        if (storyIds.Count == 0) return null;
+        var links = await db.StoryStorytellers.AsNoTracking().Where(x => storyIds.Contains(x.StoryId))
+            .Select(x => new { x.StoryId, x.StorytellerId, Withdrawn = x.Storyteller!.WithdrawnAt != null }).ToListAsync(ct);
+        var quotes = await policy.DecideManyAsync(links.Select(l => l.StorytellerId), ConsentUse.Quotes, ct);
+        var allowed = links.GroupBy(l => l.StoryId).Where(g => g.All(l => !l.Withdrawn && quotes[l.StorytellerId].Allowed)).ToDictionary(g => g.Key, g => g.Select(l => l.StorytellerId).ToList());
+        var columns = value.Levels.Select(l => l.Entries.Where(e => allowed.ContainsKey(e.StoryId)).ToList()).ToList();
+        if (columns.All(c => c.Count == 0)) return null;
+        foreach (var id in columns.SelectMany(c => c).SelectMany(e => allowed[e.StoryId]).Distinct()) rely(id, ConsentUse.Quotes, null);
+        var rows = new List<IReadOnlyList<Cell>>();
+        for (var i = 0; i < columns.Max(c => c.Count); i++)
+            rows.Add(columns.Select(c => i < c.Count ? Cell.Of(c[i].Text) : Cell.Of("")).ToList());
+        return new ReportBlock.Table("Value for all: the changes the stories describe", value.Levels.Select(l => l.Label).ToList(), rows, FirstColumnNamesRow: false);
+    }
+
+    private static void ValueForAll(List<ReportBlock> blocks, string text, ReportBlock.Table? matrix)
+    {
+        if (string.IsNullOrWhiteSpace(text) && matrix is null) return;
+        blocks.Add(new ReportBlock.Heading(1, "Value for all"));
+        if (!string.IsNullOrWhiteSpace(text)) blocks.AddRange(Paragraphs(text));
+        if (matrix is not null) blocks.Add(matrix);
+    }
 
     private static void Section(List<ReportBlock> blocks, string heading, string text)
     {

@@ -13,6 +13,8 @@ namespace Storyweave.Features.Reports;
 /// </summary>
 public sealed class ReportQuoteConsent(StoryweaveDb db, ConsentPolicy policy)
 {
+    public const string WithdrawnReason = "The storyteller has withdrawn from the project.";
+
     public sealed record Source(int StoryId, string Speaker);
 
     /// <summary>
@@ -46,11 +48,13 @@ public sealed class ReportQuoteConsent(StoryweaveDb db, ConsentPolicy policy)
         }
 
         var ids = owners.Values.Where(o => o.Id is not null).Select(o => o.Id!.Value).Distinct().ToList();
+        var withdrawn = (await db.Storytellers.AsNoTracking().Where(x => ids.Contains(x.Id) && x.WithdrawnAt != null).Select(x => x.Id).ToListAsync(ct)).ToHashSet();
         var analysis = await policy.DecideManyAsync(ids, ConsentUse.Analysis, ct);
         var quotes = await policy.DecideManyAsync(ids, ConsentUse.Quotes, ct);
         return owners.ToDictionary(o => o.Key, o =>
         {
             if (o.Value.Id is not { } id) return new Answer(false, null, "", o.Value.Why!, o.Value.Reporter);
+            if (withdrawn.Contains(id)) return new Answer(false, id, "", WithdrawnReason, false);
             if (!analysis[id].Allowed) return new Answer(false, id, "", analysis[id].Reason, false);
             var q = quotes[id];
             return q.Allowed ? new Answer(true, id, q.CreditName ?? "", q.Reason, true) : new Answer(false, id, "", q.Reason, true);

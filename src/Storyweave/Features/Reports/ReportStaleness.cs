@@ -42,7 +42,9 @@ public sealed class ReportStaleness(StoryweaveDb db, ConsentPolicy policy, Repor
         var ids = bases.Values.SelectMany(b => b).Select(e => e.StorytellerId).Distinct().ToList();
         var quotes = await policy.DecideManyAsync(ids, ConsentUse.Quotes, ct);
         var analysis = await policy.DecideManyAsync(ids, ConsentUse.Analysis, ct);
-        var names = await db.Storytellers.AsNoTracking().Where(s => ids.Contains(s.Id)).ToDictionaryAsync(s => s.Id, s => s.Name, ct);
+        var people = await db.Storytellers.AsNoTracking().Where(s => ids.Contains(s.Id)).Select(s => new { s.Id, s.Name, s.WithdrawnAt }).ToListAsync(ct);
+        var names = people.ToDictionary(s => s.Id, s => s.Name);
+        var withdrawn = people.Where(s => s.WithdrawnAt != null).Select(s => s.Id).ToHashSet();
         var now = clock.GetUtcNow().UtcDateTime;
         var marked = 0;
         foreach (var file in files)
@@ -51,7 +53,9 @@ public sealed class ReportStaleness(StoryweaveDb db, ConsentPolicy policy, Repor
             foreach (var entry in bases[file.Id])
             {
                 var who = names.GetValueOrDefault(entry.StorytellerId) is { Length: > 0 } n ? n : "A storyteller";
-                if (entry.Uses.Contains(nameof(ConsentUse.Analysis)) && !analysis[entry.StorytellerId].Allowed)
+                if (withdrawn.Contains(entry.StorytellerId) || !names.ContainsKey(entry.StorytellerId))
+                    reasons.Add($"{who} has withdrawn from the project");
+                else if (entry.Uses.Contains(nameof(ConsentUse.Analysis)) && !analysis[entry.StorytellerId].Allowed)
                     reasons.Add($"{who} is counted in it but no longer agrees to their story being used ({analysis[entry.StorytellerId].Reason})");
                 else if (entry.Uses.Contains(nameof(ConsentUse.Quotes)) && quotes[entry.StorytellerId] is var q)
                 {
