@@ -115,8 +115,9 @@ public static class DocxReportWriter
         var table = new Table(new TableProperties(
             new TableStyle { Val = "ReportTable" },
             new TableWidth { Width = "5000", Type = TableWidthUnitValues.Pct },
-            new TableLook { Val = "04A0", FirstRow = true, LastRow = false, FirstColumn = true, LastColumn = false, NoHorizontalBand = false, NoVerticalBand = true },
-            new TableCaption { Val = t.Caption }));
+            // Only the Word 2007 form of tblLook (and no tblCaption, a 2010 addition), so the file validates
+            // against the oldest format version; the Caption paragraph above names the table.
+            new TableLook { Val = "04A0" }));
         var grid = new TableGrid();
         for (var c = 0; c < columns; c++) grid.Append(new GridColumn { Width = width.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         table.Append(grid);

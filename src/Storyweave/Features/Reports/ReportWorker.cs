@@ -79,7 +79,12 @@ public sealed class ReportWorker(IServiceScopeFactory scopes, ReportQueue queue,
             switch (file.Format)
             {
                 case ReportFormat.Docx:
-                    await using (var stream = MediaStorage.CreatePrivateFile(temp)) DocxReportWriter.Write(content, stream);
+                    // System.IO.Packaging needs a readable, seekable stream while it writes the package.
+                    using (var buffer = new MemoryStream())
+                    {
+                        DocxReportWriter.Write(content, buffer);
+                        await File.WriteAllBytesAsync(temp, buffer.ToArray(), ct);
+                    }
                     break;
                 case ReportFormat.Html:
                     await File.WriteAllTextAsync(temp, HtmlReportWriter.Write(content), ct);
