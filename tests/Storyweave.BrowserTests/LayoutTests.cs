@@ -34,6 +34,9 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
         var page = await SignedInPhoneAsync(context);
         var sampleId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Projects.Single(p => p.IsSample).Id));
         var storyId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Stories.Where(s => s.ProjectId == sampleId).Min(s => s.Id)));
+        var adminId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Users.First(u => u.IsAdmin).Id));
+        var reportId = await fixture.App.WithServiceAsync<Storyweave.Features.Reports.ReportService, int>(async r =>
+            (await r.CreateAsync(sampleId, Storyweave.Features.Reports.ReportKind.Overview, "Layout overview", adminId)).Value!.Id);
         foreach (var url in new[]
                  {
                      "/", "/projects", "/projects/new", $"/projects/{sampleId}", $"/projects/{sampleId}/storytellers", $"/projects/{sampleId}/stories",
@@ -41,6 +44,7 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
                      $"/projects/{sampleId}/activity", "/admin/users", "/account/password", "/account/tokens", "/projects/999999",
                      $"/projects/{sampleId}/search?q=garden", $"/projects/{sampleId}/codebook", $"/projects/{sampleId}/review", $"/projects/{sampleId}/workshops",
                      $"/projects/{sampleId}/stories/{storyId}/coding", $"/projects/{sampleId}/call-out",
+                     $"/projects/{sampleId}/reports", $"/projects/{sampleId}/reports/{reportId}",
                  })
         {
             var response = await page.GotoAsync(url);

@@ -28,7 +28,8 @@ public static class HtmlReportWriter
         figure.quote figcaption { margin-top: 0.25rem; }
         table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
         caption { font-weight: bold; text-align: left; padding: 0.25rem 0; }
-        th, td { border: 1px solid #666; padding: 0.4rem; vertical-align: top; text-align: left; }
+        th, td { border: 1px solid #666; padding: 0.4rem; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+        .table-scroll { overflow-x: auto; max-width: 100%; }
         thead th { background: #e4eeea; }
         td p, th p { margin: 0 0 0.3rem; }
         figure.chart svg { max-width: 100%; height: auto; }
@@ -94,7 +95,9 @@ public static class HtmlReportWriter
 
     private static void Table(StringBuilder html, ReportBlock.Table t, int number)
     {
-        html.Append("<table>\n<caption>Table ").Append(number).Append(": ").Append(E(t.Caption)).Append("</caption>\n<thead><tr>");
+        // A scrollable, focusable region on narrow screens, so a wide table never makes the page scroll sideways.
+        html.Append("<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-labelledby=\"t").Append(number).Append("\">\n");
+        html.Append("<table>\n<caption id=\"t").Append(number).Append("\">Table ").Append(number).Append(": ").Append(E(t.Caption)).Append("</caption>\n<thead><tr>");
         foreach (var h in t.Headers) html.Append("<th scope=\"col\">").Append(E(h)).Append("</th>");
         html.Append("</tr></thead>\n<tbody>\n");
         foreach (var row in t.Rows)
@@ -111,7 +114,7 @@ public static class HtmlReportWriter
             }
             html.Append("</tr>\n");
         }
-        html.Append("</tbody>\n</table>\n");
+        html.Append("</tbody>\n</table>\n</div>\n");
     }
 
     private static string E(string text) => Encoder.Encode(text);
