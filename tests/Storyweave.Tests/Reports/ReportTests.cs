@@ -182,8 +182,16 @@ public sealed class ReportTests(AppFixture fixture) : IClassFixture<AppFixture>
         // Nadia withdraws quotes, through the consent API (the hook in ConsentService marks the files).
         var consent = await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/storytellers/{s.Named.Id}/consent", new
         {
-            recording = true, analysis = true, quotes = false, clips = false, publishStory = false,
-            creditInReports = "Named", creditInClips = "Named", creditOnPublicSite = "Named", method = "PaperForm", paperFormReference = "form-2.pdf",
+            recording = true,
+            analysis = true,
+            quotes = false,
+            clips = false,
+            publishStory = false,
+            creditInReports = "Named",
+            creditInClips = "Named",
+            creditOnPublicSite = "Named",
+            method = "PaperForm",
+            paperFormReference = "form-2.pdf",
         });
         Assert.Equal(HttpStatusCode.Created, consent.StatusCode);
 
@@ -223,8 +231,16 @@ public sealed class ReportTests(AppFixture fixture) : IClassFixture<AppFixture>
         {
             db.ConsentRecords.Add(new ConsentRecord
             {
-                ProjectId = s.ProjectId, StorytellerId = s.Pseudonym.Id, Recording = true, Analysis = true, Quotes = true,
-                CreditInReports = CreditStyle.Named, Method = ConsentMethod.PaperForm, PaperFormReference = "x", GivenAt = DateTime.UtcNow, RecordedAt = DateTime.UtcNow,
+                ProjectId = s.ProjectId,
+                StorytellerId = s.Pseudonym.Id,
+                Recording = true,
+                Analysis = true,
+                Quotes = true,
+                CreditInReports = CreditStyle.Named,
+                Method = ConsentMethod.PaperForm,
+                PaperFormReference = "x",
+                GivenAt = DateTime.UtcNow,
+                RecordedAt = DateTime.UtcNow,
             });
             return await db.SaveChangesAsync();
         });
@@ -236,9 +252,17 @@ public sealed class ReportTests(AppFixture fixture) : IClassFixture<AppFixture>
         {
             db.ConsentRecords.Add(new ConsentRecord
             {
-                ProjectId = s.ProjectId, StorytellerId = s.Anonymous.Id, Recording = true, Analysis = true, Quotes = true,
-                CreditInReports = CreditStyle.Anonymous, EmbargoUntil = DateOnly.FromDateTime(DateTime.UtcNow).AddYears(1),
-                Method = ConsentMethod.PaperForm, PaperFormReference = "x", GivenAt = DateTime.UtcNow, RecordedAt = DateTime.UtcNow,
+                ProjectId = s.ProjectId,
+                StorytellerId = s.Anonymous.Id,
+                Recording = true,
+                Analysis = true,
+                Quotes = true,
+                CreditInReports = CreditStyle.Anonymous,
+                EmbargoUntil = DateOnly.FromDateTime(DateTime.UtcNow).AddYears(1),
+                Method = ConsentMethod.PaperForm,
+                PaperFormReference = "x",
+                GivenAt = DateTime.UtcNow,
+                RecordedAt = DateTime.UtcNow,
             });
             return await db.SaveChangesAsync();
         });

@@ -123,14 +123,26 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
         var rows = await db.ReportQuotes.AsNoTracking().Where(q => q.ReportId == reportId)
             .Select(q => new
             {
-                q.Id, q.ThemeId, q.Position, q.PassageId, q.KeyQuoteId,
-                PassageStory = (int?)q.Passage!.StoryId, PassageSpeaker = q.Passage.Speaker, PassageText = q.Passage.Snippet,
-                QuoteStory = (int?)q.KeyQuote!.StoryId, QuoteSpeaker = q.KeyQuote.Speaker, QuoteText = q.KeyQuote.Text,
+                q.Id,
+                q.ThemeId,
+                q.Position,
+                q.PassageId,
+                q.KeyQuoteId,
+                PassageStory = (int?)q.Passage!.StoryId,
+                PassageSpeaker = q.Passage.Speaker,
+                PassageText = q.Passage.Snippet,
+                QuoteStory = (int?)q.KeyQuote!.StoryId,
+                QuoteSpeaker = q.KeyQuote.Speaker,
+                QuoteText = q.KeyQuote.Text,
             })
             .ToListAsync(ct);
         var resolved = rows.Select(r => new
         {
-            r.Id, r.ThemeId, r.Position, r.PassageId, r.KeyQuoteId,
+            r.Id,
+            r.ThemeId,
+            r.Position,
+            r.PassageId,
+            r.KeyQuoteId,
             Source = new ReportQuoteConsent.Source(r.PassageStory ?? r.QuoteStory ?? 0, (r.PassageStory is not null ? r.PassageSpeaker : r.QuoteSpeaker) ?? ""),
             Text = (r.PassageStory is not null ? r.PassageText : r.QuoteText) ?? "",
         }).ToList();
