@@ -51,6 +51,9 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
             await db.SaveChangesAsync();
             return playlist.Id;
         });
+        var adminId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Users.First(u => u.IsAdmin).Id));
+        var reportId = await fixture.App.WithServiceAsync<Storyweave.Features.Reports.ReportService, int>(async r =>
+            (await r.CreateAsync(sampleId, Storyweave.Features.Reports.ReportKind.Overview, "Layout overview", adminId)).Value!.Id);
         foreach (var url in new[]
                  {
                      "/", "/projects", "/projects/new", $"/projects/{sampleId}", $"/projects/{sampleId}/storytellers", $"/projects/{sampleId}/stories",
@@ -61,6 +64,7 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
                      $"/projects/{sampleId}/findings", $"/projects/{sampleId}/findings/small-numbers",
                      $"/projects/{sampleId}/redaction?runCheck=true",
                      $"/projects/{sampleId}/playlists", $"/projects/{sampleId}/playlists/{playlistId}", $"/projects/{sampleId}/playlists/{playlistId}/add",
+                     $"/projects/{sampleId}/reports", $"/projects/{sampleId}/reports/{reportId}",
                  })
         {
             var response = await page.GotoAsync(url);

@@ -201,6 +201,14 @@ public static class AppHost
         services.AddSingleton<Features.Workshops.WorkshopPlayback>();
         services.AddSingleton<Features.Workshops.WorkshopNotifier>();
         services.AddScoped<Features.Workshops.WorkshopService>();
+        services.AddSingleton<Features.Reports.ReportStorage>();
+        services.AddSingleton<Features.Reports.ReportQueue>();
+        services.AddSingleton<Features.Reports.PdfReportWriter>();
+        services.AddScoped<Features.Reports.ReportQuoteConsent>();
+        services.AddScoped<Features.Reports.ReportContentBuilder>();
+        services.AddScoped<Features.Reports.ReportStaleness>();
+        services.AddScoped<Features.Reports.ReportService>();
+        services.AddHostedService<Features.Reports.ReportWorker>();
     }
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)
@@ -260,6 +268,7 @@ public static class AppHost
         Features.Redaction.RedactionEndpoints.Map(api);
         Features.Search.SearchEndpoints.Map(api);
         Features.Clips.ClipEndpoints.Map(api);
+        Features.Reports.ReportEndpoints.Map(api);
     }
 }
 

@@ -6,7 +6,7 @@ using Storyweave.Features.Events;
 namespace Storyweave.Features.Consent;
 
 /// <summary>Records consent decisions (always as a new record). Deciding what they allow is <see cref="ConsentPolicy"/>'s job.</summary>
-public sealed class ConsentService(StoryweaveDb db, TimeProvider clock)
+public sealed class ConsentService(StoryweaveDb db, TimeProvider clock, Reports.ReportStaleness reportStaleness)
 {
     public sealed record ConsentInput(
         bool Recording, bool Analysis, bool Quotes, bool Clips, bool PublishStory,
@@ -62,6 +62,8 @@ public sealed class ConsentService(StoryweaveDb db, TimeProvider clock)
         db.ConsentRecords.Add(record);
         db.Record(clock, projectId, actorUserId, "consent.recorded", "storyteller", storytellerId);
         await db.SaveChangesAsync(ct);
+        // A report file built on the earlier consent may no longer be allowed: mark it out of date now.
+        await reportStaleness.CheckAsync(projectId, ct);
         return Result.Ok(record);
     }
 

@@ -10,7 +10,7 @@ namespace Storyweave.Features.Storytellers;
 /// Adds storytellers: through the public sign-up page, or by a team member on someone's behalf
 /// (assisted entry). Both record the person's first consent decision as an append-only record.
 /// </summary>
-public sealed class StorytellerService(StoryweaveDb db, TimeProvider clock)
+public sealed class StorytellerService(StoryweaveDb db, TimeProvider clock, Reports.ReportStaleness reportStaleness)
 {
     public sealed record ConsentChoice(bool Recording, bool Analysis, bool Quotes, bool Clips, bool PublishStory, CreditStyle Credit, string? Pseudonym);
 
@@ -129,6 +129,8 @@ public sealed class StorytellerService(StoryweaveDb db, TimeProvider clock)
         db.Record(clock, projectId, actorUserId, "consent.recorded", "storyteller", person.Id);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        // A repeat sign-up records a new consent for someone who may already be in a report.
+        if (merged) await reportStaleness.CheckAsync(projectId, ct);
         return Result.Ok(new Registration(person, merged));
     }
 }

@@ -1,0 +1,236 @@
+using DocumentFormat.OpenXml;
+using DocumentFormat.OpenXml.Packaging;
+using DocumentFormat.OpenXml.Wordprocessing;
+
+namespace Storyweave.Features.Reports;
+
+/// <summary>
+/// Writes a <see cref="ReportContent"/> as an editable Word document: the styles part defines real
+/// Title, Heading 1–3 (with outline levels, so Word's navigation pane and table of contents see them),
+/// Caption, Quote and list styles; a TOC field (Word fills it in when the document is opened, as
+/// settings ask it to update fields); tables with a repeating header row. Charts appear as their data
+/// tables, which also serve screen-reader users.
+/// </summary>
+public static class DocxReportWriter
+{
+    private const int BulletNumberingId = 1;
+
+    public static void Write(ReportContent content, Stream output)
+    {
+        using var doc = WordprocessingDocument.Create(output, WordprocessingDocumentType.Document);
+        doc.PackageProperties.Title = content.Title;
+        doc.PackageProperties.Subject = content.Subtitle;
+        doc.PackageProperties.Language = content.Language;
+        var main = doc.AddMainDocumentPart();
+        AddStyles(main, content.Language);
+        AddNumbering(main);
+        var settings = main.AddNewPart<DocumentSettingsPart>();
+        settings.Settings = new Settings(new UpdateFieldsOnOpen { Val = true });
+
+        var body = new Body();
+        body.Append(Para("Title", content.Title));
+        body.Append(Para("Subtitle", content.Subtitle));
+        body.Append(Para(null, content.VersionLine));
+        body.Append(Toc(content));
+
+        var tables = 0;
+        foreach (var block in content.Blocks)
+        {
+            switch (block)
+            {
+                case ReportBlock.Heading h:
+                    body.Append(Para($"Heading{h.Level}", h.Text));
+                    break;
+                case ReportBlock.Paragraph p:
+                    body.Append(Para(null, p.Text));
+                    break;
+                case ReportBlock.Bullets b:
+                    foreach (var item in b.Items)
+                    {
+                        var li = Para("ListBullet", item);
+                        li.ParagraphProperties!.Append(new NumberingProperties(new NumberingLevelReference { Val = 0 }, new NumberingId { Val = BulletNumberingId }));
+                        body.Append(li);
+                    }
+                    break;
+                case ReportBlock.Quote q:
+                    body.Append(Para("Quote", $"\u201c{q.Text}\u201d"));
+                    body.Append(Para("QuoteCredit", $"\u2014 {q.Credit}"));
+                    break;
+                case ReportBlock.Table t:
+                    AppendTable(body, t, ++tables);
+                    break;
+                case ReportBlock.Figure f:
+                    body.Append(Para(null, f.AltText));
+                    AppendTable(body, f.Data, ++tables);
+                    break;
+            }
+        }
+        body.Append(new SectionProperties(
+            new PageSize { Width = 11906, Height = 16838 },
+            new PageMargin { Top = 1440, Right = 1440, Bottom = 1440, Left = 1440, Header = 708, Footer = 708, Gutter = 0 }));
+        main.Document = new Document(body);
+        main.Document.Save();
+    }
+
+    private static Paragraph Para(string? style, string text)
+    {
+        var props = new ParagraphProperties();
+        if (style is not null) props.ParagraphStyleId = new ParagraphStyleId { Val = style };
+        return new Paragraph(props, new Run(new Text(text) { Space = SpaceProcessingModeValues.Preserve }));
+    }
+
+    /// <summary>A TOC field over heading levels 1–3; until Word updates it, it lists the headings as plain lines.</summary>
+    private static IEnumerable<OpenXmlElement> Toc(ReportContent content)
+    {
+        yield return Para("TOCHeading", "Contents");
+        var headings = content.Headings.Where(h => h.Level <= 2).ToList();
+        var first = new Paragraph(new ParagraphProperties(new ParagraphStyleId { Val = "TOC1" }),
+            new Run(new FieldChar { FieldCharType = FieldCharValues.Begin }),
+            new Run(new FieldCode(" TOC \\o \"1-3\" \\h \\z \\u ") { Space = SpaceProcessingModeValues.Preserve }),
+            new Run(new FieldChar { FieldCharType = FieldCharValues.Separate }),
+            new Run(new Text(headings.Count > 0 ? headings[0].Text : "Update this field to list the headings.")));
+        if (headings.Count <= 1)
+        {
+            first.Append(new Run(new FieldChar { FieldCharType = FieldCharValues.End }));
+            yield return first;
+            yield break;
+        }
+        yield return first;
+        for (var i = 1; i < headings.Count; i++)
+        {
+            var p = new Paragraph(new ParagraphProperties(new ParagraphStyleId { Val = headings[i].Level == 1 ? "TOC1" : "TOC2" }),
+                new Run(new Text(headings[i].Text)));
+            if (i == headings.Count - 1) p.Append(new Run(new FieldChar { FieldCharType = FieldCharValues.End }));
+            yield return p;
+        }
+    }
+
+    private static void AppendTable(Body body, ReportBlock.Table t, int number)
+    {
+        var caption = Para("Caption", $"Table {number}: {t.Caption}");
+        caption.ParagraphProperties!.Append(new KeepNext());
+        body.Append(caption);
+        var columns = t.Headers.Count;
+        var width = 9026 / Math.Max(columns, 1);
+        var table = new Table(new TableProperties(
+            new TableStyle { Val = "ReportTable" },
+            new TableWidth { Width = "5000", Type = TableWidthUnitValues.Pct },
+            // Only the Word 2007 form of tblLook (and no tblCaption, a 2010 addition), so the file validates
+            // against the oldest format version; the Caption paragraph above names the table.
+            new TableLook { Val = "04A0" }));
+        var grid = new TableGrid();
+        for (var c = 0; c < columns; c++) grid.Append(new GridColumn { Width = width.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        table.Append(grid);
+        var header = new TableRow(new TableRowProperties(new TableHeader()));
+        foreach (var h in t.Headers) header.Append(Cell(width, [Bold(h)]));
+        table.Append(header);
+        foreach (var row in t.Rows)
+        {
+            var tr = new TableRow();
+            foreach (var cell in row)
+            {
+                var paragraphs = cell.Lines.Select(l => Para(null, l)).ToList();
+                if (cell.Quote is { } q) paragraphs.Add(Para(null, $"\u201c{q.Text}\u201d \u2014 {q.Credit}"));
+                if (paragraphs.Count == 0) paragraphs.Add(new Paragraph());
+                tr.Append(Cell(width, paragraphs));
+            }
+            table.Append(tr);
+        }
+        body.Append(table);
+        body.Append(new Paragraph());
+    }
+
+    private static Paragraph Bold(string text) =>
+        new(new Run(new RunProperties(new Bold()), new Text(text) { Space = SpaceProcessingModeValues.Preserve }));
+
+    private static TableCell Cell(int width, IEnumerable<Paragraph> paragraphs)
+    {
+        var cell = new TableCell(new TableCellProperties(new TableCellWidth { Width = width.ToString(System.Globalization.CultureInfo.InvariantCulture), Type = TableWidthUnitValues.Dxa }));
+        cell.Append(paragraphs);
+        return cell;
+    }
+
+    private static void AddNumbering(MainDocumentPart main)
+    {
+        var part = main.AddNewPart<NumberingDefinitionsPart>();
+        var level = new Level(
+            new StartNumberingValue { Val = 1 },
+            new NumberingFormat { Val = NumberFormatValues.Bullet },
+            new LevelText { Val = "\u2022" },
+            new LevelJustification { Val = LevelJustificationValues.Left },
+            new PreviousParagraphProperties(new Indentation { Left = "720", Hanging = "360" }))
+        { LevelIndex = 0 };
+        part.Numbering = new Numbering(
+            new AbstractNum(new MultiLevelType { Val = MultiLevelValues.SingleLevel }, level) { AbstractNumberId = 1 },
+            new NumberingInstance(new AbstractNumId { Val = 1 }) { NumberID = BulletNumberingId });
+    }
+
+    private static void AddStyles(MainDocumentPart main, string language)
+    {
+        var part = main.AddNewPart<StyleDefinitionsPart>();
+        var styles = new Styles(
+            new DocDefaults(
+                new RunPropertiesDefault(new RunPropertiesBaseStyle(
+                    new RunFonts { Ascii = "Arial", HighAnsi = "Arial", ComplexScript = "Arial", EastAsia = "Arial" },
+                    new FontSize { Val = "24" }, new FontSizeComplexScript { Val = "24" },
+                    new Languages { Val = language })),
+                new ParagraphPropertiesDefault(new ParagraphPropertiesBaseStyle(new SpacingBetweenLines { After = "160", Line = "276", LineRule = LineSpacingRuleValues.Auto }))));
+        styles.Append(ParagraphStyle("Normal", "Normal", null, null, null, isDefault: true));
+        styles.Append(ParagraphStyle("Title", "Title", null, Run(bold: true, size: 52, color: "1F3D33")));
+        styles.Append(ParagraphStyle("Subtitle", "Subtitle", null, Run(size: 30, color: "1F3D33")));
+        for (var level = 1; level <= 3; level++)
+        {
+            var size = level switch { 1 => 36, 2 => 30, _ => 26 };
+            styles.Append(ParagraphStyle($"Heading{level}", $"heading {level}", new StyleParagraphProperties(
+                    new KeepNext(), new KeepLines(), new SpacingBetweenLines { Before = level == 1 ? "360" : "240", After = "120" }, new OutlineLevel { Val = level - 1 }),
+                Run(bold: true, size: size, color: "1F3D33")));
+        }
+        styles.Append(ParagraphStyle("Caption", "caption", new StyleParagraphProperties(new SpacingBetweenLines { Before = "120", After = "60" }), Run(bold: true, size: 20)));
+        styles.Append(ParagraphStyle("Quote", "Quote", new StyleParagraphProperties(new Indentation { Left = "567", Right = "567" }), Run(italic: true)));
+        styles.Append(ParagraphStyle("QuoteCredit", "Quote credit", new StyleParagraphProperties(new Indentation { Left = "567", Right = "567" }, new Justification { Val = JustificationValues.Right }), null));
+        styles.Append(ParagraphStyle("ListBullet", "List Bullet", new StyleParagraphProperties(new SpacingBetweenLines { After = "60" }), null));
+        styles.Append(ParagraphStyle("TOCHeading", "TOC Heading", new StyleParagraphProperties(new KeepNext(), new SpacingBetweenLines { Before = "240", After = "120" }), Run(bold: true, size: 30, color: "1F3D33")));
+        styles.Append(ParagraphStyle("TOC1", "toc 1", new StyleParagraphProperties(new SpacingBetweenLines { After = "60" }), null));
+        styles.Append(ParagraphStyle("TOC2", "toc 2", new StyleParagraphProperties(new SpacingBetweenLines { After = "60" }, new Indentation { Left = "240" }), null));
+        styles.Append(new Style(
+            new StyleName { Val = "Report table" },
+            new StyleTableProperties(
+                new TableBorders(
+                    new TopBorder { Val = BorderValues.Single, Size = 4, Color = "666666" },
+                    new LeftBorder { Val = BorderValues.Single, Size = 4, Color = "666666" },
+                    new BottomBorder { Val = BorderValues.Single, Size = 4, Color = "666666" },
+                    new RightBorder { Val = BorderValues.Single, Size = 4, Color = "666666" },
+                    new InsideHorizontalBorder { Val = BorderValues.Single, Size = 4, Color = "666666" },
+                    new InsideVerticalBorder { Val = BorderValues.Single, Size = 4, Color = "666666" }),
+                new TableCellMarginDefault(
+                    new TopMargin { Width = "60", Type = TableWidthUnitValues.Dxa },
+                    new TableCellLeftMargin { Width = 100, Type = TableWidthValues.Dxa },
+                    new BottomMargin { Width = "60", Type = TableWidthUnitValues.Dxa },
+                    new TableCellRightMargin { Width = 100, Type = TableWidthValues.Dxa })))
+        { Type = StyleValues.Table, StyleId = "ReportTable" });
+        part.Styles = styles;
+    }
+
+    private static StyleRunProperties Run(bool bold = false, bool italic = false, int? size = null, string? color = null)
+    {
+        var props = new StyleRunProperties();
+        if (bold) props.Append(new Bold());
+        if (italic) props.Append(new Italic());
+        if (color is not null) props.Append(new Color { Val = color });
+        if (size is { } s) props.Append(new FontSize { Val = s.ToString(System.Globalization.CultureInfo.InvariantCulture) }, new FontSizeComplexScript { Val = s.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        return props;
+    }
+
+    private static Style ParagraphStyle(string id, string name, StyleParagraphProperties? paragraph, StyleRunProperties? run, string? basedOn = "Normal", bool isDefault = false)
+    {
+        var style = new Style { Type = StyleValues.Paragraph, StyleId = id };
+        if (isDefault) style.Default = true;
+        style.Append(new StyleName { Val = name });
+        if (!isDefault && basedOn is not null) style.Append(new BasedOn { Val = basedOn });
+        if (!isDefault) style.Append(new NextParagraphStyle { Val = "Normal" });
+        style.Append(new PrimaryStyle());
+        if (paragraph is not null) style.Append(paragraph);
+        if (run is not null) style.Append(run);
+        return style;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Text.Json.Serialization;
+
+namespace Storyweave.Features.Reports;
+
+/// <summary>
+/// Everything a report file says, built once from the database with consent already applied
+/// (<see cref="ReportContentBuilder"/>), then written as DOCX, HTML, PDF or Markdown by writers that
+/// only lay it out. No writer reads the database or decides what may be shown.
+/// </summary>
+public sealed record ReportContent(
+    string Title,
+    string Subtitle,
+    string VersionLine,
+    string Language,
+    IReadOnlyList<ReportBlock> Blocks,
+    IReadOnlyList<ConsentBasisEntry> Basis,
+    IReadOnlyList<LeftOutQuote> LeftOut)
+{
+    /// <summary>The headings in document order (for tests and the table of contents).</summary>
+    public IEnumerable<ReportBlock.Heading> Headings => Blocks.OfType<ReportBlock.Heading>();
+}
+
+/// <summary>The building blocks every writer knows how to lay out.</summary>
+public abstract record ReportBlock
+{
+    private ReportBlock()
+    {
+    }
+
+    /// <summary>Level 1 to 3.</summary>
+    public sealed record Heading(int Level, string Text) : ReportBlock;
+
+    public sealed record Paragraph(string Text) : ReportBlock;
+
+    public sealed record Bullets(IReadOnlyList<string> Items) : ReportBlock;
+
+    /// <summary>A storyteller's words and the credit they chose ("Anonymous storyteller" when they chose no name).</summary>
+    public sealed record Quote(string Text, string Credit) : ReportBlock;
+
+    /// <summary>A table with a caption and a header row; each cell may hold several lines. The first column names each row unless told otherwise.</summary>
+    public sealed record Table(string Caption, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<Cell>> Rows, bool FirstColumnNamesRow = true) : ReportBlock;
+
+    /// <summary>A chart as SVG with its text alternative; writers without SVG show <see cref="Data"/> as a table instead.</summary>
+    public sealed record Figure(string Caption, string Svg, string AltText, Table Data) : ReportBlock;
+}
+
+/// <summary>A table cell: lines of text, and optionally a quote with its credit.</summary>
+public sealed record Cell(IReadOnlyList<string> Lines, ReportBlock.Quote? Quote = null)
+{
+    public static Cell Of(string text) => new([text]);
+
+    public string PlainText => string.Join("; ", Lines.Concat(Quote is null ? [] : [$"\u201c{Quote.Text}\u201d \u2014 {Quote.Credit}"]));
+}
+
+/// <summary>
+/// One storyteller whose words, name or count a file relies on, under which consent record, for which
+/// uses, and the credit shown. Stored as JSON in <see cref="ReportFile.ConsentBasis"/>.
+/// </summary>
+public sealed record ConsentBasisEntry(
+    [property: JsonPropertyName("storytellerId")] int StorytellerId,
+    [property: JsonPropertyName("consentRecordId")] long ConsentRecordId,
+    [property: JsonPropertyName("uses")] IReadOnlyList<string> Uses,
+    [property: JsonPropertyName("creditShown")] string? CreditShown);
+
+/// <summary>A quote the curator picked that consent keeps out of every file, and why (shown to the curator only).</summary>
+public sealed record LeftOutQuote(int ReportQuoteId, int ThemeId, string Reason);

@@ -1,0 +1,267 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Codebook;
+using Storyweave.Features.Consent;
+using Storyweave.Features.Findings;
+
+namespace Storyweave.Features.Reports;
+
+/// <summary>
+/// Builds a report's <see cref="ReportContent"/> from the database once, asking
+/// <see cref="ConsentPolicy"/> (through <see cref="ReportQuoteConsent"/>) about every quote and every
+/// credit. A picked quote its storyteller has not agreed to (or that is embargoed) is left out of the
+/// content, so no writer can show it; the reason is kept for the curator.
+/// </summary>
+public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, ReportQuoteConsent quoteConsent, FindingsService findings)
+{
+    private static readonly CultureInfo English = CultureInfo.GetCultureInfo("en-GB");
+
+    /// <summary>A picked quote, resolved: its words, and whether (and how credited) it may appear.</summary>
+    public sealed record PickedQuote(int ReportQuoteId, int ThemeId, int Position, int? PassageId, int? KeyQuoteId, string Text, ReportQuoteConsent.Answer Answer);
+
+    public async Task<ReportContent?> BuildAsync(int reportId, CancellationToken ct = default)
+    {
+        var report = await db.Reports.AsNoTracking().Include(r => r.Project).SingleOrDefaultAsync(r => r.Id == reportId, ct);
+        if (report is null) return null;
+        var projectId = report.ProjectId;
+        var basis = new Dictionary<int, (HashSet<string> Uses, string? Credit)>();
+        void Rely(int storytellerId, ConsentUse use, string? credit)
+        {
+            if (!basis.TryGetValue(storytellerId, out var entry)) basis[storytellerId] = entry = ([], null);
+            entry.Uses.Add(use.ToString());
+            if (credit is not null) basis[storytellerId] = (entry.Uses, credit);
+        }
+
+        var themes = await TopThemesAsync(projectId, ct);
+        var picked = await PickedQuotesAsync(report.Id, projectId, ct);
+        foreach (var q in picked.Where(q => q.Answer.Allowed)) Rely(q.Answer.StorytellerId!.Value, ConsentUse.Quotes, q.Answer.Credit);
+        var credits = await CreditsAsync(projectId, Rely, ct);
+        var who = await findings.WhoToldAsync(projectId, ct);
+        var found = await findings.ThemesAsync(projectId, null, ct);
+        var themeRows = found.Themes.ToDictionary(t => t.ThemeId);
+        var valueMatrix = await ValueMatrixAsync(found.ValueForAll, Rely, ct);
+
+        var blocks = new List<ReportBlock>();
+        var byTheme = picked.Where(q => q.Answer.Allowed).ToLookup(q => q.ThemeId);
+        if (report.Kind == ReportKind.Full)
+        {
+            blocks.Add(new ReportBlock.Heading(1, "Credits"));
+            blocks.Add(new ReportBlock.Paragraph(credits));
+            Section(blocks, "Introduction", report.Introduction);
+            Section(blocks, "Method", report.Method);
+            blocks.Add(new ReportBlock.Heading(1, "Who told the stories"));
+            blocks.AddRange(WhoTold(who, full: true));
+            blocks.Add(new ReportBlock.Heading(1, "What we found"));
+            blocks.Add(new ReportBlock.Paragraph(found.ThemeRule));
+            blocks.Add(new ReportBlock.Table("How many stories and storytellers each theme came from",
+                ["Theme", "Stories", "Storytellers", "Coded passages"],
+                themes.Where(t => themeRows.ContainsKey(t.Theme.Id)).Select(t => themeRows[t.Theme.Id])
+                    .Select(r => (IReadOnlyList<Cell>)[Cell.Of(r.Name), Cell.Of(r.Stories.Text), Cell.Of(r.Storytellers.Text), Cell.Of(r.Passages.ToString("N0", English))]).ToList()));
+            blocks.Add(new ReportBlock.Paragraph(found.GuardNote));
+            foreach (var theme in themes)
+            {
+                blocks.Add(new ReportBlock.Heading(2, theme.Theme.Name));
+                if (themeRows.TryGetValue(theme.Theme.Id, out var row))
+                    blocks.Add(new ReportBlock.Paragraph($"Found in {row.Stories.Display} {(row.Stories.Value == 1 ? "story" : "stories")}, told by {row.Storytellers.Text} {(row.Storytellers.Value == 1 ? "storyteller" : "storytellers")}."));
+                if (theme.Theme.Description.Trim() is { Length: > 0 } description) blocks.AddRange(Paragraphs(description));
+                var subs = SubThemeNames(theme).ToList();
+                if (subs.Count > 0)
+                {
+                    blocks.Add(new ReportBlock.Heading(3, $"Sub-themes of {theme.Theme.Name}"));
+                    blocks.Add(new ReportBlock.Bullets(subs));
+                }
+                var quotes = byTheme[theme.Theme.Id].OrderBy(q => q.Position).ToList();
+                if (quotes.Count > 0)
+                {
+                    blocks.Add(new ReportBlock.Heading(3, $"In the storytellers' words: {theme.Theme.Name}"));
+                    blocks.AddRange(quotes.Select(q => new ReportBlock.Quote(q.Text, q.Answer.Credit)));
+                }
+            }
+            Section(blocks, "Challenges", report.Challenges);
+            ValueForAll(blocks, report.ValueForAll, valueMatrix);
+            Section(blocks, "Conditions", report.Conditions);
+            Section(blocks, "Conclusion", report.Conclusion);
+        }
+        else
+        {
+            blocks.Add(new ReportBlock.Paragraph(credits));
+            Section(blocks, "What was the purpose of this research?", report.Purpose);
+            Section(blocks, "What did we do?", report.Method);
+            blocks.Add(new ReportBlock.Heading(1, "Who took part?"));
+            blocks.AddRange(WhoTold(who, full: false));
+            blocks.Add(new ReportBlock.Heading(1, "What did we find out?"));
+            var rows = themes.Select(t =>
+            {
+                var example = byTheme[t.Theme.Id].OrderBy(q => q.Position).FirstOrDefault();
+                IReadOnlyList<Cell> row =
+                [
+                    new Cell([t.Theme.Name]),
+                    new Cell(SubThemeNames(t).DefaultIfEmpty("No sub-themes").ToList()),
+                    example is null ? Cell.Of("No quote chosen") : new Cell([], new ReportBlock.Quote(example.Text, example.Answer.Credit)),
+                ];
+                return row;
+            }).ToList();
+            blocks.Add(new ReportBlock.Table("Themes, their sub-themes and an example quote", ["Theme", "Sub-themes", "Example quote"], rows));
+            ValueForAll(blocks, report.ValueForAll, valueMatrix);
+            Section(blocks, "Conclusion", report.Conclusion);
+        }
+
+        var current = await policy.CurrentAsync(basis.Keys.ToList(), ct);
+        var entries = basis.OrderBy(b => b.Key)
+            .Select(b => new ConsentBasisEntry(b.Key, current.TryGetValue(b.Key, out var record) ? record.Id : 0, b.Value.Uses.Order(StringComparer.Ordinal).ToList(), b.Value.Credit))
+            .ToList();
+        var leftOut = picked.Where(q => !q.Answer.Allowed).Select(q => new LeftOutQuote(q.ReportQuoteId, q.ThemeId, q.Answer.Reason)).ToList();
+        var kind = report.Kind == ReportKind.Full ? "Full report" : "Overview";
+        return new ReportContent(report.Title, $"{kind} \u2014 {report.Project!.Name}",
+            $"Version {report.Version} [{report.Date.ToString("d MMMM yyyy", English)}]", "en-GB", blocks, entries, leftOut);
+    }
+
+    /// <summary>The report's picked quotes in order, each with the policy's answer (for the builder and the curator's page).</summary>
+    public async Task<List<PickedQuote>> PickedQuotesAsync(int reportId, int projectId, CancellationToken ct = default)
+    {
+        var rows = await db.ReportQuotes.AsNoTracking().Where(q => q.ReportId == reportId)
+            .Select(q => new
+            {
+                q.Id,
+                q.ThemeId,
+                q.Position,
+                q.PassageId,
+                q.KeyQuoteId,
+                PassageStory = (int?)q.Passage!.StoryId,
+                PassageSpeaker = q.Passage.Speaker,
+                PassageText = q.Passage.Snippet,
+                QuoteStory = (int?)q.KeyQuote!.StoryId,
+                QuoteSpeaker = q.KeyQuote.Speaker,
+                QuoteText = q.KeyQuote.Text,
+            })
+            .ToListAsync(ct);
+        var resolved = rows.Select(r => new
+        {
+            r.Id,
+            r.ThemeId,
+            r.Position,
+            r.PassageId,
+            r.KeyQuoteId,
+            Source = new ReportQuoteConsent.Source(r.PassageStory ?? r.QuoteStory ?? 0, (r.PassageStory is not null ? r.PassageSpeaker : r.QuoteSpeaker) ?? ""),
+            Text = (r.PassageStory is not null ? r.PassageText : r.QuoteText) ?? "",
+        }).ToList();
+        var answers = await quoteConsent.DecideAsync(projectId, resolved.Select(r => r.Source).ToList(), ct);
+        return resolved.OrderBy(r => r.ThemeId).ThenBy(r => r.Position)
+            .Select(r => new PickedQuote(r.Id, r.ThemeId, r.Position, r.PassageId, r.KeyQuoteId, r.Text.Trim(), answers[r.Source])).ToList();
+    }
+
+    /// <summary>The codebook's top-level themes in codebook order, each with its sub-themes.</summary>
+    public async Task<List<CodebookService.ThemeNode>> TopThemesAsync(int projectId, CancellationToken ct)
+    {
+        var themes = await db.Themes.AsNoTracking().Where(t => t.ProjectId == projectId && t.DeletedAt == null).ToListAsync(ct);
+        var byParent = themes.ToLookup(t => t.ParentId);
+        List<CodebookService.ThemeNode> Build(int? parentId) => byParent[parentId].OrderBy(t => t.Position).ThenBy(t => t.Id)
+            .Select(t => new CodebookService.ThemeNode(t, 0, 0, Build(t.Id))).ToList();
+        return Build(null);
+    }
+
+    public static IEnumerable<string> SubThemeNames(CodebookService.ThemeNode theme) =>
+        CodebookService.Flatten(theme.Children).Select(x => x.Depth == 0 ? x.Node.Theme.Name : $"{new string('\u2013', x.Depth)} {x.Node.Theme.Name}");
+
+    /// <summary>
+    /// "Co-authored by the N people who shared their stories": everyone whose story may be used in
+    /// analysis is counted; those who agreed to quotes and chose a name are named as they chose.
+    /// </summary>
+    private async Task<string> CreditsAsync(int projectId, Action<int, ConsentUse, string?> rely, CancellationToken ct)
+    {
+        var tellerIds = await db.StoryStorytellers.AsNoTracking().Where(x => x.Story!.ProjectId == projectId).Select(x => x.StorytellerId).Distinct().ToListAsync(ct);
+        var analysis = await policy.DecideManyAsync(tellerIds, ConsentUse.Analysis, ct);
+        var counted = tellerIds.Where(id => analysis[id].Allowed).Order().ToList();
+        var quotes = await policy.DecideManyAsync(counted, ConsentUse.Quotes, ct);
+        var names = new List<string>();
+        foreach (var id in counted)
+        {
+            rely(id, ConsentUse.Analysis, null);
+            var q = quotes[id];
+            if (q is { Allowed: true, Credit: not CreditStyle.Anonymous and not null })
+            {
+                rely(id, ConsentUse.Quotes, q.CreditName);
+                names.Add(q.CreditName!);
+            }
+        }
+        names.Sort(StringComparer.Create(English, ignoreCase: true));
+        if (counted.Count == 0) return "This report was curated by the project team. No stories can be credited yet.";
+        var people = counted.Count == 1 ? "the person who shared their story" : $"the {counted.Count} people who shared their stories";
+        var text = $"This report was co-authored by {people}, and curated by the project team.";
+        if (names.Count > 0)
+        {
+            var unnamed = counted.Count - names.Count;
+            text += $" Storytellers: {string.Join(", ", names)}" + (unnamed > 0 ? $", and {unnamed} {(unnamed == 1 ? "storyteller" : "storytellers")} not named here." : ".");
+        }
+        return text;
+    }
+
+    /// <summary>Who told the stories, from <see cref="FindingsService"/> (the small-numbers guard already applied).</summary>
+    private static IEnumerable<ReportBlock> WhoTold(WhoTold w, bool full)
+    {
+        yield return new ReportBlock.Paragraph(
+            $"{w.Storytellers.Display} {(w.Storytellers.Value == 1 ? "storyteller" : "storytellers")} told {w.Stories.Display} {(w.Stories.Value == 1 ? "story" : "stories")} " +
+            $"in {w.Sessions.Display} {(w.Sessions.Value == 1 ? "session" : "sessions")} ({w.OneToOneSessions.Display} one-to-one, {w.GroupSessions.Display} in groups).");
+        yield return new ReportBlock.Paragraph(w.CountingRule);
+        foreach (var q in w.Questions.Where(q => q.Answers.Count > 0))
+            yield return ReportCharts.Bars($"{q.Text} ({q.Denominator})", "Storytellers", q.Answers.Select(a => (a.Label, a.Count)).ToList(), q.Note);
+        if (full)
+        {
+            foreach (var f in w.Facets.Where(f => f.Values.Count > 0))
+                yield return new ReportBlock.Table($"How storytellers described themselves: {f.Label}", [f.Label, "Storytellers"],
+                    f.Values.Select(v => (IReadOnlyList<Cell>)[Cell.Of(v.Value), Cell.Of(v.Count.Text)]).ToList());
+        }
+        yield return new ReportBlock.Paragraph(w.GuardNote);
+    }
+
+    /// <summary>
+    /// The value-for-all matrix: the changes review sheets record for individuals, organisations and
+    /// society, one column each. A sheet's words appear only when every storyteller of its story agreed
+    /// to quotes in outputs (reporters often write down what the storyteller said).
+    /// </summary>
+    private async Task<ReportBlock.Table?> ValueMatrixAsync(Findings.ValueForAll value, Action<int, ConsentUse, string?> rely, CancellationToken ct)
+    {
+        var storyIds = value.Levels.SelectMany(l => l.Entries).Select(e => e.StoryId).Distinct().ToList();
+        if (storyIds.Count == 0) return null;
+        var links = await db.StoryStorytellers.AsNoTracking().Where(x => storyIds.Contains(x.StoryId))
+            .Select(x => new { x.StoryId, x.StorytellerId, Withdrawn = x.Storyteller!.WithdrawnAt != null }).ToListAsync(ct);
+        var quotes = await policy.DecideManyAsync(links.Select(l => l.StorytellerId), ConsentUse.Quotes, ct);
+        var allowed = links.GroupBy(l => l.StoryId).Where(g => g.All(l => !l.Withdrawn && quotes[l.StorytellerId].Allowed)).ToDictionary(g => g.Key, g => g.Select(l => l.StorytellerId).ToList());
+        var columns = value.Levels.Select(l => l.Entries.Where(e => allowed.ContainsKey(e.StoryId)).ToList()).ToList();
+        if (columns.All(c => c.Count == 0)) return null;
+        foreach (var id in columns.SelectMany(c => c).SelectMany(e => allowed[e.StoryId]).Distinct()) rely(id, ConsentUse.Quotes, null);
+        var rows = new List<IReadOnlyList<Cell>>();
+        for (var i = 0; i < columns.Max(c => c.Count); i++)
+            rows.Add(columns.Select(c => i < c.Count ? Cell.Of(c[i].Text) : Cell.Of("")).ToList());
+        return new ReportBlock.Table("Value for all: the changes the stories describe", value.Levels.Select(l => l.Label).ToList(), rows, FirstColumnNamesRow: false);
+    }
+
+    private static void ValueForAll(List<ReportBlock> blocks, string text, ReportBlock.Table? matrix)
+    {
+        if (string.IsNullOrWhiteSpace(text) && matrix is null) return;
+        blocks.Add(new ReportBlock.Heading(1, "Value for all"));
+        if (!string.IsNullOrWhiteSpace(text)) blocks.AddRange(Paragraphs(text));
+        if (matrix is not null) blocks.Add(matrix);
+    }
+
+    private static void Section(List<ReportBlock> blocks, string heading, string text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return;
+        blocks.Add(new ReportBlock.Heading(1, heading));
+        blocks.AddRange(Paragraphs(text));
+    }
+
+    /// <summary>Curator text: blank lines separate paragraphs; a paragraph whose every line starts with "- " is a list.</summary>
+    public static IEnumerable<ReportBlock> Paragraphs(string text)
+    {
+        foreach (var chunk in text.Replace("\r\n", "\n", StringComparison.Ordinal).Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var lines = chunk.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (lines.All(l => l.StartsWith("- ", StringComparison.Ordinal)))
+                yield return new ReportBlock.Bullets(lines.Select(l => l[2..].Trim()).ToList());
+            else
+                yield return new ReportBlock.Paragraph(string.Join(" ", lines));
+        }
+    }
+}

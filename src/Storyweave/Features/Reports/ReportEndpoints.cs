@@ -1,0 +1,180 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Audit;
+using Storyweave.Features.Events;
+using Storyweave.Features.Projects;
+
+namespace Storyweave.Features.Reports;
+
+/// <summary>Reports and their files. Reading and downloading: Project.View; editing and generating: Project.Publish.</summary>
+public static partial class ReportEndpoints
+{
+    public sealed record CreateRequest(ReportKind? Kind, string? Title);
+    public sealed record UpdateRequest(string? Title, string? Version, DateOnly? Date, string? Purpose, string? Introduction, string? Method,
+        string? Challenges, string? ValueForAll, string? Conditions, string? Conclusion);
+    public sealed record AddQuoteRequest(int? PassageId, int? KeyQuoteId);
+    public sealed record MoveRequest(string? Direction);
+    public sealed record GenerateRequest(ReportFormat? Format);
+
+    public sealed record QuoteDto(int Id, int? PassageId, int? KeyQuoteId, string Text, bool Included, string Credit, string? LeftOutReason);
+    public sealed record ThemeDto(int ThemeId, string Name, IReadOnlyList<QuoteDto> Quotes);
+    public sealed record FileDto(int Id, int ReportId, ReportFormat Format, OutputStatus Status, double Progress, string ProgressText, long SizeBytes,
+        DateTime CreatedAt, DateTime? CompletedAt, bool OutOfDate, string OutOfDateReason, string Error, string? DownloadUrl);
+    public sealed record ReportDto(int Id, ReportKind Kind, string Title, string Version, DateOnly Date, string Purpose, string Introduction, string Method,
+        string Challenges, string ValueForAll, string Conditions, string Conclusion, DateTime UpdatedAt, IReadOnlyList<ThemeDto> Themes, IReadOnlyList<FileDto> Files);
+    public sealed record SummaryDto(int Id, ReportKind Kind, string Title, string Version, DateOnly Date, DateTime UpdatedAt, int Files);
+    public sealed record CandidateDto(int? PassageId, int? KeyQuoteId, int StoryId, string StoryTitle, string Kind, string Text, bool Allowed, string Credit, string Reason);
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/projects/{projectId:int}").WithTags("Reports");
+
+        group.MapGet("/reports", async (int projectId, ReportService reports, CancellationToken ct) =>
+            Results.Ok((await reports.ListAsync(projectId, ct)).Select(r => new SummaryDto(r.Id, r.Kind, r.Title, r.Version, r.Date, r.UpdatedAt, r.Files.Count))))
+            .RequireAuthorization(Policies.ViewProject);
+
+        group.MapPost("/reports", async (int projectId, CreateRequest r, ReportService reports, CurrentUser current, ReportContentBuilder builder, StoryweaveDb db, CancellationToken ct) =>
+        {
+            if (r.Kind is null) return ProjectEndpoints.Problem(["Choose the kind of report: Full or Overview."], StatusCodes.Status422UnprocessableEntity);
+            var result = await reports.CreateAsync(projectId, r.Kind.Value, r.Title, current.RequiredId, ct);
+            if (!result.Succeeded) return ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
+            return Results.Created($"/api/projects/{projectId}/reports/{result.Value!.Id}", await ToDtoAsync(db, builder, result.Value, ct));
+        }).RequireAuthorization(Policies.Publish);
+
+        group.MapGet("/reports/{reportId:int}", async (int projectId, int reportId, ReportService reports, ReportContentBuilder builder, StoryweaveDb db, CancellationToken ct) =>
+            await reports.FindAsync(projectId, reportId, ct) is { } report ? Results.Ok(await ToDtoAsync(db, builder, report, ct)) : Results.NotFound())
+            .RequireAuthorization(Policies.ViewProject);
+
+        group.MapPut("/reports/{reportId:int}", async (int projectId, int reportId, UpdateRequest r, ReportService reports, CurrentUser current, ReportContentBuilder builder, StoryweaveDb db, CancellationToken ct) =>
+        {
+            var result = await reports.UpdateAsync(projectId, reportId, new ReportService.TextsInput(r.Title, r.Version, r.Date, r.Purpose, r.Introduction, r.Method,
+                r.Challenges, r.ValueForAll, r.Conditions, r.Conclusion), current.RequiredId, ct);
+            if (result is null) return Results.NotFound();
+            return result.Succeeded ? Results.Ok(await ToDtoAsync(db, builder, result.Value!, ct)) : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
+        }).RequireAuthorization(Policies.Publish);
+
+        group.MapDelete("/reports/{reportId:int}", async (int projectId, int reportId, ReportService reports, CurrentUser current, CancellationToken ct) =>
+            await reports.DeleteAsync(projectId, reportId, current.RequiredId, ct) ? Results.NoContent() : Results.NotFound())
+            .RequireAuthorization(Policies.Publish);
+
+        group.MapGet("/reports/{reportId:int}/themes/{themeId:int}/candidates", async (int projectId, int reportId, int themeId, ReportService reports, CancellationToken ct) =>
+        {
+            if (await reports.FindAsync(projectId, reportId, ct) is null) return Results.NotFound();
+            var list = await reports.CandidatesAsync(projectId, themeId, ct);
+            return list is null ? Results.NotFound()
+                : Results.Ok(list.Select(c => new CandidateDto(c.PassageId, c.KeyQuoteId, c.StoryId, c.StoryTitle, c.Kind, c.Text, c.Allowed, c.Credit, c.Reason)));
+        }).RequireAuthorization(Policies.Publish);
+
+        group.MapPost("/reports/{reportId:int}/themes/{themeId:int}/quotes", async (int projectId, int reportId, int themeId, AddQuoteRequest r, ReportService reports, CurrentUser current, CancellationToken ct) =>
+        {
+            var result = await reports.AddQuoteAsync(projectId, reportId, themeId, r.PassageId, r.KeyQuoteId, current.RequiredId, ct);
+            if (result is null) return Results.NotFound();
+            return result.Succeeded ? Results.Ok(new { id = result.Value!.Id, position = result.Value.Position }) : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
+        }).RequireAuthorization(Policies.Publish);
+
+        group.MapPost("/reports/{reportId:int}/quotes/{quoteId:int}/move", async (int projectId, int reportId, int quoteId, MoveRequest r, ReportService reports, CurrentUser current, CancellationToken ct) =>
+        {
+            var direction = r.Direction switch { "up" => -1, "down" => 1, _ => 0 };
+            if (direction == 0) return ProjectEndpoints.Problem(["Say which way to move the quote: \"up\" or \"down\"."], StatusCodes.Status422UnprocessableEntity);
+            return await reports.MoveQuoteAsync(projectId, reportId, quoteId, direction, current.RequiredId, ct) ? Results.NoContent() : Results.NotFound();
+        }).RequireAuthorization(Policies.Publish);
+
+        group.MapDelete("/reports/{reportId:int}/quotes/{quoteId:int}", async (int projectId, int reportId, int quoteId, ReportService reports, CurrentUser current, CancellationToken ct) =>
+            await reports.RemoveQuoteAsync(projectId, reportId, quoteId, current.RequiredId, ct) ? Results.NoContent() : Results.NotFound())
+            .RequireAuthorization(Policies.Publish);
+
+        group.MapPost("/reports/{reportId:int}/files", async (int projectId, int reportId, GenerateRequest r, ReportService reports, CurrentUser current, CancellationToken ct) =>
+        {
+            if (r.Format is not { } format || !Enum.IsDefined(format))
+                return ProjectEndpoints.Problem(["Choose a format: Docx, Pdf, Html or Markdown."], StatusCodes.Status422UnprocessableEntity);
+            var file = await reports.GenerateAsync(projectId, reportId, format, current.RequiredId, ct);
+            return file is null ? Results.NotFound() : Results.Accepted(FileUrl(projectId, file.Id), ToDto(file));
+        }).RequireAuthorization(Policies.Publish);
+
+        group.MapGet("/reports/{reportId:int}/files", async (int projectId, int reportId, ReportService reports, StoryweaveDb db, CancellationToken ct) =>
+        {
+            if (await reports.FindAsync(projectId, reportId, ct) is null) return Results.NotFound();
+            return Results.Ok((await FilesAsync(db, reportId, ct)).Select(ToDto));
+        }).RequireAuthorization(Policies.ViewProject);
+
+        group.MapGet("/report-files/{fileId:int}", async (int projectId, int fileId, StoryweaveDb db, CancellationToken ct) =>
+            await db.ReportFiles.AsNoTracking().SingleOrDefaultAsync(f => f.Id == fileId && f.ProjectId == projectId, ct) is { } file ? Results.Ok(ToDto(file)) : Results.NotFound())
+            .RequireAuthorization(Policies.ViewProject);
+
+        group.MapPost("/report-files/{fileId:int}/regenerate", async (int projectId, int fileId, ReportService reports, CurrentUser current, CancellationToken ct) =>
+            await reports.RegenerateAsync(projectId, fileId, current.RequiredId, ct) is { } file ? Results.Accepted(FileUrl(projectId, file.Id), ToDto(file)) : Results.NotFound())
+            .RequireAuthorization(Policies.Publish);
+
+        group.MapDelete("/report-files/{fileId:int}", async (int projectId, int fileId, ReportService reports, CurrentUser current, CancellationToken ct) =>
+            await reports.DeleteFileAsync(projectId, fileId, current.RequiredId, ct) ? Results.NoContent() : Results.NotFound())
+            .RequireAuthorization(Policies.Publish);
+
+        group.MapGet("/report-files/{fileId:int}/content", DownloadAsync).RequireAuthorization(Policies.ViewProject);
+    }
+
+    /// <summary>
+    /// A download checks consent again first: a file no longer allowed is 410 Gone with the reason
+    /// (whether or not a consent hook already marked it). Every download is logged.
+    /// </summary>
+    public static async Task<IResult> DownloadAsync(int projectId, int fileId, HttpContext http, StoryweaveDb db, ReportStaleness staleness, ReportStorage storage,
+        CurrentUser current, TimeProvider clock, CancellationToken ct)
+    {
+        var file = await db.ReportFiles.AsNoTracking().Include(f => f.Report).SingleOrDefaultAsync(f => f.Id == fileId && f.ProjectId == projectId, ct);
+        if (file is null) return Results.NotFound();
+        if (file.Status != OutputStatus.Ready)
+        {
+            var message = file.Status == OutputStatus.Failed ? file.Error : "This file is still being made. Try again when it says Ready.";
+            return ProjectEndpoints.Problem([message], StatusCodes.Status409Conflict);
+        }
+        if (await staleness.CheckFileAsync(file, ct) is { } reason) return ProjectEndpoints.Problem([reason], StatusCodes.Status410Gone);
+        if (storage.PathOf(file) is not { } path || !File.Exists(path))
+            return ProjectEndpoints.Problem(["The file is missing from the server's data folder. Regenerate it."], StatusCodes.Status404NotFound);
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        db.Record(clock, projectId, current.Id, "report-file.downloaded", "report-file", file.Id);
+        db.AccessLog.Add(new AccessLogEntry { ProjectId = projectId, At = now, UserId = current.Id, Action = "downloaded", TargetType = "report-file", TargetId = file.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await db.SaveChangesAsync(ct);
+
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        http.Response.Headers.CacheControl = "private, no-store";
+        return Results.File(path, ReportStorage.ContentType(file.Format), DownloadName(file.Report!, file.Format));
+    }
+
+    /// <summary>e.g. "value-of-co-production-overview-v1.0.docx": letters, digits and hyphens only.</summary>
+    public static string DownloadName(Report report, ReportFormat format)
+    {
+        var slug = NotSlug().Replace(report.Title.ToLowerInvariant(), "-").Trim('-');
+        if (slug.Length > 60) slug = slug[..60].Trim('-');
+        if (slug.Length == 0) slug = "report";
+        var version = NotSlug().Replace(report.Version.ToLowerInvariant(), "-").Trim('-');
+        return $"{slug}{(version.Length > 0 ? "-v" + version : "")}{ReportStorage.Extension(format)}";
+    }
+
+    [GeneratedRegex("[^a-z0-9.]+")]
+    private static partial Regex NotSlug();
+
+    /// <summary>Shown instead of a picked quote's words once the storyteller no longer agrees to analysis.</summary>
+    public const string HiddenText = "(Words hidden: the storyteller no longer agrees to their story being used.)";
+
+    public static string FileUrl(int projectId, int fileId) => $"/api/projects/{projectId}/report-files/{fileId}";
+
+    public static Task<List<ReportFile>> FilesAsync(StoryweaveDb db, int reportId, CancellationToken ct) =>
+        db.ReportFiles.AsNoTracking().Where(f => f.ReportId == reportId).OrderByDescending(f => f.Id).ToListAsync(ct);
+
+    public static FileDto ToDto(ReportFile f) => new(f.Id, f.ReportId, f.Format, f.Status, f.Progress, f.ProgressText, f.SizeBytes, f.CreatedAt, f.CompletedAt,
+        f.OutOfDateAt is not null, f.OutOfDateReason, f.Error,
+        f.Status == OutputStatus.Ready && f.OutOfDateAt is null ? FileUrl(f.ProjectId, f.Id) + "/content" : null);
+
+    public static async Task<ReportDto> ToDtoAsync(StoryweaveDb db, ReportContentBuilder builder, Report r, CancellationToken ct)
+    {
+        var themes = await builder.TopThemesAsync(r.ProjectId, ct);
+        var picked = (await builder.PickedQuotesAsync(r.Id, r.ProjectId, ct)).ToLookup(q => q.ThemeId);
+        var files = await FilesAsync(db, r.Id, ct);
+        return new ReportDto(r.Id, r.Kind, r.Title, r.Version, r.Date, r.Purpose, r.Introduction, r.Method, r.Challenges, r.ValueForAll, r.Conditions, r.Conclusion, r.UpdatedAt,
+            themes.Select(t => new ThemeDto(t.Theme.Id, t.Theme.Name, picked[t.Theme.Id].OrderBy(q => q.Position)
+                .Select(q => new QuoteDto(q.ReportQuoteId, q.PassageId, q.KeyQuoteId, q.Answer.TeamMaySee ? q.Text : HiddenText, q.Answer.Allowed, q.Answer.Allowed ? q.Answer.Credit : "", q.Answer.Allowed ? null : q.Answer.Reason)).ToList())).ToList(),
+            files.Select(ToDto).ToList());
+    }
+}

@@ -1,0 +1,266 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Codebook;
+using Storyweave.Features.Consent;
+using Storyweave.Features.Events;
+
+namespace Storyweave.Features.Reports;
+
+/// <summary>
+/// A curator's reports: create (texts prefilled from the project), edit, pick and order quotes per
+/// theme, and ask for files. Shared by the pages and the API. Every change writes an event.
+/// </summary>
+public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPolicy policy, ReportQuoteConsent quoteConsent, ReportContentBuilder builder, ReportQueue queue, ReportStorage storage)
+{
+    public const int MaxText = 40000;
+
+    public sealed record TextsInput(string? Title, string? Version, DateOnly? Date, string? Purpose, string? Introduction, string? Method,
+        string? Challenges, string? ValueForAll, string? Conditions, string? Conclusion);
+
+    /// <summary>A passage or key quote that could support a theme, with what consent says about quoting it.</summary>
+    public sealed record Candidate(int? PassageId, int? KeyQuoteId, int StoryId, string StoryTitle, string Text, bool Allowed, string Credit, string Reason)
+    {
+        public string Kind => PassageId is not null ? "Coded passage" : "Key quote from a review sheet";
+    }
+
+    public async Task<Result<Report>> CreateAsync(int projectId, ReportKind kind, string? title, string actorUserId, CancellationToken ct = default)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(title)) errors.Add("Give the report a title.");
+        else if (title.Trim().Length > 300) errors.Add("The title can be at most 300 characters.");
+        if (!Enum.IsDefined(kind)) errors.Add("Choose a full report or an overview.");
+        var project = await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == projectId, ct);
+        if (project is null) errors.Add("That project does not exist.");
+        if (errors.Count > 0) return Result.Fail<Report>(errors);
+        var callOut = await db.CallOuts.AsNoTracking().SingleOrDefaultAsync(c => c.ProjectId == projectId, ct);
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var question = project!.ResearchQuestion.Trim();
+        var starter = project.ConversationStarter.Trim();
+        var introduction = Join(project.Description, question.Length > 0 ? $"Our research question: {question}" : "");
+        var method = Join(
+            "We used the Community Reporting method, in three stages: gathering stories in peer-to-peer dialogue interviews, where the storyteller sets the agenda; " +
+            "making sense of the stories together in workshops, picking out key themes; and responding, by sharing what we learned so it can lead to change.",
+            starter.Length > 0 ? $"Every conversation began with the same open question: \u201c{starter}\u201d" : "",
+            callOut?.Introduction.Trim() is { Length: > 0 } intro ? $"We invited people to take part with this call-out: {intro}" : "");
+        var report = new Report
+        {
+            ProjectId = projectId,
+            Kind = kind,
+            Title = title!.Trim(),
+            Date = DateOnly.FromDateTime(now),
+            Purpose = introduction,
+            Introduction = introduction,
+            Method = method,
+            CreatedAt = now,
+            UpdatedAt = now,
+            CreatedByUserId = actorUserId,
+        };
+        db.Reports.Add(report);
+        await db.SaveChangesAsync(ct);
+        db.Record(clock, projectId, actorUserId, "report.created", "report", report.Id, kind.ToString());
+        await db.SaveChangesAsync(ct);
+        return Result.Ok(report);
+    }
+
+    private static string Join(params string[] parts) => string.Join("\n\n", parts.Select(p => p.Trim()).Where(p => p.Length > 0));
+
+    public Task<Report?> FindAsync(int projectId, int reportId, CancellationToken ct = default) =>
+        db.Reports.AsNoTracking().SingleOrDefaultAsync(r => r.Id == reportId && r.ProjectId == projectId, ct);
+
+    public Task<List<Report>> ListAsync(int projectId, CancellationToken ct = default) =>
+        db.Reports.AsNoTracking().Where(r => r.ProjectId == projectId).Include(r => r.Files).OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id).ToListAsync(ct);
+
+    public async Task<Result<Report>?> UpdateAsync(int projectId, int reportId, TextsInput input, string actorUserId, CancellationToken ct = default)
+    {
+        var report = await db.Reports.SingleOrDefaultAsync(r => r.Id == reportId && r.ProjectId == projectId, ct);
+        if (report is null) return null;
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(input.Title)) errors.Add("Give the report a title.");
+        else if (input.Title.Trim().Length > 300) errors.Add("The title can be at most 300 characters.");
+        if (string.IsNullOrWhiteSpace(input.Version)) errors.Add("Give a version, for example 1.0.");
+        else if (input.Version.Trim().Length > 40) errors.Add("The version can be at most 40 characters.");
+        if (input.Date is null) errors.Add("Give the report's date.");
+        foreach (var (label, text) in new[] { ("purpose", input.Purpose), ("introduction", input.Introduction), ("method", input.Method), ("challenges", input.Challenges),
+                     ("value for all", input.ValueForAll), ("conditions", input.Conditions), ("conclusion", input.Conclusion) })
+        {
+            if ((text?.Length ?? 0) > MaxText) errors.Add($"The {label} can be at most {MaxText.ToString("N0", CultureInfo.GetCultureInfo("en-GB"))} characters.");
+        }
+        if (errors.Count > 0) return Result.Fail<Report>(errors);
+        report.Title = input.Title!.Trim();
+        report.Version = input.Version!.Trim();
+        report.Date = input.Date!.Value;
+        report.Purpose = input.Purpose?.Trim() ?? "";
+        report.Introduction = input.Introduction?.Trim() ?? "";
+        report.Method = input.Method?.Trim() ?? "";
+        report.Challenges = input.Challenges?.Trim() ?? "";
+        report.ValueForAll = input.ValueForAll?.Trim() ?? "";
+        report.Conditions = input.Conditions?.Trim() ?? "";
+        report.Conclusion = input.Conclusion?.Trim() ?? "";
+        report.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        db.Record(clock, projectId, actorUserId, "report.updated", "report", report.Id);
+        await db.SaveChangesAsync(ct);
+        return Result.Ok(report);
+    }
+
+    public async Task<bool> DeleteAsync(int projectId, int reportId, string actorUserId, CancellationToken ct = default)
+    {
+        var report = await db.Reports.Include(r => r.Files).SingleOrDefaultAsync(r => r.Id == reportId && r.ProjectId == projectId, ct);
+        if (report is null) return false;
+        foreach (var f in report.Files) storage.Delete(f);
+        db.Reports.Remove(report);
+        db.Record(clock, projectId, actorUserId, "report.deleted", "report", reportId);
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    // ---------- Quotes ----------
+
+    /// <summary>Top-level themes in codebook order with the ids of each one's sub-themes (any depth).</summary>
+    public async Task<List<(Theme Theme, HashSet<int> Ids)>> ThemesAsync(int projectId, CancellationToken ct = default) =>
+        (await builder.TopThemesAsync(projectId, ct))
+            .Select(t => (t.Theme, CodebookService.Flatten([t]).Select(x => x.Node.Theme.Id).ToHashSet())).ToList();
+
+    /// <summary>
+    /// The passages coded with a theme (or its sub-themes) and the key quotes of stories whose review
+    /// sheet names it, that the team may see in analysis; each with the policy's answer about quoting it.
+    /// </summary>
+    public async Task<List<Candidate>?> CandidatesAsync(int projectId, int themeId, CancellationToken ct = default)
+    {
+        var theme = (await ThemesAsync(projectId, ct)).FirstOrDefault(t => t.Theme.Id == themeId);
+        if (theme.Theme is null) return null;
+        var ids = theme.Ids;
+        var passages = await db.Passages.AsNoTracking().Where(p => p.ProjectId == projectId && p.Themes.Any(x => ids.Contains(x.ThemeId)))
+            .OrderBy(p => p.StoryId).ThenBy(p => p.StartOffset)
+            .Select(p => new { p.Id, p.StoryId, p.Story!.Title, p.Speaker, p.Snippet }).ToListAsync(ct);
+        var sheetStories = db.ReviewSheetThemes.Where(x => ids.Contains(x.ThemeId)).Select(x => x.StoryId);
+        var keyQuotes = await db.KeyQuotes.AsNoTracking().Where(q => sheetStories.Contains(q.StoryId) && db.Stories.Any(s => s.Id == q.StoryId && s.ProjectId == projectId))
+            .OrderBy(q => q.StoryId).ThenBy(q => q.Position)
+            .Select(q => new { q.Id, q.StoryId, Title = db.Stories.Where(s => s.Id == q.StoryId).Select(s => s.Title).First(), q.Speaker, q.Text }).ToListAsync(ct);
+        var storyIds = passages.Select(p => p.StoryId).Concat(keyQuotes.Select(q => q.StoryId)).Distinct().ToList();
+        var scope = await AnalysisScope.LoadForStoriesAsync(db, policy, projectId, storyIds, ct);
+        var visiblePassages = passages.Where(p => scope.IsTurnVisible(p.StoryId, p.Speaker)).ToList();
+        var visibleQuotes = keyQuotes.Where(q => scope.IsTurnVisible(q.StoryId, q.Speaker)).ToList();
+        var answers = await quoteConsent.DecideAsync(projectId,
+            visiblePassages.Select(p => new ReportQuoteConsent.Source(p.StoryId, p.Speaker)).Concat(visibleQuotes.Select(q => new ReportQuoteConsent.Source(q.StoryId, q.Speaker))).ToList(), ct);
+        return visiblePassages.Select(p => Make(p.Id, null, p.StoryId, p.Title, p.Snippet, answers[new(p.StoryId, p.Speaker)]))
+            .Concat(visibleQuotes.Select(q => Make(null, q.Id, q.StoryId, q.Title, q.Text, answers[new(q.StoryId, q.Speaker)]))).ToList();
+
+        static Candidate Make(int? passageId, int? quoteId, int storyId, string title, string text, ReportQuoteConsent.Answer a) =>
+            new(passageId, quoteId, storyId, title, text.Trim(), a.Allowed, a.Credit, a.Reason);
+    }
+
+    /// <summary>Adds a passage or key quote to the end of a theme's quotes.</summary>
+    public async Task<Result<ReportQuote>?> AddQuoteAsync(int projectId, int reportId, int themeId, int? passageId, int? keyQuoteId, string actorUserId, CancellationToken ct = default)
+    {
+        if (await FindAsync(projectId, reportId, ct) is null) return null;
+        var candidates = await CandidatesAsync(projectId, themeId, ct);
+        if (candidates is null) return Result.Fail<ReportQuote>(["That theme is not a main theme of this project's codebook."]);
+        if ((passageId is null) == (keyQuoteId is null)) return Result.Fail<ReportQuote>(["Choose one coded passage or one key quote."]);
+        if (!candidates.Any(c => c.PassageId == passageId && c.KeyQuoteId == keyQuoteId))
+            return Result.Fail<ReportQuote>(["That quote is not coded with this theme (or is not available for analysis), so it cannot support it."]);
+        var existing = await db.ReportQuotes.Where(q => q.ReportId == reportId && q.ThemeId == themeId).ToListAsync(ct);
+        if (existing.Any(q => q.PassageId == passageId && q.KeyQuoteId == keyQuoteId)) return Result.Fail<ReportQuote>(["That quote is already chosen for this theme."]);
+        var quote = new ReportQuote { ReportId = reportId, ThemeId = themeId, PassageId = passageId, KeyQuoteId = keyQuoteId, Position = existing.Count == 0 ? 0 : existing.Max(q => q.Position) + 1 };
+        db.ReportQuotes.Add(quote);
+        await TouchAsync(projectId, reportId, actorUserId, "report.quote-added", ct);
+        return Result.Ok(quote);
+    }
+
+    /// <summary>Moves a chosen quote one place up (-1) or down (+1) within its theme.</summary>
+    public async Task<bool> MoveQuoteAsync(int projectId, int reportId, int reportQuoteId, int direction, string actorUserId, CancellationToken ct = default)
+    {
+        if (await FindAsync(projectId, reportId, ct) is null) return false;
+        var quote = await db.ReportQuotes.SingleOrDefaultAsync(q => q.Id == reportQuoteId && q.ReportId == reportId, ct);
+        if (quote is null) return false;
+        var siblings = await db.ReportQuotes.Where(q => q.ReportId == reportId && q.ThemeId == quote.ThemeId).OrderBy(q => q.Position).ThenBy(q => q.Id).ToListAsync(ct);
+        var index = siblings.IndexOf(quote);
+        var target = index + Math.Sign(direction);
+        if (target >= 0 && target < siblings.Count)
+        {
+            (siblings[index], siblings[target]) = (siblings[target], siblings[index]);
+            for (var i = 0; i < siblings.Count; i++) siblings[i].Position = i;
+        }
+        await TouchAsync(projectId, reportId, actorUserId, "report.quote-moved", ct);
+        return true;
+    }
+
+    public async Task<bool> RemoveQuoteAsync(int projectId, int reportId, int reportQuoteId, string actorUserId, CancellationToken ct = default)
+    {
+        if (await FindAsync(projectId, reportId, ct) is null) return false;
+        var quote = await db.ReportQuotes.SingleOrDefaultAsync(q => q.Id == reportQuoteId && q.ReportId == reportId, ct);
+        if (quote is null) return false;
+        db.ReportQuotes.Remove(quote);
+        await TouchAsync(projectId, reportId, actorUserId, "report.quote-removed", ct);
+        return true;
+    }
+
+    private async Task TouchAsync(int projectId, int reportId, string actorUserId, string action, CancellationToken ct)
+    {
+        await db.Reports.Where(r => r.Id == reportId).ExecuteUpdateAsync(s => s.SetProperty(r => r.UpdatedAt, clock.GetUtcNow().UtcDateTime), ct);
+        db.Record(clock, projectId, actorUserId, action, "report", reportId);
+        await db.SaveChangesAsync(ct);
+    }
+
+    // ---------- Files ----------
+
+    /// <summary>Queues a new file of the report in the given format; it is generated in the background.</summary>
+    public async Task<ReportFile?> GenerateAsync(int projectId, int reportId, ReportFormat format, string actorUserId, CancellationToken ct = default)
+    {
+        if (await FindAsync(projectId, reportId, ct) is null) return null;
+        var file = new ReportFile
+        {
+            ProjectId = projectId,
+            ReportId = reportId,
+            Format = format,
+            Status = OutputStatus.Queued,
+            ProgressText = "Waiting to start",
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+            CreatedByUserId = actorUserId,
+        };
+        db.ReportFiles.Add(file);
+        await db.SaveChangesAsync(ct);
+        db.Record(clock, projectId, actorUserId, "report-file.queued", "report-file", file.Id, format.ToString());
+        await db.SaveChangesAsync(ct);
+        queue.Enqueue(file.Id);
+        return file;
+    }
+
+    /// <summary>Makes a file again from the report as it is now and everyone's current consent (one click for an out-of-date file).</summary>
+    public async Task<ReportFile?> RegenerateAsync(int projectId, int fileId, string actorUserId, CancellationToken ct = default)
+    {
+        var file = await db.ReportFiles.SingleOrDefaultAsync(f => f.Id == fileId && f.ProjectId == projectId, ct);
+        if (file is null) return null;
+        if (file.Status is OutputStatus.Queued or OutputStatus.Running) return file;
+        storage.Delete(file);
+        file.StoredName = null;
+        file.SizeBytes = 0;
+        file.Status = OutputStatus.Queued;
+        file.Progress = 0;
+        file.ProgressText = "Waiting to start";
+        file.Error = "";
+        file.OutOfDateAt = null;
+        file.OutOfDateReason = "";
+        file.CompletedAt = null;
+        file.ConsentBasis = "[]";
+        file.CreatedAt = clock.GetUtcNow().UtcDateTime;
+        file.CreatedByUserId = actorUserId;
+        db.Record(clock, projectId, actorUserId, "report-file.regenerated", "report-file", file.Id);
+        await db.SaveChangesAsync(ct);
+        queue.Enqueue(file.Id);
+        return file;
+    }
+
+    public async Task<bool> DeleteFileAsync(int projectId, int fileId, string actorUserId, CancellationToken ct = default)
+    {
+        var file = await db.ReportFiles.SingleOrDefaultAsync(f => f.Id == fileId && f.ProjectId == projectId, ct);
+        if (file is null) return false;
+        storage.Delete(file);
+        db.ReportFiles.Remove(file);
+        db.Record(clock, projectId, actorUserId, "report-file.deleted", "report-file", fileId);
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+}
