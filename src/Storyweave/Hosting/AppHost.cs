@@ -192,6 +192,7 @@ public static class AppHost
         services.AddSingleton<Features.Workshops.WorkshopPlayback>();
         services.AddSingleton<Features.Workshops.WorkshopNotifier>();
         services.AddScoped<Features.Workshops.WorkshopService>();
+        services.AddScoped<Features.Withdrawal.WithdrawalService>();
     }
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)
@@ -235,6 +236,7 @@ public static class AppHost
         StoryEndpoints.Map(api);
         Features.CallOut.CallOutEndpoints.Map(api);
         Features.Storytellers.StorytellerEndpoints.Map(api);
+        Features.Withdrawal.WithdrawalEndpoints.Map(api);
         Features.Sessions.SessionEndpoints.Map(api);
         Features.Stories.StoryTranscriptEndpoints.Map(api);
         AdminEndpoints.Map(api);

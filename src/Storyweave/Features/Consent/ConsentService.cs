@@ -5,7 +5,10 @@ using Storyweave.Features.Events;
 
 namespace Storyweave.Features.Consent;
 
-/// <summary>Records consent decisions (always as a new record). Deciding what they allow is <see cref="ConsentPolicy"/>'s job.</summary>
+/// <summary>
+/// Records consent decisions (always as a new record). Deciding what they allow is <see cref="ConsentPolicy"/>'s job.
+/// The actor is null when the storyteller changed it themself on their own page (no account).
+/// </summary>
 public sealed class ConsentService(StoryweaveDb db, TimeProvider clock)
 {
     public sealed record ConsentInput(
@@ -14,7 +17,11 @@ public sealed class ConsentService(StoryweaveDb db, TimeProvider clock)
         DateOnly? EmbargoUntil, ConsentMethod Method, int? VerbalMediaId, double? VerbalAtSeconds, string? PaperFormReference,
         DateOnly? GivenOn, string? Note);
 
-    public async Task<Result<ConsentRecord>> RecordAsync(int projectId, int storytellerId, ConsentInput input, string actorUserId, CancellationToken ct = default)
+    public Task<Result<ConsentRecord>> RecordAsync(int projectId, int storytellerId, ConsentInput input, string? actorUserId, CancellationToken ct = default) =>
+        RecordAsync(projectId, storytellerId, input, actorUserId, null, ct);
+
+    /// <param name="eventDetail">Ids or enum words for the event log (e.g. "withdrawal on-behalf"), never free text.</param>
+    public async Task<Result<ConsentRecord>> RecordAsync(int projectId, int storytellerId, ConsentInput input, string? actorUserId, string? eventDetail, CancellationToken ct = default)
     {
         var errors = new List<string>();
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
@@ -60,7 +67,7 @@ public sealed class ConsentService(StoryweaveDb db, TimeProvider clock)
             Note = input.Note?.Trim() ?? "",
         };
         db.ConsentRecords.Add(record);
-        db.Record(clock, projectId, actorUserId, "consent.recorded", "storyteller", storytellerId);
+        db.Record(clock, projectId, actorUserId, "consent.recorded", "storyteller", storytellerId, eventDetail);
         await db.SaveChangesAsync(ct);
         return Result.Ok(record);
     }
