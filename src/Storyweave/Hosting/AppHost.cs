@@ -182,6 +182,7 @@ public static class AppHost
         services.AddScoped<Features.Consent.ConsentPolicy>();
         services.AddScoped<Features.Codebook.CodebookService>();
         services.AddScoped<Features.Review.ReviewService>();
+        services.AddScoped<Features.Findings.FindingsService>();
         services.AddSingleton<MediaStorage>();
         services.AddSingleton<RenditionQueue>();
         services.AddScoped<MediaUploader>();
@@ -249,6 +250,7 @@ public static class AppHost
         app.MapHub<Features.Coding.ProjectHub>("/hubs/project");
         Features.Codebook.CodebookEndpoints.Map(api);
         Features.Review.ReviewEndpoints.Map(api);
+        Features.Findings.FindingsEndpoints.Map(app, api);
         Features.Search.SearchEndpoints.Map(api);
     }
 }
