@@ -92,8 +92,28 @@ public abstract class StoryweaveDb : IdentityDbContext<User>
         return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
+    /// <summary>
+    /// The one escape hatch from the consent-history guard: while set, the consent records of this one
+    /// storyteller may be deleted (never updated). Only <see cref="Features.Withdrawal.WithdrawalService"/>
+    /// sets it, for the length of a full withdrawal ("delete everything held about me"), through
+    /// <see cref="AllowConsentPurge"/>; nothing else may delete consent history.
+    /// </summary>
+    private int? _consentPurgeStorytellerId;
+
+    internal IDisposable AllowConsentPurge(int storytellerId)
+    {
+        _consentPurgeStorytellerId = storytellerId;
+        return new PurgeScope(this);
+    }
+
+    private sealed class PurgeScope(StoryweaveDb db) : IDisposable
+    {
+        public void Dispose() => db._consentPurgeStorytellerId = null;
+    }
+
     // Invariant: the project event log and the consent history are append-only. Nothing in the app
-    // may change or delete their rows (a consent change is a new record).
+    // may change or delete their rows (a consent change is a new record) — except the full-withdrawal
+    // purge above, which may delete one person's consent records.
     private void GuardAppendOnly()
     {
         foreach (var entry in ChangeTracker.Entries<ProjectEvent>())
@@ -103,6 +123,8 @@ public abstract class StoryweaveDb : IdentityDbContext<User>
         }
         foreach (var entry in ChangeTracker.Entries<ConsentRecord>())
         {
+            if (entry.State is EntityState.Deleted && _consentPurgeStorytellerId is { } purging && entry.Entity.StorytellerId == purging)
+                continue;
             if (entry.State is EntityState.Modified or EntityState.Deleted)
                 throw new InvalidOperationException("Consent records are append-only: record a change as a new consent record.");
         }

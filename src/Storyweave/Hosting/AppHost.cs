@@ -209,6 +209,7 @@ public static class AppHost
         services.AddScoped<Features.Reports.ReportStaleness>();
         services.AddScoped<Features.Reports.ReportService>();
         services.AddHostedService<Features.Reports.ReportWorker>();
+        services.AddScoped<Features.Withdrawal.WithdrawalService>();
     }
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)
@@ -252,6 +253,7 @@ public static class AppHost
         StoryEndpoints.Map(api);
         Features.CallOut.CallOutEndpoints.Map(api);
         Features.Storytellers.StorytellerEndpoints.Map(api);
+        Features.Withdrawal.WithdrawalEndpoints.Map(api);
         Features.Sessions.SessionEndpoints.Map(api);
         Features.Stories.StoryTranscriptEndpoints.Map(api);
         AdminEndpoints.Map(api);

@@ -5,8 +5,11 @@ using Storyweave.Features.Events;
 
 namespace Storyweave.Features.Consent;
 
-/// <summary>Records consent decisions (always as a new record). Deciding what they allow is <see cref="ConsentPolicy"/>'s job.</summary>
-public sealed class ConsentService(StoryweaveDb db, TimeProvider clock, Reports.ReportStaleness reportStaleness)
+/// <summary>
+/// Records consent decisions (always as a new record). Deciding what they allow is <see cref="ConsentPolicy"/>'s job.
+/// The actor is null when the storyteller changed it themself on their own page (no account).
+/// </summary>
+public sealed class ConsentService(StoryweaveDb db, TimeProvider clock, Reports.ReportStaleness reportStaleness, Clips.ClipService clips)
 {
     public sealed record ConsentInput(
         bool Recording, bool Analysis, bool Quotes, bool Clips, bool PublishStory,
@@ -14,7 +17,11 @@ public sealed class ConsentService(StoryweaveDb db, TimeProvider clock, Reports.
         DateOnly? EmbargoUntil, ConsentMethod Method, int? VerbalMediaId, double? VerbalAtSeconds, string? PaperFormReference,
         DateOnly? GivenOn, string? Note);
 
-    public async Task<Result<ConsentRecord>> RecordAsync(int projectId, int storytellerId, ConsentInput input, string actorUserId, CancellationToken ct = default)
+    public Task<Result<ConsentRecord>> RecordAsync(int projectId, int storytellerId, ConsentInput input, string? actorUserId, CancellationToken ct = default) =>
+        RecordAsync(projectId, storytellerId, input, actorUserId, null, ct);
+
+    /// <param name="eventDetail">Ids or enum words for the event log (e.g. "withdrawal on-behalf"), never free text.</param>
+    public async Task<Result<ConsentRecord>> RecordAsync(int projectId, int storytellerId, ConsentInput input, string? actorUserId, string? eventDetail, CancellationToken ct = default)
     {
         var errors = new List<string>();
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
@@ -60,10 +67,13 @@ public sealed class ConsentService(StoryweaveDb db, TimeProvider clock, Reports.
             Note = input.Note?.Trim() ?? "",
         };
         db.ConsentRecords.Add(record);
-        db.Record(clock, projectId, actorUserId, "consent.recorded", "storyteller", storytellerId);
+        db.Record(clock, projectId, actorUserId, "consent.recorded", "storyteller", storytellerId, eventDetail);
         await db.SaveChangesAsync(ct);
         // A report file built on the earlier consent may no longer be allowed: mark it out of date now.
         await reportStaleness.CheckAsync(projectId, ct);
+        // Clips are checked on every view and export too; this deletes the files of any clip the
+        // new decision no longer allows, at once rather than at the next view.
+        await clips.RemoveDisallowedAsync(projectId, ct: ct);
         return Result.Ok(record);
     }
 

@@ -234,7 +234,7 @@
   }
 
   function cardLabel(card) {
-    if (!card.available) return 'card ' + card.id + ' (not available)';
+    if (!card.available) return 'card ' + card.id + ' (withdrawn)';
     var t = card.text || '';
     return '\u201c' + (t.length > 40 ? t.slice(0, 40) + '\u2026' : t) + '\u201d';
   }
@@ -248,7 +248,7 @@
       li.appendChild(el('blockquote', {}, card.text));
       if (card.speaker) li.appendChild(el('p', { 'class': 'workshop-card-credit' }, '\u2014 ' + card.speaker));
     } else {
-      li.appendChild(el('p', {}, 'This card is not available'));
+      li.appendChild(el('p', {}, 'Withdrawn: the storyteller no longer allows their words to be used here.'));
     }
     li.appendChild(voteControls({ cardId: card.id }, card.votes, card.myVotes, cardLabel(card), 'card-' + card.id));
     if (board.canFacilitate && card.hasClip) {
