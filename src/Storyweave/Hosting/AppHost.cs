@@ -191,6 +191,7 @@ public static class AppHost
         services.AddSingleton<Features.Workshops.WorkshopPresence>();
         services.AddSingleton<Features.Workshops.WorkshopNotifier>();
         services.AddScoped<Features.Workshops.WorkshopService>();
+        services.AddScoped<Features.Audit.AccessLog>();
     }
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)
