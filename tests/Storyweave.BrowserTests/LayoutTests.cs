@@ -38,7 +38,7 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
                  {
                      "/", "/projects", "/projects/new", $"/projects/{sampleId}", $"/projects/{sampleId}/storytellers", $"/projects/{sampleId}/stories",
                      $"/projects/{sampleId}/stories/{storyId}", $"/projects/{sampleId}/members", $"/projects/{sampleId}/settings",
-                     $"/projects/{sampleId}/activity", "/admin/users", "/account/password", "/account/tokens", "/projects/999999",
+                     $"/projects/{sampleId}/activity", $"/projects/{sampleId}/audit", "/admin/users", "/account/password", "/account/tokens", "/projects/999999",
                      $"/projects/{sampleId}/search?q=garden", $"/projects/{sampleId}/codebook", $"/projects/{sampleId}/review", $"/projects/{sampleId}/workshops",
                      $"/projects/{sampleId}/stories/{storyId}/coding", $"/projects/{sampleId}/call-out",
                  })
@@ -56,12 +56,12 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
         if (!await fixture.App.WithDbAsync(db => Task.FromResult(db.Users.Any(u => u.IsAdmin))))
             await fixture.App.CreateAdminAsync();
         // 200% zoom of a 1280x800 screen is a 640x400 CSS-pixel viewport at device scale 2.
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
+        var context = await fixture.WatchCspAsync(await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = fixture.App.BaseUrl,
             ViewportSize = new ViewportSize { Width = 640, Height = 400 },
             DeviceScaleFactor = 2,
-        });
+        }));
         await using var _ = context;
         var page = await SignedInPhoneAsync(context);
         var sampleId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Projects.Single(p => p.IsSample).Id));

@@ -163,6 +163,9 @@ public static class AppHost
         {
             o.HeaderName = "RequestVerificationToken";
             o.Cookie.Name = "storyweave.antiforgery";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
         services.AddRazorPages(o => o.RootDirectory = "/Features")
             // Required fields are checked by the feature code, which says in plain words what is missing.
@@ -215,6 +218,9 @@ public static class AppHost
 
     private static void ConfigurePipeline(WebApplication app)
     {
+        // Behind a reverse proxy on this machine that terminates TLS, its X-Forwarded-Proto makes the
+        // request HTTPS (Secure cookies, HSTS). Only loopback proxies are believed (the default).
+        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto });
         app.UseMiddleware<SecurityHeadersMiddleware>();
         // HSTS only on HTTPS requests (UseHsts ignores plain HTTP), and never in Development, where
         // a browser would otherwise remember it for localhost.

@@ -20,7 +20,7 @@ public sealed class AuditModel(StoryweaveDb db, ProjectAccessService access) : P
 
     [FromQuery(Name = "person")] public string? Person { get; set; }
     [FromQuery(Name = "action")] public string? ActionFilter { get; set; }
-    [FromQuery(Name = "page")] public int PageNumber { get; set; } = 1;
+    [FromQuery(Name = "pageNumber")] public int PageNumber { get; set; } = 1;
 
     public List<Row> Rows { get; private set; } = [];
     public List<Choice> People { get; private set; } = [];
@@ -88,7 +88,7 @@ public sealed class AuditModel(StoryweaveDb db, ProjectAccessService access) : P
         var query = new List<string>();
         if (!string.IsNullOrWhiteSpace(Person)) query.Add("person=" + Uri.EscapeDataString(Person));
         if (!string.IsNullOrWhiteSpace(ActionFilter)) query.Add("action=" + Uri.EscapeDataString(ActionFilter));
-        query.Add("page=" + page.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        query.Add("pageNumber=" + page.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return $"/projects/{ProjectId}/audit?" + string.Join("&", query);
     }
 
