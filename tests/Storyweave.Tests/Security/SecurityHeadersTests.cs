@@ -1,7 +1,7 @@
-using Microsoft.AspNetCore.Http;
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.Routing;
@@ -127,7 +127,9 @@ public sealed partial class SecurityHeadersTests(AppFixture fixture) : IClassFix
         var token = WebUtility.HtmlDecode(Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value);
         using var signIn = await client.PostAsync("/account/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["Email"] = user.Email, ["Password"] = user.Password, ["__RequestVerificationToken"] = token,
+            ["Email"] = user.Email,
+            ["Password"] = user.Password,
+            ["__RequestVerificationToken"] = token,
         }));
         Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
         var session = SetCookies(signIn).Single(c => c.StartsWith("storyweave.session=", StringComparison.Ordinal));

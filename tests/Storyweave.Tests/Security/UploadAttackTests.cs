@@ -69,7 +69,8 @@ public sealed partial class UploadAttackTests : IAsyncLifetime
     {
         var zeros = new byte[1024 * 1024];
         for (var i = 0; i < 60; i++) s.Write(zeros);
-    }));
+    }
+    ));
 
     private static byte[] TraversalDocx() => Docx(("[Content_Types].xml", Text(ContentTypes)), ("../../outside.xml", Text("<x/>")), ("word/document.xml", Text("<w:document/>")));
 
@@ -205,7 +206,8 @@ public sealed partial class UploadAttackTests : IAsyncLifetime
         {
             var zeros = new byte[1024 * 1024];
             for (var i = 0; i < 100; i++) s.Write(zeros);
-        })));
+        }
+        )));
         var e2 = await Assert.ThrowsAsync<RestoreException>(() => empty.WithServiceAsync<BackupService, BackupService.Manifest>(b => b.RestoreAsync(bomb, TextWriter.Null)));
         Assert.Contains("zip bomb", e2.Message, StringComparison.Ordinal);
         Assert.Contains("files/media/1/big.bin", e2.Message, StringComparison.Ordinal);
