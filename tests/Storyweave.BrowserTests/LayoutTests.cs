@@ -91,4 +91,32 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
         var outline = await page.GetByLabel("Email address").EvaluateAsync<string>("e => getComputedStyle(e).outlineStyle");
         Assert.Equal("solid", outline);
     }
+
+    [Fact]
+    public async Task The_policy_blocks_inline_script_and_style_and_every_violation_fails_the_test()
+    {
+        await using var context = await fixture.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var response = await page.GotoAsync("/account/sign-in");
+        Assert.DoesNotContain("unsafe-inline", response!.Headers["content-security-policy"], StringComparison.Ordinal);
+        fixture.AssertNoCspViolations();
+
+        // What an injected script or style attribute would do: neither runs, and both are reported.
+        var ran = await page.EvaluateAsync<bool>(@"() => new Promise(resolve => {
+            window.__ran = false;
+            const s = document.createElement('script');
+            s.textContent = 'window.__ran = true';
+            document.body.appendChild(s);
+            const d = document.createElement('div');
+            d.setAttribute('style', 'color: red');
+            document.body.appendChild(d);
+            setTimeout(() => resolve(window.__ran), 200);
+        })");
+        Assert.False(ran);
+        for (var i = 0; i < 20; i++) await page.WaitForTimeoutAsync(50);
+        var failure = Assert.ThrowsAny<Xunit.Sdk.XunitException>(fixture.AssertNoCspViolations);
+        Assert.Contains("script-src", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("style-src", failure.Message, StringComparison.Ordinal);
+        fixture.AssertNoCspViolations(); // reported once, then cleared
+    }
 }
