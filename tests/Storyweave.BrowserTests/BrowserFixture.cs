@@ -27,17 +27,56 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     public async Task<IBrowserContext> NewContextAsync(int width = 1280, int height = 900) =>
-        await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseUrl, ViewportSize = new ViewportSize { Width = width, Height = height } });
+        await WatchCspAsync(await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseUrl, ViewportSize = new ViewportSize { Width = width, Height = height } }));
+
+    private readonly List<string> _cspViolations = [];
+
+    /// <summary>
+    /// Every page of the context reports Content-Security-Policy violations (the browser's
+    /// securitypolicyviolation event, and its console message); <see cref="AssertNoCspViolations"/>
+    /// fails on any, and every axe check and the end of the test class call it.
+    /// </summary>
+    public async Task<IBrowserContext> WatchCspAsync(IBrowserContext context)
+    {
+        await context.ExposeBindingAsync("__storyweaveCspViolation", (BindingSource source, string text) =>
+        {
+            lock (_cspViolations) _cspViolations.Add(text);
+        });
+        await context.AddInitScriptAsync(
+            "document.addEventListener('securitypolicyviolation', e => window.__storyweaveCspViolation(" +
+            "e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' on ' + e.documentURI + (e.sourceFile ? ' (' + e.sourceFile + ':' + e.lineNumber + ')' : '')));");
+        context.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+                lock (_cspViolations) _cspViolations.Add(message.Text);
+        };
+        return context;
+    }
+
+    public void AssertNoCspViolations()
+    {
+        List<string> found;
+        lock (_cspViolations)
+        {
+            found = [.. _cspViolations.Distinct()];
+            _cspViolations.Clear();
+        }
+        Assert.True(found.Count == 0, $"The browser reported {found.Count} Content-Security-Policy violation(s):\n" + string.Join("\n", found));
+    }
 
     /// <summary>Runs axe-core on the page and fails with a readable list of every violation.</summary>
     public async Task AssertAccessibleAsync(IPage page)
     {
-        await page.AddScriptTagAsync(new PageAddScriptTagOptions { Content = _axeSource });
+        // Evaluated through the DevTools protocol, which the page's CSP does not govern (an inline
+        // script tag would be blocked, and reported, as it should be).
+        if (!await page.EvaluateAsync<bool>("() => typeof window.axe === 'object'"))
+            await page.EvaluateAsync(_axeSource);
         var json = await page.EvaluateAsync<JsonElement>(
             "async () => (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a','wcag2aa','wcag21a','wcag21aa','wcag22aa','best-practice'] } })).violations" +
             ".map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))");
         var violations = json.EnumerateArray().Select(v => v.GetString()).ToList();
         Assert.True(violations.Count == 0, $"axe-core found {violations.Count} violation(s) on {page.Url}:\n" + string.Join("\n", violations));
+        AssertNoCspViolations();
     }
 
     /// <summary>At a 360 px wide viewport nothing may need sideways scrolling.</summary>
@@ -58,6 +97,19 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     public async Task DisposeAsync()
+    {
+        // Violations seen after a test's last axe check still fail the test class.
+        try
+        {
+            AssertNoCspViolations();
+        }
+        finally
+        {
+            await DisposeBrowserAsync();
+        }
+    }
+
+    private async Task DisposeBrowserAsync()
     {
         await Browser.DisposeAsync();
         Playwright.Dispose();

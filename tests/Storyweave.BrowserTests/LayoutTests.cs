@@ -58,7 +58,7 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
                  {
                      "/", "/projects", "/projects/new", $"/projects/{sampleId}", $"/projects/{sampleId}/storytellers", $"/projects/{sampleId}/stories",
                      $"/projects/{sampleId}/stories/{storyId}", $"/projects/{sampleId}/members", $"/projects/{sampleId}/settings",
-                     $"/projects/{sampleId}/activity", "/admin/users", "/account/password", "/account/tokens", "/projects/999999",
+                     $"/projects/{sampleId}/activity", $"/projects/{sampleId}/audit", "/admin/users", "/account/password", "/account/tokens", "/projects/999999",
                      $"/projects/{sampleId}/search?q=garden", $"/projects/{sampleId}/codebook", $"/projects/{sampleId}/review", $"/projects/{sampleId}/workshops",
                      $"/projects/{sampleId}/stories/{storyId}/coding", $"/projects/{sampleId}/call-out",
                      $"/projects/{sampleId}/findings", $"/projects/{sampleId}/findings/small-numbers",
@@ -80,12 +80,12 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
         if (!await fixture.App.WithDbAsync(db => Task.FromResult(db.Users.Any(u => u.IsAdmin))))
             await fixture.App.CreateAdminAsync();
         // 200% zoom of a 1280x800 screen is a 640x400 CSS-pixel viewport at device scale 2.
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
+        var context = await fixture.WatchCspAsync(await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = fixture.App.BaseUrl,
             ViewportSize = new ViewportSize { Width = 640, Height = 400 },
             DeviceScaleFactor = 2,
-        });
+        }));
         await using var _ = context;
         var page = await SignedInPhoneAsync(context);
         var sampleId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Projects.Single(p => p.IsSample).Id));
@@ -114,5 +114,33 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
         await page.GetByLabel("Email address").FocusAsync();
         var outline = await page.GetByLabel("Email address").EvaluateAsync<string>("e => getComputedStyle(e).outlineStyle");
         Assert.Equal("solid", outline);
+    }
+
+    [Fact]
+    public async Task The_policy_blocks_inline_script_and_style_and_every_violation_fails_the_test()
+    {
+        await using var context = await fixture.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var response = await page.GotoAsync("/account/sign-in");
+        Assert.DoesNotContain("unsafe-inline", response!.Headers["content-security-policy"], StringComparison.Ordinal);
+        fixture.AssertNoCspViolations();
+
+        // What an injected script or style attribute would do: neither runs, and both are reported.
+        var ran = await page.EvaluateAsync<bool>(@"() => new Promise(resolve => {
+            window.__ran = false;
+            const s = document.createElement('script');
+            s.textContent = 'window.__ran = true';
+            document.body.appendChild(s);
+            const d = document.createElement('div');
+            d.setAttribute('style', 'color: red');
+            document.body.appendChild(d);
+            setTimeout(() => resolve(window.__ran), 200);
+        })");
+        Assert.False(ran);
+        for (var i = 0; i < 20; i++) await page.WaitForTimeoutAsync(50);
+        var failure = Assert.ThrowsAny<Xunit.Sdk.XunitException>(fixture.AssertNoCspViolations);
+        Assert.Contains("script-src", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("style-src", failure.Message, StringComparison.Ordinal);
+        fixture.AssertNoCspViolations(); // reported once, then cleared
     }
 }

@@ -37,6 +37,8 @@ public static class StoryweaveCli
             Urls = urls ?? Env("STORYWEAVE_URLS") ?? StoryweaveOptions.DefaultUrls,
             NoSample = noSample,
             MaxUploadBytes = MaxUploadBytesFromEnv(),
+            SessionIdleTimeout = TimeSpan.FromMinutes(WholeNumberFromEnv("STORYWEAVE_SESSION_IDLE_MINUTES", 30, 1, 24 * 60)),
+            SessionAbsoluteLifetime = TimeSpan.FromHours(WholeNumberFromEnv("STORYWEAVE_SESSION_MAX_HOURS", 12, 1, 24 * 30)),
         };
 
         var root = new RootCommand("Storyweave: co-produced, story-based research. With no verb, runs the web app (same as 'serve').");
@@ -261,6 +263,16 @@ public static class StoryweaveCli
             return mb * 1024 * 1024;
         Console.Error.WriteLine($"STORYWEAVE_MAX_UPLOAD_MB should be a whole number of megabytes (it is \"{raw}\"); using the default, 2048.");
         return StoryweaveOptions.DefaultMaxUploadBytes;
+    }
+
+    /// <summary>A whole-number setting from the environment; a bad value is reported and the default kept.</summary>
+    private static int WholeNumberFromEnv(string name, int fallback, int min, int max)
+    {
+        if (Env(name) is not { } raw) return fallback;
+        if (int.TryParse(raw, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+            return value;
+        Console.Error.WriteLine($"{name} should be a whole number from {min} to {max} (it is \"{raw}\"); using the default, {fallback}.");
+        return fallback;
     }
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;

@@ -71,9 +71,9 @@ public static class AppHost
                 .AddInterceptors(new SqlitePragmas()));
         }
 
-        services.AddDataProtection()
-            .SetApplicationName("Storyweave")
-            .PersistKeysToFileSystem(new DirectoryInfo(options.KeysDir));
+        services.AddDataProtection().SetApplicationName("Storyweave");
+        // Keys in the data folder's keys/ (mode 700), each file mode 600 (see DataFolder).
+        services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>, PrivateKeyRepositorySetup>();
 
         services.AddIdentityCore<User>(o =>
             {
@@ -120,11 +120,18 @@ public static class AppHost
             o.LoginPath = "/account/sign-in";
             o.LogoutPath = "/account/sign-out";
             o.AccessDeniedPath = "/account/denied";
-            o.ExpireTimeSpan = TimeSpan.FromMinutes(60);
+            // Idle timeout: the cookie's expiry slides forward with use. The absolute limit is checked in
+            // SessionLifetime (the sign-in time travels inside the cookie).
+            o.ExpireTimeSpan = options.SessionIdleTimeout;
             o.SlidingExpiration = true;
+            SessionLifetime.Attach(o, options.SessionAbsoluteLifetime);
             o.Events.OnRedirectToLogin = ctx => ApiAwareRedirect(ctx, StatusCodes.Status401Unauthorized);
             o.Events.OnRedirectToAccessDenied = ctx => ApiAwareRedirect(ctx, StatusCodes.Status403Forbidden);
         });
+
+        // The security stamp (changed by a password reset) is checked on every request, so a reset
+        // ends every other session at once; SessionLifetime also ends the sessions of a locked account.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
 
         services.AddAuthorization(Policies.Add);
         services.AddScoped<CurrentUser>();
@@ -156,6 +163,9 @@ public static class AppHost
         {
             o.HeaderName = "RequestVerificationToken";
             o.Cookie.Name = "storyweave.antiforgery";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
         services.AddRazorPages(o => o.RootDirectory = "/Features")
             // Required fields are checked by the feature code, which says in plain words what is missing.
@@ -210,6 +220,7 @@ public static class AppHost
         services.AddScoped<Features.Reports.ReportService>();
         services.AddHostedService<Features.Reports.ReportWorker>();
         services.AddScoped<Features.Withdrawal.WithdrawalService>();
+        services.AddScoped<Features.Audit.AccessLog>();
     }
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)
@@ -226,6 +237,13 @@ public static class AppHost
 
     private static void ConfigurePipeline(WebApplication app)
     {
+        // Behind a reverse proxy on this machine that terminates TLS, its X-Forwarded-Proto makes the
+        // request HTTPS (Secure cookies, HSTS). Only loopback proxies are believed (the default).
+        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto });
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+        // HSTS only on HTTPS requests (UseHsts ignores plain HTTP), and never in Development, where
+        // a browser would otherwise remember it for localhost.
+        if (!app.Environment.IsDevelopment()) app.UseHsts();
         app.UseExceptionHandler("/error");
         app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
         app.Use((context, next) =>

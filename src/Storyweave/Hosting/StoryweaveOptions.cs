@@ -26,6 +26,12 @@ public sealed record StoryweaveOptions
     /// <summary>The largest recording one upload may bring (env STORYWEAVE_MAX_UPLOAD_MB). Zoom video runs to gigabytes.</summary>
     public long MaxUploadBytes { get; init; } = DefaultMaxUploadBytes;
 
+    /// <summary>A signed-in session ends after this long without a request (env STORYWEAVE_SESSION_IDLE_MINUTES).</summary>
+    public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>A signed-in session ends this long after sign-in, however busy (env STORYWEAVE_SESSION_MAX_HOURS).</summary>
+    public TimeSpan SessionAbsoluteLifetime { get; init; } = TimeSpan.FromHours(12);
+
     public const long DefaultMaxUploadBytes = 2L * 1024 * 1024 * 1024;
 
     public bool UsesPostgres => !string.IsNullOrWhiteSpace(Postgres);

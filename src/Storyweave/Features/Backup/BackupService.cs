@@ -16,7 +16,7 @@ namespace Storyweave.Features.Backup;
 /// ZIP. The same format serves SQLite and PostgreSQL, so a backup also moves an instance from one
 /// to the other. See docs/decisions/0003-backup-format.md.
 /// </summary>
-public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, TimeProvider clock)
+public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, TimeProvider clock, Audit.AccessLog accessLog)
 {
     public const string ManifestName = "storyweave-backup.json";
     public const string FormatName = "storyweave-backup";
@@ -83,6 +83,9 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
             }
             // Only a complete archive gets the real name: an interrupted backup never looks finished.
             File.Move(partial, outFile, overwrite: true);
+            // A backup copies every project: each project's audit page shows it.
+            foreach (var projectId in await db.Projects.AsNoTracking().Select(p => p.Id).ToListAsync(ct))
+                await accessLog.RecordAsync(projectId, Audit.AccessActions.BackedUp, "backup", null, ct);
             return manifest;
         }
         catch
@@ -123,7 +126,7 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
                 var relative = SafeRelativePath(entry.FullName["files/".Length..]);
                 var target = Path.Combine(staging, relative);
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                await using (var source = entry.Open())
+                await using (var source = new BombGuardStream(entry.Open(), entry.FullName, entry.CompressedLength))
                 await using (var destination = File.Create(target))
                     await source.CopyToAsync(destination, ct);
                 files++;
@@ -136,7 +139,7 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
                     var entry = zip.GetEntry($"database/{entity.ClrType.Name}.jsonl");
                     if (entry is null) continue;
                     var rows = 0;
-                    using var reader = new StreamReader(entry.Open(), Encoding.UTF8);
+                    using var reader = new StreamReader(new BombGuardStream(entry.Open(), entry.FullName, entry.CompressedLength), Encoding.UTF8);
                     while (await reader.ReadLineAsync(ct) is { } line)
                     {
                         if (line.Length == 0) continue;

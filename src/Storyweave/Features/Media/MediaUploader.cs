@@ -105,6 +105,8 @@ public sealed class MediaUploader(
                 if (tooLarge) return UploadOutcome.Fail(StatusCodes.Status413PayloadTooLarge, TooLargeMessage);
                 if (size == 0) return UploadOutcome.Fail(StatusCodes.Status422UnprocessableEntity, "The file you chose is empty. Choose the recording file and try again.");
 
+                if (FileSignatures.ProgramKind(FileSignatures.Head(tempPath)) is { } program)
+                    return UploadOutcome.Fail(StatusCodes.Status422UnprocessableEntity, FileSignatures.ProgramMessage(program, "a recording"));
                 var probe = await MediaProbe.ProbeAsync(tempPath, ct);
                 if (probe is null) return UploadOutcome.Fail(StatusCodes.Status422UnprocessableEntity, NotARecordingMessage);
 

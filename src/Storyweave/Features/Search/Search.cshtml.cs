@@ -55,6 +55,8 @@ public sealed class SearchModel(StoryweaveDb db, ProjectAccessService access, Se
         {
             var filters = new SearchService.Filters(ThemeId, OptionId, SearchEndpoints.NullIfEmpty(Speaker), SearchEndpoints.NullIfEmpty(CoderId));
             Outcome = await search.SearchAsync(ProjectId, Q, filters, PageNumber, ct);
+            // That a search was made, never its words.
+            await HttpContext.RequestServices.GetRequiredService<Audit.AccessLog>().RecordAsync(ProjectId, Audit.AccessActions.Searched, "search", null, ct);
         }
     }
 

@@ -12,9 +12,11 @@ public static class SearchEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/projects/{projectId:int}/search", async (int projectId, string? q, int? themeId, int? optionId, string? speaker, string? coderId, int? page,
-            SearchService search, CancellationToken ct) =>
+            SearchService search, Audit.AccessLog accessLog, CancellationToken ct) =>
         {
             var outcome = await search.SearchAsync(projectId, q, new SearchService.Filters(themeId, optionId, NullIfEmpty(speaker), NullIfEmpty(coderId)), page ?? 1, ct);
+            // That a search was made, never its words.
+            await accessLog.RecordAsync(projectId, Audit.AccessActions.Searched, "search", null, ct);
             if (outcome.Error is not null) return ProjectEndpoints.Problem([outcome.Error]);
             return Results.Ok(new ResultsDto(
                 outcome.Results.Select(h => new ResultDto(h.StoryId, h.StoryTitle, h.Kind, h.SnippetText, h.SnippetHtml, h.Speaker, h.Start, h.StartOffset)).ToList(),

@@ -42,6 +42,7 @@ public sealed class EditorModel(StoryweaveDb db, ProjectAccessService access, Tr
         Version = Story.TranscriptVersion;
         Cues = Story.Cues.OrderBy(c => c.Position).Select(c => new CueForm { Start = TimeText.Format(c.StartSeconds), End = c.EndSeconds, Speaker = c.Speaker, Text = c.Text }).ToList();
         if (Cues.Count == 0) Cues.Add(new CueForm());
+        await HttpContext.RequestServices.GetRequiredService<Audit.AccessLog>().RecordAsync(ProjectId, Audit.AccessActions.Viewed, "transcript", StoryId, HttpContext.RequestAborted);
         return Page();
     }
 

@@ -26,6 +26,7 @@ public sealed class StoryModel(StoryweaveDb db, ProjectAccessService access, Con
         ReporterName = story.Session?.ReporterUserId is { } id ? await Db.Users.Where(u => u.Id == id).Select(u => u.DisplayName).SingleOrDefaultAsync() : null;
         RecordingCount = await Db.MediaFiles.CountAsync(m => m.StoryId == StoryId);
         Scope = await AnalysisScope.LoadForStoriesAsync(Db, consent, ProjectId, [StoryId], HttpContext.RequestAborted);
+        await HttpContext.RequestServices.GetRequiredService<Audit.AccessLog>().RecordAsync(ProjectId, Audit.AccessActions.Viewed, "story", StoryId, HttpContext.RequestAborted);
         return Page();
     }
 }

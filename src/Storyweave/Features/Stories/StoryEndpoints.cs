@@ -23,10 +23,12 @@ public static class StoryEndpoints
                 .Select(s => new StorySummaryDto(s.Id, s.Title, s.RecordedOn, s.Storytellers.Select(x => x.StorytellerId).ToList(), s.Cues.Count))
                 .ToListAsync(ct)));
 
-        group.MapGet("/stories/{storyId:int}", async (int projectId, int storyId, StoryweaveDb db, CancellationToken ct) =>
+        group.MapGet("/stories/{storyId:int}", async (int projectId, int storyId, StoryweaveDb db, Audit.AccessLog accessLog, CancellationToken ct) =>
         {
             var story = await StoryQueries.LoadAsync(db, projectId, storyId, ct);
-            return story is null ? Results.NotFound() : Results.Ok(ToDto(story));
+            if (story is null) return Results.NotFound();
+            await accessLog.RecordAsync(projectId, Audit.AccessActions.Viewed, "story", storyId, ct);
+            return Results.Ok(ToDto(story));
         });
     }
 

@@ -39,6 +39,7 @@ public sealed class StorytellerDetailModel(StoryweaveDb db, ProjectAccessService
         EnteredBy = person.EnteredByUserId is { } by ? Names.GetValueOrDefault(by, "a team member") : null;
         Stories = (await Db.StoryStorytellers.AsNoTracking().Where(x => x.StorytellerId == StorytellerId)
             .Select(x => new { x.Story!.Id, x.Story.Title }).ToListAsync()).Select(x => (x.Id, x.Title)).ToList();
+        await HttpContext.RequestServices.GetRequiredService<Audit.AccessLog>().RecordAsync(ProjectId, Audit.AccessActions.Viewed, "storyteller", StorytellerId, HttpContext.RequestAborted);
         return Page();
     }
 }

@@ -97,6 +97,12 @@ public static partial class DocxParser
             var buffer = new byte[81920];
             foreach (var entry in zip.Entries)
             {
+                // Nothing is ever unpacked to disk, but a part named like a path out of the archive
+                // ("../…", "/…", "C:…") only comes from a crafted file, never from Word.
+                var name = entry.FullName.Replace('\\', '/');
+                if (name.StartsWith('/') || name.Contains(':', StringComparison.Ordinal) || name.Split('/').Contains(".."))
+                    throw new TranscriptFormatException("This Word document contains a part whose name points outside the document (such as '../'), " +
+                        "which Word never makes, so it was not opened. Open the transcript in Word (or LibreOffice) and save it again as a .docx file.");
                 if (!(entry.FullName.EndsWith(".xml", StringComparison.OrdinalIgnoreCase) || entry.FullName.EndsWith(".rels", StringComparison.OrdinalIgnoreCase)))
                     continue;
                 using var stream = entry.Open();

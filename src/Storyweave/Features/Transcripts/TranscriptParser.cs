@@ -32,6 +32,8 @@ public static class TranscriptParser
     public static ParsedTranscript Parse(byte[] bytes, string? fileName, string? format)
     {
         if (bytes.Length == 0) throw new TranscriptFormatException($"{Describe(fileName)} is empty.");
+        if (Hosting.FileSignatures.ProgramKind(bytes) is { } program)
+            throw new TranscriptFormatException(Hosting.FileSignatures.ProgramMessage(program, "a transcript"));
         var id = format is null ? Detect(bytes) : KnownFormat(format) ?? throw new TranscriptFormatException(UnknownFormatMessage(format));
         if (id == DocxParser.FormatId) return DocxParser.Parse(bytes);
         if (DocxParser.LooksLikeZip(bytes))
