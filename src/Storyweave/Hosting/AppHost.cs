@@ -191,6 +191,10 @@ public static class AppHost
         services.AddSingleton<Features.Workshops.WorkshopPresence>();
         services.AddSingleton<Features.Workshops.WorkshopNotifier>();
         services.AddScoped<Features.Workshops.WorkshopService>();
+        services.AddScoped<Features.PublicSite.PublicSiteReader>();
+        services.AddScoped<Features.PublicSite.PublicSiteRenderer>();
+        services.AddScoped<Features.PublicSite.PublicationService>();
+        services.AddScoped<Features.PublicSite.StaticSiteExporter>();
     }
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)
@@ -247,6 +251,7 @@ public static class AppHost
         Features.Codebook.CodebookEndpoints.Map(api);
         Features.Review.ReviewEndpoints.Map(api);
         Features.Search.SearchEndpoints.Map(api);
+        Features.PublicSite.PublicSiteEndpoints.Map(app, api);
     }
 }
 
@@ -274,7 +279,11 @@ public sealed class ApiAntiforgeryMiddleware(RequestDelegate next)
     }
 }
 
-/// <summary>Until the first administrator exists, every page leads to /setup.</summary>
+/// <summary>
+/// Until the first administrator exists, every page leads to /setup, the home page included: whoever
+/// installed Storyweave must create the administrator first. The public story site under /stories
+/// (endpoints, not pages) stays reachable, since it only ever shows what is published.
+/// </summary>
 public sealed class SetupRedirectMiddleware(RequestDelegate next, SetupState state)
 {
     public async Task InvokeAsync(HttpContext context, AccountService accounts)
