@@ -103,7 +103,13 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
             await fixture.App.CreateAdminAsync();
         await using var context = await fixture.NewContextAsync(360, 740);
         var page = await context.NewPageAsync();
-        foreach (var url in new[] { "/", "/account/sign-in", "/account/denied", "/no-such-page" })
+        var sampleId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Projects.Single(p => p.IsSample).Id));
+        var storyId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Stories.Where(s => s.ProjectId == sampleId && s.PublishedAt != null).Min(s => s.Id)));
+        foreach (var url in new[]
+                 {
+                     "/", "/account/sign-in", "/account/denied", "/no-such-page",
+                     "/stories", $"/stories/{sampleId}", $"/stories/{sampleId}/{storyId}", $"/stories/{sampleId}/{storyId}?q=tomatoes",
+                 })
         {
             var response = await page.GotoAsync(url);
             Assert.Equal(url == "/no-such-page" ? 404 : 200, response!.Status);

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Accounts;
 using Storyweave.Features.Backup;
+using Storyweave.Features.PublicSite;
 using Storyweave.Features.Sample;
 using Storyweave.Hosting;
 
@@ -93,6 +94,23 @@ public static class StoryweaveCli
             return 0;
         }));
         root.Subcommands.Add(restore);
+
+        var siteDir = new Option<string>("--out") { Description = "The folder to write the site into (empty, or use --force to replace its contents).", Required = true };
+        var force = new Option<bool>("--force") { Description = "Replace the contents of a folder that is not empty." };
+        var publish = new Command("publish", "Write the public story site as static files (only what is published and agreed to right now), for hosting anywhere.") { siteDir, force };
+        publish.SetAction((r, ct) => WithApp(Resolve(r), prepare: true, async (app, o) =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var exporter = scope.ServiceProvider.GetRequiredService<StaticSiteExporter>();
+            var target = r.GetValue(siteDir)!;
+            if (exporter.CheckOutput(target, r.GetValue(force)) is { } problem) return await FailAsync([problem]);
+            await Console.Out.WriteLineAsync($"Writing the public story site to {Path.GetFullPath(target)}");
+            var summary = await exporter.ExportAsync(target, Console.Out, ct);
+            await Console.Out.WriteLineAsync($"Done: {summary.Stories} {(summary.Stories == 1 ? "story" : "stories")}, {summary.Playlists} {(summary.Playlists == 1 ? "playlist" : "playlists")}, " +
+                $"{summary.Reports} report {(summary.Reports == 1 ? "file" : "files")}; {summary.Files} files, {PublicFiles.Size(summary.Bytes)}. Open index.html or copy the folder to a web host.");
+            return 0;
+        }));
+        root.Subcommands.Add(publish);
 
         root.Subcommands.Add(UserCommand(Resolve));
         root.Subcommands.Add(TokenCommand(Resolve));

@@ -221,6 +221,10 @@ public static class AppHost
         services.AddHostedService<Features.Reports.ReportWorker>();
         services.AddScoped<Features.Withdrawal.WithdrawalService>();
         services.AddScoped<Features.Audit.AccessLog>();
+        services.AddScoped<Features.PublicSite.PublicSiteReader>();
+        services.AddScoped<Features.PublicSite.PublicSiteRenderer>();
+        services.AddScoped<Features.PublicSite.PublicationService>();
+        services.AddScoped<Features.PublicSite.StaticSiteExporter>();
     }
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)
@@ -289,6 +293,7 @@ public static class AppHost
         Features.Search.SearchEndpoints.Map(api);
         Features.Clips.ClipEndpoints.Map(api);
         Features.Reports.ReportEndpoints.Map(api);
+        Features.PublicSite.PublicSiteEndpoints.Map(app, api);
     }
 }
 
@@ -316,7 +321,11 @@ public sealed class ApiAntiforgeryMiddleware(RequestDelegate next)
     }
 }
 
-/// <summary>Until the first administrator exists, every page leads to /setup.</summary>
+/// <summary>
+/// Until the first administrator exists, every page leads to /setup, the home page included: whoever
+/// installed Storyweave must create the administrator first. The public story site under /stories
+/// (endpoints, not pages) stays reachable, since it only ever shows what is published.
+/// </summary>
 public sealed class SetupRedirectMiddleware(RequestDelegate next, SetupState state)
 {
     public async Task InvokeAsync(HttpContext context, AccountService accounts)

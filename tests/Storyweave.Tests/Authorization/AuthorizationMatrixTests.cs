@@ -36,6 +36,15 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
             "/", "/account/denied", "/account/sign-in", "/error", "/healthz",
             "/join/{slug}", // the public sign-up page of a published call-out
             "/openapi/{documentName}.json", "/setup",
+            // The public story site: only what a lead published and every storyteller agreed to, read
+            // fresh on each request; anything else (guessed ids included) answers 404.
+            "/stories/", "/stories/{projectId:int}",
+            "/stories/{projectId:int}/playlists/{playlistId:int}",
+            "/stories/{projectId:int}/playlists/{playlistId:int}/clips/{clipId:int}",
+            "/stories/{projectId:int}/playlists/{playlistId:int}/clips/{clipId:int}/captions",
+            "/stories/{projectId:int}/reports/{fileId:int}",
+            "/stories/{projectId:int}/{storyId:int}",
+            "/stories/{projectId:int}/{storyId:int}/recording/{mediaId:int}",
             // A personal workshop join link for people without an account: the secret in the link is
             // the credential (only its hash is stored); unknown or revoked links answer 404.
             "/workshop/join/{token}",

@@ -10,6 +10,12 @@ public sealed record ConsentDecision(bool Allowed, CreditStyle? Credit, string? 
     public static ConsentDecision No(string reason) => new(false, null, null, reason);
 }
 
+/// <summary>The decision about one whole story: allowed only when every storyteller in it allows the use.</summary>
+public sealed record StoryUseDecision(bool Allowed, string Reason, IReadOnlyList<StorytellerUseDecision> People);
+
+/// <summary>One storyteller's part of a <see cref="StoryUseDecision"/> (their name is for team pages only, never public ones).</summary>
+public sealed record StorytellerUseDecision(int StorytellerId, string Name, ConsentDecision Decision);
+
 /// <summary>
 /// The one place that decides what a storyteller's consent allows. Every feature that shows, codes,
 /// quotes, clips, publishes or exports a story asks this class; nothing else reads consent records
@@ -19,6 +25,7 @@ public sealed record ConsentDecision(bool Allowed, CreditStyle? Credit, string? 
 /// <item>The newest record is in force; older ones are history.</item>
 /// <item>Quotes, clips and publication also wait for the embargo date; analysis does not.</item>
 /// <item>Credit: quotes use the "reports" credit, clips the "clips" credit, the public site its own.</item>
+/// <item>Whole stories (publication, clips): every storyteller in the story must allow the use and none may have withdrawn.</item>
 /// </list>
 /// </summary>
 public sealed class ConsentPolicy(StoryweaveDb db, TimeProvider clock)
@@ -38,6 +45,38 @@ public sealed class ConsentPolicy(StoryweaveDb db, TimeProvider clock)
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         return ids.ToDictionary(id => id, id => Decide(latest.GetValueOrDefault(id), people.GetValueOrDefault(id) ?? "", use, today));
     }
+
+    /// <summary>
+    /// May whole stories be used for <paramref name="use"/> (publication on the public site, or clips)?
+    /// A story needs at least one storyteller, and EVERY storyteller in it must allow the use (with no
+    /// embargo in force) and must not have withdrawn: a group story is published whole or not at all.
+    /// Whether a lead has also chosen to publish is the caller's business (Story.PublishedAt).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<int, StoryUseDecision>> DecideStoriesAsync(IEnumerable<int> storyIds, ConsentUse use, CancellationToken ct = default)
+    {
+        var ids = storyIds.Distinct().ToList();
+        var links = await db.StoryStorytellers.AsNoTracking().Where(x => ids.Contains(x.StoryId))
+            .Select(x => new { x.StoryId, x.StorytellerId, x.Storyteller!.Name, x.Storyteller.WithdrawnAt }).ToListAsync(ct);
+        var decisions = await DecideManyAsync(links.Select(l => l.StorytellerId), use, ct);
+        var result = new Dictionary<int, StoryUseDecision>();
+        foreach (var id in ids)
+        {
+            var people = links.Where(l => l.StoryId == id).OrderBy(l => l.StorytellerId)
+                .Select(l => new StorytellerUseDecision(l.StorytellerId, l.Name,
+                    l.WithdrawnAt is null ? decisions[l.StorytellerId] : ConsentDecision.No("This storyteller has withdrawn.")))
+                .ToList();
+            var refused = people.Where(p => !p.Decision.Allowed).ToList();
+            var reason = people.Count == 0 ? "No storyteller is linked to this story, so nobody has agreed."
+                : refused.Count == 0 ? (people.Count == 1 ? "The storyteller agreed." : $"All {people.Count} storytellers agreed.")
+                : string.Join(" ", refused.Select(p => $"{p.Name}: {p.Decision.Reason}"));
+            result[id] = new StoryUseDecision(people.Count > 0 && refused.Count == 0, reason, people);
+        }
+        return result;
+    }
+
+    /// <summary>Whether every storyteller of the story agrees, today, to the full story being published.</summary>
+    public async Task<bool> IsStoryPublishableAsync(int storyId, CancellationToken ct = default) =>
+        (await DecideStoriesAsync([storyId], ConsentUse.PublishStory, ct))[storyId].Allowed;
 
     /// <summary>The consent record in force for each storyteller (absent when none was ever recorded).</summary>
     public async Task<Dictionary<int, ConsentRecord>> CurrentAsync(IReadOnlyCollection<int> storytellerIds, CancellationToken ct = default)

@@ -104,7 +104,9 @@ public sealed class SampleProject(StoryweaveDb db, ProjectService projects, Time
         Consent(cleo, quotes: true, clips: true, publish: true, CreditStyle.Pseudonym, "Bee Keeper");
         Consent(dev, quotes: false, clips: false, publish: false, CreditStyle.Anonymous);
 
-        AddStory(project.Id, "Tomatoes and trust", new DateOnly(2026, 4, 12), now, [ada],
+        // Ada and Cleo agreed to publication, so their stories are on the public story site from the
+        // start (a fresh install has something to show there); the group story is not (Bram and Dev did not agree).
+        AddStory(project.Id, "Tomatoes and trust", new DateOnly(2026, 4, 12), now, [ada], published: true,
         [
             (0, 9, "Reporter", "Can you tell me about a time working together on the garden made a difference to you?"),
             (9, 31, "Ada Example", "The first spring nobody asked us anything. The beds just appeared. Then the second year they sat down with us in the community room and asked what we wanted to grow."),
@@ -112,14 +114,14 @@ public sealed class SampleProject(StoryweaveDb db, ProjectService projects, Time
             (50, 58, "Reporter", "What changed after that?"),
             (58, 80, "Ada Example", "I started coming to the tenants' meetings. I'm not a meetings person. But if they'll listen about tomatoes, maybe they'll listen about the lifts."),
         ]);
-        AddStory(project.Id, "The compost rota", new DateOnly(2026, 5, 3), now, [bram, dev],
+        AddStory(project.Id, "The compost rota", new DateOnly(2026, 5, 3), now, [bram, dev], published: false,
         [
             (0, 7, "Reporter", "Can you tell me about a time working together on the garden made a difference to you?"),
             (7, 26, "Bram Sample", "We made the compost rota together. Dev drew it, I wrote the names. It sounds boring but it meant nobody was doing it all on their own."),
             (26, 47, "Dev Fictional", "For me it was a reason to get up on a Tuesday. I'd been ill for a long time. Having my name on the rota meant someone was expecting me."),
             (47, 61, "Bram Sample", "And when Dev couldn't come, people just covered. No fuss. That's what it's like when it's everyone's garden."),
         ]);
-        AddStory(project.Id, "Bees on the roof", new DateOnly(2026, 6, 21), now, [cleo],
+        AddStory(project.Id, "Bees on the roof", new DateOnly(2026, 6, 21), now, [cleo], published: true,
         [
             (0, 8, "Reporter", "Can you tell me about a time working together on the garden made a difference to you?"),
             (8, 30, "Cleo Placeholder", "Honestly, I came in thinking I was there to manage it. Budgets, risk forms. The tenants taught me more about running a project than any training did."),
@@ -134,7 +136,7 @@ public sealed class SampleProject(StoryweaveDb db, ProjectService projects, Time
         return true;
     }
 
-    private void AddStory(int projectId, string title, DateOnly recordedOn, DateTime now, Storyteller[] tellers,
+    private void AddStory(int projectId, string title, DateOnly recordedOn, DateTime now, Storyteller[] tellers, bool published,
         (double Start, double End, string Speaker, string Text)[] cues)
     {
         var session = new InterviewSession
@@ -145,7 +147,7 @@ public sealed class SampleProject(StoryweaveDb db, ProjectService projects, Time
             ConversationStarterUsed = "Can you tell me about a time working together on the garden made a difference to you?",
             CreatedAt = now,
         };
-        var story = new Story { ProjectId = projectId, Title = title, RecordedOn = recordedOn, CreatedAt = now, Session = session, TranscriptFormat = "typed", TranscriptVersion = 1 };
+        var story = new Story { ProjectId = projectId, Title = title, RecordedOn = recordedOn, CreatedAt = now, Session = session, TranscriptFormat = "typed", TranscriptVersion = 1, PublishedAt = published ? now : null };
         foreach (var t in tellers) story.Speakers.Add(new SpeakerLabel { Label = t.Name, StorytellerId = t.Id });
         story.Speakers.Add(new SpeakerLabel { Label = "Reporter", IsReporter = true });
         foreach (var t in tellers) story.Storytellers.Add(new StoryStoryteller { StorytellerId = t.Id });

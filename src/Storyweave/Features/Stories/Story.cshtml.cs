@@ -8,7 +8,7 @@ using Storyweave.Features.Projects;
 namespace Storyweave.Features.Stories;
 
 [Authorize(Policy = Policies.ViewProject)]
-public sealed class StoryModel(StoryweaveDb db, ProjectAccessService access, ConsentPolicy consent) : ProjectPageModel(db, access)
+public sealed class StoryModel(StoryweaveDb db, ProjectAccessService access, ConsentPolicy consent, PublicSite.PublicationService publication) : ProjectPageModel(db, access)
 {
     [FromRoute] public int StoryId { get; set; }
     public Story Story { get; private set; } = null!;
@@ -17,6 +17,11 @@ public sealed class StoryModel(StoryweaveDb db, ProjectAccessService access, Con
 
     /// <summary>Which turns may be shown for analysis (consent to "use in analysis"), per <see cref="AnalysisScope"/>.</summary>
     public AnalysisScope Scope { get; private set; } = null!;
+
+    /// <summary>Whether the story is on the public story site, and which storyteller's consent or embargo holds it back.</summary>
+    public PublicSite.PublicationService.Status Publication { get; private set; } = null!;
+
+    [TempData] public string? PublicationDone { get; set; }
 
     public async Task<IActionResult> OnGetAsync()
     {
@@ -27,6 +32,7 @@ public sealed class StoryModel(StoryweaveDb db, ProjectAccessService access, Con
         RecordingCount = await Db.MediaFiles.CountAsync(m => m.StoryId == StoryId);
         Scope = await AnalysisScope.LoadForStoriesAsync(Db, consent, ProjectId, [StoryId], HttpContext.RequestAborted);
         await HttpContext.RequestServices.GetRequiredService<Audit.AccessLog>().RecordAsync(ProjectId, Audit.AccessActions.Viewed, "story", StoryId, HttpContext.RequestAborted);
+        Publication = (await publication.StatusAsync(ProjectId, StoryId, HttpContext.RequestAborted))!;
         return Page();
     }
 }

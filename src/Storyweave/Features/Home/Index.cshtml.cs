@@ -1,0 +1,25 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.PublicSite;
+
+namespace Storyweave.Features.Home;
+
+/// <summary>
+/// The home page: members see their start page; everyone else sees the public story site's front
+/// page (the same page <c>storyweave publish</c> writes as index.html).
+/// </summary>
+[AllowAnonymous]
+public sealed class IndexModel(CurrentUser me, PublicSiteReader reader, PublicSiteRenderer renderer) : PageModel
+{
+    public User? Me { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        Me = await me.GetAsync();
+        if (Me is not null) return Page();
+        Response.Headers.CacheControl = "no-cache";
+        return Content(await renderer.FrontAsync(await reader.SiteAsync(HttpContext.RequestAborted), LivePublicLinks.Instance), "text/html; charset=utf-8");
+    }
+}

@@ -1,0 +1,90 @@
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Projects;
+
+namespace Storyweave.Features.PublicSite;
+
+/// <summary>
+/// The public story site under /stories (anonymous, read-only) and the leads' publish/unpublish API.
+/// Every public URL asks <see cref="PublicSiteReader"/> on each request and answers 404 for anything
+/// not public right now, so a guessed URL cannot tell an unpublished story from a missing one.
+/// </summary>
+public static class PublicSiteEndpoints
+{
+    public sealed record PublicationDto(bool Published, DateTime? PublishedAt, bool Visible, string Reason, IReadOnlyList<PersonDto> Storytellers);
+    public sealed record PersonDto(int StorytellerId, bool Agreed, string Reason, string? Credit);
+
+    public static void Map(WebApplication app, RouteGroupBuilder api)
+    {
+        var site = app.MapGroup("/stories").AllowAnonymous().ExcludeFromDescription();
+
+        site.MapGet("", async (PublicSiteReader reader, PublicSiteRenderer renderer, HttpContext http, CancellationToken ct) =>
+            Page(http, await renderer.AllStoriesAsync(await reader.SiteAsync(ct), LivePublicLinks.Instance)));
+
+        site.MapGet("/{projectId:int}", async (int projectId, PublicSiteReader reader, PublicSiteRenderer renderer, HttpContext http, CancellationToken ct) =>
+            await reader.ProjectAsync(projectId, ct) is { } project
+                ? Page(http, await renderer.ProjectAsync(project, LivePublicLinks.Instance))
+                : Results.NotFound());
+
+        site.MapGet("/{projectId:int}/{storyId:int}", async (int projectId, int storyId, string? q, PublicSiteReader reader, PublicSiteRenderer renderer, HttpContext http, CancellationToken ct) =>
+            await reader.StoryAsync(projectId, storyId, ct) is { } story
+                ? Page(http, await renderer.StoryAsync(story, LivePublicLinks.Instance, TranscriptSearch.Parse(q)))
+                : Results.NotFound());
+
+        site.MapGet("/{projectId:int}/{storyId:int}/recording/{mediaId:int}", async (int projectId, int storyId, int mediaId, PublicSiteReader reader, HttpContext http, CancellationToken ct) =>
+            Serve(http, await reader.StoryMediaAsync(projectId, storyId, mediaId, ct)));
+
+        site.MapGet("/{projectId:int}/playlists/{playlistId:int}", async (int projectId, int playlistId, PublicSiteReader reader, PublicSiteRenderer renderer, HttpContext http, CancellationToken ct) =>
+            await reader.PlaylistAsync(projectId, playlistId, ct) is { } playlist
+                ? Page(http, await renderer.PlaylistAsync(playlist, LivePublicLinks.Instance))
+                : Results.NotFound());
+
+        site.MapGet("/{projectId:int}/playlists/{playlistId:int}/clips/{clipId:int}", async (int projectId, int playlistId, int clipId, PublicSiteReader reader, HttpContext http, CancellationToken ct) =>
+            Serve(http, await reader.ClipFileAsync(projectId, playlistId, clipId, captions: false, ct)));
+
+        site.MapGet("/{projectId:int}/playlists/{playlistId:int}/clips/{clipId:int}/captions", async (int projectId, int playlistId, int clipId, PublicSiteReader reader, HttpContext http, CancellationToken ct) =>
+            Serve(http, await reader.ClipFileAsync(projectId, playlistId, clipId, captions: true, ct)));
+
+        site.MapGet("/{projectId:int}/reports/{fileId:int}", async (int projectId, int fileId, PublicSiteReader reader, HttpContext http, CancellationToken ct) =>
+            Serve(http, await reader.ReportFileAsync(projectId, fileId, ct)));
+
+        var publishing = api.MapGroup("/projects/{projectId:int}/stories/{storyId:int}").WithTags("Public story site");
+        publishing.MapGet("/publication", async (int projectId, int storyId, PublicationService service, CancellationToken ct) =>
+            await service.StatusAsync(projectId, storyId, ct) is { } status ? Results.Ok(ToDto(status)) : Results.NotFound())
+            .RequireAuthorization(Policies.ViewProject);
+        publishing.MapPost("/publish", (int projectId, int storyId, PublicationService service, CurrentUser current, CancellationToken ct) =>
+            SetAsync(projectId, storyId, true, service, current, ct)).RequireAuthorization(Policies.Publish);
+        publishing.MapPost("/unpublish", (int projectId, int storyId, PublicationService service, CurrentUser current, CancellationToken ct) =>
+            SetAsync(projectId, storyId, false, service, current, ct)).RequireAuthorization(Policies.Publish);
+    }
+
+    private static async Task<IResult> SetAsync(int projectId, int storyId, bool publish, PublicationService service, CurrentUser current, CancellationToken ct)
+    {
+        if (!await service.SetPublishedAsync(projectId, storyId, publish, current.RequiredId, ct)) return Results.NotFound();
+        return Results.Ok(ToDto((await service.StatusAsync(projectId, storyId, ct))!));
+    }
+
+    private static PublicationDto ToDto(PublicationService.Status s) => new(s.Published, s.PublishedAt, s.Visible, s.Reason,
+        s.People.Select(p => new PersonDto(p.StorytellerId, p.Decision.Allowed, p.Decision.Reason, p.Decision.CreditName)).ToList());
+
+    private static IResult Page(HttpContext http, string html)
+    {
+        // Always asked again: unpublishing or a consent change must show on the very next request.
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        return Results.Content(html, "text/html; charset=utf-8");
+    }
+
+    private static IResult Serve(HttpContext http, PublicFile? file)
+    {
+        if (file is null) return Results.NotFound();
+        var headers = http.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.CacheControl = "no-store";
+        headers.ContentDisposition = file.DownloadName is { } name
+            ? new System.Net.Mime.ContentDisposition { FileName = name, Inline = file.ContentType.StartsWith("application/pdf", StringComparison.Ordinal) }.ToString()
+            : "inline";
+        // A generated HTML report opened from here runs no script and cannot reach the site's cookies.
+        if (file.ContentType.StartsWith("text/html", StringComparison.Ordinal)) headers.ContentSecurityPolicy = "sandbox";
+        return Results.File(file.FilePath, file.ContentType, enableRangeProcessing: true);
+    }
+}
