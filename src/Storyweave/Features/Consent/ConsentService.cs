@@ -14,7 +14,17 @@ public sealed class ConsentService(StoryweaveDb db, TimeProvider clock)
         DateOnly? EmbargoUntil, ConsentMethod Method, int? VerbalMediaId, double? VerbalAtSeconds, string? PaperFormReference,
         DateOnly? GivenOn, string? Note);
 
-    public async Task<Result<ConsentRecord>> RecordAsync(int projectId, int storytellerId, ConsentInput input, string actorUserId, CancellationToken ct = default)
+    public Task<Result<ConsentRecord>> RecordAsync(int projectId, int storytellerId, ConsentInput input, string actorUserId, CancellationToken ct = default) =>
+        RecordCoreAsync(projectId, storytellerId, input, actorUserId, actorUserId, ct);
+
+    /// <summary>
+    /// The storyteller's own decision, made on their own page: always the online form, taken and
+    /// recorded by no team member; <paramref name="eventActor"/> names their link in the event log.
+    /// </summary>
+    public Task<Result<ConsentRecord>> RecordByStorytellerAsync(int projectId, int storytellerId, ConsentInput input, string eventActor, CancellationToken ct = default) =>
+        RecordCoreAsync(projectId, storytellerId, input with { Method = ConsentMethod.OnlineForm, VerbalMediaId = null, VerbalAtSeconds = null, GivenOn = null }, eventActor, null, ct);
+
+    private async Task<Result<ConsentRecord>> RecordCoreAsync(int projectId, int storytellerId, ConsentInput input, string eventActor, string? actorUserId, CancellationToken ct)
     {
         var errors = new List<string>();
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
@@ -60,7 +70,7 @@ public sealed class ConsentService(StoryweaveDb db, TimeProvider clock)
             Note = input.Note?.Trim() ?? "",
         };
         db.ConsentRecords.Add(record);
-        db.Record(clock, projectId, actorUserId, "consent.recorded", "storyteller", storytellerId);
+        db.Record(clock, projectId, eventActor, "consent.recorded", "storyteller", storytellerId);
         await db.SaveChangesAsync(ct);
         return Result.Ok(record);
     }
