@@ -34,6 +34,7 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
         var page = await SignedInPhoneAsync(context);
         var sampleId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Projects.Single(p => p.IsSample).Id));
         var storyId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Stories.Where(s => s.ProjectId == sampleId).Min(s => s.Id)));
+        var storytellerId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Storytellers.Where(s => s.ProjectId == sampleId).Min(s => s.Id)));
         foreach (var url in new[]
                  {
                      "/", "/projects", "/projects/new", $"/projects/{sampleId}", $"/projects/{sampleId}/storytellers", $"/projects/{sampleId}/stories",
@@ -41,6 +42,7 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
                      $"/projects/{sampleId}/activity", "/admin/users", "/account/password", "/account/tokens", "/projects/999999",
                      $"/projects/{sampleId}/search?q=garden", $"/projects/{sampleId}/codebook", $"/projects/{sampleId}/review", $"/projects/{sampleId}/workshops",
                      $"/projects/{sampleId}/stories/{storyId}/coding", $"/projects/{sampleId}/call-out",
+                     $"/projects/{sampleId}/storytellers/{storytellerId}", $"/projects/{sampleId}/storytellers/{storytellerId}/link", $"/projects/{sampleId}/storyteller-requests",
                  })
         {
             var response = await page.GotoAsync(url);
@@ -79,10 +81,10 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
             await fixture.App.CreateAdminAsync();
         await using var context = await fixture.NewContextAsync(360, 740);
         var page = await context.NewPageAsync();
-        foreach (var url in new[] { "/", "/account/sign-in", "/account/denied", "/no-such-page" })
+        foreach (var url in new[] { "/", "/account/sign-in", "/account/denied", "/no-such-page", "/me/left", "/me/no-such-link", "/me" })
         {
             var response = await page.GotoAsync(url);
-            Assert.Equal(url == "/no-such-page" ? 404 : 200, response!.Status);
+            Assert.Equal(url switch { "/no-such-page" or "/me/no-such-link" => 404, "/me" => 401, _ => 200 }, response!.Status);
             await BrowserFixture.AssertNoHorizontalScrollAsync(page);
             await fixture.AssertAccessibleAsync(page);
         }

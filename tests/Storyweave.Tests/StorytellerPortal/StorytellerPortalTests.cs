@@ -91,6 +91,9 @@ public sealed class StorytellerPortalTests(AppFixture fixture) : IClassFixture<A
         Assert.Contains("What kept you going?", html); // their own interview: the reporter's question is part of it
         Assert.Contains("Your words are not in any report.", html);
         Assert.Contains("Keep the recording of you talking", html);
+        // Every form on the page carries its own form-safety token (a form without one fails in a browser).
+        Assert.Equal(System.Text.RegularExpressions.Regex.Count(html, "<form "), System.Text.RegularExpressions.Regex.Count(html, "name=\"__RequestVerificationToken\""));
+        Assert.Equal(5, System.Text.RegularExpressions.Regex.Count(html, "<form "));
 
         // The visit and the opening are logged, by link id, with no user.
         var log = await App.WithDbAsync(db => db.AccessLog.Where(a => a.ProjectId == s.ProjectId).ToListAsync());
@@ -385,8 +388,11 @@ public sealed class StorytellerPortalTests(AppFixture fixture) : IClassFixture<A
         // Recording yes, analysis no, quotes yes with a made-up name; the made-up name is required.
         var fields = new Dictionary<string, string>
         {
-            ["Choices.Recording"] = "true", ["Choices.Quotes"] = "true",
-            ["Choices.CreditInReports"] = "Pseudonym", ["Choices.CreditInClips"] = "Anonymous", ["Choices.CreditOnPublicSite"] = "FirstNameOnly",
+            ["Choices.Recording"] = "true",
+            ["Choices.Quotes"] = "true",
+            ["Choices.CreditInReports"] = "Pseudonym",
+            ["Choices.CreditInClips"] = "Anonymous",
+            ["Choices.CreditOnPublicSite"] = "FirstNameOnly",
         };
         var missing = await TestApp.PostFormAsync(client, "/me", fields, "/me?handler=Consent");
         Assert.Contains("A made-up name was chosen: write the name to use.", WebUtility.HtmlDecode(await missing.Content.ReadAsStringAsync()));
