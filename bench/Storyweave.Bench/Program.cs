@@ -15,13 +15,20 @@ using Storyweave.Features.Storytellers;
 using Storyweave.Hosting;
 
 // Usage: dotnet run -c Release --project bench/Storyweave.Bench -- --stories 10000 [--data-dir DIR] [--postgres CONNSTR]
-//        [--words 8000] [--seed 42] [--rounds 5]
+//        [--words 8000] [--seed 42] [--rounds 5] [--batch 100] [--keep] [--reuse]
+//        dotnet run -c Release --project bench/Storyweave.Bench -- --fanout [--clients 50] [--moves 200] [--postgres CONNSTR]
 // With --postgres, a new database is created on that server for the run and dropped afterwards.
 var inv = CultureInfo.InvariantCulture;
 var stories = 1000;
 var wordsPerStory = 8000;
 var seed = 42;
 var rounds = 5;
+var batch = 100;
+var fanout = false;
+var clients = 50;
+var moves = 200;
+var keep = false;
+var reuse = false;
 string? dataDir = null;
 string? postgres = null;
 for (var i = 0; i < args.Length; i++)
@@ -35,20 +42,30 @@ for (var i = 0; i < args.Length; i++)
         case "--rounds": rounds = int.Parse(Next(), inv); break;
         case "--data-dir": dataDir = Next(); break;
         case "--postgres": postgres = Next(); break;
+        case "--batch": batch = int.Parse(Next(), inv); break;
+        case "--fanout": fanout = true; break;
+        case "--clients": clients = int.Parse(Next(), inv); break;
+        case "--moves": moves = int.Parse(Next(), inv); break;
+        case "--keep": keep = true; break;
+        case "--reuse": reuse = true; break;
         default:
-            Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N.");
+            Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N, --batch N, or --fanout [--clients N] [--moves N] [--postgres CONNSTR].");
             return 2;
     }
 }
 
+if (fanout) return await Fanout.RunAsync(clients, moves, postgres);
+
 dataDir = Path.GetFullPath(dataDir ?? Path.Combine(Path.GetTempPath(), "storyweave-bench", Guid.NewGuid().ToString("N")));
-if (Directory.Exists(dataDir) && Directory.EnumerateFileSystemEntries(dataDir).Any())
+// --reuse: search an earlier run's database again (its --data-dir, or with --postgres the database
+// named in the connection string, kept with --keep) without importing; --seed must match that run.
+if (!reuse && Directory.Exists(dataDir) && Directory.EnumerateFileSystemEntries(dataDir).Any())
 {
     Console.Error.WriteLine($"{dataDir} is not empty; give an empty or new folder so the benchmark starts from nothing.");
     return 2;
 }
 string? pgDatabase = null;
-if (postgres is not null)
+if (postgres is not null && !reuse)
 {
     pgDatabase = "sw_bench_" + Guid.NewGuid().ToString("N")[..12];
     await using (var conn = new NpgsqlConnection(postgres))
@@ -65,11 +82,17 @@ var provider = options.UsesPostgres ? "PostgreSQL" : "SQLite";
 try
 {
     await using var app = AppHost.Build(options, b => b.Logging.SetMinimumLevel(LogLevel.Error));
-    await DatabaseStartup.MigrateAsync(app.Services, options, TextWriter.Null);
+    if (!reuse) await DatabaseStartup.MigrateAsync(app.Services, options, TextWriter.Null);
 
-    int projectId;
-    await using (var scope = app.Services.CreateAsyncScope())
+    var projectId = 0;
+    if (reuse)
     {
+        await using var scope = app.Services.CreateAsyncScope();
+        projectId = await scope.ServiceProvider.GetRequiredService<StoryweaveDb>().Projects.Where(p => p.Name == "Benchmark").Select(p => p.Id).FirstAsync();
+    }
+    else
+    {
+        await using var scope = app.Services.CreateAsyncScope();
         var user = await scope.ServiceProvider.GetRequiredService<AccountService>().CreateAsync("bench@example.org", "Bench Lead", "correct horse battery staple", true, null);
         var project = await scope.ServiceProvider.GetRequiredService<ProjectService>()
             .CreateAsync(new ProjectService.Details("Benchmark", "Synthetic stories.", null, "Tell me about it.", null, null), user.Value!.Id);
@@ -79,67 +102,76 @@ try
     // --- Import -------------------------------------------------------------------------------
     var corpus = new Corpus(seed);
     var random = new Random(seed);
-    const int batch = 25;
+    // The corpus is drawn in chunks of 25 stories (stories, then their consent), whatever the batch
+    // size, so every batch size imports the same stories as the earlier runs.
+    const int chunk = 25;
+    batch = Math.Max(chunk, batch / chunk * chunk);
     long totalWords = 0;
+    var process = System.Diagnostics.Process.GetCurrentProcess();
+    var importCpu = process.TotalProcessorTime;
     var import = Stopwatch.StartNew();
-    for (var done = 0; done < stories; done += batch)
+    for (var done = 0; !reuse && done < stories; done += batch)
     {
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+        // Only new rows are added: no need to scan the tracked entities for changes before each save.
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
         var now = DateTime.UtcNow;
         var created = new List<Story>();
-        for (var s = done; s < Math.Min(stories, done + batch); s++)
+        await using var tx = await db.Database.BeginTransactionAsync();
+        for (var from = done; from < Math.Min(stories, done + batch); from += chunk)
         {
-            var tellers = Enumerable.Range(0, random.Next(1, 4))
-                .Select(t => new Storyteller { ProjectId = projectId, Name = $"Teller {s}-{t}", CreatedAt = now }).ToList();
-            var story = new Story { ProjectId = projectId, Title = $"Story {s + 1}", CreatedAt = now, TranscriptFormat = "typed", TranscriptVersion = 1 };
-            var labels = tellers.Select(t => t.Name).ToList();
-            var lines = corpus.Story(random, "Reporter", labels, wordsPerStory);
-            double start = 0;
-            for (var p = 0; p < lines.Count; p++)
+            var inChunk = new List<Story>();
+            for (var s = from; s < Math.Min(stories, from + chunk); s++)
             {
-                var seconds = lines[p].Words / 2.5; // about 150 words a minute
-                story.Cues.Add(new TranscriptCue { Position = p, StartSeconds = start, EndSeconds = start + seconds, Speaker = lines[p].Speaker, Text = lines[p].Text });
-                start += seconds + 0.5;
-                totalWords += lines[p].Words;
+                var tellers = Enumerable.Range(0, random.Next(1, 4))
+                    .Select(t => new Storyteller { ProjectId = projectId, Name = $"Teller {s}-{t}", CreatedAt = now }).ToList();
+                var story = new Story { ProjectId = projectId, Title = $"Story {s + 1}", CreatedAt = now, TranscriptFormat = "typed", TranscriptVersion = 1 };
+                var labels = tellers.Select(t => t.Name).ToList();
+                var lines = corpus.Story(random, "Reporter", labels, wordsPerStory);
+                double start = 0;
+                for (var p = 0; p < lines.Count; p++)
+                {
+                    var seconds = lines[p].Words / 2.5; // about 150 words a minute
+                    story.Cues.Add(new TranscriptCue { Position = p, StartSeconds = start, EndSeconds = start + seconds, Speaker = lines[p].Speaker, Text = lines[p].Text });
+                    start += seconds + 0.5;
+                    totalWords += lines[p].Words;
+                }
+                story.Speakers.Add(new SpeakerLabel { Label = "Reporter", IsReporter = true });
+                foreach (var t in tellers)
+                {
+                    story.Storytellers.Add(new StoryStoryteller { Storyteller = t });
+                    story.Speakers.Add(new SpeakerLabel { Label = t.Name, Storyteller = t });
+                }
+                db.Stories.Add(story);
+                db.Storytellers.AddRange(tellers);
+                inChunk.Add(story);
             }
-            story.Speakers.Add(new SpeakerLabel { Label = "Reporter", IsReporter = true });
-            foreach (var t in tellers)
-            {
-                story.Storytellers.Add(new StoryStoryteller { Storyteller = t });
-                story.Speakers.Add(new SpeakerLabel { Label = t.Name, Storyteller = t });
-            }
-            db.Stories.Add(story);
-            db.Storytellers.AddRange(tellers);
-            created.Add(story);
-        }
-        await db.SaveChangesAsync();
-        // Consent: about 1 storyteller in 20 has not agreed to analysis, so the consent filter has work to do.
-        foreach (var t in created.SelectMany(s => s.Storytellers).Select(x => x.Storyteller!))
-        {
-            db.ConsentRecords.Add(new ConsentRecord
+            // Consent: about 1 storyteller in 20 has not agreed to analysis, so the consent filter has work to do.
+            db.ConsentRecords.AddRange(inChunk.SelectMany(s => s.Storytellers).Select(x => new ConsentRecord
             {
                 ProjectId = projectId,
-                StorytellerId = t.Id,
+                Storyteller = x.Storyteller,
                 Recording = true,
                 Analysis = random.Next(20) != 0,
                 Method = ConsentMethod.PaperForm,
                 GivenAt = now,
                 RecordedAt = now,
-            });
+            }).ToList());
+            created.AddRange(inChunk);
         }
         await db.SaveChangesAsync();
         db.ChangeTracker.Clear();
+        // The same call the transcript editor makes, in the same transaction as the stories.
         var index = scope.ServiceProvider.GetRequiredService<SearchIndex>();
-        await using (var tx = await db.Database.BeginTransactionAsync())
-        {
-            foreach (var story in created) await index.ReindexStoryAsync(projectId, story.Id);
-            await db.SaveChangesAsync();
-            await tx.CommitAsync();
-        }
-        if ((done / batch) % 20 == 0) Console.Error.WriteLine($"{provider}: {Math.Min(stories, done + batch)} / {stories} stories, {import.Elapsed.TotalSeconds:F0} s");
+        foreach (var story in created) await index.ReindexStoryAsync(projectId, story.Id);
+        await db.SaveChangesAsync();
+        await tx.CommitAsync();
+        if (done / batch % Math.Max(1, 500 / batch) == 0) Console.Error.WriteLine($"{provider}: {Math.Min(stories, done + batch)} / {stories} stories, {import.Elapsed.TotalSeconds:F0} s");
     }
     import.Stop();
+    process.Refresh();
+    importCpu = process.TotalProcessorTime - importCpu;
 
     long entries;
     await using (var scope = app.Services.CreateAsyncScope())
@@ -147,7 +179,7 @@ try
         var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
         entries = await db.SearchEntries.LongCountAsync();
         // Fresh statistics, as an operator's database would have after autovacuum / optimize.
-        await db.Database.ExecuteSqlRawAsync(options.UsesPostgres ? "VACUUM ANALYZE" : "PRAGMA optimize; ANALYZE;");
+        if (!reuse) await db.Database.ExecuteSqlRawAsync(options.UsesPostgres ? "VACUUM ANALYZE" : "PRAGMA optimize; ANALYZE;");
     }
 
     // --- Search -------------------------------------------------------------------------------
@@ -164,9 +196,8 @@ try
     // CPU time of this process per search: on a shared machine wall time includes waiting for a
     // core; CPU time does not (it leaves out the PostgreSQL server's own work, which runs elsewhere).
     var cpu = new Dictionary<string, List<double>>();
-    var process = System.Diagnostics.Process.GetCurrentProcess();
     var matches = new Dictionary<string, List<int>>();
-    var loadBefore = LoadAverage();
+    var loadBefore = Stats.LoadAverage();
     for (var round = 0; round <= rounds; round++) // round 0 warms caches and JIT and is not counted
     {
         foreach (var (kind, text) in queries)
@@ -195,28 +226,33 @@ try
     }
 
     var size = options.UsesPostgres ? "" : $", database file {new FileInfo(options.SqlitePath).Length / 1024.0 / 1024.0:F0} MB";
-    Console.WriteLine($"### {provider}, {stories:N0} stories, {totalWords:N0} words, {entries:N0} search entries{size}");
+    Console.WriteLine($"### {provider}, {(reuse ? "earlier run's" : $"{stories:N0}")} stories, {(reuse ? "" : $"{totalWords:N0} words, ")}{entries:N0} search entries{size}");
     Console.WriteLine();
-    Console.WriteLine("| Import | Value |");
-    Console.WriteLine("|---|---|");
-    Console.WriteLine($"| Time | {import.Elapsed.TotalSeconds:F1} s |");
-    Console.WriteLine($"| Stories per second | {stories / import.Elapsed.TotalSeconds:F1} |");
-    Console.WriteLine($"| Words per second | {totalWords / import.Elapsed.TotalSeconds:N0} |");
-    Console.WriteLine();
+    if (!reuse)
+    {
+        Console.WriteLine("| Import | Value |");
+        Console.WriteLine("|---|---|");
+        Console.WriteLine($"| Time | {import.Elapsed.TotalSeconds:F1} s |");
+        Console.WriteLine($"| Stories per second | {stories / import.Elapsed.TotalSeconds:F1} |");
+        Console.WriteLine($"| Words per second | {totalWords / import.Elapsed.TotalSeconds:N0} |");
+        Console.WriteLine($"| CPU of this process (app + corpus generation) | {importCpu.TotalSeconds:F1} s ({importCpu.TotalMilliseconds / Math.Max(1, stories):F1} ms per story) |");
+        Console.WriteLine();
+    }
+
     Console.WriteLine($"| Search (first page of 20, {rounds} rounds) | Queries | Median results | Median ms | p95 ms | Median CPU ms (app process) |");
     Console.WriteLine("|---|---|---|---|---|---|");
     foreach (var kind in samples.Keys)
-        Console.WriteLine($"| {kind} | {queries.Count(q => q.Kind == kind)} | {Percentile(matches[kind].Select(m => (double)m).ToList(), 50):N0} | {Percentile(samples[kind], 50):F1} | {Percentile(samples[kind], 95):F1} | {Percentile(cpu[kind], 50):F1} |");
+        Console.WriteLine($"| {kind} | {queries.Count(q => q.Kind == kind)} | {Stats.Percentile(matches[kind].Select(m => (double)m).ToList(), 50):N0} | {Stats.Percentile(samples[kind], 50):F1} | {Stats.Percentile(samples[kind], 95):F1} | {Stats.Percentile(cpu[kind], 50):F1} |");
     var all = samples.Values.SelectMany(v => v).ToList();
-    Console.WriteLine($"| **all** | {queries.Length} | | **{Percentile(all, 50):F1}** | **{Percentile(all, 95):F1}** | {Percentile(cpu.Values.SelectMany(v => v).ToList(), 50):F1} |");
+    Console.WriteLine($"| **all** | {queries.Length} | | **{Stats.Percentile(all, 50):F1}** | **{Stats.Percentile(all, 95):F1}** | {Stats.Percentile(cpu.Values.SelectMany(v => v).ToList(), 50):F1} |");
     Console.WriteLine();
-    Console.WriteLine($"Load average before / after the search runs: {loadBefore} / {LoadAverage()}.");
+    Console.WriteLine($"Load average before / after the search runs: {loadBefore} / {Stats.LoadAverage()}.");
     Console.WriteLine($"Results are counted up to {SearchService.MaxCandidates:N0} per query (the ranked window). Rare words used: {string.Join(", ", rare)}.");
     return 0;
 }
 finally
 {
-    if (pgDatabase is not null)
+    if (pgDatabase is not null && !keep)
     {
         NpgsqlConnection.ClearAllPools();
         await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres) { Database = "postgres" }.ConnectionString);
@@ -224,16 +260,4 @@ finally
         await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{pgDatabase}\" WITH (FORCE)", conn);
         await cmd.ExecuteNonQueryAsync();
     }
-}
-
-static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
-
-static double Percentile(List<double> values, double p)
-{
-    var sorted = values.Order().ToList();
-    if (sorted.Count == 0) return 0;
-    var rank = p / 100 * (sorted.Count - 1);
-    var low = (int)Math.Floor(rank);
-    var high = (int)Math.Ceiling(rank);
-    return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
 }

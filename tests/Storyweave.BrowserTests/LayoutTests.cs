@@ -42,6 +42,7 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
                      $"/projects/{sampleId}/activity", "/admin/users", "/account/password", "/account/tokens", "/projects/999999",
                      $"/projects/{sampleId}/search?q=garden", $"/projects/{sampleId}/codebook", $"/projects/{sampleId}/review", $"/projects/{sampleId}/workshops",
                      $"/projects/{sampleId}/stories/{storyId}/coding", $"/projects/{sampleId}/call-out",
+                     $"/projects/{sampleId}/findings", $"/projects/{sampleId}/findings/small-numbers",
                      $"/projects/{sampleId}/storytellers/{storytellerId}", $"/projects/{sampleId}/storytellers/{storytellerId}/link", $"/projects/{sampleId}/storyteller-requests",
                  })
         {

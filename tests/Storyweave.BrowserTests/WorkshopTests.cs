@@ -148,4 +148,73 @@ public sealed class WorkshopTests(BrowserFixture fixture) : IClassFixture<Browse
         Assert.Equal((passage.Id, passage.StoryId, passage.StartOffset, passage.EndOffset, passage.StartSeconds, passage.EndSeconds),
             (passages[1].Id, passages[1].StoryId, passages[1].StartOffset, passages[1].EndOffset, passages[1].StartSeconds, passages[1].EndSeconds));
     }
+
+    [Fact]
+    public async Task Everyone_sees_the_facilitators_timer_and_hears_the_clip_played_to_everyone_and_a_room_group_shows_as_present()
+    {
+        var app = fixture.App;
+        await app.CreateAdminAsync(); // past first-run setup, whichever test runs first
+        var lead = await app.CreateUserAsync(name: "Fran Facilitator");
+        var member = await app.CreateUserAsync(name: "Sam Member");
+        var projectId = await app.CreateProjectAsync(lead, "Clips and timers");
+        await app.AddMemberAsync(projectId, member, ProjectRole.CommunityReporter);
+        var (passage, quote, _) = await app.CreateCodedStoryAsync(projectId);
+        var api = await app.ApiClientAsync(lead);
+        await TestApp.UploadRecordingAsync(api, projectId, passage.StoryId);
+        var workshopId = await TestApp.CreateWorkshopAsync(api, projectId, 2, [passage.Id], [quote.Id]);
+        (await api.PostAsync($"/api/projects/{projectId}/workshops/{workshopId}/participants",
+            System.Net.Http.Json.JsonContent.Create(new { userId = member.Id }))).EnsureSuccessStatusCode();
+        var boardPath = $"/projects/{projectId}/workshops/{workshopId}";
+
+        await using var desk = await fixture.NewContextAsync();
+        var fac = await SignInAsync(desk, lead);
+        await fac.GotoAsync(boardPath);
+        await using var second = await fixture.NewContextAsync(360, 740);
+        var sam = await SignInAsync(second, member);
+        await sam.GotoAsync(boardPath);
+        await Assertions.Expect(Card(sam, passage.Text.Trim())).ToBeVisibleAsync();
+        await Assertions.Expect(fac.Locator("#workshop-presence")).ToContainTextAsync("Sam Member");
+
+        // The timer: started by the facilitator, shown to everyone, and still there after a reload.
+        await fac.GetByLabel("Timer in minutes").FillAsync("2");
+        await fac.GetByRole(AriaRole.Button, new() { Name = "Start timer" }).ClickAsync();
+        var samTimer = sam.GetByRole(AriaRole.Timer);
+        await Assertions.Expect(samTimer).ToHaveTextAsync(new Regex(@"^(2:00|1:5\d) left$"), new() { Timeout = 2000 });
+        await sam.ReloadAsync();
+        await Assertions.Expect(samTimer).ToHaveTextAsync(new Regex(@"^(2:00|1:5\d) left$"));
+        Assert.Equal("", await sam.Locator("#workshop-timer-live").TextContentAsync());
+        await fac.GetByRole(AriaRole.Button, new() { Name = "Add 1 minute" }).ClickAsync();
+        await Assertions.Expect(samTimer).ToHaveTextAsync(new Regex(@"^(3:00|2:5\d) left$"), new() { Timeout = 2000 });
+
+        // In the room: the facilitator adds Table 2 and acts for it.
+        await fac.GetByLabel(new Regex("^Name of a group in the room")).FillAsync("Table 2");
+        await fac.GetByRole(AriaRole.Button, new() { Name = "Add group in the room" }).ClickAsync();
+        await fac.GetByLabel("Acting for").SelectOptionAsync(new SelectOptionValue { Label = "Table 2" });
+        await Assertions.Expect(fac.Locator("#workshop-acting-state")).ToHaveTextAsync("You are acting for Table 2. Moves, notes and votes count for them.");
+        await Assertions.Expect(sam.Locator("#workshop-presence")).ToContainTextAsync("Table 2 (with Fran Facilitator)", new() { Timeout = 2000 });
+        await Card(fac, quote.Text.Trim()).GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Vote") }).ClickAsync();
+        await Assertions.Expect(fac.Locator("#workshop-votes-used")).ToContainTextAsync("1 of 2 votes used");
+        var groupVotes = await app.WithDbAsync(db => db.WorkshopVotes.Where(v => v.WorkshopId == workshopId)
+            .Join(db.WorkshopParticipants, v => v.ParticipantId, p => p.Id, (v, p) => p.DisplayName).ToListAsync());
+        Assert.Equal(["Table 2"], groupVotes);
+
+        // Play to everyone: the clip opens on Sam's board at the card's start and pauses at its end.
+        await Card(fac, passage.Text.Trim()).GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Play to everyone") }).ClickAsync();
+        await Assertions.Expect(sam.GetByRole(AriaRole.Heading, new() { Name = "Clip for everyone" })).ToBeVisibleAsync(new() { Timeout = 2000 });
+        await Assertions.Expect(sam.Locator("#workshop-live")).ToHaveTextAsync("The facilitator is playing a clip to everyone.");
+        await sam.WaitForFunctionAsync("() => { const m = document.getElementById('workshop-media'); return !m.paused && m.currentTime >= 6.2; }", null, new() { Timeout = 5000 });
+        await sam.WaitForFunctionAsync("() => document.getElementById('workshop-media').paused", null, new() { Timeout = 15000 });
+        var stopped = await sam.EvaluateAsync<string>("() => { const m = document.getElementById('workshop-media'); return m.currentTime + ' of ' + m.duration + (m.ended ? ' ended' : ''); }");
+        var at = double.Parse(stopped.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(at is >= 11.5 and <= 12.6, $"The clip should pause at its end (12 s); it stopped at {stopped}.");
+        await fixture.AssertAccessibleAsync(sam);
+        await fixture.AssertAccessibleAsync(fac);
+        await BrowserFixture.AssertNoHorizontalScrollAsync(sam);
+
+        // The facilitator stops it for everyone.
+        await fac.GetByRole(AriaRole.Button, new() { Name = "Stop the clip for everyone" }).ClickAsync();
+        await Assertions.Expect(sam.Locator("#workshop-player")).ToBeHiddenAsync(new() { Timeout = 2000 });
+        await fac.GetByRole(AriaRole.Button, new() { Name = "Stop timer" }).ClickAsync();
+        await Assertions.Expect(sam.Locator("#workshop-timer")).ToBeHiddenAsync(new() { Timeout = 2000 });
+    }
 }

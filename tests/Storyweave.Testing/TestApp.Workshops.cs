@@ -108,6 +108,21 @@ public sealed partial class TestApp
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex BoardAntiforgery();
 
+    /// <summary>
+    /// Uploads a short spoken MP3 (espeak-ng + ffmpeg, about 8 seconds; browsers play it as it is)
+    /// to the story through the media API and returns its id.
+    /// </summary>
+    public static async Task<int> UploadRecordingAsync(HttpClient uploader, int projectId, int storyId)
+    {
+        using var folder = new TestMedia.Folder();
+        var wav = await TestMedia.SpeechAsync(folder.File("speech.wav"), "We waited months for a reply. Nobody called us back. The support group gave me my confidence back, and I started to speak up again, at meetings and at home, with my family and my friends. It took a long time, but now I help other people who are waiting, and that makes me proud.");
+        var mp3 = await TestMedia.ConvertAsync(wav, folder.File("speech.mp3"), "-c:a", "libmp3lame");
+        using var content = TestMedia.FileContent(mp3, "interview.mp3");
+        var response = await uploader.PostAsync($"/api/projects/{projectId}/stories/{storyId}/media", content);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"Upload failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<IdDto>(JsonOptions))!.Id;
+    }
+
     public static string WorkshopOrigin(int workshopId) => $"workshop:{workshopId}";
 
     public static Task<WorkshopService.BoardDto> BoardAsAsync(HttpClient client, int projectId, int workshopId) =>

@@ -191,6 +191,7 @@ public static class AppHost
         services.AddScoped<Features.Consent.ConsentPolicy>();
         services.AddScoped<Features.Codebook.CodebookService>();
         services.AddScoped<Features.Review.ReviewService>();
+        services.AddScoped<Features.Findings.FindingsService>();
         services.AddSingleton<MediaStorage>();
         services.AddSingleton<RenditionQueue>();
         services.AddScoped<MediaUploader>();
@@ -198,6 +199,7 @@ public static class AppHost
         services.AddHostedService<RenditionWorker>();
         services.AddSignalR();
         services.AddSingleton<Features.Workshops.WorkshopPresence>();
+        services.AddSingleton<Features.Workshops.WorkshopPlayback>();
         services.AddSingleton<Features.Workshops.WorkshopNotifier>();
         services.AddScoped<Features.Workshops.WorkshopService>();
         services.AddScoped<Features.StorytellerPortal.StorytellerLinkService>();
@@ -258,6 +260,7 @@ public static class AppHost
         app.MapHub<Features.Coding.ProjectHub>("/hubs/project");
         Features.Codebook.CodebookEndpoints.Map(api);
         Features.Review.ReviewEndpoints.Map(api);
+        Features.Findings.FindingsEndpoints.Map(app, api);
         Features.Search.SearchEndpoints.Map(api);
         Features.StorytellerPortal.PortalEndpoints.Map(app);
     }

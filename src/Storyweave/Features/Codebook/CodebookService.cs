@@ -8,6 +8,8 @@ using Storyweave.Features.Coding;
 using Storyweave.Features.Events;
 using Storyweave.Features.Projects;
 using Storyweave.Features.Review;
+using Storyweave.Features.Search;
+using Storyweave.Features.Workshops;
 
 namespace Storyweave.Features.Codebook;
 
@@ -18,7 +20,7 @@ namespace Storyweave.Features.Codebook;
 /// and added — so <see cref="UndoAsync"/> can put things back exactly, whatever the kind of change.
 /// Methods return null when the theme is not in the project (the caller answers 404).
 /// </summary>
-public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock, ProjectAccessService access)
+public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock, ProjectAccessService access, SearchIndex search, WorkshopNotifier workshops)
 {
     public const string MoveUp = "move-up";
     public const string DeleteWithIt = "delete";
@@ -41,7 +43,17 @@ public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock,
     public sealed record SheetLink(int StoryId, int ThemeId);
 
     public sealed record UndoData(string Summary, List<ThemeState> Before, List<int> Created,
-        List<PassageLink> PassagesRemoved, List<PassageLink> PassagesAdded, List<SheetLink> SheetsRemoved, List<SheetLink> SheetsAdded);
+        List<PassageLink> PassagesRemoved, List<PassageLink> PassagesAdded, List<SheetLink> SheetsRemoved, List<SheetLink> SheetsAdded)
+    {
+        /// <summary>Passages the change made (a workshop's key-quote cards): undo deletes them, with any memos on them.</summary>
+        public List<int>? PassagesCreated { get; init; }
+
+        /// <summary>The workshop a board conversion came from: undo marks it as not converted, so the board can change again.</summary>
+        public int? WorkshopId { get; init; }
+    }
+
+    /// <summary>The kind of the change written when a workshop board is turned into themes (see WorkshopService.ConvertAsync).</summary>
+    public const string WorkshopKind = "workshop";
 
     [GeneratedRegex("^#[0-9a-fA-F]{6}$")]
     private static partial Regex ColorPattern();
@@ -363,11 +375,31 @@ public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock,
             if (!await db.ReviewSheetThemes.AnyAsync(x => x.StoryId == l.StoryId && x.ThemeId == l.ThemeId, ct))
                 db.ReviewSheetThemes.Add(new ReviewSheetTheme { StoryId = l.StoryId, ThemeId = l.ThemeId });
 
+        // A workshop conversion also made passages from key quotes: they go again, with any memos
+        // written on them since, and the board becomes changeable again.
+        var passagesCreated = data.PassagesCreated ?? [];
+        var origin = data.WorkshopId is { } wid ? $"workshop:{wid}" : null;
+        var madePassages = await db.Passages.Where(p => p.ProjectId == projectId && passagesCreated.Contains(p.Id) && p.Origin == origin).ToListAsync(ct);
+        var madeIds = madePassages.Select(p => p.Id).ToList();
+        db.Memos.RemoveRange(await db.Memos.Where(m => m.ProjectId == projectId && m.TargetType == MemoTarget.Passage && madeIds.Contains(m.TargetId)).ToListAsync(ct));
+        db.Passages.RemoveRange(madePassages);
+        ProjectEvent? workshopEvent = null;
+        if (data.WorkshopId is { } workshopId && await db.Workshops.SingleOrDefaultAsync(w => w.Id == workshopId && w.ProjectId == projectId, ct) is { } workshop)
+        {
+            workshop.ConvertedAt = null;
+            workshopEvent = db.Record(clock, projectId, actorUserId, "workshop.conversion-undone", "workshop", workshopId, $"change:{change.Id.ToString(CultureInfo.InvariantCulture)}");
+        }
+
         change.UndoneAt = Now;
         change.UndoneByUserId = actorUserId;
         db.Record(clock, projectId, actorUserId, "codebook.undone", "codebook-change", change.Id, change.Kind);
         await db.SaveChangesAsync(ct);
+        foreach (var storyId in madePassages.Select(p => p.StoryId).Distinct())
+            await search.ReindexStoryAsync(projectId, storyId, ct);
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        if (workshopEvent is not null)
+            await workshops.ChangedAsync(data.WorkshopId!.Value, workshopEvent.Id, "The board's themes were undone in the codebook. The board can change again.", null);
         return Result.Ok(change);
     }
 

@@ -16,8 +16,20 @@ namespace Storyweave.Features.Workshops;
 /// </summary>
 public sealed record WorkshopActor(int? ParticipantId, string? UserId, string DisplayName, bool CanFacilitate)
 {
-    /// <summary>The id recorded in events: the account, or "participant:{id}" for a person without one (ids only).</summary>
-    public string EventActor => UserId ?? $"participant:{ParticipantId}";
+    /// <summary>
+    /// Set when the facilitator acts for a room group ("in the room" mode): the account of the
+    /// facilitator at the screen. <see cref="ParticipantId"/> and <see cref="DisplayName"/> are then the group's.
+    /// </summary>
+    public string? ActingByUserId { get; init; }
+
+    /// <summary>
+    /// The id recorded in events: the account that acted (the facilitator, also when acting for a
+    /// room group), or "participant:{id}" for a person without an account (ids only).
+    /// </summary>
+    public string EventActor => ActingByUserId ?? UserId ?? $"participant:{ParticipantId}";
+
+    /// <summary>The account behind this actor, if any (the facilitator when acting for a room group).</summary>
+    public string? AccountUserId => ActingByUserId ?? UserId;
 }
 
 public enum ActorOutcome
@@ -120,9 +132,23 @@ public static class WorkshopActors
         if (WorkshopGuest.ParticipantIdOf(user, workshopId) is { } participantId)
         {
             var row = await db.WorkshopParticipants.AsNoTracking()
-                .SingleOrDefaultAsync(p => p.Id == participantId && p.WorkshopId == workshopId && p.UserId == null && p.RevokedAt == null, ct);
+                .SingleOrDefaultAsync(p => p.Id == participantId && p.WorkshopId == workshopId && p.UserId == null && p.JoinTokenHash != null && p.RevokedAt == null, ct);
             if (row is not null) return (ActorOutcome.Allowed, new WorkshopActor(row.Id, null, row.DisplayName, false), workshop);
         }
         return (ActorOutcome.Forbidden, null, workshop);
+    }
+
+    /// <summary>
+    /// "In the room" mode: a facilitator acting for one of the workshop's room groups. Returns the
+    /// group as the actor (votes, notes and groups are credited to it; events name the facilitator),
+    /// or null when the caller cannot facilitate or the id is not a live room group of this workshop.
+    /// </summary>
+    public static async Task<WorkshopActor?> ActingForAsync(StoryweaveDb db, WorkshopActor facilitator, int workshopId, int roomGroupId, CancellationToken ct = default)
+    {
+        if (!facilitator.CanFacilitate || facilitator.UserId is null) return null;
+        var group = await db.WorkshopParticipants.AsNoTracking()
+            .Where(p => p.Id == roomGroupId && p.WorkshopId == workshopId && p.RevokedAt == null && p.UserId == null && p.JoinTokenHash == null)
+            .Select(p => new { p.Id, p.DisplayName }).SingleOrDefaultAsync(ct);
+        return group is null ? null : new WorkshopActor(group.Id, null, group.DisplayName, true) { ActingByUserId = facilitator.UserId };
     }
 }

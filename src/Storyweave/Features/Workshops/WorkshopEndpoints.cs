@@ -22,6 +22,8 @@ public static class WorkshopEndpoints
     public sealed record SettingsRequest(bool? Locked, bool? VotesRevealed, int? VotesPerParticipant);
     public sealed record InviteRequest(string? UserId);
     public sealed record LinkRequest(string? DisplayName);
+    public sealed record TimerRequest(int Minutes);
+    public sealed record PlayRequest(int CardId);
     public sealed record CardsRequest(IReadOnlyList<int>? PassageIds, IReadOnlyList<int>? KeyQuoteIds, bool AsPrompts);
     public sealed record WorkshopDto(int Id, string Title, WorkshopKind Kind, int VotesPerParticipant, bool IsLocked, bool IsConverted, DateTime CreatedAt);
 
@@ -45,31 +47,31 @@ public static class WorkshopEndpoints
         var board = group.MapGroup("/{workshopId:int}").RequireAuthorization(WorkshopGuest.Rule);
 
         board.MapGet("/board", (int projectId, int workshopId, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
-            Act(http, db, projectId, workshopId, async (actor, _) => Results.Ok(await s.BoardAsync(actor, workshopId, ct)), ct));
+            Act(http, db, projectId, workshopId, async (actor, _) => Results.Ok(await s.BoardAsync(actor, workshopId, ct)), ct, participate: true));
 
         board.MapPost("/cards/{cardId:int}/move", (int projectId, int workshopId, int cardId, MoveRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
-            Change(http, db, projectId, workshopId, (a, w) => s.MoveCardAsync(a, w, cardId, r.ClusterId, r.Version, ct), ct));
+            Change(http, db, projectId, workshopId, (a, w) => s.MoveCardAsync(a, w, cardId, r.ClusterId, r.Version, ct), ct, participate: true));
 
         board.MapPost("/notes", (int projectId, int workshopId, NoteRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
-            Change(http, db, projectId, workshopId, (a, w) => s.AddNoteAsync(a, w, r.Text, r.ClusterId, ct), ct));
+            Change(http, db, projectId, workshopId, (a, w) => s.AddNoteAsync(a, w, r.Text, r.ClusterId, ct), ct, participate: true));
 
         board.MapPost("/clusters", (int projectId, int workshopId, NameRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
-            Change(http, db, projectId, workshopId, (a, w) => s.CreateClusterAsync(a, w, r.Name, ct), ct));
+            Change(http, db, projectId, workshopId, (a, w) => s.CreateClusterAsync(a, w, r.Name, ct), ct, participate: true));
 
         board.MapPut("/clusters/{clusterId:int}", (int projectId, int workshopId, int clusterId, NameRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
-            Change(http, db, projectId, workshopId, (a, w) => s.RenameClusterAsync(a, w, clusterId, r.Name, ct), ct));
+            Change(http, db, projectId, workshopId, (a, w) => s.RenameClusterAsync(a, w, clusterId, r.Name, ct), ct, participate: true));
 
         board.MapPost("/clusters/{clusterId:int}/merge", (int projectId, int workshopId, int clusterId, MergeRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
-            Change(http, db, projectId, workshopId, (a, w) => s.MergeClustersAsync(a, w, clusterId, r.IntoClusterId, ct), ct));
+            Change(http, db, projectId, workshopId, (a, w) => s.MergeClustersAsync(a, w, clusterId, r.IntoClusterId, ct), ct, participate: true));
 
         board.MapDelete("/clusters/{clusterId:int}", (int projectId, int workshopId, int clusterId, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
-            Change(http, db, projectId, workshopId, (a, w) => s.DeleteClusterAsync(a, w, clusterId, ct), ct));
+            Change(http, db, projectId, workshopId, (a, w) => s.DeleteClusterAsync(a, w, clusterId, ct), ct, participate: true));
 
         board.MapPost("/votes", (int projectId, int workshopId, VoteRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
-            Change(http, db, projectId, workshopId, (a, w) => s.VoteAsync(a, w, r.CardId, r.ClusterId, ct), ct));
+            Change(http, db, projectId, workshopId, (a, w) => s.VoteAsync(a, w, r.CardId, r.ClusterId, ct), ct, participate: true));
 
         board.MapPost("/votes/remove", (int projectId, int workshopId, VoteRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
-            Change(http, db, projectId, workshopId, (a, w) => s.UnvoteAsync(a, w, r.CardId, r.ClusterId, ct), ct));
+            Change(http, db, projectId, workshopId, (a, w) => s.UnvoteAsync(a, w, r.CardId, r.ClusterId, ct), ct, participate: true));
 
         // Facilitation (the service refuses anyone who cannot run workshops).
         board.MapPut("/settings", (int projectId, int workshopId, SettingsRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
@@ -87,6 +89,39 @@ public static class WorkshopEndpoints
         board.MapPost("/cards", (int projectId, int workshopId, CardsRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
             Change(http, db, projectId, workshopId, (a, w) => s.AddSourceCardsAsync(a, w, r.PassageIds ?? [], r.KeyQuoteIds ?? [], r.AsPrompts, ct), ct));
 
+        // Timer: the end time is stored on the workshop; every board counts down to it.
+        board.MapPost("/timer", (int projectId, int workshopId, TimerRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.StartTimerAsync(a, w, r.Minutes, ct), ct));
+
+        board.MapPost("/timer/add", (int projectId, int workshopId, TimerRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.AddTimeAsync(a, w, r.Minutes, ct), ct));
+
+        board.MapDelete("/timer", (int projectId, int workshopId, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.StopTimerAsync(a, w, ct), ct));
+
+        // Playing a clip to everyone, and the clip itself: the only way a guest can fetch a recording.
+        board.MapPost("/play", (int projectId, int workshopId, PlayRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.PlayToEveryoneAsync(a, w, r.CardId, ct), ct));
+
+        board.MapDelete("/play", (int projectId, int workshopId, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.StopPlayingAsync(a, w, ct), ct));
+
+        board.MapGet("/cards/{cardId:int}/clip", (int projectId, int workshopId, int cardId, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Act(http, db, projectId, workshopId, async (_, w) =>
+            {
+                var clip = await s.ClipAsync(w, cardId, ct);
+                if (clip.Error is { } error) return ProjectEndpoints.Problem(error.Errors, error.Status);
+                var headers = http.Response.Headers;
+                headers.XContentTypeOptions = "nosniff";
+                headers.ContentDisposition = "inline";
+                headers.CacheControl = "private, no-store";
+                return Results.File(clip.Path!, clip.ContentType, enableRangeProcessing: true);
+            }, ct));
+
+        // "In the room": groups around one screen, for whom the facilitator acts (header X-Acting-For).
+        board.MapPost("/room-groups", (int projectId, int workshopId, LinkRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Change(http, db, projectId, workshopId, (a, w) => s.AddRoomGroupAsync(a, w, r.DisplayName, ct), ct));
+
         board.MapPost("/convert", (int projectId, int workshopId, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
             Change(http, db, projectId, workshopId, (a, w) => s.ConvertAsync(a, w, ct), ct));
 
@@ -94,9 +129,22 @@ public static class WorkshopEndpoints
             Act(http, db, projectId, workshopId, async (_, _) => Results.Ok(await s.ProvenanceAsync(workshopId, ct)), ct));
     }
 
-    private static async Task<IResult> Act(HttpContext http, StoryweaveDb db, int projectId, int workshopId, Func<WorkshopActor, Workshop, Task<IResult>> action, CancellationToken ct)
+    /// <summary>
+    /// The header a facilitator's board sends in "in the room" mode: the id of the room group they
+    /// act for. Only taking-part requests (reading the board, moving, notes, groups, votes) honour it.
+    /// </summary>
+    public const string ActingForHeader = "X-Acting-For";
+
+    private static async Task<IResult> Act(HttpContext http, StoryweaveDb db, int projectId, int workshopId, Func<WorkshopActor, Workshop, Task<IResult>> action, CancellationToken ct, bool participate = false)
     {
         var (outcome, actor, workshop) = await WorkshopActors.ResolveAsync(db, http.User, projectId, workshopId, ct);
+        if (outcome == ActorOutcome.Allowed && participate && http.Request.Headers[ActingForHeader].FirstOrDefault() is { Length: > 0 } value)
+        {
+            if (!int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var groupId)
+                || await WorkshopActors.ActingForAsync(db, actor!, workshopId, groupId, ct) is not { } group)
+                return ProjectEndpoints.Problem(["You cannot act for that group. Choose the group again, or act as yourself."], StatusCodes.Status403Forbidden);
+            actor = group;
+        }
         return outcome switch
         {
             ActorOutcome.NotFound => ProjectEndpoints.Problem(["There is no such workshop."], StatusCodes.Status404NotFound),
@@ -105,12 +153,12 @@ public static class WorkshopEndpoints
         };
     }
 
-    private static Task<IResult> Change(HttpContext http, StoryweaveDb db, int projectId, int workshopId, Func<WorkshopActor, Workshop, Task<WorkshopService.Outcome>> change, CancellationToken ct) =>
+    private static Task<IResult> Change(HttpContext http, StoryweaveDb db, int projectId, int workshopId, Func<WorkshopActor, Workshop, Task<WorkshopService.Outcome>> change, CancellationToken ct, bool participate = false) =>
         Act(http, db, projectId, workshopId, async (actor, workshop) =>
         {
             var result = await change(actor, workshop);
             if (result.Succeeded) return Results.Ok(result.Value ?? new { ok = true });
             var errors = result.Errors.Select(e => new { message = e }).ToList();
             return Results.Json(new { errors, board = result.Board }, statusCode: result.Status);
-        }, ct);
+        }, ct, participate);
 }

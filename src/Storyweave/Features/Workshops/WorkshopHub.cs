@@ -29,6 +29,25 @@ public sealed class WorkshopHub(StoryweaveDb db, WorkshopPresence presence) : Hu
         return new JoinResult(true, sequence, null);
     }
 
+    /// <summary>
+    /// "In the room" mode: the facilitator shows in the presence list as the room group they act
+    /// for (null: as themselves again). The API re-checks the group on every change.
+    /// </summary>
+    public async Task<bool> ActAs(int projectId, int workshopId, int? roomGroupId)
+    {
+        var (outcome, actor, _) = await WorkshopActors.ResolveAsync(db, Context.User!, projectId, workshopId, Context.ConnectionAborted);
+        if (outcome != ActorOutcome.Allowed || actor is null) return false;
+        var name = actor.DisplayName;
+        if (roomGroupId is { } id)
+        {
+            if (await WorkshopActors.ActingForAsync(db, actor, workshopId, id, Context.ConnectionAborted) is not { } group) return false;
+            name = $"{group.DisplayName} (with {actor.DisplayName})";
+        }
+        presence.Add(Context.ConnectionId, workshopId, name);
+        await Clients.Group(Group(workshopId)).SendAsync("presence", presence.NamesIn(workshopId), Context.ConnectionAborted);
+        return true;
+    }
+
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
         if (presence.Remove(Context.ConnectionId) is { } workshopId)
@@ -50,6 +69,23 @@ public sealed class WorkshopPresence
 
     public IReadOnlyList<string> NamesIn(int workshopId) =>
         _connections.Values.Where(c => c.WorkshopId == workshopId).Select(c => c.Name).Distinct().Order(StringComparer.CurrentCulture).ToList();
+}
+
+/// <summary>
+/// The clip each board is playing to everyone ("Play to everyone"). Like presence it lives in this
+/// process only: after a restart nothing is playing, which is the safe answer.
+/// </summary>
+public sealed class WorkshopPlayback
+{
+    public sealed record ClipPlay(long Id, int CardId);
+
+    private readonly ConcurrentDictionary<int, ClipPlay> _playing = new();
+
+    public void Start(int workshopId, ClipPlay play) => _playing[workshopId] = play;
+
+    public ClipPlay? Current(int workshopId) => _playing.TryGetValue(workshopId, out var p) ? p : null;
+
+    public bool Stop(int workshopId) => _playing.TryRemove(workshopId, out _);
 }
 
 /// <summary>Sends "changed" to everyone on a board, after the change was committed.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Accounts;
@@ -7,6 +8,7 @@ using Storyweave.Features.Codebook;
 using Storyweave.Features.Coding;
 using Storyweave.Features.Consent;
 using Storyweave.Features.Events;
+using Storyweave.Features.Media;
 
 namespace Storyweave.Features.Workshops;
 
@@ -14,7 +16,7 @@ namespace Storyweave.Features.Workshops;
 /// The workshop board's rules. Every change writes its rows and an event in one unit of work,
 /// commits, and only then broadcasts (so a client that hears of a change can always read it).
 /// </summary>
-public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, ConsentPolicy consent, WorkshopNotifier notifier)
+public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, ConsentPolicy consent, WorkshopNotifier notifier, WorkshopPlayback playback, MediaStorage storage)
 {
     public const string NotAvailable = "This card is not available";
     public const string JustMoved = "This card was just moved by someone else. It is now shown where it is.";
@@ -33,13 +35,38 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
 
     public sealed record BoardDto(int WorkshopId, int ProjectId, string Title, WorkshopKind Kind, bool IsLocked, bool VotesRevealed,
         int VotesPerParticipant, int VotesUsed, bool CanFacilitate, bool IsConverted, long Sequence, int? MyParticipantId,
-        IReadOnlyList<ClusterDto> Clusters, IReadOnlyList<CardDto> Cards);
+        IReadOnlyList<ClusterDto> Clusters, IReadOnlyList<CardDto> Cards)
+    {
+        /// <summary>When the facilitator's timer runs out (null: no timer). Clients count down against <see cref="ServerNow"/>, not their own clock.</summary>
+        public DateTime? TimerEndsAt { get; init; }
+
+        /// <summary>The server's time when the board was read.</summary>
+        public DateTime ServerNow { get; init; }
+
+        /// <summary>The clip the facilitator is playing to everyone, if any.</summary>
+        public PlayDto? Playing { get; init; }
+
+        /// <summary>The room group the facilitator is acting for in this request ("in the room" mode), if any.</summary>
+        public int? ActingForParticipantId { get; init; }
+
+        /// <summary>The workshop's room groups (facilitators only; empty for everyone else).</summary>
+        public IReadOnlyList<RoomGroupDto> RoomGroups { get; init; } = [];
+    }
+
+    /// <summary>A clip played to everyone: <c>Id</c> changes with every "Play to everyone", so clients open each one once.</summary>
+    public sealed record PlayDto(long Id, int CardId, string Url, double Start, double? End, string Label);
+
+    public sealed record RoomGroupDto(int Id, string Name);
 
     /// <summary><c>Votes</c> is null until the facilitator reveals votes; <c>MyVotes</c> is always the caller's own.</summary>
     public sealed record ClusterDto(int Id, string Name, int Position, int? Votes, int MyVotes);
 
     public sealed record CardDto(int Id, CardKind Kind, int? ClusterId, int Position, int Version, bool Available, string? Text,
-        string? Speaker, int? StoryId, double? StartSeconds, double? EndSeconds, int? Votes, int MyVotes);
+        string? Speaker, int? StoryId, double? StartSeconds, double? EndSeconds, int? Votes, int MyVotes)
+    {
+        /// <summary>True when the card can be heard: it has times, its story has a playable recording, and consent allows (see <see cref="ClipAsync"/>).</summary>
+        public bool HasClip { get; init; }
+    }
 
     public sealed record JoinLink(int ParticipantId, string Secret, string Path);
 
@@ -325,6 +352,108 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
         return await CommitAsync(w, actor, "workshop.settings-changed", messages.Count > 0 ? string.Join(" ", messages) : null, null, ct);
     }
 
+    // ---- Timer ----------------------------------------------------------------------------------
+
+    public const int MaxTimerMinutes = 180;
+
+    /// <summary>Starts (or restarts) the board's timer. The end time is stored, so a reload or reconnect shows the same time left.</summary>
+    public async Task<Outcome> StartTimerAsync(WorkshopActor actor, Workshop w, int minutes, CancellationToken ct = default)
+    {
+        if (!actor.CanFacilitate) return new Outcome(403, ["Only the facilitator can start the timer."]);
+        if (minutes is < 1 or > MaxTimerMinutes) return Outcome.Rule($"Choose between 1 and {MaxTimerMinutes} minutes.");
+        var row = await db.Workshops.SingleAsync(x => x.Id == w.Id, ct);
+        row.TimerEndsAt = Now.AddMinutes(minutes);
+        return await CommitAsync(w, actor, "workshop.timer-started", $"The facilitator started a timer for {Plural(minutes, "minute")}.", null, ct);
+    }
+
+    public async Task<Outcome> AddTimeAsync(WorkshopActor actor, Workshop w, int minutes, CancellationToken ct = default)
+    {
+        if (!actor.CanFacilitate) return new Outcome(403, ["Only the facilitator can change the timer."]);
+        if (minutes is < 1 or > MaxTimerMinutes) return Outcome.Rule($"Choose between 1 and {MaxTimerMinutes} minutes.");
+        var row = await db.Workshops.SingleAsync(x => x.Id == w.Id, ct);
+        if (row.TimerEndsAt is not { } end || end <= Now) return Outcome.Rule("There is no timer running. Start one first.");
+        if ((end - Now).TotalMinutes + minutes > MaxTimerMinutes) return Outcome.Rule($"A timer can run for up to {MaxTimerMinutes} minutes.");
+        row.TimerEndsAt = end.AddMinutes(minutes);
+        return await CommitAsync(w, actor, "workshop.timer-extended", $"The facilitator added {Plural(minutes, "minute")} to the timer.", null, ct);
+    }
+
+    public async Task<Outcome> StopTimerAsync(WorkshopActor actor, Workshop w, CancellationToken ct = default)
+    {
+        if (!actor.CanFacilitate) return new Outcome(403, ["Only the facilitator can stop the timer."]);
+        var row = await db.Workshops.SingleAsync(x => x.Id == w.Id, ct);
+        if (row.TimerEndsAt is null) return Outcome.Ok();
+        row.TimerEndsAt = null;
+        return await CommitAsync(w, actor, "workshop.timer-stopped", "The facilitator stopped the timer.", null, ct);
+    }
+
+    // ---- Playing a clip to everyone -------------------------------------------------------------
+
+    /// <summary>Opens a card's clip on every board (kept in this process, like presence; see decision 0004).</summary>
+    public async Task<Outcome> PlayToEveryoneAsync(WorkshopActor actor, Workshop w, int cardId, CancellationToken ct = default)
+    {
+        if (!actor.CanFacilitate) return new Outcome(403, ["Only the facilitator can play a clip to everyone."]);
+        var clip = await ClipAsync(w, cardId, ct);
+        if (clip.Error is { } error) return error;
+        var ev = db.Record(clock, w.ProjectId, actor.EventActor, "workshop.clip-played", "workshop", w.Id, $"card:{cardId}");
+        await db.SaveChangesAsync(ct);
+        playback.Start(w.Id, new WorkshopPlayback.ClipPlay(ev.Id, cardId));
+        await notifier.ChangedAsync(w.Id, ev.Id, "The facilitator is playing a clip to everyone.", actor.ParticipantId);
+        return Outcome.Ok(new { playId = ev.Id });
+    }
+
+    public async Task<Outcome> StopPlayingAsync(WorkshopActor actor, Workshop w, CancellationToken ct = default)
+    {
+        if (!actor.CanFacilitate) return new Outcome(403, ["Only the facilitator can stop the clip for everyone."]);
+        if (!playback.Stop(w.Id)) return Outcome.Ok();
+        return await CommitAsync(w, actor, "workshop.clip-stopped", "The facilitator stopped the clip.", null, ct);
+    }
+
+    public sealed record Clip(Outcome? Error, string? Path = null, string? ContentType = null);
+
+    /// <summary>
+    /// The recording behind a card on this board, if the caller may hear it: the card must be on
+    /// this workshop's board, its words available for analysis, every storyteller of the story must
+    /// still agree to being recorded, and the story must have a playable recording. This is the only
+    /// way a person who joined by link can fetch a recording (the project's media endpoints need a project role).
+    /// </summary>
+    public async Task<Clip> ClipAsync(Workshop w, int cardId, CancellationToken ct = default)
+    {
+        var card = await db.WorkshopCards.AsNoTracking().SingleOrDefaultAsync(c => c.Id == cardId && c.WorkshopId == w.Id, ct);
+        if (card is null) return new Clip(new Outcome(404, ["That card is no longer on the board."]));
+        Source? source = null;
+        if (card.PassageId is { } pid)
+            source = await db.Passages.AsNoTracking().Where(p => p.Id == pid).Select(p => new Source(p.Id, p.StoryId, "", p.Speaker, p.StartSeconds, p.EndSeconds)).SingleOrDefaultAsync(ct);
+        else if (card.KeyQuoteId is { } qid)
+            source = await db.KeyQuotes.AsNoTracking().Where(q => q.Id == qid).Select(q => new Source(q.Id, q.StoryId, "", q.Speaker, q.StartSeconds, q.EndSeconds)).SingleOrDefaultAsync(ct);
+        if (source is null || source.Start is null) return new Clip(new Outcome(404, ["This card has no clip to play."]));
+        var scope = await AnalysisScope.LoadForStoriesAsync(db, consent, w.ProjectId, [source.StoryId], ct);
+        if (!scope.IsTurnVisible(source.StoryId, source.Speaker)) return new Clip(new Outcome(404, [NotAvailable + "."]));
+        var media = (await ClipMediaAsync(w.ProjectId, [source.StoryId], ct)).GetValueOrDefault(source.StoryId);
+        if (media is null || MediaEndpoints.Playable(media, storage) is not { } file || !File.Exists(file.Path))
+            return new Clip(new Outcome(404, ["This card has no recording that can be played."]));
+        return new Clip(null, file.Path, file.ContentType);
+    }
+
+    // ---- "In the room" --------------------------------------------------------------------------
+
+    /// <summary>
+    /// A room group ("Table 2"): people around one screen for whom the facilitator moves cards, writes
+    /// notes and votes. It is a participant row with a name but no account and no join link
+    /// (UserId and JoinTokenHash both null), so nobody can ever sign in as it; it is credited as
+    /// having taken part.
+    /// </summary>
+    public async Task<Outcome> AddRoomGroupAsync(WorkshopActor actor, Workshop w, string? name, CancellationToken ct = default)
+    {
+        if (!actor.CanFacilitate) return new Outcome(403, ["Only the facilitator can add a group in the room."]);
+        if (string.IsNullOrWhiteSpace(name)) return Outcome.Rule("Give the group in the room a name, like Table 2.");
+        if (name.Trim().Length > 200) return Outcome.Rule("A name can be up to 200 characters.");
+        var row = new WorkshopParticipant { WorkshopId = w.Id, DisplayName = name.Trim(), InvitedAt = Now, JoinedAt = Now };
+        db.WorkshopParticipants.Add(row);
+        await db.SaveChangesAsync(ct);
+        var result = await CommitAsync(w, actor, "workshop.room-group-added", $"{row.DisplayName} joined in the room.", row, ct);
+        return result with { Value = new { participantId = row.Id } };
+    }
+
     // ---- Reading the board --------------------------------------------------------------------
 
     public async Task<BoardDto> BoardAsync(WorkshopActor actor, int workshopId, CancellationToken ct = default)
@@ -340,6 +469,7 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
         var quotes = await db.KeyQuotes.AsNoTracking().Where(q => quoteIds.Contains(q.Id))
             .Select(q => new Source(q.Id, q.StoryId, q.Text, q.Speaker, q.StartSeconds, q.EndSeconds)).ToDictionaryAsync(q => q.Id, ct);
         var votes = await db.WorkshopVotes.AsNoTracking().Where(v => v.WorkshopId == workshopId).ToListAsync(ct);
+        var clipStories = await ClipMediaAsync(w.ProjectId, passages.Values.Concat(quotes.Values).Select(x => x.StoryId).Distinct().ToList(), ct);
         var me = actor.ParticipantId;
         int? Count(Func<WorkshopVote, bool> match) => w.VotesRevealed ? votes.Count(match) : null;
 
@@ -353,13 +483,59 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
                 ? new CardDto(c.Id, c.Kind, c.ClusterId, c.Position, c.Version, true, isSourced ? source!.Text : c.NoteText,
                     isSourced && source!.Speaker.Length > 0 ? source.Speaker : null, source?.StoryId, source?.Start, source?.End,
                     Count(v => v.CardId == c.Id), votes.Count(v => v.CardId == c.Id && v.ParticipantId == me))
+                { HasClip = source is { Start: not null } && clipStories.ContainsKey(source.StoryId) }
                 : new CardDto(c.Id, c.Kind, c.ClusterId, c.Position, c.Version, false, null, null, null, null, null,
                     Count(v => v.CardId == c.Id), votes.Count(v => v.CardId == c.Id && v.ParticipantId == me));
         }).ToList();
         var clusterDtos = clusters.Select(c => new ClusterDto(c.Id, c.Name, c.Position, Count(v => v.ClusterId == c.Id), votes.Count(v => v.ClusterId == c.Id && v.ParticipantId == me))).ToList();
+        PlayDto? playing = null;
+        if (playback.Current(workshopId) is { } play && cardDtos.SingleOrDefault(c => c.Id == play.CardId) is { HasClip: true } playCard)
+        {
+            playing = new PlayDto(play.Id, playCard.Id, ClipUrl(w, playCard.Id), playCard.StartSeconds ?? 0, playCard.EndSeconds, ClipLabel(playCard));
+        }
+        var now = Now;
+        var roomGroups = actor.CanFacilitate
+            ? await db.WorkshopParticipants.AsNoTracking()
+                .Where(p => p.WorkshopId == workshopId && p.UserId == null && p.JoinTokenHash == null && p.RevokedAt == null)
+                .OrderBy(p => p.Id).Select(p => new RoomGroupDto(p.Id, p.DisplayName)).ToListAsync(ct)
+            : [];
         return new BoardDto(w.Id, w.ProjectId, w.Title, w.Kind, w.IsLocked, w.VotesRevealed, w.VotesPerParticipant,
             votes.Count(v => v.ParticipantId == me), actor.CanFacilitate, w.ConvertedAt is not null, await SequenceAsync(workshopId, ct), me,
-            clusterDtos, cardDtos);
+            clusterDtos, cardDtos)
+        {
+            TimerEndsAt = w.TimerEndsAt is { } end && end > now ? DateTime.SpecifyKind(end, DateTimeKind.Utc) : null,
+            ServerNow = DateTime.SpecifyKind(now, DateTimeKind.Utc),
+            Playing = playing,
+            ActingForParticipantId = actor.ActingByUserId is null ? null : actor.ParticipantId,
+            RoomGroups = roomGroups,
+        };
+    }
+
+    private static string ClipUrl(Workshop w, int cardId) => $"/api/projects/{w.ProjectId}/workshops/{w.Id}/cards/{cardId}/clip";
+
+    private static string ClipLabel(CardDto card)
+    {
+        var text = card.Text ?? "";
+        return text.Length > 60 ? text[..60].TrimEnd() + "…" : text;
+    }
+
+    /// <summary>
+    /// The playable recording of each story that may be heard in a workshop: the words must be
+    /// available for analysis (checked per card by the caller) and every storyteller of the story
+    /// must still agree to being recorded, because the whole recording is sent to the browser.
+    /// </summary>
+    private async Task<Dictionary<int, MediaFile>> ClipMediaAsync(int projectId, List<int> storyIds, CancellationToken ct)
+    {
+        if (storyIds.Count == 0) return [];
+        var media = await db.MediaFiles.AsNoTracking()
+            .Where(m => m.ProjectId == projectId && m.StoryId != null && storyIds.Contains(m.StoryId.Value)
+                        && (m.RenditionStatus == RenditionStatus.Ready || m.OriginalIsWebPlayable))
+            .OrderBy(m => m.Id).ToListAsync(ct);
+        if (media.Count == 0) return [];
+        var tellers = await db.StoryStorytellers.AsNoTracking().Where(x => storyIds.Contains(x.StoryId)).Select(x => new { x.StoryId, x.StorytellerId }).ToListAsync(ct);
+        var decisions = await consent.DecideManyAsync(tellers.Select(t => t.StorytellerId).Distinct(), ConsentUse.Recording, ct);
+        var allowed = tellers.GroupBy(t => t.StoryId).Where(g => g.All(t => decisions.TryGetValue(t.StorytellerId, out var d) && d.Allowed)).Select(g => g.Key).ToHashSet();
+        return media.Where(m => allowed.Contains(m.StoryId!.Value)).GroupBy(m => m.StoryId!.Value).ToDictionary(g => g.Key, g => g.First());
     }
 
     private sealed record Source(int Id, int StoryId, string Text, string Speaker, double? Start, double? End);
@@ -403,6 +579,10 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
         db.Themes.Add(parent);
         await db.SaveChangesAsync(ct);
         var linked = 0;
+        // The conversion is one codebook change, so "Undo" in the codebook can take it back exactly.
+        var createdThemes = new List<int> { parent.Id };
+        var createdPassages = new List<int>();
+        var linksAdded = new List<CodebookService.PassageLink>();
         foreach (var (cluster, index) in clusters.Select((c, i) => (c, i)))
         {
             var inCluster = cards.Where(c => c.ClusterId == cluster.Id).ToList();
@@ -419,6 +599,7 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
             };
             db.Themes.Add(theme);
             await db.SaveChangesAsync(ct);
+            createdThemes.Add(theme.Id);
             foreach (var card in inCluster)
             {
                 int? passageId = null;
@@ -446,16 +627,26 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
                     db.Passages.Add(created);
                     await db.SaveChangesAsync(ct);
                     passageId = created.Id;
+                    createdPassages.Add(created.Id);
                 }
                 if (passageId is { } id && !db.PassageThemes.Local.Any(x => x.PassageId == id && x.ThemeId == theme.Id))
                 {
                     db.PassageThemes.Add(new PassageTheme { PassageId = id, ThemeId = theme.Id, CoderUserId = userId, CodedAt = now });
+                    linksAdded.Add(new CodebookService.PassageLink(id, theme.Id, userId, now));
                     linked++;
                 }
             }
         }
         row.ConvertedAt = now;
-        db.Record(clock, w.ProjectId, actor.EventActor, "workshop.converted", "workshop", w.Id, $"theme:{parent.Id}");
+        var undo = new CodebookService.UndoData($"Turned the workshop \u201c{w.Title}\u201d into {Plural(clusters.Count, "theme")}", [], createdThemes, [], linksAdded, [], [])
+        {
+            PassagesCreated = createdPassages,
+            WorkshopId = w.Id,
+        };
+        var change = new CodebookChange { ProjectId = w.ProjectId, Kind = CodebookService.WorkshopKind, UndoJson = JsonSerializer.Serialize(undo), ActorUserId = userId, At = now };
+        db.CodebookChanges.Add(change);
+        await db.SaveChangesAsync(ct);
+        db.Record(clock, w.ProjectId, actor.EventActor, "workshop.converted", "workshop", w.Id, $"theme:{parent.Id} change:{change.Id.ToString(CultureInfo.InvariantCulture)}");
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         var sequence = await SequenceAsync(w.Id, ct);
@@ -517,6 +708,8 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
             WorkshopParticipant { Id: > 0 } p => $"participant:{p.Id}",
             _ => null,
         };
+        // "In the room": the event names the facilitator who acted and the room group they acted for.
+        if (actor.ActingByUserId is not null) detail = (detail is null ? "" : detail + " ") + $"for participant:{actor.ParticipantId}";
         var ev = db.Record(clock, w.ProjectId, actor.EventActor, action, "workshop", w.Id, detail);
         await db.SaveChangesAsync(ct);
         // Details name ids only; the subject's id is known only after the insert for new rows.

@@ -18,6 +18,17 @@
   var board = null;
   var loading = null;
 
+  // "In the room" mode: the room group this facilitator acts for, kept for this browser tab only.
+  var actingKey = 'storyweave.workshop.' + workshopId + '.acting-for';
+  function actingFor() { try { return window.sessionStorage.getItem(actingKey) || ''; } catch (e) { return ''; } }
+  function setActingFor(id) { try { if (id) window.sessionStorage.setItem(actingKey, id); else window.sessionStorage.removeItem(actingKey); } catch (e) { } }
+  function headers(json) {
+    var h = { 'RequestVerificationToken': tokenInput ? tokenInput.value : '' };
+    if (json) h['Content-Type'] = 'application/json';
+    if (actingFor()) h['X-Acting-For'] = actingFor();
+    return h;
+  }
+
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) { if (attrs[k] !== null && attrs[k] !== undefined) node.setAttribute(k, attrs[k]); });
@@ -47,7 +58,7 @@
     return fetch(base + path, {
       method: method,
       credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'RequestVerificationToken': tokenInput ? tokenInput.value : '' },
+      headers: headers(true),
       body: body === undefined ? undefined : JSON.stringify(body)
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
@@ -64,12 +75,27 @@
 
   function load() {
     if (loading) return loading;
-    loading = fetch(base + '/board', { credentials: 'same-origin' })
+    var sentAt = Date.now();
+    loading = fetch(base + '/board', { credentials: 'same-origin', headers: headers(false) })
       .then(function (r) {
+        if (r.status === 403 && actingFor()) {
+          // The room group is gone (or this person no longer facilitates): act as yourself again.
+          setActingFor('');
+          loading = null;
+          return fetch(base + '/board', { credentials: 'same-origin', headers: headers(false) }).then(function (again) {
+            if (!again.ok) throw new Error('The board could not be loaded.');
+            return again.json();
+          });
+        }
         if (!r.ok) throw new Error('The board could not be loaded.');
         return r.json();
       })
-      .then(function (data) { draw(data); })
+      .then(function (data) {
+        // The server's clock is the truth for the timer: remember how far ours is off
+        // (taking the middle of the request as the moment the server answered).
+        clockOffset = Date.parse(data.serverNow) - (sentAt + Date.now()) / 2;
+        draw(data);
+      })
       .catch(function () { showError('The board could not be loaded. Check your connection; it will try again.'); })
       .finally(function () { loading = null; });
     return loading;
@@ -102,6 +128,10 @@
     fac.hidden = !data.canFacilitate || data.isConverted;
     document.getElementById('workshop-lock').textContent = data.isLocked ? 'Let people change the board again' : 'Pause changes';
     document.getElementById('workshop-reveal').textContent = data.votesRevealed ? 'Hide votes again' : 'Show everyone\u2019s votes';
+
+    drawTimer(data);
+    drawPlayer(data);
+    drawRoom(data);
 
     columns.textContent = '';
     columns.appendChild(column(null, 'Unsorted', data.cards.filter(function (c) { return c.clusterId === null; })));
@@ -221,6 +251,12 @@
       li.appendChild(el('p', {}, 'This card is not available'));
     }
     li.appendChild(voteControls({ cardId: card.id }, card.votes, card.myVotes, cardLabel(card), 'card-' + card.id));
+    if (board.canFacilitate && card.hasClip) {
+      var play = el('button', { type: 'button', 'class': 'secondary small', 'data-focus': 'play-' + card.id }, 'Play to everyone');
+      play.appendChild(el('span', { 'class': 'visually-hidden' }, ': ' + cardLabel(card)));
+      play.addEventListener('click', function () { api('POST', '/play', { cardId: card.id }).then(load).catch(function () { }); });
+      li.appendChild(play);
+    }
 
     // The keyboard way: a button that opens a list of places to move the card to.
     var menuId = 'move-menu-' + card.id;
@@ -286,6 +322,159 @@
     api('PUT', '/settings', { votesRevealed: !board.votesRevealed }).then(load).catch(function () { });
   });
 
+  // ---- Timer: counts down to the stored end time by the server's clock. Screen readers hear it
+  // only at 1 minute left and at the end (the visible time is role="timer", which is not read out).
+  var clockOffset = 0;
+  var timerEnds = null;
+  var timerSaid = { minute: false, end: false };
+  var timerTick = null;
+  var timerLive = document.getElementById('workshop-timer-live');
+
+  function sayTimer(text) {
+    timerLive.textContent = '';
+    window.setTimeout(function () { timerLive.textContent = text; }, 50);
+  }
+
+  function secondsLeft() { return timerEnds === null ? 0 : Math.ceil((timerEnds - (Date.now() + clockOffset)) / 1000); }
+
+  function timeText(seconds) {
+    var m = Math.floor(seconds / 60);
+    var s = seconds % 60;
+    return m + ':' + (s < 10 ? '0' : '') + s;
+  }
+
+  function tickTimer() {
+    var box = document.getElementById('workshop-timer');
+    var text = document.getElementById('workshop-timer-left');
+    if (timerEnds === null) { box.hidden = true; return; }
+    var left = secondsLeft();
+    box.hidden = false;
+    if (left <= 0) {
+      text.textContent = 'Time is up';
+      if (!timerSaid.end) { timerSaid.end = true; sayTimer('Time is up.'); }
+      window.clearInterval(timerTick);
+      timerTick = null;
+      return;
+    }
+    text.textContent = timeText(left) + ' left';
+    if (left <= 60 && !timerSaid.minute) { timerSaid.minute = true; sayTimer('1 minute left.'); }
+  }
+
+  function drawTimer(data) {
+    var ends = data.timerEndsAt ? Date.parse(data.timerEndsAt) : null;
+    if (ends !== timerEnds) {
+      timerEnds = ends;
+      // A new or longer timer: speak at 1 minute only if it is not already within the last minute.
+      timerSaid = { minute: secondsLeft() <= 60, end: ends === null };
+      if (timerTick) window.clearInterval(timerTick);
+      timerTick = ends === null ? null : window.setInterval(tickTimer, 1000);
+    }
+    tickTimer();
+    document.getElementById('workshop-timer-add').hidden = ends === null;
+    document.getElementById('workshop-timer-stop').hidden = ends === null;
+  }
+
+  document.getElementById('workshop-timer-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var minutes = parseInt(document.getElementById('timer-minutes').value, 10);
+    api('POST', '/timer', { minutes: isNaN(minutes) ? 0 : minutes }).then(function () { announce('Timer started.'); return load(); }).catch(function () { });
+  });
+  document.getElementById('workshop-timer-add').addEventListener('click', function () {
+    api('POST', '/timer/add', { minutes: 1 }).then(function () { announce('1 minute added.'); return load(); }).catch(function () { });
+  });
+  document.getElementById('workshop-timer-stop').addEventListener('click', function () {
+    api('DELETE', '/timer').then(function () { announce('Timer stopped.'); return load(); }).catch(function () { });
+  });
+
+  // ---- A clip played to everyone: opens on every board, starts at the card's start and pauses at
+  // its end. When the browser refuses to start sound by itself, a clear "Play the clip" button shows.
+  var media = document.getElementById('workshop-media');
+  var playing = null;
+
+  function showPlayButton(show) {
+    document.getElementById('workshop-player-blocked').hidden = !show;
+    document.getElementById('workshop-player-play').hidden = !show;
+  }
+
+  function startClip() {
+    if (!playing) return;
+    if (media.currentTime < playing.start || (playing.end !== null && media.currentTime >= playing.end - 0.05)) media.currentTime = playing.start;
+    var attempt = media.play();
+    if (attempt && attempt.then) {
+      attempt.then(function () { showPlayButton(false); }).catch(function () { showPlayButton(true); });
+    }
+  }
+
+  function drawPlayer(data) {
+    var section = document.getElementById('workshop-player');
+    document.getElementById('workshop-player-stop').hidden = !data.canFacilitate;
+    var p = data.playing || null;
+    if (!p) {
+      if (playing) { media.pause(); media.removeAttribute('src'); media.load(); }
+      playing = null;
+      section.hidden = true;
+      return;
+    }
+    if (playing && playing.id === p.id) return;
+    playing = { id: p.id, start: p.start, end: p.end === null || p.end === undefined ? null : p.end };
+    document.getElementById('workshop-player-label').textContent = '\u201c' + p.label + '\u201d';
+    section.hidden = false;
+    showPlayButton(false);
+    media.src = p.url + '#t=' + p.start + (playing.end !== null ? ',' + playing.end : '');
+    startClip();
+  }
+
+  media.addEventListener('timeupdate', function () {
+    if (playing && playing.end !== null && media.currentTime >= playing.end && !media.paused) media.pause();
+  });
+  document.getElementById('workshop-player-play').addEventListener('click', startClip);
+  document.getElementById('workshop-player-stop').addEventListener('click', function () {
+    api('DELETE', '/play').then(load).catch(function () { });
+  });
+
+  // ---- "In the room": the facilitator adds groups and acts for one of them.
+  function drawRoom(data) {
+    var select = document.getElementById('workshop-acting-for');
+    var current = actingFor();
+    select.textContent = '';
+    select.appendChild(el('option', { value: '' }, 'Myself'));
+    (data.roomGroups || []).forEach(function (g) {
+      var option = el('option', { value: String(g.id) }, g.name);
+      if (String(g.id) === current) option.selected = true;
+      select.appendChild(option);
+    });
+    var state = document.getElementById('workshop-acting-state');
+    var group = (data.roomGroups || []).filter(function (g) { return g.id === data.actingForParticipantId; })[0];
+    state.hidden = !group;
+    state.textContent = group ? 'You are acting for ' + group.name + '. Moves, notes and votes count for them.' : '';
+  }
+
+  function actAs(id) {
+    setActingFor(id);
+    if (connection && connection.state === 'Connected') {
+      connection.invoke('ActAs', parseInt(projectId, 10), parseInt(workshopId, 10), id ? parseInt(id, 10) : null).catch(function () { });
+    }
+    return load();
+  }
+
+  document.getElementById('workshop-acting-for').addEventListener('change', function (e) {
+    var select = e.target;
+    var name = select.options[select.selectedIndex].text;
+    actAs(select.value).then(function () { announce(select.value ? 'You are now acting for ' + name + '.' : 'You are acting as yourself again.'); });
+  });
+  document.getElementById('workshop-room-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var input = document.getElementById('room-group-name');
+    var name = input.value;
+    api('POST', '/room-groups', { displayName: name }).then(function () {
+      input.value = '';
+      announce(name + ' added. Choose it under \u201cActing for\u201d to act for them.');
+      return load();
+    }).catch(function () { });
+  });
+
+  var connection = null;
+
   function drawPresence(names) {
     var list = document.getElementById('workshop-presence');
     list.textContent = '';
@@ -295,7 +484,7 @@
   load();
 
   if (!window.signalR) return;
-  var connection = new window.signalR.HubConnectionBuilder().withUrl('/hubs/workshop').withAutomaticReconnect([0, 1000, 2000, 5000, 10000, 10000, 30000]).build();
+  connection = new window.signalR.HubConnectionBuilder().withUrl('/hubs/workshop').withAutomaticReconnect([0, 1000, 2000, 5000, 10000, 10000, 30000]).build();
   connection.on('changed', function (change) {
     if (board && change.sequence <= board.sequence) return;
     if (change.message && change.byParticipantId !== (board && board.myParticipantId)) announce(change.message);
@@ -305,6 +494,7 @@
   function join() {
     return connection.invoke('Join', parseInt(projectId, 10), parseInt(workshopId, 10)).then(function (result) {
       if (!result.ok) showError(result.error);
+      else if (actingFor()) connection.invoke('ActAs', parseInt(projectId, 10), parseInt(workshopId, 10), parseInt(actingFor(), 10)).catch(function () { });
       // Catch-up after a reconnect: read the whole board again.
       return load();
     });
