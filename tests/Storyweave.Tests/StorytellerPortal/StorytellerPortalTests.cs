@@ -93,7 +93,7 @@ public sealed class StorytellerPortalTests(AppFixture fixture) : IClassFixture<A
         Assert.Contains("Keep the recording of you talking", html);
         // Every form on the page carries its own form-safety token (a form without one fails in a browser).
         Assert.Equal(System.Text.RegularExpressions.Regex.Count(html, "<form "), System.Text.RegularExpressions.Regex.Count(html, "name=\"__RequestVerificationToken\""));
-        Assert.Equal(5, System.Text.RegularExpressions.Regex.Count(html, "<form "));
+        Assert.Equal(4, System.Text.RegularExpressions.Regex.Count(html, "<form ")); // leave, choices, stop all use, correction
 
         // The visit and the opening are logged, by link id, with no user.
         var log = await App.WithDbAsync(db => db.AccessLog.Where(a => a.ProjectId == s.ProjectId).ToListAsync());
