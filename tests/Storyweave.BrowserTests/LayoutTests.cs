@@ -54,6 +54,7 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
         var adminId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Users.First(u => u.IsAdmin).Id));
         var reportId = await fixture.App.WithServiceAsync<Storyweave.Features.Reports.ReportService, int>(async r =>
             (await r.CreateAsync(sampleId, Storyweave.Features.Reports.ReportKind.Overview, "Layout overview", adminId)).Value!.Id);
+        var storytellerId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Storytellers.Where(s => s.ProjectId == sampleId).Min(s => s.Id)));
         foreach (var url in new[]
                  {
                      "/", "/projects", "/projects/new", $"/projects/{sampleId}", $"/projects/{sampleId}/storytellers", $"/projects/{sampleId}/stories",
@@ -65,6 +66,7 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
                      $"/projects/{sampleId}/redaction?runCheck=true",
                      $"/projects/{sampleId}/playlists", $"/projects/{sampleId}/playlists/{playlistId}", $"/projects/{sampleId}/playlists/{playlistId}/add",
                      $"/projects/{sampleId}/reports", $"/projects/{sampleId}/reports/{reportId}",
+                     $"/projects/{sampleId}/storytellers/{storytellerId}", $"/projects/{sampleId}/storytellers/{storytellerId}/link", $"/projects/{sampleId}/storyteller-requests",
                  })
         {
             var response = await page.GotoAsync(url);
@@ -107,12 +109,13 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
         var storyId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Stories.Where(s => s.ProjectId == sampleId && s.PublishedAt != null).Min(s => s.Id)));
         foreach (var url in new[]
                  {
-                     "/", "/account/sign-in", "/account/denied", "/no-such-page",
+                     "/", "/account/sign-in", "/account/denied", "/no-such-page", "/me/left", "/me/no-such-link", "/me",
                      "/stories", $"/stories/{sampleId}", $"/stories/{sampleId}/{storyId}", $"/stories/{sampleId}/{storyId}?q=tomatoes",
                  })
+
         {
             var response = await page.GotoAsync(url);
-            Assert.Equal(url == "/no-such-page" ? 404 : 200, response!.Status);
+            Assert.Equal(url switch { "/no-such-page" or "/me/no-such-link" => 404, "/me" => 401, _ => 200 }, response!.Status);
             await BrowserFixture.AssertNoHorizontalScrollAsync(page);
             await fixture.AssertAccessibleAsync(page);
         }

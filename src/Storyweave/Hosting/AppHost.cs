@@ -110,6 +110,8 @@ public static class AppHost
             .AddIdentityCookies();
         // People without an account who joined a workshop by link (decision 0004).
         Features.Workshops.WorkshopGuest.AddScheme(new AuthenticationBuilder(services));
+        // Storytellers on their own page, by personal link and short code.
+        Features.StorytellerPortal.StorytellerSession.AddScheme(new AuthenticationBuilder(services));
 
         services.ConfigureApplicationCookie(o =>
         {
@@ -133,7 +135,11 @@ public static class AppHost
         // ends every other session at once; SessionLifetime also ends the sessions of a locked account.
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
 
-        services.AddAuthorization(Policies.Add);
+        services.AddAuthorization(o =>
+        {
+            Policies.Add(o);
+            Features.StorytellerPortal.StorytellerSession.AddPolicy(o);
+        });
         services.AddScoped<CurrentUser>();
         services.AddScoped<ProjectAccessService>();
         services.AddScoped<IAuthorizationHandler, ProjectPermissionHandler>();
@@ -153,9 +159,12 @@ public static class AppHost
             o.OnRejected = async (ctx, ct) =>
             {
                 ctx.HttpContext.Response.ContentType = "text/plain; charset=utf-8";
-                await ctx.HttpContext.Response.WriteAsync(ctx.HttpContext.Request.Path.StartsWithSegments("/join")
+                var path = ctx.HttpContext.Request.Path;
+                await ctx.HttpContext.Response.WriteAsync(path.StartsWithSegments("/join")
                     ? "Too many sign-ups have come from this internet connection in the last hour. Please try again later, or ask the project team to sign you up."
-                    : "Too many sign-in attempts from this device. Please wait a minute and try again.", ct);
+                    : path.StartsWithSegments("/me")
+                        ? "Too many codes were tried from this device. Please wait a minute, then try again."
+                        : "Too many sign-in attempts from this device. Please wait a minute and try again.", ct);
             };
         });
 
@@ -225,6 +234,9 @@ public static class AppHost
         services.AddScoped<Features.PublicSite.PublicSiteRenderer>();
         services.AddScoped<Features.PublicSite.PublicationService>();
         services.AddScoped<Features.PublicSite.StaticSiteExporter>();
+        services.AddScoped<Features.StorytellerPortal.StorytellerLinkService>();
+        services.AddScoped<Features.StorytellerPortal.StorytellerPortalService>();
+        services.AddScoped<Features.StorytellerPortal.StorytellerExport>();
     }
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)
@@ -294,6 +306,7 @@ public static class AppHost
         Features.Clips.ClipEndpoints.Map(api);
         Features.Reports.ReportEndpoints.Map(api);
         Features.PublicSite.PublicSiteEndpoints.Map(app, api);
+        Features.StorytellerPortal.PortalEndpoints.Map(app);
     }
 }
 

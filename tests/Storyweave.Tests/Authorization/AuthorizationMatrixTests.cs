@@ -35,6 +35,9 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
         [
             "/", "/account/denied", "/account/sign-in", "/error", "/healthz",
             "/join/{slug}", // the public sign-up page of a published call-out
+            // A storyteller's personal link (secret address + short code typed on the page; unknown
+            // addresses answer 404) and the page shown after they leave their own page.
+            "/me/left", "/me/{token}",
             "/openapi/{documentName}.json", "/setup",
             // The public story site: only what a lead published and every storyteller agreed to, read
             // fresh on each request; anything else (guessed ids included) answers 404.
@@ -71,12 +74,16 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
         Assert.Contains(findings, f => f.Endpoint.EndsWith("/bare-authorize", StringComparison.Ordinal) && f.Problem.Contains("without naming a policy", StringComparison.Ordinal));
     }
 
-    private enum Actor { Anonymous, Outsider, Viewer, CommunityReporter, Analyst, Lead, Admin }
+    /// <summary>Storyteller: a storyteller's own-page session, its cookie sent on every request (not only under /me, as a browser would).</summary>
+    private enum Actor { Anonymous, Outsider, Viewer, CommunityReporter, Analyst, Lead, Admin, Storyteller }
 
     private static bool Expected(Actor actor, IReadOnlyList<string>? policies)
     {
         if (policies is null) return true; // explicitly anonymous
         if (actor == Actor.Anonymous) return false;
+        // A storyteller session passes the storyteller policy and nothing else; no account passes it.
+        if (actor == Actor.Storyteller || policies.Contains(Storyweave.Features.StorytellerPortal.StorytellerSession.Policy))
+            return actor == Actor.Storyteller && policies.All(p => p == Storyweave.Features.StorytellerPortal.StorytellerSession.Policy);
         foreach (var policy in policies)
         {
             var ok = policy switch
@@ -111,7 +118,7 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
     public async Task Each_role_gets_exactly_the_access_its_policy_allows_on_every_endpoint()
     {
         var users = new Dictionary<Actor, TestApp.TestUser>();
-        foreach (var actor in Enum.GetValues<Actor>().Where(a => a != Actor.Anonymous))
+        foreach (var actor in Enum.GetValues<Actor>().Where(a => a is not Actor.Anonymous and not Actor.Storyteller))
             users[actor] = actor == Actor.Admin ? App.Admin! : await App.CreateUserAsync(name: actor.ToString());
         var pageClients = new Dictionary<Actor, HttpClient> { [Actor.Anonymous] = App.AnonymousClient() };
         var apiClients = new Dictionary<Actor, HttpClient> { [Actor.Anonymous] = App.AnonymousClient() };
@@ -139,6 +146,10 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
         }
 
         var shared = await NewProjectAsync();
+        var link = await TestApp.CreateStorytellerLinkAsync(pageClients[Actor.Lead], shared.ProjectId, shared.StorytellerId);
+        var (_, storytellerCookie) = await App.OpenStorytellerSessionAsync(link);
+        pageClients[Actor.Storyteller] = App.ClientWithStorytellerCookie(storytellerCookie);
+        apiClients[Actor.Storyteller] = App.ClientWithStorytellerCookie(storytellerCookie);
         var failures = new List<string>();
         var checkedCount = 0;
         foreach (var endpoint in Endpoints)

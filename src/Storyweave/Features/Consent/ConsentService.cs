@@ -18,10 +18,20 @@ public sealed class ConsentService(StoryweaveDb db, TimeProvider clock, Reports.
         DateOnly? GivenOn, string? Note);
 
     public Task<Result<ConsentRecord>> RecordAsync(int projectId, int storytellerId, ConsentInput input, string? actorUserId, CancellationToken ct = default) =>
-        RecordAsync(projectId, storytellerId, input, actorUserId, null, ct);
+        RecordCoreAsync(projectId, storytellerId, input, actorUserId, actorUserId, null, ct);
 
     /// <param name="eventDetail">Ids or enum words for the event log (e.g. "withdrawal on-behalf"), never free text.</param>
-    public async Task<Result<ConsentRecord>> RecordAsync(int projectId, int storytellerId, ConsentInput input, string? actorUserId, string? eventDetail, CancellationToken ct = default)
+    public Task<Result<ConsentRecord>> RecordAsync(int projectId, int storytellerId, ConsentInput input, string? actorUserId, string? eventDetail, CancellationToken ct = default) =>
+        RecordCoreAsync(projectId, storytellerId, input, actorUserId, actorUserId, eventDetail, ct);
+
+    /// <summary>
+    /// The storyteller's own decision, made on their own page: always the online form, taken and
+    /// recorded by no team member; <paramref name="eventActor"/> names their link in the event log.
+    /// </summary>
+    public Task<Result<ConsentRecord>> RecordByStorytellerAsync(int projectId, int storytellerId, ConsentInput input, string eventActor, CancellationToken ct = default) =>
+        RecordCoreAsync(projectId, storytellerId, input with { Method = ConsentMethod.OnlineForm, VerbalMediaId = null, VerbalAtSeconds = null, GivenOn = null }, eventActor, null, null, ct);
+
+    private async Task<Result<ConsentRecord>> RecordCoreAsync(int projectId, int storytellerId, ConsentInput input, string? eventActor, string? actorUserId, string? eventDetail, CancellationToken ct)
     {
         var errors = new List<string>();
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
@@ -67,7 +77,7 @@ public sealed class ConsentService(StoryweaveDb db, TimeProvider clock, Reports.
             Note = input.Note?.Trim() ?? "",
         };
         db.ConsentRecords.Add(record);
-        db.Record(clock, projectId, actorUserId, "consent.recorded", "storyteller", storytellerId, eventDetail);
+        db.Record(clock, projectId, eventActor, "consent.recorded", "storyteller", storytellerId, eventDetail);
         await db.SaveChangesAsync(ct);
         // A report file built on the earlier consent may no longer be allowed: mark it out of date now.
         await reportStaleness.CheckAsync(projectId, ct);

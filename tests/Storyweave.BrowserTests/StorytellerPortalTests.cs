@@ -1,0 +1,136 @@
+using System.Text.RegularExpressions;
+using Storyweave.Features.Consent;
+
+namespace Storyweave.BrowserTests;
+
+/// <summary>
+/// A reporter makes a personal link and prints the handout; the storyteller, on a 360 px phone and
+/// by keyboard alone, opens it, types the code, and changes a choice on their own page.
+/// </summary>
+public sealed class StorytellerPortalTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    private static async Task TabToAsync(IPage page, ILocator target)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            if (await target.EvaluateAsync<bool>("e => e === document.activeElement")) return;
+            await page.Keyboard.PressAsync("Tab");
+        }
+        throw new InvalidOperationException("Could not reach the element with the Tab key.");
+    }
+
+    private async Task CheckAsync(IPage page)
+    {
+        await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+        await fixture.AssertAccessibleAsync(page);
+    }
+
+    [Fact]
+    public async Task A_storyteller_on_a_phone_opens_their_link_by_keyboard_and_changes_a_choice()
+    {
+        var app = fixture.App;
+        await app.CreateAdminAsync();
+        var lead = await app.CreateUserAsync(name: "Lena Lead");
+        var projectId = await app.CreateProjectAsync(lead, "Journeys through care");
+        var ada = await app.CreateStorytellerAsync(projectId, lead, "Ada Quill");
+        var bert = await app.CreateStorytellerAsync(projectId, lead, "Bertrand Zephyrine");
+        await app.CreateStoryWithTranscriptAsync(projectId, lead, [ada, bert],
+            ("Reporter", "What helped?"), ("Ada", "The allotment kept me going through the winter."), ("Bertrand", "My brother visited every week."));
+
+        // The lead makes the link on a phone too and sees the handout.
+        string address, code;
+        await using (var desk = await fixture.NewContextAsync(360, 740))
+        {
+            var page = await desk.NewPageAsync();
+            await page.GotoAsync("/account/sign-in");
+            await page.GetByLabel("Email address").FillAsync(lead.Email);
+            await page.GetByLabel("Password").FillAsync(lead.Password);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            await page.WaitForURLAsync(u => !u.Contains("/account/sign-in", StringComparison.Ordinal));
+            await page.GotoAsync($"/projects/{projectId}/storytellers/{ada}");
+            await page.GetByRole(AriaRole.Link, new() { Name = "Make or turn off their personal link" }).ClickAsync();
+            await CheckAsync(page);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Make a new personal link" }).ClickAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your own page about your story" })).ToBeVisibleAsync();
+            await CheckAsync(page);
+            address = (await page.Locator(".handout-address").InnerTextAsync()).Trim();
+            code = (await page.Locator(".handout-code").InnerTextAsync()).Trim();
+            Assert.Matches(@"^\d{3} \d{3}$", code);
+            Assert.Contains(address, await page.GetByLabel("Text to copy into an email").InputValueAsync(), StringComparison.Ordinal);
+            // When printed, only the handout is on the paper.
+            await page.EmulateMediaAsync(new() { Media = Media.Print });
+            Assert.False(await page.Locator(".site-header").IsVisibleAsync());
+            Assert.False(await page.GetByLabel("Text to copy into an email").IsVisibleAsync());
+            Assert.True(await page.Locator(".handout").IsVisibleAsync());
+        }
+
+        await using var phone = await fixture.NewContextAsync(360, 740);
+        var me = await phone.NewPageAsync();
+        var response = await me.GotoAsync(new Uri(address).AbsolutePath);
+        Assert.Equal(200, response!.Status);
+        await CheckAsync(me);
+
+        // Keyboard only: Tab to the code, type it, Enter.
+        await TabToAsync(me, me.GetByLabel("Type your 6-number code"));
+        await me.Keyboard.TypeAsync("000 001" == code ? "000 002" : "000 001");
+        await me.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(me.GetByRole(AriaRole.Alert)).ToContainTextAsync("That code is not right");
+        await CheckAsync(me);
+        await TabToAsync(me, me.GetByLabel("Type your 6-number code"));
+        await me.Keyboard.TypeAsync(code);
+        await me.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(me.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Hello, Ada Quill");
+        await Assertions.Expect(me.GetByText("The allotment kept me going through the winter.")).ToBeVisibleAsync();
+        await Assertions.Expect(me.GetByText("Another person speaking:")).ToHaveCountAsync(2);
+        Assert.DoesNotContain("My brother visited", await me.ContentAsync(), StringComparison.Ordinal);
+        await CheckAsync(me);
+
+        // Tab to the consent form, untick analysis with Space, Tab to the button, submit with Enter.
+        var analysis = me.GetByLabel("Let the research team read your story and talk about it");
+        await Assertions.Expect(analysis).ToBeCheckedAsync();
+        await TabToAsync(me, analysis);
+        await me.Keyboard.PressAsync("Space");
+        await Assertions.Expect(analysis).Not.ToBeCheckedAsync();
+        await TabToAsync(me, me.GetByRole(AriaRole.Button, new() { Name = "Save my choices" }));
+        await me.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(me.GetByRole(AriaRole.Status)).ToContainTextAsync("Your choices are saved");
+        await Assertions.Expect(me.GetByLabel("Let the research team read your story and talk about it")).Not.ToBeCheckedAsync();
+        await CheckAsync(me);
+        var decision = await app.WithServiceAsync<ConsentPolicy, ConsentDecision>(p => p.DecideAsync(ada, ConsentUse.Analysis));
+        Assert.False(decision.Allowed);
+
+        // The other pages of the storyteller's own area.
+        await me.GotoAsync("/me/withdraw");
+        await CheckAsync(me);
+        await me.GotoAsync("/me");
+        await me.GetByRole(AriaRole.Button, new() { Name = "Leave your page" }).ClickAsync();
+        await Assertions.Expect(me.GetByRole(AriaRole.Heading, new() { Name = "You have left your page" })).ToBeVisibleAsync();
+        await CheckAsync(me);
+        var again = await me.GotoAsync("/me");
+        Assert.Equal(401, again!.Status);
+        await Assertions.Expect(me.GetByRole(AriaRole.Heading, new() { Name = "Please open your link again" })).ToBeVisibleAsync();
+        await CheckAsync(me);
+    }
+
+    [Fact]
+    public async Task A_locked_link_explains_itself_plainly_on_a_phone()
+    {
+        var app = fixture.App;
+        await app.CreateAdminAsync();
+        var lead = await app.CreateUserAsync(name: "Lena Lead");
+        var projectId = await app.CreateProjectAsync(lead, "Locked out");
+        var teller = await app.CreateStorytellerAsync(projectId, lead, "Cas Lock");
+        var link = await TestApp.CreateStorytellerLinkAsync(await app.SignInAsync(lead), projectId, teller);
+        await using var phone = await fixture.NewContextAsync(360, 740);
+        var page = await phone.NewPageAsync();
+        await page.GotoAsync(link.Path);
+        for (var i = 0; i < 5; i++)
+        {
+            await page.GetByLabel("Type your 6-number code").FillAsync(link.Code == "000 000" ? "111 111" : "000 000");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Open my page" }).ClickAsync();
+        }
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("This link is locked");
+        await Assertions.Expect(page.GetByText(new Regex("ask the person who gave you the link for a new one"))).ToBeVisibleAsync();
+        await CheckAsync(page);
+    }
+}
