@@ -426,22 +426,32 @@ public sealed class StorytellerPortalTests(AppFixture fixture) : IClassFixture<A
     }
 
     [Fact]
-    public async Task Withdrawing_entirely_stops_all_use_and_reaches_the_lead()
+    public async Task Withdrawing_entirely_on_their_own_page_deletes_everything_at_once_and_ends_the_link()
     {
         var s = await SetupAsync();
         var client = await App.OpenStorytellerPageAsync(await TestApp.CreateStorytellerLinkAsync(s.LeadClient, s.ProjectId, s.StorytellerId));
         var notSure = await TestApp.PostFormAsync(client, "/me/withdraw", []);
         Assert.Contains("Tick the box to say you are sure", await notSure.Content.ReadAsStringAsync());
+        Assert.Null(await App.WithDbAsync(db => db.Storytellers.Where(x => x.Id == s.StorytellerId).Select(x => x.WithdrawnAt).SingleAsync()));
+
         var sure = await TestApp.PostFormAsync(client, "/me/withdraw", new() { ["sure"] = "true" });
-        Assert.Equal("/me?done=withdraw", sure.Headers.Location!.OriginalString);
-        Assert.Contains("You have asked us to take your story out completely", await client.GetStringAsync("/me"));
+        Assert.Equal("/me/left?withdrawn=true", sure.Headers.Location!.OriginalString);
+        Assert.Contains("Your story has been taken out", await client.GetStringAsync("/me/left?withdrawn=true"));
+
+        // Done, not just asked for: the person is wiped and marked withdrawn, nothing of theirs is used,
+        // their consent records and links are gone, and the log says the storyteller did it (ids only).
+        var person = await App.WithDbAsync(db => db.Storytellers.AsNoTracking().SingleAsync(x => x.Id == s.StorytellerId));
+        Assert.NotNull(person.WithdrawnAt);
+        Assert.Equal(Withdrawal.WithdrawalService.WithdrawnName, person.Name);
+        Assert.False(await App.WithDbAsync(db => db.ConsentRecords.AnyAsync(c => c.StorytellerId == s.StorytellerId)));
+        Assert.False(await App.WithDbAsync(db => db.StorytellerLinks.AnyAsync(l => l.StorytellerId == s.StorytellerId)));
         foreach (var use in Enum.GetValues<ConsentUse>())
             Assert.False((await App.WithServiceAsync<ConsentPolicy, ConsentDecision>(p => p.DecideAsync(s.StorytellerId, use))).Allowed);
         var tellerKey = s.StorytellerId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        Assert.True(await App.WithDbAsync(db => db.Events.AnyAsync(e => e.ProjectId == s.ProjectId && e.Action == "storyteller.withdrawal-requested" && e.ObjectId == tellerKey)));
-        var requests = WebUtility.HtmlDecode(await s.LeadClient.GetStringAsync($"/projects/{s.ProjectId}/storyteller-requests"));
-        Assert.Contains("Withdraw entirely.", requests);
-        Assert.Contains(StorytellerPortalService.WithdrawalRequestText, requests);
+        Assert.True(await App.WithDbAsync(db => db.Events.AnyAsync(e => e.ProjectId == s.ProjectId && e.Action == "storyteller.withdrawn" && e.ObjectId == tellerKey && e.ActorUserId == null)));
+
+        // The page and the link no longer open.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/me")).StatusCode);
     }
 
     [Fact]

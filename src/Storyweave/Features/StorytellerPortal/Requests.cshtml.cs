@@ -15,7 +15,7 @@ namespace Storyweave.Features.StorytellerPortal;
 public sealed class RequestsModel(StoryweaveDb db, ProjectAccessService access, StorytellerPortalService portal, CurrentUser current)
     : ProjectPageModel(db, access)
 {
-    public sealed record Row(CorrectionRequest Request, string StorytellerName, bool IsWithdrawal);
+    public sealed record Row(CorrectionRequest Request, string StorytellerName);
 
     public List<Row> Open { get; private set; } = [];
     public List<Row> Answered { get; private set; } = [];
@@ -45,7 +45,7 @@ public sealed class RequestsModel(StoryweaveDb db, ProjectAccessService access, 
         var rows = await Db.CorrectionRequests.AsNoTracking().Where(c => c.ProjectId == ProjectId)
             .OrderByDescending(c => c.Id)
             .Select(c => new { Request = c, Name = c.Storyteller!.Name }).ToListAsync();
-        var all = rows.Select(r => new Row(r.Request, r.Name, r.Request.Text == StorytellerPortalService.WithdrawalRequestText)).ToList();
+        var all = rows.Select(r => new Row(r.Request, r.Name)).ToList();
         Open = all.Where(r => r.Request.ResolvedAt is null).ToList();
         Answered = all.Where(r => r.Request.ResolvedAt is not null).ToList();
         var ids = Answered.Select(r => r.Request.ResolvedByUserId).OfType<string>().Distinct().ToList();

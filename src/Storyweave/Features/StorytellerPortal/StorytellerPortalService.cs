@@ -39,10 +39,6 @@ public enum TurnKind
 /// </summary>
 public sealed class StorytellerPortalService(StoryweaveDb db, TimeProvider clock, ConsentService consent, ConsentPolicy policy)
 {
-    /// <summary>The text of the notice a "withdraw entirely" request leaves on the leads' requests page.</summary>
-    public const string WithdrawalRequestText =
-        "I want to withdraw entirely. Please delete my recordings, my transcript, my answers and everything else you hold about me.";
-
     public const string StorytellerNote = "Changed by the storyteller on their own page.";
     public const int MaxCorrectionLength = 4000;
 
@@ -65,8 +61,7 @@ public sealed class StorytellerPortalService(StoryweaveDb db, TimeProvider clock
         IReadOnlyList<PlaylistUse> Playlists,
         ConsentRecord? Consent,
         IReadOnlyList<CorrectionRequest> Requests,
-        DateTime LinkExpiresAt,
-        bool WithdrawalRequested);
+        DateTime LinkExpiresAt);
 
     public async Task<PortalView?> LoadAsync(StorytellerSession.Who who, CancellationToken ct = default)
     {
@@ -80,8 +75,7 @@ public sealed class StorytellerPortalService(StoryweaveDb db, TimeProvider clock
         var requests = await db.CorrectionRequests.AsNoTracking().Where(c => c.StorytellerId == who.StorytellerId)
             .OrderByDescending(c => c.Id).ToListAsync(ct);
         var expires = await db.StorytellerLinks.Where(l => l.Id == who.LinkId).Select(l => l.ExpiresAt).SingleAsync(ct);
-        return new PortalView(who, person.Name, person.Project, stories, reports, playlists, current, requests, expires,
-            requests.Any(r => r.Text == WithdrawalRequestText && r.ResolvedAt == null));
+        return new PortalView(who, person.Name, person.Project, stories, reports, playlists, current, requests, expires);
     }
 
     private sealed record StoryRow(int Id, string Title, DateOnly? RecordedOn, DateTime? PublishedAt, List<int> Tellers);
@@ -203,25 +197,6 @@ public sealed class StorytellerPortalService(StoryweaveDb db, TimeProvider clock
         return await ChangeConsentAsync(who, new Choices(false, false, false, false, false,
             current?.CreditInReports ?? CreditStyle.Anonymous, current?.CreditInClips ?? CreditStyle.Anonymous, current?.CreditOnPublicSite ?? CreditStyle.Anonymous,
             current?.Pseudonym), note ?? "Stopped all use on their own page.", ct);
-    }
-
-    /// <summary>
-    /// "Withdraw entirely": stops every use now, and leaves a request for the lead to delete
-    /// everything (on the requests page, and in the event log). Deleting the data itself is the
-    /// withdrawal feature's job; until it exists the lead acts on this request.
-    /// </summary>
-    public async Task<Result<CorrectionRequest>> RequestWithdrawalAsync(StorytellerSession.Who who, CancellationToken ct = default)
-    {
-        var stopped = await StopAllUseAsync(who, "Asked to withdraw entirely on their own page.", ct);
-        if (!stopped.Succeeded) return Result.Fail<CorrectionRequest>(stopped.Errors);
-        var open = await db.CorrectionRequests.FirstOrDefaultAsync(c => c.StorytellerId == who.StorytellerId && c.Text == WithdrawalRequestText && c.ResolvedAt == null, ct);
-        if (open is not null) return Result.Ok(open);
-        var request = new CorrectionRequest { ProjectId = who.ProjectId, StorytellerId = who.StorytellerId, Text = WithdrawalRequestText, CreatedAt = Now };
-        db.CorrectionRequests.Add(request);
-        await db.SaveChangesAsync(ct);
-        db.Record(clock, who.ProjectId, StorytellerSession.Actor(who.LinkId), "storyteller.withdrawal-requested", "storyteller", who.StorytellerId, $"request {request.Id}");
-        await db.SaveChangesAsync(ct);
-        return Result.Ok(request);
     }
 
     public async Task<Result<CorrectionRequest>> RequestCorrectionAsync(StorytellerSession.Who who, string? text, CancellationToken ct = default)

@@ -1,15 +1,18 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Storyweave.Features.Withdrawal;
 
 namespace Storyweave.Features.StorytellerPortal;
 
 /// <summary>
-/// "Withdraw entirely", asked for by the storyteller: all uses stop at once and the lead gets the
-/// request to delete everything (<see cref="StorytellerPortalService.RequestWithdrawalAsync"/>).
+/// "Withdraw entirely", done by the storyteller themself: <see cref="WithdrawalService.WithdrawEntirelyAsync"/>
+/// deletes everything held about them at once (the same path a lead uses on their behalf). Their
+/// links are deleted with it, so the session ends and they land on the "left" page.
 /// </summary>
 [Authorize(Policy = StorytellerSession.Policy)]
-public sealed class WithdrawModel(StorytellerPortalService portal) : PageModel
+public sealed class WithdrawModel(WithdrawalService withdrawal) : PageModel
 {
     public List<string> Errors { get; } = [];
 
@@ -23,12 +26,14 @@ public sealed class WithdrawModel(StorytellerPortalService portal) : PageModel
             return Page();
         }
         var who = StorytellerSession.Of(User)!;
-        var result = await portal.RequestWithdrawalAsync(who, HttpContext.RequestAborted);
+        var result = await withdrawal.WithdrawEntirelyAsync(who.ProjectId, who.StorytellerId,
+            WithdrawalActor.Storyteller(StorytellerSession.Actor(who.LinkId)), HttpContext.RequestAborted);
         if (!result.Succeeded)
         {
             Errors.AddRange(result.Errors);
             return Page();
         }
-        return Redirect("/me?done=withdraw");
+        await HttpContext.SignOutAsync(StorytellerSession.Scheme);
+        return Redirect("/me/left?withdrawn=true");
     }
 }
