@@ -97,7 +97,7 @@ public sealed class StorytellerPortalTests(AppFixture fixture) : IClassFixture<A
 
         // The visit and the opening are logged, by link id, with no user.
         var log = await App.WithDbAsync(db => db.AccessLog.Where(a => a.ProjectId == s.ProjectId).ToListAsync());
-        var viewed = Assert.Single(log, a => a.Action == "viewed");
+        var viewed = Assert.Single(log, a => a.Action == "viewed" && a.UserId == null);
         Assert.Null(viewed.UserId);
         Assert.Equal($"storyteller-link:{row.Id}", viewed.Actor);
         Assert.Equal(("storyteller", s.StorytellerId.ToString(System.Globalization.CultureInfo.InvariantCulture)), (viewed.TargetType, viewed.TargetId));
@@ -442,7 +442,7 @@ public sealed class StorytellerPortalTests(AppFixture fixture) : IClassFixture<A
         // their consent records and links are gone, and the log says the storyteller did it (ids only).
         var person = await App.WithDbAsync(db => db.Storytellers.AsNoTracking().SingleAsync(x => x.Id == s.StorytellerId));
         Assert.NotNull(person.WithdrawnAt);
-        Assert.Equal(Withdrawal.WithdrawalService.WithdrawnName, person.Name);
+        Assert.Equal(Storyweave.Features.Withdrawal.WithdrawalService.WithdrawnName, person.Name);
         Assert.False(await App.WithDbAsync(db => db.ConsentRecords.AnyAsync(c => c.StorytellerId == s.StorytellerId)));
         Assert.False(await App.WithDbAsync(db => db.StorytellerLinks.AnyAsync(l => l.StorytellerId == s.StorytellerId)));
         foreach (var use in Enum.GetValues<ConsentUse>())
