@@ -141,7 +141,7 @@ public sealed class RedactedOutputsTests(AppFixture fixture) : IClassFixture<App
 
         foreach (var file in again.Where(f => f.Format is ReportFormat.Html or ReportFormat.Markdown))
         {
-            var text = await api.GetStringAsync(file.DownloadUrl);
+            var text = (await api.GetStringAsync(file.DownloadUrl)).Replace("\\", "", StringComparison.Ordinal); // Markdown escapes [ and ]
             Assert.Contains("My brother [name] came every week.", text, StringComparison.Ordinal);
             Assert.DoesNotContain("Marcus", text, StringComparison.Ordinal);
         }
