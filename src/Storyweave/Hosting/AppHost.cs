@@ -232,6 +232,7 @@ public static class AppHost
         services.AddScoped<Features.Audit.AccessLog>();
         services.AddScoped<Features.PublicSite.PublicSiteReader>();
         services.AddScoped<Features.PublicSite.PublicSiteRenderer>();
+        services.AddScoped<Features.Redaction.IRedactionCheckSource, Features.PublicSite.PublicSiteRedactionSource>();
         services.AddScoped<Features.PublicSite.PublicationService>();
         services.AddScoped<Features.PublicSite.StaticSiteExporter>();
         services.AddScoped<Features.StorytellerPortal.StorytellerLinkService>();

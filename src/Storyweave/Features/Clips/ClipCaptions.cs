@@ -16,6 +16,10 @@ public static class ClipCaptions
     /// <summary>Shorter than this after cutting to the clip, a cue is only a sliver of another turn: left out.</summary>
     private const double MinimumSeconds = 0.05;
 
+    /// <summary>The lines with their words redacted (speaker labels are not shown, so they stay).</summary>
+    public static IEnumerable<Line> Redact(IEnumerable<Line> lines, Redaction.Redactor redactor) =>
+        redactor.IsEmpty ? lines : lines.Select(l => l with { Text = redactor.Apply(l.Text) });
+
     public static string Build(IEnumerable<Line> lines, double clipStart, double clipEnd, Func<string, string?> voiceName)
     {
         var vtt = new StringBuilder("WEBVTT\n");

@@ -10,6 +10,7 @@ using Storyweave.Features.Audit;
 using Storyweave.Features.Consent;
 using Storyweave.Features.Events;
 using Storyweave.Features.Media;
+using Storyweave.Features.Redaction;
 using Storyweave.Features.Reports;
 using Storyweave.Features.Stories;
 
@@ -22,7 +23,7 @@ namespace Storyweave.Features.Clips;
 /// again just before it is cut, and again whenever it is played, listed or exported: a clip that is
 /// no longer allowed is never served, and its files are deleted (<see cref="RemoveDisallowedAsync"/>).
 /// </summary>
-public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent consent, ClipStorage storage, ClipQueue queue, ConsentPolicy policy)
+public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent consent, ClipStorage storage, ClipQueue queue, ConsentPolicy policy, RedactionService redaction)
 {
     public const double MinimumSeconds = 0.5;
     public const double MaximumSeconds = 600;
@@ -343,12 +344,18 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
         return (clip, verdict);
     }
 
-    /// <summary>WebVTT for the clip, built now from the transcript, with voices named as each person's clip credit allows today.</summary>
-    public async Task<string> CaptionsAsync(Clip clip, ClipVerdict verdict, CancellationToken ct = default)
+    /// <summary>
+    /// WebVTT for the clip, built now from the transcript, with voices named as each person's clip credit
+    /// allows today and the words redacted by the project's <see cref="RedactionOutput.Clips"/> rules.
+    /// </summary>
+    public async Task<string> CaptionsAsync(Clip clip, ClipVerdict verdict, CancellationToken ct = default) =>
+        await CaptionsAsync(clip, verdict, await redaction.ForOutputAsync(clip.ProjectId, RedactionOutput.Clips, ct), ct);
+
+    private async Task<string> CaptionsAsync(Clip clip, ClipVerdict verdict, Redactor redactor, CancellationToken ct)
     {
         var lines = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == clip.StoryId && c.StartSeconds < clip.EndSeconds && c.EndSeconds > clip.StartSeconds)
             .Select(c => new ClipCaptions.Line(c.StartSeconds, c.EndSeconds, c.Speaker, c.Text)).ToListAsync(ct);
-        return ClipCaptions.Build(lines, clip.StartSeconds, clip.EndSeconds, verdict.VoiceName);
+        return ClipCaptions.Build(ClipCaptions.Redact(lines, redactor), clip.StartSeconds, clip.EndSeconds, verdict.VoiceName);
     }
 
     public bool IsPlayable(Clip clip, ClipVerdict verdict) =>
@@ -380,13 +387,14 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
         var view = await PlaylistAsync(projectId, playlistId, ct);
         if (view is null) return false;
         var included = view.Clips.Where(c => c.Playable).ToList();
+        var redactor = await redaction.ForOutputAsync(projectId, RedactionOutput.Clips, ct);
         var rows = new List<(ClipView View, ExportRow Row)>();
         var order = 0;
         foreach (var c in included)
         {
             order++;
-            var name = string.Create(CultureInfo.InvariantCulture, $"{order:00}-{Slug(c.Clip.Title)}");
-            rows.Add((c, new ExportRow(order, name + Path.GetExtension(c.Clip.StoredName!), name + ".vtt", c.Clip.Title, c.Clip.Description, c.Verdict.Credit)));
+            var name = string.Create(CultureInfo.InvariantCulture, $"{order:00}-{Slug(redactor.Apply(c.Clip.Title))}");
+            rows.Add((c, new ExportRow(order, name + Path.GetExtension(c.Clip.StoredName!), name + ".vtt", redactor.Apply(c.Clip.Title), redactor.Apply(c.Clip.Description), c.Verdict.Credit)));
         }
 
         db.Record(clock, projectId, actorUserId, "playlist.exported", "playlist", playlistId, string.Create(CultureInfo.InvariantCulture, $"{rows.Count} clips"));
@@ -414,7 +422,7 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
                     await source.CopyToAsync(target, ct);
                 var captions = zip.CreateEntry(row.CaptionsFile, CompressionLevel.Optimal);
                 await using (var target = await captions.OpenAsync(ct))
-                    await target.WriteAsync(Encoding.UTF8.GetBytes(await CaptionsAsync(c.Clip, c.Verdict, ct)), ct);
+                    await target.WriteAsync(Encoding.UTF8.GetBytes(await CaptionsAsync(c.Clip, c.Verdict, redactor, ct)), ct);
             }
             var csvEntry = zip.CreateEntry("clips.csv", CompressionLevel.Optimal);
             await using var csvStream = await csvEntry.OpenAsync(ct);

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Media;
+using Storyweave.Features.Redaction;
 using Storyweave.Features.Reports;
 
 namespace Storyweave.Features.Clips;
@@ -97,7 +98,9 @@ public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, Cli
             var lines = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == clip.StoryId)
                 .Select(c => new ClipCaptions.Line(c.StartSeconds, c.EndSeconds, c.Speaker, c.Text)).ToListAsync(ct);
             var captionsName = MediaStorage.NewStoredName(".vtt");
-            await File.WriteAllTextAsync(Path.Combine(work, captionsName), ClipCaptions.Build(lines, clip.StartSeconds, clip.EndSeconds, _ => null), ct);
+            // Redacted like every clip output, so burned-in captions and the stored .vtt hide the same words.
+            var redactor = await scope.ServiceProvider.GetRequiredService<RedactionService>().ForOutputAsync(clip.ProjectId, RedactionOutput.Clips, ct);
+            await File.WriteAllTextAsync(Path.Combine(work, captionsName), ClipCaptions.Build(ClipCaptions.Redact(lines, redactor), clip.StartSeconds, clip.EndSeconds, _ => null), ct);
 
             // A keyframe is only looked for where a copied cut could be exact (see ClipCutPlan).
             var keyframe = media.HasVideo && !clip.BurnCaptions && !await ClipCutPlan.HasBFramesAsync(source, ct) ? await ClipCutPlan.KeyframeNearAsync(source, clip.StartSeconds, ct) : null;

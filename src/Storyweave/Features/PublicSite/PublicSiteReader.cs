@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Consent;
 using Storyweave.Features.Media;
+using Storyweave.Features.Redaction;
 using Storyweave.Features.Reports;
 using Storyweave.Hosting;
 
@@ -19,8 +20,11 @@ namespace Storyweave.Features.PublicSite;
 /// <item>a report file while published, ready and not out of date.</item>
 /// </list>
 /// Anything else answers null, which the endpoints turn into 404 (never 403: a guessed URL learns nothing).
+/// <para>Redaction: a story's title, summary and transcript lines are redacted here by the project's
+/// <see cref="RedactionOutput.PublicSite"/> rules, so the live pages, the server-side search within a
+/// transcript and the static export all see only redacted words.</para>
 /// </summary>
-public sealed class PublicSiteReader(StoryweaveDb db, ConsentPolicy consent, MediaStorage media, StoryweaveOptions options)
+public sealed class PublicSiteReader(StoryweaveDb db, ConsentPolicy consent, MediaStorage media, StoryweaveOptions options, RedactionService redaction)
 {
     /// <summary>Every project with something public, with its public stories, playlists and report files.</summary>
     public async Task<PublicSiteView> SiteAsync(CancellationToken ct = default) => new(await ProjectsAsync(null, ct));
@@ -52,8 +56,9 @@ public sealed class PublicSiteReader(StoryweaveDb db, ConsentPolicy consent, Med
         var themes = await db.PassageThemes.AsNoTracking()
             .Where(pt => pt.Passage!.StoryId == storyId && pt.Passage.ProjectId == projectId && pt.Theme!.DeletedAt == null && pt.Theme.MergedIntoId == null)
             .Select(pt => pt.Theme!.Name).Distinct().ToListAsync(ct);
+        var redactor = await redaction.ForOutputAsync(projectId, RedactionOutput.PublicSite, ct);
         return new PublicStoryView(summary, await PlayableMediaAsync(projectId, storyId, ct), themes.Order(StringComparer.CurrentCultureIgnoreCase).ToList(),
-            cues.Select((c, i) => new PublicCue(i, c.StartSeconds, c.EndSeconds, credits.GetValueOrDefault(c.Speaker, "Speaker"), c.Text)).ToList());
+            cues.Select((c, i) => new PublicCue(i, c.StartSeconds, c.EndSeconds, credits.GetValueOrDefault(c.Speaker, "Speaker"), redactor.Apply(c.Text))).ToList());
     }
 
     /// <summary>The recording file of a public story, or null (also when <paramref name="mediaId"/> is not the one the page plays).</summary>
@@ -100,7 +105,9 @@ public sealed class PublicSiteReader(StoryweaveDb db, ConsentPolicy consent, Med
         var allowedIds = allowed.Select(c => c.Id).ToList();
         var withMedia = await db.MediaFiles.AsNoTracking().Where(m => m.StoryId != null && allowedIds.Contains(m.StoryId.Value))
             .Select(m => new { m.StoryId, m.ProjectId, m.StoredName, m.RenditionStoredName, m.RenditionStatus, m.OriginalIsWebPlayable }).ToListAsync(ct);
-        return allowed.Select(c => new PublicStorySummary(c.ProjectId, c.ProjectName, c.Id, c.Title, c.Summary, c.RecordedOn,
+        var redactors = new Dictionary<int, Redactor>();
+        foreach (var pid in allowed.Select(c => c.ProjectId).Distinct()) redactors[pid] = await redaction.ForOutputAsync(pid, RedactionOutput.PublicSite, ct);
+        return allowed.Select(c => new PublicStorySummary(c.ProjectId, c.ProjectName, c.Id, redactors[c.ProjectId].Apply(c.Title), redactors[c.ProjectId].Apply(c.Summary), c.RecordedOn,
             decisions[c.Id].People.Select(x => CreditLine(x.Decision)).ToList(),
             withMedia.Any(m => m.StoryId == c.Id && (m.RenditionStatus == RenditionStatus.Ready || m.OriginalIsWebPlayable)))).ToList();
     }

@@ -4,6 +4,7 @@ using Storyweave.Data;
 using Storyweave.Features.Codebook;
 using Storyweave.Features.Consent;
 using Storyweave.Features.Findings;
+using Storyweave.Features.Redaction;
 
 namespace Storyweave.Features.Reports;
 
@@ -12,8 +13,13 @@ namespace Storyweave.Features.Reports;
 /// <see cref="ConsentPolicy"/> (through <see cref="ReportQuoteConsent"/>) about every quote and every
 /// credit. A picked quote its storyteller has not agreed to (or that is embargoed) is left out of the
 /// content, so no writer can show it; the reason is kept for the curator.
+/// <para>Redaction: every free text of the report (title, headings, paragraphs, lists, quotes, table
+/// cells, captions, chart text alternatives) goes through the project's <see cref="RedactionOutput.Reports"/>
+/// <see cref="Redactor"/> here, once, so all four writers get redacted text. Left as they are: the
+/// credits paragraph and each quote's credit (the names storytellers chose to be credited by), and
+/// the chart SVG drawings (their labels are profile answers and counts; the alt text and data table are redacted).</para>
 /// </summary>
-public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, ReportQuoteConsent quoteConsent, FindingsService findings)
+public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, ReportQuoteConsent quoteConsent, FindingsService findings, RedactionService redaction)
 {
     private static readonly CultureInfo English = CultureInfo.GetCultureInfo("en-GB");
 
@@ -43,11 +49,12 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
         var valueMatrix = await ValueMatrixAsync(found.ValueForAll, Rely, ct);
 
         var blocks = new List<ReportBlock>();
+        var creditsBlock = new ReportBlock.Paragraph(credits);
         var byTheme = picked.Where(q => q.Answer.Allowed).ToLookup(q => q.ThemeId);
         if (report.Kind == ReportKind.Full)
         {
             blocks.Add(new ReportBlock.Heading(1, "Credits"));
-            blocks.Add(new ReportBlock.Paragraph(credits));
+            blocks.Add(creditsBlock);
             Section(blocks, "Introduction", report.Introduction);
             Section(blocks, "Method", report.Method);
             blocks.Add(new ReportBlock.Heading(1, "Who told the stories"));
@@ -85,7 +92,7 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
         }
         else
         {
-            blocks.Add(new ReportBlock.Paragraph(credits));
+            blocks.Add(creditsBlock);
             Section(blocks, "What was the purpose of this research?", report.Purpose);
             Section(blocks, "What did we do?", report.Method);
             blocks.Add(new ReportBlock.Heading(1, "Who took part?"));
@@ -113,9 +120,30 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
             .ToList();
         var leftOut = picked.Where(q => !q.Answer.Allowed).Select(q => new LeftOutQuote(q.ReportQuoteId, q.ThemeId, q.Answer.Reason)).ToList();
         var kind = report.Kind == ReportKind.Full ? "Full report" : "Overview";
-        return new ReportContent(report.Title, $"{kind} \u2014 {report.Project!.Name}",
-            $"Version {report.Version} [{report.Date.ToString("d MMMM yyyy", English)}]", "en-GB", blocks, entries, leftOut);
+        var redactor = await redaction.ForOutputAsync(projectId, RedactionOutput.Reports, ct);
+        var redacted = blocks.Select(b => ReferenceEquals(b, creditsBlock) ? b : Redact(b, redactor)).ToList();
+        return new ReportContent(redactor.Apply(report.Title), $"{kind} \u2014 {redactor.Apply(report.Project!.Name)}",
+            $"Version {report.Version} [{report.Date.ToString("d MMMM yyyy", English)}]", "en-GB", redacted, entries, leftOut);
     }
+
+    /// <summary>A block with its free text redacted (quote credits are the storyteller's chosen credit and stay as they are).</summary>
+    public static ReportBlock Redact(ReportBlock block, Redactor r) => r.IsEmpty ? block : block switch
+    {
+        ReportBlock.Heading h => h with { Text = r.Apply(h.Text) },
+        ReportBlock.Paragraph p => p with { Text = r.Apply(p.Text) },
+        ReportBlock.Bullets b => b with { Items = b.Items.Select(r.Apply).ToList() },
+        ReportBlock.Quote q => q with { Text = r.Apply(q.Text) },
+        ReportBlock.Table t => RedactTable(t, r),
+        ReportBlock.Figure f => f with { Caption = r.Apply(f.Caption), AltText = r.Apply(f.AltText), Data = RedactTable(f.Data, r) },
+        _ => throw new InvalidOperationException($"Redaction does not know the report block {block.GetType().Name}."),
+    };
+
+    private static ReportBlock.Table RedactTable(ReportBlock.Table t, Redactor r) => t with
+    {
+        Caption = r.Apply(t.Caption),
+        Headers = t.Headers.Select(r.Apply).ToList(),
+        Rows = t.Rows.Select(row => (IReadOnlyList<Cell>)row.Select(c => new Cell(c.Lines.Select(r.Apply).ToList(), c.Quote is null ? null : c.Quote with { Text = r.Apply(c.Quote.Text) })).ToList()).ToList(),
+    };
 
     /// <summary>The report's picked quotes in order, each with the policy's answer (for the builder and the curator's page).</summary>
     public async Task<List<PickedQuote>> PickedQuotesAsync(int reportId, int projectId, CancellationToken ct = default)
