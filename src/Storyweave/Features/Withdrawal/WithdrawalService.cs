@@ -556,9 +556,17 @@ public sealed class WithdrawalService(
         {
             db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
             // VACUUM takes no parameters; the names are this class's own constants, never input.
-            foreach (var table in AffectedTables)
-                await db.Database.ExecuteSqlRawAsync(string.Concat("VACUUM \"", table, "\""), ct);
-            dead = await DeadRowsAsync(ct);
+            // VACUUM cannot remove a row that another open transaction may still see; such a reader
+            // finishes within moments, so try again a few times (about 6 s in all) before reporting
+            // what is left.
+            for (var attempt = 1; ; attempt++)
+            {
+                foreach (var table in AffectedTables)
+                    await db.Database.ExecuteSqlRawAsync(string.Concat("VACUUM \"", table, "\""), ct);
+                dead = await DeadRowsAsync(ct);
+                if (attempt == 8 || dead.Values.All(n => n == 0)) break;
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct);
+            }
         }
         else
         {
