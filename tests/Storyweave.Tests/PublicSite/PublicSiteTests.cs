@@ -334,4 +334,43 @@ public sealed partial class PublicSiteTests(AppFixture fixture) : IClassFixture<
         Assert.Contains("overlaps the data folder", run.Stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(App.DataDir, "site")));
     }
+
+    [Fact]
+    public async Task A_lead_publishes_a_playlist_and_a_report_file_and_takes_them_off_again_and_nobody_else_may()
+    {
+        var lead = await App.CreateUserAsync(name: "Lead Person");
+        var analyst = await App.CreateUserAsync();
+        var p = await App.CreateProjectAsync(lead);
+        await App.AddMemberAsync(p, analyst, Storyweave.Features.Projects.ProjectRole.Analyst);
+        var recording = Path.Combine(App.DataDir, App.Unique("rec") + ".wav");
+        await File.WriteAllBytesAsync(recording, [.. "RIFF"u8, 1, 2, 3, 4, 5, 6, 7, 8]);
+        var story = await App.CreatePublicStoryAsync(p, "Published story", [new("Jo Teller")], App.Unique("words"), published: true, recording);
+        var (playlist, clips) = await App.CreatePlaylistAsync(p, "Kitchen table clips", published: false, recording, [new(story.Id, story.MediaId!.Value, Title: "First clip")]);
+        var report = await App.CreateReportFileAsync(p, "Overview", "# What we heard", published: false);
+        var anonymous = App.AnonymousClient();
+        var api = await App.ApiClientAsync(lead);
+        var analystApi = await App.ApiClientAsync(analyst);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/stories/{p}/playlists/{playlist}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/stories/{p}/reports/{report}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await analystApi.PostAsync($"/api/projects/{p}/playlists/{playlist}/publish", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await analystApi.PostAsync($"/api/projects/{p}/report-files/{report}/publish", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsync($"/api/projects/{p}/playlists/{playlist + 100000}/publish", null)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await api.PostAsync($"/api/projects/{p}/playlists/{playlist}/publish", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await api.PostAsync($"/api/projects/{p}/report-files/{report}/publish", null)).StatusCode);
+        var front = await anonymous.GetStringAsync($"/stories/{p}");
+        Assert.Contains("Kitchen table clips", front);
+        Assert.Contains($"/stories/{p}/reports/{report}", front);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync($"/stories/{p}/playlists/{playlist}/clips/{clips[0]}")).StatusCode);
+        Assert.Contains("What we heard", await anonymous.GetStringAsync($"/stories/{p}/reports/{report}"));
+        Assert.True(await App.WithDbAsync(db => db.Events.AnyAsync(e => e.ProjectId == p && e.Action == "playlist.published")));
+        Assert.True(await App.WithDbAsync(db => db.Events.AnyAsync(e => e.ProjectId == p && e.Action == "report-file.published")));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await api.PostAsync($"/api/projects/{p}/playlists/{playlist}/unpublish", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await api.PostAsync($"/api/projects/{p}/report-files/{report}/unpublish", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/stories/{p}/playlists/{playlist}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/stories/{p}/playlists/{playlist}/clips/{clips[0]}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/stories/{p}/reports/{report}")).StatusCode);
+    }
 }

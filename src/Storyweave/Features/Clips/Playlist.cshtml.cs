@@ -11,7 +11,7 @@ namespace Storyweave.Features.Clips;
 /// JavaScript), shows each clip's state, and lets leads and analysts reorder, edit and delete clips.
 /// </summary>
 [Authorize(Policy = Policies.ViewProject)]
-public sealed class PlaylistModel(StoryweaveDb db, ProjectAccessService access, ClipService clips, CurrentUser current) : ProjectPageModel(db, access)
+public sealed class PlaylistModel(StoryweaveDb db, ProjectAccessService access, ClipService clips, PublicSite.PublicationService publication, CurrentUser current) : ProjectPageModel(db, access)
 {
     [FromRoute] public int PlaylistId { get; set; }
     [FromQuery(Name = "clip")] public int? ClipId { get; set; }
@@ -48,6 +48,14 @@ public sealed class PlaylistModel(StoryweaveDb db, ProjectAccessService access, 
         if (!await clips.DeleteClipAsync(ProjectId, clipId, current.RequiredId)) return NotFound();
         Done = "Deleted the clip and its files.";
         return Redirect($"/projects/{ProjectId}/playlists/{PlaylistId}");
+    }
+
+    public async Task<IActionResult> OnPostPublishAsync(bool publish)
+    {
+        if (!Access.CanPublish) return Forbid();
+        if (!await publication.SetPlaylistPublishedAsync(ProjectId, PlaylistId, publish, current.RequiredId, HttpContext.RequestAborted)) return NotFound();
+        Done = publish ? "Published: the playlist is on the public story site, with the clips that may be shared now." : "Unpublished: the playlist is no longer on the public story site.";
+        return Redirect($"/projects/{ProjectId}/playlists/{PlaylistId}#public-title");
     }
 
     public async Task<IActionResult> OnPostDeletePlaylistAsync()

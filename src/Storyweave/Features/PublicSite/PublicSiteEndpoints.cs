@@ -55,6 +55,16 @@ public static class PublicSiteEndpoints
             SetAsync(projectId, storyId, true, service, current, ct)).RequireAuthorization(Policies.Publish);
         publishing.MapPost("/unpublish", (int projectId, int storyId, PublicationService service, CurrentUser current, CancellationToken ct) =>
             SetAsync(projectId, storyId, false, service, current, ct)).RequireAuthorization(Policies.Publish);
+
+        var outputs = api.MapGroup("/projects/{projectId:int}").WithTags("Public story site").RequireAuthorization(Policies.Publish);
+        outputs.MapPost("/playlists/{playlistId:int}/publish", async (int projectId, int playlistId, PublicationService service, CurrentUser current, CancellationToken ct) =>
+            await service.SetPlaylistPublishedAsync(projectId, playlistId, true, current.RequiredId, ct) ? Results.NoContent() : Results.NotFound());
+        outputs.MapPost("/playlists/{playlistId:int}/unpublish", async (int projectId, int playlistId, PublicationService service, CurrentUser current, CancellationToken ct) =>
+            await service.SetPlaylistPublishedAsync(projectId, playlistId, false, current.RequiredId, ct) ? Results.NoContent() : Results.NotFound());
+        outputs.MapPost("/report-files/{fileId:int}/publish", async (int projectId, int fileId, PublicationService service, CurrentUser current, CancellationToken ct) =>
+            await service.SetReportFilePublishedAsync(projectId, fileId, true, current.RequiredId, ct) ? Results.NoContent() : Results.NotFound());
+        outputs.MapPost("/report-files/{fileId:int}/unpublish", async (int projectId, int fileId, PublicationService service, CurrentUser current, CancellationToken ct) =>
+            await service.SetReportFilePublishedAsync(projectId, fileId, false, current.RequiredId, ct) ? Results.NoContent() : Results.NotFound());
     }
 
     private static async Task<IResult> SetAsync(int projectId, int storyId, bool publish, PublicationService service, CurrentUser current, CancellationToken ct)

@@ -36,4 +36,34 @@ public sealed class PublicationService(StoryweaveDb db, ConsentPolicy consent, T
         await db.SaveChangesAsync(ct);
         return true;
     }
+
+    /// <summary>
+    /// Puts a playlist on the public site, or takes it off; false when there is no such playlist.
+    /// Only its clips that are cut and whose storytellers allow clips now are shown (decided per request).
+    /// </summary>
+    public async Task<bool> SetPlaylistPublishedAsync(int projectId, int playlistId, bool publish, string userId, CancellationToken ct = default)
+    {
+        var playlist = await db.Playlists.SingleOrDefaultAsync(p => p.Id == playlistId && p.ProjectId == projectId, ct);
+        if (playlist is null) return false;
+        if (publish == playlist.PublishedAt is not null) return true;
+        playlist.PublishedAt = publish ? clock.GetUtcNow().UtcDateTime : null;
+        db.Record(clock, projectId, userId, publish ? "playlist.published" : "playlist.unpublished", "playlist", playlistId);
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    /// <summary>
+    /// Puts a generated report file on the public site, or takes it off; false when there is no such
+    /// file. It is shown only while it is ready and not out of date (decided per request).
+    /// </summary>
+    public async Task<bool> SetReportFilePublishedAsync(int projectId, int fileId, bool publish, string userId, CancellationToken ct = default)
+    {
+        var file = await db.ReportFiles.SingleOrDefaultAsync(f => f.Id == fileId && f.ProjectId == projectId, ct);
+        if (file is null) return false;
+        if (publish == file.PublishedAt is not null) return true;
+        file.PublishedAt = publish ? clock.GetUtcNow().UtcDateTime : null;
+        db.Record(clock, projectId, userId, publish ? "report-file.published" : "report-file.unpublished", "report-file", fileId);
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
 }

@@ -78,6 +78,14 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
         return await reports.RegenerateAsync(ProjectId, fileId, current.RequiredId) is null ? NotFound() : Back("Making the file again.", "files-title");
     }
 
+    public async Task<IActionResult> OnPostPublishFileAsync(int fileId, bool publish)
+    {
+        if (!Access.CanPublish) return Forbid();
+        var publication = HttpContext.RequestServices.GetRequiredService<PublicSite.PublicationService>();
+        if (!await publication.SetReportFilePublishedAsync(ProjectId, fileId, publish, current.RequiredId, HttpContext.RequestAborted)) return NotFound();
+        return Back(publish ? "Published: the file is on the public story site while it is up to date." : "Unpublished: the file is no longer on the public story site.", "files-title");
+    }
+
     public async Task<IActionResult> OnPostDeleteFileAsync(int fileId)
     {
         if (!Access.CanPublish) return Forbid();
