@@ -13,7 +13,7 @@ namespace Storyweave.Features.Reports;
 /// can read it and download files that are still allowed; curators (Project.Publish) change it.
 /// </summary>
 [Authorize(Policy = Policies.ViewProject)]
-public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access, ReportService reports, ReportContentBuilder builder, CurrentUser current)
+public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access, ReportService reports, ReportContentBuilder builder, PublicSite.PublicationService publication, CurrentUser current)
     : ProjectPageModel(db, access)
 {
     [FromRoute] public int ReportId { get; set; }
@@ -81,7 +81,6 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
     public async Task<IActionResult> OnPostPublishFileAsync(int fileId, bool publish)
     {
         if (!Access.CanPublish) return Forbid();
-        var publication = HttpContext.RequestServices.GetRequiredService<PublicSite.PublicationService>();
         if (!await publication.SetReportFilePublishedAsync(ProjectId, fileId, publish, current.RequiredId, HttpContext.RequestAborted)) return NotFound();
         return Back(publish ? "Published: the file is on the public story site while it is up to date." : "Unpublished: the file is no longer on the public story site.", "files-title");
     }

@@ -9,7 +9,7 @@ namespace Storyweave.Features.Search;
 
 /// <summary>The search page: a plain GET form (works without JavaScript) and a list of results.</summary>
 [Authorize(Policy = Policies.ViewProject)]
-public sealed class SearchModel(StoryweaveDb db, ProjectAccessService access, SearchService search, ConsentPolicy consent) : ProjectPageModel(db, access)
+public sealed class SearchModel(StoryweaveDb db, ProjectAccessService access, SearchService search, ConsentPolicy consent, Audit.AccessLog accessLog) : ProjectPageModel(db, access)
 {
     public sealed record Choice(string Value, string Label);
     public sealed record OptionGroup(string Question, List<Choice> Options);
@@ -56,7 +56,7 @@ public sealed class SearchModel(StoryweaveDb db, ProjectAccessService access, Se
             var filters = new SearchService.Filters(ThemeId, OptionId, SearchEndpoints.NullIfEmpty(Speaker), SearchEndpoints.NullIfEmpty(CoderId));
             Outcome = await search.SearchAsync(ProjectId, Q, filters, PageNumber, ct);
             // That a search was made, never its words.
-            await HttpContext.RequestServices.GetRequiredService<Audit.AccessLog>().RecordAsync(ProjectId, Audit.AccessActions.Searched, "search", null, ct);
+            await accessLog.RecordAsync(ProjectId, Audit.AccessActions.Searched, "search", null, ct);
         }
     }
 

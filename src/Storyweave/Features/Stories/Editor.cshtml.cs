@@ -14,7 +14,7 @@ namespace Storyweave.Features.Stories;
 /// started from, so a second editor is told about the first one's changes instead of overwriting them.
 /// </summary>
 [Authorize(Policy = Policies.GatherStories)]
-public sealed class EditorModel(StoryweaveDb db, ProjectAccessService access, TranscriptService transcripts, CurrentUser current) : ProjectPageModel(db, access)
+public sealed class EditorModel(StoryweaveDb db, ProjectAccessService access, TranscriptService transcripts, CurrentUser current, Audit.AccessLog accessLog) : ProjectPageModel(db, access)
 {
     public sealed class CueForm
     {
@@ -42,7 +42,7 @@ public sealed class EditorModel(StoryweaveDb db, ProjectAccessService access, Tr
         Version = Story.TranscriptVersion;
         Cues = Story.Cues.OrderBy(c => c.Position).Select(c => new CueForm { Start = TimeText.Format(c.StartSeconds), End = c.EndSeconds, Speaker = c.Speaker, Text = c.Text }).ToList();
         if (Cues.Count == 0) Cues.Add(new CueForm());
-        await HttpContext.RequestServices.GetRequiredService<Audit.AccessLog>().RecordAsync(ProjectId, Audit.AccessActions.Viewed, "transcript", StoryId, HttpContext.RequestAborted);
+        await accessLog.RecordAsync(ProjectId, Audit.AccessActions.Viewed, "transcript", StoryId, HttpContext.RequestAborted);
         return Page();
     }
 

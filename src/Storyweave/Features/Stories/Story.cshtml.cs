@@ -8,7 +8,7 @@ using Storyweave.Features.Projects;
 namespace Storyweave.Features.Stories;
 
 [Authorize(Policy = Policies.ViewProject)]
-public sealed class StoryModel(StoryweaveDb db, ProjectAccessService access, ConsentPolicy consent, PublicSite.PublicationService publication) : ProjectPageModel(db, access)
+public sealed class StoryModel(StoryweaveDb db, ProjectAccessService access, ConsentPolicy consent, PublicSite.PublicationService publication, Audit.AccessLog accessLog) : ProjectPageModel(db, access)
 {
     [FromRoute] public int StoryId { get; set; }
     public Story Story { get; private set; } = null!;
@@ -31,7 +31,7 @@ public sealed class StoryModel(StoryweaveDb db, ProjectAccessService access, Con
         ReporterName = story.Session?.ReporterUserId is { } id ? await Db.Users.Where(u => u.Id == id).Select(u => u.DisplayName).SingleOrDefaultAsync() : null;
         RecordingCount = await Db.MediaFiles.CountAsync(m => m.StoryId == StoryId);
         Scope = await AnalysisScope.LoadForStoriesAsync(Db, consent, ProjectId, [StoryId], HttpContext.RequestAborted);
-        await HttpContext.RequestServices.GetRequiredService<Audit.AccessLog>().RecordAsync(ProjectId, Audit.AccessActions.Viewed, "story", StoryId, HttpContext.RequestAborted);
+        await accessLog.RecordAsync(ProjectId, Audit.AccessActions.Viewed, "story", StoryId, HttpContext.RequestAborted);
         Publication = (await publication.StatusAsync(ProjectId, StoryId, HttpContext.RequestAborted))!;
         return Page();
     }

@@ -8,7 +8,7 @@ using Storyweave.Features.Projects;
 namespace Storyweave.Features.Storytellers;
 
 [Authorize(Policy = Policies.ViewProject)]
-public sealed class StorytellerDetailModel(StoryweaveDb db, ProjectAccessService access, ConsentService consent) : ProjectPageModel(db, access)
+public sealed class StorytellerDetailModel(StoryweaveDb db, ProjectAccessService access, ConsentService consent, Audit.AccessLog accessLog) : ProjectPageModel(db, access)
 {
     [FromRoute] public int StorytellerId { get; set; }
     public Storyteller Person { get; private set; } = null!;
@@ -39,7 +39,7 @@ public sealed class StorytellerDetailModel(StoryweaveDb db, ProjectAccessService
         EnteredBy = person.EnteredByUserId is { } by ? Names.GetValueOrDefault(by, "a team member") : null;
         Stories = (await Db.StoryStorytellers.AsNoTracking().Where(x => x.StorytellerId == StorytellerId)
             .Select(x => new { x.Story!.Id, x.Story.Title }).ToListAsync()).Select(x => (x.Id, x.Title)).ToList();
-        await HttpContext.RequestServices.GetRequiredService<Audit.AccessLog>().RecordAsync(ProjectId, Audit.AccessActions.Viewed, "storyteller", StorytellerId, HttpContext.RequestAborted);
+        await accessLog.RecordAsync(ProjectId, Audit.AccessActions.Viewed, "storyteller", StorytellerId, HttpContext.RequestAborted);
         return Page();
     }
 }
