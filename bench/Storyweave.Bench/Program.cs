@@ -29,6 +29,7 @@ var clients = 50;
 var moves = 200;
 var keep = false;
 var reuse = false;
+var sqlLog = false;
 string? dataDir = null;
 string? postgres = null;
 for (var i = 0; i < args.Length; i++)
@@ -48,6 +49,7 @@ for (var i = 0; i < args.Length; i++)
         case "--moves": moves = int.Parse(Next(), inv); break;
         case "--keep": keep = true; break;
         case "--reuse": reuse = true; break;
+        case "--sql-log": sqlLog = true; break;
         default:
             Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N, --batch N, or --fanout [--clients N] [--moves N] [--postgres CONNSTR].");
             return 2;
@@ -81,7 +83,12 @@ var options = new StoryweaveOptions { DataDir = dataDir, Postgres = postgres, No
 var provider = options.UsesPostgres ? "PostgreSQL" : "SQLite";
 try
 {
-    await using var app = AppHost.Build(options, b => b.Logging.SetMinimumLevel(LogLevel.Error));
+    await using var app = AppHost.Build(options, b =>
+    {
+        b.Logging.SetMinimumLevel(LogLevel.Error);
+        // --sql-log: every SQL command with its duration on stderr, to see where a search spends its time.
+        if (sqlLog) b.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Information);
+    });
     if (!reuse) await DatabaseStartup.MigrateAsync(app.Services, options, TextWriter.Null);
 
     var projectId = 0;

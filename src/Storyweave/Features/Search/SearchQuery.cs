@@ -86,15 +86,14 @@ public sealed class SearchQuery
     }
 
     /// <summary>
-    /// FTS5 expressions used only for ranking (bm25 alone ignores how close the words are): the
-    /// words as one phrase in order, and the words near each other. Null when there is nothing to
-    /// gain (one word, or OR in the query).
+    /// The words to look for together when ranking (bm25 alone ignores how close they are): every
+    /// word of the query in order, as typed and lower-cased. Null when there is nothing to gain
+    /// (one word, or OR in the query).
     /// </summary>
-    public (string Phrase, string Near)? ToFts5Proximity()
+    public IReadOnlyList<string>? ProximityWords()
     {
         if (Groups.Count < 2 || Groups.Any(g => g.Count > 1)) return null;
-        static string Term(Term t) => "\"" + string.Join(' ', t.Words) + "\"" + (t.Prefix ? "*" : "");
-        return (string.Join(" + ", Groups.Select(g => Term(g[0]))), "NEAR(" + string.Join(' ', Groups.Select(g => Term(g[0]))) + ", 10)");
+        return [.. Groups.SelectMany(g => g[0].Words)];
     }
 
     /// <summary>A PostgreSQL tsquery text for to_tsquery: lexemes only (letters and digits), phrases as &lt;-&gt;, prefixes as :*.</summary>

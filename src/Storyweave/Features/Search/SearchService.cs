@@ -38,6 +38,9 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent)
     /// not. Below this many matches, every match is ranked, as before.
     /// </summary>
     public const int RankWindow = 5000;
+    /// <summary>How close (in characters, about ten words) two query words must be for the "near" boost on SQLite.</summary>
+    public const int NearCharacters = 60;
+
     public const string EmptyQueryMessage = "Type a word or phrase to search for.";
     public const string UnreadableQueryMessage = "Search could not understand those words. Try plain words, or a phrase in \"double quotes\".";
 
@@ -108,7 +111,7 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent)
         var entries = await db.SearchEntries.AsNoTracking().Where(e => pageIds.Contains(e.Id))
             .Select(e => new { e.Id, e.StoryId, e.Kind, e.Speaker, e.StartSeconds, e.StartOffset }).ToDictionaryAsync(e => e.Id, ct);
         var storyIds = entries.Values.Select(e => e.StoryId!.Value).Distinct().ToList();
-        var titles = await db.Stories.AsNoTracking().Where(s => storyIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, s => s.Title, ct);
+        var titles = await db.Stories.AsNoTracking().Where(s => storyIds.Contains(s.Id)).Select(s => new { s.Id, s.Title }).ToDictionaryAsync(s => s.Id, s => s.Title, ct);
 
         var hits = pageIds.Where(entries.ContainsKey).Select(id =>
         {
@@ -144,37 +147,39 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent)
             new SqliteParameter("@limit", MaxCandidates),
             new SqliteParameter("@window", RankWindow),
         };
-        // bm25 is negative (lower is better); the words together as a phrase, or near each other,
-        // multiply it so closer matches come first. Only matches inside the window are looked at.
+        // bm25 is negative (lower is better). bm25 alone ignores how close the words are, so when
+        // the words of the query stand together in the text (as typed, in that order) the score is
+        // tripled, and when they stand within a few words of each other it is multiplied by 1.5.
+        // That test reads the entry's own text with instr() in the same pass, rather than asking
+        // FTS5 for a phrase and a NEAR match: two more MATCH walks cost more than the ranking itself.
         var rank = """bm25("SearchEntriesFts")""";
-        if (query.ToFts5Proximity() is { } proximity)
+        if (query.ProximityWords() is { } words)
         {
-            parameters.Add(new SqliteParameter("@phrase", proximity.Phrase));
-            parameters.Add(new SqliteParameter("@near", proximity.Near));
+            parameters.Add(new SqliteParameter("@together", string.Join(' ', words)));
+            parameters.Add(new SqliteParameter("@first", words[0]));
+            parameters.Add(new SqliteParameter("@last", words[^1]));
+            parameters.Add(new SqliteParameter("@nearChars", NearCharacters));
             rank = """
                 bm25("SearchEntriesFts") * (CASE
-                    WHEN "SearchEntriesFts".rowid IN (SELECT rowid FROM "SearchEntriesFts" WHERE "SearchEntriesFts" MATCH @phrase AND rowid >= (SELECT min("Id") FROM "Window")) THEN 3.0
-                    WHEN "SearchEntriesFts".rowid IN (SELECT rowid FROM "SearchEntriesFts" WHERE "SearchEntriesFts" MATCH @near AND rowid >= (SELECT min("Id") FROM "Window")) THEN 1.5
+                    WHEN instr(lower(e."Text"), @together) > 0 THEN 3.0
+                    WHEN instr(lower(e."Text"), @first) > 0 AND instr(lower(e."Text"), @last) > 0
+                        AND abs(instr(lower(e."Text"), @first) - instr(lower(e."Text"), @last)) <= @nearChars THEN 1.5
                     ELSE 1.0 END)
                 """;
         }
         AddFilterParameters(parameters, f, (name, value) => new SqliteParameter(name, value));
-        // "Window": the newest matches of this project that pass the filters, found by walking the
-        // FTS5 doclist by rowid from the end and stopping at @window (no ranking yet, so cheap).
-        // Then bm25 ranks only those: FTS5 is asked for matches from the window's lowest rowid up
-        // (a rowid range it seeks to), and anything not in the window is dropped.
+        // One pass: walk the FTS5 match list by rowid from the end (the newest matches of this
+        // project that pass the filters), score each with bm25 as it goes, stop at @window; then
+        // order only those by score. FTS5 serves ORDER BY rowid DESC with an early LIMIT, so a
+        // very common word costs the same at any corpus size.
         var sql = $"""
-            WITH "Window" AS (
-                SELECT e."Id"
+            SELECT "Id", "StoryId", "Speaker", "Kind" FROM (
+                SELECT e."Id", e."StoryId", e."Speaker", e."Kind", {rank} AS "Rank"
                 FROM "SearchEntriesFts" JOIN "SearchEntries" e ON e."Id" = "SearchEntriesFts".rowid
                 WHERE "SearchEntriesFts" MATCH @q AND e."ProjectId" = @project AND e."StoryId" IS NOT NULL{FilterSql(f)}
                 ORDER BY "SearchEntriesFts".rowid DESC
-                LIMIT @window
-            )
-            SELECT e."Id", e."StoryId", e."Speaker", e."Kind"
-            FROM "SearchEntriesFts" JOIN "SearchEntries" e ON e."Id" = "SearchEntriesFts".rowid
-            WHERE "SearchEntriesFts" MATCH @q AND "SearchEntriesFts".rowid >= (SELECT min("Id") FROM "Window") AND e."Id" IN (SELECT "Id" FROM "Window")
-            ORDER BY {rank}, e."Id"
+                LIMIT @window)
+            ORDER BY "Rank", "Id"
             LIMIT @limit
             """;
         return await db.Database.SqlQueryRaw<Candidate>(sql, [.. parameters]).ToListAsync(ct);
