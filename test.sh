@@ -48,21 +48,8 @@ step "Installing axe-core for the browser tests"
 
 # --- 3. Throwaway PostgreSQL ------------------------------------------------------------------------
 step "Starting a throwaway PostgreSQL cluster"
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-pgdir=$(mktemp -d /tmp/storyweave-pg.XXXXXX)
-port=55432
-while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres "$pgdir"
-as_pg "$pgbin/initdb" -D "$pgdir/data" -U storyweave --auth=trust -E UTF8 --locale=C.UTF-8 >"$pgdir/initdb.log" 2>&1 \
-  || { cat "$pgdir/initdb.log"; fail "initdb failed"; }
-# Durability settings off: this cluster lives for one test run only.
-as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w \
-  -o "-p $port -k $pgdir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null \
-  || { cat "$pgdir/server.log"; fail "PostgreSQL did not start"; }
-cleanup() { as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1; rm -rf "$pgdir"; }
-trap cleanup EXIT
-pg="Host=127.0.0.1;Port=$port;Username=storyweave;Database=postgres;Pooling=true;Maximum Pool Size=20"
+# shellcheck source=scripts/throwaway-postgres.sh
+source scripts/throwaway-postgres.sh
 
 # --- 4. Tests -----------------------------------------------------------------------------------------
 status=0
