@@ -197,6 +197,7 @@ public static class AppHost
         services.AddScoped<Features.Stories.TranscriptService>();
         services.AddScoped<Features.Stories.TranscriptImporter>();
         services.AddScoped<Features.Search.SearchIndex>();
+        services.AddSingleton(new Features.Search.SearchService.Tuning());
         services.AddScoped<Features.Search.SearchService>();
         services.AddScoped<Features.Consent.ConsentPolicy>();
         services.AddScoped<Features.Codebook.CodebookService>();

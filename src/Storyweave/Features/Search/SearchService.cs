@@ -26,8 +26,17 @@ namespace Storyweave.Features.Search;
 /// When a query matches more than <see cref="RankWindow"/> texts, only the newest that many are ranked
 /// (the total is then "more than" as well), so a very common word costs about the same at any corpus size.
 /// </remarks>
-public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent)
+public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, SearchService.Tuning tuning)
 {
+    /// <summary>
+    /// PostgreSQL first looks among the <paramref name="PostgresNewestTexts"/> newest texts of the
+    /// whole database (200,000 is about 800 stories of ~250 turns); only when they hold fewer than
+    /// <paramref name="PostgresEnoughMatches"/> matches (ten pages) does it search everything.
+    /// Reading a match costs a row visit there (GIN keeps no word positions), so a common phrase
+    /// would otherwise read every row it appears in. Registered once in AppHost; tests use small values.
+    /// </summary>
+    public sealed record Tuning(int PostgresNewestTexts = 200_000, int PostgresEnoughMatches = 10 * PageSize);
+
     public const int PageSize = 20;
     public const int MaxCandidates = 1000;
 
@@ -89,9 +98,10 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent)
         var postgres = db.Database.IsNpgsql();
 
         List<Candidate> candidates;
+        bool capped;
         try
         {
-            candidates = postgres ? await PostgresCandidatesAsync(projectId, query, filters, ct) : await SqliteCandidatesAsync(projectId, query, filters, ct);
+            (candidates, capped) = postgres ? await PostgresCandidatesAsync(projectId, query, filters, ct) : await SqliteCandidatesAsync(projectId, query, filters, ct);
         }
         catch (Exception e) when (e is SqliteException or PostgresException)
         {
@@ -105,7 +115,7 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent)
             ? scope.IsTurnVisible(c.StoryId, c.Speaker)
             : scope.IsStoryVisible(c.StoryId)).ToList();
         var pageIds = visible.Skip((page - 1) * PageSize).Take(PageSize).Select(c => c.Id).ToList();
-        if (pageIds.Count == 0) return new Outcome([], visible.Count, candidates.Count == MaxCandidates, page, null);
+        if (pageIds.Count == 0) return new Outcome([], visible.Count, capped, page, null);
 
         var snippets = postgres ? await PostgresSnippetsAsync(query, pageIds, ct) : await SqliteSnippetsAsync(query, pageIds, ct);
         var entries = await db.SearchEntries.AsNoTracking().Where(e => pageIds.Contains(e.Id))
@@ -118,7 +128,7 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent)
             var e = entries[id];
             return new Hit(e.StoryId!.Value, titles.GetValueOrDefault(e.StoryId.Value, ""), e.Kind, Parts(snippets.GetValueOrDefault(id, "")), e.Speaker, e.StartSeconds, e.StartOffset);
         }).ToList();
-        return new Outcome(hits, visible.Count, candidates.Count == MaxCandidates, page, null);
+        return new Outcome(hits, visible.Count, capped, page, null);
     }
 
     /// <summary>Filter clauses shared by both engines (same quoted identifiers); values are parameters.</summary>
@@ -138,7 +148,8 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent)
         return sql.ToString();
     }
 
-    private async Task<List<Candidate>> SqliteCandidatesAsync(int projectId, SearchQuery query, Filters f, CancellationToken ct)
+    /// <summary>The ranked matches, and whether there may be more than them (the total is then "more than").</summary>
+    private async Task<(List<Candidate> Candidates, bool Capped)> SqliteCandidatesAsync(int projectId, SearchQuery query, Filters f, CancellationToken ct)
     {
         var parameters = new List<DbParameter>
         {
@@ -182,10 +193,28 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent)
             ORDER BY "Rank", "Id"
             LIMIT @limit
             """;
-        return await db.Database.SqlQueryRaw<Candidate>(sql, [.. parameters]).ToListAsync(ct);
+        var candidates = await db.Database.SqlQueryRaw<Candidate>(sql, [.. parameters]).ToListAsync(ct);
+        return (candidates, candidates.Count == MaxCandidates);
     }
 
-    private async Task<List<Candidate>> PostgresCandidatesAsync(int projectId, SearchQuery query, Filters f, CancellationToken ct)
+    private async Task<(List<Candidate> Candidates, bool Capped)> PostgresCandidatesAsync(int projectId, SearchQuery query, Filters f, CancellationToken ct)
+    {
+        // First only the newest texts (by entry id): the GIN index and the primary key's id range
+        // are combined before any row is read, so a phrase found in 30,000 texts reads only the
+        // few thousand in that range. When that range holds fewer than enough
+        // matches (Tuning), the whole project is searched, as before; when it holds enough, older texts
+        // are not looked at and the total reads "more than".
+        var newest = await db.SearchEntries.MaxAsync(e => (long?)e.Id, ct) ?? 0;
+        if (newest > tuning.PostgresNewestTexts)
+        {
+            var recent = await PostgresCandidatesSinceAsync(projectId, query, f, newest - tuning.PostgresNewestTexts, ct);
+            if (recent.Count >= tuning.PostgresEnoughMatches) return (recent, true);
+        }
+        var all = await PostgresCandidatesSinceAsync(projectId, query, f, 0, ct);
+        return (all, all.Count == MaxCandidates);
+    }
+
+    private async Task<List<Candidate>> PostgresCandidatesSinceAsync(int projectId, SearchQuery query, Filters f, long sinceId, CancellationToken ct)
     {
         var parameters = new List<DbParameter>
         {
@@ -193,6 +222,7 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent)
             new NpgsqlParameter("project", NpgsqlDbType.Integer) { Value = projectId },
             new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = MaxCandidates },
             new NpgsqlParameter("window", NpgsqlDbType.Integer) { Value = RankWindow },
+            new NpgsqlParameter("since", NpgsqlDbType.Bigint) { Value = sinceId },
         };
         AddFilterParameters(parameters, f, (name, value) => new NpgsqlParameter(name.TrimStart('@'), value));
         // The newest @window matches (GIN finds them; no ranking yet), then ts_rank_cd (cover
@@ -201,7 +231,7 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent)
             WITH "Window" AS MATERIALIZED (
                 SELECT e."Id", e."StoryId", e."Speaker", e."Kind", e."SearchVector"
                 FROM "SearchEntries" e
-                WHERE e."SearchVector" @@ to_tsquery('english', @q) AND e."ProjectId" = @project AND e."StoryId" IS NOT NULL{FilterSql(f)}
+                WHERE e."SearchVector" @@ to_tsquery('english', @q) AND e."Id" > @since AND e."ProjectId" = @project AND e."StoryId" IS NOT NULL{FilterSql(f)}
                 ORDER BY e."Id" DESC
                 LIMIT @window
             )
