@@ -154,8 +154,8 @@ public sealed partial class WithdrawalTests
         var playlist = await c.Api.PostAsJsonAsync($"/api/projects/{c.ProjectId}/playlists", new { title = "Waiting rooms", description = "Two voices." });
         Assert.Equal(HttpStatusCode.Created, playlist.StatusCode);
         var playlistId = (int)(await playlist.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
-        var personClip = await AddReadyClipAsync(c, playlistId, personPassage);
-        var stayingClip = await AddReadyClipAsync(c, playlistId, stayingPassage);
+        var personClip = await AddReadyClipAsync(c, playlistId, personPassage, $"My secret word is {c.Marker}"); // titled with the quote, as people often do
+        var stayingClip = await AddReadyClipAsync(c, playlistId, stayingPassage, "I stay");
 
         // Published: both stories, the playlist and every report file.
         foreach (var storyId in new[] { c.SoloId, c.GroupId })
@@ -181,9 +181,9 @@ public sealed partial class WithdrawalTests
         return new CanaryOutputs(reportId, files, playlistId, personClip, stayingClip);
     }
 
-    private static async Task<int> AddReadyClipAsync(Canary c, int playlistId, int passageId)
+    private static async Task<int> AddReadyClipAsync(Canary c, int playlistId, int passageId, string title)
     {
-        var response = await c.Api.PostAsJsonAsync($"/api/projects/{c.ProjectId}/playlists/{playlistId}/clips", new { passageId });
+        var response = await c.Api.PostAsJsonAsync($"/api/projects/{c.ProjectId}/playlists/{playlistId}/clips", new { passageId, title });
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         var clipId = (int)(await response.Content.ReadFromJsonAsync<JsonObject>())!["clipId"]!;
         var deadline = DateTime.UtcNow.AddSeconds(90);
