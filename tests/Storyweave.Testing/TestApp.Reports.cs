@@ -1,4 +1,8 @@
+using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Json;
+using DocumentFormat.OpenXml.Packaging;
+using DocumentFormat.OpenXml.Wordprocessing;
 using Storyweave.Features.Coding;
 using Storyweave.Features.Consent;
 using Storyweave.Features.Reports;
@@ -68,6 +72,42 @@ public sealed partial class TestApp
             if (file.Status is OutputStatus.Ready or OutputStatus.Failed) return file;
             if (DateTime.UtcNow > until) throw new TimeoutException($"Report file {fileId} is still {file.Status} ({file.ProgressText}).");
             await Task.Delay(200);
+        }
+    }
+
+    /// <summary>The text a reader sees in each format (DOCX paragraphs, pdftotext, decoded HTML, Markdown).</summary>
+    public static async Task<string> ReportTextAsync(ReportFormat format, byte[] bytes)
+    {
+        switch (format)
+        {
+            case ReportFormat.Docx:
+                using (var doc = WordprocessingDocument.Open(new MemoryStream(bytes), false))
+                    return string.Join("\n", doc.MainDocumentPart!.Document.Body!.Descendants<Paragraph>().Select(p => p.InnerText));
+            case ReportFormat.Pdf:
+                return await PdfToTextAsync(bytes);
+            case ReportFormat.Html:
+                return WebUtility.HtmlDecode(System.Text.Encoding.UTF8.GetString(bytes));
+            default:
+                return System.Text.Encoding.UTF8.GetString(bytes);
+        }
+    }
+
+    public static async Task<string> PdfToTextAsync(byte[] pdf)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"report-{Guid.NewGuid():N}.pdf");
+        await File.WriteAllBytesAsync(path, pdf);
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo("pdftotext", ["-layout", path, "-"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var text = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            if (process.ExitCode != 0) throw new InvalidOperationException($"pdftotext failed with exit code {process.ExitCode}.");
+            // -layout keeps lines; fold runs of spaces so phrases that wrap mid-line still match.
+            return System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
+        }
+        finally
+        {
+            File.Delete(path);
         }
     }
 }

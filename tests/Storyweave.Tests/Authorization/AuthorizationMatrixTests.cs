@@ -74,13 +74,17 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
         Assert.Contains(findings, f => f.Endpoint.EndsWith("/bare-authorize", StringComparison.Ordinal) && f.Problem.Contains("without naming a policy", StringComparison.Ordinal));
     }
 
-    /// <summary>Storyteller: a storyteller's own-page session, its cookie sent on every request (not only under /me, as a browser would).</summary>
-    private enum Actor { Anonymous, Outsider, Viewer, CommunityReporter, Analyst, Lead, Admin, Storyteller }
+    /// <summary>
+    /// Storyteller: a storyteller's own-page session, its cookie sent on every request (not only under /me, as a browser would).
+    /// RevokedStoryteller: the same, for a storyteller who signed in with their code and whose link the lead then turned off;
+    /// every request must be answered exactly as an anonymous one.
+    /// </summary>
+    private enum Actor { Anonymous, Outsider, Viewer, CommunityReporter, Analyst, Lead, Admin, Storyteller, RevokedStoryteller }
 
     private static bool Expected(Actor actor, IReadOnlyList<string>? policies)
     {
         if (policies is null) return true; // explicitly anonymous
-        if (actor == Actor.Anonymous) return false;
+        if (actor is Actor.Anonymous or Actor.RevokedStoryteller) return false;
         // A storyteller session passes the storyteller policy and nothing else; no account passes it.
         if (actor == Actor.Storyteller || policies.Contains(Storyweave.Features.StorytellerPortal.StorytellerSession.Policy))
             return actor == Actor.Storyteller && policies.All(p => p == Storyweave.Features.StorytellerPortal.StorytellerSession.Policy);
@@ -118,7 +122,7 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
     public async Task Each_role_gets_exactly_the_access_its_policy_allows_on_every_endpoint()
     {
         var users = new Dictionary<Actor, TestApp.TestUser>();
-        foreach (var actor in Enum.GetValues<Actor>().Where(a => a is not Actor.Anonymous and not Actor.Storyteller))
+        foreach (var actor in Enum.GetValues<Actor>().Where(a => a is not Actor.Anonymous and not Actor.Storyteller and not Actor.RevokedStoryteller))
             users[actor] = actor == Actor.Admin ? App.Admin! : await App.CreateUserAsync(name: actor.ToString());
         var pageClients = new Dictionary<Actor, HttpClient> { [Actor.Anonymous] = App.AnonymousClient() };
         var apiClients = new Dictionary<Actor, HttpClient> { [Actor.Anonymous] = App.AnonymousClient() };
@@ -150,8 +154,11 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
         var (_, storytellerCookie) = await App.OpenStorytellerSessionAsync(link);
         pageClients[Actor.Storyteller] = App.ClientWithStorytellerCookie(storytellerCookie);
         apiClients[Actor.Storyteller] = App.ClientWithStorytellerCookie(storytellerCookie);
+        var revoked = await RevokedStorytellerAsync(pageClients[Actor.Lead], shared.ProjectId);
+        pageClients[Actor.RevokedStoryteller] = apiClients[Actor.RevokedStoryteller] = revoked.Client;
         var failures = new List<string>();
         var checkedCount = 0;
+        var anonymousAnswers = new Dictionary<string, string>();
         foreach (var endpoint in Endpoints)
         {
             var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET", "POST"];
@@ -171,15 +178,98 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
                     var denied = IsDenied(response);
                     var expected = Expected(actor, policies);
                     checkedCount++;
+                    var key = $"{method} {endpoint.RoutePattern.RawText}";
+                    if (actor == Actor.Anonymous) anonymousAnswers[key] = Answer(response);
                     if ((int)response.StatusCode >= 500 && !url.StartsWith("/error", StringComparison.Ordinal))
                         failures.Add($"{method} {url} as {actor}: server error {(int)response.StatusCode}");
                     else if (denied == expected)
                         failures.Add($"{method} {url} as {actor}: expected {(expected ? "allowed" : "denied")}, got {(int)response.StatusCode} {response.Headers.Location}");
+                    else if (actor == Actor.RevokedStoryteller)
+                        failures.AddRange(await RevokedProblemsAsync(response, $"{method} {url}", anonymousAnswers[key], revoked.Name));
                 }
             }
         }
+        // Every form handler of every page (corrections, consent, withdrawing, sign-out…), not only the page's plain POST.
+        foreach (var (url, handler) in await PageHandlersAsync(shared.ProjectId, shared.StoryId, shared.StorytellerId))
+        {
+            var target = $"{url}?handler={handler}";
+            var answers = new Dictionary<Actor, HttpResponseMessage>();
+            foreach (var actor in new[] { Actor.Anonymous, Actor.RevokedStoryteller })
+                answers[actor] = await pageClients[actor].PostAsync(target, new FormUrlEncodedContent(new Dictionary<string, string> { ["text"] = "x", ["sure"] = "true" }));
+            checkedCount += 2;
+            if ((int)answers[Actor.Anonymous].StatusCode >= 500) failures.Add($"POST {target} as Anonymous: server error {(int)answers[Actor.Anonymous].StatusCode}");
+            failures.AddRange(await RevokedProblemsAsync(answers[Actor.RevokedStoryteller], $"POST {target}", Answer(answers[Actor.Anonymous]), revoked.Name));
+        }
+
+        // Their own link address: turned off, with a kind message, never their page.
+        var own = await revoked.Client.GetAsync(revoked.Link.Path);
+        Assert.Equal(HttpStatusCode.Gone, own.StatusCode);
+        Assert.DoesNotContain(revoked.Name, await own.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // Nothing they could have sent was taken: no correction request, no consent change, no withdrawal.
+        var (requests, consents, withdrawn) = await App.WithDbAsync(async db => (
+            await db.CorrectionRequests.CountAsync(r => r.StorytellerId == revoked.StorytellerId),
+            await db.ConsentRecords.CountAsync(c => c.StorytellerId == revoked.StorytellerId),
+            await db.Storytellers.Where(t => t.Id == revoked.StorytellerId).Select(t => t.WithdrawnAt).SingleAsync()));
+        Assert.Equal((0, 0, (DateTime?)null), (requests, consents, withdrawn));
+
         Assert.True(failures.Count == 0, $"{failures.Count} of {checkedCount} checks failed:\n" + string.Join("\n", failures));
         Assert.True(checkedCount > 100);
+    }
+
+    private sealed record Revoked(HttpClient Client, TestApp.StorytellerLinkDto Link, int StorytellerId, string Name);
+
+    /// <summary>A storyteller opens their page with their code; then the lead turns their link off on the link page.</summary>
+    private async Task<Revoked> RevokedStorytellerAsync(HttpClient lead, int projectId)
+    {
+        var name = App.Unique("Revoked Teller ");
+        var storytellerId = await App.WithDbAsync(async db =>
+        {
+            var teller = new Storyweave.Features.Storytellers.Storyteller { ProjectId = projectId, Name = name, CreatedAt = DateTime.UtcNow };
+            db.Storytellers.Add(teller);
+            await db.SaveChangesAsync();
+            return teller.Id;
+        });
+        var link = await TestApp.CreateStorytellerLinkAsync(lead, projectId, storytellerId);
+        var (session, cookie) = await App.OpenStorytellerSessionAsync(link);
+        Assert.Contains(name, await session.GetStringAsync("/me"), StringComparison.Ordinal); // the session worked
+        var linkId = await App.WithDbAsync(db => db.StorytellerLinks.Where(l => l.StorytellerId == storytellerId).Select(l => l.Id).SingleAsync());
+        var page = $"/projects/{projectId}/storytellers/{storytellerId}/link";
+        var revoked = await TestApp.PostFormAsync(lead, page, new() { ["linkId"] = linkId.ToString(System.Globalization.CultureInfo.InvariantCulture) }, page + "?handler=Revoke");
+        Assert.Equal(HttpStatusCode.Redirect, revoked.StatusCode);
+        return new Revoked(App.ClientWithStorytellerCookie(cookie), link, storytellerId, name);
+    }
+
+    /// <summary>
+    /// What a request was answered with, as far as it must match an anonymous one: the status and the page it redirects to
+    /// (without the return address, which names the request's own project).
+    /// </summary>
+    private static string Answer(HttpResponseMessage response) =>
+        $"{(int)response.StatusCode} {response.Headers.Location switch { null => "", { IsAbsoluteUri: true } l => l.AbsolutePath, var l => l.OriginalString.Split('?')[0] }}";
+
+    private static async Task<List<string>> RevokedProblemsAsync(HttpResponseMessage response, string request, string anonymous, string name)
+    {
+        var problems = new List<string>();
+        if (Answer(response) != anonymous)
+            problems.Add($"{request} as RevokedStoryteller: answered {Answer(response)}, anonymous gets {anonymous}");
+        if ((await response.Content.ReadAsStringAsync()).Contains(name, StringComparison.Ordinal))
+            problems.Add($"{request} as RevokedStoryteller: the answer shows the storyteller's name");
+        return problems;
+    }
+
+    /// <summary>Every page's named POST handlers (from the compiled page models), with the page's address filled in.</summary>
+    private async Task<List<(string Url, string Handler)>> PageHandlersAsync(int projectId, int storyId, int storytellerId)
+    {
+        var loader = App.Services.GetRequiredService<Microsoft.AspNetCore.Mvc.RazorPages.Infrastructure.PageLoader>();
+        var handlers = new List<(string, string)>();
+        foreach (var endpoint in Endpoints)
+        {
+            if (endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Mvc.RazorPages.PageActionDescriptor>() is not { } page) continue;
+            var compiled = await loader.LoadAsync(page, endpoint.Metadata);
+            foreach (var handler in compiled.HandlerMethods.Where(h => h.HttpMethod == "Post" && !string.IsNullOrEmpty(h.Name)).Select(h => h.Name).Distinct())
+                handlers.Add((Fill(endpoint, projectId, storyId, storytellerId), handler!));
+        }
+        Assert.Contains(handlers, h => h.Item1 == "/me" && h.Item2 == "Correction");
+        return handlers;
     }
 
     private static bool IsDenied(HttpResponseMessage response)

@@ -59,42 +59,6 @@ public sealed class ReportTests(AppFixture fixture) : IClassFixture<AppFixture>
         return await response.Content.ReadAsByteArrayAsync();
     }
 
-    /// <summary>The text a reader sees in each format (DOCX paragraphs, pdftotext, decoded HTML, Markdown).</summary>
-    private static async Task<string> TextOfAsync(ReportFormat format, byte[] bytes)
-    {
-        switch (format)
-        {
-            case ReportFormat.Docx:
-                using (var doc = WordprocessingDocument.Open(new MemoryStream(bytes), false))
-                    return string.Join("\n", doc.MainDocumentPart!.Document.Body!.Descendants<Paragraph>().Select(p => p.InnerText));
-            case ReportFormat.Pdf:
-                return await PdfToTextAsync(bytes);
-            case ReportFormat.Html:
-                return WebUtility.HtmlDecode(System.Text.Encoding.UTF8.GetString(bytes));
-            default:
-                return System.Text.Encoding.UTF8.GetString(bytes);
-        }
-    }
-
-    private static async Task<string> PdfToTextAsync(byte[] pdf)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"report-{Guid.NewGuid():N}.pdf");
-        await File.WriteAllBytesAsync(path, pdf);
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo("pdftotext", ["-layout", path, "-"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            var text = await process.StandardOutput.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            Assert.Equal(0, process.ExitCode);
-            // -layout keeps lines; fold runs of spaces so phrases that wrap mid-line still match.
-            return System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
-
     [Fact]
     public async Task A_quote_without_quotes_consent_never_appears_and_each_credit_shows_as_chosen_in_every_format()
     {
@@ -110,7 +74,7 @@ public sealed class ReportTests(AppFixture fixture) : IClassFixture<AppFixture>
         foreach (var format in Enum.GetValues<ReportFormat>())
         {
             var file = await GenerateAsync(s, format);
-            var text = await TextOfAsync(format, await DownloadAsync(s.Api, file));
+            var text = await TestApp.ReportTextAsync(format, await DownloadAsync(s.Api, file));
 
             Assert.DoesNotContain(s.NoQuotes.Words, text);
             Assert.DoesNotContain("Noel", text);
@@ -165,7 +129,7 @@ public sealed class ReportTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.Equal("%PDF", System.Text.Encoding.ASCII.GetString(pdf, 0, 4));
         var raw = System.Text.Encoding.Latin1.GetString(pdf);
         Assert.Contains("/Outlines", raw, StringComparison.Ordinal);
-        var text = await PdfToTextAsync(pdf);
+        var text = await TestApp.PdfToTextAsync(pdf);
         var headingPositions = s.Themes.Select(t => text.IndexOf(t.Name + " Found in", StringComparison.Ordinal)).ToList();
         Assert.All(headingPositions, p => Assert.True(p >= 0, "a theme heading is missing from the PDF text:\n" + text));
         Assert.Equal(headingPositions.Order().ToList(), headingPositions);

@@ -11,7 +11,7 @@ using Storyweave.Features.Withdrawal;
 
 namespace Storyweave.Tests.Withdrawal;
 
-public sealed class WithdrawalTests(AppFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<AppFixture>
+public sealed partial class WithdrawalTests(AppFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<AppFixture>
 {
     private TestApp App => fixture.App;
 
@@ -95,14 +95,15 @@ public sealed class WithdrawalTests(AppFixture fixture, Xunit.Abstractions.ITest
         Assert.True(await App.WithDbAsync(db => db.Stories.AnyAsync(s => s.Id == storyId)));
     }
 
+    /// <summary>The canary's world: a withdrawing person (their words hold <see cref="Marker"/>) and a staying one (<see cref="Other"/>).</summary>
+    private sealed record Canary(int ProjectId, TestApp.TestUser Lead, HttpClient Api, HttpClient Page, string Marker, string Other,
+        int SoloId, int GroupId, int PersonId, int StayingId, int ThemeId, int WorkshopId);
+
     /// <summary>
-    /// The canary. A unique marker is spoken, transcribed, coded, memoed, quoted, put on a board and tagged in
-    /// the recording's bytes, in a story told alone and in the withdrawn person's turns of a group story. After
-    /// a full withdrawal it is found nowhere: not through the API or pages, not in any file of the data folder
-    /// (database, WAL, media; ZIPs opened). The other storyteller's marker survives and is still found.
+    /// A unique marker spoken, transcribed, coded, memoed, quoted, put on a board and tagged in the recording's
+    /// bytes, in a story told alone and in the withdrawn person's turns of a group story told with someone who stays.
     /// </summary>
-    [Fact]
-    public async Task Canary_a_full_withdrawal_leaves_no_trace_while_the_other_storytellers_words_remain()
+    private async Task<Canary> CanaryAsync()
     {
         var (projectId, lead, api) = await ProjectAsync();
         var page = await App.SignInAsync(lead);
@@ -161,63 +162,76 @@ public sealed class WithdrawalTests(AppFixture fixture, Xunit.Abstractions.ITest
         var passageIds = await App.WithDbAsync(db => db.Passages.Where(p => p.ProjectId == projectId).Select(p => p.Id).ToListAsync());
         var quoteIds = await App.WithDbAsync(db => db.KeyQuotes.Where(q => q.StoryId == soloId).Select(q => q.Id).ToListAsync());
         var workshopId = await TestApp.CreateWorkshopAsync(api, projectId, passageIds: passageIds, quoteIds: quoteIds);
+        return new Canary(projectId, lead, api, page, marker, other, soloId, groupId, personId, stayingId, themeId, workshopId);
+    }
 
-        // Before: the marker is everywhere the checks look, so the checks can fail.
-        Assert.Contains(marker, await SearchAsync(api, projectId, marker), StringComparison.Ordinal);
-        Assert.Contains(marker, await page.GetStringAsync($"/projects/{projectId}/stories/{groupId}"), StringComparison.Ordinal);
-        Assert.Contains((await TestApp.BoardAsAsync(api, projectId, workshopId)).Cards, c => c.Text?.Contains(marker, StringComparison.Ordinal) == true);
-        Assert.NotEmpty(ScanDataFolder(marker));
+    /// <summary>Before: the marker is everywhere the checks look, so the checks can fail.</summary>
+    private async Task AssertCanaryIsEverywhereAsync(Canary c)
+    {
+        Assert.Contains(c.Marker, await SearchAsync(c.Api, c.ProjectId, c.Marker), StringComparison.Ordinal);
+        Assert.Contains(c.Marker, await c.Page.GetStringAsync($"/projects/{c.ProjectId}/stories/{c.GroupId}"), StringComparison.Ordinal);
+        Assert.Contains((await TestApp.BoardAsAsync(c.Api, c.ProjectId, c.WorkshopId)).Cards, x => x.Text?.Contains(c.Marker, StringComparison.Ordinal) == true);
+        Assert.NotEmpty(ScanDataFolder(c.Marker));
+    }
 
-        var impact = await api.GetFromJsonAsync<WithdrawalService.Impact>($"/api/projects/{projectId}/storytellers/{personId}/withdrawal", TestApp.JsonOptions);
+    /// <summary>The lead withdraws the person entirely (confirmed), after checking what it will touch.</summary>
+    private static async Task<WithdrawalService.Outcome> WithdrawCanaryAsync(Canary c)
+    {
+        var impact = await c.Api.GetFromJsonAsync<WithdrawalService.Impact>($"/api/projects/{c.ProjectId}/storytellers/{c.PersonId}/withdrawal", TestApp.JsonOptions);
         Assert.Equal((1, 1, 1, 1), (impact!.SoloStories, impact.GroupStories, impact.Recordings, impact.GroupRecordings));
-        var response = await api.PostAsJsonAsync($"/api/projects/{projectId}/storytellers/{personId}/withdrawal/entirely", new { confirm = true });
+        var response = await c.Api.PostAsJsonAsync($"/api/projects/{c.ProjectId}/storytellers/{c.PersonId}/withdrawal/entirely", new { confirm = true });
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         var outcome = (await response.Content.ReadFromJsonAsync<WithdrawalService.Outcome>(TestApp.JsonOptions))!;
         Assert.Equal(1, outcome.StoriesDeleted);
         Assert.Equal(1, outcome.RecordingsSilenced);
+        return outcome;
+    }
 
-        // After: nowhere through the API or pages.
+    /// <summary>After: nowhere through the API, pages or board, nor in the data folder's bytes; the staying person's words remain.</summary>
+    private async Task AssertNoTraceAsync(Canary c, WithdrawalService.Outcome outcome)
+    {
+        var (projectId, api, page, marker, other) = (c.ProjectId, c.Api, c.Page, c.Marker, c.Other);
         Assert.DoesNotContain(marker, await SearchAsync(api, projectId, marker), StringComparison.Ordinal);
         Assert.DoesNotContain(marker, await SearchAsync(api, projectId, "secret"), StringComparison.Ordinal);
         Assert.Contains(other, await SearchAsync(api, projectId, other), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.NotFound, (await page.GetAsync($"/projects/{projectId}/stories/{soloId}")).StatusCode);
-        var groupPage = await page.GetStringAsync($"/projects/{projectId}/stories/{groupId}");
+        Assert.Equal(HttpStatusCode.NotFound, (await page.GetAsync($"/projects/{projectId}/stories/{c.SoloId}")).StatusCode);
+        var groupPage = await page.GetStringAsync($"/projects/{projectId}/stories/{c.GroupId}");
         Assert.DoesNotContain(marker, groupPage, StringComparison.Ordinal);
         Assert.Contains(other, groupPage, StringComparison.Ordinal);
-        foreach (var url in new[] { $"/projects/{projectId}/storytellers", $"/projects/{projectId}/storytellers/{personId}", $"/projects/{projectId}/search?q=secret", $"/projects/{projectId}/activity" })
+        foreach (var url in new[] { $"/projects/{projectId}/storytellers", $"/projects/{projectId}/storytellers/{c.PersonId}", $"/projects/{projectId}/search?q=secret", $"/projects/{projectId}/activity" })
             Assert.DoesNotContain(marker, await page.GetStringAsync(url), StringComparison.Ordinal);
-        foreach (var url in new[] { $"/api/projects/{projectId}/storytellers", $"/api/projects/{projectId}/stories/{groupId}/passages", $"/api/projects/{projectId}/events?after=0" })
+        foreach (var url in new[] { $"/api/projects/{projectId}/storytellers", $"/api/projects/{projectId}/stories/{c.GroupId}/passages", $"/api/projects/{projectId}/events?after=0" })
             Assert.DoesNotContain(marker, await api.GetStringAsync(url), StringComparison.Ordinal);
-        var board = await TestApp.BoardAsAsync(api, projectId, workshopId);
-        Assert.DoesNotContain(board.Cards, c => c.Text?.Contains(marker, StringComparison.Ordinal) == true);
-        Assert.Contains(board.Cards, c => !c.Available);
-        Assert.Contains(board.Cards, c => c.Text?.Contains(other, StringComparison.Ordinal) == true);
-        var groupPassages = await api.GetStringAsync($"/api/projects/{projectId}/stories/{groupId}/passages");
+        var board = await TestApp.BoardAsAsync(api, projectId, c.WorkshopId);
+        Assert.DoesNotContain(board.Cards, x => x.Text?.Contains(marker, StringComparison.Ordinal) == true);
+        Assert.Contains(board.Cards, x => !x.Available);
+        Assert.Contains(board.Cards, x => x.Text?.Contains(other, StringComparison.Ordinal) == true);
+        var groupPassages = await api.GetStringAsync($"/api/projects/{projectId}/stories/{c.GroupId}/passages");
         Assert.Contains(other, groupPassages, StringComparison.Ordinal);
 
         // The remaining group passage still points at the other person's words after the turn was removed.
         var (plain, kept) = await App.WithDbAsync(async db => (
-            string.Join("\n", await db.TranscriptCues.Where(c => c.StoryId == groupId).OrderBy(c => c.Position).Select(c => c.Text).ToListAsync()),
-            await db.Passages.Where(p => p.StoryId == groupId).ToListAsync()));
+            string.Join("\n", await db.TranscriptCues.Where(x => x.StoryId == c.GroupId).OrderBy(x => x.Position).Select(x => x.Text).ToListAsync()),
+            await db.Passages.Where(p => p.StoryId == c.GroupId).ToListAsync()));
         Assert.NotEmpty(kept);
         Assert.All(kept, p => Assert.Equal(p.Snippet, plain[p.StartOffset..p.EndOffset]));
 
         // The person is a withdrawn husk; events say so without content.
-        var personKey = $"{personId}";
-        var person = await App.WithDbAsync(db => db.Storytellers.SingleAsync(s => s.Id == personId));
+        var personKey = $"{c.PersonId}";
+        var person = await App.WithDbAsync(db => db.Storytellers.SingleAsync(s => s.Id == c.PersonId));
         Assert.Equal(WithdrawalService.WithdrawnName, person.Name);
         Assert.NotNull(person.WithdrawnAt);
         Assert.Null(person.Email);
-        Assert.Equal(0, await App.WithDbAsync(db => db.ConsentRecords.CountAsync(c => c.StorytellerId == personId)));
+        Assert.Equal(0, await App.WithDbAsync(db => db.ConsentRecords.CountAsync(x => x.StorytellerId == c.PersonId)));
         Assert.True(await App.WithDbAsync(db => db.Events.AnyAsync(e => e.ProjectId == projectId && e.Action == "storyteller.withdrawn" && e.ObjectId == personKey && e.Detail!.StartsWith("on-behalf"))));
-        Assert.True(await App.WithDbAsync(db => db.ConsentRecords.AnyAsync(c => c.StorytellerId == stayingId)));
+        Assert.True(await App.WithDbAsync(db => db.ConsentRecords.AnyAsync(x => x.StorytellerId == c.StayingId)));
 
         // The group recording stays, silenced and without its tags; the solo one is gone.
-        var groupMedia = await App.WithDbAsync(db => db.MediaFiles.Where(m => m.StoryId == groupId).ToListAsync());
+        var groupMedia = await App.WithDbAsync(db => db.MediaFiles.Where(m => m.StoryId == c.GroupId).ToListAsync());
         Assert.Single(groupMedia);
         Assert.True(File.Exists(Path.Combine(App.DataDir, "media", $"{projectId}", groupMedia[0].StoredName)));
 
-        // Not in the raw bytes of any file in the data folder (database, WAL, SHM, media; ZIPs unpacked).
+        // Not in the raw bytes of any file in the data folder (database, WAL, SHM, media, report and clip files; ZIPs unpacked).
         Assert.Empty(ScanDataFolder(marker));
         if (TestApp.PostgresServer is null) Assert.NotEmpty(ScanDataFolder(other)); // the scan sees text that should be there (in the SQLite file)
         output.WriteLine($"{outcome.Compaction.Provider}: compaction after the withdrawal took {outcome.Compaction.Milliseconds} ms");
@@ -228,12 +242,31 @@ public sealed class WithdrawalTests(AppFixture fixture, Xunit.Abstractions.ITest
         }
     }
 
+    /// <summary>
+    /// The canary. After a full withdrawal the marker is found nowhere: not through the API or pages, not in any
+    /// file of the data folder (database, WAL, media; ZIPs opened). The other storyteller's marker survives and is still found.
+    /// </summary>
+    [Fact]
+    public async Task Canary_a_full_withdrawal_leaves_no_trace_while_the_other_storytellers_words_remain()
+    {
+        var c = await CanaryAsync();
+        await AssertCanaryIsEverywhereAsync(c);
+        var outcome = await WithdrawCanaryAsync(c);
+        await AssertNoTraceAsync(c, outcome);
+    }
+
     /// <summary>Every file under the data folder whose bytes hold the word (ASCII or UTF-16, any case), opening ZIP/DOCX/XLSX entries.</summary>
     private List<string> ScanDataFolder(string word)
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        return ScanFolder(App.DataDir, word);
+    }
+
+    /// <summary>Every file under <paramref name="root"/> whose bytes hold the word, as <see cref="ScanDataFolder"/>.</summary>
+    private static List<string> ScanFolder(string root, string word)
+    {
         var hits = new List<string>();
-        foreach (var path in Directory.EnumerateFiles(App.DataDir, "*", SearchOption.AllDirectories))
+        foreach (var path in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
         {
             byte[] bytes;
             try
@@ -248,17 +281,23 @@ public sealed class WithdrawalTests(AppFixture fixture, Xunit.Abstractions.ITest
                 continue;
             }
             if (Holds(bytes, word)) hits.Add(path);
-            if (bytes.Length > 4 && bytes[0] == 'P' && bytes[1] == 'K')
-            {
-                using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
-                foreach (var entry in zip.Entries)
-                {
-                    using var entryStream = entry.Open();
-                    using var memory = new MemoryStream();
-                    entryStream.CopyTo(memory);
-                    if (Holds(memory.ToArray(), word)) hits.Add($"{path}!{entry.FullName}");
-                }
-            }
+            hits.AddRange(ZipEntriesHolding(bytes, word).Select(entry => $"{path}!{entry}"));
+        }
+        return hits;
+    }
+
+    /// <summary>The entries of a ZIP (DOCX, XLSX, an export) whose bytes hold the word; none when the bytes are not a ZIP.</summary>
+    private static List<string> ZipEntriesHolding(byte[] bytes, string word)
+    {
+        var hits = new List<string>();
+        if (bytes.Length <= 4 || bytes[0] != 'P' || bytes[1] != 'K') return hits;
+        using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
+        foreach (var entry in zip.Entries)
+        {
+            using var entryStream = entry.Open();
+            using var memory = new MemoryStream();
+            entryStream.CopyTo(memory);
+            if (Holds(memory.ToArray(), word)) hits.Add(entry.FullName);
         }
         return hits;
     }
