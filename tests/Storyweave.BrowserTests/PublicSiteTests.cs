@@ -94,4 +94,46 @@ public sealed partial class PublicSiteTests(BrowserFixture fixture) : IClassFixt
         await Assertions.Expect(page.Locator("#c-3 mark")).ToHaveTextAsync(["line", "3"]);
         await BrowserFixture.AssertNoHorizontalScrollAsync(page);
     }
+
+    [Fact]
+    public async Task The_story_video_shows_english_captions_from_the_public_transcript_and_passes_axe()
+    {
+        using var folder = new TestMedia.Folder();
+        var app = fixture.App;
+        if (!await app.WithDbAsync(db => Task.FromResult(db.Users.Any(u => u.IsAdmin))))
+            await app.CreateAdminAsync();
+        var lead = await app.CreateUserAsync(name: "Lena Lead");
+        var projectId = await app.CreateProjectAsync(lead, "Bus stop stories");
+        var wav = await TestMedia.SpeechAsync(folder.File("speech.wav"));
+        var video = await TestMedia.VideoAsync(wav, folder.File("speech.webm"), "-c:v", "libvpx", "-c:a", "libopus");
+        var story = await app.CreatePublicStoryAsync(projectId, "The bus stop",
+            [new("Nia Named"), new("Oli Anon", Credit: Storyweave.Features.Consent.CreditStyle.Anonymous)], "bus stop", published: true, video);
+        await app.WithDbAsync(async db =>
+        {
+            var media = await db.MediaFiles.FindAsync(story.MediaId!.Value);
+            (media!.HasVideo, media.VideoCodec, media.AudioCodec) = (true, "vp8", "opus");
+            return await db.SaveChangesAsync();
+        });
+        await using var context = await fixture.NewContextAsync(360, 740);
+        var page = await context.NewPageAsync();
+
+        var response = await page.GotoAsync($"/stories/{projectId}/{story.Id}");
+
+        Assert.Equal(200, response!.Status);
+        var player = page.Locator("video#story-player");
+        await Assertions.Expect(player.Locator("track")).ToHaveAttributeAsync("kind", "captions");
+        await Assertions.Expect(player.Locator("track")).ToHaveAttributeAsync("srclang", "en");
+        await Assertions.Expect(player.Locator("track")).ToHaveAttributeAsync("label", "English");
+        var cues = await player.EvaluateAsync<string[]>(
+            "v => new Promise((resolve, reject) => { const t = v.textTracks[0]; const el = v.querySelector('track');" +
+            " const done = () => resolve(Array.from(t.cues || []).map(c => c.text));" +
+            " if (el.readyState === 2) done(); else { el.addEventListener('load', done); el.addEventListener('error', () => reject(new Error('The captions did not load.'))); } })");
+        Assert.Equal(3, cues.Length);
+        Assert.Equal("<v Community reporter>Tell me about it (bus stop).", cues[0]);
+        Assert.Equal("<v Nia Named>I am the storyteller and I said bus stop in line 1.", cues[1]);
+        Assert.Equal("<v Storyteller>I am the storyteller and I said bus stop in line 2.", cues[2]); // Oli chose no name
+        Assert.Equal("showing", await player.EvaluateAsync<string>("v => v.textTracks[0].mode"));
+        await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+        await fixture.AssertAccessibleAsync(page);
+    }
 }

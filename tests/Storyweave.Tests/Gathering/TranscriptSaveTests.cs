@@ -101,4 +101,57 @@ public sealed class TranscriptSaveTests(AppFixture fixture) : IClassFixture<AppF
         Assert.Equal("Corrected words.", await App.WithDbAsync(db => db.TranscriptCues.Where(c => c.StoryId == storyId).Select(c => c.Text).SingleAsync()));
         Assert.Equal(4.0, await App.WithDbAsync(db => db.TranscriptCues.Where(c => c.StoryId == storyId).Select(c => c.StartSeconds).SingleAsync()));
     }
+
+    [Fact]
+    public async Task The_editor_player_has_captions_from_the_saved_transcript_for_the_team_only()
+    {
+        var lead = await App.CreateUserAsync();
+        var projectId = await App.CreateProjectAsync(lead);
+        var recording = Path.Combine(App.DataDir, App.Unique("rec") + ".wav");
+        await File.WriteAllBytesAsync(recording, [.. "RIFF"u8, 1, 2, 3, 4, 5, 6, 7, 8]);
+        var story = await App.CreatePublicStoryAsync(projectId, "Editor story", [new("Dana Example")], "kitchen", published: false, recording);
+        var api = await App.ApiClientAsync(lead);
+        var saved = await api.PutAsJsonAsync($"/api/projects/{projectId}/stories/{story.Id}/transcript", new
+        {
+            version = 1,
+            cues = new object[]
+            {
+                new { start = 0.0, end = 2.5, speaker = "Reporter", text = "What brought you here?" },
+                new { start = 2.5, speaker = "Dana Example", text = "A leaflet & a <friend>." },
+            },
+        });
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        var captionsUrl = $"/api/projects/{projectId}/stories/{story.Id}/transcript/captions";
+
+        var response = await api.GetAsync(captionsUrl);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/vtt", response.Content.Headers.ContentType?.MediaType);
+        // The last line has no end: it shows for five seconds.
+        Assert.Equal("""
+            WEBVTT
+
+            1
+            00:00:00.000 --> 00:00:02.500
+            <v Reporter>What brought you here?
+
+            2
+            00:00:02.500 --> 00:00:07.500
+            <v Dana Example>A leaflet &amp; a &lt;friend&gt;.
+
+            """.ReplaceLineEndings("\n"), await response.Content.ReadAsStringAsync());
+        var editor = await (await App.SignInAsync(lead)).GetStringAsync($"/projects/{projectId}/stories/{story.Id}/transcript/edit");
+        Assert.Contains($"<track kind=\"captions\" src=\"{captionsUrl}\" srclang=\"en\" label=\"English\" default>", editor, StringComparison.Ordinal);
+
+        // Team only, like the editor: a viewer and another project's lead are refused, a story from another project is not found.
+        var viewer = await App.CreateUserAsync();
+        await App.AddMemberAsync(projectId, viewer, Storyweave.Features.Projects.ProjectRole.Viewer);
+        Assert.Equal(HttpStatusCode.Forbidden, (await (await App.ApiClientAsync(viewer)).GetAsync(captionsUrl)).StatusCode);
+        var otherLead = await App.CreateUserAsync();
+        var otherProject = await App.CreateProjectAsync(otherLead);
+        var otherApi = await App.ApiClientAsync(otherLead);
+        Assert.Equal(HttpStatusCode.Forbidden, (await otherApi.GetAsync(captionsUrl)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await otherApi.GetAsync($"/api/projects/{otherProject}/stories/{story.Id}/transcript/captions")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await App.AnonymousClient().GetAsync(captionsUrl)).StatusCode);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Features.Consent;
@@ -76,7 +77,10 @@ public sealed partial class PublicSiteTests(AppFixture fixture) : IClassFixture<
             hiddenUrls.Add($"{s}/{story.Id}");
             hiddenUrls.Add($"{s}/{story.Id}?q=secret");
             hiddenUrls.Add($"{s}/{story.Id}/recording/{story.MediaId}");
+            hiddenUrls.Add($"{s}/{story.Id}/captions");
         }
+        hiddenUrls.Add($"{s}/{group.Id}/captions"); // public, but no recording: no player, no captions
+        hiddenUrls.Add($"/stories/{emptyProject}/{visible.Id}/captions");
         foreach (var clip in clips.Skip(1))
         {
             hiddenUrls.Add($"{s}/playlists/{playlist}/clips/{clip}");
@@ -84,7 +88,7 @@ public sealed partial class PublicSiteTests(AppFixture fixture) : IClassFixture<
         }
         var expected = new List<string>
         {
-            "/", "/stories", s, $"{s}/{visible.Id}", $"{s}/{group.Id}", $"{s}/{visible.Id}/recording/{visible.MediaId}",
+            "/", "/stories", s, $"{s}/{visible.Id}", $"{s}/{group.Id}", $"{s}/{visible.Id}/recording/{visible.MediaId}", $"{s}/{visible.Id}/captions",
             $"{s}/playlists/{playlist}", $"{s}/playlists/{playlist}/clips/{clips[0]}", $"{s}/playlists/{playlist}/clips/{clips[0]}/captions",
             $"{s}/reports/{report}",
         };
@@ -159,6 +163,7 @@ public sealed partial class PublicSiteTests(AppFixture fixture) : IClassFixture<
 
         var page = await client.GetStringAsync($"/stories/{scenario.ProjectId}/{scenario.Visible.Id}");
         Assert.Contains($"<audio id=\"story-player\" class=\"public-player\" controls preload=\"metadata\" src=\"/stories/{scenario.ProjectId}/{scenario.Visible.Id}/recording/{scenario.Visible.MediaId}\"", page, StringComparison.Ordinal);
+        Assert.Contains($"<track kind=\"captions\" src=\"/stories/{scenario.ProjectId}/{scenario.Visible.Id}/captions\" srclang=\"en\" label=\"English\" default", page, StringComparison.Ordinal);
         Assert.Contains("<span class=\"cue-speaker\">Community reporter:</span>", page, StringComparison.Ordinal);
         Assert.Contains("<span class=\"cue-speaker\">Alice Named:</span>", page, StringComparison.Ordinal);
         Assert.Contains("<a class=\"cue-time\" href=\"#c-1\">0:01</a>", page, StringComparison.Ordinal);
@@ -176,6 +181,53 @@ public sealed partial class PublicSiteTests(AppFixture fixture) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, media.StatusCode);
         Assert.Equal("audio/wav", media.Content.Headers.ContentType?.MediaType);
         Assert.Equal("no-store", media.Headers.CacheControl?.ToString());
+    }
+
+    [Fact]
+    public async Task The_story_captions_hold_the_public_transcript_with_times_public_credits_and_redaction()
+    {
+        var scenario = await BuildAsync();
+        var p = scenario.ProjectId;
+        var anonymous = App.AnonymousClient();
+        var api = await App.ApiClientAsync(scenario.Lead);
+        var secret = App.Unique("Marcus");
+        var recording = Path.Combine(App.DataDir, App.Unique("rec") + ".wav");
+        await File.WriteAllBytesAsync(recording, [.. "RIFF"u8, 1, 2, 3, 4, 5, 6, 7, 8]);
+        var group = await App.CreatePublicStoryAsync(p, "Group with recording", [new("Bea Hiddenname", Credit: CreditStyle.Anonymous), new("Cat Realname", Credit: CreditStyle.Pseudonym, Pseudonym: "Moth")],
+            secret, published: true, recording);
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync($"/api/projects/{p}/redaction/rules", new { term = secret, replacement = "[name]" })).StatusCode);
+
+        var response = await anonymous.GetAsync($"/stories/{p}/{group.Id}/captions");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/vtt", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        Assert.Equal("""
+            WEBVTT
+
+            1
+            00:00:00.000 --> 00:00:01.000
+            <v Community reporter>Tell me about it ([name]).
+
+            2
+            00:00:01.000 --> 00:00:02.000
+            <v Storyteller>I am the storyteller and I said [name] in line 1.
+
+            3
+            00:00:02.000 --> 00:00:03.000
+            <v Moth>I am the storyteller and I said [name] in line 2.
+
+            """.ReplaceLineEndings("\n"), await response.Content.ReadAsStringAsync());
+        var page = await anonymous.GetStringAsync($"/stories/{p}/{group.Id}");
+        Assert.Contains($"<track kind=\"captions\" src=\"/stories/{p}/{group.Id}/captions\"", page, StringComparison.Ordinal);
+
+        // A story the public site does not show has no captions either, whoever asks.
+        var lead = await App.SignInAsync(scenario.Lead);
+        foreach (var (name, story) in scenario.Hidden)
+        {
+            Assert.True((await anonymous.GetAsync($"/stories/{p}/{story.Id}/captions")).StatusCode == HttpStatusCode.NotFound, $"{name}: captions should answer 404.");
+            Assert.True((await lead.GetAsync($"/stories/{p}/{story.Id}/captions")).StatusCode == HttpStatusCode.NotFound, $"{name}: captions should answer 404 to the lead too.");
+        }
     }
 
     [Fact]
@@ -210,6 +262,7 @@ public sealed partial class PublicSiteTests(AppFixture fixture) : IClassFixture<
         Assert.Equal(HttpStatusCode.Redirect, unpublished.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(storyUrl)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(mediaUrl)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"{storyUrl}/captions")).StatusCode);
         Assert.DoesNotContain($"href=\"{storyUrl}\"", await anonymous.GetStringAsync("/stories"), StringComparison.Ordinal);
         var team = await lead.GetStringAsync(teamPage);
         Assert.Contains("Unpublished: the story is no longer on the public site.", team, StringComparison.Ordinal);
@@ -229,6 +282,7 @@ public sealed partial class PublicSiteTests(AppFixture fixture) : IClassFixture<
                 ConsentMethod.PaperForm, null, null, "new-form.pdf", null, null), scenario.Lead.Id)).Succeeded);
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(storyUrl)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(mediaUrl)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"{storyUrl}/captions")).StatusCode);
         Assert.Contains("<strong>Published, but not shown.</strong>", await lead.GetStringAsync(teamPage), StringComparison.Ordinal);
     }
 
@@ -300,6 +354,11 @@ public sealed partial class PublicSiteTests(AppFixture fixture) : IClassFixture<
             }
             var storyPage = await File.ReadAllTextAsync(Path.Combine(outDir, $"stories/{p}/{scenario.Visible.Id}/index.html"));
             Assert.Contains($"src=\"recording-{scenario.Visible.MediaId}.wav\"", storyPage, StringComparison.Ordinal);
+            Assert.Contains("<track kind=\"captions\" src=\"captions.vtt\" srclang=\"en\" label=\"English\" default", storyPage, StringComparison.Ordinal);
+            Assert.Equal([$"stories/{p}/{scenario.Visible.Id}/captions.vtt"], files.Where(f => f.StartsWith($"stories/{p}/", StringComparison.Ordinal) && f.EndsWith(".vtt", StringComparison.Ordinal) && !f.Contains("/playlists/", StringComparison.Ordinal)));
+            var exportedVtt = await File.ReadAllTextAsync(Path.Combine(outDir, $"stories/{p}/{scenario.Visible.Id}/captions.vtt"));
+            Assert.Equal(await App.AnonymousClient().GetStringAsync($"/stories/{p}/{scenario.Visible.Id}/captions"), exportedVtt);
+            Assert.Contains("<v Alice Named>I am the storyteller and I said", exportedVtt, StringComparison.Ordinal);
             Assert.Contains("<span class=\"cue-speaker\">Alice Named:</span>", storyPage, StringComparison.Ordinal);
             Assert.DoesNotContain("/account/sign-in", storyPage, StringComparison.Ordinal);
 

@@ -9,6 +9,7 @@ using Storyweave.Features.Backup;
 using Storyweave.Features.Media;
 using Storyweave.Features.Projects;
 using Storyweave.Features.Transcripts;
+using Storyweave.Hosting;
 
 namespace Storyweave.Tests.Security;
 
@@ -114,8 +115,8 @@ public sealed partial class UploadAttackTests : IAsyncLifetime
         yield return new Attack("Linux program named .vtt", Elf(), "interview.vtt", "is a Linux program", "is a Linux program", 422);
         yield return new Attack("Linux program named .docx", Elf(), "interview.docx", "is a Linux program", "is a Linux program", 422);
         yield return new Attack("Windows program named .vtt", WindowsProgram(), "captions.vtt", "is a Windows program", "is a Windows program", 422);
-        yield return new Attack("zip bomb .docx", ZipBombDocx(), "transcript.docx", "unpacks to more than", MediaUploader.NotARecordingMessage, 422);
-        yield return new Attack("../ inside a .docx", TraversalDocx(), "transcript.docx", "points outside the document", MediaUploader.NotARecordingMessage, 422);
+        yield return new Attack("zip bomb .docx", ZipBombDocx(), "transcript.docx", "unpacks to more than", FileSignatures.OfficeDocumentMessage, 422);
+        yield return new Attack("../ inside a .docx", TraversalDocx(), "transcript.docx", "points outside the document", FileSignatures.OfficeDocumentMessage, 422);
         yield return new Attack("program with a ../ file name", Elf(), "../../../etc/cron.d/evil.vtt", "is a Linux program", "is a Linux program", 422);
     }
 
@@ -172,6 +173,64 @@ public sealed partial class UploadAttackTests : IAsyncLifetime
         Assert.True(failures.Count == 0, $"{failures.Count} of {attempts} refusals were wrong:\n" + string.Join("\n", failures));
         Assert.Equal(0, await _app.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.MediaFiles)));
         Assert.Equal(0, await _app.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.TranscriptCues, c => c.StoryId == storyId)));
+    }
+
+    /// <summary>A plain ZIP (not a document) of a few hundred kilobytes whose one entry unpacks to 60 MB, named like a recording.</summary>
+    private static byte[] ZipBomb()
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using var s = zip.CreateEntry("interview.mp4", CompressionLevel.SmallestSize).Open();
+            var zeros = new byte[1024 * 1024];
+            for (var i = 0; i < 60; i++) s.Write(zeros);
+        }
+        return buffer.ToArray();
+    }
+
+    private static byte[] Gzip()
+    {
+        using var buffer = new MemoryStream();
+        using (var gz = new GZipStream(buffer, CompressionLevel.SmallestSize, leaveOpen: true)) gz.Write(new byte[10 * 1024 * 1024]);
+        return buffer.ToArray();
+    }
+
+    /// <summary>The start of a file of this kind, then random bytes: only the first bytes say what it is.</summary>
+    private static byte[] Starting(params byte[] magic)
+    {
+        var bytes = new byte[8192];
+        new Random(3).NextBytes(bytes);
+        magic.CopyTo(bytes, 0);
+        return bytes;
+    }
+
+    [Theory]
+    [InlineData("zip bomb", "interview.mp4", "ZIP")]
+    [InlineData("gzip", "interview.mp3.gz", "GZIP")]
+    [InlineData("gzip named .m4a", "interview.m4a", "GZIP")]
+    [InlineData("7z", "interview.wav", "7-Zip")]
+    [InlineData("rar", "interview.webm", "RAR")]
+    public async Task A_compressed_archive_uploaded_as_a_recording_is_named_as_an_archive_and_nothing_is_kept(string kind, string fileName, string expectedKind)
+    {
+        var bytes = kind switch
+        {
+            "zip bomb" => ZipBomb(),
+            "gzip" or "gzip named .m4a" => Gzip(),
+            "7z" => Starting(0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C, 0x00, 0x04),
+            _ => Starting(0x52, 0x61, 0x72, 0x21, 0x1A, 0x07, 0x01, 0x00),
+        };
+        var lead = await _app.CreateUserAsync();
+        var projectId = await _app.CreateProjectAsync(lead);
+        var (storyId, _) = await _app.CreateStoryAsync(projectId);
+        var api = await _app.ApiClientAsync(lead);
+
+        var response = await api.PostAsync($"/api/projects/{projectId}/stories/{storyId}/media", Upload(bytes, fileName));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var message = await MessageAsync(response);
+        Assert.Equal($"This file is a compressed archive ({expectedKind}), not a recording. Unzip it on your computer and upload the audio or video file inside.", message);
+        Assert.Empty(LeftOvers());
+        Assert.Equal(0, await _app.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.MediaFiles)));
     }
 
     [Fact]

@@ -105,8 +105,14 @@ public sealed class MediaUploader(
                 if (tooLarge) return UploadOutcome.Fail(StatusCodes.Status413PayloadTooLarge, TooLargeMessage);
                 if (size == 0) return UploadOutcome.Fail(StatusCodes.Status422UnprocessableEntity, "The file you chose is empty. Choose the recording file and try again.");
 
-                if (FileSignatures.ProgramKind(FileSignatures.Head(tempPath)) is { } program)
+                var head = FileSignatures.Head(tempPath, 64);
+                if (FileSignatures.ProgramKind(head) is { } program)
                     return UploadOutcome.Fail(StatusCodes.Status422UnprocessableEntity, FileSignatures.ProgramMessage(program, "a recording"));
+                // An archive (a zip bomb included) is named as such and never unpacked or probed.
+                if (FileSignatures.ArchiveKind(head) is { } archive)
+                    return UploadOutcome.Fail(StatusCodes.Status422UnprocessableEntity, FileSignatures.ArchiveMessage(archive));
+                if (FileSignatures.IsOfficeDocument(head))
+                    return UploadOutcome.Fail(StatusCodes.Status422UnprocessableEntity, FileSignatures.OfficeDocumentMessage);
                 var probe = await MediaProbe.ProbeAsync(tempPath, ct);
                 if (probe is null) return UploadOutcome.Fail(StatusCodes.Status422UnprocessableEntity, NotARecordingMessage);
 

@@ -33,6 +33,15 @@ public static class PublicSiteEndpoints
         site.MapGet("/{projectId:int}/{storyId:int}/recording/{mediaId:int}", async (int projectId, int storyId, int mediaId, PublicSiteReader reader, HttpContext http, CancellationToken ct) =>
             Serve(http, await reader.StoryMediaAsync(projectId, storyId, mediaId, ct)));
 
+        // Captions for the story's player, made on each request from the lines the page shows.
+        site.MapGet("/{projectId:int}/{storyId:int}/captions", async (int projectId, int storyId, PublicSiteReader reader, HttpContext http, CancellationToken ct) =>
+        {
+            if (await reader.StoryCaptionsAsync(projectId, storyId, ct) is not { } vtt) return Results.NotFound();
+            http.Response.Headers.XContentTypeOptions = "nosniff";
+            http.Response.Headers.CacheControl = "no-store";
+            return Results.Text(vtt, "text/vtt; charset=utf-8");
+        });
+
         site.MapGet("/{projectId:int}/playlists/{playlistId:int}", async (int projectId, int playlistId, PublicSiteReader reader, PublicSiteRenderer renderer, HttpContext http, CancellationToken ct) =>
             await reader.PlaylistAsync(projectId, playlistId, ct) is { } playlist
                 ? Page(http, await renderer.PlaylistAsync(playlist, LivePublicLinks.Instance))

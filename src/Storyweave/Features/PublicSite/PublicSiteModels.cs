@@ -31,7 +31,18 @@ public sealed record PublicMedia(int Id, bool HasVideo, string ContentType, stri
 /// <summary>One transcript line as the public sees it: the speaker is their public credit, never the raw label.</summary>
 public sealed record PublicCue(int Index, double? Start, double? End, string Speaker, string Text);
 
-public sealed record PublicStoryView(PublicStorySummary Story, PublicMedia? Media, IReadOnlyList<string> Themes, IReadOnlyList<PublicCue> Cues);
+public sealed record PublicStoryView(PublicStorySummary Story, PublicMedia? Media, IReadOnlyList<string> Themes, IReadOnlyList<PublicCue> Cues)
+{
+    /// <summary>The player gets a captions file when there is a recording and at least one line with a time to place it at.</summary>
+    public bool HasCaptions => Media is not null && Cues.Any(c => c.Start is not null);
+
+    /// <summary>
+    /// WebVTT captions from exactly the lines the page shows: the same redacted words and the same
+    /// speaker names (each person's public credit).
+    /// </summary>
+    public string CaptionsVtt() =>
+        Shared.WebVtt.FromTranscript(Cues.Select(c => new Shared.WebVtt.Line(c.Start, c.End, c.Speaker, c.Text)));
+}
 
 public sealed record PublicPlaylistView(PublicPlaylistSummary Playlist, string ProjectName, IReadOnlyList<PublicClip> Clips);
 

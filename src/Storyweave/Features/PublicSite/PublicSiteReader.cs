@@ -69,6 +69,10 @@ public sealed class PublicSiteReader(StoryweaveDb db, ConsentPolicy consent, Med
             ? new PublicFile(m.FilePath, m.ContentType) : null;
     }
 
+    /// <summary>The captions of a public story's player, or null when the story is not public now or its page has no captions track.</summary>
+    public async Task<string?> StoryCaptionsAsync(int projectId, int storyId, CancellationToken ct = default) =>
+        await StoryAsync(projectId, storyId, ct) is { HasCaptions: true } story ? story.CaptionsVtt() : null;
+
     public async Task<PublicPlaylistView?> PlaylistAsync(int projectId, int playlistId, CancellationToken ct = default)
     {
         if (await PublicPlaylistsAsync(projectId, playlistId, ct) is not [var found]) return null;

@@ -44,14 +44,16 @@ public sealed class StaticSiteExporter(PublicSiteReader reader, PublicSiteRender
         var files = 0;
         long bytes = 0;
 
-        async Task WritePageAsync(string sitePath, Func<StaticPublicLinks, Task<string>> render)
+        async Task WriteTextAsync(string sitePath, string text)
         {
-            var html = await render(new StaticPublicLinks(sitePath));
             var target = Target(root, sitePath);
-            await File.WriteAllTextAsync(target, html, ct);
+            await File.WriteAllTextAsync(target, text, ct);
             files++;
             bytes += new FileInfo(target).Length;
         }
+
+        async Task WritePageAsync(string sitePath, Func<StaticPublicLinks, Task<string>> render) =>
+            await WriteTextAsync(sitePath, await render(new StaticPublicLinks(sitePath)));
 
         void Copy(string source, string sitePath)
         {
@@ -89,6 +91,8 @@ public sealed class StaticSiteExporter(PublicSiteReader reader, PublicSiteRender
             await WritePageAsync(StaticPublicLinks.StoryPath(summary.ProjectId, summary.Id), links => renderer.StoryAsync(story, links, TranscriptSearch.Parse(null)));
             if (story.Media is { } media && File.Exists(media.FilePath))
                 Copy(media.FilePath, StaticPublicLinks.StoryMediaPath(summary.ProjectId, summary.Id, media));
+            if (story.HasCaptions)
+                await WriteTextAsync(StaticPublicLinks.StoryCaptionsPath(summary.ProjectId, summary.Id), story.CaptionsVtt());
         }
         foreach (var summary in playlists)
         {

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Accounts;
 using Storyweave.Features.Projects;
+using Storyweave.Features.Shared;
 
 namespace Storyweave.Features.Stories;
 
@@ -45,6 +46,18 @@ public static class StoryTranscriptEndpoints
                 { Errors.Count: > 0 } r => ProjectEndpoints.Problem(r.Errors, r.NeedsReplace ? StatusCodes.Status409Conflict : StatusCodes.Status422UnprocessableEntity),
                 var r => Results.Created($"/api/projects/{projectId}/stories/{storyId}", new ImportedDto(r.Parsed!.Format, r.Version, r.Parsed.Cues.Count)),
             };
+        }).RequireAuthorization(Policies.GatherStories);
+
+        // Captions for the transcript editor's player (team only, like the editor): the words and speaker
+        // labels as saved, unredacted, as the editor itself shows them.
+        group.MapGet("/transcript/captions", async (int projectId, int storyId, StoryweaveDb db, Audit.AccessLog accessLog, HttpContext http, CancellationToken ct) =>
+        {
+            if (!await db.Stories.AnyAsync(s => s.Id == storyId && s.ProjectId == projectId, ct)) return Results.NotFound();
+            var lines = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == storyId).OrderBy(c => c.Position)
+                .Select(c => new WebVtt.Line(c.StartSeconds, c.EndSeconds, c.Speaker, c.Text)).ToListAsync(ct);
+            await accessLog.RecordAsync(projectId, Audit.AccessActions.Viewed, "transcript", storyId, ct);
+            http.Response.Headers.CacheControl = "no-store";
+            return Results.Text(WebVtt.FromTranscript(lines), "text/vtt; charset=utf-8");
         }).RequireAuthorization(Policies.GatherStories);
 
         group.MapPut("/speakers", async (int projectId, int storyId, IReadOnlyList<TranscriptService.SpeakerMapping> mappings, TranscriptService transcripts, CurrentUser current, CancellationToken ct) =>
