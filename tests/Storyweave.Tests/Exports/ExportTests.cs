@@ -41,8 +41,16 @@ public sealed class ExportTests(AppFixture fixture) : IClassFixture<AppFixture>
             db.SpeakerLabels.Add(new SpeakerLabel { StoryId = story.Id, Label = "Teller", StorytellerId = storytellerId });
             var passage = new CodedPassage
             {
-                ProjectId = projectId, StoryId = story.Id, StartOffset = 0, EndOffset = words.Length, Snippet = words, StartSeconds = 1.5, EndSeconds = 6.25,
-                Speaker = "Teller", CoderUserId = coderId, CreatedAt = DateTime.UtcNow,
+                ProjectId = projectId,
+                StoryId = story.Id,
+                StartOffset = 0,
+                EndOffset = words.Length,
+                Snippet = words,
+                StartSeconds = 1.5,
+                EndSeconds = 6.25,
+                Speaker = "Teller",
+                CoderUserId = coderId,
+                CreatedAt = DateTime.UtcNow,
             };
             db.Passages.Add(passage);
             await db.SaveChangesAsync();
@@ -69,8 +77,16 @@ public sealed class ExportTests(AppFixture fixture) : IClassFixture<AppFixture>
             var now = DateTime.UtcNow;
             db.ConsentRecords.Add(new ConsentRecord
             {
-                ProjectId = projectId, StorytellerId = embargoedId, Recording = true, Analysis = true, Quotes = true, CreditInReports = CreditStyle.Named,
-                EmbargoUntil = DateOnly.FromDateTime(now).AddDays(30), Method = ConsentMethod.PaperForm, GivenAt = now, RecordedAt = now,
+                ProjectId = projectId,
+                StorytellerId = embargoedId,
+                Recording = true,
+                Analysis = true,
+                Quotes = true,
+                CreditInReports = CreditStyle.Named,
+                EmbargoUntil = DateOnly.FromDateTime(now).AddDays(30),
+                Method = ConsentMethod.PaperForm,
+                GivenAt = now,
+                RecordedAt = now,
             });
             return await db.SaveChangesAsync();
         });
@@ -145,8 +161,15 @@ public sealed class ExportTests(AppFixture fixture) : IClassFixture<AppFixture>
             {
                 var passage = new CodedPassage
                 {
-                    ProjectId = projectId, StoryId = storyId, StartOffset = offset, EndOffset = offset + cue.Text.Length, Snippet = cue.Text,
-                    StartSeconds = cue.StartSeconds, EndSeconds = cue.EndSeconds, Speaker = cue.Speaker, CreatedAt = DateTime.UtcNow,
+                    ProjectId = projectId,
+                    StoryId = storyId,
+                    StartOffset = offset,
+                    EndOffset = offset + cue.Text.Length,
+                    Snippet = cue.Text,
+                    StartSeconds = cue.StartSeconds,
+                    EndSeconds = cue.EndSeconds,
+                    Speaker = cue.Speaker,
+                    CreatedAt = DateTime.UtcNow,
                 };
                 passage.Themes.Add(new PassageTheme { ThemeId = themeId, CodedAt = DateTime.UtcNow });
                 db.Passages.Add(passage);

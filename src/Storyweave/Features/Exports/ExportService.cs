@@ -67,7 +67,15 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
                 .OrderBy(p => p.StoryId).ThenBy(p => p.StartOffset).ThenBy(p => p.Id)
                 .Select(p => new
                 {
-                    p.Id, p.StoryId, StoryTitle = p.Story!.Title, p.Speaker, p.Snippet, p.StartSeconds, p.EndSeconds, p.CoderUserId, p.CreatedAt,
+                    p.Id,
+                    p.StoryId,
+                    StoryTitle = p.Story!.Title,
+                    p.Speaker,
+                    p.Snippet,
+                    p.StartSeconds,
+                    p.EndSeconds,
+                    p.CoderUserId,
+                    p.CreatedAt,
                     Themes = p.Themes.Select(t => new { t.ThemeId, t.CoderUserId, t.CodedAt }).ToList(),
                 }).ToListAsync(ct))
             .Where(p => scope.IsTurnVisible(p.StoryId, p.Speaker)).ToList();
