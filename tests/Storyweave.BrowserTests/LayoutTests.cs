@@ -65,7 +65,7 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
                      $"/projects/{sampleId}/findings", $"/projects/{sampleId}/findings/small-numbers",
                      $"/projects/{sampleId}/redaction?runCheck=true",
                      $"/projects/{sampleId}/playlists", $"/projects/{sampleId}/playlists/{playlistId}", $"/projects/{sampleId}/playlists/{playlistId}/add",
-                     $"/projects/{sampleId}/reports", $"/projects/{sampleId}/reports/{reportId}",
+                     $"/projects/{sampleId}/reports", $"/projects/{sampleId}/reports/{reportId}", $"/projects/{sampleId}/exports",
                      $"/projects/{sampleId}/storytellers/{storytellerId}", $"/projects/{sampleId}/storytellers/{storytellerId}/link", $"/projects/{sampleId}/storyteller-requests", $"/projects/{sampleId}/storytellers/{storytellerId}/withdraw",
                  })
         {

@@ -228,6 +228,7 @@ public static class AppHost
         services.AddScoped<Features.Reports.ReportContentBuilder>();
         services.AddScoped<Features.Reports.ReportStaleness>();
         services.AddScoped<Features.Reports.ReportService>();
+        services.AddScoped<Features.Exports.ExportService>();
         services.AddHostedService<Features.Reports.ReportWorker>();
         services.AddScoped<Features.Withdrawal.WithdrawalService>();
         services.AddScoped<Features.Audit.AccessLog>();
@@ -307,6 +308,7 @@ public static class AppHost
         Features.Search.SearchEndpoints.Map(api);
         Features.Clips.ClipEndpoints.Map(api);
         Features.Reports.ReportEndpoints.Map(api);
+        Features.Exports.ExportEndpoints.Map(api);
         Features.PublicSite.PublicSiteEndpoints.Map(app, api);
         Features.StorytellerPortal.PortalEndpoints.Map(app);
     }

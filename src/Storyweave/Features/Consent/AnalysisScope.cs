@@ -29,16 +29,24 @@ public sealed class AnalysisScope
     }
 
     public static Task<AnalysisScope> LoadAsync(StoryweaveDb db, ConsentPolicy policy, int projectId, CancellationToken ct = default) =>
-        LoadCoreAsync(db, policy, projectId, null, ct);
+        LoadCoreAsync(db, projectId, null, (ids, c) => policy.DecideManyAsync(ids, ConsentUse.Analysis, c), ct);
+
+    /// <summary>
+    /// The same turn rules for a data export: a person counts as agreeing only when
+    /// <see cref="ConsentPolicy.DecideExportsAsync"/> allows it (analysis, no embargo, not withdrawn).
+    /// </summary>
+    public static Task<AnalysisScope> LoadForExportAsync(StoryweaveDb db, ConsentPolicy policy, int projectId, CancellationToken ct = default) =>
+        LoadCoreAsync(db, projectId, null, policy.DecideExportsAsync, ct);
 
     /// <summary>
     /// The same answer for only some of a project's stories (any other story is not visible), so
     /// a search over a large project asks about the stories it found rather than all of them.
     /// </summary>
     public static Task<AnalysisScope> LoadForStoriesAsync(StoryweaveDb db, ConsentPolicy policy, int projectId, IReadOnlyCollection<int> storyIds, CancellationToken ct = default) =>
-        LoadCoreAsync(db, policy, projectId, storyIds, ct);
+        LoadCoreAsync(db, projectId, storyIds, (ids, c) => policy.DecideManyAsync(ids, ConsentUse.Analysis, c), ct);
 
-    private static async Task<AnalysisScope> LoadCoreAsync(StoryweaveDb db, ConsentPolicy policy, int projectId, IReadOnlyCollection<int>? storyIds, CancellationToken ct)
+    private static async Task<AnalysisScope> LoadCoreAsync(StoryweaveDb db, int projectId, IReadOnlyCollection<int>? storyIds,
+        Func<IEnumerable<int>, CancellationToken, Task<IReadOnlyDictionary<int, ConsentDecision>>> decide, CancellationToken ct)
     {
         var linkQuery = db.StoryStorytellers.AsNoTracking().Where(x => x.Story!.ProjectId == projectId);
         var labelQuery = db.SpeakerLabels.AsNoTracking().Where(l => l.Story!.ProjectId == projectId);
@@ -48,7 +56,7 @@ public sealed class AnalysisScope
             labelQuery = labelQuery.Where(l => storyIds.Contains(l.StoryId));
         }
         var links = await linkQuery.Select(x => new { x.StoryId, x.StorytellerId }).ToListAsync(ct);
-        var decisions = await policy.DecideManyAsync(links.Select(l => l.StorytellerId), ConsentUse.Analysis, ct);
+        var decisions = await decide(links.Select(l => l.StorytellerId), ct);
         var agreed = decisions.Where(d => d.Value.Allowed).Select(d => d.Key).ToHashSet();
         var stories = links.GroupBy(l => l.StoryId).ToDictionary(g => g.Key, g => (g.Count(l => agreed.Contains(l.StorytellerId)), g.Count()));
         var labels = await labelQuery

@@ -74,6 +74,30 @@ public sealed class ConsentPolicy(StoryweaveDb db, TimeProvider clock)
         return result;
     }
 
+    /// <summary>
+    /// May each storyteller's material go into a data export (CSV/XLSX of passages, answers, facets)?
+    /// An export is material leaving Storyweave for analysis elsewhere, so it needs consent to
+    /// <see cref="ConsentUse.Analysis"/>, no embargo in force (an export is an output, like a quote),
+    /// and the person must not have withdrawn. Deny by default, as everywhere.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<int, ConsentDecision>> DecideExportsAsync(IEnumerable<int> storytellerIds, CancellationToken ct = default)
+    {
+        var ids = storytellerIds.Distinct().ToList();
+        var latest = await CurrentAsync(ids, ct);
+        var people = await db.Storytellers.AsNoTracking().Where(s => ids.Contains(s.Id))
+            .Select(s => new { s.Id, s.Name, s.WithdrawnAt }).ToDictionaryAsync(s => s.Id, ct);
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        return ids.ToDictionary(id => id, id =>
+        {
+            if (!people.TryGetValue(id, out var person)) return ConsentDecision.No("This storyteller is not in the project.");
+            if (person.WithdrawnAt is not null) return ConsentDecision.No("This storyteller has withdrawn.");
+            var current = latest.GetValueOrDefault(id);
+            var analysis = Decide(current, person.Name, ConsentUse.Analysis, today);
+            if (!analysis.Allowed) return analysis;
+            return current!.EmbargoUntil is { } until && today < until ? ConsentDecision.No($"Embargoed until {until:d MMMM yyyy}.") : analysis;
+        });
+    }
+
     /// <summary>Whether every storyteller of the story agrees, today, to the full story being published.</summary>
     public async Task<bool> IsStoryPublishableAsync(int storyId, CancellationToken ct = default) =>
         (await DecideStoriesAsync([storyId], ConsentUse.PublishStory, ct))[storyId].Allowed;

@@ -17,6 +17,12 @@ public sealed record ProjectAccess(ProjectRole? Role, bool IsAdmin, bool IsArchi
     public bool CanPublish => Active && (IsAdmin || Role == ProjectRole.Lead);
     public bool CanViewAudit => IsAdmin || Role == ProjectRole.Lead;
 
+    /// <summary>
+    /// Storytellers' contact details and access needs: only for people who arrange sessions or manage
+    /// the project (reporters and leads), never analysts or viewers. Pages, API and exports all ask this.
+    /// </summary>
+    public bool CanSeeContactDetails => CanGatherStories || CanManageProject;
+
     private bool Active => !IsArchived;
 
     public bool Allows(ProjectPermission permission) => permission switch

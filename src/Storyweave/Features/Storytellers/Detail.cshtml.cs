@@ -21,7 +21,7 @@ public sealed class StorytellerDetailModel(StoryweaveDb db, ProjectAccessService
     public string EntryByText() => EnteredBy ?? "a team member";
 
     /// <summary>Contact details and access needs are shown only to people who arrange sessions or manage the project.</summary>
-    public bool ShowContact => Access.CanGatherStories || Access.CanManageProject;
+    public bool ShowContact => Access.CanSeeContactDetails;
 
     public async Task<IActionResult> OnGetAsync()
     {

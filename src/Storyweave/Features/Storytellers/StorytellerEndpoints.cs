@@ -91,7 +91,7 @@ public static class StorytellerEndpoints
     private static async Task<bool> ShowContactAsync(ProjectAccessService access, int projectId, CancellationToken ct)
     {
         var a = await access.ForProjectAsync(projectId, ct);
-        return a.CanGatherStories || a.CanManageProject;
+        return a.CanSeeContactDetails;
     }
 
     public static StorytellerDto ToDto(Storyteller s, ConsentRecord? consent, bool showContact) => new(s.Id, s.Name, s.SelfDescription,

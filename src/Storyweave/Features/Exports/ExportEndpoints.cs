@@ -1,0 +1,61 @@
+using Storyweave.Data;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Audit;
+using Storyweave.Features.Events;
+using Storyweave.Features.Projects;
+
+namespace Storyweave.Features.Exports;
+
+/// <summary>
+/// Downloads of a project's data as CSV or XLSX under <c>/api/projects/{id}/exports/</c>. Passages,
+/// storytellers (no contact details) and findings need <c>Project.View</c>; the storytellers file with
+/// contact details needs <c>Project.GatherStories</c> (reporters and leads), and its contact columns
+/// come only from <see cref="ProjectAccess.CanSeeContactDetails"/>. Every download is written to the
+/// event log and the access log (ids and file kinds only).
+/// </summary>
+public static class ExportEndpoints
+{
+    public static readonly string[] Formats = ["csv", "xlsx"];
+
+    public static string Path(int projectId, ExportKind kind, string format) =>
+        $"/api/projects/{projectId}/exports/{ExportService.Slug(kind)}.{format}";
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/projects/{projectId:int}/exports").WithTags("Exports");
+        foreach (var format in Formats)
+        {
+            foreach (var kind in new[] { ExportKind.Passages, ExportKind.Storytellers, ExportKind.Findings })
+                group.MapGet($"/{ExportService.Slug(kind)}.{format}", (int projectId, HttpContext http, ExportService exports, CurrentUser current,
+                        StoryweaveDb db, AccessLog accessLog, TimeProvider clock, CancellationToken ct) =>
+                    DownloadAsync(projectId, kind, format, http, exports, current, db, accessLog, clock, ct))
+                    .RequireAuthorization(Policies.ViewProject);
+
+            group.MapGet($"/{ExportService.Slug(ExportKind.StorytellersWithContact)}.{format}", async (int projectId, HttpContext http, ExportService exports,
+                    CurrentUser current, ProjectAccessService access, StoryweaveDb db, AccessLog accessLog, TimeProvider clock, CancellationToken ct) =>
+                {
+                    // The policy lets reporters and leads in; the contact columns themselves follow the one rule for contact details.
+                    if (!(await access.ForProjectAsync(projectId, ct)).CanSeeContactDetails) return Results.Forbid();
+                    return await DownloadAsync(projectId, ExportKind.StorytellersWithContact, format, http, exports, current, db, accessLog, clock, ct);
+                })
+                .RequireAuthorization(Policies.GatherStories);
+        }
+    }
+
+    private static async Task<IResult> DownloadAsync(int projectId, ExportKind kind, string format, HttpContext http, ExportService exports,
+        CurrentUser current, StoryweaveDb db, AccessLog accessLog, TimeProvider clock, CancellationToken ct)
+    {
+        var table = await exports.BuildAsync(projectId, kind, ct);
+        var bytes = format == "csv" ? CsvExport.Write(table) : XlsxExport.Write(table);
+        var file = $"{ExportService.Slug(kind)}.{format}";
+        db.Record(clock, projectId, current.Id, "export.downloaded", "export", file, $"rows:{table.Rows.Count}");
+        await db.SaveChangesAsync(ct);
+        await accessLog.RecordAsync(projectId, AccessActions.Exported, "export", file, ct);
+
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        http.Response.Headers.CacheControl = "private, no-store";
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        return Results.File(bytes, format == "csv" ? CsvExport.ContentType : XlsxExport.ContentType,
+            $"project-{projectId}-{ExportService.Slug(kind)}-{today}.{format}");
+    }
+}

@@ -1,0 +1,229 @@
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
+using Storyweave.Features.Consent;
+using Storyweave.Features.Findings;
+using Storyweave.Features.Redaction;
+using Storyweave.Features.Reports;
+using Storyweave.Features.Storytellers;
+
+namespace Storyweave.Features.Exports;
+
+/// <summary>The data exports a project offers; the slug is the file name part and the route.</summary>
+public enum ExportKind
+{
+    Passages,
+    Storytellers,
+    StorytellersWithContact,
+    Findings,
+}
+
+/// <summary>
+/// Builds the tables of the data exports (coded passages, storytellers and their answers, findings).
+/// <para>Consent: a storyteller is in an export only while <see cref="ConsentPolicy.DecideExportsAsync"/>
+/// allows it (analysis agreed, no embargo, not withdrawn); passages go through
+/// <see cref="AnalysisScope.LoadForExportAsync"/>, so in a group story only the permitted turns appear.
+/// Credits are the ones reports use (<see cref="ReportQuoteConsent"/>): a storyteller who has not agreed
+/// to quotes is "Anonymous storyteller". Findings are <see cref="FindingsService"/>'s figures with the
+/// small-numbers guard already applied.</para>
+/// <para>Redaction: passage text, story titles, facets and self-descriptions go through
+/// <see cref="RedactionService.ForOutputAsync"/> for <see cref="RedactionOutput.Exports"/>.</para>
+/// <para>Contact details appear only in <see cref="ExportKind.StorytellersWithContact"/>, which the caller
+/// asks for only when <see cref="Projects.ProjectAccess.CanSeeContactDetails"/>.</para>
+/// </summary>
+public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQuoteConsent quoteConsent, RedactionService redaction, FindingsService findings)
+{
+    public const string Yes = "Yes";
+    public const string No = "No";
+    public const string ReporterCredit = "Reporter";
+    public const string UnknownCredit = "Speaker not linked to a storyteller";
+
+    public static string Slug(ExportKind kind) => kind switch
+    {
+        ExportKind.Passages => "coded-passages",
+        ExportKind.Storytellers => "storytellers",
+        ExportKind.StorytellersWithContact => "storytellers-with-contact-details",
+        _ => "findings",
+    };
+
+    public Task<ExportTable> BuildAsync(int projectId, ExportKind kind, CancellationToken ct = default) => kind switch
+    {
+        ExportKind.Passages => PassagesAsync(projectId, ct),
+        ExportKind.Storytellers => StorytellersAsync(projectId, false, ct),
+        ExportKind.StorytellersWithContact => StorytellersAsync(projectId, true, ct),
+        _ => FindingsAsync(projectId, ct),
+    };
+
+    /// <summary>One row per coded passage and theme, in story and transcript order.</summary>
+    public async Task<ExportTable> PassagesAsync(int projectId, CancellationToken ct = default)
+    {
+        var table = new ExportTable("Coded passages",
+        [
+            new("Story title", 30), new("Story id", 9), new("Speaker label", 18), new("Storyteller id", 13), new("Storyteller credit", 24),
+            new("Theme", 32), new("Passage", 60), new("Start (seconds)", 14), new("End (seconds)", 14), new("Coder", 18), new("Coded on", 12),
+        ]);
+        var scope = await AnalysisScope.LoadForExportAsync(db, policy, projectId, ct);
+        var redactor = await redaction.ForOutputAsync(projectId, RedactionOutput.Exports, ct);
+        var passages = (await db.Passages.AsNoTracking().Where(p => p.ProjectId == projectId)
+                .OrderBy(p => p.StoryId).ThenBy(p => p.StartOffset).ThenBy(p => p.Id)
+                .Select(p => new
+                {
+                    p.Id,
+                    p.StoryId,
+                    StoryTitle = p.Story!.Title,
+                    p.Speaker,
+                    p.Snippet,
+                    p.StartSeconds,
+                    p.EndSeconds,
+                    p.CoderUserId,
+                    p.CreatedAt,
+                    Themes = p.Themes.Select(t => new { t.ThemeId, t.CoderUserId, t.CodedAt }).ToList(),
+                }).ToListAsync(ct))
+            .Where(p => scope.IsTurnVisible(p.StoryId, p.Speaker)).ToList();
+        var owners = await quoteConsent.DecideAsync(projectId, passages.Select(p => new ReportQuoteConsent.Source(p.StoryId, p.Speaker)).Distinct().ToList(), ct);
+        var paths = await ThemePathsAsync(projectId, ct);
+        var coderIds = passages.SelectMany(p => p.Themes.Select(t => t.CoderUserId).Append(p.CoderUserId)).OfType<string>().Distinct().ToList();
+        var coders = await db.Users.AsNoTracking().Where(u => coderIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName, ct);
+
+        foreach (var p in passages)
+        {
+            var owner = owners[new ReportQuoteConsent.Source(p.StoryId, p.Speaker)];
+            var credit = owner.Allowed ? owner.Credit
+                : owner.StorytellerId is not null ? ConsentPolicy.CreditName(CreditStyle.Anonymous, "", "")
+                : owner.TeamMaySee ? ReporterCredit : UnknownCredit;
+            var text = redactor.Apply(p.Snippet);
+            var title = redactor.Apply(p.StoryTitle);
+            foreach (var theme in p.Themes.Where(t => paths.ContainsKey(t.ThemeId)).OrderBy(t => paths[t.ThemeId], StringComparer.CurrentCulture))
+            {
+                var coder = theme.CoderUserId ?? p.CoderUserId;
+                table.Add(title, p.StoryId, p.Speaker, owner.StorytellerId, credit, paths[theme.ThemeId], text,
+                    Seconds(p.StartSeconds), Seconds(p.EndSeconds), coder is null ? "" : coders.GetValueOrDefault(coder, "A former member"),
+                    DateOnly.FromDateTime(theme.CodedAt == default ? p.CreatedAt : theme.CodedAt));
+            }
+        }
+        return table;
+    }
+
+    /// <summary>One row per storyteller: their credit, each call-out answer option ticked or not, facets, their own words; contact details only when asked.</summary>
+    public async Task<ExportTable> StorytellersAsync(int projectId, bool includeContact, CancellationToken ct = default)
+    {
+        var people = await db.Storytellers.AsNoTracking().Where(s => s.ProjectId == projectId && s.WithdrawnAt == null)
+            .Include(s => s.Answers).Include(s => s.Facets).AsSplitQuery().OrderBy(s => s.Id).ToListAsync(ct);
+        var allowed = await policy.DecideExportsAsync(people.Select(p => p.Id), ct);
+        people = people.Where(p => allowed[p.Id].Allowed).ToList();
+        var quotes = await policy.DecideManyAsync(people.Select(p => p.Id), ConsentUse.Quotes, ct);
+        var redactor = await redaction.ForOutputAsync(projectId, RedactionOutput.Exports, ct);
+        var options = (await db.CategoryQuestions.AsNoTracking().Where(q => q.ProjectId == projectId).OrderBy(q => q.Position).ThenBy(q => q.Id)
+                .Select(q => new { q.Text, Options = q.Options.OrderBy(o => o.Position).ThenBy(o => o.Id).Select(o => new { o.Id, o.Label }).ToList() })
+                .ToListAsync(ct))
+            .SelectMany(q => q.Options.Select(o => (o.Id, Header: $"{q.Text}: {o.Label}"))).ToList();
+        var kinds = Enum.GetValues<FacetKind>();
+
+        var columns = new List<ExportColumn> { new("Storyteller id", 13), new("Storyteller credit", 24) };
+        if (includeContact)
+            columns.AddRange([new("Name", 24), new("Email", 28), new("Phone", 16), new("How to contact", 18), new("Contact notes", 30), new("Access needs", 30)]);
+        columns.AddRange(options.Select(o => new ExportColumn(o.Header, 20)));
+        columns.AddRange(kinds.Select(k => new ExportColumn(FacetText.Label(k), 18)));
+        columns.Add(new ExportColumn("In their own words", 60));
+        var table = new ExportTable(includeContact ? "Storytellers with contact" : "Storytellers", columns);
+
+        foreach (var person in people)
+        {
+            var q = quotes[person.Id];
+            var cells = new List<object?> { person.Id, q.Allowed ? q.CreditName : ConsentPolicy.CreditName(CreditStyle.Anonymous, "", "") };
+            if (includeContact)
+                cells.AddRange([person.Name, person.Email ?? "", person.Phone ?? "", ContactText(person.ContactPreference), person.ContactNotes, person.AccessNeeds]);
+            var ticked = person.Answers.Select(a => a.OptionId).ToHashSet();
+            cells.AddRange(options.Select(o => (object?)(ticked.Contains(o.Id) ? Yes : No)));
+            cells.AddRange(kinds.Select(k => (object?)string.Join("; ", person.Facets.Where(f => f.Kind == k).OrderBy(f => f.Id).Select(f => redactor.Apply(f.Value)))));
+            cells.Add(redactor.Apply(person.SelfDescription));
+            table.Add([.. cells]);
+        }
+        return table;
+    }
+
+    /// <summary>
+    /// Every table of the findings page in one long table (table, row, column, figure, per cent). A figure the
+    /// small-numbers guard hides is the text "fewer than N", never the number.
+    /// </summary>
+    public async Task<ExportTable> FindingsAsync(int projectId, CancellationToken ct = default)
+    {
+        var table = new ExportTable("Findings", [new("Table", 36), new("Row", 36), new("Column", 20), new("Figure", 14), new("Per cent", 10)]);
+        var who = await findings.WhoToldAsync(projectId, ct);
+        table.Add("About these figures", "Who is counted", "", who.CountingRule, null);
+        table.Add("About these figures", "Small numbers", "", who.GuardNote, null);
+
+        void Add(string name, string row, string column, GuardedCount count) => table.Add(name, row, column, Figure(count), count.Percent);
+        const string Who = "Who told the stories";
+        Add(Who, "Storytellers", "Count", who.Storytellers);
+        Add(Who, "Stories", "Count", who.Stories);
+        Add(Who, "Sessions", "Count", who.Sessions);
+        Add(Who, "One-to-one sessions", "Count", who.OneToOneSessions);
+        Add(Who, "Group sessions", "Count", who.GroupSessions);
+        Add(Who, "Not counted (no consent to analysis)", "Count", who.NotCounted);
+        foreach (var size in who.SessionSizes) Add("Sessions by number of storytellers", size.Label, "Sessions", size.Sessions);
+        foreach (var q in who.Questions)
+        {
+            foreach (var a in q.Answers) Add(q.Text, a.Label, "Storytellers", a.Count);
+            Add(q.Text, "No answer ticked", "Storytellers", q.NoAnswer);
+        }
+        foreach (var f in who.Facets)
+            foreach (var v in f.Values) Add(f.Label, v.Value, "Storytellers", v.Count);
+
+        // The cross-tab of every question, as the page shows one question at a time.
+        var questions = who.Questions.Select(q => q.QuestionId).ToList();
+        var themes = await findings.ThemesAsync(projectId, questions.Count > 0 ? questions[0] : null, ct);
+        foreach (var t in themes.Themes)
+        {
+            Add("Themes", t.Path, "Stories", t.Stories);
+            Add("Themes", t.Path, "Storytellers", t.Storytellers);
+            table.Add("Themes", t.Path, "Passages", t.Passages, null);
+            Add("Themes", t.Path, "Positive", t.Experience.Positive);
+            Add("Themes", t.Path, "Negative", t.Experience.Negative);
+            Add("Themes", t.Path, "Mixed", t.Experience.Mixed);
+        }
+        const string Experience = "Positive, negative or mixed";
+        Add(Experience, "Positive", "Stories", themes.Experience.Positive);
+        Add(Experience, "Negative", "Stories", themes.Experience.Negative);
+        Add(Experience, "Mixed", "Stories", themes.Experience.Mixed);
+        Add(Experience, "Not said", "Stories", themes.Experience.NotSaid);
+        foreach (var questionId in questions)
+        {
+            var crossTab = questionId == themes.CrossTab?.QuestionId ? themes.CrossTab : (await findings.ThemesAsync(projectId, questionId, ct)).CrossTab;
+            if (crossTab is null) continue;
+            foreach (var row in crossTab.Rows)
+                for (var i = 0; i < crossTab.Columns.Count; i++) Add($"Themes by answer: {crossTab.QuestionText}", row.Path, crossTab.Columns[i].Label, row.Cells[i]);
+        }
+        foreach (var level in themes.ValueForAll.Levels) Add("Value for all", level.Label, "Stories", level.Stories);
+        return table;
+    }
+
+    /// <summary>A guarded count as a cell: the number, or "fewer than N" when the guard hides it.</summary>
+    public static object Figure(GuardedCount count) => count.Value is { } value ? value : count.Display;
+
+    private static double? Seconds(double? seconds) => seconds is { } s ? Math.Round(s, 2) : null;
+
+    private static string ContactText(ContactPreference preference) => preference switch
+    {
+        ContactPreference.Email => "By email",
+        ContactPreference.Phone => "By phone",
+        ContactPreference.Text => "By text message",
+        _ => "Through someone else",
+    };
+
+    /// <summary>"Theme › Sub-theme" for every live theme (not deleted, not merged away), as the findings show them.</summary>
+    private async Task<Dictionary<int, string>> ThemePathsAsync(int projectId, CancellationToken ct)
+    {
+        var themes = await db.Themes.AsNoTracking().Where(t => t.ProjectId == projectId && t.DeletedAt == null && t.MergedIntoId == null)
+            .Select(t => new { t.Id, t.ParentId, t.Name }).ToDictionaryAsync(t => t.Id, ct);
+        var paths = new Dictionary<int, string>();
+        string PathOf(int id, int depth)
+        {
+            if (paths.TryGetValue(id, out var known)) return known;
+            var t = themes[id];
+            var path = t.ParentId is { } parent && themes.ContainsKey(parent) && depth < 100 ? $"{PathOf(parent, depth + 1)} › {t.Name}" : t.Name;
+            return paths[id] = path;
+        }
+        foreach (var id in themes.Keys) PathOf(id, 0);
+        return paths;
+    }
+}
