@@ -162,6 +162,7 @@ public sealed partial class ClipSilenceTests(AppFixture fixture) : IClassFixture
         Assert.NotEqual(firstCut, await StoredNameAsync(clipId));
         Assert.True(await MaxVolumeAsync(s, clipId, 0.2, 1.6) < -60);
         Assert.Matches("id=\"clip-silence\" name=\"SilenceRedactedWords\" value=\"true\" checked=\"checked\"", await browser.GetStringAsync(page));
+        Assert.Contains("Re-encoded, hidden words silenced", await browser.GetStringAsync($"/projects/{s.ProjectId}/playlists/{s.PlaylistId}"), StringComparison.Ordinal);
 
         // Unticked (the browser sends nothing): off again, cut again, and heard.
         var off = await TestApp.PostFormAsync(browser, page, new() { ["Start"] = "0:00", ["End"] = "0:04.8", ["Title"] = "As said", ["Description"] = "" });
