@@ -44,6 +44,10 @@ public sealed class ClipPlaylistTests(BrowserFixture fixture) : IClassFixture<Br
                 await BrowserFixture.AssertNoHorizontalScrollAsync(page);
                 await fixture.AssertAccessibleAsync(page);
                 await page.GetByLabel("End").FillAsync("0:04");
+                // The silencing option is a labelled checkbox with its plain-language hint.
+                var silence = page.GetByLabel("Silence hidden words in the sound");
+                await Assertions.Expect(silence).ToHaveAccessibleDescriptionAsync(new System.Text.RegularExpressions.Regex("the whole line is silenced"));
+                await silence.CheckAsync();
             }
             await page.GetByLabel("Title").FillAsync(title);
             await page.GetByRole(AriaRole.Button, new() { Name = "Make the clip" }).ClickAsync();
@@ -67,6 +71,8 @@ public sealed class ClipPlaylistTests(BrowserFixture fixture) : IClassFixture<Br
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("#now-playing")).ToContainTextAsync("Clip 2 of 2: The kitchen table");
         Assert.EndsWith($"/clips/{await SecondClipIdAsync(app, projectId)}/captions", await player.Locator("track").GetAttributeAsync("src"));
+        var secondId = await SecondClipIdAsync(app, projectId);
+        Assert.True(await app.WithDbAsync(db => Task.FromResult(db.Clips.Single(c => c.Id == secondId).SilenceRedactedWords)));
 
         // Reorder by keyboard: move the second clip up, and it plays first.
         await page.GetByRole(AriaRole.Button, new() { Name = "Move up “The kitchen table”" }).FocusAsync();

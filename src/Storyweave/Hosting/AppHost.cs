@@ -215,6 +215,7 @@ public static class AppHost
         services.AddSingleton<Features.Clips.ClipQueue>();
         services.AddScoped<Features.Clips.ClipConsent>();
         services.AddScoped<Features.Clips.ClipService>();
+        services.AddScoped<Features.Clips.ClipRedactionRecut>();
         services.AddHostedService<Features.Clips.ClipWorker>();
         services.AddSignalR();
         services.AddSingleton<Features.Workshops.WorkshopPresence>();

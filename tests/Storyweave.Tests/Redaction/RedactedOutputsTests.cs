@@ -12,8 +12,8 @@ namespace Storyweave.Tests.Redaction;
 
 /// <summary>
 /// Redaction in the real outputs: a report (HTML, Markdown, DOCX), a clip's captions and the public
-/// story page, all made through HTTP from one storyteller's turn that names someone, and the check
-/// that finds the name in old outputs and none once they are made again.
+/// story page, all made through HTTP from one storyteller's turn that names someone: a rule makes
+/// the report files made before it out of date and cuts the clip again, and the check then finds nothing.
 /// </summary>
 public sealed class RedactedOutputsTests(AppFixture fixture) : IClassFixture<AppFixture>
 {
@@ -31,7 +31,7 @@ public sealed class RedactedOutputsTests(AppFixture fixture) : IClassFixture<App
     ];
 
     [Fact]
-    public async Task A_rule_hides_a_name_in_reports_clip_captions_and_the_public_page_and_the_check_finds_only_outputs_made_before_it()
+    public async Task A_rule_hides_a_name_in_reports_clip_captions_and_the_public_page_and_outputs_made_before_it_are_remade()
     {
         using var folder = new TestMedia.Folder();
         var wav = await TestMedia.SpeechAsync(folder.File("marcus.wav"), "My brother Marcus came every week. That kept me going.");
@@ -101,17 +101,21 @@ public sealed class RedactedOutputsTests(AppFixture fixture) : IClassFixture<App
         Assert.Empty(before.WithWords);
         Assert.Equal(5, before.OutputsChecked); // three report files, one captions file, one public story page
 
-        // The rule: the lists name every output made before it, and the live page hides the name at once.
+        // The rule: report files made before it are out of date at once (deleted, 410), the clip is cut
+        // again with the rule, and the live page hides the name at once. The check finds nothing left.
         var rule = await api.PostAsJsonAsync($"/api/projects/{projectId}/redaction/rules", new { term = "Marcus", replacement = "[name]" });
         Assert.Equal(HttpStatusCode.Created, rule.StatusCode);
+        foreach (var file in files)
+        {
+            var gone = await api.GetAsync(file.DownloadUrl);
+            Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);
+            Assert.Contains(ReportStaleness.RedactionChanged, await gone.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        await ClipReadyAsync(api, projectId, playlistId, clipId);
         var after = await CheckAsync(api, projectId);
         Assert.Empty(after.NotRead);
-        Assert.Equal(5, after.OutputsChecked);
-        Assert.Equal(4, after.WithWords.Count);
-        Assert.All(after.WithWords, o => Assert.Equal([new Found("Marcus", o.Found[0].Count)], o.Found));
-        Assert.Equal(3, after.WithWords.Count(o => o.Kind == "Report file"));
-        Assert.Single(after.WithWords, o => o.Kind == "Clip captions");
-        Assert.DoesNotContain(after.WithWords, o => o.Kind == "Public story page");
+        Assert.Empty(after.WithWords);
+        Assert.Equal(2, after.OutputsChecked); // the new captions file and the public story page: the old report files are gone
 
         var html = await visitor.GetStringAsync(page);
         Assert.Contains("My brother [name] came every week.", html, StringComparison.Ordinal);
@@ -131,8 +135,6 @@ public sealed class RedactedOutputsTests(AppFixture fixture) : IClassFixture<App
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             again.Add(await ReadyAsync(api, projectId, (await response.Content.ReadFromJsonAsync<ReportEndpoints.FileDto>(Json))!));
         }
-        Assert.Equal(HttpStatusCode.NoContent, (await api.PutAsJsonAsync($"/api/projects/{projectId}/clips/{clipId}", new { start = 0.0, end = 1.9, title = "Every week", description = "", burnCaptions = false })).StatusCode);
-        await ClipReadyAsync(api, projectId, playlistId, clipId);
 
         var clean = await CheckAsync(api, projectId);
         Assert.Empty(clean.WithWords);

@@ -13,7 +13,8 @@ namespace Storyweave.Features.Clips;
 /// captions to burn in. With B-frames a copied cut ends up to a few frames late (packets are cut in
 /// decoding order), so those are re-encoded.</item>
 /// <item><b>Re-encode</b> ("re-encode") otherwise: AAC in .m4a for audio, H.264 + AAC in .mp4 for video,
-/// with the captions burned in by ffmpeg's subtitles filter (libass) when asked.</item>
+/// with the captions burned in by ffmpeg's subtitles filter (libass) when asked, and always when the
+/// clip silences redacted words (the sound goes through ffmpeg's volume filter, so it cannot be copied).</item>
 /// </list>
 /// Opus and Vorbis are always re-encoded: their pre-skip makes copied cuts start badly in browsers.
 /// </summary>
@@ -25,8 +26,9 @@ public sealed record ClipCutPlan(string Method, string Extension, double Start, 
     /// <summary>How far a keyframe may be from the chosen start for a copied video cut.</summary>
     public const double KeyframeTolerance = 0.02;
 
-    public static ClipCutPlan Choose(MediaFile media, double start, double end, bool burnCaptions, double? nearestKeyframe)
+    public static ClipCutPlan Choose(MediaFile media, double start, double end, bool burnCaptions, double? nearestKeyframe, bool silence = false)
     {
+        if (silence) return new ClipCutPlan(ReEncodeMethod, media.HasVideo ? ".mp4" : ".m4a", start, end, media.HasVideo, false, null, burnCaptions && media.HasVideo);
         if (!media.HasVideo)
         {
             var copyFormat = media.Container switch
@@ -47,9 +49,14 @@ public sealed record ClipCutPlan(string Method, string Extension, double Start, 
             : new ClipCutPlan(ReEncodeMethod, ".mp4", start, end, true, false, null, burnCaptions);
     }
 
-    /// <summary>ffmpeg's arguments; <paramref name="captionsFileName"/> is a bare name in ffmpeg's working folder.</summary>
-    public IReadOnlyList<string> Arguments(string source, string captionsFileName, string output)
+    /// <summary>
+    /// ffmpeg's arguments; <paramref name="captionsFileName"/> is a bare name in ffmpeg's working folder.
+    /// <paramref name="audioFilter"/> (from <see cref="Redaction.AudioSilencing.Filter"/>, times relative
+    /// to the clip's start) is applied to the re-encoded sound; a copied cut cannot take one.
+    /// </summary>
+    public IReadOnlyList<string> Arguments(string source, string captionsFileName, string output, string? audioFilter = null)
     {
+        if (Copy && audioFilter is not null) throw new InvalidOperationException("A stream-copied cut cannot silence anything: choose the plan with silence set.");
         List<string> args = ["-hide_banner", "-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y",
             "-ss", Seconds(Start), "-i", source, "-t", Seconds(End - Start), "-map_metadata", "-1", "-map_chapters", "-1"];
         if (Copy)
@@ -64,12 +71,15 @@ public sealed record ClipCutPlan(string Method, string Extension, double Start, 
             var filter = "scale=trunc(iw/2)*2:trunc(ih/2)*2";
             if (BurnCaptions) filter += $",subtitles=filename={captionsFileName}";
             args.AddRange(["-map", "0:V:0", "-map", "0:a:0?", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
-                "-vf", filter, "-c:a", "aac", "-b:a", "128k"]);
+                "-vf", filter]);
         }
         else
         {
-            args.AddRange(["-map", "0:a:0", "-vn", "-c:a", "aac", "-b:a", "128k"]);
+            args.AddRange(["-map", "0:a:0", "-vn"]);
         }
+        // The input is seeked (-ss before -i), so the filter's t starts at 0 at the clip's start.
+        if (audioFilter is not null) args.AddRange(["-af", audioFilter]);
+        args.AddRange(["-c:a", "aac", "-b:a", "128k"]);
         args.AddRange(["-movflags", "+faststart", "-f", "mp4", output]);
         return args;
     }

@@ -12,7 +12,7 @@ namespace Storyweave.Features.Clips;
 /// <summary>
 /// Making a clip from a passage or key quote (<c>…/clips?passageId=…</c>), or changing one
 /// (<c>…/clips/{clipId}</c>): start and end with a preview of the story's recording, title,
-/// description and burned-in captions. Consent is asked before the form is even shown.
+/// description, burned-in captions and silencing of redacted words. Consent is asked before the form is even shown.
 /// </summary>
 [Authorize(Policy = Policies.Code)]
 public sealed class ClipEditorModel(StoryweaveDb db, ProjectAccessService access, ClipService clips, ClipConsent consent, CurrentUser current)
@@ -27,6 +27,7 @@ public sealed class ClipEditorModel(StoryweaveDb db, ProjectAccessService access
     [BindProperty] public string? Title { get; set; }
     [BindProperty] public string? Description { get; set; }
     [BindProperty] public bool BurnCaptions { get; set; }
+    [BindProperty] public bool SilenceRedactedWords { get; set; }
 
     public Playlist Playlist { get; private set; } = null!;
     public string StoryTitle { get; private set; } = "";
@@ -56,8 +57,8 @@ public sealed class ClipEditorModel(StoryweaveDb db, ProjectAccessService access
         if (endSeconds is null) Errors.Add("Write the end as minutes and seconds, like 1:12.");
         if (Errors.Count > 0) return Page();
         var result = IsNew
-            ? await clips.AddClipAsync(ProjectId, PlaylistId, new(PassageId, KeyQuoteId, startSeconds, endSeconds, Title, Description, BurnCaptions), current.RequiredId)
-            : await clips.UpdateClipAsync(ProjectId, ClipId!.Value, new(startSeconds, endSeconds, Title, Description, BurnCaptions), current.RequiredId);
+            ? await clips.AddClipAsync(ProjectId, PlaylistId, new(PassageId, KeyQuoteId, startSeconds, endSeconds, Title, Description, BurnCaptions, SilenceRedactedWords), current.RequiredId)
+            : await clips.UpdateClipAsync(ProjectId, ClipId!.Value, new(startSeconds, endSeconds, Title, Description, BurnCaptions, SilenceRedactedWords), current.RequiredId);
         if (result is null) return NotFound();
         if (!result.Succeeded)
         {
@@ -86,7 +87,7 @@ public sealed class ClipEditorModel(StoryweaveDb db, ProjectAccessService access
             if (prefill)
             {
                 (Start, End) = (ClipText.Time(clip.StartSeconds), ClipText.Time(clip.EndSeconds));
-                (Title, Description, BurnCaptions) = (clip.Title, clip.Description, clip.BurnCaptions);
+                (Title, Description, BurnCaptions, SilenceRedactedWords) = (clip.Title, clip.Description, clip.BurnCaptions, clip.SilenceRedactedWords);
             }
             Verdict = await consent.DecideAsync(new(clip.StoryId, clip.StartSeconds, clip.EndSeconds));
             return true;

@@ -12,13 +12,14 @@ namespace Storyweave.Features.Clips;
 public static class ClipEndpoints
 {
     public sealed record PlaylistRequest(string? Title, string? Description);
-    public sealed record ClipRequest(int? PassageId, int? KeyQuoteId, double? Start, double? End, string? Title, string? Description, bool BurnCaptions);
-    public sealed record ClipEditRequest(double? Start, double? End, string? Title, string? Description, bool BurnCaptions);
+    public sealed record ClipRequest(int? PassageId, int? KeyQuoteId, double? Start, double? End, string? Title, string? Description, bool BurnCaptions, bool SilenceRedactedWords = false);
+    /// <param name="SilenceRedactedWords">Left out (null): the setting stays as it is.</param>
+    public sealed record ClipEditRequest(double? Start, double? End, string? Title, string? Description, bool BurnCaptions, bool? SilenceRedactedWords = null);
     public sealed record MoveRequest(string? Direction);
 
     public sealed record PlaylistSummaryDto(int Id, string Title, string Description, int Clips, DateTime CreatedAt);
     public sealed record ClipDto(int Id, int Position, int StoryId, string StoryTitle, int? PassageId, int? KeyQuoteId, double Start, double End, string Title,
-        string Description, bool BurnCaptions, OutputStatus Status, double Progress, string CutMethod, double? Duration, bool Allowed, string State, string Detail,
+        string Description, bool BurnCaptions, bool SilenceRedactedWords, OutputStatus Status, double Progress, string CutMethod, double? Duration, bool Allowed, string State, string Detail,
         string Credit, string? ContentUrl, string? ContentType, string? CaptionsUrl);
     public sealed record PlaylistDto(int Id, string Title, string Description, IReadOnlyList<ClipDto> Clips);
     public sealed record SourceDto(string Kind, int Id, int StoryId, string StoryTitle, string Text, double Start, double End, string Credit);
@@ -56,7 +57,7 @@ public static class ClipEndpoints
 
         group.MapPost("/playlists/{playlistId:int}/clips", async (int projectId, int playlistId, ClipRequest r, ClipService clips, CurrentUser current, CancellationToken ct) =>
         {
-            var result = await clips.AddClipAsync(projectId, playlistId, new(r.PassageId, r.KeyQuoteId, r.Start, r.End, r.Title, r.Description, r.BurnCaptions), current.RequiredId, ct);
+            var result = await clips.AddClipAsync(projectId, playlistId, new(r.PassageId, r.KeyQuoteId, r.Start, r.End, r.Title, r.Description, r.BurnCaptions, r.SilenceRedactedWords), current.RequiredId, ct);
             if (result is null) return Results.NotFound();
             return result.Succeeded
                 ? Results.Created($"/api/projects/{projectId}/playlists/{playlistId}", new { clipId = result.Value!.Id })
@@ -65,7 +66,7 @@ public static class ClipEndpoints
 
         group.MapPut("/clips/{clipId:int}", async (int projectId, int clipId, ClipEditRequest r, ClipService clips, CurrentUser current, CancellationToken ct) =>
         {
-            var result = await clips.UpdateClipAsync(projectId, clipId, new(r.Start, r.End, r.Title, r.Description, r.BurnCaptions), current.RequiredId, ct);
+            var result = await clips.UpdateClipAsync(projectId, clipId, new(r.Start, r.End, r.Title, r.Description, r.BurnCaptions, r.SilenceRedactedWords), current.RequiredId, ct);
             if (result is null) return Results.NotFound();
             return result.Succeeded ? Results.NoContent() : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
         }).RequireAuthorization(Policies.Code);
@@ -130,7 +131,7 @@ public static class ClipEndpoints
 
     public static PlaylistDto ToDto(ClipService.PlaylistView view) => new(view.Playlist.Id, view.Playlist.Title, view.Playlist.Description,
         view.Clips.Select(c => new ClipDto(c.Clip.Id, c.Clip.Position, c.Clip.StoryId, c.StoryTitle, c.Clip.PassageId, c.Clip.KeyQuoteId, c.Clip.StartSeconds,
-            c.Clip.EndSeconds, c.Clip.Title, c.Clip.Description, c.Clip.BurnCaptions, c.Clip.Status, c.Clip.Progress, c.Clip.CutMethod, c.Clip.DurationSeconds,
+            c.Clip.EndSeconds, c.Clip.Title, c.Clip.Description, c.Clip.BurnCaptions, c.Clip.SilenceRedactedWords, c.Clip.Status, c.Clip.Progress, c.Clip.CutMethod, c.Clip.DurationSeconds,
             c.Allowed, c.StateText, c.Detail, c.Allowed ? c.Verdict.Credit : "",
             c.Playable ? ContentUrl(c.Clip.ProjectId, c.Clip.Id) : null, c.Playable ? ClipService.ContentType(c.Clip.StoredName!) : null,
             c.Allowed ? CaptionsUrl(c.Clip.ProjectId, c.Clip.Id) : null)).ToList());

@@ -35,9 +35,10 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
 
     public sealed record PlaylistInput(string? Title, string? Description);
 
-    public sealed record ClipInput(int? PassageId, int? KeyQuoteId, double? Start, double? End, string? Title, string? Description, bool BurnCaptions);
+    public sealed record ClipInput(int? PassageId, int? KeyQuoteId, double? Start, double? End, string? Title, string? Description, bool BurnCaptions, bool SilenceRedactedWords = false);
 
-    public sealed record ClipEdit(double? Start, double? End, string? Title, string? Description, bool BurnCaptions);
+    /// <param name="SilenceRedactedWords">Null leaves the setting as it is.</param>
+    public sealed record ClipEdit(double? Start, double? End, string? Title, string? Description, bool BurnCaptions, bool? SilenceRedactedWords = null);
 
     public sealed record PlaylistSummary(Playlist Playlist, int Clips);
 
@@ -218,18 +219,23 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
             Description = description,
             Position = position,
             BurnCaptions = input.BurnCaptions,
+            SilenceRedactedWords = input.SilenceRedactedWords,
             Status = OutputStatus.Queued,
             CreatedAt = UtcNow,
         };
         db.Clips.Add(clip);
         await db.SaveChangesAsync(ct);
-        db.Record(clock, projectId, actorUserId, "clip.created", "clip", clip.Id);
+        db.Record(clock, projectId, actorUserId, "clip.created", "clip", clip.Id, clip.SilenceRedactedWords ? SilenceOnDetail : null);
         await db.SaveChangesAsync(ct);
         queue.Enqueue(clip.Id);
         return Result.Ok(clip);
     }
 
-    /// <summary>Changes a clip's words, or its times or burned-in captions (then it is cut again, if consent allows).</summary>
+    /// <summary>Event detail when a clip is made or changed with its redacted words silenced, or changed back.</summary>
+    public const string SilenceOnDetail = "silence-redacted-words:on";
+    public const string SilenceOffDetail = "silence-redacted-words:off";
+
+    /// <summary>Changes a clip's words, or its times, burned-in captions or silencing (then it is cut again, if consent allows).</summary>
     public async Task<Result<Clip>?> UpdateClipAsync(int projectId, int clipId, ClipEdit input, string actorUserId, CancellationToken ct = default)
     {
         var clip = await db.Clips.Include(c => c.MediaFile).SingleOrDefaultAsync(c => c.Id == clipId && c.ProjectId == projectId, ct);
@@ -240,7 +246,9 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
         var description = input.Description?.Trim() ?? "";
         var errors = Check(clip.MediaFile!, start, end, title, description, input.BurnCaptions);
         if (errors.Count > 0) return Result.Fail<Clip>(errors);
-        var recut = start != clip.StartSeconds || end != clip.EndSeconds || input.BurnCaptions != clip.BurnCaptions || clip.Status == OutputStatus.Failed
+        var silence = input.SilenceRedactedWords ?? clip.SilenceRedactedWords;
+        var silenceChanged = silence != clip.SilenceRedactedWords;
+        var recut = start != clip.StartSeconds || end != clip.EndSeconds || input.BurnCaptions != clip.BurnCaptions || silenceChanged || clip.Status == OutputStatus.Failed
             || (clip.Status == OutputStatus.Ready && clip.StoredName is null);
         if (recut)
         {
@@ -252,11 +260,13 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
         if (recut)
         {
             storage.DeleteFiles(clip);
-            (clip.StartSeconds, clip.EndSeconds, clip.BurnCaptions) = (start, end, input.BurnCaptions);
+            (clip.StartSeconds, clip.EndSeconds, clip.BurnCaptions, clip.SilenceRedactedWords) = (start, end, input.BurnCaptions, silence);
             (clip.StoredName, clip.CaptionsStoredName, clip.DurationSeconds, clip.CutMethod) = (null, null, null, "");
             (clip.Status, clip.Progress, clip.Error, clip.CompletedAt) = (OutputStatus.Queued, 0, "", null);
         }
-        db.Record(clock, projectId, actorUserId, "clip.updated", "clip", clip.Id, recut ? "recut" : null);
+        var detail = recut ? "recut" : null;
+        if (silenceChanged) detail += "; " + (silence ? SilenceOnDetail : SilenceOffDetail);
+        db.Record(clock, projectId, actorUserId, "clip.updated", "clip", clip.Id, detail);
         await db.SaveChangesAsync(ct);
         if (recut) queue.Enqueue(clip.Id);
         return Result.Ok(clip);

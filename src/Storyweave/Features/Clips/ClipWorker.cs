@@ -24,7 +24,9 @@ public sealed class ClipQueue
 /// recording. Consent is asked again just before cutting, because it may have changed since the clip
 /// was asked for. Progress is ffmpeg's position over the clip's length. Files are made in a folder of
 /// their own in tmp/ and moved into clips/{projectId}/ only when complete; a row left Queued or
-/// Running by a stop is queued again at start-up. How a clip is cut: <see cref="ClipCutPlan"/>.
+/// Running by a stop is queued again at start-up. How a clip is cut: <see cref="ClipCutPlan"/>; when the
+/// clip silences redacted words, the cues that hold them are silenced in the same ffmpeg run
+/// (<see cref="AudioSilencing"/>, with the redactor <see cref="RedactionService.ForOutputAsync"/> gives for clips).
 /// </summary>
 public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, ClipStorage clipStorage, MediaStorage mediaStorage, ILogger<ClipWorker> logger)
     : BackgroundService
@@ -103,10 +105,16 @@ public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, Cli
             await File.WriteAllTextAsync(Path.Combine(work, captionsName), ClipCaptions.Build(ClipCaptions.Redact(lines, redactor), clip.StartSeconds, clip.EndSeconds, _ => null), ct);
 
             // A keyframe is only looked for where a copied cut could be exact (see ClipCutPlan).
-            var keyframe = media.HasVideo && !clip.BurnCaptions && !await ClipCutPlan.HasBFramesAsync(source, ct) ? await ClipCutPlan.KeyframeNearAsync(source, clip.StartSeconds, ct) : null;
-            var plan = ClipCutPlan.Choose(media, clip.StartSeconds, clip.EndSeconds, clip.BurnCaptions, keyframe);
+            var copyPossible = media.HasVideo && !clip.BurnCaptions && !clip.SilenceRedactedWords;
+            var keyframe = copyPossible && !await ClipCutPlan.HasBFramesAsync(source, ct) ? await ClipCutPlan.KeyframeNearAsync(source, clip.StartSeconds, ct) : null;
+            var plan = ClipCutPlan.Choose(media, clip.StartSeconds, clip.EndSeconds, clip.BurnCaptions, keyframe, clip.SilenceRedactedWords);
+            // Silencing: every cue in the clip with a word the same redactor hides in the captions
+            // (so a storyteller credited by name in clips keeps their name audible too).
+            var silence = clip.SilenceRedactedWords
+                ? AudioSilencing.Filter(AudioSilencing.Windows(lines.Select(l => new AudioSilencing.TimedText(l.Start, l.End, l.Text)), clip.StartSeconds, clip.EndSeconds, redactor))
+                : null;
             var output = Path.Combine(work, "cut" + plan.Extension);
-            var (exit, errors) = await RunFfmpegAsync(db, clip, plan.Arguments(source, captionsName, output), work, plan.End - plan.Start, ct);
+            var (exit, errors) = await RunFfmpegAsync(db, clip, plan.Arguments(source, captionsName, output, silence), work, plan.End - plan.Start, ct);
             if (exit != 0 || await MediaProbe.ProbeAsync(output, ct) is not { } probe)
             {
                 logger.LogWarning("ffmpeg could not cut clip {ClipId} (exit {Exit}): {Errors}", clipId, exit, errors);

@@ -53,6 +53,12 @@ public class Clip
     public int Position { get; set; }
     public bool BurnCaptions { get; set; }
 
+    /// <summary>
+    /// When set, the cut's sound is silenced wherever a transcript cue in the clip contains a word a
+    /// redaction rule hides in clips (the whole cue: there are no word times; see AudioSilencing).
+    /// </summary>
+    public bool SilenceRedactedWords { get; set; }
+
     public OutputStatus Status { get; set; }
     public double Progress { get; set; }
 

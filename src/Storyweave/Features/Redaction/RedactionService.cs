@@ -2,8 +2,10 @@ using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Accounts;
+using Storyweave.Features.Clips;
 using Storyweave.Features.Consent;
 using Storyweave.Features.Events;
+using Storyweave.Features.Reports;
 
 namespace Storyweave.Features.Redaction;
 
@@ -38,8 +40,12 @@ public enum RedactionOutput
 /// (not withdrawn, not embargoed, agreed to that use); anyone else keeps nothing.</item>
 /// <item>Data exports carry no credit, so every rule applies.</item>
 /// </list>
+/// <para>Adding, changing or deleting a rule makes the outputs made before it out of date: report
+/// files (when the rules reports apply changed: <see cref="ReportStaleness.MarkRedactionChangedAsync"/>)
+/// and clips whose stored captions or silenced sound read differently (cut again:
+/// <see cref="ClipRedactionRecut"/>). The public site and served captions are redacted on every request.</para>
 /// </summary>
-public sealed class RedactionService(StoryweaveDb db, ConsentPolicy policy, TimeProvider clock)
+public sealed class RedactionService(StoryweaveDb db, ConsentPolicy policy, TimeProvider clock, ReportStaleness reports, ClipRedactionRecut clips)
 {
     public const int MaxLength = 200;
 
@@ -99,11 +105,13 @@ public sealed class RedactionService(StoryweaveDb db, ConsentPolicy policy, Time
         if (errors.Count > 0) return Result.Fail<RedactionRule>(errors);
         if (await ExistsAsync(projectId, t, null, ct))
             return Result.Fail<RedactionRule>([$"There is already a rule for \u201c{t}\u201d. Change that rule instead."]);
+        var before = await OutputsAsync(projectId, ct);
         var rule = new RedactionRule { ProjectId = projectId, Term = t, Replacement = r, CreatedAt = clock.GetUtcNow().UtcDateTime, CreatedByUserId = actorUserId };
         db.RedactionRules.Add(rule);
         await db.SaveChangesAsync(ct);
         db.Record(clock, projectId, actorUserId, "redaction.added", "redaction-rule", rule.Id);
         await db.SaveChangesAsync(ct);
+        await MarkOutputsAsync(projectId, before, actorUserId, ct);
         return Result.Ok(rule);
     }
 
@@ -116,10 +124,12 @@ public sealed class RedactionService(StoryweaveDb db, ConsentPolicy policy, Time
         if (errors.Count > 0) return Result.Fail<RedactionRule>(errors);
         if (await ExistsAsync(projectId, t, ruleId, ct))
             return Result.Fail<RedactionRule>([$"There is already a rule for \u201c{t}\u201d. Change that rule instead."]);
+        var before = await OutputsAsync(projectId, ct);
         rule.Term = t;
         rule.Replacement = r;
         db.Record(clock, projectId, actorUserId, "redaction.changed", "redaction-rule", rule.Id);
         await db.SaveChangesAsync(ct);
+        await MarkOutputsAsync(projectId, before, actorUserId, ct);
         return Result.Ok(rule);
     }
 
@@ -127,10 +137,26 @@ public sealed class RedactionService(StoryweaveDb db, ConsentPolicy policy, Time
     {
         var rule = await db.RedactionRules.SingleOrDefaultAsync(r => r.Id == ruleId && r.ProjectId == projectId, ct);
         if (rule is null) return false;
+        var before = await OutputsAsync(projectId, ct);
         db.RedactionRules.Remove(rule);
         db.Record(clock, projectId, actorUserId, "redaction.removed", "redaction-rule", ruleId);
         await db.SaveChangesAsync(ct);
+        await MarkOutputsAsync(projectId, before, actorUserId, ct);
         return true;
+    }
+
+    private sealed record StoredOutputs(Redactor Reports, Redactor Clips);
+
+    /// <summary>The redactors of the outputs that are stored as files (the others are redacted on every request).</summary>
+    private async Task<StoredOutputs> OutputsAsync(int projectId, CancellationToken ct) =>
+        new(await ForOutputAsync(projectId, RedactionOutput.Reports, ct), await ForOutputAsync(projectId, RedactionOutput.Clips, ct));
+
+    /// <summary>After a rule change (already saved): report files and clips made with the earlier rules are made out of date.</summary>
+    private async Task MarkOutputsAsync(int projectId, StoredOutputs before, string actorUserId, CancellationToken ct)
+    {
+        var after = await OutputsAsync(projectId, ct);
+        if (!before.Reports.SameRulesAs(after.Reports)) await reports.MarkRedactionChangedAsync(projectId, actorUserId, ct);
+        await clips.RecutAsync(projectId, before.Clips, after.Clips, actorUserId, ct);
     }
 
     private async Task<bool> ExistsAsync(int projectId, string term, int? exceptId, CancellationToken ct)

@@ -66,6 +66,11 @@ public sealed class Redactor
         return counts;
     }
 
+    /// <summary>True when both apply the same terms (ignoring case and spacing) with the same replacements, so their outputs are the same.</summary>
+    public bool SameRulesAs(Redactor other) =>
+        Pairs.Count == other.Pairs.Count && Pairs.Zip(other.Pairs).All(p => Key(p.First.Term) == Key(p.Second.Term)
+            && string.Equals(p.First.Replacement, p.Second.Replacement, StringComparison.Ordinal));
+
     public bool Contains(string? text) => !string.IsNullOrEmpty(text) && _regex is not null && _regex.IsMatch(text);
 
     /// <summary>The same key for "Sarah  Jones" and "sarah jones".</summary>

@@ -14,10 +14,57 @@ namespace Storyweave.Features.Reports;
 /// out-of-date file is deleted from disk at once (it holds words that may no longer be shown), is
 /// never downloadable again, and can be regenerated. Call <see cref="CheckAsync"/> after any consent
 /// change; downloads call <see cref="CheckFileAsync"/> too, so a missed hook cannot leak a file.
+/// A change to the project's redaction rules makes every file made before it out of date the same way
+/// (<see cref="MarkRedactionChangedAsync"/>, called by <c>RedactionService</c>).
 /// </summary>
-public sealed class ReportStaleness(StoryweaveDb db, ConsentPolicy policy, ReportStorage storage, TimeProvider clock, ILogger<ReportStaleness> logger)
+public sealed class ReportStaleness(StoryweaveDb db, ConsentPolicy policy, ReportStorage storage, ReportQueue queue, TimeProvider clock, ILogger<ReportStaleness> logger)
 {
     public const string Regenerate = "Regenerate it to make a new version that follows everyone's current consent.";
+
+    public const string RedactionChanged = "This file is out of date because a redaction rule changed after it was made: it may show words the project now hides, "
+        + "or hide words it no longer hides. Regenerate it to make a new version with the current rules.";
+
+    /// <summary>
+    /// After a redaction rule was added, changed or deleted: every ready file of the project is marked
+    /// out of date (deleted from disk, downloads answer 410 with <see cref="RedactionChanged"/>), and a
+    /// file being generated right now is started again, because it may have read the old rules.
+    /// Returns how many ready files were marked.
+    /// </summary>
+    public async Task<int> MarkRedactionChangedAsync(int projectId, string? actorUserId, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var files = await db.ReportFiles.Where(f => f.ProjectId == projectId && f.OutOfDateAt == null
+            && (f.Status == OutputStatus.Ready || f.Status == OutputStatus.Running)).ToListAsync(ct);
+        var restarted = new List<int>();
+        var marked = 0;
+        foreach (var file in files)
+        {
+            if (file.Status == OutputStatus.Running)
+            {
+                // The worker only saves a result while the file is still Running, so its old-rules result is dropped.
+                (file.Status, file.Progress, file.ProgressText) = (OutputStatus.Queued, 0, "Waiting to start again: a redaction rule changed");
+                restarted.Add(file.Id);
+                continue;
+            }
+            MarkOutOfDate(projectId, file, RedactionChanged, now, actorUserId);
+            marked++;
+        }
+        if (files.Count == 0) return 0;
+        await db.SaveChangesAsync(ct);
+        foreach (var id in restarted) queue.Enqueue(id);
+        logger.LogInformation("Marked {Count} report file(s) of project {ProjectId} out of date after a redaction rule changed ({Restarted} started again)",
+            marked, projectId, restarted.Count);
+        return marked;
+    }
+
+    private void MarkOutOfDate(int projectId, ReportFile file, string reason, DateTime now, string? actorUserId)
+    {
+        file.OutOfDateAt = now;
+        file.OutOfDateReason = reason.Length <= 1000 ? reason : reason[..997] + "\u2026";
+        storage.Delete(file);
+        file.StoredName = null;
+        db.Record(clock, projectId, actorUserId, "report-file.out-of-date", "report-file", file.Id);
+    }
 
     /// <summary>Checks every ready file of the project; returns how many were marked out of date.</summary>
     public async Task<int> CheckAsync(int projectId, CancellationToken ct = default)
@@ -65,12 +112,7 @@ public sealed class ReportStaleness(StoryweaveDb db, ConsentPolicy policy, Repor
                 }
             }
             if (reasons.Count == 0) continue;
-            var reason = $"This file is out of date because consent changed: {string.Join("; ", reasons)}. {Regenerate}";
-            file.OutOfDateAt = now;
-            file.OutOfDateReason = reason.Length <= 1000 ? reason : reason[..997] + "\u2026";
-            storage.Delete(file);
-            file.StoredName = null;
-            db.Record(clock, projectId, null, "report-file.out-of-date", "report-file", file.Id);
+            MarkOutOfDate(projectId, file, $"This file is out of date because consent changed: {string.Join("; ", reasons)}. {Regenerate}", now, null);
             marked++;
         }
         if (marked > 0)

@@ -502,6 +502,9 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.Property<int>("ProjectId")
                         .HasColumnType("integer");
 
+                    b.Property<bool>("SilenceRedactedWords")
+                        .HasColumnType("boolean");
+
                     b.Property<double>("StartSeconds")
                         .HasColumnType("double precision");
 

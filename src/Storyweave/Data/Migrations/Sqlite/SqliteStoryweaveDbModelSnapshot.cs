@@ -483,6 +483,9 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.Property<int>("ProjectId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("SilenceRedactedWords")
+                        .HasColumnType("INTEGER");
+
                     b.Property<double>("StartSeconds")
                         .HasColumnType("REAL");
 
