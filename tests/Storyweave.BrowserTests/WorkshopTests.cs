@@ -204,6 +204,10 @@ public sealed class WorkshopTests(BrowserFixture fixture) : IClassFixture<Browse
         await Assertions.Expect(sam.Locator("#workshop-live")).ToHaveTextAsync("The facilitator is playing a clip to everyone.");
         await sam.WaitForFunctionAsync("() => { const m = document.getElementById('workshop-media'); return !m.paused && m.currentTime >= 6.2; }", null, new() { Timeout = 5000 });
         await sam.WaitForFunctionAsync("() => document.getElementById('workshop-media').paused", null, new() { Timeout = 15000 });
+        // Its captions loaded and show the card's words.
+        await sam.WaitForFunctionAsync("() => { const t = document.getElementById('workshop-media').textTracks[0]; return t && t.mode === 'showing' && t.cues && t.cues.length === 1; }", null, new() { Timeout = 5000 });
+        var caption = await sam.EvaluateAsync<string>("() => document.getElementById('workshop-media').textTracks[0].cues[0].text");
+        Assert.Contains(passage.Text.Trim(), caption, StringComparison.Ordinal);
         var stopped = await sam.EvaluateAsync<string>("() => { const m = document.getElementById('workshop-media'); return m.currentTime + ' of ' + m.duration + (m.ended ? ' ended' : ''); }");
         var at = double.Parse(stopped.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(at is >= 11.5 and <= 12.6, $"The clip should pause at its end (12 s); it stopped at {stopped}.");

@@ -102,6 +102,16 @@ public sealed class FacilitationTests(AppFixture fixture) : IClassFixture<AppFix
             Assert.Equal(HttpStatusCode.PartialContent, (await guest.SendAsync(ranged)).StatusCode);
         }
 
+        // Captions for the card's clip: only the transcript line within the card's times, on the recording's timeline.
+        var captionsUrl = Url(s, $"/cards/{card.Id}/captions");
+        var captions = await guest.GetAsync(captionsUrl);
+        Assert.Equal(HttpStatusCode.OK, captions.StatusCode);
+        Assert.Equal("text/vtt", captions.Content.Headers.ContentType?.MediaType);
+        var vtt = await captions.Content.ReadAsStringAsync();
+        Assert.StartsWith("WEBVTT", vtt, StringComparison.Ordinal);
+        Assert.Contains("00:00:06.250 --> 00:00:12.000\n<v Teller>" + s.Passage.Text.Trim(), vtt, StringComparison.Ordinal);
+        Assert.DoesNotContain(s.Quote.Text.Trim(), vtt, StringComparison.Ordinal);
+
         // Not through another workshop's card (same project), nor a card id from elsewhere.
         var other = await TestApp.CreateWorkshopAsync(s.Lead, s.ProjectId, passageIds: [s.Passage.Id]);
         var otherCard = (await TestApp.BoardAsAsync(s.Lead, s.ProjectId, other)).Cards.Single();
@@ -112,6 +122,7 @@ public sealed class FacilitationTests(AppFixture fixture) : IClassFixture<AppFix
         await AddConsentAsync(s, recording: false, analysis: true);
         Assert.Equal(HttpStatusCode.NotFound, (await guest.GetAsync(clipUrl)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await s.Lead.GetAsync(clipUrl)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await guest.GetAsync(captionsUrl)).StatusCode);
         var afterRecording = (await BoardAsync(s, guest)).Cards.Single(c => c.Id == card.Id);
         Assert.True(afterRecording.Available);
         Assert.False(afterRecording.HasClip);
@@ -121,6 +132,7 @@ public sealed class FacilitationTests(AppFixture fixture) : IClassFixture<AppFix
         Assert.Equal(HttpStatusCode.OK, (await guest.GetAsync(clipUrl)).StatusCode);
         await App.WithdrawAnalysisConsentAsync(s.ProjectId, s.StorytellerId);
         Assert.Equal(HttpStatusCode.NotFound, (await guest.GetAsync(clipUrl)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await guest.GetAsync(captionsUrl)).StatusCode);
     }
 
     [Fact]
@@ -148,6 +160,7 @@ public sealed class FacilitationTests(AppFixture fixture) : IClassFixture<AppFix
         Assert.NotNull(playing);
         Assert.Equal((card.Id, 6.25, (double?)12.0), (playing!.CardId, playing.Start, playing.End));
         Assert.Equal(Url(s, $"/cards/{card.Id}/clip"), playing.Url);
+        Assert.Equal(Url(s, $"/cards/{card.Id}/captions"), playing.CaptionsUrl);
 
         // A card without a recording cannot be played.
         var quoteCard = (await BoardAsync(s, s.Member)).Cards.Single(c => c.Kind == CardKind.KeyQuote);

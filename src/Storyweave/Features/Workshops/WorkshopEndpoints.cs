@@ -118,6 +118,16 @@ public static class WorkshopEndpoints
                 return Results.File(clip.Path!, clip.ContentType, enableRangeProcessing: true);
             }, ct));
 
+        // Captions for that clip (WebVTT on the recording's timeline), with the same checks.
+        board.MapGet("/cards/{cardId:int}/captions", (int projectId, int workshopId, int cardId, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
+            Act(http, db, projectId, workshopId, async (_, w) =>
+            {
+                var (error, vtt) = await s.ClipCaptionsAsync(w, cardId, ct);
+                if (error is not null) return ProjectEndpoints.Problem(error.Errors, error.Status);
+                http.Response.Headers.CacheControl = "private, no-store";
+                return Results.Text(vtt!, "text/vtt; charset=utf-8");
+            }, ct));
+
         // "In the room": groups around one screen, for whom the facilitator acts (header X-Acting-For).
         board.MapPost("/room-groups", (int projectId, int workshopId, LinkRequest r, HttpContext http, StoryweaveDb db, WorkshopService s, CancellationToken ct) =>
             Change(http, db, projectId, workshopId, (a, w) => s.AddRoomGroupAsync(a, w, r.DisplayName, ct), ct));

@@ -9,7 +9,7 @@ using Storyweave.Features.Coding;
 using Storyweave.Features.Consent;
 using Storyweave.Features.Events;
 using Storyweave.Features.Media;
-
+using Storyweave.Features.Shared;
 namespace Storyweave.Features.Workshops;
 
 /// <summary>
@@ -54,7 +54,7 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
     }
 
     /// <summary>A clip played to everyone: <c>Id</c> changes with every "Play to everyone", so clients open each one once.</summary>
-    public sealed record PlayDto(long Id, int CardId, string Url, double Start, double? End, string Label);
+    public sealed record PlayDto(long Id, int CardId, string Url, string CaptionsUrl, double Start, double? End, string Label);
 
     public sealed record RoomGroupDto(int Id, string Name);
 
@@ -419,20 +419,60 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
     /// </summary>
     public async Task<Clip> ClipAsync(Workshop w, int cardId, CancellationToken ct = default)
     {
+        var (error, source) = await HearableSourceAsync(w, cardId, ct);
+        return error is not null ? new Clip(error) : await RecordingAsync(w, source!, ct);
+    }
+
+    private async Task<Clip> RecordingAsync(Workshop w, Source source, CancellationToken ct)
+    {
+        var media = (await ClipMediaAsync(w.ProjectId, [source.StoryId], ct)).GetValueOrDefault(source.StoryId);
+        if (media is null || MediaEndpoints.Playable(media, storage) is not { } file || !File.Exists(file.Path))
+            return new Clip(new Outcome(404, ["This card has no recording that can be played."]));
+        return new Clip(null, file.Path, file.ContentType);
+    }
+
+    /// <summary>
+    /// WebVTT captions for the card's clip, on the recording's own timeline (the player plays the
+    /// recording from the card's start to its end): the transcript lines that overlap the card's
+    /// times, each only when its speaker's turn is visible for analysis (in a group story another
+    /// person's words are never shown to the room without their consent), voiced by the speaker
+    /// label the board shows. The same checks as <see cref="ClipAsync"/> apply first.
+    /// </summary>
+    public async Task<(Outcome? Error, string? Vtt)> ClipCaptionsAsync(Workshop w, int cardId, CancellationToken ct = default)
+    {
+        var (error, source) = await HearableSourceAsync(w, cardId, ct);
+        if (error is not null) return (error, null);
+        if ((await RecordingAsync(w, source!, ct)).Error is { } noRecording) return (noRecording, null);
+        var start = source!.Start!.Value;
+        var end = source.End ?? start + WebVtt.LastLineSeconds;
+        var scope = await AnalysisScope.LoadForStoriesAsync(db, consent, w.ProjectId, [source.StoryId], ct);
+        var lines = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == source.StoryId && c.StartSeconds != null)
+            .OrderBy(c => c.StartSeconds).ThenBy(c => c.Position)
+            .Select(c => new { c.StartSeconds, c.EndSeconds, c.Speaker, c.Text }).ToListAsync(ct);
+        // Ends are filled from the next line first (typed transcripts often give only starts), then
+        // the lines outside the card's times or of a turn not visible are left out.
+        var timed = lines.Select((l, i) => new WebVtt.Cue(l.StartSeconds!.Value,
+                l.EndSeconds ?? (i + 1 < lines.Count ? lines[i + 1].StartSeconds!.Value : l.StartSeconds!.Value + WebVtt.LastLineSeconds), l.Speaker, l.Text))
+            .Zip(lines, (cue, l) => (cue, l.Speaker))
+            .Where(x => x.cue.Start < end && x.cue.End > start && scope.IsTurnVisible(source.StoryId, x.Speaker))
+            .Select(x => x.cue);
+        return (null, WebVtt.Write(timed));
+    }
+
+    /// <summary>The passage or key quote behind a card on this board, when it has times and its speaker's turn may be used.</summary>
+    private async Task<(Outcome? Error, Source? Source)> HearableSourceAsync(Workshop w, int cardId, CancellationToken ct)
+    {
         var card = await db.WorkshopCards.AsNoTracking().SingleOrDefaultAsync(c => c.Id == cardId && c.WorkshopId == w.Id, ct);
-        if (card is null) return new Clip(new Outcome(404, ["That card is no longer on the board."]));
+        if (card is null) return (new Outcome(404, ["That card is no longer on the board."]), null);
         Source? source = null;
         if (card.PassageId is { } pid)
             source = await db.Passages.AsNoTracking().Where(p => p.Id == pid).Select(p => new Source(p.Id, p.StoryId, "", p.Speaker, p.StartSeconds, p.EndSeconds)).SingleOrDefaultAsync(ct);
         else if (card.KeyQuoteId is { } qid)
             source = await db.KeyQuotes.AsNoTracking().Where(q => q.Id == qid).Select(q => new Source(q.Id, q.StoryId, "", q.Speaker, q.StartSeconds, q.EndSeconds)).SingleOrDefaultAsync(ct);
-        if (source is null || source.Start is null) return new Clip(new Outcome(404, ["This card has no clip to play."]));
+        if (source is null || source.Start is null) return (new Outcome(404, ["This card has no clip to play."]), null);
         var scope = await AnalysisScope.LoadForStoriesAsync(db, consent, w.ProjectId, [source.StoryId], ct);
-        if (!scope.IsTurnVisible(source.StoryId, source.Speaker)) return new Clip(new Outcome(404, [NotAvailable + "."]));
-        var media = (await ClipMediaAsync(w.ProjectId, [source.StoryId], ct)).GetValueOrDefault(source.StoryId);
-        if (media is null || MediaEndpoints.Playable(media, storage) is not { } file || !File.Exists(file.Path))
-            return new Clip(new Outcome(404, ["This card has no recording that can be played."]));
-        return new Clip(null, file.Path, file.ContentType);
+        if (!scope.IsTurnVisible(source.StoryId, source.Speaker)) return (new Outcome(404, [NotAvailable + "."]), null);
+        return (null, source);
     }
 
     // ---- "In the room" --------------------------------------------------------------------------
@@ -492,7 +532,7 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
         PlayDto? playing = null;
         if (playback.Current(workshopId) is { } play && cardDtos.SingleOrDefault(c => c.Id == play.CardId) is { HasClip: true } playCard)
         {
-            playing = new PlayDto(play.Id, playCard.Id, ClipUrl(w, playCard.Id), playCard.StartSeconds ?? 0, playCard.EndSeconds, ClipLabel(playCard));
+            playing = new PlayDto(play.Id, playCard.Id, ClipUrl(w, playCard.Id), ClipUrl(w, playCard.Id, "captions"), playCard.StartSeconds ?? 0, playCard.EndSeconds, ClipLabel(playCard));
         }
         var now = Now;
         var roomGroups = actor.CanFacilitate
@@ -512,7 +552,7 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
         };
     }
 
-    private static string ClipUrl(Workshop w, int cardId) => $"/api/projects/{w.ProjectId}/workshops/{w.Id}/cards/{cardId}/clip";
+    private static string ClipUrl(Workshop w, int cardId, string what = "clip") => $"/api/projects/{w.ProjectId}/workshops/{w.Id}/cards/{cardId}/{what}";
 
     private static string ClipLabel(CardDto card)
     {

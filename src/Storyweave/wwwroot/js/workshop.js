@@ -410,7 +410,7 @@
     document.getElementById('workshop-player-stop').hidden = !data.canFacilitate;
     var p = data.playing || null;
     if (!p) {
-      if (playing) { media.pause(); media.removeAttribute('src'); media.load(); }
+      if (playing) { media.pause(); media.removeAttribute('src'); Array.prototype.slice.call(media.querySelectorAll('track')).forEach(function (t) { t.remove(); }); media.load(); }
       playing = null;
       section.hidden = true;
       return;
@@ -421,6 +421,16 @@
     section.hidden = false;
     showPlayButton(false);
     media.src = p.url + '#t=' + p.start + (playing.end !== null ? ',' + playing.end : '');
+    // Captions: the card's transcript lines, shown by default (a new track each time, so the
+    // browser loads the new clip's lines).
+    Array.prototype.slice.call(media.querySelectorAll('track')).forEach(function (t) { t.remove(); });
+    var track = document.createElement('track');
+    track.kind = 'captions';
+    track.srclang = 'en';
+    track.label = 'English';
+    track.src = p.captionsUrl;
+    track.default = true;
+    media.appendChild(track);
     startClip();
   }
 
