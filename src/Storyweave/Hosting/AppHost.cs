@@ -60,14 +60,19 @@ public static class AppHost
         services.AddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
 
+        // A list in a query (ids.Contains(x.Id)) is sent as ONE parameter (a JSON array read with
+        // json_each on SQLite, an array with = ANY on PostgreSQL), not one parameter per item: search
+        // asks about consent for up to ~1,400 storytellers at once, and binding that many named
+        // parameters cost 10–25 ms per query against ~1 ms for the query itself (BENCHMARKS.md).
         if (options.UsesPostgres)
         {
-            services.AddDbContext<StoryweaveDb, PostgresStoryweaveDb>(o => o.UseNpgsql(options.Postgres));
+            services.AddDbContext<StoryweaveDb, PostgresStoryweaveDb>(o => o.UseNpgsql(options.Postgres,
+                n => n.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter)));
         }
         else
         {
             services.AddDbContext<StoryweaveDb, SqliteStoryweaveDb>(o => o
-                .UseSqlite($"Data Source={options.SqlitePath}")
+                .UseSqlite($"Data Source={options.SqlitePath}", s => s.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter))
                 .AddInterceptors(new SqlitePragmas()));
         }
 
