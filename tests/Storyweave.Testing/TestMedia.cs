@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Storyweave.Testing;
 
@@ -9,7 +10,7 @@ namespace Storyweave.Testing;
 /// Real recordings for tests: speech from espeak-ng (Debian package espeak-ng), converted with ffmpeg
 /// (Debian package ffmpeg) into the formats under test, and read back with ffprobe.
 /// </summary>
-public static class TestMedia
+public static partial class TestMedia
 {
     public sealed record Probe(double Duration, string FormatName, string AudioCodec, string VideoCodec);
 
@@ -90,4 +91,19 @@ public static class TestMedia
             return await stdout;
         }
     }
+
+    /// <summary>The loudest sample (dB, ffmpeg volumedetect) from <paramref name="start"/> for <paramref name="length"/> seconds; -∞ for digital silence.</summary>
+    public static async Task<double> MaxVolumeAsync(string path, double start, double length)
+    {
+        var (exit, _, stderr) = await Storyweave.Features.Media.MediaProbe.RunAsync("ffmpeg",
+            ["-hide_banner", "-nostdin", "-ss", start.ToString(CultureInfo.InvariantCulture), "-t", length.ToString(CultureInfo.InvariantCulture), "-i", path, "-af", "volumedetect", "-f", "null", "-"],
+            TimeSpan.FromMinutes(2), CancellationToken.None);
+        if (exit != 0) throw new InvalidOperationException($"ffmpeg volumedetect failed ({exit}): {stderr}");
+        var m = MaxVolume().Match(stderr);
+        if (!m.Success) throw new InvalidOperationException($"ffmpeg printed no max_volume: {stderr}");
+        return m.Groups[1].Value == "-inf" ? double.NegativeInfinity : double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    [GeneratedRegex(@"max_volume: (-?[\d.]+|-inf) dB")]
+    private static partial Regex MaxVolume();
 }

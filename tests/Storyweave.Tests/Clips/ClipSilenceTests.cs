@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Features.Clips;
 using Storyweave.Features.Consent;
@@ -15,7 +14,7 @@ namespace Storyweave.Tests.Clips;
 /// Silencing redacted words in clips, and what a redaction rule change does to outputs made before it,
 /// through HTTP with a real recording (espeak-ng speech), ffmpeg cuts and ffmpeg's volumedetect.
 /// </summary>
-public sealed partial class ClipSilenceTests(AppFixture fixture) : IClassFixture<AppFixture>
+public sealed class ClipSilenceTests(AppFixture fixture) : IClassFixture<AppFixture>
 {
     private TestApp App => fixture.App;
     private static readonly System.Text.Json.JsonSerializerOptions Json = TestApp.JsonOptions;
@@ -86,17 +85,8 @@ public sealed partial class ClipSilenceTests(AppFixture fixture) : IClassFixture
         var bytes = await s.Api.GetByteArrayAsync($"/api/projects/{s.ProjectId}/clips/{clipId}/content");
         var path = s.Folder.File($"clip-{clipId}-{Guid.NewGuid():N}");
         await File.WriteAllBytesAsync(path, bytes);
-        var (exit, _, stderr) = await Storyweave.Features.Media.MediaProbe.RunAsync("ffmpeg",
-            ["-hide_banner", "-nostdin", "-ss", start.ToString(CultureInfo.InvariantCulture), "-t", length.ToString(CultureInfo.InvariantCulture), "-i", path, "-af", "volumedetect", "-f", "null", "-"],
-            TimeSpan.FromMinutes(2), CancellationToken.None);
-        Assert.Equal(0, exit);
-        var m = MaxVolume().Match(stderr);
-        Assert.True(m.Success, stderr);
-        return m.Groups[1].Value == "-inf" ? double.NegativeInfinity : double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        return await TestMedia.MaxVolumeAsync(path, start, length);
     }
-
-    [GeneratedRegex(@"max_volume: (-?[\d.]+|-inf) dB")]
-    private static partial Regex MaxVolume();
 
     private static async Task AddRuleAsync(Setup s, string term)
     {

@@ -1,11 +1,9 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Storyweave.Features.Redaction;
 
 namespace Storyweave.Tests.Redaction;
 
 /// <summary>Silencing with a real recording (espeak-ng speech), measured by ffmpeg's volumedetect.</summary>
-public sealed partial class AudioSilencingTests
+public sealed class AudioSilencingTests
 {
     [Fact]
     public async Task The_window_is_silent_afterwards_and_the_speech_around_it_is_not()
@@ -18,29 +16,15 @@ public sealed partial class AudioSilencingTests
         Assert.True(duration > 4, $"The test speech is only {duration:0.0} s long.");
 
         var windows = new[] { new AudioSilencing.Window(1.0, 2.5) };
-        var before = await MaxVolumeAsync(input, 1.1, 1.3);
+        var before = await TestMedia.MaxVolumeAsync(input, 1.1, 1.3);
         var output = folder.File("silenced.m4a");
         await AudioSilencing.SilenceAsync(input, output, windows, CancellationToken.None);
 
-        var inside = await MaxVolumeAsync(output, 1.1, 1.3);
-        var after = await MaxVolumeAsync(output, 2.7, 1.3);
+        var inside = await TestMedia.MaxVolumeAsync(output, 1.1, 1.3);
+        var after = await TestMedia.MaxVolumeAsync(output, 2.7, 1.3);
         Assert.True(before > -40, $"The speech should be audible in the window before silencing (max {before} dB).");
         Assert.True(inside <= -80, $"The window should be silent after silencing (max {inside} dB).");
         Assert.True(after > -40, $"Speech after the window should be left alone (max {after} dB).");
         Assert.InRange((await TestMedia.ProbeAsync(output)).Duration, duration - 0.2, duration + 0.2);
     }
-
-    private static async Task<double> MaxVolumeAsync(string path, double start, double length)
-    {
-        var (exit, _, stderr) = await Storyweave.Features.Media.MediaProbe.RunAsync("ffmpeg",
-            ["-hide_banner", "-nostdin", "-ss", start.ToString(CultureInfo.InvariantCulture), "-t", length.ToString(CultureInfo.InvariantCulture), "-i", path, "-af", "volumedetect", "-f", "null", "-"],
-            TimeSpan.FromMinutes(2), CancellationToken.None);
-        Assert.Equal(0, exit);
-        var m = MaxVolume().Match(stderr);
-        Assert.True(m.Success, stderr);
-        return m.Groups[1].Value == "-inf" ? double.NegativeInfinity : double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-    }
-
-    [GeneratedRegex(@"max_volume: (-?[\d.]+|-inf) dB")]
-    private static partial Regex MaxVolume();
 }
