@@ -131,7 +131,7 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
             var q = quotes[person.Id];
             var cells = new List<object?> { person.Id, q.Allowed ? q.CreditName : ConsentPolicy.CreditName(CreditStyle.Anonymous, "", "") };
             if (includeContact)
-                cells.AddRange([person.Name, person.Email ?? "", person.Phone ?? "", ContactText(person.ContactPreference), person.ContactNotes, person.AccessNeeds]);
+                cells.AddRange([person.Name, person.Email ?? "", person.Phone ?? "", ContactPreferenceText.Label(person.ContactPreference), person.ContactNotes, person.AccessNeeds]);
             var ticked = person.Answers.Select(a => a.OptionId).ToHashSet();
             cells.AddRange(options.Select(o => (object?)(ticked.Contains(o.Id) ? Yes : No)));
             cells.AddRange(kinds.Select(k => (object?)string.Join("; ", person.Facets.Where(f => f.Kind == k).OrderBy(f => f.Id).Select(f => redactor.Apply(f.Value)))));
@@ -201,14 +201,6 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
     public static object Figure(GuardedCount count) => count.Value is { } value ? value : count.Display;
 
     private static double? Seconds(double? seconds) => seconds is { } s ? Math.Round(s, 2) : null;
-
-    private static string ContactText(ContactPreference preference) => preference switch
-    {
-        ContactPreference.Email => "By email",
-        ContactPreference.Phone => "By phone",
-        ContactPreference.Text => "By text message",
-        _ => "Through someone else",
-    };
 
     /// <summary>"Theme › Sub-theme" for every live theme (not deleted, not merged away), as the findings show them.</summary>
     private async Task<Dictionary<int, string>> ThemePathsAsync(int projectId, CancellationToken ct)

@@ -68,6 +68,18 @@ public enum ContactPreference
     ThroughSomeoneElse,
 }
 
+public static class ContactPreferenceText
+{
+    /// <summary>How the team should get in touch, as the storyteller's page and the contact export say it.</summary>
+    public static string Label(ContactPreference preference) => preference switch
+    {
+        ContactPreference.Email => "By email",
+        ContactPreference.Phone => "By phone",
+        ContactPreference.Text => "By text message",
+        _ => "Through someone else",
+    };
+}
+
 public enum EntryMethod
 {
     /// <summary>The person filled in the public sign-up page.</summary>
