@@ -23,6 +23,9 @@ public sealed class StoryModel(StoryweaveDb db, ProjectAccessService access, Con
 
     [TempData] public string? PublicationDone { get; set; }
 
+    /// <summary>Set by the speakers page after its links are saved.</summary>
+    [TempData] public string? SpeakersDone { get; set; }
+
     public async Task<IActionResult> OnGetAsync()
     {
         var story = await StoryQueries.LoadAsync(Db, ProjectId, StoryId, HttpContext.RequestAborted);

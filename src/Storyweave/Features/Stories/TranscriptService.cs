@@ -46,6 +46,7 @@ public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock, Searc
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var story = await db.Stories.Include(s => s.Speakers).Include(s => s.Storytellers).ThenInclude(x => x.Storyteller)
+            .Include(s => s.Session).ThenInclude(x => x!.Reporter)
             .SingleOrDefaultAsync(s => s.Id == storyId && s.ProjectId == projectId, ct);
         if (story is null) return SaveOutcome.Invalid(["That story is not part of this project."]);
         if (baseVersion is { } v && v != story.TranscriptVersion) return new SaveOutcome(false, true, story.TranscriptVersion, []);
@@ -69,12 +70,14 @@ public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock, Searc
             db.TranscriptCues.Add(new TranscriptCue { StoryId = storyId, Position = position++, StartSeconds = c.Start, EndSeconds = c.End, Speaker = (c.Speaker ?? "").Trim(), Text = text });
         }
 
-        // New speaker labels are matched to the session's people by name; the rest wait for a person to map them.
+        // New speaker labels are matched to the session's people by name (SpeakerMatch); the rest wait for a person to link them.
         var labels = cues.Select(c => (c.Speaker ?? "").Trim()).Where(l => l.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        var people = story.Storytellers.Select(x => new SpeakerMatch.Person(x.StorytellerId, x.Storyteller!.Name)).ToList();
+        var reporterName = story.Session?.Reporter?.DisplayName;
         foreach (var label in labels.Where(l => story.Speakers.All(s => s.Label != l)))
         {
-            var match = story.Storytellers.Select(x => x.Storyteller!).FirstOrDefault(t => NameMatches(t.Name, label));
-            db.SpeakerLabels.Add(new SpeakerLabel { StoryId = storyId, Label = label, StorytellerId = match?.Id, IsReporter = match is null && IsReporterLabel(label) });
+            var match = SpeakerMatch.Find(label, people, reporterName);
+            db.SpeakerLabels.Add(new SpeakerLabel { StoryId = storyId, Label = label, StorytellerId = match?.StorytellerId, IsReporter = match is { StorytellerId: null } });
         }
         foreach (var unused in story.Speakers.Where(s => !labels.Contains(s.Label)).ToList()) db.SpeakerLabels.Remove(unused);
 
@@ -105,12 +108,4 @@ public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock, Searc
         await db.SaveChangesAsync(ct);
         return Result.Ok(true);
     }
-
-    private static bool NameMatches(string name, string label) =>
-        string.Equals(name.Trim(), label, StringComparison.OrdinalIgnoreCase)
-        || string.Equals(name.Trim().Split(' ')[0], label, StringComparison.OrdinalIgnoreCase);
-
-    private static bool IsReporterLabel(string label) =>
-        label.Equals("Reporter", StringComparison.OrdinalIgnoreCase) || label.Equals("Interviewer", StringComparison.OrdinalIgnoreCase)
-        || label.Equals("Community Reporter", StringComparison.OrdinalIgnoreCase);
 }

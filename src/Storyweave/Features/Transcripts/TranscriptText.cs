@@ -208,6 +208,10 @@ public static partial class TranscriptText
 
     public static bool LooksLikeName(string name, bool anyCase = false)
     {
+        // Zoom display names often carry pronouns or a note in brackets: "Sam Rivers (she/her)".
+        var open = name.IndexOf('(', StringComparison.Ordinal);
+        if (open > 0 && name.EndsWith(')') && name.Length - open <= 22 && name.AsSpan(open + 1, name.Length - open - 2).IndexOfAny("()\"\n".AsSpan()) < 0)
+            name = name[..open].TrimEnd();
         if (name.Length is 0 or > 40 || name.AsSpan().IndexOfAny(NotInNames) >= 0) return false;
         var words = name.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (words.Length is 0 or > 4 || !char.IsLetter(words[0][0])) return false;
