@@ -27,7 +27,7 @@ public class Story
     public int? CopiedFromStoryId { get; set; }
     public string CopyNote { get; set; } = "";
 
-    /// <summary>Which parser the transcript came from (vtt, srt, otr, timestamped, docx, text, typed).</summary>
+    /// <summary>Which parser the transcript came from (vtt, srt, otr, timestamped, f4, docx, text, edited).</summary>
     public string? TranscriptFormat { get; set; }
 
     /// <summary>

@@ -34,12 +34,15 @@ public static partial class DocxParser
         var source = new SourceLines(ReadParagraphs(bytes), paragraphs: true);
         var isTeamsCaptions = false;
         var isTimed = false;
+        var marks = 0;
         for (var i = 0; i < source.Count && !isTeamsCaptions; i++)
         {
             isTeamsCaptions = TeamsTiming().IsMatch(source[i].Trim());
             isTimed |= TimestampedTextParser.IsTimeLine(source[i]);
+            if (TimeMarkParser.HasEdgeMark(source[i])) marks++;
         }
         return isTeamsCaptions ? ParseTeamsCaptions(source)
+            : marks > 0 && !isTimed ? TimeMarkParser.Parse(source, FormatId)
             : isTimed ? TimestampedTextParser.Parse(source, FormatId)
             : PlainTextParser.Parse(source, FormatId);
     }

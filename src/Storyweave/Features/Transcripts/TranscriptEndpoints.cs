@@ -29,7 +29,7 @@ public static class TranscriptEndpoints
         // authorization matrix test catches exactly that).
         api.MapPost("/transcripts/parse", ParseAsync)
             .WithTags("Transcripts")
-            .WithSummary("Reads a transcript file (WebVTT, SRT, oTranscribe, timestamped text, Word/Teams .docx or plain text) and returns its cues. Nothing is stored.")
+            .WithSummary("Reads a transcript file (WebVTT, SRT, oTranscribe, timestamped text, f4/MAXQDA/ATLAS.ti time marks, Word/Teams .docx or plain text) and returns its cues. Nothing is stored.")
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
                 operation.RequestBody = MultipartBody();

@@ -10,7 +10,7 @@ public static class TranscriptParser
     public const long MaxFileBytes = 20L * 1024 * 1024;
 
     public static readonly IReadOnlyList<string> Formats =
-        [VttParser.FormatId, SrtParser.FormatId, OtrParser.FormatId, TimestampedTextParser.FormatId, DocxParser.FormatId, PlainTextParser.FormatId];
+        [VttParser.FormatId, SrtParser.FormatId, OtrParser.FormatId, TimestampedTextParser.FormatId, TimeMarkParser.FormatId, DocxParser.FormatId, PlainTextParser.FormatId];
 
     public static string FormatList => string.Join(", ", Formats);
 
@@ -34,6 +34,7 @@ public static class TranscriptParser
         if (bytes.Length == 0) throw new TranscriptFormatException($"{Describe(fileName)} is empty.");
         if (Hosting.FileSignatures.ProgramKind(bytes) is { } program)
             throw new TranscriptFormatException(Hosting.FileSignatures.ProgramMessage(program, "a transcript"));
+        if (NotATranscript.Message(bytes) is { } notTranscript) throw new TranscriptFormatException(notTranscript);
         var id = format is null ? Detect(bytes) : KnownFormat(format) ?? throw new TranscriptFormatException(UnknownFormatMessage(format));
         if (id == DocxParser.FormatId) return DocxParser.Parse(bytes);
         if (DocxParser.LooksLikeZip(bytes))
@@ -46,6 +47,7 @@ public static class TranscriptParser
             SrtParser.FormatId => SrtParser.Parse(text),
             OtrParser.FormatId => OtrParser.Parse(text),
             TimestampedTextParser.FormatId => TimestampedTextParser.Parse(text),
+            TimeMarkParser.FormatId => TimeMarkParser.Parse(text),
             _ => PlainTextParser.Parse(text),
         };
     }
@@ -62,7 +64,7 @@ public static class TranscriptParser
         if (start.StartsWith('{')) return OtrParser.FormatId;
 
         var source = SourceLines.FromText(text);
-        int arrowsWithComma = 0, arrowsWithDot = 0, timeLines = 0, nonEmpty = 0;
+        int arrowsWithComma = 0, arrowsWithDot = 0, timeLines = 0, markLines = 0, nonEmpty = 0;
         string? firstLine = null;
         // The first few hundred lines say enough; a 20 MB file need not be scanned twice.
         for (var i = 0; i < source.Count && nonEmpty < 500; i++)
@@ -77,6 +79,7 @@ public static class TranscriptParser
                 else arrowsWithDot++;
             }
             else if (TimestampedTextParser.IsTimeLine(line)) timeLines++;
+            else if (TimeMarkParser.HasEdgeMark(line)) markLines++;
         }
         if (arrowsWithComma + arrowsWithDot > 0)
         {
@@ -85,6 +88,7 @@ public static class TranscriptParser
             var numbered = firstLine is not null && firstLine.All(char.IsAsciiDigit);
             return numbered || arrowsWithComma >= arrowsWithDot ? SrtParser.FormatId : VttParser.FormatId;
         }
+        if (markLines > timeLines && (markLines >= 2 || nonEmpty <= 2)) return TimeMarkParser.FormatId;
         return timeLines >= 2 || (timeLines == 1 && nonEmpty <= 2) ? TimestampedTextParser.FormatId : PlainTextParser.FormatId;
     }
 
