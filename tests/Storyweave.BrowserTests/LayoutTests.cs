@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+
 namespace Storyweave.BrowserTests;
 
 /// <summary>The shell on a phone and by keyboard, with a signed-in team member.</summary>
@@ -106,7 +108,14 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
         await using var context = await fixture.NewContextAsync(360, 740);
         var page = await context.NewPageAsync();
         var sampleId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Projects.Single(p => p.IsSample).Id));
-        var storyId = await fixture.App.WithDbAsync(db => Task.FromResult(db.Stories.Where(s => s.ProjectId == sampleId && s.PublishedAt != null).Min(s => s.Id)));
+        // Nothing of the sample is public until an administrator publishes it: publish one story, as they would.
+        var storyId = await fixture.App.WithDbAsync(async db =>
+        {
+            var story = await db.Stories.SingleAsync(s => s.ProjectId == sampleId && s.Title == "Tomatoes and trust");
+            story.PublishedAt ??= DateTime.UtcNow;
+            await db.SaveChangesAsync();
+            return story.Id;
+        });
         foreach (var url in new[]
                  {
                      "/", "/account/sign-in", "/account/denied", "/no-such-page", "/me/left", "/me/no-such-link", "/me",

@@ -76,3 +76,43 @@ public sealed class MigrationTests(AppFixture fixture) : IClassFixture<AppFixtur
         Assert.Equal(1, value);
     }
 }
+
+public sealed class SampleMigrationTests(AppFixture fixture) : IClassFixture<AppFixture>
+{
+    [Fact]
+    public async Task Upgrading_takes_the_seeds_published_sample_stories_off_the_public_site_and_keeps_everything_a_person_published()
+    {
+        var app = fixture.App;
+        var lead = await app.CreateUserAsync();
+        var ids = await app.WithDbAsync(async db =>
+        {
+            var sample = new Storyweave.Features.Projects.Project { Name = app.Unique("Old sample "), Slug = app.Unique("old-sample-"), IsSample = true, CreatedAt = DateTime.UtcNow };
+            var real = new Storyweave.Features.Projects.Project { Name = app.Unique("Real "), Slug = app.Unique("real-"), CreatedAt = DateTime.UtcNow };
+            db.Projects.AddRange(sample, real);
+            await db.SaveChangesAsync();
+            Storyweave.Features.Stories.Story Story(int projectId, string? by) => new() { ProjectId = projectId, Title = "t", CreatedAt = DateTime.UtcNow, PublishedAt = DateTime.UtcNow, PublishedByUserId = by };
+            var seeded = Story(sample.Id, null);
+            var byAdmin = Story(sample.Id, lead.Id);
+            var realOne = Story(real.Id, null);
+            db.Stories.AddRange(seeded, byAdmin, realOne);
+            await db.SaveChangesAsync();
+            return (seeded.Id, byAdmin.Id, realOne.Id);
+        });
+
+        // The migration's own statement, run on this provider's database.
+        await app.WithDbAsync(async db =>
+        {
+            Microsoft.EntityFrameworkCore.Migrations.Migration migration = db is SqliteStoryweaveDb
+                ? new Storyweave.Data.Migrations.Sqlite.SampleNotPublic()
+                : new Storyweave.Data.Migrations.Postgres.SampleNotPublic();
+            foreach (var sql in migration.UpOperations.OfType<Microsoft.EntityFrameworkCore.Migrations.Operations.SqlOperation>())
+                await db.Database.ExecuteSqlRawAsync(sql.Sql);
+            return true;
+        });
+
+        var published = await app.WithDbAsync(db => db.Stories.Where(s => s.PublishedAt != null).Select(s => s.Id).ToListAsync());
+        Assert.DoesNotContain(ids.Item1, published);
+        Assert.Contains(ids.Item2, published);
+        Assert.Contains(ids.Item3, published);
+    }
+}

@@ -17,7 +17,9 @@ namespace Storyweave.Features.PublicSite;
 /// <item>a story while a lead has published it (<c>Story.PublishedAt</c>) AND <see cref="ConsentPolicy"/> says every
 /// storyteller in it agrees to "full story published" with no embargo and none has withdrawn;</item>
 /// <item>a playlist while published, with only its ready clips whose storytellers all allow clips;</item>
-/// <item>a report file while published, ready and not out of date.</item>
+/// <item>a report file while published, ready and not out of date;</item>
+/// <item>and each only while its project is not archived: archiving takes a whole project off the site (and
+/// out of the static export) at once, and restoring it brings back what was published.</item>
 /// </list>
 /// Anything else answers null, which the endpoints turn into 404 (never 403: a guessed URL learns nothing).
 /// <para>Redaction: a story's title, summary and transcript lines are redacted here by the project's
@@ -26,6 +28,9 @@ namespace Storyweave.Features.PublicSite;
 /// </summary>
 public sealed class PublicSiteReader(StoryweaveDb db, ConsentPolicy consent, MediaStorage media, StoryweaveOptions options, RedactionService redaction)
 {
+    /// <summary>Archived projects show nothing in public (a subquery, so each rule stays one database query).</summary>
+    private IQueryable<int> ArchivedProjects => db.Projects.Where(p => p.ArchivedAt != null).Select(p => p.Id);
+
     /// <summary>Every project with something public, with its public stories, playlists and report files.</summary>
     public async Task<PublicSiteView> SiteAsync(CancellationToken ct = default) => new(await ProjectsAsync(null, ct));
 
@@ -98,7 +103,7 @@ public sealed class PublicSiteReader(StoryweaveDb db, ConsentPolicy consent, Med
     /// <summary>The one rule for stories, shared by every public page, file and the static export.</summary>
     private async Task<List<PublicStorySummary>> PublicStoriesAsync(int? projectId, int? storyId, CancellationToken ct)
     {
-        var query = db.Stories.AsNoTracking().Where(s => s.PublishedAt != null);
+        var query = db.Stories.AsNoTracking().Where(s => s.PublishedAt != null && !ArchivedProjects.Contains(s.ProjectId));
         if (projectId is { } p) query = query.Where(s => s.ProjectId == p);
         if (storyId is { } s1) query = query.Where(s => s.Id == s1);
         var candidates = await query.OrderBy(s => s.RecordedOn).ThenBy(s => s.Id)
@@ -147,7 +152,7 @@ public sealed class PublicSiteReader(StoryweaveDb db, ConsentPolicy consent, Med
 
     private async Task<List<(PublicPlaylistSummary Summary, List<PublicClip> Clips)>> PublicPlaylistsAsync(int? projectId, int? playlistId, CancellationToken ct)
     {
-        var query = db.Playlists.AsNoTracking().Where(p => p.PublishedAt != null);
+        var query = db.Playlists.AsNoTracking().Where(p => p.PublishedAt != null && !ArchivedProjects.Contains(p.ProjectId));
         if (projectId is { } pid) query = query.Where(p => p.ProjectId == pid);
         if (playlistId is { } id) query = query.Where(p => p.Id == id);
         var playlists = await query.OrderBy(p => p.Title).ThenBy(p => p.Id).Select(p => new { p.Id, p.ProjectId, p.Title, p.Description }).ToListAsync(ct);
@@ -177,7 +182,8 @@ public sealed class PublicSiteReader(StoryweaveDb db, ConsentPolicy consent, Med
 
     private async Task<List<PublicReportFile>> PublicReportFilesAsync(int? projectId, int? fileId, CancellationToken ct)
     {
-        var query = db.ReportFiles.AsNoTracking().Where(f => f.PublishedAt != null && f.Status == OutputStatus.Ready && f.OutOfDateAt == null && f.StoredName != null);
+        var query = db.ReportFiles.AsNoTracking().Where(f => f.PublishedAt != null && f.Status == OutputStatus.Ready && f.OutOfDateAt == null && f.StoredName != null
+                                                             && !ArchivedProjects.Contains(f.ProjectId));
         if (projectId is { } pid) query = query.Where(f => f.ProjectId == pid);
         if (fileId is { } id) query = query.Where(f => f.Id == id);
         var files = await query.OrderBy(f => f.Report!.Title).ThenBy(f => f.Id)

@@ -104,9 +104,9 @@ public sealed class SampleProject(StoryweaveDb db, ProjectService projects, Time
         Consent(cleo, quotes: true, clips: true, publish: true, CreditStyle.Pseudonym, "Bee Keeper");
         Consent(dev, quotes: false, clips: false, publish: false, CreditStyle.Anonymous);
 
-        // Ada and Cleo agreed to publication, so their stories are on the public story site from the
-        // start (a fresh install has something to show there); the group story is not (Bram and Dev did not agree).
-        AddStory(project.Id, "Tomatoes and trust", new DateOnly(2026, 4, 12), now, [ada], published: true,
+        // Ada and Cleo agreed to publication, but nothing made up is put on the real public site unless an
+        // administrator publishes it: the public site of a new install starts empty.
+        AddStory(project.Id, "Tomatoes and trust", new DateOnly(2026, 4, 12), now, [ada], published: false,
         [
             (0, 9, "Reporter", "Can you tell me about a time working together on the garden made a difference to you?"),
             (9, 31, "Ada Example", "The first spring nobody asked us anything. The beds just appeared. Then the second year they sat down with us in the community room and asked what we wanted to grow."),
@@ -121,7 +121,7 @@ public sealed class SampleProject(StoryweaveDb db, ProjectService projects, Time
             (26, 47, "Dev Fictional", "For me it was a reason to get up on a Tuesday. I'd been ill for a long time. Having my name on the rota meant someone was expecting me."),
             (47, 61, "Bram Sample", "And when Dev couldn't come, people just covered. No fuss. That's what it's like when it's everyone's garden."),
         ]);
-        AddStory(project.Id, "Bees on the roof", new DateOnly(2026, 6, 21), now, [cleo], published: true,
+        AddStory(project.Id, "Bees on the roof", new DateOnly(2026, 6, 21), now, [cleo], published: false,
         [
             (0, 8, "Reporter", "Can you tell me about a time working together on the garden made a difference to you?"),
             (8, 30, "Cleo Placeholder", "Honestly, I came in thinking I was there to manage it. Budgets, risk forms. The tenants taught me more about running a project than any training did."),
