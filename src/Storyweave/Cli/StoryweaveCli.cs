@@ -16,7 +16,11 @@ namespace Storyweave.Cli;
 /// </summary>
 public static class StoryweaveCli
 {
-    public static Task<int> RunAsync(string[] args) => BuildRoot().Parse(args).InvokeAsync();
+    // No process-termination timeout: on SIGTERM or Ctrl+C the web host stops itself gracefully (jobs
+    // are left to be queued again, the database is closed) and the server says it has stopped; with
+    // System.CommandLine's default the process was cut off two seconds in, mid-shutdown.
+    public static Task<int> RunAsync(string[] args) =>
+        BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
     public static RootCommand BuildRoot()
     {
@@ -40,6 +44,8 @@ public static class StoryweaveCli
             MaxUploadBytes = MaxUploadBytesFromEnv(),
             SessionIdleTimeout = TimeSpan.FromMinutes(WholeNumberFromEnv("STORYWEAVE_SESSION_IDLE_MINUTES", 30, 1, 24 * 60)),
             SessionAbsoluteLifetime = TimeSpan.FromHours(WholeNumberFromEnv("STORYWEAVE_SESSION_MAX_HOURS", 12, 1, 24 * 30)),
+            LogLevel = LogLevelFromEnv(),
+            LogRequests = Env("STORYWEAVE_LOG_REQUESTS") is "1" or "true" or "yes",
         };
 
         var root = new RootCommand("Storyweave: co-produced, story-based research. With no verb, runs the web app (same as 'serve').");
@@ -238,6 +244,7 @@ public static class StoryweaveCli
                 if (needsSetup) await Console.Out.WriteLineAsync($"First run: open {url}/setup in a browser to create the administrator account.");
             }
             await app.RunAsync();
+            await Console.Out.WriteLineAsync("Storyweave has stopped.");
         }
         return 0;
     }
@@ -291,6 +298,14 @@ public static class StoryweaveCli
             return value;
         Console.Error.WriteLine($"{name} should be a whole number from {min} to {max} (it is \"{raw}\"); using the default, {fallback}.");
         return fallback;
+    }
+
+    private static LogLevel LogLevelFromEnv()
+    {
+        if (Env("STORYWEAVE_LOG_LEVEL") is not { } raw) return LogLevel.Warning;
+        if (Enum.TryParse<LogLevel>(raw, ignoreCase: true, out var level) && Enum.IsDefined(level)) return level;
+        Console.Error.WriteLine($"STORYWEAVE_LOG_LEVEL should be one of Trace, Debug, Information, Warning, Error, Critical (it is \"{raw}\"); using Warning.");
+        return LogLevel.Warning;
     }
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;

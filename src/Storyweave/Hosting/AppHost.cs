@@ -39,6 +39,20 @@ public static class AppHost
         });
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        // The console says what needs attention: warnings and errors, one line each (the CLI prints one
+        // line when the server starts and one when it stops). STORYWEAVE_LOG_LEVEL=Information shows the
+        // app's own progress notes; STORYWEAVE_LOG_REQUESTS=1 adds one line per request (RequestLog).
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.SetMinimumLevel(options.LogLevel);
+        // The framework's own notes (one per request stage) only when an operator asks for Debug or Trace.
+        builder.Logging.AddFilter("Microsoft", options.LogLevel <= LogLevel.Debug ? options.LogLevel : LogLevel.Warning);
+        builder.Logging.AddFilter(RequestLog.Category, options.LogRequests ? LogLevel.Information : LogLevel.None);
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);
         // EF warns that SQLite's table rebuilds (PRAGMA foreign_keys) cannot run in a transaction; the
         // database file is copied aside before every migration (DatabaseStartup), so that warning only alarms.
@@ -262,6 +276,7 @@ public static class AppHost
 
     private static void ConfigurePipeline(WebApplication app)
     {
+        RequestLog.Use(app);
         // Behind a reverse proxy on this machine that terminates TLS, its X-Forwarded-Proto makes the
         // request HTTPS (Secure cookies, HSTS). Only loopback proxies are believed (the default).
         app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto });
@@ -280,6 +295,7 @@ public static class AppHost
         });
         app.UseStaticFiles();
         app.UseRouting();
+        RequestLog.NoteRoute(app);
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseMiddleware<SetupRedirectMiddleware>();

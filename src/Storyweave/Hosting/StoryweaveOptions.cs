@@ -32,6 +32,12 @@ public sealed record StoryweaveOptions
     /// <summary>A signed-in session ends this long after sign-in, however busy (env STORYWEAVE_SESSION_MAX_HOURS).</summary>
     public TimeSpan SessionAbsoluteLifetime { get; init; } = TimeSpan.FromHours(12);
 
+    /// <summary>The least important console messages shown (env STORYWEAVE_LOG_LEVEL; default Warning).</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Warning;
+
+    /// <summary>One console line per request (env STORYWEAVE_LOG_REQUESTS=1; off by default).</summary>
+    public bool LogRequests { get; init; }
+
     public const long DefaultMaxUploadBytes = 2L * 1024 * 1024 * 1024;
 
     public bool UsesPostgres => !string.IsNullOrWhiteSpace(Postgres);
