@@ -16,11 +16,18 @@ namespace Storyweave.Cli;
 /// </summary>
 public static class StoryweaveCli
 {
-    // No process-termination timeout: on SIGTERM or Ctrl+C the web host stops itself gracefully (jobs
-    // are left to be queued again, the database is closed) and the server says it has stopped; with
-    // System.CommandLine's default the process was cut off two seconds in, mid-shutdown.
-    public static Task<int> RunAsync(string[] args) =>
-        BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    /// <summary>
+    /// The web server (no verb, or <c>serve</c>) gets no process-termination timeout: on SIGTERM or Ctrl+C
+    /// the web host stops itself gracefully (jobs are left to be queued again, the database is closed) and
+    /// says it has stopped; with System.CommandLine's default the process was cut off two seconds into
+    /// that shutdown. Other verbs keep the default: Ctrl+C cancels them and they clean up.
+    /// </summary>
+    public static Task<int> RunAsync(string[] args)
+    {
+        var parsed = BuildRoot().Parse(args);
+        var serving = parsed.CommandResult.Command is RootCommand || parsed.CommandResult.Command.Name == "serve";
+        return serving ? parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }) : parsed.InvokeAsync();
+    }
 
     public static RootCommand BuildRoot()
     {
