@@ -20,7 +20,11 @@ public static class ClipCaptions
         redactor.IsEmpty ? lines : lines.Select(l => l with { Text = redactor.Apply(l.Text) });
 
     public static string Build(IEnumerable<Line> lines, double clipStart, double clipEnd, Func<string, string?> voiceName) =>
-        WebVtt.Write(lines.Where(l => l.Start is not null && l.End is not null).OrderBy(l => l.Start)
+        WebVtt.Write(Cues(lines, clipStart, clipEnd, voiceName));
+
+    /// <summary>The caption cues of a clip (also shown in the clip editor before the clip is made).</summary>
+    public static IEnumerable<WebVtt.Cue> Cues(IEnumerable<Line> lines, double clipStart, double clipEnd, Func<string, string?> voiceName) =>
+        lines.Where(l => l.Start is not null && l.End is not null).OrderBy(l => l.Start)
             .Select(l => new WebVtt.Cue(Math.Max(l.Start!.Value, clipStart) - clipStart, Math.Min(l.End!.Value, clipEnd) - clipStart, voiceName(l.Speaker), l.Text))
-            .Where(c => c.End - c.Start >= MinimumSeconds));
+            .Where(c => c.End - c.Start >= MinimumSeconds);
 }

@@ -5,7 +5,9 @@ using Storyweave.Features.Consent;
 namespace Storyweave.Features.Clips;
 
 /// <summary>Whether a stretch of a recording may be a clip, the credit it carries, and whose voices may be named in its captions.</summary>
-public sealed record ClipVerdict(bool Allowed, string Message, string Credit, IReadOnlyDictionary<string, string> VoiceNames)
+/// <remarks><see cref="People"/> is one credit line per person in the clip ("Anonymous storyteller" for those who
+/// chose not to be named), as the public site lists them; <see cref="Credit"/> joins the names only.</remarks>
+public sealed record ClipVerdict(bool Allowed, string Message, string Credit, IReadOnlyDictionary<string, string> VoiceNames, IReadOnlyList<string> People)
 {
     public string? VoiceName(string speakerLabel) => VoiceNames.GetValueOrDefault(speakerLabel);
 }
@@ -15,11 +17,13 @@ public sealed record ClipVerdict(bool Allowed, string Message, string Credit, IR
 /// them for <see cref="ConsentUse.Clips"/>; it never reads consent records itself. Who is in a clip:
 /// <list type="bullet">
 /// <item>every storyteller linked (through the story's speaker labels) to a timed cue overlapping the clip;</item>
-/// <item>a turn by the reporter adds nobody;</item>
+/// <item>a turn by the reporter adds nobody (a clip of the reporter's words only counts every storyteller of the story);</item>
 /// <item>a turn whose speaker is not linked to anyone, or a clip with no timed cue at all, could be anyone's:
 /// then every storyteller of the story counts as in the clip.</item>
 /// </list>
 /// The clip is allowed only when everyone in it is allowed clips (so embargoes hold too).
+/// This is the one rule for sharing a clip: the team's playlist page, its "Export for upload" ZIP and the
+/// public story site all ask it, so a clip is never "Ready" in one place and held back in another.
 /// </summary>
 public sealed class ClipConsent(StoryweaveDb db, ConsentPolicy policy)
 {
@@ -55,7 +59,8 @@ public sealed class ClipConsent(StoryweaveDb db, ConsentPolicy policy)
                 if (labels.TryGetValue((s.StoryId, label), out var l) && l.StorytellerId is { } id) inClip.Add(id);
                 else if (l is null || !l.IsReporter) unknown = true;
             }
-            if (unknown) inClip.AddRange(all);
+            // Could be anyone's, or only the reporter speaks (nobody's own words, but their story): everyone in it decides.
+            if (unknown || inClip.Count == 0) inClip.AddRange(all);
             people.Add((inClip.Distinct().Order().ToList(), speaking.ToHashSet()));
         }
 
@@ -66,7 +71,7 @@ public sealed class ClipConsent(StoryweaveDb db, ConsentPolicy policy)
         {
             if (ids.Count == 0)
             {
-                verdicts.Add(new ClipVerdict(false, "No storyteller is linked to this story, so nobody has agreed to clips of it.", "", new Dictionary<string, string>()));
+                verdicts.Add(new ClipVerdict(false, "No storyteller is linked to this story, so nobody has agreed to clips of it.", "", new Dictionary<string, string>(), []));
                 continue;
             }
             var refused = ids.Where(id => !decisions[id].Allowed).ToList();
@@ -74,7 +79,7 @@ public sealed class ClipConsent(StoryweaveDb db, ConsentPolicy policy)
             {
                 var why = string.Join(" ", refused.Select(id => $"{names.GetValueOrDefault(id, "A storyteller")}: {decisions[id].Reason}"));
                 verdicts.Add(new ClipVerdict(false, $"This part of the story cannot be a clip. Everyone whose words are in a clip must agree to clips in playlists. {why}", "",
-                    new Dictionary<string, string>()));
+                    new Dictionary<string, string>(), []));
                 continue;
             }
             var credits = ids.Select(id => decisions[id].CreditName ?? "").Where(c => c.Length > 0).Distinct().ToList();
@@ -86,7 +91,9 @@ public sealed class ClipConsent(StoryweaveDb db, ConsentPolicy policy)
                     && decisions[id].Credit is { } credit && credit != CreditStyle.Anonymous && decisions[id].CreditName is { Length: > 0 } name)
                     voices[label] = name;
             }
-            verdicts.Add(new ClipVerdict(true, "Agreed.", string.Join(", ", credits), voices));
+            var lines = ids.Select(id => decisions[id].Credit is CreditStyle.Anonymous or null || decisions[id].CreditName is not { Length: > 0 }
+                ? "Anonymous storyteller" : decisions[id].CreditName!).Distinct().ToList();
+            verdicts.Add(new ClipVerdict(true, "Agreed.", string.Join(", ", credits), voices, lines));
         }
         return verdicts;
     }

@@ -37,6 +37,9 @@ public sealed class ClipEditorModel(StoryweaveDb db, ProjectAccessService access
     public double SourceEnd { get; private set; }
     public MediaFile? Media { get; private set; }
     public ClipVerdict? Verdict { get; private set; }
+
+    /// <summary>The caption lines the clip will contain at the times in the form (only when allowed).</summary>
+    public ClipService.CaptionPreview? Preview { get; private set; }
     public List<string> Errors { get; private set; } = [];
     public bool IsNew => ClipId is null;
 
@@ -45,7 +48,14 @@ public sealed class ClipEditorModel(StoryweaveDb db, ProjectAccessService access
     public async Task<IActionResult> OnGetAsync()
     {
         if (!await LoadAsync(prefill: true)) return NotFound();
+        await PreviewAsync();
         return Page();
+    }
+
+    private async Task PreviewAsync()
+    {
+        if (Verdict is null || StoryId == 0 || TimeText.Parse(Start) is not { } start || TimeText.Parse(End) is not { } end) return;
+        Preview = await clips.PreviewAsync(ProjectId, StoryId, start, end);
     }
 
     public async Task<IActionResult> OnPostAsync()
@@ -56,6 +66,7 @@ public sealed class ClipEditorModel(StoryweaveDb db, ProjectAccessService access
         if (startSeconds is null) Errors.Add("Write the start as minutes and seconds, like 1:05.5.");
         if (endSeconds is null) Errors.Add("Write the end as minutes and seconds, like 1:12.");
         if (Errors.Count > 0) return Page();
+        await PreviewAsync();
         var result = IsNew
             ? await clips.AddClipAsync(ProjectId, PlaylistId, new(PassageId, KeyQuoteId, startSeconds, endSeconds, Title, Description, BurnCaptions, SilenceRedactedWords), current.RequiredId)
             : await clips.UpdateClipAsync(ProjectId, ClipId!.Value, new(startSeconds, endSeconds, Title, Description, BurnCaptions, SilenceRedactedWords), current.RequiredId);

@@ -24,6 +24,8 @@ public static class ClipEndpoints
     public sealed record PlaylistDto(int Id, string Title, string Description, IReadOnlyList<ClipDto> Clips);
     public sealed record SourceDto(string Kind, int Id, int StoryId, string StoryTitle, string Text, double Start, double End, string Credit);
     public sealed record SourcesDto(IReadOnlyList<SourceDto> Sources, int NotAllowed);
+    public sealed record CaptionLineDto(double Start, double End, string? Voice, string Text);
+    public sealed record PreviewDto(double Start, double End, bool Allowed, string Message, string Credit, IReadOnlyList<CaptionLineDto> Lines);
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -54,6 +56,13 @@ public static class ClipEndpoints
             var sources = await clips.SourcesAsync(projectId, ct);
             return Results.Ok(new SourcesDto(sources.Allowed.Select(s => new SourceDto(s.Kind, s.Id, s.StoryId, s.StoryTitle, s.Text, s.Start, s.End, s.Credit)).ToList(), sources.NotAllowed));
         }).RequireAuthorization(Policies.Code);
+
+        // What a clip of this stretch would hold (times kept, consent, caption lines), before it is made.
+        group.MapGet("/stories/{storyId:int}/clip-preview", async (int projectId, int storyId, double start, double end, ClipService clips, CancellationToken ct) =>
+            await clips.PreviewAsync(projectId, storyId, start, end, ct) is { } p
+                ? Results.Ok(new PreviewDto(p.Start, p.End, p.Verdict.Allowed, p.Verdict.Message, p.Verdict.Credit, p.Lines.Select(l => new CaptionLineDto(l.Start, l.End, l.Voice, l.Text)).ToList()))
+                : Results.NotFound())
+            .RequireAuthorization(Policies.Code);
 
         group.MapPost("/playlists/{playlistId:int}/clips", async (int projectId, int playlistId, ClipRequest r, ClipService clips, CurrentUser current, CancellationToken ct) =>
         {

@@ -12,6 +12,7 @@ using Storyweave.Features.Events;
 using Storyweave.Features.Media;
 using Storyweave.Features.Redaction;
 using Storyweave.Features.Reports;
+using Storyweave.Features.Shared;
 using Storyweave.Features.Stories;
 
 namespace Storyweave.Features.Clips;
@@ -195,8 +196,7 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
         if (origin.Media is not { } media)
             return Result.Fail<Clip>(["This story has no recording to cut a clip from. Upload one on the story's Recordings page first."]);
 
-        var start = input.Start ?? origin.Start;
-        var end = input.End ?? origin.End;
+        var (start, end) = await SnapAsync(origin.StoryId, input.Start ?? origin.Start, input.End ?? origin.End, ct);
         var title = input.Title?.Trim() ?? "";
         var description = input.Description?.Trim() ?? "";
         var errors = Check(media, start, end, title, description, input.BurnCaptions);
@@ -240,8 +240,7 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
     {
         var clip = await db.Clips.Include(c => c.MediaFile).SingleOrDefaultAsync(c => c.Id == clipId && c.ProjectId == projectId, ct);
         if (clip is null) return null;
-        var start = input.Start ?? clip.StartSeconds;
-        var end = input.End ?? clip.EndSeconds;
+        var (start, end) = await SnapAsync(clip.StoryId, input.Start ?? clip.StartSeconds, input.End ?? clip.EndSeconds, ct);
         var title = input.Title?.Trim() ?? "";
         var description = input.Description?.Trim() ?? "";
         var errors = Check(clip.MediaFile!, start, end, title, description, input.BurnCaptions);
@@ -299,6 +298,42 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
         return true;
     }
 
+    public sealed record CaptionPreview(double Start, double End, ClipVerdict Verdict, IReadOnlyList<WebVtt.Cue> Lines);
+
+    /// <summary>
+    /// What a clip of this stretch would contain, before it is made: the times as they will be kept (put back on
+    /// line boundaries), the consent verdict, and — only when it is allowed — the caption lines, shifted to the
+    /// clip and with the words redacted and voices named exactly as the clip's captions will be. Null when the
+    /// story is not in the project.
+    /// </summary>
+    public async Task<CaptionPreview?> PreviewAsync(int projectId, int storyId, double start, double end, CancellationToken ct = default)
+    {
+        if (!await db.Stories.AnyAsync(s => s.Id == storyId && s.ProjectId == projectId, ct)) return null;
+        (start, end) = await SnapAsync(storyId, start, end, ct);
+        var verdict = await consent.DecideAsync(new ClipConsent.Stretch(storyId, start, end), ct);
+        if (!verdict.Allowed || end <= start) return new CaptionPreview(start, end, verdict, []);
+        var redactor = await redaction.ForOutputAsync(projectId, RedactionOutput.Clips, ct);
+        var lines = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == storyId && c.StartSeconds < end && c.EndSeconds > start)
+            .Select(c => new ClipCaptions.Line(c.StartSeconds, c.EndSeconds, c.Speaker, c.Text)).ToListAsync(ct);
+        return new CaptionPreview(start, end, verdict, ClipCaptions.Cues(ClipCaptions.Redact(lines, redactor), start, end, verdict.VoiceName).ToList());
+    }
+
+    /// <summary>
+    /// Times typed to a tenth of a second put back on the transcript's own line boundaries when they are that
+    /// close (<see cref="ClipText.Snap"/>): "2:14.9" for a line starting at 2:14.93 starts the clip at 2:14.93, so
+    /// it neither opens with the end of the line before nor reaches into a neighbour's turn.
+    /// </summary>
+    private async Task<(double Start, double End)> SnapAsync(int storyId, double start, double end, CancellationToken ct)
+    {
+        var near = await db.TranscriptCues.AsNoTracking()
+            .Where(c => c.StoryId == storyId && c.StartSeconds != null && c.EndSeconds != null
+                        && ((c.StartSeconds >= start - 1 && c.StartSeconds <= start + 1) || (c.EndSeconds >= start - 1 && c.EndSeconds <= start + 1)
+                            || (c.StartSeconds >= end - 1 && c.StartSeconds <= end + 1) || (c.EndSeconds >= end - 1 && c.EndSeconds <= end + 1)))
+            .Select(c => new { Start = c.StartSeconds!.Value, End = c.EndSeconds!.Value }).ToListAsync(ct);
+        var boundaries = near.SelectMany(c => new[] { c.Start, c.End }).ToList();
+        return (ClipText.Snap(start, boundaries), ClipText.Snap(end, boundaries));
+    }
+
     private static List<string> Check(MediaFile media, double start, double end, string title, string description, bool burn)
     {
         var errors = new List<string>();
@@ -307,7 +342,7 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
         else if (end - start < MinimumSeconds) errors.Add("A clip must be at least half a second long.");
         else if (end - start > MaximumSeconds) errors.Add("A clip can be at most 10 minutes long.");
         if (media.DurationSeconds > 0 && end > media.DurationSeconds + 0.05)
-            errors.Add($"The end is after the recording ends (it is {TimeText.Format(media.DurationSeconds)} long).");
+            errors.Add($"The end is after the recording ends (it is {ClipText.Time(media.DurationSeconds)} long).");
         if (title.Length == 0) errors.Add("Give the clip a title.");
         if (title.Length > 300) errors.Add("The clip's title can be at most 300 characters.");
         if (description.Length > 4000) errors.Add("The clip's description can be at most 4,000 characters.");

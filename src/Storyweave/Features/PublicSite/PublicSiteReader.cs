@@ -16,7 +16,8 @@ namespace Storyweave.Features.PublicSite;
 /// <list type="bullet">
 /// <item>a story while a lead has published it (<c>Story.PublishedAt</c>) AND <see cref="ConsentPolicy"/> says every
 /// storyteller in it agrees to "full story published" with no embargo and none has withdrawn;</item>
-/// <item>a playlist while published, with only its ready clips whose storytellers all allow clips;</item>
+/// <item>a playlist while published, with only its ready clips that <see cref="Clips.ClipConsent"/> allows (everyone
+/// speaking in the clip agrees to clips: the same rule as the team's page and the upload export);</item>
 /// <item>a report file while published, ready and not out of date;</item>
 /// <item>and each only while its project is not archived: archiving takes a whole project off the site (and
 /// out of the static export) at once, and restoring it brings back what was published.</item>
@@ -26,7 +27,7 @@ namespace Storyweave.Features.PublicSite;
 /// <see cref="RedactionOutput.PublicSite"/> rules, so the live pages, the server-side search within a
 /// transcript and the static export all see only redacted words.</para>
 /// </summary>
-public sealed class PublicSiteReader(StoryweaveDb db, ConsentPolicy consent, MediaStorage media, StoryweaveOptions options, RedactionService redaction)
+public sealed class PublicSiteReader(StoryweaveDb db, ConsentPolicy consent, Clips.ClipConsent clipConsent, MediaStorage media, StoryweaveOptions options, RedactionService redaction)
 {
     /// <summary>Archived projects show nothing in public (a subquery, so each rule stays one database query).</summary>
     private IQueryable<int> ArchivedProjects => db.Projects.Where(p => p.ArchivedAt != null).Select(p => p.Id);
@@ -161,17 +162,18 @@ public sealed class PublicSiteReader(StoryweaveDb db, ConsentPolicy consent, Med
         var clips = await db.Clips.AsNoTracking()
             .Where(c => playlistIds.Contains(c.PlaylistId) && c.Status == OutputStatus.Ready && c.StoredName != null)
             .OrderBy(c => c.Position).ThenBy(c => c.Id)
-            .Select(c => new { c.Id, c.PlaylistId, c.ProjectId, c.StoryId, c.Title, c.Description, c.DurationSeconds, c.StoredName, c.CaptionsStoredName, HasVideo = c.MediaFile!.HasVideo })
+            .Select(c => new { c.Id, c.PlaylistId, c.ProjectId, c.StoryId, c.StartSeconds, c.EndSeconds, c.Title, c.Description, c.DurationSeconds, c.StoredName, c.CaptionsStoredName, HasVideo = c.MediaFile!.HasVideo })
             .ToListAsync(ct);
-        var decisions = await consent.DecideStoriesAsync(clips.Select(c => c.StoryId), ConsentUse.Clips, ct);
+        var verdicts = (await clipConsent.DecideManyAsync(clips.Select(c => new Clips.ClipConsent.Stretch(c.StoryId, c.StartSeconds, c.EndSeconds)).ToList(), ct))
+            .Zip(clips).ToDictionary(x => x.Second.Id, x => x.First);
         var result = new List<(PublicPlaylistSummary, List<PublicClip>)>();
         foreach (var p in playlists)
         {
-            var visible = clips.Where(c => c.PlaylistId == p.Id && c.ProjectId == p.ProjectId && decisions[c.StoryId].Allowed)
+            var visible = clips.Where(c => c.PlaylistId == p.Id && c.ProjectId == p.ProjectId && verdicts[c.Id].Allowed)
                 .Select(c =>
                 {
                     var ext = Path.GetExtension(c.StoredName!);
-                    return new PublicClip(c.Id, c.Title, c.Description, decisions[c.StoryId].People.Select(x => CreditLine(x.Decision)).ToList(), c.DurationSeconds, c.HasVideo,
+                    return new PublicClip(c.Id, c.Title, c.Description, verdicts[c.Id].People, c.DurationSeconds, c.HasVideo,
                         PublicFiles.MediaContentType(ext, c.HasVideo), ext, OutputPath("clips", c.ProjectId, c.StoredName!),
                         c.CaptionsStoredName is { } vtt ? OutputPath("clips", c.ProjectId, vtt) : null);
                 }).ToList();

@@ -21,11 +21,12 @@
     return total;
   }
 
+  // Tenths, as the page shows them; the server puts a time this close back on the transcript's line boundary.
   function formatTime(seconds) {
-    var hundredths = Math.round(Math.max(0, seconds) * 100);
-    var minutes = Math.floor(hundredths / 6000);
-    var rest = (hundredths % 6000) / 100;
-    var text = rest.toFixed(2).replace(/\.?0+$/, '');
+    var tenths = Math.round(Math.max(0, seconds) * 10);
+    var minutes = Math.floor(tenths / 600);
+    var rest = (tenths % 600) / 10;
+    var text = rest % 1 === 0 ? String(rest) : rest.toFixed(1);
     if (rest < 10) text = '0' + text;
     return minutes + ':' + text;
   }
@@ -68,6 +69,52 @@
         status.textContent = 'The end is now ' + endInput.value + '.';
       });
     }
+  }
+
+  // --- 1b. The caption lines the clip will hold, kept up to date as the times change ----------------
+  var captionSection = document.getElementById('caption-preview');
+  if (captionSection) {
+    var cStart = document.getElementById('clip-start');
+    var cEnd = document.getElementById('clip-end');
+    var cList = document.getElementById('caption-preview-lines');
+    var cStatus = document.getElementById('caption-preview-status');
+    var cTimer = null;
+    var refresh = function () {
+      var start = parseTime(cStart.value);
+      var end = parseTime(cEnd.value);
+      if (start === null || end === null || end <= start) {
+        cStatus.textContent = 'Write a start and an end after it to see the captions.';
+        return;
+      }
+      var url = captionSection.getAttribute('data-url') + '?start=' + start + '&end=' + end;
+      fetch(url, { credentials: 'same-origin', headers: { 'Accept': 'application/json' } })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (p) {
+          cList.textContent = '';
+          if (!p.allowed) {
+            cStatus.textContent = p.message;
+            return;
+          }
+          p.lines.forEach(function (line) {
+            var li = document.createElement('li');
+            var time = document.createElement('span');
+            time.className = 'cue-time';
+            time.textContent = formatTime(p.start + line.start);
+            li.appendChild(time);
+            li.appendChild(document.createTextNode(' ' + (line.voice ? line.voice + ': ' : '') + line.text));
+            cList.appendChild(li);
+          });
+          cStatus.textContent = 'From ' + formatTime(p.start) + ' to ' + formatTime(p.end) + ': ' + p.lines.length + (p.lines.length === 1 ? ' line.' : ' lines.');
+        })
+        .catch(function () { cStatus.textContent = 'The captions could not be checked just now; they are checked again when you save.'; });
+    };
+    var later = function () { clearTimeout(cTimer); cTimer = setTimeout(refresh, 400); };
+    cStart.addEventListener('input', later);
+    cEnd.addEventListener('input', later);
+    ['preview-set-start', 'preview-set-end'].forEach(function (id) {
+      var b = document.getElementById(id);
+      if (b) b.addEventListener('click', later);
+    });
   }
 
   // --- 2. The playlist player --------------------------------------------------------------------
