@@ -95,9 +95,10 @@ public static class FindingsCharts
             body.Add(Text(x, top - 32, Clip(map.Columns[c], cellWidth / 8), 13, "middle", title: map.Columns[c]));
         }
         var y = top - 20;
+        var rowLabels = DistinctLabels(map.Rows, 34);
         for (var r = 0; r < map.Rows.Count; r++)
         {
-            body.Add(Text(left, y + 23, Clip(map.Rows[r], 34), 14, "start", title: map.Rows[r]));
+            body.Add(Text(left, y + 23, rowLabels[r], 14, "start", title: map.Rows[r]));
             for (var c = 0; c < map.Columns.Count; c++)
             {
                 var cell = map.Cells[r][c];
@@ -167,6 +168,31 @@ public static class FindingsCharts
         return lines;
     }
 
+    /// <summary>
+    /// Labels short enough for the space, and never two the same: themes often share a long beginning
+    /// ("Benefits of co-production: …"), so a label that would read like another keeps its end instead
+    /// ("Benefits of co…for individuals"). The full text is always in the chart's title and description.
+    /// </summary>
+    public static IReadOnlyList<string> DistinctLabels(IReadOnlyList<string> texts, int max)
+    {
+        var labels = texts.Select(t => Clip(t, max)).ToList();
+        foreach (var group in labels.Select((l, i) => (l, i)).GroupBy(x => x.l).Where(g => g.Count() > 1).ToList())
+        {
+            foreach (var (_, i) in group)
+            {
+                var t = texts[i];
+                var head = Math.Max(1, (max - 1) / 2);
+                labels[i] = t.Length <= max ? t : string.Concat(t.AsSpan(0, head), "…", t.AsSpan(t.Length - (max - 1 - head)));
+            }
+        }
+        for (var i = 0; i < labels.Count; i++)
+        {
+            // Still the same (the texts differ only in the middle): number them, as the table beside the chart does.
+            if (labels.Count(l => l == labels[i]) > 1) labels[i] = $"{Clip(labels[i], max - 4)} ({i + 1})";
+        }
+        return labels;
+    }
+
     private static string Clip(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, Math.Max(1, max - 1)), "…");
 
     private static string F(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
@@ -224,7 +250,7 @@ public static class FindingsCharts
             }
         }
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-            Enumerable.Range(0, rows).Select(r => rows - 1 - r + 0.5).ToArray(), map.Rows.Select(r => Clip(r, 40)).ToArray());
+            Enumerable.Range(0, rows).Select(r => rows - 1 - r + 0.5).ToArray(), DistinctLabels(map.Rows, 40).ToArray());
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             Enumerable.Range(0, cols).Select(c => c + 0.5).ToArray(), map.Columns.Select(c => Clip(c, 24)).ToArray());
         plot.Axes.SetLimits(0, Math.Max(1, cols), 0, Math.Max(1, rows));
