@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
-using CsvHelper;
-using CsvHelper.Configuration;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Accounts;
@@ -471,8 +469,9 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
             }
             var csvEntry = zip.CreateEntry("clips.csv", CompressionLevel.Optimal);
             await using var csvStream = await csvEntry.OpenAsync(ct);
-            await using var writer = new StreamWriter(csvStream, new UTF8Encoding(false));
-            await using var csv = new CsvWriter(writer, new CsvConfiguration(CultureInfo.InvariantCulture));
+            await using var writer = new StreamWriter(csvStream, Exports.CsvExport.Encoding);
+            // The shared configuration: names and titles typed by anyone (the public sign-up page among them) never run as formulas.
+            await using var csv = Exports.CsvExport.NewWriter(writer);
             csv.WriteField("order");
             csv.WriteField("file_name");
             csv.WriteField("captions_file");

@@ -9,21 +9,31 @@ namespace Storyweave.Features.Exports;
 /// Writes an <see cref="ExportTable"/> as CSV: RFC 4180 (comma, CRLF, fields with commas, quotes or
 /// line breaks quoted), UTF-8 with a byte-order mark so Excel reads accents and other scripts
 /// correctly. Text starting with = + - @ (or a tab or carriage return) gets a leading apostrophe, so
-/// a spreadsheet never runs it as a formula (OWASP "CSV injection").
+/// a spreadsheet never runs it as a formula (OWASP "CSV injection"). Every CSV Storyweave writes (the data
+/// exports, the clip playlist's <c>clips.csv</c>, …) is written through <see cref="NewWriter"/>, so none can forget it.
 /// </summary>
 public static class CsvExport
 {
     public const string ContentType = "text/csv; charset=utf-8";
 
+    /// <summary>UTF-8 with a byte-order mark, as Excel needs to read accents.</summary>
+    public static readonly Encoding Encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: true);
+
+    /// <summary>The one CSV configuration: RFC 4180 with CRLF, and formula characters at the start of a field escaped.</summary>
+    public static CsvConfiguration Configuration => new(CultureInfo.InvariantCulture)
+    {
+        NewLine = "\r\n",
+        InjectionOptions = InjectionOptions.Escape,
+    };
+
+    /// <summary>A CSV writer with <see cref="Configuration"/> over <paramref name="writer"/>.</summary>
+    public static CsvWriter NewWriter(TextWriter writer, bool leaveOpen = false) => new(writer, Configuration, leaveOpen);
+
     public static byte[] Write(ExportTable table)
     {
         using var stream = new MemoryStream();
-        using (var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), leaveOpen: true))
-        using (var csv = new CsvWriter(writer, new CsvConfiguration(CultureInfo.InvariantCulture)
-        {
-            NewLine = "\r\n",
-            InjectionOptions = InjectionOptions.Escape,
-        }))
+        using (var writer = new StreamWriter(stream, Encoding, leaveOpen: true))
+        using (var csv = NewWriter(writer))
         {
             foreach (var column in table.Columns) csv.WriteField(column.Header);
             csv.NextRecord();
