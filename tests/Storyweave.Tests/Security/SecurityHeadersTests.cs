@@ -112,6 +112,17 @@ public sealed partial class SecurityHeadersTests(AppFixture fixture) : IClassFix
         Assert.Contains("no-store", apiResponse.Headers.CacheControl?.ToString() ?? "", StringComparison.Ordinal);
         using var css = await client.GetAsync("/css/site.css");
         Assert.DoesNotContain("no-store", css.Headers.CacheControl?.ToString() ?? "", StringComparison.Ordinal);
+
+        // Public story pages and files too: a shared proxy must never keep a copy of a story whose teller may withdraw.
+        var projectId = await App.CreateProjectAsync(App.Admin!);
+        var story = await App.CreatePublicStoryAsync(projectId, "Cached nowhere", [new("Nia Named")], "cached nowhere", published: true);
+        var anonymous = App.AnonymousClient();
+        foreach (var url in new[] { "/stories", $"/stories/{projectId}", $"/stories/{projectId}/{story.Id}", $"/stories/{projectId}/{story.Id}?q=cached" })
+        {
+            using var response = await anonymous.GetAsync(url);
+            Assert.True(response.IsSuccessStatusCode, url);
+            Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        }
     }
 
     [Fact]

@@ -87,8 +87,10 @@ public static class PublicSiteEndpoints
 
     private static IResult Page(HttpContext http, string html)
     {
-        // Always asked again: unpublishing or a consent change must show on the very next request.
-        http.Response.Headers.CacheControl = "no-cache";
+        // Never stored by a browser or a proxy: unpublishing, a consent change or a withdrawal must show on the
+        // very next request, and a shared cache must not keep a copy of a story after its teller withdraws.
+        // (Speed comes from the server's own cache, which those changes empty.)
+        http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.XContentTypeOptions = "nosniff";
         return Results.Content(html, "text/html; charset=utf-8");
     }
