@@ -77,21 +77,28 @@ public static class StoryweaveCli
             await DatabaseStartup.MigrateAsync(app.Services, o, Console.Out, ct)));
         root.Subcommands.Add(migrate);
 
-        var outFile = new Option<string>("--out") { Description = "The backup file to write (a .zip).", Required = true };
-        var backup = new Command("backup", "Write a consistent snapshot of the database and the data folder's files to one file.") { outFile };
+        var outFile = new Option<string>("--out") { Description = "The backup file to write (a .zip, or encrypted with a passphrase). Readable by this user only.", Required = true };
+        var passphraseFile = new Option<string?>("--passphrase-file")
+        {
+            Description = "Encrypt (backup) or decrypt (restore) with the passphrase in this file (its first line), or set STORYWEAVE_BACKUP_PASSPHRASE. Never given on the command line, where others can see it.",
+        };
+        var backup = new Command("backup", "Write a consistent snapshot of the database and the data folder's files to one file.") { outFile, passphraseFile };
         backup.SetAction((r, ct) => WithApp(Resolve(r), prepare: true, async (app, o) =>
         {
+            var (passphrase, problem) = await ReadPassphraseAsync(r.GetValue(passphraseFile));
+            if (problem is null && passphrase is not null) problem = BackupCrypto.CheckPassphrase(passphrase);
+            if (problem is not null) return await FailAsync([problem]);
             await using var scope = app.Services.CreateAsyncScope();
             var target = r.GetValue(outFile)!;
-            await Console.Out.WriteLineAsync($"Backing up to {Path.GetFullPath(target)}");
-            var manifest = await scope.ServiceProvider.GetRequiredService<BackupService>().BackupAsync(target, Console.Out, ct);
-            await Console.Out.WriteLineAsync($"Backup complete: {manifest.Tables.Sum(t => t.Rows)} rows, {manifest.FileCount} files.");
+            await Console.Out.WriteLineAsync($"Backing up to {Path.GetFullPath(target)}{(passphrase is null ? "" : " (encrypted)")}");
+            var manifest = await scope.ServiceProvider.GetRequiredService<BackupService>().BackupAsync(target, Console.Out, ct, passphrase);
+            await Console.Out.WriteLineAsync($"Backup complete: {manifest.Tables.Sum(t => t.Rows)} rows, {manifest.FileCount} files.{(passphrase is null ? " It is not encrypted: keep it somewhere only you can read, or use --passphrase-file." : "")}");
             return 0;
         }));
         root.Subcommands.Add(backup);
 
         var backupFile = new Argument<string>("file") { Description = "A backup made by 'storyweave backup'." };
-        var restore = new Command("restore", "Restore a backup into an empty data folder (or an empty PostgreSQL database).") { backupFile };
+        var restore = new Command("restore", "Restore a backup into an empty data folder (or an empty PostgreSQL database).") { backupFile, passphraseFile };
         restore.SetAction((r, ct) => WithApp(Resolve(r), prepare: false, async (app, o) =>
         {
             var file = r.GetValue(backupFile)!;
@@ -100,9 +107,11 @@ public static class StoryweaveCli
                 await Console.Error.WriteLineAsync($"There is no file at {Path.GetFullPath(file)}.");
                 return 1;
             }
+            var (passphrase, problem) = await ReadPassphraseAsync(r.GetValue(passphraseFile));
+            if (problem is not null) return await FailAsync([problem]);
             await using var scope = app.Services.CreateAsyncScope();
             await Console.Out.WriteLineAsync($"Restoring {Path.GetFullPath(file)} into {o.DataDir}");
-            var manifest = await scope.ServiceProvider.GetRequiredService<BackupService>().RestoreAsync(file, Console.Out, ct);
+            var manifest = await scope.ServiceProvider.GetRequiredService<BackupService>().RestoreAsync(file, Console.Out, ct, passphrase);
             await Console.Out.WriteLineAsync($"Restore complete: {manifest.Tables.Sum(t => t.Rows)} rows, {manifest.FileCount} files (backup made {manifest.CreatedAt:u}).");
             return 0;
         }));
@@ -305,6 +314,18 @@ public static class StoryweaveCli
             return value;
         Console.Error.WriteLine($"{name} should be a whole number from {min} to {max} (it is \"{raw}\"); using the default, {fallback}.");
         return fallback;
+    }
+
+    /// <summary>The backup passphrase from --passphrase-file (first line) or STORYWEAVE_BACKUP_PASSPHRASE; null when neither is given.</summary>
+    private static async Task<(string? Passphrase, string? Problem)> ReadPassphraseAsync(string? file)
+    {
+        if (file is not null)
+        {
+            if (!File.Exists(file)) return (null, $"There is no passphrase file at {Path.GetFullPath(file)}.");
+            var first = (await File.ReadAllLinesAsync(file)).FirstOrDefault()?.TrimEnd('\r') ?? "";
+            return first.Length == 0 ? (null, $"The passphrase file {Path.GetFullPath(file)} is empty.") : (first, null);
+        }
+        return (Env("STORYWEAVE_BACKUP_PASSPHRASE"), null);
     }
 
     private static LogLevel LogLevelFromEnv()

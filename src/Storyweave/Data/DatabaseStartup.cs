@@ -64,7 +64,7 @@ public static class DatabaseStartup
     /// <summary>Copies the live SQLite database with SQLite's online backup API.</summary>
     public static string BackupSqliteFile(StoryweaveOptions options, TimeProvider clock, string reason)
     {
-        Directory.CreateDirectory(options.BackupsDir);
+        DataFolder.CreatePrivate(options.BackupsDir);
         var stamp = clock.GetUtcNow().ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
         var target = Path.Combine(options.BackupsDir, $"storyweave-{stamp}-{reason}.db");
         using (var source = new SqliteConnection($"Data Source={options.SqlitePath};Mode=ReadOnly;Pooling=False"))
@@ -74,6 +74,7 @@ public static class DatabaseStartup
             destination.Open();
             source.BackupDatabase(destination);
         }
+        DataFolder.MakePrivate(target); // a copy of every story: readable by this user only
         return target;
     }
 }

@@ -29,17 +29,25 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
         IReadOnlyList<TableCount> Tables, int FileCount);
     public sealed record TableCount(string Entity, int Rows);
 
-    public async Task<Manifest> BackupAsync(string outFile, TextWriter progress, CancellationToken ct = default)
+    /// <summary>
+    /// Writes a backup to <paramref name="outFile"/>, readable by this user only (mode 600: it holds the
+    /// data-protection keys, password hashes and every story), encrypted with <paramref name="passphrase"/> when one
+    /// is given (<see cref="BackupCrypto"/>).
+    /// </summary>
+    public async Task<Manifest> BackupAsync(string outFile, TextWriter progress, CancellationToken ct = default, string? passphrase = null)
     {
         outFile = Path.GetFullPath(outFile);
         var partial = outFile + ".partial";
         var tables = new List<TableCount>();
         var fileCount = 0;
         Manifest manifest;
+        if (Path.GetDirectoryName(outFile) is { } folder && !Directory.Exists(folder)) DataFolder.CreatePrivate(folder);
         try
         {
-            await using (var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
-            using (var zip = new ZipArchive(stream, ZipArchiveMode.Create))
+            Stream file = new FileStream(partial, PrivateCreate());
+            if (passphrase is not null) file = BackupCrypto.Encrypt(file, passphrase);
+            await using (file)
+            using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
             {
                 await using (var tx = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct))
                 {
@@ -95,8 +103,44 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
         }
     }
 
-    /// <summary>Restores a backup into an instance whose database holds no data yet.</summary>
-    public async Task<Manifest> RestoreAsync(string backupFile, TextWriter progress, CancellationToken ct = default)
+    /// <summary>
+    /// Restores a backup into an instance whose database holds no data yet. An encrypted backup needs its
+    /// passphrase; it is decrypted (and checked) into the data folder's tmp/ first, readable by this user only, and
+    /// that copy is erased afterwards. Restored files and folders are private to this user (600/700).
+    /// </summary>
+    public async Task<Manifest> RestoreAsync(string backupFile, TextWriter progress, CancellationToken ct = default, string? passphrase = null)
+    {
+        string? decrypted = null;
+        try
+        {
+            if (BackupCrypto.IsEncrypted(backupFile))
+            {
+                if (passphrase is null)
+                    throw new RestoreException("This backup is encrypted. Give its passphrase with --passphrase-file FILE or the environment variable STORYWEAVE_BACKUP_PASSPHRASE.");
+                DataFolder.CreatePrivate(options.TempDir);
+                decrypted = Path.Combine(options.TempDir, $"restore-{Guid.NewGuid():N}.zip");
+                await using (var input = File.OpenRead(backupFile))
+                await using (var output = new FileStream(decrypted, PrivateCreate()))
+                    await BackupCrypto.DecryptAsync(input, output, passphrase, ct);
+                await progress.WriteLineAsync("  decrypted and checked");
+            }
+            return await RestoreZipAsync(decrypted ?? backupFile, progress, ct);
+        }
+        finally
+        {
+            if (decrypted is not null) Hosting.FileErasure.EraseQuietly(decrypted);
+        }
+    }
+
+    private static FileStreamOptions PrivateCreate() => new()
+    {
+        Mode = FileMode.Create,
+        Access = FileAccess.Write,
+        Share = FileShare.None,
+        UnixCreateMode = OperatingSystem.IsWindows() ? null : DataFolder.PrivateFile,
+    };
+
+    private async Task<Manifest> RestoreZipAsync(string backupFile, TextWriter progress, CancellationToken ct)
     {
         ZipArchive zip;
         try
@@ -117,7 +161,8 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
 
         // Files first, into a staging folder, so an interrupted restore leaves nothing in the data folder.
         var staging = Path.Combine(options.DataDir, "tmp", "restore-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(staging);
+        DataFolder.CreatePrivate(options.TempDir);
+        DataFolder.CreatePrivate(staging);
         try
         {
             var files = 0;
@@ -125,9 +170,9 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
             {
                 var relative = SafeRelativePath(entry.FullName["files/".Length..]);
                 var target = Path.Combine(staging, relative);
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                CreatePrivateFolders(staging, Path.GetDirectoryName(target)!);
                 await using (var source = new BombGuardStream(entry.Open(), entry.FullName, entry.CompressedLength))
-                await using (var destination = File.Create(target))
+                await using (var destination = new FileStream(target, PrivateCreate()))
                     await source.CopyToAsync(destination, ct);
                 files++;
             }
@@ -169,8 +214,9 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
             foreach (var file in Directory.EnumerateFiles(staging, "*", SearchOption.AllDirectories))
             {
                 var target = Path.Combine(options.DataDir, Path.GetRelativePath(staging, file));
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                CreatePrivateFolders(options.DataDir, Path.GetDirectoryName(target)!);
                 File.Move(file, target, overwrite: true);
+                DataFolder.MakePrivate(target); // the keys among them: never readable by others, not even until the next start
             }
             await progress.WriteLineAsync($"  files: {files}");
             return manifest;
@@ -179,6 +225,14 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
         {
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         }
+    }
+
+    /// <summary>Creates <paramref name="folder"/> and every folder between it and <paramref name="root"/>, each mode 700.</summary>
+    private static void CreatePrivateFolders(string root, string folder)
+    {
+        var stack = new Stack<string>();
+        for (var f = Path.GetFullPath(folder); !Directory.Exists(f) && f.Length > Path.GetFullPath(root).Length; f = Path.GetDirectoryName(f)!) stack.Push(f);
+        while (stack.Count > 0) DataFolder.CreatePrivate(stack.Pop());
     }
 
     public static async Task<Manifest> ReadManifestAsync(ZipArchive zip, CancellationToken ct)

@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Storyweave.Hosting;
+
+/// <summary>
+/// What a person is told when a request fails unexpectedly. The JSON API (<c>/api/…</c>) always answers
+/// problem details — never the HTML error page — with a plain message: a full disk is named as such (507, "the
+/// server has no space left"), anything else is a 500 with a reference to find it in the server's log, never a
+/// stack trace. Pages get the friendly error page (<c>Features/Shared/Error.cshtml</c>), which reads the same
+/// classification. The error is logged once, with the same reference.
+/// </summary>
+public sealed class ErrorResponses(ILogger<ErrorResponses> logger, TimeProvider clock) : IExceptionHandler
+{
+    public const string DiskFullMessage =
+        "The server has no space left for this, so nothing was saved. Tell your administrator that the server's disk is full; trying again will not help until space is made.";
+
+    /// <summary>Whether the failure (or one inside it) is a full disk: ENOSPC on Linux and macOS, ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows.</summary>
+    public static bool IsDiskFull(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is IOException io && (io.HResult is 28 or unchecked((int)0x80070070) or unchecked((int)0x80070027)
+                                        || io.Message.Contains("No space left on device", StringComparison.Ordinal)))
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>A short reference for this request, shown to the person and written to the log beside the error.</summary>
+    public static string Reference(HttpContext context) => context.TraceIdentifier;
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+    {
+        var diskFull = IsDiskFull(exception);
+        var reference = Reference(context);
+        if (diskFull) logger.LogError(exception, "The disk is full (request {Reference}, {Method} {Path})", reference, context.Request.Method, context.Request.Path);
+        else logger.LogError(exception, "Unexpected error (request {Reference}, {Method} {Path})", reference, context.Request.Method, context.Request.Path);
+
+        if (!context.Request.Path.StartsWithSegments("/api")) return false; // the error page, which reads the same feature
+        if (context.Response.HasStarted) return true; // a streamed answer cut off: nothing more can be said
+        var status = diskFull ? StatusCodes.Status507InsufficientStorage : StatusCodes.Status500InternalServerError;
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        context.Response.Headers.CacheControl = "no-store";
+        var problem = new ProblemDetails
+        {
+            Status = status,
+            Title = diskFull ? "The server has no space left" : "Something went wrong on the server",
+            Detail = diskFull ? DiskFullMessage
+                : $"This is a problem on the server, not something you did, and nothing was changed. If it happens again, tell your administrator the reference {reference} (at {clock.GetUtcNow():yyyy-MM-dd HH:mm} UTC) so they can find it in the server's log.",
+        };
+        problem.Extensions["reference"] = reference;
+        await context.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", ct);
+        return true;
+    }
+}
