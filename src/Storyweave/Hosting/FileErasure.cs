@@ -4,7 +4,7 @@ namespace Storyweave.Hosting;
 /// Overwrite-then-delete for files that hold personal material (withdrawn people's files, job scratch
 /// space). Overwriting with zeros first means the bytes do not linger in free disk blocks on ordinary
 /// file systems; on copy-on-write and flash storage it is best effort (see docs/operations.md).
-/// Symbolic links are removed, never followed.
+/// Symbolic links are removed, never followed; sockets and pipes are removed, never opened.
 /// </summary>
 public static class FileErasure
 {
@@ -23,7 +23,9 @@ public static class FileErasure
     {
         var info = new FileInfo(path);
         if (!info.Exists) return false;
-        if (info.LinkTarget is null) Overwrite(path);
+        // Nothing to overwrite in an empty file; and sockets and pipes (Chromium leaves a SingletonSocket in its
+        // profile) report no length and must not be opened: a pipe would block, a socket cannot be written.
+        if (info.LinkTarget is null && info.Length > 0) Overwrite(path);
         File.Delete(path);
         return true;
     }
