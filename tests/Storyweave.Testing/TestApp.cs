@@ -54,6 +54,13 @@ public sealed partial class TestApp : IAsyncDisposable
         if (configure is not null) options = configure(options);
 
         if (options.UsesPostgres) await MigrateAsync(options);
+        var testApp = await StartOnAsync(options, pgDatabase, seedSample, configureBuilder);
+        if (withAdmin) testApp.Admin = await testApp.CreateAdminAsync();
+        return testApp;
+    }
+
+    private static async Task<TestApp> StartOnAsync(StoryweaveOptions options, string? pgDatabase, bool seedSample = false, Action<WebApplicationBuilder>? configureBuilder = null)
+    {
         var app = AppHost.Build(options, b =>
         {
             b.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -67,9 +74,30 @@ public sealed partial class TestApp : IAsyncDisposable
         }
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var testApp = new TestApp(app, options, pgDatabase, address.TrimEnd('/'));
-        if (withAdmin) testApp.Admin = await testApp.CreateAdminAsync();
-        return testApp;
+        return new TestApp(app, options, pgDatabase, address.TrimEnd('/'));
+    }
+
+    private bool _handedOver;
+
+    /// <summary>
+    /// Stops the app as a shutdown does (workers and web server stop), keeping its data folder and database, so that
+    /// another process (the real binary) can use them, or <see cref="StartAgainAsync"/> can start it again.
+    /// </summary>
+    public Task StopKeepingDataAsync() => _app.StopAsync();
+
+    /// <summary>
+    /// A new app on this one's data folder and database, started as the app starts after a restart (this one is stopped
+    /// first if it is not already). The new app owns the instance from now on: dispose it, not this one.
+    /// </summary>
+    public async Task<TestApp> StartAgainAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _handedOver = true;
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var again = await StartOnAsync(Options with { Urls = "http://127.0.0.1:0" }, _pgDatabase);
+        again.Admin = Admin;
+        return again;
     }
 
     /// <summary>Options for a brand-new, empty instance: a temp data folder and, on PostgreSQL, an empty database.</summary>
@@ -195,6 +223,7 @@ public sealed partial class TestApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_handedOver) return;
         await _app.StopAsync();
         await _app.DisposeAsync();
         if (_pgDatabase is not null) await DropPostgresDatabaseAsync(_pgDatabase);

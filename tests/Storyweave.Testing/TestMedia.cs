@@ -43,6 +43,9 @@ public static partial class TestMedia
         return output;
     }
 
+    /// <summary>Runs ffmpeg with exactly these arguments (after -v error -nostdin -y).</summary>
+    public static Task<string> RunFfmpegAsync(IEnumerable<string> args) => RunAsync("ffmpeg", "ffmpeg", ["-v", "error", "-nostdin", "-y", .. args]);
+
     /// <summary>Speech over a small test picture, as a video file.</summary>
     public static async Task<string> VideoAsync(string speechWav, string output, params string[] codecArgs)
     {
@@ -102,6 +105,57 @@ public static partial class TestMedia
         var m = MaxVolume().Match(stderr);
         if (!m.Success) throw new InvalidOperationException($"ffmpeg printed no max_volume: {stderr}");
         return m.Groups[1].Value == "-inf" ? double.NegativeInfinity : double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Decoded sound: interleaved 32-bit float samples, with sample n of a channel at time n / Rate.</summary>
+    public sealed record Pcm(float[] Samples, int Rate, int Channels)
+    {
+        public double Duration => (double)Samples.Length / Channels / Rate;
+
+        /// <summary>The loudest sample of any channel from <paramref name="start"/> to <paramref name="end"/> seconds (0 when there are none).</summary>
+        public float Loudest(double start, double end)
+        {
+            var from = Math.Max(0, (long)Math.Ceiling(start * Rate)) * Channels;
+            var to = Math.Min(Samples.LongLength, (long)Math.Floor(end * Rate) * Channels + Channels);
+            var loudest = 0f;
+            for (var i = from; i < to; i++) loudest = Math.Max(loudest, Math.Abs(Samples[i]));
+            return loudest;
+        }
+
+        /// <summary>The first time from <paramref name="start"/> to <paramref name="end"/> where a sample reaches <paramref name="threshold"/>, or null.</summary>
+        public double? FirstAbove(double start, double end, float threshold)
+        {
+            var from = Math.Max(0, (long)Math.Ceiling(start * Rate)) * Channels;
+            var to = Math.Min(Samples.LongLength, (long)Math.Floor(end * Rate) * Channels + Channels);
+            for (var i = from; i < to; i++)
+                if (Math.Abs(Samples[i]) >= threshold) return (double)(i / Channels) / Rate;
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Decodes the first sound stream with ffmpeg into <see cref="Pcm"/>, at its own rate and channels; the start is
+    /// padded or trimmed so that sample n is at presentation time n / rate (the times transcripts and clips use).
+    /// </summary>
+    public static async Task<Pcm> DecodeAsync(string path)
+    {
+        var info = await RunAsync("ffprobe", "ffmpeg", ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=sample_rate,channels", "-of", "csv=p=0", path]);
+        var fields = info.Trim().Split(',');
+        var rate = int.Parse(fields[0], CultureInfo.InvariantCulture);
+        var channels = int.Parse(fields[1], CultureInfo.InvariantCulture);
+        var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-v", "error", "-nostdin", "-i", path, "-map", "0:a:0", "-af", "aresample=async=1:first_pts=0", "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1" })
+            psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var memory = new MemoryStream();
+        await process.StandardOutput.BaseStream.CopyToAsync(memory);
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"ffmpeg could not decode {path}: {await stderr}");
+        var bytes = memory.ToArray();
+        var samples = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, samples, 0, samples.Length * 4);
+        return new Pcm(samples, rate, channels);
     }
 
     [GeneratedRegex(@"max_volume: (-?[\d.]+|-inf) dB")]

@@ -227,6 +227,9 @@ public static class AppHost
         services.AddScoped<Features.Redaction.RedactionSuggestions>();
         services.AddScoped<Features.Redaction.RedactionCheck>();
         services.AddSingleton<MediaStorage>();
+        // Job scratch space: erased at start-up before any worker or request (JobScratchCleanup), per job when it ends.
+        services.AddSingleton<JobScratch>();
+        services.AddHostedService<JobScratchCleanup>();
         services.AddSingleton<RenditionQueue>();
         services.AddScoped<MediaUploader>();
         services.AddScoped<Features.Coding.CodingService>();

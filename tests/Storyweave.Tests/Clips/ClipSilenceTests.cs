@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Features.Clips;
 using Storyweave.Features.Consent;
+using Storyweave.Features.Media;
 using Storyweave.Features.Reports;
 using Storyweave.Features.Stories;
 
@@ -37,13 +38,21 @@ public sealed class ClipSilenceTests(AppFixture fixture) : IClassFixture<AppFixt
         }
     }
 
-    private async Task<Setup> NewAsync()
+    private async Task<Setup> NewAsync(string format = "wav", TranscriptService.CueInput[]? cues = null)
     {
         var folder = new TestMedia.Folder();
         var wav = await TestMedia.SpeechAsync(folder.File("marcus.wav"), Speech);
+        wav = format switch
+        {
+            "wav" => wav,
+            "mp3" => await TestMedia.ConvertAsync(wav, folder.File("marcus.mp3"), "-c:a", "libmp3lame"),
+            "m4a" => await TestMedia.ConvertAsync(wav, folder.File("marcus.m4a"), "-c:a", "aac"),
+            "mp4" => await TestMedia.VideoAsync(wav, folder.File("marcus.mp4"), "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac"),
+            _ => throw new ArgumentOutOfRangeException(nameof(format)),
+        };
         var lead = await App.CreateUserAsync();
         var projectId = await App.CreateProjectAsync(lead);
-        var story = await App.CreateClipStoryAsync(projectId, lead, [new TestApp.ClipTeller("Tess Walker", true, CreditStyle.Named)], Cues, wav);
+        var story = await App.CreateClipStoryAsync(projectId, lead, [new TestApp.ClipTeller("Tess Walker", true, CreditStyle.Named)], cues ?? Cues, wav);
         var api = await App.ApiClientAsync(lead);
         var created = await api.PostAsJsonAsync($"/api/projects/{projectId}/playlists", new { title = "Visits", description = "" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -120,6 +129,40 @@ public sealed class ClipSilenceTests(AppFixture fixture) : IClassFixture<AppFixt
         var events = await App.WithDbAsync(db => db.Events.Where(e => e.ProjectId == s.ProjectId && e.Action == "clip.created" && e.ObjectId == silenced.ToString(CultureInfo.InvariantCulture))
             .Select(e => e.Detail).ToListAsync());
         Assert.Equal([ClipService.SilenceOnDetail], events);
+    }
+
+    [Theory]
+    [InlineData("wav")]
+    [InlineData("mp3")]
+    [InlineData("m4a")]
+    [InlineData("mp4")]
+    public async Task Every_sample_of_a_line_with_a_hidden_word_and_its_margin_is_silent_in_the_clip(string format)
+    {
+        // espeak-ng speaks without a pause from 0 to 2.2 s, so the line with "Marcus" starts in the middle of speech,
+        // where muting whole audio frames (as Storyweave once did) leaves the start of the line audible.
+        using var s = await NewAsync(format,
+        [
+            new(0.0, 0.9, "Tess Walker", "My brother"),
+            new(0.9, 2.4, "Tess Walker", "Marcus came every week to see me."),
+            new(2.4, 4.8, "Tess Walker", "That kept me going through the long winter."),
+        ]);
+        await AddRuleAsync(s, "Marcus");
+        // The clip starts at 0.5 s, so the line is at 0.4–1.9 s of the clip.
+        var response = await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/playlists/{s.PlaylistId}/clips",
+            new { passageId = s.Story.PassageIds[1], start = 0.5, end = 4.8, title = "Silenced", description = "", silenceRedactedWords = true });
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        var clipId = (int)(await response.Content.ReadFromJsonAsync<JsonObject>())!["clipId"]!;
+        await ReadyAsync(s, clipId);
+
+        var path = s.Folder.File($"clip-{clipId}");
+        await File.WriteAllBytesAsync(path, await s.Api.GetByteArrayAsync($"/api/projects/{s.ProjectId}/clips/{clipId}/content"));
+        var pcm = await TestMedia.DecodeAsync(path);
+        var (from, to) = (0.4 - AudioSilencer.Margin, 1.9 + AudioSilencer.Margin);
+        var sound = pcm.FirstAbove(from, to, AudioSilencer.SilentBelow);
+        Assert.True(sound is null, $"{format}: a sample at {sound:0.0000} s of the clip, in the line with the hidden word ({from:0.00}–{to:0.00} s), is not silent (loudest {pcm.Loudest(from, to)}).");
+        Assert.True(pcm.Loudest(0.0, 0.2) > 0.1f, $"{format}: the words before the line should still be heard.");
+        Assert.True(pcm.Loudest(2.2, 3.8) > 0.1f, $"{format}: the next line should still be heard.");
+        if (format == "mp4") Assert.Equal("h264", (await TestMedia.ProbeAsync(path)).VideoCodec);
     }
 
     [Fact]

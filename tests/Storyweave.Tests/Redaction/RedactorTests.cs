@@ -1,3 +1,4 @@
+using Storyweave.Features.Media;
 using Storyweave.Features.Redaction;
 
 namespace Storyweave.Tests.Redaction;
@@ -48,7 +49,7 @@ public sealed class RedactorTests
     }
 
     [Fact]
-    public void The_silencing_filter_covers_the_cues_with_a_redacted_word_relative_to_the_clip()
+    public void The_silencing_graph_covers_the_cues_with_a_redacted_word_relative_to_the_clip()
     {
         var redactor = new Redactor([new RedactionPair("Sarah", "[name]")]);
         var cues = new[]
@@ -60,8 +61,11 @@ public sealed class RedactorTests
             new AudioSilencing.TimedText(null, null, "Sarah without times"),
         };
         var windows = AudioSilencing.Windows(cues, 10, 20, redactor);
-        Assert.Equal([new AudioSilencing.Window(0, 4), new AudioSilencing.Window(8, 10)], windows);
-        Assert.Equal("volume=enable='between(t,0,4)':volume=0,volume=enable='between(t,8,10)':volume=0", AudioSilencing.Filter(windows));
-        Assert.Null(AudioSilencing.Filter([]));
+        Assert.Equal([new AudioSilencer.Span(0, 4), new AudioSilencer.Span(8, 10)], windows);
+        // Split at exact samples, the stretches through volume=0, joined again (see AudioSilencer).
+        Assert.Equal("[0:a:0]aresample=async=1:first_pts=0,asegment=timestamps=0.000000|4.000000|8.000000|10.000000[p0][p1][p2][p3][p4];\n"
+            + "[p0]asetpts=PTS-STARTPTS[r0];\n[p1]volume=0,asetpts=PTS-STARTPTS[r1];\n[p2]asetpts=PTS-STARTPTS[r2];\n"
+            + "[p3]volume=0,asetpts=PTS-STARTPTS[r3];\n[p4]asetpts=PTS-STARTPTS[r4];\n[r0][r1][r2][r3][r4]concat=n=5:v=0:a=1[silenced]\n", AudioSilencer.Graph(windows));
+        Assert.Equal("[0:a:0]anull[silenced]", AudioSilencer.Graph([]));
     }
 }

@@ -1,15 +1,23 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Features.Consent;
+using Storyweave.Features.Media;
 using Storyweave.Features.Reports;
+using Storyweave.Features.Stories;
 using Storyweave.Features.Storytellers;
+using Storyweave.Features.Withdrawal;
 
 namespace Storyweave.Tests.Withdrawal;
 
-/// <summary>The canary carried through every output: reports, clips, the export ZIP, the public site, a static site and findings.</summary>
+/// <summary>
+/// The canary carried through every output (reports, clips, the export ZIP, the public site, a static site and findings)
+/// and through a crash in the middle of each background job.
+/// </summary>
 public sealed partial class WithdrawalTests
 {
     private sealed record CanaryOutputs(int ReportId, Dictionary<ReportFormat, int> Files, int PlaylistId, int PersonClipId, int StayingClipId);
@@ -240,5 +248,222 @@ public sealed partial class WithdrawalTests
         var svg = WebUtility.HtmlDecode(await c.Page.GetStringAsync($"/projects/{c.ProjectId}/findings/charts/themes.svg"));
         var png = await c.Page.GetByteArrayAsync($"/projects/{c.ProjectId}/findings/charts/themes.png");
         return new Findings([page, api], svg, png);
+    }
+
+    /// <summary>
+    /// The canary through a kill -9 in the middle of each job kind. The real binary (<c>storyweave serve</c>) is started on
+    /// an instance that owes a clip cut (captions burned into a video), a web rendition and a PDF report, all holding the
+    /// withdrawing person's words or voice, and is killed (SIGKILL, with its ffmpeg and Chromium) while all three are under
+    /// way. What the crash leaves in <c>tmp/</c> is checked to be there, and to hold the marker; the app is started again:
+    /// the leftovers are overwritten and gone before any job runs, the jobs run again and leave nothing; after a full
+    /// withdrawal the marker is in no file of the data folder and <c>tmp/</c> is empty.
+    /// </summary>
+    [Fact]
+    public async Task Canary_a_kill_9_in_the_middle_of_a_clip_cut_a_rendition_and_a_report_leaves_nothing_after_a_restart_and_a_withdrawal()
+    {
+        _own = await TestApp.StartAsync();
+        try
+        {
+            var w = await CrashWorldAsync();
+            var tmp = App.Options.TempDir;
+            await App.StopKeepingDataAsync();
+            await OweAllJobsAsync(w);
+
+            // ---- The real binary takes the owed jobs up at once; it is killed while all three are under way. ----
+            var left = await KillInTheMiddleAsync(w);
+            foreach (var (job, folder) in left) output.WriteLine($"{job} left {folder}: {string.Join(", ", Directory.GetFiles(folder).Select(Path.GetFileName))}");
+            Assert.Contains(ScanFolder(tmp, w.Marker), hit => hit.EndsWith(".vtt", StringComparison.Ordinal)); // the cut's captions: their words
+            var planted = left.Values.SelectMany(d => Directory.GetFiles(d, "*", SearchOption.AllDirectories)).Where(f => new FileInfo(f) is { Length: > 0, LinkTarget: null }).ToList();
+            Assert.NotEmpty(planted);
+            // Handles kept open on what was left show whether the bytes were overwritten, not just unlinked.
+            var handles = planted.Select(f => new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete)).ToList();
+            try
+            {
+                // ---- Start again: the leftovers are erased before any worker starts. ----
+                _own = await App.StartAgainAsync();
+                Assert.All(left.Values, folder => Assert.False(Directory.Exists(folder), $"{folder} survived the restart."));
+                foreach (var handle in handles)
+                {
+                    var bytes = new byte[handle.Length];
+                    await handle.ReadExactlyAsync(bytes);
+                    Assert.True(bytes.All(b => b == 0), $"{handle.Name} was deleted without being overwritten.");
+                }
+            }
+            finally
+            {
+                foreach (var handle in handles) await handle.DisposeAsync();
+            }
+
+            // The jobs were queued again and finish; nothing stays in tmp/ after them.
+            await WaitForJobsAsync(w);
+            Assert.Empty(Directory.GetFiles(tmp, "*", SearchOption.AllDirectories));
+            Assert.NotEmpty(ScanDataFolder(w.Marker)); // the scan sees them before the withdrawal
+
+            // ---- The withdrawal: nothing of them anywhere in the data folder, tmp/ empty. ----
+            var api = await App.ApiClientAsync(w.Lead); // the restarted app listens on a new port
+            var response = await api.PostAsJsonAsync($"/api/projects/{w.ProjectId}/storytellers/{w.Story.StorytellerIds[0]}/withdrawal/entirely", new { confirm = true });
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            var outcome = (await response.Content.ReadFromJsonAsync<WithdrawalService.Outcome>(TestApp.JsonOptions))!;
+            Assert.Equal(1, outcome.RecordingsSilenced);
+            await WaitForRenditionAsync(w.Story.MediaId); // made again from the silenced original
+            Assert.Empty(Directory.GetFiles(tmp, "*", SearchOption.AllDirectories));
+            Assert.Empty(ScanDataFolder(w.Marker));
+            if (TestApp.PostgresServer is null) Assert.NotEmpty(ScanDataFolder(w.Other));
+        }
+        finally
+        {
+            await _own.DisposeAsync();
+            _own = null;
+        }
+    }
+
+    private sealed record CrashWorld(int ProjectId, TestApp.TestUser Lead, HttpClient Api, string Marker, string Other, TestApp.ClipStory Story, int ClipId, int ReportFileId);
+
+    /// <summary>A group video (not playable in browsers as it is, so it gets a rendition) with a clip and a PDF report of the withdrawing person's words.</summary>
+    private async Task<CrashWorld> CrashWorldAsync()
+    {
+        var lead = await App.CreateUserAsync();
+        var projectId = await App.CreateProjectAsync(lead);
+        var api = await App.ApiClientAsync(lead);
+        var marker = "canary" + Guid.NewGuid().ToString("N")[..12] + "7";
+        var other = "keeper" + Guid.NewGuid().ToString("N")[..12] + "7";
+
+        // A minute of picture and speech (H.264 and FLAC in Matroska), so each job runs for seconds.
+        using var folder = new TestMedia.Folder();
+        var speech = await TestMedia.SpeechAsync(folder.File("speech.wav"), "My secret word is canary. I waited months for help. And I stay.");
+        var video = folder.File("group.mkv");
+        await TestMedia.RunFfmpegAsync(["-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-stream_loop", "-1", "-i", speech, "-t", "60",
+            "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "flac", video]);
+        var story = await App.CreateClipStoryAsync(projectId, lead, [new TestApp.ClipTeller("Withdrawing Person", true), new TestApp.ClipTeller("Staying Person", true)],
+        [
+            new TranscriptService.CueInput(0, 40, "Withdrawing Person", $"My secret word is {marker} and I waited months for help."),
+            new TranscriptService.CueInput(40, 60, "Staying Person", $"I stay, and my word is {other}."),
+        ], video);
+        await WaitForRenditionAsync(story.MediaId);
+
+        var themeId = await App.WithDbAsync(db => db.PassageThemes.Where(pt => pt.PassageId == story.PassageIds[0]).Select(pt => pt.ThemeId).SingleAsync());
+        var report = await api.PostAsJsonAsync($"/api/projects/{projectId}/reports", new { kind = "Full", title = "Waiting" });
+        var reportId = (await report.Content.ReadFromJsonAsync<ReportEndpoints.ReportDto>(TestApp.JsonOptions))!.Id;
+        var quoted = await api.PostAsJsonAsync($"/api/projects/{projectId}/reports/{reportId}/themes/{themeId}/quotes", new { passageId = story.PassageIds[0] });
+        Assert.True(quoted.IsSuccessStatusCode, await quoted.Content.ReadAsStringAsync());
+        var queued = await api.PostAsJsonAsync($"/api/projects/{projectId}/reports/{reportId}/files", new { format = "Pdf" });
+        var file = await TestApp.WaitForReportFileAsync(api, projectId, (await queued.Content.ReadFromJsonAsync<ReportEndpoints.FileDto>(TestApp.JsonOptions))!.Id);
+        Assert.True(file.Status == OutputStatus.Ready, file.Error);
+
+        var playlist = await api.PostAsJsonAsync($"/api/projects/{projectId}/playlists", new { title = "Waiting", description = "" });
+        var playlistId = (int)(await playlist.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+        var clip = await api.PostAsJsonAsync($"/api/projects/{projectId}/playlists/{playlistId}/clips",
+            new { passageId = story.PassageIds[0], start = 0.0, end = 40.0, title = "Waiting", description = "", burnCaptions = true });
+        Assert.True(clip.StatusCode == HttpStatusCode.Created, await clip.Content.ReadAsStringAsync());
+        var clipId = (int)(await clip.Content.ReadFromJsonAsync<JsonObject>())!["clipId"]!;
+        var w = new CrashWorld(projectId, lead, api, marker, other, story, clipId, file.Id);
+        await WaitForJobsAsync(w);
+        return w;
+    }
+
+    /// <summary>
+    /// The state just after a clip, a rendition and a report file were asked for (as a new upload, an edited clip and a
+    /// "make again" leave it): queued, with no file yet. Written while the app is stopped, so only the next process runs them.
+    /// </summary>
+    private async Task OweAllJobsAsync(CrashWorld w)
+    {
+        await App.WithDbAsync(async db =>
+        {
+            var media = await db.MediaFiles.SingleAsync(m => m.Id == w.Story.MediaId);
+            File.Delete(Path.Combine(App.DataDir, "media", $"{w.ProjectId}", media.RenditionStoredName!));
+            (media.RenditionStoredName, media.RenditionStatus, media.RenditionProgress) = (null, RenditionStatus.Queued, 0);
+            var clip = await db.Clips.SingleAsync(c => c.Id == w.ClipId);
+            foreach (var name in new[] { clip.StoredName, clip.CaptionsStoredName }.OfType<string>())
+                File.Delete(Path.Combine(App.DataDir, "clips", $"{w.ProjectId}", name));
+            (clip.StoredName, clip.CaptionsStoredName, clip.Status, clip.Progress) = (null, null, OutputStatus.Queued, 0);
+            var file = await db.ReportFiles.SingleAsync(f => f.Id == w.ReportFileId);
+            File.Delete(Path.Combine(App.DataDir, "outputs", $"{w.ProjectId}", file.StoredName!));
+            (file.StoredName, file.Status, file.Progress) = (null, OutputStatus.Queued, 0);
+            return await db.SaveChangesAsync();
+        });
+    }
+
+    /// <summary>Starts <c>storyweave serve</c> on the instance and kills it (SIGKILL, whole process tree) once each job has files in its scratch folder.</summary>
+    private async Task<Dictionary<string, string>> KillInTheMiddleAsync(CrashWorld w)
+    {
+        int port;
+        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        var project = Path.Combine(App.Options.TempDir, $"project-{w.ProjectId}");
+        var story = Path.Combine(project, $"story-{w.Story.StoryId}");
+        using var server = Process.Start(CliRunner.StartInfo(["serve", .. CliRunner.InstanceArgs(App.Options), "--urls", $"http://127.0.0.1:{port}", "--no-sample"]))!;
+        server.StandardInput.Close();
+        var stdout = server.StandardOutput.ReadToEndAsync();
+        var stderr = server.StandardError.ReadToEndAsync();
+        var seen = new Dictionary<string, string>();
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        try
+        {
+            while (true)
+            {
+                seen.Clear();
+                if (Busy(story, "clip-", d => d.Any(f => f.EndsWith(".vtt", StringComparison.Ordinal)) && d.Any(f => Path.GetFileName(f).StartsWith("cut.", StringComparison.Ordinal))) is { } clip) seen["clip"] = clip;
+                if (Busy(story, "rendition-", d => d.Any(f => new FileInfo(f).Length > 0)) is { } rendition) seen["rendition"] = rendition;
+                if (Busy(project, "report-", d => d.Length > 0) is { } report) seen["report"] = report;
+                if (seen.Count == 3) break;
+                if (server.HasExited) Assert.Fail($"The server stopped by itself: {await stderr}");
+                Assert.True(DateTime.UtcNow < deadline, $"The three jobs were never under way at once (seen: {string.Join(", ", seen.Keys)}).");
+                await Task.Delay(10);
+            }
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true); // SIGKILL on Linux: no shutdown code, no finally blocks, ffmpeg and Chromium go too
+            await server.WaitForExitAsync();
+        }
+        await Task.WhenAll(stdout, stderr);
+        return seen;
+
+        // A job folder (name prefix) whose files so far satisfy the test; folders come and go while we look.
+        static string? Busy(string parent, string prefix, Func<string[], bool> test)
+        {
+            try
+            {
+                return Directory.GetDirectories(parent, prefix + "*").FirstOrDefault(d => test(Directory.GetFiles(d, "*", SearchOption.AllDirectories)));
+            }
+            catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException)
+            {
+                return null;
+            }
+        }
+    }
+
+    private async Task WaitForJobsAsync(CrashWorld w)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            var (clip, file, media) = await App.WithDbAsync(async db => (
+                await db.Clips.AsNoTracking().SingleAsync(c => c.Id == w.ClipId),
+                await db.ReportFiles.AsNoTracking().SingleAsync(f => f.Id == w.ReportFileId),
+                await db.MediaFiles.AsNoTracking().SingleAsync(m => m.Id == w.Story.MediaId)));
+            Assert.True(clip.Status != OutputStatus.Failed, clip.Error);
+            Assert.True(file.Status != OutputStatus.Failed, file.Error);
+            Assert.True(media.RenditionStatus != RenditionStatus.Failed, media.RenditionError);
+            if (clip.Status == OutputStatus.Ready && file.Status == OutputStatus.Ready && media.RenditionStatus == RenditionStatus.Ready) return;
+            Assert.True(DateTime.UtcNow < deadline, $"Jobs not finished after 3 minutes: clip {clip.Status}, report {file.Status}, rendition {media.RenditionStatus}.");
+            await Task.Delay(200);
+        }
+    }
+
+    private async Task WaitForRenditionAsync(int mediaId)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            var media = await App.WithDbAsync(db => db.MediaFiles.AsNoTracking().SingleAsync(m => m.Id == mediaId));
+            if (media.RenditionStatus == RenditionStatus.Ready) return;
+            Assert.True(media.RenditionStatus != RenditionStatus.Failed, media.RenditionError);
+            Assert.True(DateTime.UtcNow < deadline, $"The rendition was still {media.RenditionStatus} after 3 minutes.");
+            await Task.Delay(200);
+        }
     }
 }

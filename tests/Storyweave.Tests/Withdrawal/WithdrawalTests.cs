@@ -13,7 +13,10 @@ namespace Storyweave.Tests.Withdrawal;
 
 public sealed partial class WithdrawalTests(AppFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<AppFixture>
 {
-    private TestApp App => fixture.App;
+    /// <summary>An app of the test's own (one that is stopped, killed and started again), instead of the class's shared one.</summary>
+    private TestApp? _own;
+
+    private TestApp App => _own ?? fixture.App;
 
     private async Task<(int ProjectId, TestApp.TestUser Lead, HttpClient Api)> ProjectAsync()
     {
@@ -268,6 +271,8 @@ public sealed partial class WithdrawalTests(AppFixture fixture, Xunit.Abstractio
         var hits = new List<string>();
         foreach (var path in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
         {
+            // Sockets and pipes (Chromium's profile has one) hold no bytes and cannot be opened for reading.
+            if (new FileInfo(path) is { Length: 0 } or { LinkTarget: not null }) continue;
             byte[] bytes;
             try
             {

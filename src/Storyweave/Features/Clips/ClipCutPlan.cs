@@ -14,7 +14,8 @@ namespace Storyweave.Features.Clips;
 /// decoding order), so those are re-encoded.</item>
 /// <item><b>Re-encode</b> ("re-encode") otherwise: AAC in .m4a for audio, H.264 + AAC in .mp4 for video,
 /// with the captions burned in by ffmpeg's subtitles filter (libass) when asked, and always when the
-/// clip silences redacted words (the sound goes through ffmpeg's volume filter, so it cannot be copied).</item>
+/// clip silences redacted words (the sound goes through the silencing filter graph of
+/// <see cref="AudioSilencer"/>, so it cannot be copied).</item>
 /// </list>
 /// Opus and Vorbis are always re-encoded: their pre-skip makes copied cuts start badly in browsers.
 /// </summary>
@@ -51,12 +52,12 @@ public sealed record ClipCutPlan(string Method, string Extension, double Start, 
 
     /// <summary>
     /// ffmpeg's arguments; <paramref name="captionsFileName"/> is a bare name in ffmpeg's working folder.
-    /// <paramref name="audioFilter"/> (from <see cref="Redaction.AudioSilencing.Filter"/>, times relative
-    /// to the clip's start) is applied to the re-encoded sound; a copied cut cannot take one.
+    /// <paramref name="silenceGraphScript"/> (a file written by <see cref="AudioSilencer"/>, times relative to the
+    /// clip's start) silences stretches of the re-encoded sound; a copied cut cannot take one.
     /// </summary>
-    public IReadOnlyList<string> Arguments(string source, string captionsFileName, string output, string? audioFilter = null)
+    public IReadOnlyList<string> Arguments(string source, string captionsFileName, string output, string? silenceGraphScript = null)
     {
-        if (Copy && audioFilter is not null) throw new InvalidOperationException("A stream-copied cut cannot silence anything: choose the plan with silence set.");
+        if (Copy && silenceGraphScript is not null) throw new InvalidOperationException("A stream-copied cut cannot silence anything: choose the plan with silence set.");
         List<string> args = ["-hide_banner", "-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y",
             "-ss", Seconds(Start), "-i", source, "-t", Seconds(End - Start), "-map_metadata", "-1", "-map_chapters", "-1"];
         if (Copy)
@@ -66,19 +67,20 @@ public sealed record ClipCutPlan(string Method, string Extension, double Start, 
             args.AddRange(["-f", CopyFormat!, output]);
             return args;
         }
+        // The input is seeked (-ss before -i), so the silencing graph's times start at 0 at the clip's start.
+        if (silenceGraphScript is not null) args.AddRange(["-filter_complex_script", silenceGraphScript]);
+        var sound = silenceGraphScript is null ? "0:a:0" : "[silenced]";
         if (Video)
         {
             var filter = "scale=trunc(iw/2)*2:trunc(ih/2)*2";
             if (BurnCaptions) filter += $",subtitles=filename={captionsFileName}";
-            args.AddRange(["-map", "0:V:0", "-map", "0:a:0?", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
+            args.AddRange(["-map", "0:V:0", "-map", silenceGraphScript is null ? "0:a:0?" : sound, "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
                 "-vf", filter]);
         }
         else
         {
-            args.AddRange(["-map", "0:a:0", "-vn"]);
+            args.AddRange(["-map", sound, "-vn"]);
         }
-        // The input is seeked (-ss before -i), so the filter's t starts at 0 at the clip's start.
-        if (audioFilter is not null) args.AddRange(["-af", audioFilter]);
         args.AddRange(["-c:a", "aac", "-b:a", "128k"]);
         args.AddRange(["-movflags", "+faststart", "-f", "mp4", output]);
         return args;

@@ -8,7 +8,7 @@ namespace Storyweave.Features.Clips;
 /// Where clips live: <c>clips/{projectId}/{StoredName}</c> in the data folder (cut files and their
 /// .vtt captions). Names are generated here (a GUID and an extension) and never come from a user.
 /// </summary>
-public sealed class ClipStorage(StoryweaveOptions options, MediaStorage media)
+public sealed class ClipStorage(StoryweaveOptions options)
 {
     public string ClipsDir => Path.Combine(options.DataDir, "clips");
 
@@ -24,15 +24,6 @@ public sealed class ClipStorage(StoryweaveOptions options, MediaStorage media)
     public string? FilePath(Clip clip) => clip.StoredName is { } name ? PathOf(clip.ProjectId, name) : null;
 
     public string? CaptionsPath(Clip clip) => clip.CaptionsStoredName is { } name ? PathOf(clip.ProjectId, name) : null;
-
-    /// <summary>A fresh folder in tmp/ for one cut (ffmpeg runs there, so filter arguments never carry a path).</summary>
-    public string NewWorkDir()
-    {
-        var dir = Path.Combine(media.TempDir, $"clip-{Guid.NewGuid():N}");
-        DataFolder.CreatePrivate(media.TempDir);
-        DataFolder.CreatePrivate(dir);
-        return dir;
-    }
 
     public string MoveIntoPlace(string tempPath, int projectId, string storedName)
     {

@@ -6,6 +6,7 @@ using Storyweave.Data;
 using Storyweave.Features.Media;
 using Storyweave.Features.Redaction;
 using Storyweave.Features.Reports;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Clips;
 
@@ -22,16 +23,22 @@ public sealed class ClipQueue
 /// <summary>
 /// Cuts clips with ffmpeg, one at a time (two cores are shared with everyone else), from the original
 /// recording. Consent is asked again just before cutting, because it may have changed since the clip
-/// was asked for. Progress is ffmpeg's position over the clip's length. Files are made in a folder of
-/// their own in tmp/ and moved into clips/{projectId}/ only when complete; a row left Queued or
-/// Running by a stop is queued again at start-up. How a clip is cut: <see cref="ClipCutPlan"/>; when the
-/// clip silences redacted words, the cues that hold them are silenced in the same ffmpeg run
-/// (<see cref="AudioSilencing"/>, with the redactor <see cref="RedactionService.ForOutputAsync"/> gives for clips).
+/// was asked for. Progress is ffmpeg's position over the clip's length. Files are made in the story's job
+/// scratch space (<see cref="JobScratch"/>, erased however the cut ends) and moved into clips/{projectId}/
+/// only when complete; a row left Queued or Running by a stop is queued again at start-up. How a clip is
+/// cut: <see cref="ClipCutPlan"/>; when the clip silences redacted words, the cues that hold them
+/// (<see cref="AudioSilencing"/>, with the redactor <see cref="RedactionService.ForOutputAsync"/> gives for
+/// clips) are silenced in the same ffmpeg run and checked sample by sample (<see cref="AudioSilencer"/>).
+/// A cut is kept only if the recording it was cut from is still the recording's current file (a
+/// withdrawal may have silenced it meanwhile); otherwise it is cut again.
 /// </summary>
-public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, ClipStorage clipStorage, MediaStorage mediaStorage, ILogger<ClipWorker> logger)
+public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, ClipStorage clipStorage, MediaStorage mediaStorage, JobScratch scratch, ILogger<ClipWorker> logger)
     : BackgroundService
 {
     public const string FailedMessage = "Storyweave could not cut this clip. The recording is unchanged; try again, or ask your administrator to check the server log.";
+
+    public const string NotSilencedMessage =
+        "Storyweave could not make the lines with hidden words silent in this clip, so the clip was not kept. Ask your administrator to check the server log; the recording is unchanged.";
 
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
 
@@ -91,56 +98,86 @@ public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, Cli
             return;
         }
 
-        var work = clipStorage.NewWorkDir();
-        try
-        {
-            var watch = Stopwatch.StartNew();
-            // The captions kept with the cut (and burned in, when asked) name nobody: names depend on
-            // consent that can change, so they are added when captions are served (see ClipService).
-            var lines = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == clip.StoryId)
-                .Select(c => new ClipCaptions.Line(c.StartSeconds, c.EndSeconds, c.Speaker, c.Text)).ToListAsync(ct);
-            var captionsName = MediaStorage.NewStoredName(".vtt");
-            // Redacted like every clip output, so burned-in captions and the stored .vtt hide the same words.
-            var redactor = await scope.ServiceProvider.GetRequiredService<RedactionService>().ForOutputAsync(clip.ProjectId, RedactionOutput.Clips, ct);
-            await File.WriteAllTextAsync(Path.Combine(work, captionsName), ClipCaptions.Build(ClipCaptions.Redact(lines, redactor), clip.StartSeconds, clip.EndSeconds, _ => null), ct);
+        using var work = scratch.ForStory(clip.ProjectId, clip.StoryId, "clip");
+        var watch = Stopwatch.StartNew();
+        // The captions kept with the cut (and burned in, when asked) name nobody: names depend on
+        // consent that can change, so they are added when captions are served (see ClipService).
+        var lines = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == clip.StoryId)
+            .Select(c => new ClipCaptions.Line(c.StartSeconds, c.EndSeconds, c.Speaker, c.Text)).ToListAsync(ct);
+        var captionsName = MediaStorage.NewStoredName(".vtt");
+        // Redacted like every clip output, so burned-in captions and the stored .vtt hide the same words.
+        var redactor = await scope.ServiceProvider.GetRequiredService<RedactionService>().ForOutputAsync(clip.ProjectId, RedactionOutput.Clips, ct);
+        await File.WriteAllTextAsync(work.File(captionsName), ClipCaptions.Build(ClipCaptions.Redact(lines, redactor), clip.StartSeconds, clip.EndSeconds, _ => null), ct);
 
-            // A keyframe is only looked for where a copied cut could be exact (see ClipCutPlan).
-            var copyPossible = media.HasVideo && !clip.BurnCaptions && !clip.SilenceRedactedWords;
-            var keyframe = copyPossible && !await ClipCutPlan.HasBFramesAsync(source, ct) ? await ClipCutPlan.KeyframeNearAsync(source, clip.StartSeconds, ct) : null;
-            var plan = ClipCutPlan.Choose(media, clip.StartSeconds, clip.EndSeconds, clip.BurnCaptions, keyframe, clip.SilenceRedactedWords);
-            // Silencing: every cue in the clip with a word the same redactor hides in the captions
-            // (so a storyteller credited by name in clips keeps their name audible too).
-            var silence = clip.SilenceRedactedWords
-                ? AudioSilencing.Filter(AudioSilencing.Windows(lines.Select(l => new AudioSilencing.TimedText(l.Start, l.End, l.Text)), clip.StartSeconds, clip.EndSeconds, redactor))
-                : null;
-            var output = Path.Combine(work, "cut" + plan.Extension);
-            var (exit, errors) = await RunFfmpegAsync(db, clip, plan.Arguments(source, captionsName, output, silence), work, plan.End - plan.Start, ct);
-            if (exit != 0 || await MediaProbe.ProbeAsync(output, ct) is not { } probe)
+        // A keyframe is only looked for where a copied cut could be exact (see ClipCutPlan).
+        var copyPossible = media.HasVideo && !clip.BurnCaptions && !clip.SilenceRedactedWords;
+        var keyframe = copyPossible && !await ClipCutPlan.HasBFramesAsync(source, ct) ? await ClipCutPlan.KeyframeNearAsync(source, clip.StartSeconds, ct) : null;
+        var plan = ClipCutPlan.Choose(media, clip.StartSeconds, clip.EndSeconds, clip.BurnCaptions, keyframe, clip.SilenceRedactedWords);
+        // Silencing: every cue in the clip with a word the same redactor hides in the captions
+        // (so a storyteller credited by name in clips keeps their name audible too).
+        var silence = clip.SilenceRedactedWords && media.AudioCodec.Length > 0
+            ? AudioSilencing.Windows(lines.Select(l => new AudioSilencing.TimedText(l.Start, l.End, l.Text)), clip.StartSeconds, clip.EndSeconds, redactor)
+            : [];
+        var output = work.File("cut" + plan.Extension);
+        var seconds = plan.End - plan.Start;
+        ProbeResult? probe = null;
+        async Task<AudioSilencer.Encoded> CutOnceAsync(string? graph, CancellationToken token)
+        {
+            var (exit, errors) = await RunFfmpegAsync(db, clip, plan.Arguments(source, captionsName, output, graph), work.Path, seconds, token);
+            probe = exit == 0 ? await MediaProbe.ProbeAsync(output, token) : null;
+            return new AudioSilencer.Encoded(probe is null ? null : output, errors);
+        }
+        if (silence.Count > 0)
+        {
+            var silenced = await AudioSilencer.SilenceCheckedAsync(silence, work.Path, CutOnceAsync, ct);
+            if (!silenced.Silent)
             {
-                logger.LogWarning("ffmpeg could not cut clip {ClipId} (exit {Exit}): {Errors}", clipId, exit, errors);
+                logger.LogWarning("Clip {ClipId}: the lines with hidden words could not be silenced: {Detail}", clipId, silenced.Detail);
+                await FailAsync(clipId, NotSilencedMessage, ct);
+                return;
+            }
+        }
+        else
+        {
+            var cut = await CutOnceAsync(null, ct);
+            if (cut.Path is null)
+            {
+                logger.LogWarning("ffmpeg could not cut clip {ClipId}: {Errors}", clipId, cut.Errors);
                 await FailAsync(clipId, FailedMessage, ct);
                 return;
             }
-            var storedName = MediaStorage.NewStoredName(plan.Extension);
+        }
+
+        var storedName = MediaStorage.NewStoredName(plan.Extension);
+        var now = DateTime.UtcNow;
+        var duration = probe!.DurationSeconds;
+        // Under the lock a withdrawal holds while it swaps in a silenced recording (see MediaStorage.FileSwapLock).
+        await mediaStorage.FileSwapLock.WaitAsync(CancellationToken.None);
+        try
+        {
             var finalClip = clipStorage.MoveIntoPlace(output, clip.ProjectId, storedName);
-            var finalCaptions = clipStorage.MoveIntoPlace(Path.Combine(work, captionsName), clip.ProjectId, captionsName);
-            var now = DateTime.UtcNow;
-            var updated = await db.Clips.Where(c => c.Id == clipId && c.Status == OutputStatus.Running)
+            var finalCaptions = clipStorage.MoveIntoPlace(work.File(captionsName), clip.ProjectId, captionsName);
+            var updated = await db.Clips.Where(c => c.Id == clipId && c.Status == OutputStatus.Running && c.MediaFile!.Sha256 == media.Sha256)
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.StoredName, storedName).SetProperty(c => c.CaptionsStoredName, captionsName)
-                    .SetProperty(c => c.CutMethod, plan.Method).SetProperty(c => c.DurationSeconds, probe.DurationSeconds)
+                    .SetProperty(c => c.CutMethod, plan.Method).SetProperty(c => c.DurationSeconds, duration)
                     .SetProperty(c => c.Status, OutputStatus.Ready).SetProperty(c => c.Progress, 1.0).SetProperty(c => c.CompletedAt, now), CancellationToken.None);
             if (updated == 0)
             {
-                // Deleted or changed while being cut: this result is not wanted.
-                MediaStorage.DeleteQuietly(finalClip);
-                MediaStorage.DeleteQuietly(finalCaptions);
+                // Deleted or changed while being cut, or cut from a recording that has since been replaced
+                // (silenced by a withdrawal): this result is not wanted, and may hold a voice that is gone.
+                FileErasure.EraseFile(finalClip);
+                FileErasure.EraseFile(finalCaptions);
+                var again = await db.Clips.Where(c => c.Id == clipId && c.Status == OutputStatus.Running && c.MediaFile!.Sha256 != media.Sha256)
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, OutputStatus.Queued).SetProperty(c => c.Progress, 0.0), CancellationToken.None);
+                if (again > 0) queue.Enqueue(clipId);
+                return;
             }
-            logger.LogInformation("Cut clip {ClipId} ({Seconds:0.0} s, {Method}) in {Elapsed:0.0} s", clipId, probe.DurationSeconds, plan.Method, watch.Elapsed.TotalSeconds);
         }
         finally
         {
-            try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            mediaStorage.FileSwapLock.Release();
         }
+        logger.LogInformation("Cut clip {ClipId} ({Seconds:0.0} s, {Method}) in {Elapsed:0.0} s", clipId, duration, plan.Method, watch.Elapsed.TotalSeconds);
     }
 
     private static async Task<(int Exit, string Errors)> RunFfmpegAsync(StoryweaveDb db, Clip clip, IReadOnlyList<string> args, string workDir, double seconds, CancellationToken ct)

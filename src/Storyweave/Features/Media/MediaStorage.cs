@@ -4,16 +4,23 @@ using Storyweave.Hosting;
 namespace Storyweave.Features.Media;
 
 /// <summary>
-/// Owns where recordings live: <c>media/{projectId}/{StoredName}</c> in the data folder, and work in
-/// progress in <c>tmp/</c> (left out of backups). Stored names are generated here and never come from
-/// an uploaded file name, so nothing a user sends can choose a path.
+/// Owns where recordings live: <c>media/{projectId}/{StoredName}</c> in the data folder (work in progress
+/// is in the job scratch space, <see cref="JobScratch"/>). Stored names are generated here and never come
+/// from an uploaded file name, so nothing a user sends can choose a path.
 /// </summary>
 public sealed class MediaStorage(StoryweaveOptions options)
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     public string MediaDir => options.MediaDir;
-    public string TempDir => options.TempDir;
+
+    /// <summary>
+    /// Held while a recording's original is replaced (a withdrawal swapping in the silenced file and its new
+    /// SHA-256) and while a file made from an original (a rendition, a clip) is accepted after checking that
+    /// original's SHA-256: so nothing made from the old sound is kept once the new one is in place. Held only
+    /// for those short steps, never while ffmpeg runs. One process owns a data folder, so an in-process lock is enough.
+    /// </summary>
+    public SemaphoreSlim FileSwapLock { get; } = new(1, 1);
 
     public string ProjectDir(int projectId) => Path.Combine(MediaDir, projectId.ToString(CultureInfo.InvariantCulture));
 
@@ -32,13 +39,6 @@ public sealed class MediaStorage(StoryweaveOptions options)
 
     /// <summary>A GUID plus an extension chosen from what ffprobe found, e.g. <c>3f2a….m4a</c>.</summary>
     public static string NewStoredName(string extension) => Guid.NewGuid().ToString("N") + extension;
-
-    /// <summary>A fresh path in the temporary folder (created readable by this user only).</summary>
-    public string NewTempPath(string purpose)
-    {
-        DataFolder.CreatePrivate(TempDir);
-        return Path.Combine(TempDir, $"{purpose}-{Guid.NewGuid():N}.part");
-    }
 
     /// <summary>Opens a new file that only this user can read: recordings are the most sensitive data we hold.</summary>
     public static FileStream CreatePrivateFile(string path)

@@ -22,14 +22,16 @@ public sealed record UploadOutcome(MediaFile? Media, int Status, string? Error)
 
 /// <summary>
 /// Takes one recording from a multipart request body and keeps it, used by both the API and the
-/// recordings page. The body is streamed to <c>tmp/</c> (hashing as it goes, never held in memory),
-/// checked with ffprobe, and only then moved into place and recorded. Whatever goes wrong — a refused
-/// file, a size limit, a dropped connection — the temporary file is deleted and nothing is saved.
+/// recordings page. The body is streamed to the story's job scratch space (<see cref="JobScratch"/>;
+/// hashing as it goes, never held in memory), checked with ffprobe, and only then moved into place and
+/// recorded. Whatever goes wrong — a refused file, a size limit, a dropped connection — the scratch
+/// folder is erased and nothing is saved.
 /// </summary>
 public sealed class MediaUploader(
     StoryweaveDb db,
     ConsentPolicy consent,
     MediaStorage storage,
+    JobScratch scratch,
     RenditionQueue renditions,
     StoryweaveOptions options,
     IAntiforgery antiforgery,
@@ -82,7 +84,7 @@ public sealed class MediaUploader(
         if (http.Request.ContentLength > options.MaxUploadBytes + MultipartAllowance)
             return UploadOutcome.Fail(StatusCodes.Status413PayloadTooLarge, TooLargeMessage);
 
-        string? tempPath = null;
+        JobScratch.Folder? work = null;
         try
         {
             var reader = new MultipartReader(boundary, http.Request.Body);
@@ -100,8 +102,11 @@ public sealed class MediaUploader(
                 }
                 if (name != FileField || !disposition.IsFileDisposition()) continue;
 
-                tempPath = storage.NewTempPath("upload");
+                work = scratch.ForStory(projectId, storyId, "upload");
+                var tempPath = work.File("upload.part");
                 var (size, sha256, tooLarge) = await SaveAsync(section.Body, tempPath, ct);
+                // A full withdrawal of someone in this story erases its scratch space, this upload included.
+                if (!File.Exists(tempPath)) return UploadOutcome.Fail(StatusCodes.Status409Conflict, WithdrawnMeanwhileMessage);
                 if (tooLarge) return UploadOutcome.Fail(StatusCodes.Status413PayloadTooLarge, TooLargeMessage);
                 if (size == 0) return UploadOutcome.Fail(StatusCodes.Status422UnprocessableEntity, "The file you chose is empty. Choose the recording file and try again.");
 
@@ -117,7 +122,6 @@ public sealed class MediaUploader(
                 if (probe is null) return UploadOutcome.Fail(StatusCodes.Status422UnprocessableEntity, NotARecordingMessage);
 
                 var media = await KeepAsync(tempPath, probe, DisplayName(disposition), size, sha256, projectId, storyId, userId);
-                tempPath = null;
                 return new UploadOutcome(media, StatusCodes.Status201Created, null);
             }
             return UploadOutcome.Fail(StatusCodes.Status400BadRequest, "Choose a recording to upload.");
@@ -138,11 +142,18 @@ public sealed class MediaUploader(
             logger.LogError("{Problem}", e.Message);
             return UploadOutcome.Fail(StatusCodes.Status503ServiceUnavailable, MediaProbe.MissingToolsMessage);
         }
+        catch (FileNotFoundException) when (work is not null && !Directory.Exists(work.Path))
+        {
+            return UploadOutcome.Fail(StatusCodes.Status409Conflict, WithdrawnMeanwhileMessage);
+        }
         finally
         {
-            MediaStorage.DeleteQuietly(tempPath);
+            work?.Dispose();
         }
     }
+
+    public const string WithdrawnMeanwhileMessage =
+        "Someone in this story withdrew while the recording was uploading, so it was not kept. Check who is in the story, then upload it again if everyone in it still agrees.";
 
     private async Task<bool> TokenIsValidAsync(HttpContext http, MultipartSection section)
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Media;
 
@@ -21,10 +22,13 @@ public sealed class RenditionQueue
 /// HEVC or MPEG-4 Part 2 video), one at a time so that two cores stay usable for everyone else.
 /// Audio becomes AAC in .m4a; video becomes H.264 + AAC in .mp4 with the index at the front, so
 /// playback can start before the whole file has arrived. Location and other metadata are dropped.
-/// ffmpeg writes into tmp/ and the result is renamed into place only when complete. On start-up, rows
-/// left Queued or Running (the app stopped or crashed mid-way) are queued again.
+/// ffmpeg writes into the story's job scratch space (<see cref="JobScratch"/>, erased however the job
+/// ends) and the result is moved into place only when complete. A rendition is kept only if the original
+/// it was made from is still the recording's file (same SHA-256): a withdrawal that silences the original
+/// meanwhile makes it again from the silenced original. On start-up, rows left Queued or Running (the app
+/// stopped or crashed mid-way) are queued again.
 /// </summary>
-public sealed class RenditionWorker(IServiceScopeFactory scopes, RenditionQueue queue, MediaStorage storage, ILogger<RenditionWorker> logger)
+public sealed class RenditionWorker(IServiceScopeFactory scopes, RenditionQueue queue, MediaStorage storage, JobScratch scratch, ILogger<RenditionWorker> logger)
     : BackgroundService
 {
     public const string FailedMessage =
@@ -71,13 +75,14 @@ public sealed class RenditionWorker(IServiceScopeFactory scopes, RenditionQueue 
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
-        var media = await db.MediaFiles.AsNoTracking().SingleOrDefaultAsync(m => m.Id == mediaId, ct);
-        if (media is null) return;
         // Claim the row, so an id queued twice (upload and start-up at once) is only rendered once.
         var claimed = await db.MediaFiles.Where(m => m.Id == mediaId && m.RenditionStatus == RenditionStatus.Queued)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.RenditionStatus, RenditionStatus.Running)
                 .SetProperty(m => m.RenditionProgress, 0.0).SetProperty(m => m.RenditionError, ""), ct);
         if (claimed == 0) return;
+        // Read after claiming: the hash read here is of the original this run will render (see the check below).
+        var media = await db.MediaFiles.AsNoTracking().SingleOrDefaultAsync(m => m.Id == mediaId, ct);
+        if (media is null) return;
 
         var source = storage.OriginalPath(media);
         if (!File.Exists(source))
@@ -87,35 +92,45 @@ public sealed class RenditionWorker(IServiceScopeFactory scopes, RenditionQueue 
         }
 
         var extension = media.HasVideo ? ".mp4" : ".m4a";
-        var temp = storage.NewTempPath("rendition");
+        using var work = media.StoryId is { } storyId ? scratch.ForStory(media.ProjectId, storyId, "rendition") : scratch.ForProject(media.ProjectId, "rendition");
+        var temp = work.File("rendition" + extension);
+        var watch = Stopwatch.StartNew();
+        var (exit, errors) = await RunFfmpegAsync(db, media, source, temp, ct);
+        if (exit != 0)
+        {
+            logger.LogWarning("ffmpeg stopped with code {Exit} for media {MediaId}: {Errors}", exit, mediaId, errors);
+            await SetAsync(mediaId, RenditionStatus.Failed, FailedMessage, ct);
+            return;
+        }
+        if (await MediaProbe.ProbeAsync(temp, ct) is null)
+        {
+            logger.LogWarning("ffmpeg's output for media {MediaId} is not readable: {Errors}", mediaId, errors);
+            await SetAsync(mediaId, RenditionStatus.Failed, FailedMessage, ct);
+            return;
+        }
+        var storedName = MediaStorage.NewStoredName(extension);
+        // Under the lock a withdrawal holds while it swaps in a silenced original, so the check of the
+        // original's hash and the new rendition's name are one step against it.
+        await storage.FileSwapLock.WaitAsync(CancellationToken.None);
         try
         {
-            var watch = Stopwatch.StartNew();
-            var (exit, errors) = await RunFfmpegAsync(db, media, source, temp, ct);
-            if (exit != 0)
-            {
-                logger.LogWarning("ffmpeg stopped with code {Exit} for media {MediaId}: {Errors}", exit, mediaId, errors);
-                await SetAsync(mediaId, RenditionStatus.Failed, FailedMessage, ct);
-                return;
-            }
-            if (await MediaProbe.ProbeAsync(temp, ct) is null)
-            {
-                logger.LogWarning("ffmpeg's output for media {MediaId} is not readable: {Errors}", mediaId, errors);
-                await SetAsync(mediaId, RenditionStatus.Failed, FailedMessage, ct);
-                return;
-            }
-            var storedName = MediaStorage.NewStoredName(extension);
             var final = storage.MoveIntoPlace(temp, media.ProjectId, storedName);
-            var updated = await db.MediaFiles.Where(m => m.Id == mediaId)
+            var updated = await db.MediaFiles.Where(m => m.Id == mediaId && m.RenditionStatus == RenditionStatus.Running && m.Sha256 == media.Sha256)
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.RenditionStoredName, storedName)
                     .SetProperty(m => m.RenditionStatus, RenditionStatus.Ready).SetProperty(m => m.RenditionProgress, 1.0), CancellationToken.None);
-            if (updated == 0) MediaStorage.DeleteQuietly(final); // the recording was deleted meanwhile
-            logger.LogInformation("Made a web rendition of media {MediaId} ({Seconds:0.0} s of recording) in {Elapsed:0.0} s", mediaId, media.DurationSeconds, watch.Elapsed.TotalSeconds);
+            if (updated == 0)
+            {
+                // The recording was deleted meanwhile, or its original replaced (a withdrawal silenced it and
+                // queued a new rendition): this one may hold a voice that is gone.
+                FileErasure.EraseFile(final);
+                return;
+            }
         }
         finally
         {
-            MediaStorage.DeleteQuietly(temp);
+            storage.FileSwapLock.Release();
         }
+        logger.LogInformation("Made a web rendition of media {MediaId} ({Seconds:0.0} s of recording) in {Elapsed:0.0} s", mediaId, media.DurationSeconds, watch.Elapsed.TotalSeconds);
     }
 
     private static async Task<(int Exit, string Errors)> RunFfmpegAsync(StoryweaveDb db, MediaFile media, string source, string target, CancellationToken ct)
@@ -163,7 +178,8 @@ public sealed class RenditionWorker(IServiceScopeFactory scopes, RenditionQueue 
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
-            await db.MediaFiles.Where(m => m.Id == mediaId)
+            // Only a rendition still under way: a withdrawal may have queued it again meanwhile.
+            await db.MediaFiles.Where(m => m.Id == mediaId && m.RenditionStatus == RenditionStatus.Running)
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.RenditionStatus, status).SetProperty(m => m.RenditionError, error), ct);
         }
         catch (Exception e)

@@ -6,7 +6,9 @@ namespace Storyweave.Features.Reports;
 /// Prints the report's HTML to PDF with Chromium (Debian's package, never a downloaded browser).
 /// Outline turns the headings into PDF bookmarks; Tagged keeps the structure for assistive
 /// technology; the text stays selectable. The page loads no network resources: the HTML is
-/// self-contained, and every request it might make is refused.
+/// self-contained, and every request it might make is refused. Chromium's profile (its cache and session
+/// files) is made in the job's scratch folder, so it is erased with it, crash or not, instead of being
+/// left in the system's /tmp.
 /// </summary>
 public sealed class PdfReportWriter(ILogger<PdfReportWriter> logger)
 {
@@ -16,18 +18,19 @@ public sealed class PdfReportWriter(ILogger<PdfReportWriter> logger)
     public const string MissingChromiumMessage =
         "PDF files need the Chromium browser on the server, and it was not found. Ask your administrator to install it (Debian package \"chromium\"); the other formats work without it.";
 
-    public async Task WriteAsync(ReportContent content, string targetPath, CancellationToken ct)
+    public async Task WriteAsync(ReportContent content, string targetPath, string workDir, CancellationToken ct)
     {
         if (!File.Exists(ChromiumPath)) throw new ChromiumMissingException();
         var html = HtmlReportWriter.Write(content);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        await using var browser = await playwright.Chromium.LaunchPersistentContextAsync(Path.Combine(workDir, "chromium-profile"), new BrowserTypeLaunchPersistentContextOptions
         {
             ExecutablePath = ChromiumPath,
             Headless = true,
+            JavaScriptEnabled = false,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
         });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { JavaScriptEnabled = false });
+        var page = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
         await page.RouteAsync("**/*", route => route.AbortAsync());
         ct.ThrowIfCancellationRequested();
         await page.SetContentAsync(html, new PageSetContentOptions { WaitUntil = WaitUntilState.Load });

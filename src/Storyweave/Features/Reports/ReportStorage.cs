@@ -8,7 +8,7 @@ namespace Storyweave.Features.Reports;
 /// Where report files live: <c>outputs/{projectId}/{StoredName}</c> in the data folder. Names are
 /// generated here (a GUID and the format's extension), never taken from a report title.
 /// </summary>
-public sealed class ReportStorage(StoryweaveOptions options, MediaStorage media)
+public sealed class ReportStorage(StoryweaveOptions options)
 {
     public string OutputsDir => Path.Combine(options.DataDir, "outputs");
 
@@ -20,8 +20,6 @@ public sealed class ReportStorage(StoryweaveOptions options, MediaStorage media)
     }
 
     public string? PathOf(ReportFile file) => file.StoredName is { } name ? PathOf(file.ProjectId, name) : null;
-
-    public string NewTempPath() => media.NewTempPath("report");
 
     public string MoveIntoPlace(string tempPath, int projectId, string storedName)
     {

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
-using Storyweave.Features.Media;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Reports;
 
@@ -18,11 +18,12 @@ public sealed class ReportQueue
 
 /// <summary>
 /// Generates report files one at a time (two cores are shared with everyone): builds the
-/// <see cref="ReportContent"/> with consent applied, writes it in the requested format into tmp/,
-/// moves it to outputs/{projectId}/ and records the consent basis it was built from. Progress is
-/// saved on the row as it goes. Rows left Queued or Running when the app stopped are queued again.
+/// <see cref="ReportContent"/> with consent applied, writes it in the requested format into the project's
+/// job scratch space (<see cref="JobScratch"/>, erased however the job ends; Chromium's profile for a PDF
+/// lives there too), moves it to outputs/{projectId}/ and records the consent basis it was built from.
+/// Progress is saved on the row as it goes. Rows left Queued or Running when the app stopped are queued again.
 /// </summary>
-public sealed class ReportWorker(IServiceScopeFactory scopes, ReportQueue queue, ReportStorage storage, ILogger<ReportWorker> logger) : BackgroundService
+public sealed class ReportWorker(IServiceScopeFactory scopes, ReportQueue queue, ReportStorage storage, JobScratch scratch, ILogger<ReportWorker> logger) : BackgroundService
 {
     public const string FailedMessage = "Storyweave could not make this file. Try again; if it fails again, ask your administrator to check the server log.";
 
@@ -73,53 +74,47 @@ public sealed class ReportWorker(IServiceScopeFactory scopes, ReportQueue queue,
         if (content is null) return; // the report was deleted meanwhile (and its files with it)
         await ProgressAsync(db, fileId, 0.4, $"Writing the {ReportStorage.Label(file.Format)} file", ct);
 
-        var temp = storage.NewTempPath();
-        try
+        using var work = scratch.ForProject(file.ProjectId, "report");
+        var temp = work.File("report" + ReportStorage.Extension(file.Format));
+        switch (file.Format)
         {
-            switch (file.Format)
-            {
-                case ReportFormat.Docx:
-                    // System.IO.Packaging needs a readable, seekable stream while it writes the package.
-                    using (var buffer = new MemoryStream())
-                    {
-                        DocxReportWriter.Write(content, buffer);
-                        await File.WriteAllBytesAsync(temp, buffer.ToArray(), ct);
-                    }
-                    break;
-                case ReportFormat.Html:
-                    await File.WriteAllTextAsync(temp, HtmlReportWriter.Write(content), ct);
-                    break;
-                case ReportFormat.Markdown:
-                    await File.WriteAllTextAsync(temp, MarkdownReportWriter.Write(content), ct);
-                    break;
-                case ReportFormat.Pdf:
-                    await ProgressAsync(db, fileId, 0.5, "Printing the PDF with Chromium", ct);
-                    await scope.ServiceProvider.GetRequiredService<PdfReportWriter>().WriteAsync(content, temp, ct);
-                    break;
-            }
-            await ProgressAsync(db, fileId, 0.9, "Saving the file", ct);
-            var storedName = Guid.NewGuid().ToString("N") + ReportStorage.Extension(file.Format);
-            var size = new FileInfo(temp).Length;
-            var final = storage.MoveIntoPlace(temp, file.ProjectId, storedName);
-            var basis = JsonSerializer.Serialize(content.Basis);
-            var now = clock.GetUtcNow().UtcDateTime;
-            var updated = await db.ReportFiles.Where(f => f.Id == fileId && f.Status == OutputStatus.Running)
-                .ExecuteUpdateAsync(s => s.SetProperty(f => f.StoredName, storedName).SetProperty(f => f.SizeBytes, size)
-                    .SetProperty(f => f.ConsentBasis, basis).SetProperty(f => f.Status, OutputStatus.Ready)
-                    .SetProperty(f => f.Progress, 1.0).SetProperty(f => f.ProgressText, "Ready")
-                    .SetProperty(f => f.CompletedAt, now).SetProperty(f => f.OutOfDateAt, (DateTime?)null).SetProperty(f => f.OutOfDateReason, ""), CancellationToken.None);
-            if (updated == 0)
-            {
-                MediaStorage.DeleteQuietly(final);
-                return;
-            }
-            // Consent may have changed while the file was being written: check this file at once.
-            await scope.ServiceProvider.GetRequiredService<ReportStaleness>().CheckAsync(file.ProjectId, CancellationToken.None);
+            case ReportFormat.Docx:
+                // System.IO.Packaging needs a readable, seekable stream while it writes the package.
+                using (var buffer = new MemoryStream())
+                {
+                    DocxReportWriter.Write(content, buffer);
+                    await File.WriteAllBytesAsync(temp, buffer.ToArray(), ct);
+                }
+                break;
+            case ReportFormat.Html:
+                await File.WriteAllTextAsync(temp, HtmlReportWriter.Write(content), ct);
+                break;
+            case ReportFormat.Markdown:
+                await File.WriteAllTextAsync(temp, MarkdownReportWriter.Write(content), ct);
+                break;
+            case ReportFormat.Pdf:
+                await ProgressAsync(db, fileId, 0.5, "Printing the PDF with Chromium", ct);
+                await scope.ServiceProvider.GetRequiredService<PdfReportWriter>().WriteAsync(content, temp, work.Path, ct);
+                break;
         }
-        finally
+        await ProgressAsync(db, fileId, 0.9, "Saving the file", ct);
+        var storedName = Guid.NewGuid().ToString("N") + ReportStorage.Extension(file.Format);
+        var size = new FileInfo(temp).Length;
+        var final = storage.MoveIntoPlace(temp, file.ProjectId, storedName);
+        var basis = JsonSerializer.Serialize(content.Basis);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var updated = await db.ReportFiles.Where(f => f.Id == fileId && f.Status == OutputStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(f => f.StoredName, storedName).SetProperty(f => f.SizeBytes, size)
+                .SetProperty(f => f.ConsentBasis, basis).SetProperty(f => f.Status, OutputStatus.Ready)
+                .SetProperty(f => f.Progress, 1.0).SetProperty(f => f.ProgressText, "Ready")
+                .SetProperty(f => f.CompletedAt, now).SetProperty(f => f.OutOfDateAt, (DateTime?)null).SetProperty(f => f.OutOfDateReason, ""), CancellationToken.None);
+        if (updated == 0)
         {
-            MediaStorage.DeleteQuietly(temp);
+            FileErasure.EraseFile(final);
+            return;
         }
+        // Consent may have changed while the file was being written: check this file at once.
+        await scope.ServiceProvider.GetRequiredService<ReportStaleness>().CheckAsync(file.ProjectId, CancellationToken.None);
     }
 
     private static async Task ProgressAsync(StoryweaveDb db, int fileId, double progress, string text, CancellationToken ct) =>

@@ -7,6 +7,7 @@ using Storyweave.Data;
 using Storyweave.Features.Consent;
 using Storyweave.Features.Media;
 using Storyweave.Features.Storytellers;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.StorytellerPortal;
 
@@ -17,15 +18,18 @@ namespace Storyweave.Features.StorytellerPortal;
 /// and WebVTT (the same turns their page shows: <see cref="StorytellerPortalService"/>), and the
 /// recordings of stories they told alone. Nothing about anyone else: other people's turns are
 /// "another person speaking", and recordings with other people in them are left out (the README
-/// says how to ask for them). The ZIP is built in the private temporary folder, then streamed.
+/// says how to ask for them). Recordings are read from the stored originals, so after someone else's
+/// withdrawal they are the silenced ones (a recording with others in it is never included anyway). The ZIP is
+/// built in the storyteller's job scratch space (<see cref="JobScratch"/>), streamed, and erased when the
+/// response ends (or at once if building it fails).
 /// </summary>
-public sealed class StorytellerExport(StoryweaveDb db, StorytellerPortalService portal, ConsentService consent, MediaStorage storage, TimeProvider clock)
+public sealed class StorytellerExport(StoryweaveDb db, StorytellerPortalService portal, ConsentService consent, MediaStorage storage, JobScratch scratch, TimeProvider clock)
 {
     private static readonly CultureInfo En = CultureInfo.GetCultureInfo("en-GB");
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
-    /// <summary>Writes the ZIP to a new private temporary file and returns it open for reading (deleted on close).</summary>
-    public async Task<FileStream?> BuildAsync(StorytellerSession.Who who, CancellationToken ct = default)
+    /// <summary>Writes the ZIP to the storyteller's scratch space and returns it open for reading (erased on close).</summary>
+    public async Task<Stream?> BuildAsync(StorytellerSession.Who who, CancellationToken ct = default)
     {
         var view = await portal.LoadAsync(who, ct);
         if (view is null) return null;
@@ -41,7 +45,22 @@ public sealed class StorytellerExport(StoryweaveDb db, StorytellerPortalService 
         var storyIds = view.Stories.Where(s => !s.WithOthers).Select(s => s.Id).ToList();
         var media = await db.MediaFiles.AsNoTracking().Where(m => m.StoryId != null && storyIds.Contains(m.StoryId.Value)).OrderBy(m => m.Id).ToListAsync(ct);
 
-        var path = storage.NewTempPath("my-story");
+        var work = scratch.ForStoryteller(who.ProjectId, who.StorytellerId, "download");
+        try
+        {
+            await WriteZipAsync(work.File("my-story.zip"), view, person, history, links, visits, media, ct);
+            return work.OpenReadThenErase("my-story.zip");
+        }
+        catch
+        {
+            work.Dispose();
+            throw;
+        }
+    }
+
+    private async Task WriteZipAsync(string path, StorytellerPortalService.PortalView view, Storyteller person, IReadOnlyList<ConsentRecord> history,
+        IEnumerable<object> links, IEnumerable<object> visits, List<MediaFile> media, CancellationToken ct)
+    {
         await using (var file = MediaStorage.CreatePrivateFile(path))
         using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: false))
         {
@@ -128,7 +147,6 @@ public sealed class StorytellerExport(StoryweaveDb db, StorytellerPortalService 
             await AddTextAsync(zip, "about-you.json", JsonSerializer.Serialize(record, Json), ct);
             await AddTextAsync(zip, "README.txt", Readme(view, media.Count > 0, clock.GetUtcNow().UtcDateTime), ct);
         }
-        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None, 81920, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
     }
 
     private static async Task AddTextAsync(ZipArchive zip, string name, string text, CancellationToken ct)

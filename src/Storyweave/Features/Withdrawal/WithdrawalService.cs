@@ -37,15 +37,17 @@ public sealed record WithdrawalActor(string? UserId, string Actor)
 /// leaves analysis, coding, search, boards and exports at once.</item>
 /// <item><b>Entirely</b>: in one transaction, deletes the person's media, transcripts (the whole story when
 /// they told it alone; only their turns in a group story), answers, facets, consent records, links and
-/// requests, wipes their details and marks them withdrawn. After commit: files are overwritten and
-/// deleted, a group recording has their turns silenced, and the database is compacted so deleted text
-/// does not survive in free pages (SQLite) or dead rows (PostgreSQL).</item>
+/// requests, wipes their details and marks them withdrawn. After commit: the job scratch space of their
+/// stories is erased (<see cref="JobScratch.EraseForWithdrawal"/>), files are overwritten and deleted, a group
+/// recording has their turns silenced sample-exactly and checked (<see cref="AudioSilencer"/>; its web rendition
+/// is made again from the silenced original), and the database is compacted so deleted text does not survive
+/// in free pages (SQLite) or dead rows (PostgreSQL).</item>
 /// </list>
 /// The event log keeps ids and the fact of the withdrawal, never content.
 /// </summary>
 public sealed class WithdrawalService(
     StoryweaveDb db, TimeProvider clock, ConsentService consentService, ConsentPolicy policy, SearchIndex search,
-    MediaStorage media, StoryweaveOptions options, ILogger<WithdrawalService> logger)
+    MediaStorage media, JobScratch scratch, RenditionQueue renditions, StoryweaveOptions options, ILogger<WithdrawalService> logger)
 {
     public const string WithdrawnName = "Withdrawn storyteller";
 
@@ -193,11 +195,13 @@ public sealed class WithdrawalService(
         int storiesDeleted, turnsRemoved = 0, recordingsDeleted = 0, passagesDeleted = 0, quotesDeleted = 0;
         List<int> deletedPassageIds = [];
         List<int> deletedStoryIds;
+        List<int> theirStoryIds;
 
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
             var plan = await PlanAsync(storytellerId, ct);
             deletedStoryIds = plan.SoloStoryIds;
+            theirStoryIds = [.. plan.SoloStoryIds, .. plan.GroupStoryIds];
 
             // 1. Stories they told alone go whole: recordings, clips, passages, quotes, memos, search entries, the story.
             var soloMedia = await db.MediaFiles.Where(m => m.StoryId != null && plan.SoloStoryIds.Contains(m.StoryId.Value)).ToListAsync(ct);
@@ -319,6 +323,10 @@ public sealed class WithdrawalService(
             var outcomeReports = reportFiles.Count;
 
             // After commit: files. A failure here is logged and named; the database no longer points at them.
+            // First the scratch space of jobs working on their stories (a clip being cut, an upload, a report
+            // being written): those jobs fail and can be run again without them.
+            var scratchErased = scratch.EraseForWithdrawal(projectId, storytellerId, theirStoryIds);
+            if (scratchErased > 0) logger.LogInformation("Withdrawal of storyteller {StorytellerId}: erased {Count} job scratch file(s)", storytellerId, scratchErased);
             var silenced = 0;
             foreach (var (m, spans) in silence)
             {
@@ -456,55 +464,55 @@ public sealed class WithdrawalService(
     }
 
     /// <summary>
-    /// Silences the spans in a group recording (and its web rendition) with ffmpeg's volume filter,
-    /// writes a new file and replaces the old one (which is erased). Metadata tags are dropped: they may
-    /// name people. On failure the recording is deleted instead, so their voice never stays.
+    /// Silences the spans in a group recording's original (<see cref="AudioSilencer"/>: sample-exact, with margins,
+    /// checked sample by sample), and swaps the silenced file in for the old one, which is overwritten. Metadata
+    /// tags are dropped: they may name people. The old web rendition is erased and a new one queued, made from the
+    /// silenced original; a rendition or clip being made from the old original meanwhile is not kept (it checks the
+    /// original's SHA-256 under <see cref="MediaStorage.FileSwapLock"/>). On failure the recording is deleted
+    /// instead, so their voice never stays.
     /// </summary>
     private async Task<bool> SilenceAsync(MediaFile m, List<(double Start, double End)> spans, List<string> filesToErase, CancellationToken ct)
     {
-        var enable = string.Join("+", spans.Select(s => string.Create(CultureInfo.InvariantCulture, $"between(t,{s.Start:0.###},{s.End:0.###})")));
-        var done = new List<(string Source, string Temp)>();
-        foreach (var source in MediaPaths(m).Where(File.Exists))
-        {
-            var temp = Path.Combine(media.TempDir, $"withdrawal-{Guid.NewGuid():N}{Path.GetExtension(source)}");
-            DataFolder.CreatePrivate(media.TempDir);
-            List<string> args = ["-hide_banner", "-nostdin", "-v", "error", "-y", "-i", source, "-map", "0:V?", "-map", "0:a", "-map_metadata", "-1",
-                "-c:v", "copy", "-af", $"volume=volume=0:enable='{enable}'"];
-            if (Path.GetExtension(source).Equals(".mp4", StringComparison.OrdinalIgnoreCase) || Path.GetExtension(source).Equals(".m4a", StringComparison.OrdinalIgnoreCase))
-                args.AddRange(["-c:a", "aac", "-movflags", "+faststart"]);
-            args.Add(temp);
-            int exit;
-            string errors;
-            using (var process = MediaProbe.Start("ffmpeg", args))
-            {
-                var err = process.StandardError.ReadToEndAsync(ct);
-                await process.StandardOutput.ReadToEndAsync(ct);
-                await process.WaitForExitAsync(ct);
-                (exit, errors) = (process.ExitCode, await err);
-            }
-            if (exit != 0 || !File.Exists(temp) || new FileInfo(temp).Length == 0)
-            {
-                logger.LogWarning("Silencing recording {MediaId} failed ({Exit}): {Errors}", m.Id, exit, errors);
-                Erase(temp);
-                foreach (var (_, t) in done) Erase(t);
-                filesToErase.AddRange(MediaPaths(m));
-                await db.MediaFiles.Where(x => x.Id == m.Id).ExecuteDeleteAsync(ct);
-                return false;
-            }
-            done.Add((source, temp));
-        }
-        foreach (var (source, temp) in done)
-        {
-            Overwrite(source);
-            File.Move(temp, source, overwrite: true);
-        }
         var original = media.OriginalPath(m);
-        if (File.Exists(original))
+        using var work = scratch.ForStory(m.ProjectId, m.StoryId!.Value, "silence");
+        var temp = work.File("silenced" + Path.GetExtension(original));
+        var outcome = File.Exists(original)
+            ? await AudioSilencer.SilenceFileAsync(original, temp, spans.Select(s => new AudioSilencer.Span(s.Start, s.End)).ToList(), work.Path, ct)
+            : new AudioSilencer.Outcome(false, "the original file is missing");
+        if (!outcome.Silent)
         {
-            await using var stream = File.OpenRead(original);
-            var hash = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stream, ct));
-            var size = new FileInfo(original).Length;
-            await db.MediaFiles.Where(x => x.Id == m.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.Sha256, hash).SetProperty(x => x.SizeBytes, size), ct);
+            logger.LogWarning("Silencing recording {MediaId} failed: {Detail}", m.Id, outcome.Detail);
+            var row = await db.MediaFiles.AsNoTracking().SingleOrDefaultAsync(x => x.Id == m.Id, ct) ?? m;
+            filesToErase.AddRange(MediaPaths(row));
+            await db.MediaFiles.Where(x => x.Id == m.Id).ExecuteDeleteAsync(ct);
+            return false;
+        }
+        logger.LogInformation("Silenced {Count} stretch(es) in recording {MediaId}: {Detail}", spans.Count, m.Id, outcome.Detail);
+        string hash;
+        await using (var stream = File.OpenRead(temp))
+            hash = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stream, ct));
+        var size = new FileInfo(temp).Length;
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, DataFolder.PrivateFile);
+
+        await media.FileSwapLock.WaitAsync(CancellationToken.None);
+        try
+        {
+            // Read again under the lock: a rendition may have been finished since the withdrawal began.
+            var row = await db.MediaFiles.AsNoTracking().SingleOrDefaultAsync(x => x.Id == m.Id, CancellationToken.None);
+            if (row is null) return true; // deleted meanwhile; its files go with it
+            FileErasure.Overwrite(original);
+            File.Move(temp, original, overwrite: true);
+            var oldRendition = media.RenditionPath(row);
+            var remake = row.RenditionStatus != RenditionStatus.NotNeeded;
+            await db.MediaFiles.Where(x => x.Id == m.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.Sha256, hash).SetProperty(x => x.SizeBytes, size)
+                .SetProperty(x => x.RenditionStoredName, (string?)null).SetProperty(x => x.RenditionProgress, 0.0).SetProperty(x => x.RenditionError, "")
+                .SetProperty(x => x.RenditionStatus, remake ? RenditionStatus.Queued : RenditionStatus.NotNeeded), CancellationToken.None);
+            if (oldRendition is not null) Erase(oldRendition);
+            if (remake) renditions.Enqueue(m.Id);
+        }
+        finally
+        {
+            media.FileSwapLock.Release();
         }
         return true;
     }
@@ -512,27 +520,15 @@ public sealed class WithdrawalService(
     /// <summary>Overwrites a file's bytes with zeros, then deletes it (best effort on copy-on-write and flash storage; see docs/operations.md).</summary>
     private bool Erase(string path)
     {
-        if (!File.Exists(path)) return false;
         try
         {
-            Overwrite(path);
-            File.Delete(path);
-            return true;
+            return FileErasure.EraseFile(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             logger.LogError(e, "Could not erase a withdrawn storyteller's file {Path}", path);
             return false;
         }
-    }
-
-    private static void Overwrite(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None);
-        var zeros = new byte[81920];
-        for (long left = stream.Length; left > 0; left -= zeros.Length)
-            stream.Write(zeros, 0, (int)Math.Min(zeros.Length, left));
-        stream.Flush(flushToDisk: true);
     }
 
     /// <summary>Tables whose rows a full withdrawal deletes or rewrites (vacuumed on PostgreSQL).</summary>
