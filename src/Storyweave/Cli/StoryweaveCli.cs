@@ -91,7 +91,7 @@ public static class StoryweaveCli
             await using var scope = app.Services.CreateAsyncScope();
             var target = r.GetValue(outFile)!;
             await Console.Out.WriteLineAsync($"Backing up to {Path.GetFullPath(target)}{(passphrase is null ? "" : " (encrypted)")}");
-            var manifest = await scope.ServiceProvider.GetRequiredService<BackupService>().BackupAsync(target, Console.Out, ct, passphrase);
+            var manifest = await scope.ServiceProvider.GetRequiredService<BackupService>().BackupAsync(target, Console.Out, passphrase, ct);
             await Console.Out.WriteLineAsync($"Backup complete: {manifest.Tables.Sum(t => t.Rows)} rows, {manifest.FileCount} files.{(passphrase is null ? " It is not encrypted: keep it somewhere only you can read, or use --passphrase-file." : "")}");
             return 0;
         }));
@@ -111,7 +111,7 @@ public static class StoryweaveCli
             if (problem is not null) return await FailAsync([problem]);
             await using var scope = app.Services.CreateAsyncScope();
             await Console.Out.WriteLineAsync($"Restoring {Path.GetFullPath(file)} into {o.DataDir}");
-            var manifest = await scope.ServiceProvider.GetRequiredService<BackupService>().RestoreAsync(file, Console.Out, ct, passphrase);
+            var manifest = await scope.ServiceProvider.GetRequiredService<BackupService>().RestoreAsync(file, Console.Out, passphrase, ct);
             await Console.Out.WriteLineAsync($"Restore complete: {manifest.Tables.Sum(t => t.Rows)} rows, {manifest.FileCount} files (backup made {manifest.CreatedAt:u}).");
             return 0;
         }));

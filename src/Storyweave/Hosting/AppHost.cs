@@ -54,6 +54,8 @@ public static class AppHost
         builder.Logging.AddFilter("Microsoft", options.LogLevel <= LogLevel.Debug ? options.LogLevel : LogLevel.Warning);
         builder.Logging.AddFilter(RequestLog.Category, options.LogRequests ? LogLevel.Information : LogLevel.None);
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);
+        // ErrorResponses logs every failure once, with the reference the person is shown; the middleware's own copy would repeat it.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware", LogLevel.None);
         // EF warns that SQLite's table rebuilds (PRAGMA foreign_keys) cannot run in a transaction; the
         // database file is copied aside before every migration (DatabaseStartup), so that warning only alarms.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Migrations", LogLevel.Error);

@@ -30,14 +30,17 @@ public sealed class ErrorResponses(ILogger<ErrorResponses> logger, TimeProvider 
     /// <summary>A short reference for this request, shown to the person and written to the log beside the error.</summary>
     public static string Reference(HttpContext context) => context.TraceIdentifier;
 
-    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        var (context, ct) = (httpContext, cancellationToken);
+        // The middleware has already pointed the request at /error: the original path is in its feature.
+        var path = new PathString(context.Features.Get<IExceptionHandlerPathFeature>()?.Path ?? context.Request.Path.Value);
         var diskFull = IsDiskFull(exception);
         var reference = Reference(context);
-        if (diskFull) logger.LogError(exception, "The disk is full (request {Reference}, {Method} {Path})", reference, context.Request.Method, context.Request.Path);
-        else logger.LogError(exception, "Unexpected error (request {Reference}, {Method} {Path})", reference, context.Request.Method, context.Request.Path);
+        if (diskFull) logger.LogError(exception, "The disk is full (request {Reference}, {Method} {Path})", reference, context.Request.Method, path);
+        else logger.LogError(exception, "Unexpected error (request {Reference}, {Method} {Path})", reference, context.Request.Method, path);
 
-        if (!context.Request.Path.StartsWithSegments("/api")) return false; // the error page, which reads the same feature
+        if (!path.StartsWithSegments("/api")) return false; // the error page, which reads the same feature
         if (context.Response.HasStarted) return true; // a streamed answer cut off: nothing more can be said
         var status = diskFull ? StatusCodes.Status507InsufficientStorage : StatusCodes.Status500InternalServerError;
         context.Response.Clear();

@@ -6,6 +6,7 @@ namespace Storyweave.Tests.Cli;
 /// Backups hold the data-protection keys, password hashes and every story: they are written readable by this
 /// user only, can be encrypted with a passphrase, and a restore never leaves a key or a story readable by others.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class BackupProtectionTests
 {
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;

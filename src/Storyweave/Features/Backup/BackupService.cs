@@ -34,7 +34,7 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
     /// data-protection keys, password hashes and every story), encrypted with <paramref name="passphrase"/> when one
     /// is given (<see cref="BackupCrypto"/>).
     /// </summary>
-    public async Task<Manifest> BackupAsync(string outFile, TextWriter progress, CancellationToken ct = default, string? passphrase = null)
+    public async Task<Manifest> BackupAsync(string outFile, TextWriter progress, string? passphrase = null, CancellationToken ct = default)
     {
         outFile = Path.GetFullPath(outFile);
         var partial = outFile + ".partial";
@@ -44,10 +44,10 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
         if (Path.GetDirectoryName(outFile) is { } folder && !Directory.Exists(folder)) DataFolder.CreatePrivate(folder);
         try
         {
-            Stream file = new FileStream(partial, PrivateCreate());
-            if (passphrase is not null) file = BackupCrypto.Encrypt(file, passphrase);
-            await using (file)
-            using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
+            Stream target = new FileStream(partial, PrivateCreate());
+            if (passphrase is not null) target = BackupCrypto.Encrypt(target, passphrase);
+            await using (target)
+            using (var zip = new ZipArchive(target, ZipArchiveMode.Create))
             {
                 await using (var tx = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct))
                 {
@@ -108,7 +108,7 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
     /// passphrase; it is decrypted (and checked) into the data folder's tmp/ first, readable by this user only, and
     /// that copy is erased afterwards. Restored files and folders are private to this user (600/700).
     /// </summary>
-    public async Task<Manifest> RestoreAsync(string backupFile, TextWriter progress, CancellationToken ct = default, string? passphrase = null)
+    public async Task<Manifest> RestoreAsync(string backupFile, TextWriter progress, string? passphrase = null, CancellationToken ct = default)
     {
         string? decrypted = null;
         try
@@ -128,17 +128,16 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
         }
         finally
         {
-            if (decrypted is not null) Hosting.FileErasure.EraseQuietly(decrypted);
+            if (decrypted is not null) { try { FileErasure.EraseFile(decrypted); } catch (IOException) { File.Delete(decrypted); } }
         }
     }
 
-    private static FileStreamOptions PrivateCreate() => new()
+    private static FileStreamOptions PrivateCreate()
     {
-        Mode = FileMode.Create,
-        Access = FileAccess.Write,
-        Share = FileShare.None,
-        UnixCreateMode = OperatingSystem.IsWindows() ? null : DataFolder.PrivateFile,
-    };
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = DataFolder.PrivateFile;
+        return options;
+    }
 
     private async Task<Manifest> RestoreZipAsync(string backupFile, TextWriter progress, CancellationToken ct)
     {
