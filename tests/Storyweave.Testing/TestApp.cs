@@ -50,7 +50,7 @@ public sealed partial class TestApp : IAsyncDisposable
         Action<WebApplicationBuilder>? configureBuilder = null, bool withAdmin = true)
     {
         var (options, pgDatabase) = await NewInstanceOptionsAsync();
-        options = options with { Urls = "http://127.0.0.1:0", NoSample = !seedSample, SignInAttemptsPerMinute = 1000 };
+        options = options with { Urls = "http://127.0.0.1:0", NoSample = !seedSample, SignInAttemptsPerMinute = 1000, CodeAttemptsPerMinute = 1000, SetupAttemptsPerMinute = 1000 };
         if (configure is not null) options = configure(options);
 
         if (options.UsesPostgres) await MigrateAsync(options);

@@ -52,6 +52,10 @@ public static class StoryweaveCli
             SessionIdleTimeout = TimeSpan.FromMinutes(WholeNumberFromEnv("STORYWEAVE_SESSION_IDLE_MINUTES", 30, 1, 24 * 60)),
             SessionAbsoluteLifetime = TimeSpan.FromHours(WholeNumberFromEnv("STORYWEAVE_SESSION_MAX_HOURS", 12, 1, 24 * 30)),
             LogLevel = LogLevelFromEnv(),
+            SignInAttemptsPerMinute = WholeNumberFromEnv("STORYWEAVE_SIGNINS_PER_MINUTE", 60, 1, 100_000),
+            CodeAttemptsPerMinute = WholeNumberFromEnv("STORYWEAVE_CODES_PER_MINUTE", 30, 1, 100_000),
+            SignUpsPerHourPerAddress = WholeNumberFromEnv("STORYWEAVE_SIGNUPS_PER_HOUR", 60, 1, 100_000),
+            TrustedProxies = TrustedProxiesFromEnv(),
             LogRequests = Env("STORYWEAVE_LOG_REQUESTS") is "1" or "true" or "yes",
         };
 
@@ -326,6 +330,18 @@ public static class StoryweaveCli
             return first.Length == 0 ? (null, $"The passphrase file {Path.GetFullPath(file)} is empty.") : (first, null);
         }
         return (Env("STORYWEAVE_BACKUP_PASSPHRASE"), null);
+    }
+
+    private static IReadOnlyList<string> TrustedProxiesFromEnv()
+    {
+        var defaults = new StoryweaveOptions().TrustedProxies;
+        if (Env("STORYWEAVE_TRUSTED_PROXIES") is not { } raw) return defaults;
+        if (raw.Trim().Equals("none", StringComparison.OrdinalIgnoreCase)) return [];
+        var entries = raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var bad = entries.Where(e => !System.Net.IPNetwork.TryParse(e, out _) && !System.Net.IPAddress.TryParse(e, out _)).ToList();
+        if (bad.Count == 0) return entries;
+        Console.Error.WriteLine($"STORYWEAVE_TRUSTED_PROXIES should list addresses or networks such as 10.0.0.5 or 10.0.0.0/8 (\"{string.Join(", ", bad)}\" is not one); trusting only this machine.");
+        return defaults;
     }
 
     private static LogLevel LogLevelFromEnv()

@@ -26,6 +26,8 @@ public static class AppHost
 {
     public const string SmartScheme = "Storyweave";
     public const string SignInRateLimit = "sign-in";
+    public const string CodeRateLimit = "storyteller-code";
+    public const string SetupRateLimit = "setup";
     public const string SignUpRateLimit = "sign-up";
 
     public static WebApplication Build(StoryweaveOptions options, Action<WebApplicationBuilder>? configure = null)
@@ -169,25 +171,45 @@ public static class AppHost
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(SignInRateLimit, ctx => HttpMethods.IsPost(ctx.Request.Method)
-                ? RateLimitPartition.GetFixedWindowLimiter(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SignInAttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
-                : RateLimitPartition.GetNoLimiter("reads"));
-            o.AddPolicy(SignUpRateLimit, ctx => HttpMethods.IsPost(ctx.Request.Method)
-                ? RateLimitPartition.GetFixedWindowLimiter(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SignUpsPerHourPerAddress, Window = TimeSpan.FromHours(1), QueueLimit = 0 })
-                : RateLimitPartition.GetNoLimiter("reads"));
+            // One bucket per purpose and client address (the real visitor's, behind a trusted proxy: see
+            // ConfigurePipeline), so failed storyteller codes never block staff sign-in and one busy
+            // connection never blocks another.
+            void PerAddress(string policy, int permits, TimeSpan window) =>
+                o.AddPolicy(policy, ctx => HttpMethods.IsPost(ctx.Request.Method)
+                    ? RateLimitPartition.GetFixedWindowLimiter(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                        _ => new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = window, QueueLimit = 0 })
+                    : RateLimitPartition.GetNoLimiter("reads"));
+            PerAddress(SignInRateLimit, options.SignInAttemptsPerMinute, TimeSpan.FromMinutes(1));
+            PerAddress(CodeRateLimit, options.CodeAttemptsPerMinute, TimeSpan.FromMinutes(1));
+            PerAddress(SetupRateLimit, options.SetupAttemptsPerMinute, TimeSpan.FromMinutes(1));
+            PerAddress(SignUpRateLimit, options.SignUpsPerHourPerAddress, TimeSpan.FromHours(1));
             o.OnRejected = async (ctx, ct) =>
             {
-                ctx.HttpContext.Response.ContentType = "text/plain; charset=utf-8";
-                var path = ctx.HttpContext.Request.Path;
-                await ctx.HttpContext.Response.WriteAsync(path.StartsWithSegments("/join")
-                    ? "Too many sign-ups have come from this internet connection in the last hour. Please try again later, or ask the project team to sign you up."
+                var http = ctx.HttpContext;
+                var wait = ctx.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromMinutes(1);
+                var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+                http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var path = http.Request.Path;
+                var when = SignInThrottle.Describe(TimeSpan.FromSeconds(seconds));
+                var message = path.StartsWithSegments("/join")
+                    ? $"Too many sign-ups have come from this internet connection for now. Please try again in {when}, or ask the project team to sign you up."
                     : path.StartsWithSegments("/me")
-                        ? "Too many codes were tried from this device. Please wait a minute, then try again."
-                        : "Too many sign-in attempts from this device. Please wait a minute and try again.", ct);
+                        ? $"Too many codes were tried from this device. Please wait {when}, then try again."
+                        : $"Too many sign-in attempts from this internet connection. Please wait {when} and try again.";
+                if (path.StartsWithSegments("/api"))
+                {
+                    await http.Response.WriteAsJsonAsync(new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = 429, Title = "Too many requests", Detail = message },
+                        (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", ct);
+                    return;
+                }
+                http.Response.ContentType = "text/html; charset=utf-8";
+                await http.Response.WriteAsync(
+                    "<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">" +
+                    "<title>Please wait a moment – Storyweave</title><link rel=\"stylesheet\" href=\"/css/site.css\"></head><body><main id=\"main\" class=\"wrap\">" +
+                    $"<h1>Please wait a moment</h1><p role=\"alert\">{System.Net.WebUtility.HtmlEncode(message)}</p><p><a href=\"{System.Net.WebUtility.HtmlEncode(path.Value)}\">Go back to the page</a></p></main></body></html>", ct);
             };
         });
+        services.AddSingleton<SignInThrottle>();
 
         services.AddAntiforgery(o =>
         {
@@ -280,12 +302,35 @@ public static class AppHost
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// X-Forwarded-For and -Proto are believed only from <see cref="StoryweaveOptions.TrustedProxies"/>, so
+    /// per-address limits apply to the real visitor behind nginx and nobody else can claim another address.
+    /// </summary>
+    public static ForwardedHeadersOptions ForwardedHeaders(StoryweaveOptions options)
+    {
+        var forwarded = new ForwardedHeadersOptions
+        {
+            ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
+            ForwardLimit = null, // walk back through every trusted proxy, stopping at the first address that is not one
+        };
+        forwarded.KnownProxies.Clear();
+        forwarded.KnownIPNetworks.Clear();
+        foreach (var entry in options.TrustedProxies)
+        {
+            if (System.Net.IPNetwork.TryParse(entry, out var network)) forwarded.KnownIPNetworks.Add(network);
+            else if (System.Net.IPAddress.TryParse(entry, out var address)) forwarded.KnownProxies.Add(address);
+        }
+        return forwarded;
+    }
+
     private static void ConfigurePipeline(WebApplication app)
     {
         RequestLog.Use(app);
         // Behind a reverse proxy on this machine that terminates TLS, its X-Forwarded-Proto makes the
         // request HTTPS (Secure cookies, HSTS). Only loopback proxies are believed (the default).
-        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto });
+        // With no trusted proxy at all the middleware is left out: given empty lists it would believe anyone.
+        if (app.Services.GetRequiredService<StoryweaveOptions>().TrustedProxies.Count > 0)
+            app.UseForwardedHeaders(ForwardedHeaders(app.Services.GetRequiredService<StoryweaveOptions>()));
         app.UseMiddleware<SecurityHeadersMiddleware>();
         // HSTS only on HTTPS requests (UseHsts ignores plain HTTP), and never in Development, where
         // a browser would otherwise remember it for localhost.

@@ -17,11 +17,27 @@ public sealed record StoryweaveOptions
 
     public bool NoSample { get; init; }
 
-    /// <summary>Sign-in attempts allowed per client address per minute.</summary>
-    public int SignInAttemptsPerMinute { get; init; } = 10;
+    // Per-address limits, each purpose its own bucket. Generous: a community centre's 30 people share one
+    // address. Guessing one account's password is slowed per account (SignInThrottle), not here.
 
-    /// <summary>Public sign-ups accepted per client address per hour (a bot guard; a shared office may need more).</summary>
-    public int SignUpsPerHourPerAddress { get; init; } = 20;
+    /// <summary>Staff sign-in posts per client address per minute (env STORYWEAVE_SIGNINS_PER_MINUTE).</summary>
+    public int SignInAttemptsPerMinute { get; init; } = 60;
+
+    /// <summary>Storyteller codes typed per client address per minute (env STORYWEAVE_CODES_PER_MINUTE); each link also locks after 5 wrong codes.</summary>
+    public int CodeAttemptsPerMinute { get; init; } = 30;
+
+    /// <summary>First-run set-up posts per client address per minute.</summary>
+    public int SetupAttemptsPerMinute { get; init; } = 10;
+
+    /// <summary>Public sign-ups accepted per client address per hour (env STORYWEAVE_SIGNUPS_PER_HOUR; a bot guard).</summary>
+    public int SignUpsPerHourPerAddress { get; init; } = 60;
+
+    /// <summary>
+    /// Reverse proxies whose X-Forwarded-For / -Proto are believed (env STORYWEAVE_TRUSTED_PROXIES: addresses or
+    /// networks like 10.0.0.0/8, comma-separated; "none" for none). Default: this machine (loopback), where
+    /// docs/operations.md puts nginx. Anyone else's forwarded headers are ignored.
+    /// </summary>
+    public IReadOnlyList<string> TrustedProxies { get; init; } = ["127.0.0.0/8", "::1/128"];
 
     /// <summary>The largest recording one upload may bring (env STORYWEAVE_MAX_UPLOAD_MB). Zoom video runs to gigabytes.</summary>
     public long MaxUploadBytes { get; init; } = DefaultMaxUploadBytes;

@@ -11,7 +11,7 @@ namespace Storyweave.Features.Accounts;
 
 [AllowAnonymous]
 [EnableRateLimiting(AppHost.SignInRateLimit)]
-public sealed class SignInModel(SignInManager<User> signIn, UserManager<User> users, StoryweaveDb db, TimeProvider clock) : PageModel
+public sealed class SignInModel(SignInManager<User> signIn, UserManager<User> users, StoryweaveDb db, TimeProvider clock, SignInThrottle throttle) : PageModel
 {
     [BindProperty] public string Email { get; set; } = "";
     [BindProperty] public string Password { get; set; } = "";
@@ -22,26 +22,40 @@ public sealed class SignInModel(SignInManager<User> signIn, UserManager<User> us
 
     public async Task<IActionResult> OnPostAsync()
     {
+        // Wrong passwords slow this account down (SignInThrottle) instead of locking it: while it must wait, no
+        // password is checked, so a guesser learns nothing and its owner waits at most the current delay.
+        var key = SignInThrottle.StaffKey(Email);
+        if (throttle.WaitFor(key) is { } wait)
+        {
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Errors.Add($"There have been too many wrong passwords for this email address. Wait {SignInThrottle.Describe(wait)}, then try again. If you have forgotten your password, ask the person who looks after this Storyweave to reset it.");
+            return Page();
+        }
         var user = string.IsNullOrWhiteSpace(Email) ? null : await users.FindByEmailAsync(Email.Trim());
         if (user is null)
         {
+            throttle.Failed(key);
             Errors.Add("The email address or password is not right.");
             return Page();
         }
-        var result = await signIn.PasswordSignInAsync(user, Password, isPersistent: false, lockoutOnFailure: true);
+        var result = await signIn.PasswordSignInAsync(user, Password, isPersistent: false, lockoutOnFailure: false);
         if (result.Succeeded)
         {
+            throttle.Succeeded(key);
             db.Record(clock, null, user.Id, "account.signed-in", "user", user.Id);
             await db.SaveChangesAsync();
             return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/projects");
         }
         if (result.IsLockedOut)
         {
-            db.Record(clock, null, user.Id, "account.locked-out", "user", user.Id);
-            await db.SaveChangesAsync();
-            Errors.Add("This account is locked for 15 minutes after too many wrong passwords. Wait, or ask the person who looks after this Storyweave to reset your password.");
+            // Only an administrator turns an account off now (wrong passwords slow it down instead).
+            Errors.Add("This account has been turned off. Ask the person who looks after this Storyweave.");
             return Page();
         }
+        throttle.Failed(key);
+        if (throttle.WaitFor(key) is not null) db.Record(clock, null, user.Id, "account.sign-in-slowed", "user", user.Id);
+        await db.SaveChangesAsync();
         Errors.Add("The email address or password is not right.");
         return Page();
     }

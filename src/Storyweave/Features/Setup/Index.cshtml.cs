@@ -10,7 +10,7 @@ namespace Storyweave.Features.Setup;
 
 /// <summary>First run: creates the first administrator. Once one exists this page is gone (404).</summary>
 [AllowAnonymous]
-[EnableRateLimiting(AppHost.SignInRateLimit)]
+[EnableRateLimiting(AppHost.SetupRateLimit)]
 public sealed class SetupModel(AccountService accounts, SignInManager<User> signIn) : PageModel
 {
     [BindProperty] public string Name { get; set; } = "";

@@ -14,7 +14,7 @@ namespace Storyweave.Features.StorytellerPortal;
 /// Code posts share the sign-in rate limit per address.
 /// </summary>
 [AllowAnonymous]
-[EnableRateLimiting(AppHost.SignInRateLimit)]
+[EnableRateLimiting(AppHost.CodeRateLimit)]
 public sealed class OpenModel(StorytellerLinkService links, TimeProvider clock) : PageModel
 {
     [FromRoute] public string Token { get; set; } = "";
