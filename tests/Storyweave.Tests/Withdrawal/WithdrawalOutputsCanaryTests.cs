@@ -419,7 +419,14 @@ public sealed partial class WithdrawalTests
             server.Kill(entireProcessTree: true); // SIGKILL on Linux: no shutdown code, no finally blocks, ffmpeg and Chromium go too
             await server.WaitForExitAsync();
         }
-        await Task.WhenAll(stdout, stderr);
+        // Not awaited to the end: a helper Chromium started (its crash handler) may outlive the kill and hold the pipes open.
+        try
+        {
+            await Task.WhenAll(stdout, stderr).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (TimeoutException)
+        {
+        }
         return seen;
 
         // A job folder (name prefix) whose files so far satisfy the test; folders come and go while we look.

@@ -7,8 +7,9 @@ namespace Storyweave.Features.Reports;
 /// Outline turns the headings into PDF bookmarks; Tagged keeps the structure for assistive
 /// technology; the text stays selectable. The page loads no network resources: the HTML is
 /// self-contained, and every request it might make is refused. Chromium's profile (its cache and session
-/// files) is made in the job's scratch folder, so it is erased with it, crash or not, instead of being
-/// left in the system's /tmp.
+/// files) and its home (Debian's Chromium keeps crash dumps, which hold page memory, in
+/// ~/.config/chromium/Crash Reports for 30 days) are in the job's scratch folder, so they are erased with
+/// it, crash or not, instead of being left in the system's /tmp or the service account's home.
 /// </summary>
 public sealed class PdfReportWriter(ILogger<PdfReportWriter> logger)
 {
@@ -23,9 +24,15 @@ public sealed class PdfReportWriter(ILogger<PdfReportWriter> logger)
         if (!File.Exists(ChromiumPath)) throw new ChromiumMissingException();
         var html = HtmlReportWriter.Write(content);
         using var playwright = await Playwright.CreateAsync();
+        var home = Path.Combine(workDir, "chromium-home");
+        Directory.CreateDirectory(home);
+        var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
+        (env["HOME"], env["XDG_CONFIG_HOME"], env["XDG_CACHE_HOME"]) = (home, Path.Combine(home, "config"), Path.Combine(home, "cache"));
         await using var browser = await playwright.Chromium.LaunchPersistentContextAsync(Path.Combine(workDir, "chromium-profile"), new BrowserTypeLaunchPersistentContextOptions
         {
             ExecutablePath = ChromiumPath,
+            Env = env,
             Headless = true,
             JavaScriptEnabled = false,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
