@@ -55,7 +55,9 @@ public static class AppHost
         // The framework's own notes (one per request stage) only when an operator asks for Debug or Trace.
         builder.Logging.AddFilter("Microsoft", options.LogLevel <= LogLevel.Debug ? options.LogLevel : LogLevel.Warning);
         builder.Logging.AddFilter(RequestLog.Category, options.LogRequests ? LogLevel.Information : LogLevel.None);
-        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);
+        // A failed SQL command is also an exception, logged once where it is handled (ErrorResponses, the workers);
+        // EF's own copy would only add alarm, e.g. the expected miss on the migrations table of a new PostgreSQL database.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.None);
         // ErrorResponses logs every failure once, with the reference the person is shown; the middleware's own copy would repeat it.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware", LogLevel.None);
         // EF warns that SQLite's table rebuilds (PRAGMA foreign_keys) cannot run in a transaction; the
