@@ -15,6 +15,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // CI shares two cores between the app, ffmpeg, Chromium and the test: an expectation waits up to 20 s for
+        // what a user would see (it returns as soon as it is true; it is not a timing assertion).
+        Assertions.SetDefaultExpectTimeout(20_000);
         App = await TestApp.StartAsync(seedSample: true, withAdmin: false);
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
