@@ -43,6 +43,16 @@ public sealed class ClipPlaylistTests(BrowserFixture fixture) : IClassFixture<Br
             {
                 await BrowserFixture.AssertNoHorizontalScrollAsync(page);
                 await fixture.AssertAccessibleAsync(page);
+                // The captions the clip will hold, kept up to date as the times change.
+                var lines = page.Locator("#caption-preview-lines li");
+                await Assertions.Expect(lines).ToHaveCountAsync(1);
+                await Assertions.Expect(lines.First).ToContainTextAsync("I want to tell you about the kitchen table.");
+                await page.GetByLabel("Start").FillAsync("0:00");
+                await Assertions.Expect(lines).ToHaveCountAsync(2);
+                await Assertions.Expect(page.Locator("#caption-preview-status")).ToContainTextAsync("2 lines");
+                await page.GetByLabel("Start").FillAsync("0:02");
+                await Assertions.Expect(lines).ToHaveCountAsync(1);
+                await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "clip-editor-360.png"), FullPage = true });
                 await page.GetByLabel("End").FillAsync("0:04");
                 // The silencing option is a labelled checkbox with its plain-language hint.
                 var silence = page.GetByLabel("Silence hidden words in the sound");

@@ -63,7 +63,7 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
                      $"/projects/{sampleId}/stories/{storyId}", $"/projects/{sampleId}/members", $"/projects/{sampleId}/settings",
                      $"/projects/{sampleId}/activity", $"/projects/{sampleId}/audit", "/admin/users", "/account/password", "/account/tokens", "/projects/999999",
                      $"/projects/{sampleId}/search?q=garden", $"/projects/{sampleId}/codebook", $"/projects/{sampleId}/review", $"/projects/{sampleId}/workshops",
-                     $"/projects/{sampleId}/stories/{storyId}/coding", $"/projects/{sampleId}/call-out",
+                     $"/projects/{sampleId}/stories/{storyId}/coding", $"/projects/{sampleId}/stories/{storyId}/transcript/speakers", $"/projects/{sampleId}/stories/{storyId}/transcript/import", $"/projects/{sampleId}/call-out",
                      $"/projects/{sampleId}/findings", $"/projects/{sampleId}/findings/small-numbers",
                      $"/projects/{sampleId}/redaction?runCheck=true",
                      $"/projects/{sampleId}/playlists", $"/projects/{sampleId}/playlists/{playlistId}", $"/projects/{sampleId}/playlists/{playlistId}/add",
@@ -160,5 +160,27 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
         Assert.Contains("script-src", failure.Message, StringComparison.Ordinal);
         Assert.Contains("style-src", failure.Message, StringComparison.Ordinal);
         fixture.AssertNoCspViolations(); // reported once, then cleared
+    }
+
+    [Fact]
+    public async Task The_please_wait_page_after_too_many_sign_ins_passes_axe_and_says_how_long_to_wait()
+    {
+        await using var app = await TestApp.StartAsync(configure: o => o with { SignInAttemptsPerMinute = 1 });
+        await using var context = await fixture.WatchCspAsync(await fixture.Browser.NewContextAsync(new() { BaseURL = app.BaseUrl, ViewportSize = new() { Width = 360, Height = 740 } }));
+        var page = await context.NewPageAsync();
+        IResponse? last = null;
+        for (var i = 0; i < 2; i++)
+        {
+            await page.GotoAsync("/account/sign-in");
+            await page.GetByLabel("Email address").FillAsync("someone@example.org");
+            await page.GetByLabel("Password").FillAsync("not the password");
+            last = await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync(),
+                r => r.Request.Method == "POST");
+        }
+        Assert.Equal(429, last!.Status);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Please wait a moment");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Please wait");
+        await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+        await fixture.AssertAccessibleAsync(page);
     }
 }

@@ -277,7 +277,7 @@ public sealed partial class WithdrawalTests
                 await OweAllJobsAsync(w);
                 left = await KillInTheMiddleAsync(w);
                 foreach (var (job, folder) in left) output.WriteLine($"attempt {attempt}: {job} left {folder}: {(Directory.Exists(folder) ? string.Join(", ", Directory.GetFiles(folder).Select(Path.GetFileName)) : "(gone)")}");
-                if (ScanFolder(tmp, w.Marker).Any(hit => hit.EndsWith(".vtt", StringComparison.Ordinal)) && left.Values.All(Directory.Exists)) break;
+                if (left.Count == 3 && ScanFolder(tmp, w.Marker).Any(hit => hit.EndsWith(".vtt", StringComparison.Ordinal)) && left.Values.All(Directory.Exists)) break;
                 Assert.True(attempt < 3, "Three times a job finished just before the kill.");
             }
             Assert.Contains(ScanFolder(tmp, w.Marker), hit => hit.EndsWith(".vtt", StringComparison.Ordinal)); // the cut's captions: their words
@@ -411,6 +411,8 @@ public sealed partial class WithdrawalTests
         var stdout = server.StandardOutput.ReadToEndAsync();
         var stderr = server.StandardError.ReadToEndAsync();
         var seen = new Dictionary<string, string>();
+        var everSeen = new HashSet<string>();
+        DateTime? idleSince = null;
         var deadline = DateTime.UtcNow.AddMinutes(3);
         try
         {
@@ -419,14 +421,25 @@ public sealed partial class WithdrawalTests
                 seen.Clear();
                 if (Busy(story, "clip-", d => d.Any(f => f.EndsWith(".vtt", StringComparison.Ordinal)) && d.Any(f => Path.GetFileName(f).StartsWith("cut.", StringComparison.Ordinal))) is { } clip) seen["clip"] = clip;
                 if (Busy(story, "rendition-", d => d.Any(f => new FileInfo(f).Length > 0)) is { } rendition) seen["rendition"] = rendition;
-                if (Busy(project, "report-", d => d.Length > 0) is { } report) seen["report"] = report;
+                // The report's scratch folder is made before Chromium starts (its home folder is in it); a cold Chromium
+                // can take seconds to write its first file, so the folder's existence is what shows the job under way.
+                if (Busy(project, "report-", _ => true) is { } report) seen["report"] = report;
                 if (seen.Count == 3) break;
+                everSeen.UnionWith(seen.Keys);
                 if (server.HasExited) Assert.Fail($"The server stopped by itself: {await stderr}");
+                // Every job came and went without all three overlapping: the caller runs the scenario again.
+                idleSince = everSeen.Count == 3 && seen.Count == 0 ? idleSince ?? DateTime.UtcNow : null;
+                if (idleSince is { } idle && DateTime.UtcNow - idle > TimeSpan.FromSeconds(3))
+                {
+                    output.WriteLine("The three jobs ran one after another this time; running the scenario again.");
+                    seen.Clear();
+                    break;
+                }
                 if (DateTime.UtcNow >= deadline)
                 {
                     server.Kill(entireProcessTree: true);
                     var said = await Task.WhenAll(stdout, stderr).WaitAsync(TimeSpan.FromSeconds(5));
-                    Assert.Fail($"The three jobs were never under way at once (seen: {string.Join(", ", seen.Keys)}). The server said:\n{said[0]}\n{said[1]}");
+                    Assert.Fail($"The three jobs were never under way at once (seen at some point: {string.Join(", ", everSeen)}). The server said:\n{said[0]}\n{said[1]}");
                 }
                 await Task.Delay(10);
             }
