@@ -17,6 +17,42 @@ public sealed class GatheringTests(BrowserFixture fixture) : IClassFixture<Brows
         throw new InvalidOperationException("Could not reach the element with the Tab key.");
     }
 
+    /// <summary>
+    /// A sign-up that comes back with a problem, on a phone: the summary is the first thing on the screen, focused
+    /// (so a screen reader reads it), the page title says "Error:", and its link takes focus to the field to fix.
+    /// Before, the summary sat ~700 px down above the form and the page opened at the top with focus nowhere.
+    /// </summary>
+    [Fact]
+    public async Task A_sign_up_problem_on_a_phone_is_shown_focused_at_the_top_and_links_to_its_field()
+    {
+        var app = fixture.App;
+        var admin = await app.CreateAdminAsync();
+        var projectId = await app.CreateProjectAsync(admin, "Errors on phones");
+        await app.PublishCallOutAsync(projectId, admin);
+        var slug = await app.WithDbAsync(db => db.Projects.Where(p => p.Id == projectId).Select(p => p.Slug).SingleAsync());
+
+        await using var phone = await fixture.NewContextAsync(360, 740);
+        var page = await phone.NewPageAsync();
+        await page.GotoAsync($"/join/{slug}");
+        await page.GetByLabel("Your name").FillAsync("Sam Rivers");
+        await page.GetByLabel("Email", new() { Exact = true }).CheckAsync(); // contact by email, but no address given
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign up" }).ClickAsync();
+
+        var summary = page.Locator(".error-summary");
+        await Assertions.Expect(summary).ToContainTextAsync("You chose to be contacted by email: enter your email address.");
+        await Assertions.Expect(summary).ToBeFocusedAsync();
+        await Assertions.Expect(summary).ToBeInViewportAsync();
+        Assert.StartsWith("Error: ", await page.TitleAsync());
+        var box = (await summary.BoundingBoxAsync())!;
+        Assert.True(box.Y < 740, $"The summary starts {box.Y} px down the page, below a phone's first screen.");
+        Assert.Equal("Sam Rivers", await page.GetByLabel("Your name").InputValueAsync()); // nothing typed is lost
+
+        await summary.GetByRole(AriaRole.Link, new() { Name = "You chose to be contacted by email: enter your email address." }).ClickAsync();
+        await Assertions.Expect(page.GetByLabel(new Regex("^Email address"))).ToBeFocusedAsync();
+        await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+        await fixture.AssertAccessibleAsync(page);
+    }
+
     [Fact]
     public async Task A_phone_user_signs_up_by_keyboard_and_a_curator_records_a_consent_change()
     {

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.Mvc.ViewFeatures;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
@@ -29,6 +30,11 @@ public sealed class JoinModel(StoryweaveDb db, CallOutService callOuts, Storytel
     public string ClosedMessage { get; private set; } = "";
     public List<string> Errors { get; } = [];
 
+    /// <summary>Which field each message is about, for links in the error summary.</summary>
+    public Dictionary<string, string> ErrorFields { get; } = [];
+
+    public ViewDataDictionary ErrorFieldsView(ViewDataDictionary viewData) => new(viewData) { ["ErrorFields"] = ErrorFields };
+
     /// <summary>Set after a successful sign-up: the confirmation replaces the form.</summary>
     public string? ConfirmedName { get; private set; }
     public ContactPreference ConfirmedContact { get; private set; }
@@ -56,10 +62,12 @@ public sealed class JoinModel(StoryweaveDb db, CallOutService callOuts, Storytel
             Errors.Add("Something in the form could not be read. Please check your answers and try again.");
             return Page();
         }
-        var result = await storytellers.RegisterAsync(Project.Id, Form.ToInput(), EntryMethod.SignUpForm, actorUserId: null);
+        var input = Form.ToInput();
+        var result = await storytellers.RegisterAsync(Project.Id, input, EntryMethod.SignUpForm, actorUserId: null);
         if (!result.Succeeded)
         {
             Errors.AddRange(result.Errors);
+            foreach (var (field, message) in StorytellerService.ValidateFields(input)) ErrorFields.TryAdd(message, field);
             return Page();
         }
         ConfirmedName = result.Value!.Storyteller.Name;

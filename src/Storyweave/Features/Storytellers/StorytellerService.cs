@@ -20,32 +20,38 @@ public sealed class StorytellerService(StoryweaveDb db, TimeProvider clock, Repo
 
     public sealed record Registration(Storyteller Storyteller, bool MergedWithEarlierSignUp);
 
-    public static List<string> Validate(RegistrationInput input)
+    public static List<string> Validate(RegistrationInput input) => ValidateFields(input).Select(e => e.Message).ToList();
+
+    /// <summary>
+    /// The form's problems, each with the id of the field to fix in <c>_StorytellerFields.cshtml</c>, so the error
+    /// summary can link to it.
+    /// </summary>
+    public static List<(string Field, string Message)> ValidateFields(RegistrationInput input)
     {
-        var errors = new List<string>();
+        var errors = new List<(string, string)>();
         var email = input.Email?.Trim() ?? "";
         var phone = input.Phone?.Trim() ?? "";
-        if (string.IsNullOrWhiteSpace(input.Name)) errors.Add("Tell us your name, or a name you would like us to use.");
-        else if (input.Name.Trim().Length > 200) errors.Add("The name can be at most 200 characters.");
-        if (email.Length > 0 && !AccountService.LooksLikeEmail(email)) errors.Add("Enter an email address like name@example.org, or leave it empty.");
-        if (phone.Length > 40) errors.Add("The phone number can be at most 40 characters.");
+        if (string.IsNullOrWhiteSpace(input.Name)) errors.Add(("name", "Tell us your name, or a name you would like us to use."));
+        else if (input.Name.Trim().Length > 200) errors.Add(("name", "The name can be at most 200 characters."));
+        if (email.Length > 0 && !AccountService.LooksLikeEmail(email)) errors.Add(("email", "Enter an email address like name@example.org, or leave it empty."));
+        if (phone.Length > 40) errors.Add(("phone", "The phone number can be at most 40 characters."));
         switch (input.ContactPreference)
         {
             case ContactPreference.Email when email.Length == 0:
-                errors.Add("You chose to be contacted by email: enter your email address.");
+                errors.Add(("email", "You chose to be contacted by email: enter your email address."));
                 break;
             case ContactPreference.Phone or ContactPreference.Text when phone.Length == 0:
-                errors.Add($"You chose to be contacted by {(input.ContactPreference == ContactPreference.Phone ? "phone" : "text message")}: enter your phone number.");
+                errors.Add(("phone", $"You chose to be contacted by {(input.ContactPreference == ContactPreference.Phone ? "phone" : "text message")}: enter your phone number."));
                 break;
             case ContactPreference.ThroughSomeoneElse when string.IsNullOrWhiteSpace(input.ContactNotes):
-                errors.Add("You chose to be contacted through someone else: tell us who, and how to reach them.");
+                errors.Add(("contact-notes", "You chose to be contacted through someone else: tell us who, and how to reach them."));
                 break;
         }
-        if ((input.SelfDescription?.Length ?? 0) > 4000) errors.Add("The description of yourself can be at most 4,000 characters.");
-        if ((input.AccessNeeds?.Length ?? 0) > 2000) errors.Add("The access needs can be at most 2,000 characters.");
-        if ((input.ContactNotes?.Length ?? 0) > 1000) errors.Add("The contact details can be at most 1,000 characters.");
+        if ((input.SelfDescription?.Length ?? 0) > 4000) errors.Add(("self", "The description of yourself can be at most 4,000 characters."));
+        if ((input.AccessNeeds?.Length ?? 0) > 2000) errors.Add(("access", "The access needs can be at most 2,000 characters."));
+        if ((input.ContactNotes?.Length ?? 0) > 1000) errors.Add(("contact-notes", "The contact details can be at most 1,000 characters."));
         if (input.Consent.Credit == CreditStyle.Pseudonym && string.IsNullOrWhiteSpace(input.Consent.Pseudonym))
-            errors.Add("You chose a made-up name: write the name you would like us to use.");
+            errors.Add(("pseudonym", "You chose a made-up name: write the name you would like us to use."));
         return errors;
     }
 
