@@ -62,6 +62,12 @@ public sealed class StorytellerPortalTests(BrowserFixture fixture) : IClassFixtu
             Assert.False(await page.Locator(".site-header").IsVisibleAsync());
             Assert.False(await page.GetByLabel("Text to copy into an email").IsVisibleAsync());
             Assert.True(await page.Locator(".handout").IsVisibleAsync());
+            // The QR code is printed too, whole and decoded as an image (not a broken one).
+            var qr = page.Locator(".handout img.handout-qr");
+            await Assertions.Expect(qr).ToBeVisibleAsync();
+            Assert.True(await qr.EvaluateAsync<bool>("i => i.complete && i.naturalWidth > 100"), "The QR code image did not load.");
+            await page.EmulateMediaAsync(new() { Media = Media.Screen });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "storyweave-handout-360.png"), FullPage = true });
         }
 
         await using var phone = await fixture.NewContextAsync(360, 740);

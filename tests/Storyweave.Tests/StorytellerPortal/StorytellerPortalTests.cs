@@ -21,11 +21,11 @@ public sealed class StorytellerPortalTests(AppFixture fixture) : IClassFixture<A
     private sealed record Setup(TestApp.TestUser Lead, HttpClient LeadClient, int ProjectId, int StorytellerId, int StoryId, string OwnWords);
 
     /// <summary>A project with one storyteller who told a story alone (recorded verbally, agreed to recording and analysis).</summary>
-    private async Task<Setup> SetupAsync(string name = "Ada Quill")
+    private async Task<Setup> SetupAsync(string name = "Ada Quill", bool quotesAndClips = false)
     {
         var lead = await App.CreateUserAsync(name: "Lena Lead");
         var projectId = await App.CreateProjectAsync(lead);
-        var tellerId = await App.CreateStorytellerAsync(projectId, lead, name);
+        var tellerId = await App.CreateStorytellerAsync(projectId, lead, name, quotes: quotesAndClips, clips: quotesAndClips);
         var words = App.Unique("The allotment kept me going ");
         var storyId = await App.CreateStoryWithTranscriptAsync(projectId, lead, [tellerId], ("Reporter", "What kept you going?"), (name.Split(' ')[0], words));
         return new Setup(lead, await App.SignInAsync(lead), projectId, tellerId, storyId, words);
@@ -35,6 +35,58 @@ public sealed class StorytellerPortalTests(AppFixture fixture) : IClassFixture<A
         TestApp.PostFormAsync(client, link.Path, new() { ["code"] = code });
 
     private static string WrongCode(string code) => code == "000 000" ? "111 111" : "000 000";
+
+    /// <summary>
+    /// The address is typed from a paper handout or read aloud: small letters, no dashes, spaces, O for 0 and
+    /// I or L for 1 all open the same page; the handout carries a QR code of exactly that address; a link made
+    /// before the short form (43 mixed-case characters) still opens.
+    /// </summary>
+    [Fact]
+    public async Task The_short_address_forgives_how_it_is_typed_the_handout_has_its_QR_code_and_older_links_still_open()
+    {
+        var s = await SetupAsync("Wren Paper");
+        var link = await TestApp.CreateStorytellerLinkAsync(s.LeadClient, s.ProjectId, s.StorytellerId);
+        var plain = link.Token.Replace("-", "", StringComparison.Ordinal);
+        var typed = new[]
+        {
+            link.Token.ToLowerInvariant(),
+            plain,
+            string.Join(' ', link.Token.Split('-')).Replace(" ", "%20", StringComparison.Ordinal),
+            link.Token.Replace('0', 'O').Replace('1', 'l'),
+            link.Token.Replace('1', 'I').ToLowerInvariant(),
+        };
+        foreach (var token in typed)
+        {
+            var response = await App.AnonymousClient().GetAsync("/me/" + token);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"/me/{token} answered {(int)response.StatusCode}");
+        }
+        var phone = await App.OpenStorytellerPageAsync(link with { Path = "/me/" + plain.ToLowerInvariant() });
+        Assert.Contains("Hello, Wren Paper", WebUtility.HtmlDecode(await phone.GetStringAsync("/me")));
+        // One character wrong is another (unknown) address.
+        var wrong = plain[..^1] + (plain[^1] == 'Z' ? 'Y' : 'Z');
+        Assert.Equal(HttpStatusCode.NotFound, (await App.AnonymousClient().GetAsync("/me/" + wrong)).StatusCode);
+
+        // The handout's QR code is the full address, made by the same encoder (so a phone camera opens exactly it).
+        var address = System.Text.RegularExpressions.Regex.Match(link.Html, "class=\"secret handout-address\">([^<]+)<").Groups[1].Value;
+        var qr = System.Text.RegularExpressions.Regex.Match(link.Html, "<img class=\"handout-qr\" src=\"data:image/png;base64,([^\"]+)\"");
+        Assert.True(qr.Success, "The handout has no QR code.");
+        Assert.Equal(Storyweave.Features.StorytellerPortal.LinksModel.QrPng(WebUtility.HtmlDecode(address)), Convert.FromBase64String(WebUtility.HtmlDecode(qr.Groups[1].Value)));
+        Assert.Contains("Capital or small letters both work", link.Html);
+
+        // A link made before the short form: its long token is hashed exactly as typed, and still opens.
+        var legacy = "Ab0_-" + new string('x', 38);
+        await App.WithDbAsync(async db =>
+        {
+            db.StorytellerLinks.Add(new StorytellerLink
+            {
+                ProjectId = s.ProjectId, StorytellerId = s.StorytellerId, TokenHash = Storyweave.Features.Accounts.ApiToken.Hash(legacy),
+                CodeHash = StorytellerLinkService.CodeHash(legacy, "246810"), CreatedAt = DateTime.UtcNow, ExpiresAt = DateTime.UtcNow.AddDays(1),
+            });
+            return await db.SaveChangesAsync();
+        });
+        var old = await App.OpenStorytellerPageAsync(new TestApp.StorytellerLinkDto("/me/" + legacy, legacy, "246 810", ""));
+        Assert.Contains("Hello, Wren Paper", WebUtility.HtmlDecode(await old.GetStringAsync("/me")));
+    }
 
     [Fact]
     public async Task A_reporter_makes_a_link_and_the_storyteller_opens_it_with_the_code()
@@ -47,7 +99,8 @@ public sealed class StorytellerPortalTests(AppFixture fixture) : IClassFixture<A
         // The detail page leads to the link page; the link page shows the address and code once.
         Assert.Contains($"/projects/{s.ProjectId}/storytellers/{s.StorytellerId}/link", await reporterClient.GetStringAsync($"/projects/{s.ProjectId}/storytellers/{s.StorytellerId}"));
         var link = await TestApp.CreateStorytellerLinkAsync(reporterClient, s.ProjectId, s.StorytellerId);
-        Assert.Matches("^[A-Za-z0-9_-]{43}$", link.Token);
+        // A short token to type from paper: four groups of four, no letters that look like others (I, L, O, U).
+        Assert.Matches("^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$", link.Token);
         Assert.Contains("Storyweave cannot send emails", link.Html);
         Assert.Contains("Text to copy into an email", link.Html);
 
@@ -347,7 +400,7 @@ public sealed class StorytellerPortalTests(AppFixture fixture) : IClassFixture<A
     [Fact]
     public async Task The_page_says_where_the_story_was_used_reports_playlists_and_the_public_site()
     {
-        var s = await SetupAsync();
+        var s = await SetupAsync(quotesAndClips: true);
         await App.WithDbAsync(async db =>
         {
             var theme = new Storyweave.Features.Codebook.Theme { ProjectId = s.ProjectId, Name = "Hope", Color = "#1f5c4a" };
@@ -375,6 +428,23 @@ public sealed class StorytellerPortalTests(AppFixture fixture) : IClassFixture<A
         Assert.Contains("The playlist \"Voices of the allotment\" has 1 clip of you.", page);
         // Chosen for the public site, but held back: the storyteller did not agree to publication.
         Assert.Contains("the team chose to put it on the public website, but it is not shown", page);
+
+        // After saying no to quotes and clips on the page, it no longer claims the quote and clip are used.
+        var fields = new Dictionary<string, string>
+        {
+            ["Choices.Recording"] = "true",
+            ["Choices.Analysis"] = "true",
+            ["Choices.CreditInReports"] = "Anonymous",
+            ["Choices.CreditInClips"] = "Anonymous",
+            ["Choices.CreditOnPublicSite"] = "Anonymous",
+        };
+        var saved = await TestApp.PostFormAsync(client, "/me", fields, "/me?handler=Consent");
+        Assert.Equal("/me?done=choices#choices", saved.Headers.Location!.OriginalString);
+        page = WebUtility.HtmlDecode(await client.GetStringAsync("/me"));
+        Assert.DoesNotContain("has 1 quote from you", page);
+        Assert.Contains("Report \"Growing together\" (March 2026): 1 quote from you had been chosen. Because of your choices, it is left out of the report now.", page);
+        Assert.DoesNotContain("has 1 clip of you", page);
+        Assert.Contains("The playlist \"Voices of the allotment\": 1 clip of you had been made. Because of your choices, it is not shown or shared now.", page);
     }
 
     [Fact]

@@ -29,6 +29,18 @@ public sealed class LinksModel(StoryweaveDb db, ProjectAccessService access, Sto
 
     public string FullAddress(StorytellerLinkService.NewLink link) => $"{Request.Scheme}://{Request.Host}{link.Path}";
 
+    /// <summary>The address as a QR code (a PNG in a data address, so the handout prints as one page with no other request).</summary>
+    public static string QrCode(string address) =>
+        "data:image/png;base64," + Convert.ToBase64String(QrPng(address));
+
+    /// <summary>Medium error correction survives a crease or a smudge on a printed handout.</summary>
+    public static byte[] QrPng(string address)
+    {
+        using var generator = new QRCoder.QRCodeGenerator();
+        using var data = generator.CreateQrCode(address, QRCoder.QRCodeGenerator.ECCLevel.M);
+        return new QRCoder.PngByteQRCode(data).GetGraphic(8);
+    }
+
     public async Task<IActionResult> OnGetAsync() => await LoadAsync() ? Page() : NotFound();
 
     public async Task<IActionResult> OnPostCreateAsync(string? days)

@@ -20,11 +20,15 @@ public enum LinkState
 }
 
 /// <summary>
-/// Personal links to a storyteller's own page. A link is two secrets given separately: a long
-/// random token in the address (only its SHA-256 hash is stored, like API tokens and workshop
-/// join links) and a six-digit code (stored as an HMAC keyed by the token, so the code's hash
-/// cannot be guessed from a copy of the database without the address). Five wrong codes in a
-/// row lock the link; a lead or reporter then makes a new one.
+/// Personal links to a storyteller's own page. A link is two secrets given separately: a random
+/// token in the address (only its SHA-256 hash is stored, like API tokens and workshop join links)
+/// and a six-digit code (stored as an HMAC keyed by the token, so the code's hash cannot be guessed
+/// from a copy of the database without the address). Five wrong codes in a row lock the link; a
+/// lead or reporter then makes a new one.
+/// The token is made to be typed from paper or read aloud: 16 characters (80 random bits) from
+/// Crockford's base-32 alphabet (digits and capitals without I, L, O, U), shown in four groups of four.
+/// What people type is forgiven: any case, with or without dashes or spaces, O for 0 and I or L for 1.
+/// Links made before (43 mixed-case characters) keep working until they expire.
 /// </summary>
 public sealed class StorytellerLinkService(StoryweaveDb db, TimeProvider clock)
 {
@@ -36,7 +40,6 @@ public sealed class StorytellerLinkService(StoryweaveDb db, TimeProvider clock)
     public sealed record NewLink(StorytellerLink Link, string Token, string Code)
     {
         public string Path => $"/me/{Token}";
-
         /// <summary>"123 456": easier to read aloud and to copy by eye.</summary>
         public string CodeForReading => $"{Code[..3]} {Code[3..]}";
     }
@@ -74,12 +77,13 @@ public sealed class StorytellerLinkService(StoryweaveDb db, TimeProvider clock)
 
         var token = NewToken();
         var code = NewCode();
+        var key = TokenKey(token);
         var link = new StorytellerLink
         {
             ProjectId = projectId,
             StorytellerId = storytellerId,
-            TokenHash = ApiToken.Hash(token),
-            CodeHash = CodeHash(token, code),
+            TokenHash = ApiToken.Hash(key),
+            CodeHash = CodeHash(key, code),
             CreatedAt = now,
             CreatedByUserId = actorUserId,
             ExpiresAt = now.AddDays(lifetime),
@@ -109,7 +113,7 @@ public sealed class StorytellerLinkService(StoryweaveDb db, TimeProvider clock)
     public async Task<StorytellerLink?> FindAsync(string? token, CancellationToken ct = default)
     {
         if (string.IsNullOrEmpty(token) || token.Length > 100) return null;
-        var hash = ApiToken.Hash(token);
+        var hash = ApiToken.Hash(TokenKey(token));
         return await db.StorytellerLinks.AsNoTracking().Include(l => l.Storyteller).SingleOrDefaultAsync(l => l.TokenHash == hash, ct);
     }
 
@@ -129,7 +133,7 @@ public sealed class StorytellerLinkService(StoryweaveDb db, TimeProvider clock)
 
         var code = NormaliseCode(typed);
         var right = code is not null && CryptographicOperations.FixedTimeEquals(
-            Encoding.ASCII.GetBytes(CodeHash(token, code)), Encoding.ASCII.GetBytes(link.CodeHash));
+            Encoding.ASCII.GetBytes(CodeHash(TokenKey(token), code)), Encoding.ASCII.GetBytes(link.CodeHash));
         if (right)
         {
             await db.StorytellerLinks.Where(l => l.Id == link.Id)
@@ -158,8 +162,36 @@ public sealed class StorytellerLinkService(StoryweaveDb db, TimeProvider clock)
         return digits.Length == 6 && digits.All(char.IsAsciiDigit) ? digits : null;
     }
 
-    public static string NewToken() =>
-        Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).Replace('+', '-').Replace('/', '_').TrimEnd('=');
+    /// <summary>Crockford's base 32: no I, L, O or U, so nothing looks like something else.</summary>
+    private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+    private const int TokenLength = 16;
+
+    /// <summary>A new token, 16 characters in four groups: "7K3M-Q9TD-2HXW-4RVA".</summary>
+    public static string NewToken()
+    {
+        var chars = new char[TokenLength];
+        for (var i = 0; i < TokenLength; i++) chars[i] = Alphabet[RandomNumberGenerator.GetInt32(Alphabet.Length)];
+        var plain = new string(chars);
+        return string.Join('-', Enumerable.Range(0, TokenLength / 4).Select(g => plain.Substring(g * 4, 4)));
+    }
+
+    /// <summary>
+    /// What a typed token is hashed as: a short token in canonical form (capitals, no separators, look-alikes
+    /// mapped), so "7k3m q9td 2hxw 4rva" opens the same page; an older long token exactly as it is.
+    /// </summary>
+    public static string TokenKey(string token)
+    {
+        var canonical = new System.Text.StringBuilder(TokenLength);
+        foreach (var c in token)
+        {
+            if (c is '-' or ' ') continue;
+            var upper = char.ToUpperInvariant(c) switch { 'O' => '0', 'I' or 'L' => '1', var other => other };
+            if (!Alphabet.Contains(upper, StringComparison.Ordinal)) return token;
+            canonical.Append(upper);
+        }
+        return canonical.Length == TokenLength ? canonical.ToString() : token;
+    }
 
     public static string NewCode() => RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
 

@@ -48,9 +48,10 @@ public sealed class StorytellerPortalService(StoryweaveDb db, TimeProvider clock
 
     public sealed record StoryView(int Id, int Number, string Title, DateOnly? RecordedOn, bool WithOthers, IReadOnlyList<Turn> Turns, bool OnPublicSite, bool PublishChosenButNotShown);
 
-    public sealed record ReportUse(string Title, DateOnly Date, int QuoteCount, bool OnPublicSite);
+    /// <summary><paramref name="LeftOut"/>: the storyteller's choices now keep these quotes out of the report.</summary>
+    public sealed record ReportUse(string Title, DateOnly Date, int QuoteCount, bool OnPublicSite, bool LeftOut);
 
-    public sealed record PlaylistUse(string Title, int ClipCount, bool OnPublicSite);
+    public sealed record PlaylistUse(string Title, int ClipCount, bool OnPublicSite, bool LeftOut);
 
     public sealed record PortalView(
         StorytellerSession.Who Who,
@@ -148,12 +149,16 @@ public sealed class StorytellerPortalService(StoryweaveDb db, TimeProvider clock
                 End = q.Passage != null ? q.Passage.EndSeconds : q.KeyQuote!.EndSeconds,
             }).ToListAsync(ct);
         var myQuotes = quotes.Where(q => Mine(q.StoryId, q.Speaker, q.Start, q.End)).GroupBy(q => q.ReportId).ToDictionary(g => g.Key, g => g.Count());
+        // What the page says must be true now: quotes chosen earlier are left out of reports once the storyteller
+        // says no to quotes (or to analysis), by the same policy the reports use.
+        var quotesAllowed = (await policy.DecideAsync(who.StorytellerId, ConsentUse.Analysis, ct)).Allowed
+                            && (await policy.DecideAsync(who.StorytellerId, ConsentUse.Quotes, ct)).Allowed;
         var reportIds = myQuotes.Keys.ToList();
         var reports = (await db.Reports.AsNoTracking().Where(r => reportIds.Contains(r.Id))
                 .Select(r => new { r.Id, r.Title, r.Date, Published = r.Files.Any(f => f.PublishedAt != null && f.OutOfDateAt == null) })
                 .ToListAsync(ct))
             .OrderBy(r => r.Date).ThenBy(r => r.Id)
-            .Select(r => new ReportUse(r.Title, r.Date, myQuotes[r.Id], r.Published)).ToList();
+            .Select(r => new ReportUse(r.Title, r.Date, myQuotes[r.Id], r.Published && quotesAllowed, !quotesAllowed)).ToList();
 
         var clips = await db.Clips.AsNoTracking().Where(c => c.ProjectId == who.ProjectId && storyIds.Contains(c.StoryId))
             .Select(c => new
@@ -170,7 +175,7 @@ public sealed class StorytellerPortalService(StoryweaveDb db, TimeProvider clock
         var playlists = clips.Where(c => Mine(c.StoryId, c.Speaker, c.StartSeconds, c.EndSeconds))
             .GroupBy(c => (c.PlaylistId, c.PlaylistTitle, c.PlaylistPublished))
             .OrderBy(g => g.Key.PlaylistId)
-            .Select(g => new PlaylistUse(g.Key.PlaylistTitle, g.Count(), g.Key.PlaylistPublished && clipsAllowed)).ToList();
+            .Select(g => new PlaylistUse(g.Key.PlaylistTitle, g.Count(), g.Key.PlaylistPublished && clipsAllowed, !clipsAllowed)).ToList();
         return (reports, playlists);
     }
 
