@@ -79,8 +79,12 @@ public sealed class StorytellerPortalTests(AppFixture fixture) : IClassFixture<A
         {
             db.StorytellerLinks.Add(new StorytellerLink
             {
-                ProjectId = s.ProjectId, StorytellerId = s.StorytellerId, TokenHash = Storyweave.Features.Accounts.ApiToken.Hash(legacy),
-                CodeHash = StorytellerLinkService.CodeHash(legacy, "246810"), CreatedAt = DateTime.UtcNow, ExpiresAt = DateTime.UtcNow.AddDays(1),
+                ProjectId = s.ProjectId,
+                StorytellerId = s.StorytellerId,
+                TokenHash = Storyweave.Features.Accounts.ApiToken.Hash(legacy),
+                CodeHash = StorytellerLinkService.CodeHash(legacy, "246810"),
+                CreatedAt = DateTime.UtcNow,
+                ExpiresAt = DateTime.UtcNow.AddDays(1),
             });
             return await db.SaveChangesAsync();
         });
