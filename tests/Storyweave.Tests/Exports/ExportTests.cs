@@ -184,8 +184,13 @@ public sealed class ExportTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.DoesNotContain("Rob", sheet.AllText, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Least privilege: contact details, access needs and per-person facets (special-category data) are in one
+    /// file only, for leads and for a reporter or analyst a lead named (logged); everyone else gets the plain file
+    /// without them. Before, every reporter could download them, and facets were in everyone's file.
+    /// </summary>
     [Fact]
-    public async Task Storytellers_export_has_every_answer_option_and_contact_details_only_for_reporters_and_leads()
+    public async Task Storytellers_export_has_every_answer_option_and_personal_details_only_for_leads_and_members_they_name()
     {
         var lead = await App.CreateUserAsync();
         var projectId = await App.CreateProjectAsync(lead);
@@ -200,17 +205,22 @@ public sealed class ExportTests(AppFixture fixture) : IClassFixture<AppFixture>
         {
             (await db.Storytellers.SingleAsync(s => s.Id == keptId)).SelfDescription = formula;
             db.StorytellerFacets.Add(new StorytellerFacet { StorytellerId = keptId, Kind = FacetKind.AgeBand, Value = "25 to 34", AddedAt = DateTime.UtcNow });
+            db.StorytellerFacets.Add(new StorytellerFacet { StorytellerId = keptId, Kind = FacetKind.Disability, Value = "Deaf", AddedAt = DateTime.UtcNow });
             return await db.SaveChangesAsync();
         });
 
-        // Analysts and viewers: no contact details in any file, and no file with them.
-        foreach (var role in new[] { ProjectRole.Analyst, ProjectRole.Viewer })
+        // Analysts, viewers and reporters nobody named: no contact details or facets in any file, and no file with them.
+        var reporter = await App.CreateUserAsync();
+        await App.AddMemberAsync(projectId, reporter, ProjectRole.CommunityReporter);
+        var reporterClient = await App.ApiClientAsync(reporter);
+        foreach (var client in new[] { await MemberAsync(projectId, ProjectRole.Analyst), await MemberAsync(projectId, ProjectRole.Viewer), reporterClient })
         {
-            var client = await MemberAsync(projectId, role);
             var sheet = await ExportFiles.BothAsync(client, projectId, Storytellers);
             Assert.DoesNotContain("Email", sheet.Headers);
+            Assert.DoesNotContain("Age band", sheet.Headers);
             Assert.DoesNotContain($"kim{tag}@example.org", sheet.AllText, StringComparison.Ordinal);
             Assert.DoesNotContain($"Kim Kept{tag}", sheet.AllText, StringComparison.Ordinal);
+            Assert.DoesNotContain("Deaf", sheet.AllText, StringComparison.Ordinal);
             foreach (var format in ExportFormats)
                 Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync(ExportFiles.Url(projectId, WithContact, format))).StatusCode);
         }
@@ -221,19 +231,33 @@ public sealed class ExportTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.Equal("Kim", kept["Storyteller credit"]); // first name only, as chosen for reports
         Assert.Equal("Yes", kept[$"{question.Text}: {options[0].Label}"]);
         Assert.Equal("No", kept[$"{question.Text}: {options[1].Label}"]);
-        Assert.Equal("25 to 34", kept["Age band"]);
         Assert.Equal("'" + formula, kept["In their own words"]); // neutralised: a spreadsheet shows it as text
-        Assert.Equal(2 + 6 + 7 + 1, analystSheet.Headers.Count); // id, credit, six options, seven facets, own words
+        Assert.Equal(2 + 6 + 1, analystSheet.Headers.Count); // id, credit, six options, own words
 
-        // Reporters and leads: the contact file has them; the person without consent is still absent.
-        foreach (var client in new[] { await MemberAsync(projectId, ProjectRole.CommunityReporter), await App.ApiClientAsync(lead) })
+        // The lead, and the reporter once the lead names them (logged): the personal file has contact details and
+        // facets; the person without consent is still absent.
+        var leadApi = await App.ApiClientAsync(lead);
+        var granted = await leadApi.PutAsJsonAsync($"/api/projects/{projectId}/members/{reporter.Id}/personal-details", new { allow = true });
+        Assert.Equal(HttpStatusCode.NoContent, granted.StatusCode);
+        Assert.True(await App.WithDbAsync(db => db.Events.AnyAsync(e => e.ProjectId == projectId && e.Action == "member.personal-details-granted" && e.ObjectId == reporter.Id && e.ActorUserId == lead.Id)));
+        foreach (var client in new[] { reporterClient, leadApi })
         {
             var sheet = await ExportFiles.BothAsync(client, projectId, WithContact);
             var row = Assert.Single(sheet.Rows);
             Assert.Equal(($"Kim Kept{tag}", $"kim{tag}@example.org", "By email"), (row["Name"], row["Email"], row["How to contact"]));
+            Assert.Equal(("25 to 34", "Deaf"), (row["Age band"], row["Disability"]));
             Assert.DoesNotContain($"lou{tag}@example.org", sheet.AllText, StringComparison.Ordinal);
             Assert.DoesNotContain($"{leftOutId}", sheet.Column("Storyteller id"));
         }
+        // A reporter cannot name themselves or others; a viewer cannot be named; the lead can stop it.
+        Assert.Equal(HttpStatusCode.Forbidden, (await reporterClient.PutAsJsonAsync($"/api/projects/{projectId}/members/{reporter.Id}/personal-details", new { allow = true })).StatusCode);
+        var viewer = await App.CreateUserAsync();
+        await App.AddMemberAsync(projectId, viewer, ProjectRole.Viewer);
+        var refused = await leadApi.PutAsJsonAsync($"/api/projects/{projectId}/members/{viewer.Id}/personal-details", new { allow = true });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Contains("Only Community Reporters and analysts can be given access", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NoContent, (await leadApi.PutAsJsonAsync($"/api/projects/{projectId}/members/{reporter.Id}/personal-details", new { allow = false })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reporterClient.GetAsync(ExportFiles.Url(projectId, WithContact, "csv"))).StatusCode);
 
         // The formula stays text in XLSX (an inline string, never a formula cell) and raw in the CSV bytes it is quoted text.
         var (xlsx, cells, worksheet, _) = ExportFiles.ReadXlsx(await ExportFiles.DownloadAsync(await App.ApiClientAsync(lead), projectId, Storytellers, "xlsx"));
@@ -312,7 +336,7 @@ public sealed class ExportTests(AppFixture fixture) : IClassFixture<AppFixture>
     }
 
     [Fact]
-    public async Task The_exports_page_links_every_file_and_the_contact_file_only_for_reporters_and_leads()
+    public async Task The_exports_page_links_every_file_and_the_contact_file_only_for_leads()
     {
         var lead = await App.CreateUserAsync();
         var projectId = await App.CreateProjectAsync(lead);
@@ -327,6 +351,9 @@ public sealed class ExportTests(AppFixture fixture) : IClassFixture<AppFixture>
         var analystPage = await (await App.SignInAsync(analyst)).GetStringAsync($"/projects/{projectId}/exports");
         Assert.Contains(ExportFiles.Url(projectId, Storytellers, "csv"), analystPage, StringComparison.Ordinal);
         Assert.DoesNotContain(WithContact, analystPage, StringComparison.Ordinal);
+        var reporter = await App.CreateUserAsync();
+        await App.AddMemberAsync(projectId, reporter, ProjectRole.CommunityReporter);
+        Assert.DoesNotContain(WithContact, await (await App.SignInAsync(reporter)).GetStringAsync($"/projects/{projectId}/exports"), StringComparison.Ordinal);
 
         var outsider = await App.ApiClientAsync(await App.CreateUserAsync());
         foreach (var slug in new[] { Passages, Storytellers, WithContact, Findings })

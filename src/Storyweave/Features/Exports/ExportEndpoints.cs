@@ -8,10 +8,10 @@ namespace Storyweave.Features.Exports;
 
 /// <summary>
 /// Downloads of a project's data as CSV or XLSX under <c>/api/projects/{id}/exports/</c>. Passages,
-/// storytellers (no contact details) and findings need <c>Project.View</c>; the storytellers file with
-/// contact details needs <c>Project.GatherStories</c> (reporters and leads), and its contact columns
-/// come only from <see cref="ProjectAccess.CanSeeContactDetails"/>. Every download is written to the
-/// event log and the access log (ids and file kinds only).
+/// storytellers (no personal details) and findings need <c>Project.View</c>; the storytellers file with
+/// personal details (contact, access needs, facets) needs <c>Project.SeePersonalDetails</c> (leads, and
+/// members a lead granted it: <see cref="ProjectAccess.CanSeePersonalDetails"/>). Every download is written
+/// to the event log and the access log (ids and file kinds only).
 /// </summary>
 public static class ExportEndpoints
 {
@@ -31,14 +31,10 @@ public static class ExportEndpoints
                     DownloadAsync(projectId, kind, format, http, exports, current, db, accessLog, clock, ct))
                     .RequireAuthorization(Policies.ViewProject);
 
-            group.MapGet($"/{ExportService.Slug(ExportKind.StorytellersWithContact)}.{format}", async (int projectId, HttpContext http, ExportService exports,
-                    CurrentUser current, ProjectAccessService access, StoryweaveDb db, AccessLog accessLog, TimeProvider clock, CancellationToken ct) =>
-                {
-                    // The policy lets reporters and leads in; the contact columns themselves follow the one rule for contact details.
-                    if (!(await access.ForProjectAsync(projectId, ct)).CanSeeContactDetails) return Results.Forbid();
-                    return await DownloadAsync(projectId, ExportKind.StorytellersWithContact, format, http, exports, current, db, accessLog, clock, ct);
-                })
-                .RequireAuthorization(Policies.GatherStories);
+            group.MapGet($"/{ExportService.Slug(ExportKind.StorytellersWithContact)}.{format}", (int projectId, HttpContext http, ExportService exports,
+                    CurrentUser current, StoryweaveDb db, AccessLog accessLog, TimeProvider clock, CancellationToken ct) =>
+                    DownloadAsync(projectId, ExportKind.StorytellersWithContact, format, http, exports, current, db, accessLog, clock, ct))
+                .RequireAuthorization(Policies.SeePersonalDetails);
         }
     }
 

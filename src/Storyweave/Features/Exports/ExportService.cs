@@ -27,8 +27,9 @@ public enum ExportKind
 /// small-numbers guard already applied.</para>
 /// <para>Redaction: passage text, story titles, facets and self-descriptions go through
 /// <see cref="RedactionService.ForOutputAsync"/> for <see cref="RedactionOutput.Exports"/>.</para>
-/// <para>Contact details appear only in <see cref="ExportKind.StorytellersWithContact"/>, which the caller
-/// asks for only when <see cref="Projects.ProjectAccess.CanSeeContactDetails"/>.</para>
+/// <para>Personal details (contact details, access needs and per-person facets, which are special-category
+/// data) appear only in <see cref="ExportKind.StorytellersWithContact"/>, whose endpoint needs
+/// <see cref="Projects.ProjectAccess.CanSeePersonalDetails"/>; the plain storytellers file never has them.</para>
 /// </summary>
 public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQuoteConsent quoteConsent, RedactionService redaction, FindingsService findings)
 {
@@ -103,7 +104,10 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
         return table;
     }
 
-    /// <summary>One row per storyteller: their credit, each call-out answer option ticked or not, facets, their own words; contact details only when asked.</summary>
+    /// <summary>
+    /// One row per storyteller: their credit, each call-out answer option ticked or not, their own words; contact
+    /// details, access needs and facets only in the personal-details file.
+    /// </summary>
     public async Task<ExportTable> StorytellersAsync(int projectId, bool includeContact, CancellationToken ct = default)
     {
         var people = await db.Storytellers.AsNoTracking().Where(s => s.ProjectId == projectId && s.WithdrawnAt == null)
@@ -122,7 +126,7 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
         if (includeContact)
             columns.AddRange([new("Name", 24), new("Email", 28), new("Phone", 16), new("How to contact", 18), new("Contact notes", 30), new("Access needs", 30)]);
         columns.AddRange(options.Select(o => new ExportColumn(o.Header, 20)));
-        columns.AddRange(kinds.Select(k => new ExportColumn(FacetText.Label(k), 18)));
+        if (includeContact) columns.AddRange(kinds.Select(k => new ExportColumn(FacetText.Label(k), 18)));
         columns.Add(new ExportColumn("In their own words", 60));
         var table = new ExportTable(includeContact ? "Storytellers with contact" : "Storytellers", columns);
 
@@ -134,7 +138,8 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
                 cells.AddRange([person.Name, person.Email ?? "", person.Phone ?? "", ContactPreferenceText.Label(person.ContactPreference), person.ContactNotes, person.AccessNeeds]);
             var ticked = person.Answers.Select(a => a.OptionId).ToHashSet();
             cells.AddRange(options.Select(o => (object?)(ticked.Contains(o.Id) ? Yes : No)));
-            cells.AddRange(kinds.Select(k => (object?)string.Join("; ", person.Facets.Where(f => f.Kind == k).OrderBy(f => f.Id).Select(f => redactor.Apply(f.Value)))));
+            if (includeContact)
+                cells.AddRange(kinds.Select(k => (object?)string.Join("; ", person.Facets.Where(f => f.Kind == k).OrderBy(f => f.Id).Select(f => redactor.Apply(f.Value)))));
             cells.Add(redactor.Apply(person.SelfDescription));
             table.Add([.. cells]);
         }

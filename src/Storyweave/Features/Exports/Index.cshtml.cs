@@ -9,7 +9,7 @@ namespace Storyweave.Features.Exports;
 public sealed class ExportsModel(StoryweaveDb db, ProjectAccessService access) : ProjectPageModel(db, access)
 {
     /// <summary>The storytellers file with contact details: for people the download allows (reporters and leads of an active project).</summary>
-    public bool ShowContactFile => Access.CanSeeContactDetails && Access.CanGatherStories;
+    public bool ShowContactFile => Access.CanSeePersonalDetails;
 
     public string Link(ExportKind kind, string format) => ExportEndpoints.Path(ProjectId, kind, format);
 }

@@ -19,6 +19,17 @@ public sealed class MembersModel(StoryweaveDb db, ProjectAccessService access, P
 
     public async Task<IActionResult> OnPostRoleAsync(string? email, ProjectRole role) => await SetAsync(email, role, "updated");
 
+    public async Task<IActionResult> OnPostPersonalDetailsAsync(string userId, bool allow)
+    {
+        var result = await projects.SetPersonalDetailsAccessAsync(ProjectId, userId, allow, current.RequiredId);
+        if (!result.Succeeded) return await ShowErrorsAsync(result.Errors);
+        var name = (await ProjectEndpoints.MembersAsync(Db, ProjectId, HttpContext.RequestAborted)).FirstOrDefault(m => m.UserId == userId)?.DisplayName ?? "They";
+        Message = allow
+            ? $"{name} can now see storytellers' contact details, access needs and facets. This is recorded in the activity log."
+            : $"{name} can no longer see storytellers' contact details, access needs and facets.";
+        return RedirectToPage();
+    }
+
     public async Task<IActionResult> OnPostRemoveAsync(string userId)
     {
         var result = await projects.RemoveMemberAsync(ProjectId, userId, current.RequiredId);

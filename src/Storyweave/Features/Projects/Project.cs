@@ -46,6 +46,9 @@ public class ProjectMember
     public User? User { get; set; }
     public ProjectRole Role { get; set; }
     public DateTime AddedAt { get; set; }
+
+    /// <summary>A lead let this reporter or analyst see storytellers' personal details (<see cref="ProjectAccess.CanSeePersonalDetails"/>).</summary>
+    public bool MaySeePersonalDetails { get; set; }
 }
 
 public sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>

@@ -1,7 +1,8 @@
 namespace Storyweave.Features.Projects;
 
 /// <summary>What one account may do in one project: the only place that maps roles to abilities.</summary>
-public sealed record ProjectAccess(ProjectRole? Role, bool IsAdmin, bool IsArchived)
+/// <param name="PersonalDetailsGrant">A lead let this member (a reporter or analyst) see storytellers' personal details.</param>
+public sealed record ProjectAccess(ProjectRole? Role, bool IsAdmin, bool IsArchived, bool PersonalDetailsGrant = false)
 {
     public static readonly ProjectAccess None = new(null, false, false);
 
@@ -18,10 +19,17 @@ public sealed record ProjectAccess(ProjectRole? Role, bool IsAdmin, bool IsArchi
     public bool CanViewAudit => IsAdmin || Role == ProjectRole.Lead;
 
     /// <summary>
-    /// Storytellers' contact details and access needs: only for people who arrange sessions or manage
-    /// the project (reporters and leads), never analysts or viewers. Pages, API and exports all ask this.
+    /// Storytellers' personal details — contact details, access needs, and facets per person (gender,
+    /// disability, ethnicity…: special-category data) — are for leads only, unless a lead granted a named
+    /// reporter or analyst access (logged). Least privilege: a reporter who arranges sessions asks the
+    /// lead, or is granted access. Counts in findings and reports (with the small-numbers guard) are not
+    /// personal details. Pages, API and exports all ask this.
     /// </summary>
-    public bool CanSeeContactDetails => CanGatherStories || CanManageProject;
+    public bool CanSeePersonalDetails => IsAdmin || Role == ProjectRole.Lead
+        || (PersonalDetailsGrant && Role is ProjectRole.CommunityReporter or ProjectRole.Analyst);
+
+    /// <summary>Who a lead may grant <see cref="CanSeePersonalDetails"/> to.</summary>
+    public static bool MayBeGrantedPersonalDetails(ProjectRole role) => role is ProjectRole.CommunityReporter or ProjectRole.Analyst;
 
     private bool Active => !IsArchived;
 
@@ -34,6 +42,7 @@ public sealed record ProjectAccess(ProjectRole? Role, bool IsAdmin, bool IsArchi
         ProjectPermission.RunWorkshops => CanRunWorkshops,
         ProjectPermission.Publish => CanPublish,
         ProjectPermission.ViewAudit => CanViewAudit,
+        ProjectPermission.SeePersonalDetails => CanSeePersonalDetails,
         _ => false,
     };
 }
@@ -47,4 +56,5 @@ public enum ProjectPermission
     RunWorkshops,
     Publish,
     ViewAudit,
+    SeePersonalDetails,
 }

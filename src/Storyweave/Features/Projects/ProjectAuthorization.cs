@@ -23,6 +23,9 @@ public static class Policies
     public const string Publish = "Project.Publish";
     public const string ViewAudit = "Project.ViewAudit";
 
+    /// <summary>Storytellers' contact details, access needs and per-person facets (special-category data).</summary>
+    public const string SeePersonalDetails = "Project.SeePersonalDetails";
+
     public static readonly IReadOnlyDictionary<string, ProjectPermission> ProjectPolicies = new Dictionary<string, ProjectPermission>
     {
         [ViewProject] = ProjectPermission.View,
@@ -32,6 +35,7 @@ public static class Policies
         [RunWorkshops] = ProjectPermission.RunWorkshops,
         [Publish] = ProjectPermission.Publish,
         [ViewAudit] = ProjectPermission.ViewAudit,
+        [SeePersonalDetails] = ProjectPermission.SeePersonalDetails,
     };
 
     public static void Add(AuthorizationOptions options)
@@ -68,13 +72,18 @@ public sealed class ProjectAccessService(StoryweaveDb db, CurrentUser currentUse
         {
             var project = await db.Projects.AsNoTracking()
                 .Where(p => p.Id == projectId)
-                .Select(p => new { p.ArchivedAt, Role = p.Members.Where(m => m.UserId == user.Id).Select(m => (ProjectRole?)m.Role).FirstOrDefault() })
+                .Select(p => new
+                {
+                    p.ArchivedAt,
+                    Role = p.Members.Where(m => m.UserId == user.Id).Select(m => (ProjectRole?)m.Role).FirstOrDefault(),
+                    Grant = p.Members.Any(m => m.UserId == user.Id && m.MaySeePersonalDetails),
+                })
                 .SingleOrDefaultAsync(ct);
             // A missing project gives members nothing (403, like a project they are not in) but lets an
             // admin through, so the page itself can answer 404.
             access = project is null
                 ? new ProjectAccess(null, user.IsAdmin, false)
-                : new ProjectAccess(project.Role, user.IsAdmin, project.ArchivedAt is not null);
+                : new ProjectAccess(project.Role, user.IsAdmin, project.ArchivedAt is not null, project.Grant);
         }
         _cache[projectId] = access;
         return access;

@@ -9,7 +9,10 @@ public static class ProjectEndpoints
     public sealed record ProjectDto(int Id, string Name, string Slug, string Description, string ResearchQuestion,
         string ConversationStarter, DateOnly? StartDate, DateOnly? EndDate, bool IsSample, bool Archived, DateTime CreatedAt, ProjectRole? MyRole);
     public sealed record ProjectRequest(string? Name, string? Description, string? ResearchQuestion, string? ConversationStarter, DateOnly? StartDate, DateOnly? EndDate);
-    public sealed record MemberDto(string UserId, string Email, string DisplayName, ProjectRole Role, DateTime AddedAt);
+    /// <param name="MaySeePersonalDetails">Whether this member sees storytellers' personal details (leads always; others when granted).</param>
+    public sealed record MemberDto(string UserId, string Email, string DisplayName, ProjectRole Role, DateTime AddedAt, bool MaySeePersonalDetails = false);
+
+    public sealed record PersonalDetailsRequest(bool? Allow);
     public sealed record MemberRequest(string? Email, ProjectRole? Role);
     public sealed record ErrorsDto(IReadOnlyList<ErrorDto> Errors);
     public sealed record ErrorDto(string Message);
@@ -78,6 +81,14 @@ public static class ProjectEndpoints
             return Results.Ok(new MemberDto(m.UserId, m.User!.Email ?? "", m.User.DisplayName, m.Role, m.AddedAt));
         }).RequireAuthorization(Policies.ManageProject);
 
+        projects.MapPut("/{projectId:int}/members/{userId}/personal-details", async (int projectId, string userId, PersonalDetailsRequest request, CurrentUser current,
+            ProjectService service, CancellationToken ct) =>
+        {
+            if (request.Allow is not { } allow) return Problem(["Say whether this member may see storytellers' personal details: {\"allow\": true} or {\"allow\": false}."]);
+            var result = await service.SetPersonalDetailsAccessAsync(projectId, userId, allow, current.RequiredId, ct);
+            return result.Succeeded ? Results.NoContent() : Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
+        }).RequireAuthorization(Policies.ManageProject);
+
         projects.MapDelete("/{projectId:int}/members/{userId}", async (int projectId, string userId, CurrentUser current, ProjectService service, CancellationToken ct) =>
         {
             var result = await service.RemoveMemberAsync(projectId, userId, current.RequiredId, ct);
@@ -91,7 +102,8 @@ public static class ProjectEndpoints
 
     public static async Task<List<MemberDto>> MembersAsync(StoryweaveDb db, int projectId, CancellationToken ct) =>
         (await db.ProjectMembers.AsNoTracking().Where(m => m.ProjectId == projectId)
-            .Select(m => new MemberDto(m.UserId, m.User!.Email ?? "", m.User.DisplayName, m.Role, m.AddedAt))
+            .Select(m => new MemberDto(m.UserId, m.User!.Email ?? "", m.User.DisplayName, m.Role, m.AddedAt,
+                m.Role == ProjectRole.Lead || (m.MaySeePersonalDetails && (m.Role == ProjectRole.CommunityReporter || m.Role == ProjectRole.Analyst))))
             .ToListAsync(ct))
         .OrderByDescending(m => m.Role).ThenBy(m => m.DisplayName, StringComparer.CurrentCultureIgnoreCase).ToList();
 

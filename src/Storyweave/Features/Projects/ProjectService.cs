@@ -96,10 +96,35 @@ public sealed class ProjectService(StoryweaveDb db, TimeProvider clock)
             if (error is not null) return Result.Fail<ProjectMember>([error]);
             member.Role = role;
             db.Record(clock, projectId, actorUserId, "member.role-changed", "user", user.Id, role.ToString());
+            // A grant is for the role it was given in: a new role starts without it.
+            if (member.MaySeePersonalDetails)
+            {
+                member.MaySeePersonalDetails = false;
+                db.Record(clock, projectId, actorUserId, "member.personal-details-revoked", "user", user.Id, "role changed");
+            }
         }
         await db.SaveChangesAsync(ct);
         member.User = user;
         return Result.Ok(member);
+    }
+
+    /// <summary>
+    /// A lead lets a named reporter or analyst see storytellers' personal details (contact details, access needs,
+    /// facets), or stops it. Logged in the event log either way.
+    /// </summary>
+    public async Task<Result<bool>> SetPersonalDetailsAccessAsync(int projectId, string userId, bool allow, string actorUserId, CancellationToken ct = default)
+    {
+        var member = await db.ProjectMembers.SingleOrDefaultAsync(m => m.ProjectId == projectId && m.UserId == userId, ct);
+        if (member is null) return Result.Fail<bool>(["That person is not a member of this project."]);
+        if (!ProjectAccess.MayBeGrantedPersonalDetails(member.Role))
+            return Result.Fail<bool>([member.Role == ProjectRole.Lead
+                ? "Project leads always see storytellers' personal details."
+                : "Only Community Reporters and analysts can be given access to personal details. Change their role first."]);
+        if (member.MaySeePersonalDetails == allow) return Result.Ok(true);
+        member.MaySeePersonalDetails = allow;
+        db.Record(clock, projectId, actorUserId, allow ? "member.personal-details-granted" : "member.personal-details-revoked", "user", userId);
+        await db.SaveChangesAsync(ct);
+        return Result.Ok(true);
     }
 
     public async Task<Result<bool>> RemoveMemberAsync(int projectId, string userId, string actorUserId, CancellationToken ct = default)

@@ -20,8 +20,8 @@ public sealed class StorytellerDetailModel(StoryweaveDb db, ProjectAccessService
 
     public string EntryByText() => EnteredBy ?? "a team member";
 
-    /// <summary>Contact details and access needs are shown only to people who arrange sessions or manage the project.</summary>
-    public bool ShowContact => Access.CanSeeContactDetails;
+    /// <summary>Contact details, access needs and facets: leads, and members a lead granted access (<see cref="Projects.ProjectAccess.CanSeePersonalDetails"/>).</summary>
+    public bool ShowContact => Access.CanSeePersonalDetails;
 
     public async Task<IActionResult> OnGetAsync()
     {

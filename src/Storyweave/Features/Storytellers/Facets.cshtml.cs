@@ -10,6 +10,7 @@ namespace Storyweave.Features.Storytellers;
 
 /// <summary>Curators tag a self-description with optional facets, beside (never instead of) the person's words.</summary>
 [Authorize(Policy = Policies.Code)]
+[Authorize(Policy = Policies.SeePersonalDetails)]
 public sealed class FacetsModel(StoryweaveDb db, ProjectAccessService access, FacetService facets, CurrentUser current) : ProjectPageModel(db, access)
 {
     [FromRoute] public int StorytellerId { get; set; }

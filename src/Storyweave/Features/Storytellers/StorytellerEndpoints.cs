@@ -78,11 +78,11 @@ public static class StorytellerEndpoints
             return result.Succeeded
                 ? Results.Created($"/api/projects/{projectId}/storytellers/{storytellerId}", new FacetDto(result.Value!.Id, result.Value.Kind, result.Value.Value))
                 : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
-        }).RequireAuthorization(Policies.Code);
+        }).RequireAuthorization(Policies.Code, Policies.SeePersonalDetails);
 
         group.MapDelete("/{storytellerId:int}/facets/{facetId:int}", async (int projectId, int storytellerId, int facetId, FacetService facets, CurrentUser current, CancellationToken ct) =>
             await facets.RemoveAsync(projectId, storytellerId, facetId, current.RequiredId, ct) ? Results.NoContent() : Results.NotFound())
-            .RequireAuthorization(Policies.Code);
+            .RequireAuthorization(Policies.Code, Policies.SeePersonalDetails);
     }
 
     private static IQueryable<Storyteller> Load(StoryweaveDb db) =>
@@ -91,11 +91,12 @@ public static class StorytellerEndpoints
     private static async Task<bool> ShowContactAsync(ProjectAccessService access, int projectId, CancellationToken ct)
     {
         var a = await access.ForProjectAsync(projectId, ct);
-        return a.CanSeeContactDetails;
+        return a.CanSeePersonalDetails;
     }
 
+    /// <summary><paramref name="showContact"/>: personal details (contact, access needs, facets) may be shown.</summary>
     public static StorytellerDto ToDto(Storyteller s, ConsentRecord? consent, bool showContact) => new(s.Id, s.Name, s.SelfDescription,
-        s.Answers.Select(a => a.OptionId).Order().ToList(), s.Facets.Select(f => new FacetDto(f.Id, f.Kind, f.Value)).ToList(),
+        s.Answers.Select(a => a.OptionId).Order().ToList(), showContact ? s.Facets.Select(f => new FacetDto(f.Id, f.Kind, f.Value)).ToList() : [],
         s.EntryMethod, s.SignUpCount, s.CreatedAt,
         showContact ? new ContactDto(s.Email, s.Phone, s.ContactPreference, s.ContactNotes, s.AccessNeeds) : null,
         consent is null ? null : ToDto(consent));

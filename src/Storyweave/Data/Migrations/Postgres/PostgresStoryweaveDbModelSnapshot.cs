@@ -1102,6 +1102,9 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.Property<DateTime>("AddedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<bool>("MaySeePersonalDetails")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("Role")
                         .IsRequired()
                         .HasMaxLength(30)
