@@ -117,4 +117,50 @@ public sealed class CodebookTests(BrowserFixture fixture) : IClassFixture<Browse
             await fixture.AssertAccessibleAsync(small);
         }
     }
+
+    /// <summary>
+    /// A codebook from another program, on a phone: choose the file, read what would change (focus and view move to
+    /// it), add, and the themes are there; the download link gives a .qdc. Accessible throughout.
+    /// </summary>
+    [Fact]
+    public async Task A_lead_brings_in_a_codebook_file_on_a_phone_after_reading_the_preview()
+    {
+        var app = fixture.App;
+        var admin = await app.CreateAdminAsync();
+        var projectId = await app.CreateProjectAsync(admin, "Codebook from elsewhere");
+        await using var phone = await fixture.NewContextAsync(360, 740);
+        var page = await phone.NewPageAsync();
+        await page.GotoAsync("/account/sign-in");
+        await page.GetByLabel("Email address").FillAsync(admin.Email);
+        await page.GetByLabel("Password").FillAsync(admin.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GotoAsync($"/projects/{projectId}/codebook");
+
+        // Nothing chosen: a specific message, focused.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show what would change" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".error-summary")).ToContainTextAsync("Choose the codebook file to bring in");
+        await Assertions.Expect(page.Locator(".error-summary")).ToBeFocusedAsync();
+
+        const string qdc = "<CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\" origin=\"NVivo 14\"><Codes>"
+            + "<Code guid=\"6F9619FF-8B86-D011-B42D-00C04FC964FF\" name=\"Being heard\" isCodable=\"true\" color=\"#cc6677\"><Description>Times someone listened.</Description>"
+            + "<Code guid=\"7F9619FF-8B86-D011-B42D-00C04FC964FF\" name=\"By services\" isCodable=\"true\"/></Code></Codes></CodeBook>";
+        await page.GetByLabel("Codebook file").SetInputFilesAsync(new FilePayload { Name = "nvivo.qdc", MimeType = "application/xml", Buffer = System.Text.Encoding.UTF8.GetBytes(qdc) });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show what would change" }).ClickAsync();
+        var preview = page.Locator("#import-preview");
+        await Assertions.Expect(preview).ToContainTextAsync("What bringing in \u201cNVivo 14\u201d would do");
+        await Assertions.Expect(preview).ToContainTextAsync("2 new themes will be added");
+        await Assertions.Expect(preview).ToBeInViewportAsync();
+        await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+        await fixture.AssertAccessibleAsync(page);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add these 2 themes" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Brought in 2 themes from \u201cNVivo 14\u201d");
+        var tree = page.Locator("ul.theme-tree");
+        await Assertions.Expect(tree.GetByRole(AriaRole.Link, new() { Name = "Being heard", Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(tree.GetByRole(AriaRole.Link, new() { Name = "By services", Exact = true })).ToBeVisibleAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Download the codebook as a REFI-QDA file (.qdc)" }).ClickAsync());
+        Assert.EndsWith("-codebook.qdc", download.SuggestedFilename, StringComparison.Ordinal);
+        await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+        await fixture.AssertAccessibleAsync(page);
+    }
 }

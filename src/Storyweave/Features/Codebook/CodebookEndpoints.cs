@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Data;
 using Storyweave.Features.Accounts;
 using Storyweave.Features.Projects;
 
@@ -17,6 +19,21 @@ public static class CodebookEndpoints
     public sealed record ChangeDto(long Id, string Kind, string Summary, DateTime At, string? ActorUserId, DateTime? UndoneAt, bool CanUndo);
     public sealed record CreatedDto(IReadOnlyList<int> ThemeIds);
 
+    public sealed record ImportLineDto(string Name, int Depth, string Action);
+    public sealed record ImportPlanDto(int Adding, int Matching, IReadOnlyList<ImportLineDto> Codes);
+
+    public const string QdcEmptyMessage = "The codebook has no themes yet, and a codebook file needs at least one.";
+
+    public static string QdcFileName(Projects.Project project) => $"{project.Slug}-codebook.qdc";
+
+    public static ImportPlanDto ToDto(CodebookService.ImportPlan plan) =>
+        new(plan.Adding, plan.Matching, plan.Lines.Select(l => new ImportLineDto(l.Name, l.Depth, l.Action switch
+        {
+            CodebookService.ImportAction.Add => "add",
+            CodebookService.ImportAction.MatchedById => "matched-by-id",
+            _ => "matched-by-name",
+        })).ToList());
+
     public static void Map(RouteGroupBuilder api)
     {
         var group = api.MapGroup("/projects/{projectId:int}/codebook").WithTags("Codebook");
@@ -24,6 +41,28 @@ public static class CodebookEndpoints
         group.MapGet("", async (int projectId, CodebookService codebook, CancellationToken ct) =>
             Results.Ok((await codebook.TreeAsync(projectId, ct)).Select(ToDto).ToList()))
             .RequireAuthorization(Policies.ViewProject);
+
+        // REFI-QDA codebook exchange (.qdc): see QdcCodebook.
+        group.MapGet("/export.qdc", async (int projectId, StoryweaveDb db, CodebookService codebook, CancellationToken ct) =>
+        {
+            var project = await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == projectId, ct);
+            if (project is null) return Results.NotFound();
+            var tree = await codebook.TreeAsync(projectId, ct);
+            if (tree.Count == 0) return Results.Problem(detail: QdcEmptyMessage, statusCode: StatusCodes.Status409Conflict);
+            return Results.File(QdcCodebook.Write(project, tree), QdcCodebook.ContentType, QdcFileName(project));
+        }).RequireAuthorization(Policies.ViewProject);
+
+        // The body is the file itself (a .qdc, or a .qdpx/.qde whose codebook is read); ?preview=true changes nothing.
+        group.MapPost("/import", async (int projectId, string? name, bool? preview, HttpRequest request, CodebookService codebook, CurrentUser current, CancellationToken ct) =>
+        {
+            var book = await QdcCodebook.ReadAsync(request.Body, string.IsNullOrWhiteSpace(name) ? "the file" : name.Trim(), ct);
+            if (!book.Succeeded) return Unprocessable(book.Errors);
+            if (preview == true)
+                return (await codebook.PlanImportAsync(projectId, book.Value!, ct)) is { } plan ? Results.Ok(ToDto(plan)) : Results.NotFound();
+            var result = await codebook.ImportAsync(projectId, book.Value!, current.RequiredId, ct);
+            if (result is null) return Results.NotFound();
+            return result.Succeeded ? Results.Ok(ToDto(result.Value!)) : Unprocessable(result.Errors);
+        }).RequireAuthorization(Policies.Code);
 
         group.MapPost("/themes", async (int projectId, ThemeRequest r, CodebookService codebook, CurrentUser current, CancellationToken ct) =>
         {

@@ -27,6 +27,11 @@ public sealed class CodebookIndexModel(StoryweaveDb db, ProjectAccessService acc
     [BindProperty] public int? ParentId { get; set; }
     [TempData] public string? Done { get; set; }
 
+    /// <summary>After a codebook file was chosen: what bringing it in would do, and the file (as read) to confirm with.</summary>
+    public CodebookService.ImportPlan? Preview { get; private set; }
+    public string PreviewOrigin { get; private set; } = "";
+    public string PreviewBook { get; private set; } = "";
+
     public async Task OnGetAsync() => await LoadAsync();
 
     public async Task<IActionResult> OnPostAddAsync()
@@ -48,6 +53,41 @@ public sealed class CodebookIndexModel(StoryweaveDb db, ProjectAccessService acc
         if (!Access.CanCode) return Forbid();
         var result = sourceProjectId is { } id ? await codebook.CopyFromAsync(ProjectId, id, current.RequiredId) : null;
         return await AfterAsync(result?.Errors ?? ["Choose a project you can see to copy from."], "copy", $"Copied {result?.Value?.Count} themes.");
+    }
+
+    public async Task<IActionResult> OnPostImportPreviewAsync(IFormFile? file)
+    {
+        if (!Access.CanCode) return Forbid();
+        if (file is null || file.Length == 0)
+            return await AfterAsync(["Choose the codebook file to bring in: a REFI-QDA codebook (.qdc), or a whole project (.qdpx) whose codebook is read."], "import", "");
+        await using var stream = file.OpenReadStream();
+        var book = await QdcCodebook.ReadAsync(stream, Path.GetFileName(file.FileName), HttpContext.RequestAborted);
+        if (!book.Succeeded) return await AfterAsync(book.Errors, "import", "");
+        Preview = await codebook.PlanImportAsync(ProjectId, book.Value!);
+        PreviewOrigin = book.Value!.Origin;
+        PreviewBook = Convert.ToBase64String(QdcCodebook.Write(book.Value));
+        await LoadAsync();
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostImportAsync(string? book)
+    {
+        if (!Access.CanCode) return Forbid();
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(book ?? "");
+        }
+        catch (FormatException)
+        {
+            bytes = [];
+        }
+        if (bytes.Length == 0) return await AfterAsync(["The codebook to bring in was lost on the way. Choose the file again."], "import", "");
+        var read = QdcCodebook.Read(new MemoryStream(bytes), "the codebook file");
+        if (!read.Succeeded) return await AfterAsync(read.Errors, "import", "");
+        var result = await codebook.ImportAsync(ProjectId, read.Value!, current.RequiredId);
+        return await AfterAsync(result?.Errors ?? ["This project no longer exists."], "import",
+            $"Brought in {(result?.Value?.Adding == 1 ? "1 theme" : $"{result?.Value?.Adding} themes")} from \u201c{read.Value!.Origin}\u201d. You can undo this under Recent changes.");
     }
 
     public async Task<IActionResult> OnPostUndoAsync(long changeId)

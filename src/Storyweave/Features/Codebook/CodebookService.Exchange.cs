@@ -1,0 +1,118 @@
+using Microsoft.EntityFrameworkCore;
+using Storyweave.Features.Accounts;
+
+namespace Storyweave.Features.Codebook;
+
+/// <summary>Bringing in a REFI-QDA codebook (<see cref="QdcCodebook"/>): a plan to show first, then one undoable change.</summary>
+public sealed partial class CodebookService
+{
+    public enum ImportAction
+    {
+        Add,
+        MatchedById,
+        MatchedByName,
+    }
+
+    public sealed record ImportLine(string Name, int Depth, ImportAction Action, string? Color);
+
+    public sealed record ImportPlan(IReadOnlyList<ImportLine> Lines)
+    {
+        public int Adding => Lines.Count(l => l.Action == ImportAction.Add);
+        public int Matching => Lines.Count - Adding;
+    }
+
+    /// <summary>What bringing the codebook in would do, changing nothing.</summary>
+    public async Task<ImportPlan?> PlanImportAsync(int projectId, QdcCodebook.Book book, CancellationToken ct = default)
+    {
+        var project = await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == projectId, ct);
+        if (project is null) return null;
+        var themes = await db.Themes.AsNoTracking().Where(t => t.ProjectId == projectId && t.DeletedAt == null).ToListAsync(ct);
+        var lines = new List<ImportLine>();
+        Walk(project, themes, book.Codes, existingParent: null, parentIsNew: false, depth: 0, (code, depth, match, how) =>
+        {
+            lines.Add(new ImportLine(code.Name, depth, how, code.Color));
+            return match;
+        });
+        return new ImportPlan(lines);
+    }
+
+    /// <summary>
+    /// Brings the codebook in as one codebook change (undo puts the codebook back): codes that match a theme at the
+    /// same place — by the GUID Storyweave gave it, else by name — are kept as they are; the others are added there.
+    /// </summary>
+    public async Task<Result<ImportPlan>?> ImportAsync(int projectId, QdcCodebook.Book book, string actorUserId, CancellationToken ct = default)
+    {
+        var project = await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == projectId, ct);
+        if (project is null) return null;
+        var origin = $"codebook file: {book.Origin}";
+        if (origin.Length > 100) origin = origin[..100];
+        return await ChangeAsync<ImportPlan>(projectId, actorUserId, "import", async (themes, undo) =>
+        {
+            var lines = new List<ImportLine>();
+            var added = new List<Theme>();
+            // Added themes go after the themes already at their place, in the file's order.
+            var next = new Dictionary<Theme, int>(ReferenceEqualityComparer.Instance);
+            var nextAtRoot = NextPosition(themes, null);
+            Walk(project, themes, book.Codes, existingParent: null, parentIsNew: false, depth: 0, (code, depth, match, how) =>
+            {
+                lines.Add(new ImportLine(code.Name, depth, how, code.Color));
+                return match;
+            }, (code, parent) =>
+            {
+                int position;
+                if (parent is null) position = nextAtRoot++;
+                else
+                {
+                    position = next.TryGetValue(parent, out var n) ? n : parent.Id > 0 ? NextPosition(themes, parent.Id) : 0;
+                    next[parent] = position + 1;
+                }
+                var theme = new Theme
+                {
+                    ProjectId = projectId,
+                    Parent = parent,
+                    Name = code.Name,
+                    Description = code.Description,
+                    Color = code.Color ?? "#1f5c4a",
+                    Position = position,
+                    CreatedAt = Now,
+                    Origin = origin,
+                };
+                added.Add(theme);
+                db.Themes.Add(theme);
+                return theme;
+            });
+            var plan = new ImportPlan(lines);
+            if (added.Count == 0)
+                return Result.Fail<ImportPlan>([$"Every code in \u201c{book.Origin}\u201d is already in the codebook, so nothing was added."]);
+            await db.SaveChangesAsync(ct);
+            undo.Created.AddRange(added.Select(t => t.Id));
+            undo.Summary = $"Brought in {(added.Count == 1 ? "1 theme" : $"{added.Count} themes")} from the codebook file \u201c{book.Origin}\u201d";
+            return Result.Ok(plan);
+        }, null, ct);
+    }
+
+    /// <summary>
+    /// Walks the file's tree beside the project's: <paramref name="report"/> hears each code with the theme it matched
+    /// (or null) and returns the theme its children go under; <paramref name="create"/>, when given, makes the missing ones.
+    /// </summary>
+    private static void Walk(Projects.Project project, List<Theme> themes, IReadOnlyList<QdcCodebook.Code> codes, Theme? existingParent, bool parentIsNew, int depth,
+        Func<QdcCodebook.Code, int, Theme?, ImportAction, Theme?> report, Func<QdcCodebook.Code, Theme?, Theme>? create = null)
+    {
+        foreach (var code in codes)
+        {
+            Theme? match = null;
+            var how = ImportAction.Add;
+            if (!parentIsNew)
+            {
+                var siblings = themes.Where(t => t.ParentId == existingParent?.Id && t.DeletedAt == null && t.Id > 0).ToList();
+                var guid = code.Id?.Trim('{', '}').ToLowerInvariant();
+                match = guid is null ? null : siblings.FirstOrDefault(t => QdcCodebook.ThemeGuid(project, t) == guid);
+                if (match is not null) how = ImportAction.MatchedById;
+                else if ((match = siblings.FirstOrDefault(t => SameName(t.Name, code.Name))) is not null) how = ImportAction.MatchedByName;
+            }
+            report(code, depth, match, how);
+            var parentForChildren = match ?? create?.Invoke(code, existingParent);
+            Walk(project, themes, code.Children, parentForChildren, parentIsNew: match is null, depth + 1, report, create);
+        }
+    }
+}
