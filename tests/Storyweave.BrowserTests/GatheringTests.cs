@@ -133,7 +133,7 @@ public sealed class GatheringTests(BrowserFixture fixture) : IClassFixture<Brows
         // The other gathering pages pass axe too.
         var tellerId = await app.WithDbAsync(db => db.Storytellers.Where(s => s.ProjectId == projectId).Select(s => s.Id).SingleAsync());
         foreach (var url in new[] { $"/projects/{projectId}/call-out", $"/projects/{projectId}/storytellers/new", $"/projects/{projectId}/sessions/new",
-                     $"/projects/{projectId}/storytellers/{tellerId}/facets", $"/projects/{projectId}/stories" })
+                     $"/projects/{projectId}/storytellers/{tellerId}/facets", $"/projects/{projectId}/storytellers/{tellerId}/answers", $"/projects/{projectId}/stories" })
         {
             var r = await curator.GotoAsync(url);
             Assert.Equal(200, r!.Status);

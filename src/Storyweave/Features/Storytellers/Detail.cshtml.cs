@@ -18,6 +18,9 @@ public sealed class StorytellerDetailModel(StoryweaveDb db, ProjectAccessService
     public List<(int Id, string Title)> Stories { get; private set; } = [];
     public string? EnteredBy { get; private set; }
 
+    /// <summary>Set by a page that saved something about this person and came back here.</summary>
+    [Microsoft.AspNetCore.Mvc.TempData] public string? Done { get; set; }
+
     public string EntryByText() => EnteredBy ?? "a team member";
 
     /// <summary>Contact details, access needs and facets: leads, and members a lead granted access (<see cref="Projects.ProjectAccess.CanSeePersonalDetails"/>).</summary>

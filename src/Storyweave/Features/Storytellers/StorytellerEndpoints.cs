@@ -9,6 +9,7 @@ namespace Storyweave.Features.Storytellers;
 public static class StorytellerEndpoints
 {
     public sealed record FacetDto(int Id, FacetKind Kind, string Value);
+    public sealed record AnswersRequest(IReadOnlyList<int>? OptionIds);
     public sealed record ContactDto(string? Email, string? Phone, ContactPreference Preference, string Notes, string AccessNeeds);
     public sealed record StorytellerDto(int Id, string Name, string SelfDescription, IReadOnlyList<int> OptionIds, IReadOnlyList<FacetDto> Facets,
         EntryMethod EntryMethod, int SignUpCount, DateTime CreatedAt, ContactDto? Contact, ConsentDto? Consent);
@@ -70,6 +71,14 @@ public static class StorytellerEndpoints
             return result.Succeeded
                 ? Results.Created($"/api/projects/{projectId}/storytellers/{storytellerId}/consent", ToDto(result.Value!))
                 : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
+        }).RequireAuthorization(Policies.GatherStories);
+
+        group.MapPut("/{storytellerId:int}/answers", async (int projectId, int storytellerId, AnswersRequest r, StorytellerService service, CurrentUser current, CancellationToken ct) =>
+        {
+            if (r.OptionIds is null) return ProjectEndpoints.Problem(["Give the chosen answer options as optionIds (an empty list when none was chosen)."]);
+            var result = await service.SetAnswersAsync(projectId, storytellerId, r.OptionIds, current.RequiredId, ct);
+            if (result is null) return Results.NotFound();
+            return result.Succeeded ? Results.Ok(result.Value) : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
         }).RequireAuthorization(Policies.GatherStories);
 
         group.MapPost("/{storytellerId:int}/facets", async (int projectId, int storytellerId, FacetRequest r, FacetService facets, CurrentUser current, CancellationToken ct) =>

@@ -139,4 +139,33 @@ public sealed class StorytellerService(StoryweaveDb db, TimeProvider clock, Repo
         if (merged) await reportStaleness.CheckAsync(projectId, ct);
         return Result.Ok(new Registration(person, merged));
     }
+
+    public sealed record AnswersChange(int Added, int Removed);
+
+    /// <summary>
+    /// The team records which answer options a storyteller chose (for a story from an earlier project, answers given on
+    /// paper or on the phone, or a correction they asked for). Replaces the set; their own words are never touched.
+    /// Recorded in the event log (counts and ids only); reports that count answers are checked for staleness.
+    /// </summary>
+    public async Task<Result<AnswersChange>?> SetAnswersAsync(int projectId, int storytellerId, IReadOnlyCollection<int> optionIds, string actorUserId, CancellationToken ct = default)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var person = await db.Storytellers.Include(s => s.Answers).SingleOrDefaultAsync(s => s.Id == storytellerId && s.ProjectId == projectId, ct);
+        if (person is null) return null;
+        if (person.WithdrawnAt is not null) return Result.Fail<AnswersChange>(["This storyteller has withdrawn entirely, so nothing more is recorded about them."]);
+        var valid = await db.CategoryOptions.Where(o => o.Question!.ProjectId == projectId).Select(o => o.Id).ToListAsync(ct);
+        if (optionIds.Any(id => !valid.Contains(id)))
+            return Result.Fail<AnswersChange>(["One of the chosen answers is not part of this project's sign-up questions. Reload the page and choose again."]);
+        var wanted = optionIds.ToHashSet();
+        var removed = person.Answers.Where(a => !wanted.Contains(a.OptionId)).ToList();
+        var added = wanted.Where(id => person.Answers.All(a => a.OptionId != id)).ToList();
+        if (removed.Count == 0 && added.Count == 0) return Result.Ok(new AnswersChange(0, 0));
+        db.StorytellerAnswers.RemoveRange(removed);
+        db.StorytellerAnswers.AddRange(added.Select(id => new StorytellerAnswer { StorytellerId = storytellerId, OptionId = id }));
+        db.Record(clock, projectId, actorUserId, "storyteller.answers-changed", "storyteller", storytellerId, $"added:{added.Count} removed:{removed.Count}");
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        await reportStaleness.CheckAsync(projectId, ct);
+        return Result.Ok(new AnswersChange(added.Count, removed.Count));
+    }
 }
