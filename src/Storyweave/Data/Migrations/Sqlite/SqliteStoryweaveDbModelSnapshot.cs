@@ -1132,6 +1132,9 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .HasMaxLength(40000)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("ContentVersion")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -1203,6 +1206,9 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("ContentVersion")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -1257,11 +1263,14 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("SupersededAt")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ProjectId");
 
-                    b.HasIndex("ReportId");
+                    b.HasIndex("ReportId", "Format");
 
                     b.ToTable("ReportFiles");
                 });
@@ -1389,6 +1398,45 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.HasIndex("ProjectId");
 
                     b.ToTable("ReviewSheets");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Review.ReviewSheetNotedTheme", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LinkedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LinkedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StoryId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ThemeId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StoryId");
+
+                    b.HasIndex("ThemeId");
+
+                    b.ToTable("ReviewSheetNotedThemes");
                 });
 
             modelBuilder.Entity("Storyweave.Features.Review.ReviewSheetTheme", b =>
@@ -2415,6 +2463,22 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.Navigation("Story");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Review.ReviewSheetNotedTheme", b =>
+                {
+                    b.HasOne("Storyweave.Features.Review.ReviewSheet", null)
+                        .WithMany("NotedThemes")
+                        .HasForeignKey("StoryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Storyweave.Features.Codebook.Theme", "Theme")
+                        .WithMany()
+                        .HasForeignKey("ThemeId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Theme");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Review.ReviewSheetTheme", b =>
                 {
                     b.HasOne("Storyweave.Features.Review.ReviewSheet", null)
@@ -2689,6 +2753,8 @@ namespace Storyweave.Data.Migrations.Sqlite
             modelBuilder.Entity("Storyweave.Features.Review.ReviewSheet", b =>
                 {
                     b.Navigation("KeyQuotes");
+
+                    b.Navigation("NotedThemes");
 
                     b.Navigation("Themes");
                 });
