@@ -64,9 +64,16 @@ public sealed class CodingTests(BrowserFixture fixture) : IClassFixture<BrowserF
     {
         var json = await page.EvaluateAsync<JsonElement>(@"([line, phrase]) => {
             const span = document.querySelectorAll('.cue-text[data-offset]')[line];
-            const text = span.firstChild, at = text.data.indexOf(phrase);
+            const at = span.textContent.indexOf(phrase);
+            if (at < 0) throw new Error('Not found in line ' + line + ': ' + span.textContent);
+            // The words may be split over several text nodes once they are painted.
+            const point = (offset) => {
+                const walker = document.createTreeWalker(span, NodeFilter.SHOW_TEXT);
+                let node;
+                while ((node = walker.nextNode())) { if (offset <= node.data.length) return [node, offset]; offset -= node.data.length; }
+            };
             const range = document.createRange();
-            range.setStart(text, at); range.setEnd(text, at + phrase.length);
+            range.setStart(...point(at)); range.setEnd(...point(at + phrase.length));
             return Array.from(range.getClientRects()).map(r => ({ left: r.left, top: r.top, right: r.right, bottom: r.bottom }));
         }", new object[] { line, phrase });
         return json.EnumerateArray().Select(r => new Box(r.GetProperty("left").GetDouble(), r.GetProperty("top").GetDouble(), r.GetProperty("right").GetDouble(), r.GetProperty("bottom").GetDouble())).ToList();
@@ -224,6 +231,7 @@ public sealed class CodingTests(BrowserFixture fixture) : IClassFixture<BrowserF
         await Assertions.Expect(page.Locator("mark.hl[data-stripes='1']")).ToHaveTextAsync(["group became ", " second family."]);
         var passages = await fixture.App.WithDbAsync(db => db.Passages.Where(p => p.StoryId == s.StoryId).OrderBy(p => p.StartOffset).Select(p => p.Snippet).ToListAsync());
         Assert.Equal(["group became my", "my second family."], passages);
+        await ScreenshotAsync(page, "coding-overlap-desktop");
         await fixture.AssertAccessibleAsync(page);
 
         // Enter on the overlap shows both passages; remove a theme there; Esc returns to the transcript.
@@ -250,6 +258,7 @@ public sealed class CodingTests(BrowserFixture fixture) : IClassFixture<BrowserF
         await page.Keyboard.TypeAsync("Libraries");
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Create the theme “Libraries” and code" })).ToBeVisibleAsync();
         await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(chooser).ToBeHiddenAsync(new() { Timeout = 10000 });
         await Assertions.Expect(page.Locator("#coding-status")).ToHaveTextAsync("Coded with Libraries.");
         await Assertions.Expect(page.Locator("mark.hl")).ToHaveTextAsync(["A leaflet in the library.", "my second family."]);
         Assert.True(await fixture.App.WithDbAsync(db => db.Themes.AnyAsync(t => t.ProjectId == s.ProjectId && t.Name == "Libraries")));

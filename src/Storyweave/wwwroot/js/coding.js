@@ -594,6 +594,7 @@
 
   let target = null, opener = null;
   function openChooser(words, how, from) {
+    clearTimeout(announceTimer); // a caret announcement still waiting must not talk over what happens next
     closeCard(false);
     target = words;
     opener = from || null;
@@ -794,6 +795,7 @@
   function openCard(ids, mark, from) {
     const shown = ids.map((id) => passages.find((p) => p.id === id)).filter(Boolean);
     if (shown.length === 0) return;
+    clearTimeout(announceTimer);
     if (!chooser.hidden) closeChooser(false);
     if (from !== undefined) cardOpener = from;
     activeIds = shown.map((p) => p.id);
