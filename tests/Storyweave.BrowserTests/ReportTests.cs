@@ -36,13 +36,14 @@ public sealed class ReportTests(BrowserFixture fixture) : IClassFixture<BrowserF
         await page.GetByRole(AriaRole.Button, new() { Name = "Start the report" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Browser report");
 
-        // Pick both quotes of the second theme, then the no-quotes storyteller's passage for the third.
-        foreach (var (themeName, words) in new[] { (themes[1].Name, pseudo.Words), (themes[1].Name, anon.Words), (themes[2].Name, noQuotes.Words) })
+        // Pick both quotes of the second theme, then the no-quotes storyteller's passage for the third: in place, the picker stays open.
+        var announcer = page.Locator("#quote-announcer");
+        foreach (var (themeName, words, count) in new[] { (themes[1].Name, pseudo.Words, 1), (themes[1].Name, anon.Words, 2), (themes[2].Name, noQuotes.Words, 1) })
         {
             var details = page.Locator("details", new() { Has = page.GetByText($"Choose quotes for {themeName}") });
-            await details.Locator("summary").ClickAsync();
+            if (await details.GetAttributeAsync("open") is null) await details.Locator("summary").ClickAsync();
             await details.Locator("li", new() { HasText = words }).GetByRole(AriaRole.Button).ClickAsync();
-            await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Added the quote.");
+            await Assertions.Expect(announcer).ToHaveTextAsync($"Added the quote to {themeName}. {count} {(count == 1 ? "quote" : "quotes")} chosen.");
         }
         await Assertions.Expect(page.Locator(".withheld", new() { HasText = "has not agreed to: quotes in reports" })).ToBeVisibleAsync();
         await fixture.AssertAccessibleAsync(page);
@@ -53,8 +54,10 @@ public sealed class ReportTests(BrowserFixture fixture) : IClassFixture<BrowserF
         if (await up.CountAsync() != 1) Assert.Fail("No single Up button. Page:\n" + await page.Locator("main").InnerHTMLAsync());
         await TabToAsync(page, up);
         await page.Keyboard.PressAsync("Enter");
-        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Moved the quote up.");
+        await Assertions.Expect(announcer).ToHaveTextAsync("Moved the quote up.");
         await Assertions.Expect(list.Locator("> li").First).ToContainTextAsync(anon.Words);
+        // Focus stays on the quote that moved: now first, so on its Down button.
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = $"move quote 1 of {themes[1].Name} down" })).ToBeFocusedAsync();
 
         // Make the HTML file; the page follows its progress and offers the download when ready.
         await page.GetByLabel("Make a file").SelectOptionAsync(new SelectOptionValue { Label = "Web page (HTML)" });
@@ -79,5 +82,86 @@ public sealed class ReportTests(BrowserFixture fixture) : IClassFixture<BrowserF
         await filePage.SetViewportSizeAsync(360, 740);
         await BrowserFixture.AssertNoHorizontalScrollAsync(filePage);
         Assert.Matches(new Regex("<table>\\s*<caption id=\"t1\">"), html);
+    }
+
+    [Fact]
+    public async Task Twelve_quotes_are_picked_in_place_without_a_reload_with_focus_kept_each_change_announced_and_files_marked()
+    {
+        var app = fixture.App;
+        var admin = await app.CreateAdminAsync();
+        var projectId = await app.CreateProjectAsync(admin, "Quotes in place");
+        var (themes, _, pseudo, _, _) = await app.CreateReportScenarioAsync(projectId, admin);
+        var theme = themes[1];
+        // Ten more passages of the pseudonymous storyteller's story, coded with the second theme: twelve to pick.
+        await app.WithDbAsync(async db =>
+        {
+            var story = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Passages, p => p.Id == pseudo.PassageId);
+            for (var i = 0; i < 10; i++)
+            {
+                db.Passages.Add(new Storyweave.Features.Coding.CodedPassage
+                {
+                    ProjectId = projectId, StoryId = story.StoryId, StartOffset = 0, EndOffset = 5, Snippet = $"Extra words number {i}", Speaker = "Teller", CreatedAt = DateTime.UtcNow,
+                    Themes = [new Storyweave.Features.Coding.PassageTheme { ThemeId = theme.Id, CodedAt = DateTime.UtcNow }],
+                });
+            }
+            return await db.SaveChangesAsync();
+        });
+
+        await using var context = await fixture.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/account/sign-in");
+        await page.GetByLabel("Email address").FillAsync(admin.Email);
+        await page.GetByLabel("Password").FillAsync(admin.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GotoAsync($"/projects/{projectId}/reports");
+        await page.GetByLabel("Title").FillAsync("Twelve quotes");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start the report" }).ClickAsync();
+        // A file first (its page reloads itself when the file is ready), so an edit has a file to mark.
+        await page.GetByLabel("Make a file").SelectOptionAsync(new SelectOptionValue { Label = "Markdown" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Make the file" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Download Markdown" })).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("#files-behind")).ToHaveCountAsync(0);
+
+        // From here on the page must never load again.
+        await page.EvaluateAsync("() => { window.__storyweaveStillHere = 'yes'; }");
+        var navigations = 0;
+        page.FrameNavigated += (_, frame) => { if (frame == page.MainFrame) navigations++; };
+
+        var details = page.Locator("details.quote-picker", new() { Has = page.GetByText($"Choose quotes for {theme.Name}") });
+        await details.Locator("summary").ClickAsync();
+        await Assertions.Expect(details.Locator("summary")).ToHaveTextAsync($"Choose quotes for {theme.Name} (12 available)");
+        await details.GetByRole(AriaRole.Button).First.FocusAsync();
+        var announcer = page.Locator("#quote-announcer");
+        for (var n = 1; n <= 12; n++)
+        {
+            // Focus is kept on the next quote's Add button, so Enter alone picks the next one.
+            await page.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(announcer).ToHaveTextAsync($"Added the quote to {theme.Name}. {n} {(n == 1 ? "quote" : "quotes")} chosen.");
+            details = page.Locator("details.quote-picker", new() { Has = page.GetByText($"Choose quotes for {theme.Name}") });
+            await Assertions.Expect(details).ToHaveAttributeAsync("open", new Regex(".*"));
+        }
+        await Assertions.Expect(details.Locator("summary")).ToBeFocusedAsync();
+        await Assertions.Expect(details).ToContainTextAsync("No more coded passages or key quotes for this theme.");
+        var list = page.Locator($"ol[aria-label='Quotes chosen for {theme.Name}']");
+        await Assertions.Expect(list.Locator("> li")).ToHaveCountAsync(12);
+        // The files section was replaced too: the file no longer matches the report.
+        await Assertions.Expect(page.Locator("#files-behind")).ToContainTextAsync("made before your latest changes");
+        await Assertions.Expect(page.Locator("#report-files tr[data-state='behind']")).ToHaveCountAsync(1);
+
+        // Remove the third quote: the next one's Remove button gets focus.
+        var fourth = await list.Locator("> li").Nth(3).Locator("blockquote").InnerTextAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Remove quote 3 of {theme.Name}" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(announcer).ToHaveTextAsync($"Removed the quote from {theme.Name}. 11 quotes chosen.");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = $"Remove quote 3 of {theme.Name}" })).ToBeFocusedAsync();
+        await Assertions.Expect(list.Locator("> li").Nth(2).Locator("blockquote")).ToHaveTextAsync(fourth);
+        await fixture.AssertAccessibleAsync(page);
+
+        Assert.Equal("yes", await page.EvaluateAsync<string>("() => window.__storyweaveStillHere"));
+        Assert.Equal(0, navigations);
+        Assert.Equal(11, await app.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.ReportQuotes, q => q.ThemeId == theme.Id)));
+
+        await page.SetViewportSizeAsync(360, 740);
+        await BrowserFixture.AssertNoHorizontalScrollAsync(page);
     }
 }

@@ -49,6 +49,7 @@ public abstract class StoryweaveDb : IdentityDbContext<User>
     public DbSet<Features.Review.ReviewSheet> ReviewSheets => Set<Features.Review.ReviewSheet>();
     public DbSet<Features.Review.KeyQuote> KeyQuotes => Set<Features.Review.KeyQuote>();
     public DbSet<Features.Review.ReviewSheetTheme> ReviewSheetThemes => Set<Features.Review.ReviewSheetTheme>();
+    public DbSet<Features.Review.ReviewSheetNotedTheme> ReviewSheetNotedThemes => Set<Features.Review.ReviewSheetNotedTheme>();
     public DbSet<Features.Search.SearchEntry> SearchEntries => Set<Features.Search.SearchEntry>();
     public DbSet<Features.Workshops.Workshop> Workshops => Set<Features.Workshops.Workshop>();
     public DbSet<Features.Workshops.WorkshopParticipant> WorkshopParticipants => Set<Features.Workshops.WorkshopParticipant>();

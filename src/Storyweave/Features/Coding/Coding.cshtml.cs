@@ -10,9 +10,11 @@ using Storyweave.Features.Stories;
 namespace Storyweave.Features.Coding;
 
 /// <summary>
-/// Coding one story: the transcript with codes beside it. With JavaScript (coding.js) people select
-/// words and code them, and see each other's coding live; without it every line has a "Code this
-/// line" form and every code a "Remove" form, which post here.
+/// Coding one story: the transcript with codes in it and beside it. With JavaScript (coding.js) people
+/// select words (mouse, touch or keyboard) and choose themes in a chooser beside the selection, see their
+/// codes highlighted in the text, and see each other's coding live; without it every line has a "Code this
+/// line" link, which opens the one theme form under that line (<see cref="Line"/>), and every code a
+/// Remove button of the one remove form. The theme list is written once or twice per page, never per line.
 /// </summary>
 [Authorize(Policy = Policies.Code)]
 public sealed class CodingModel(StoryweaveDb db, ProjectAccessService access, CodingService coding, CurrentUser current) : ProjectPageModel(db, access)
@@ -27,10 +29,16 @@ public sealed class CodingModel(StoryweaveDb db, ProjectAccessService access, Co
     [BindProperty(SupportsGet = true, Name = "theme")] public int? MemoThemeId { get; set; }
     [BindProperty(SupportsGet = true, Name = "done")] public string? Done { get; set; }
 
+    /// <summary>Without script: the line (cue position) whose theme form is shown.</summary>
+    [BindProperty(SupportsGet = true, Name = "line")] public int? Line { get; set; }
+
     public Story Story { get; private set; } = null!;
     public List<CodingService.CueSpan> Spans { get; private set; } = [];
     public AnalysisScope Scope { get; private set; } = null!;
     public List<Theme> Themes { get; private set; } = [];
+
+    /// <summary>The themes in codebook order (parents before their sub-themes) with their depth.</summary>
+    public List<(Theme Theme, int Depth)> ThemeTree { get; private set; } = [];
     public List<CodingService.PassageView> Passages { get; private set; } = [];
     public List<CodingService.ThemeCount> Counts { get; private set; } = [];
     public List<(string Id, string Name)> Coders { get; private set; } = [];
@@ -59,11 +67,17 @@ public sealed class CodingModel(StoryweaveDb db, ProjectAccessService access, Co
 
     public bool IsVisible(TranscriptCue cue) => Scope.IsTurnVisible(StoryId, cue.Speaker);
 
+    /// <summary>Relative to the page (the path is the page's own), so each of hundreds of lines carries only the query.</summary>
+    public string LineUrl(int position) => $"?line={position}{(Coder is null ? "" : "&coder=" + Uri.EscapeDataString(Coder))}#code-line";
+
+    public static string Shorten(string text, int max = 120) => text.Length <= max ? text : text[..(max - 1)].TrimEnd() + "\u2026";
+
     public async Task<IActionResult> OnGetAsync() => await LoadAsync() ? Page() : NotFound();
 
     public async Task<IActionResult> OnPostCodeLineAsync(int position, List<int> themeIds)
     {
         if (!await LoadAsync()) return NotFound();
+        Line = position; // on failure the form is shown again under its line
         var span = Spans.FirstOrDefault(s => s.Cue.Position == position);
         if (span is null) return await FailAsync(["That line is not in the transcript any more. Reload the page."]);
         var result = await coding.CodeSelectionAsync(ProjectId, StoryId, span.Start, span.End, themeIds, current.RequiredId, HttpContext.RequestAborted);
@@ -76,9 +90,12 @@ public sealed class CodingModel(StoryweaveDb db, ProjectAccessService access, Co
         return result.Succeeded ? Back("coded", "by-speaker") : await FailAsync(result.Errors);
     }
 
-    public async Task<IActionResult> OnPostRemoveAsync(int passageId, int themeId)
+    /// <param name="code">"passageId:themeId", the value of the Remove button pressed (all share one form).</param>
+    public async Task<IActionResult> OnPostRemoveAsync(string? code, int? passageId, int? themeId)
     {
-        var result = await coding.RemoveThemeAsync(ProjectId, passageId, themeId, current.RequiredId, HttpContext.RequestAborted);
+        if (code?.Split(':') is [var p, var t] && int.TryParse(p, out var pid) && int.TryParse(t, out var tid)) (passageId, themeId) = (pid, tid);
+        if (passageId is null || themeId is null) return await FailAsync(["Choose the code to remove."]);
+        var result = await coding.RemoveThemeAsync(ProjectId, passageId.Value, themeId.Value, current.RequiredId, HttpContext.RequestAborted);
         return result.Succeeded ? Back("removed", "transcript-title") : await FailAsync(result.Errors);
     }
 
@@ -119,6 +136,22 @@ public sealed class CodingModel(StoryweaveDb db, ProjectAccessService access, Co
         return Page();
     }
 
+    private static List<(Theme, int)> InCodebookOrder(List<Theme> themes)
+    {
+        var children = themes.ToLookup(t => t.ParentId is { } p && themes.Any(x => x.Id == p) ? p : (int?)null);
+        var ordered = new List<(Theme, int)>();
+        void Walk(int? parent, int depth)
+        {
+            foreach (var t in children[parent].OrderBy(t => t.Position).ThenBy(t => t.Name, StringComparer.CurrentCulture))
+            {
+                ordered.Add((t, depth));
+                Walk(t.Id, depth + 1);
+            }
+        }
+        Walk(null, 0);
+        return ordered;
+    }
+
     private async Task<bool> LoadAsync()
     {
         var ct = HttpContext.RequestAborted;
@@ -128,6 +161,7 @@ public sealed class CodingModel(StoryweaveDb db, ProjectAccessService access, Co
         Spans = CodingService.Layout(story.Cues);
         Scope = await coding.ScopeAsync(ProjectId, ct);
         Themes = await coding.ThemesAsync(ProjectId, ct);
+        ThemeTree = InCodebookOrder(Themes);
         var coderId = CodingEndpoints.CoderFilter(Coder, current);
         Passages = await coding.PassagesAsync(ProjectId, StoryId, coderId, Scope, ct);
         PassagesByCue = Passages.ToLookup(p => Spans.FirstOrDefault(s => s.End > p.StartOffset && s.Start < p.EndOffset)?.Cue.Position ?? -1);

@@ -184,7 +184,7 @@ public sealed class PublicSiteReader(StoryweaveDb db, ConsentPolicy consent, Cli
 
     private async Task<List<PublicReportFile>> PublicReportFilesAsync(int? projectId, int? fileId, CancellationToken ct)
     {
-        var query = db.ReportFiles.AsNoTracking().Where(f => f.PublishedAt != null && f.Status == OutputStatus.Ready && f.OutOfDateAt == null && f.StoredName != null
+        var query = db.ReportFiles.AsNoTracking().Where(f => f.PublishedAt != null && f.Status == OutputStatus.Ready && f.OutOfDateAt == null && f.SupersededAt == null && f.StoredName != null
                                                              && !ArchivedProjects.Contains(f.ProjectId));
         if (projectId is { } pid) query = query.Where(f => f.ProjectId == pid);
         if (fileId is { } id) query = query.Where(f => f.Id == id);

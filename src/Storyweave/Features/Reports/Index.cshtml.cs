@@ -15,6 +15,22 @@ public sealed class ReportsIndexModel(StoryweaveDb db, ProjectAccessService acce
     [BindProperty] public string? Title { get; set; }
     [BindProperty] public ReportKind Kind { get; set; } = ReportKind.Full;
 
+    /// <summary>
+    /// The current files only (earlier versions a newer file replaced are not counted): how many can be
+    /// downloaded as they are, how many were made before the report's latest changes, how many are out of date.
+    /// </summary>
+    public static string FilesSummary(Report r)
+    {
+        var current = r.Files.Where(f => f.SupersededAt == null).ToList();
+        var outOfDate = current.Count(f => f.OutOfDateAt != null);
+        var behind = current.Count(f => f.Status == OutputStatus.Ready && f.OutOfDateAt == null && f.ContentVersion < r.ContentVersion);
+        var ready = current.Count(f => f.Status == OutputStatus.Ready && f.OutOfDateAt == null) - behind;
+        var parts = new List<string> { $"{ready} ready" };
+        if (behind > 0) parts.Add($"{behind} made before the latest changes");
+        if (outOfDate > 0) parts.Add($"{outOfDate} out of date");
+        return string.Join(", ", parts);
+    }
+
     public async Task OnGetAsync() => Reports = await reports.ListAsync(ProjectId);
 
     public async Task<IActionResult> OnPostAsync()

@@ -37,6 +37,12 @@ public class Report
     public DateTime UpdatedAt { get; set; }
     public string? CreatedByUserId { get; set; }
 
+    /// <summary>
+    /// Goes up by one with every edit (texts, quotes, their order). A file records the number it was
+    /// built from, so a file made before the latest edit is known exactly, without comparing clocks.
+    /// </summary>
+    public int ContentVersion { get; set; }
+
     public List<ReportQuote> Quotes { get; set; } = [];
     public List<ReportFile> Files { get; set; } = [];
 }
@@ -68,6 +74,9 @@ public class ReportQuote
 /// <see cref="ConsentBasis"/> records the consent state it was built from (which storytellers'
 /// words, under which consent record, credited how). When consent changes so that the file is no
 /// longer allowed, it is out of date: it cannot be downloaded and can be regenerated.
+/// Making a format again adds a new file; when it is ready, the earlier file of that format is
+/// superseded (<see cref="SupersededAt"/>): kept, listed under "Earlier versions" for leads, and
+/// downloadable only when asked for explicitly.
 /// </summary>
 public class ReportFile
 {
@@ -94,6 +103,12 @@ public class ReportFile
 
     /// <summary>Set when a lead puts the file on the public story site.</summary>
     public DateTime? PublishedAt { get; set; }
+
+    /// <summary>Set when a newer file of the same report and format became ready and took this one's place.</summary>
+    public DateTime? SupersededAt { get; set; }
+
+    /// <summary>The report's <see cref="Report.ContentVersion"/> this file was built from.</summary>
+    public int ContentVersion { get; set; }
 
     public string Error { get; set; } = "";
     public DateTime CreatedAt { get; set; }
@@ -159,6 +174,7 @@ public sealed class ReportFileConfiguration : IEntityTypeConfiguration<ReportFil
         builder.Property(f => f.Error).HasMaxLength(2000);
         builder.Property(f => f.CreatedByUserId).HasMaxLength(450);
         builder.HasIndex(f => f.ProjectId);
+        builder.HasIndex(f => new { f.ReportId, f.Format });
         builder.HasOne(f => f.Report).WithMany(r => r.Files).HasForeignKey(f => f.ReportId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -11,6 +11,9 @@ namespace Storyweave.Features.Reports;
 /// One report: its texts, the quotes picked for each theme (moved with Up/Down buttons, so it all
 /// works by keyboard and without script), and its files with their progress. Everyone in the project
 /// can read it and download files that are still allowed; curators (Project.Publish) change it.
+/// Picking, moving and removing quotes work in place: reports.js posts the same forms with the
+/// <see cref="FragmentHeader"/> and gets back only the changed theme and the files (no reload); without
+/// script the forms post and redirect back, with that theme's picker open again.
 /// </summary>
 [Authorize(Policy = Policies.ViewProject)]
 public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access, ReportService reports, ReportContentBuilder builder, PublicSite.PublicationService publication, CurrentUser current)
@@ -21,10 +24,27 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
     public List<(Theme Theme, HashSet<int> Ids)> Themes { get; private set; } = [];
     public ILookup<int, ReportContentBuilder.PickedQuote> Picked { get; private set; } = Array.Empty<ReportContentBuilder.PickedQuote>().ToLookup(q => q.ThemeId);
     public Dictionary<int, List<ReportService.Candidate>> Candidates { get; } = [];
+    /// <summary>The current files (one per format, plus any new version being made).</summary>
     public List<ReportFile> Files { get; private set; } = [];
+
+    /// <summary>Files a newer one of the same format replaced; listed for leads only.</summary>
+    public List<ReportFile> EarlierFiles { get; private set; } = [];
     public List<string> Errors { get; } = [];
     public string ErrorsFor { get; private set; } = "";
     [TempData] public string? Done { get; set; }
+
+    /// <summary>The theme whose quote picker is shown open (after picking without script, or in a fragment).</summary>
+    [BindProperty(SupportsGet = true, Name = "open")] public int? OpenPicker { get; set; }
+
+    /// <summary>What the in-place answer says to screen readers (a polite live region on the page).</summary>
+    public string Announcement { get; private set; } = "";
+
+    /// <summary>The theme an in-place answer re-renders.</summary>
+    public Theme? FragmentTheme { get; private set; }
+
+    public const string FragmentHeader = "X-Storyweave-Fragment";
+
+    private bool WantsFragment => Request.Headers.ContainsKey(FragmentHeader);
 
     [BindProperty] public ReportEndpoints.UpdateRequest? Texts { get; set; }
 
@@ -46,22 +66,54 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
         if (!Access.CanPublish) return Forbid();
         var result = await reports.AddQuoteAsync(ProjectId, ReportId, themeId, passageId, keyQuoteId, current.RequiredId);
         if (result is null) return NotFound();
-        if (result.Succeeded) return Back("Added the quote.", $"quote-{result.Value!.Id}");
-        return await ShowErrorsAsync(result.Errors, $"theme-{themeId}");
+        if (!result.Succeeded) return WantsFragment ? await FragmentAsync(themeId, "", result.Errors) : await ShowErrorsAsync(result.Errors, $"theme-{themeId}");
+        if (WantsFragment) return await FragmentAsync(themeId, "Added the quote to {0}. {1}.");
+        return Back("Added the quote.", $"quote-{result.Value!.Id}", open: themeId);
     }
 
-    public async Task<IActionResult> OnPostMoveAsync(int quoteId, string? direction)
+    public async Task<IActionResult> OnPostMoveAsync(int quoteId, string? direction, int? themeId)
     {
         if (!Access.CanPublish) return Forbid();
         var step = direction == "up" ? -1 : 1;
-        return await reports.MoveQuoteAsync(ProjectId, ReportId, quoteId, step, current.RequiredId, HttpContext.RequestAborted)
-            ? Back(step < 0 ? "Moved the quote up." : "Moved the quote down.", $"quote-{quoteId}") : NotFound();
+        if (!await reports.MoveQuoteAsync(ProjectId, ReportId, quoteId, step, current.RequiredId, HttpContext.RequestAborted)) return NotFound();
+        if (WantsFragment && themeId is { } t) return await FragmentAsync(t, step < 0 ? "Moved the quote up." : "Moved the quote down.");
+        return Back(step < 0 ? "Moved the quote up." : "Moved the quote down.", $"quote-{quoteId}");
     }
 
     public async Task<IActionResult> OnPostRemoveAsync(int quoteId, int themeId)
     {
         if (!Access.CanPublish) return Forbid();
-        return await reports.RemoveQuoteAsync(ProjectId, ReportId, quoteId, current.RequiredId) ? Back("Removed the quote.", $"theme-{themeId}") : NotFound();
+        if (!await reports.RemoveQuoteAsync(ProjectId, ReportId, quoteId, current.RequiredId)) return NotFound();
+        if (WantsFragment) return await FragmentAsync(themeId, "Removed the quote from {0}. {1}.");
+        return Back("Removed the quote.", $"theme-{themeId}");
+    }
+
+    /// <summary>
+    /// The in-place answer: the changed theme's section and the files section (an edit can leave files behind),
+    /// with a sentence for the live region; 422 with the errors shown in the theme's section when it failed.
+    /// <paramref name="announce"/> may name the theme ({0}) and how many quotes it now has ({1}).
+    /// </summary>
+    private async Task<IActionResult> FragmentAsync(int themeId, string announce, IReadOnlyList<string>? errors = null)
+    {
+        if (!await LoadAsync(onlyTheme: themeId)) return NotFound();
+        var theme = Themes.Select(t => t.Theme).FirstOrDefault(t => t.Id == themeId);
+        if (theme is null) return NotFound();
+        FragmentTheme = theme;
+        OpenPicker = themeId;
+        var count = Picked[themeId].Count();
+        if (errors is { Count: > 0 })
+        {
+            Errors.AddRange(errors);
+            ErrorsFor = $"theme-{themeId}";
+            Announcement = "Not changed: " + string.Join(" ", errors);
+            Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+        }
+        else
+        {
+            Announcement = string.Format(System.Globalization.CultureInfo.InvariantCulture, announce, theme.Name,
+                count == 0 ? "No quotes chosen" : count == 1 ? "1 quote chosen" : $"{count} quotes chosen");
+        }
+        return Partial("_ReportQuoteUpdate", this);
     }
 
     public async Task<IActionResult> OnPostGenerateAsync(ReportFormat format)
@@ -91,10 +143,10 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
         return await reports.DeleteFileAsync(ProjectId, fileId, current.RequiredId) ? Back("Deleted the file.", "files-title") : NotFound();
     }
 
-    private RedirectResult Back(string done, string anchor)
+    private RedirectResult Back(string done, string anchor, int? open = null)
     {
         Done = done;
-        return Redirect($"/projects/{ProjectId}/reports/{ReportId}#{anchor}");
+        return Redirect($"/projects/{ProjectId}/reports/{ReportId}{(open is { } t ? $"?open={t}" : "")}#{anchor}");
     }
 
     private async Task<IActionResult> ShowErrorsAsync(IReadOnlyList<string> errors, string form)
@@ -105,7 +157,8 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
         return Page();
     }
 
-    private async Task<bool> LoadAsync(bool keepTexts = false)
+    /// <param name="onlyTheme">For an in-place answer: the candidates of this theme only (each theme's list costs a query round).</param>
+    private async Task<bool> LoadAsync(bool keepTexts = false, int? onlyTheme = null)
     {
         if (await reports.FindAsync(ProjectId, ReportId) is not { } report) return false;
         Report = report;
@@ -116,9 +169,15 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
         Picked = (await builder.PickedQuotesAsync(ReportId, ProjectId)).ToLookup(q => q.ThemeId);
         if (Access.CanPublish)
         {
-            foreach (var (theme, _) in Themes) Candidates[theme.Id] = await reports.CandidatesAsync(ProjectId, theme.Id) ?? [];
+            foreach (var (theme, _) in Themes.Where(t => onlyTheme is null || t.Theme.Id == onlyTheme))
+                Candidates[theme.Id] = await reports.CandidatesAsync(ProjectId, theme.Id) ?? [];
         }
-        Files = await ReportEndpoints.FilesAsync(Db, ReportId, HttpContext.RequestAborted);
+        var files = await ReportEndpoints.FilesAsync(Db, ReportId, HttpContext.RequestAborted);
+        Files = files.Where(f => f.SupersededAt is null).ToList();
+        EarlierFiles = Access.CanPublish ? files.Where(f => f.SupersededAt is not null).ToList() : [];
         return true;
     }
 }
+
+/// <summary>What one theme's quotes partial needs.</summary>
+public sealed record ReportThemeView(ReportPageModel Page, Theme Theme);

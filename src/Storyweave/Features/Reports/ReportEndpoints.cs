@@ -20,8 +20,14 @@ public static partial class ReportEndpoints
 
     public sealed record QuoteDto(int Id, int? PassageId, int? KeyQuoteId, string Text, bool Included, string Credit, string? LeftOutReason);
     public sealed record ThemeDto(int ThemeId, string Name, IReadOnlyList<QuoteDto> Quotes);
+    /// <summary>
+    /// <paramref name="MadeBeforeLatestChanges"/>: the report was edited after this file was built (it can still be
+    /// downloaded; make it again to include the edits). <paramref name="Superseded"/>: a newer file of the same format
+    /// took its place; it has no <paramref name="DownloadUrl"/> (leads ask for it with <c>?earlier=true</c>).
+    /// </summary>
     public sealed record FileDto(int Id, int ReportId, ReportFormat Format, OutputStatus Status, double Progress, string ProgressText, long SizeBytes,
-        DateTime CreatedAt, DateTime? CompletedAt, bool OutOfDate, string OutOfDateReason, string Error, string? DownloadUrl);
+        DateTime CreatedAt, DateTime? CompletedAt, bool OutOfDate, string OutOfDateReason, string Error, string? DownloadUrl,
+        bool MadeBeforeLatestChanges, bool Superseded);
     public sealed record ReportDto(int Id, ReportKind Kind, string Title, string Version, DateOnly Date, string Purpose, string Introduction, string Method,
         string Challenges, string ValueForAll, string Conditions, string Conclusion, DateTime UpdatedAt, IReadOnlyList<ThemeDto> Themes, IReadOnlyList<FileDto> Files);
     public sealed record SummaryDto(int Id, ReportKind Kind, string Title, string Version, DateOnly Date, DateTime UpdatedAt, int Files);
@@ -32,7 +38,7 @@ public static partial class ReportEndpoints
         var group = api.MapGroup("/projects/{projectId:int}").WithTags("Reports");
 
         group.MapGet("/reports", async (int projectId, ReportService reports, CancellationToken ct) =>
-            Results.Ok((await reports.ListAsync(projectId, ct)).Select(r => new SummaryDto(r.Id, r.Kind, r.Title, r.Version, r.Date, r.UpdatedAt, r.Files.Count))))
+            Results.Ok((await reports.ListAsync(projectId, ct)).Select(r => new SummaryDto(r.Id, r.Kind, r.Title, r.Version, r.Date, r.UpdatedAt, r.Files.Count(f => f.SupersededAt == null)))))
             .RequireAuthorization(Policies.ViewProject);
 
         group.MapPost("/reports", async (int projectId, CreateRequest r, ReportService reports, CurrentUser current, ReportContentBuilder builder, StoryweaveDb db, CancellationToken ct) =>
@@ -100,7 +106,7 @@ public static partial class ReportEndpoints
         }).RequireAuthorization(Policies.ViewProject);
 
         group.MapGet("/report-files/{fileId:int}", async (int projectId, int fileId, StoryweaveDb db, CancellationToken ct) =>
-            await db.ReportFiles.AsNoTracking().SingleOrDefaultAsync(f => f.Id == fileId && f.ProjectId == projectId, ct) is { } file ? Results.Ok(ToDto(file)) : Results.NotFound())
+            await db.ReportFiles.AsNoTracking().Include(f => f.Report).SingleOrDefaultAsync(f => f.Id == fileId && f.ProjectId == projectId, ct) is { } file ? Results.Ok(ToDto(file)) : Results.NotFound())
             .RequireAuthorization(Policies.ViewProject);
 
         group.MapPost("/report-files/{fileId:int}/regenerate", async (int projectId, int fileId, ReportService reports, CurrentUser current, CancellationToken ct) =>
@@ -114,15 +120,25 @@ public static partial class ReportEndpoints
         group.MapGet("/report-files/{fileId:int}/content", DownloadAsync).RequireAuthorization(Policies.ViewProject);
     }
 
+    public const string SupersededText = "A newer file of the same format has replaced this one. Download the current file from the report's page; "
+        + "project leads can still open this earlier version under \u201cEarlier versions\u201d there.";
+
     /// <summary>
     /// A download checks consent again first: a file no longer allowed is 410 Gone with the reason
-    /// (whether or not a consent hook already marked it). Every download is logged.
+    /// (whether or not a consent hook already marked it). A superseded file is 410 too, unless a lead asks
+    /// for it on purpose (<paramref name="earlier"/>). Every download is logged.
     /// </summary>
-    public static async Task<IResult> DownloadAsync(int projectId, int fileId, HttpContext http, StoryweaveDb db, ReportStaleness staleness, ReportStorage storage,
-        CurrentUser current, TimeProvider clock, CancellationToken ct)
+    public static async Task<IResult> DownloadAsync(int projectId, int fileId, bool? earlier, HttpContext http, StoryweaveDb db, ReportStaleness staleness, ReportStorage storage,
+        CurrentUser current, ProjectAccessService access, TimeProvider clock, CancellationToken ct)
     {
         var file = await db.ReportFiles.AsNoTracking().Include(f => f.Report).SingleOrDefaultAsync(f => f.Id == fileId && f.ProjectId == projectId, ct);
         if (file is null) return Results.NotFound();
+        if (file.SupersededAt is not null)
+        {
+            if (earlier != true) return ProjectEndpoints.Problem([SupersededText], StatusCodes.Status410Gone);
+            if (!(await access.ForProjectAsync(projectId, ct)).CanPublish)
+                return ProjectEndpoints.Problem(["Only project leads can download earlier versions of a report's files."], StatusCodes.Status403Forbidden);
+        }
         if (file.Status != OutputStatus.Ready)
         {
             var message = file.Status == OutputStatus.Failed ? file.Error : "This file is still being made. Try again when it says Ready.";
@@ -160,12 +176,18 @@ public static partial class ReportEndpoints
 
     public static string FileUrl(int projectId, int fileId) => $"/api/projects/{projectId}/report-files/{fileId}";
 
+    /// <summary>The report's files, newest first, each with its report (for <see cref="MadeBeforeLatestChanges"/>); superseded ones included.</summary>
     public static Task<List<ReportFile>> FilesAsync(StoryweaveDb db, int reportId, CancellationToken ct) =>
-        db.ReportFiles.AsNoTracking().Where(f => f.ReportId == reportId).OrderByDescending(f => f.Id).ToListAsync(ct);
+        db.ReportFiles.AsNoTracking().Include(f => f.Report).Where(f => f.ReportId == reportId).OrderByDescending(f => f.Id).ToListAsync(ct);
+
+    /// <summary>A ready file built before the report's latest edit (texts, quotes or their order). Needs <see cref="ReportFile.Report"/> loaded.</summary>
+    public static bool MadeBeforeLatestChanges(ReportFile f) =>
+        f.Status == OutputStatus.Ready && f.OutOfDateAt is null && f.Report is { } r && f.ContentVersion < r.ContentVersion;
 
     public static FileDto ToDto(ReportFile f) => new(f.Id, f.ReportId, f.Format, f.Status, f.Progress, f.ProgressText, f.SizeBytes, f.CreatedAt, f.CompletedAt,
         f.OutOfDateAt is not null, f.OutOfDateReason, f.Error,
-        f.Status == OutputStatus.Ready && f.OutOfDateAt is null ? FileUrl(f.ProjectId, f.Id) + "/content" : null);
+        f.Status == OutputStatus.Ready && f.OutOfDateAt is null && f.SupersededAt is null ? FileUrl(f.ProjectId, f.Id) + "/content" : null,
+        MadeBeforeLatestChanges(f), f.SupersededAt is not null);
 
     public static async Task<ReportDto> ToDtoAsync(StoryweaveDb db, ReportContentBuilder builder, Report r, CancellationToken ct)
     {

@@ -100,6 +100,7 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
         report.Conditions = input.Conditions?.Trim() ?? "";
         report.Conclusion = input.Conclusion?.Trim() ?? "";
         report.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        report.ContentVersion++;
         db.Record(clock, projectId, actorUserId, "report.updated", "report", report.Id);
         await db.SaveChangesAsync(ct);
         return Result.Ok(report);
@@ -199,17 +200,30 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
 
     private async Task TouchAsync(int projectId, int reportId, string actorUserId, string action, CancellationToken ct)
     {
-        await db.Reports.Where(r => r.Id == reportId).ExecuteUpdateAsync(s => s.SetProperty(r => r.UpdatedAt, clock.GetUtcNow().UtcDateTime), ct);
+        // Every edit moves the content version on, so the files made before it say so (see ReportFile.ContentVersion).
+        await db.Reports.Where(r => r.Id == reportId).ExecuteUpdateAsync(s => s.SetProperty(r => r.UpdatedAt, clock.GetUtcNow().UtcDateTime)
+            .SetProperty(r => r.ContentVersion, r => r.ContentVersion + 1), ct);
         db.Record(clock, projectId, actorUserId, action, "report", reportId);
         await db.SaveChangesAsync(ct);
     }
 
     // ---------- Files ----------
 
-    /// <summary>Queues a new file of the report in the given format; it is generated in the background.</summary>
+    /// <summary>
+    /// Makes the report's file in the given format, from the report as it is now. A format has one current
+    /// file: while one is being made, asking again returns it (a second click queues nothing); a current file
+    /// that cannot be downloaded (out of date or failed) holds nothing worth keeping and is made again in its
+    /// place; a ready one stays current until a new file is ready, which then supersedes it
+    /// (<see cref="SupersedeEarlierAsync"/>), so a download keeps working meanwhile.
+    /// </summary>
     public async Task<ReportFile?> GenerateAsync(int projectId, int reportId, ReportFormat format, string actorUserId, CancellationToken ct = default)
     {
         if (await FindAsync(projectId, reportId, ct) is null) return null;
+        var current = await db.ReportFiles.Where(f => f.ReportId == reportId && f.Format == format && f.SupersededAt == null)
+            .OrderByDescending(f => f.Id).ToListAsync(ct);
+        if (current.FirstOrDefault(f => f.Status is OutputStatus.Queued or OutputStatus.Running) is { } busy) return busy;
+        if (current.FirstOrDefault() is { } newest && (newest.Status == OutputStatus.Failed || newest.OutOfDateAt is not null))
+            return await RemakeInPlaceAsync(projectId, newest, actorUserId, ct);
         var file = new ReportFile
         {
             ProjectId = projectId,
@@ -228,12 +242,19 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
         return file;
     }
 
-    /// <summary>Makes a file again from the report as it is now and everyone's current consent (one click for an out-of-date file).</summary>
+    /// <summary>
+    /// "Make again" on one file: the same as making its format again (<see cref="GenerateAsync"/>), so an
+    /// out-of-date or failed file is made again in its place (one click) and a ready one gets a newer version.
+    /// </summary>
     public async Task<ReportFile?> RegenerateAsync(int projectId, int fileId, string actorUserId, CancellationToken ct = default)
     {
-        var file = await db.ReportFiles.SingleOrDefaultAsync(f => f.Id == fileId && f.ProjectId == projectId, ct);
+        var file = await db.ReportFiles.AsNoTracking().SingleOrDefaultAsync(f => f.Id == fileId && f.ProjectId == projectId, ct);
         if (file is null) return null;
-        if (file.Status is OutputStatus.Queued or OutputStatus.Running) return file;
+        return await GenerateAsync(projectId, file.ReportId, file.Format, actorUserId, ct);
+    }
+
+    private async Task<ReportFile> RemakeInPlaceAsync(int projectId, ReportFile file, string actorUserId, CancellationToken ct)
+    {
         storage.Delete(file);
         file.StoredName = null;
         file.SizeBytes = 0;
@@ -251,6 +272,42 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
         await db.SaveChangesAsync(ct);
         queue.Enqueue(file.Id);
         return file;
+    }
+
+    /// <summary>
+    /// Called when a file has just become ready: the earlier files of the same report and format (ready, out of
+    /// date or failed; never one still being made) are superseded. A superseded file keeps its bytes (leads can
+    /// still ask for it) but leaves the public story site; if it was published, the new file takes its place
+    /// there, because the lead who published the report asked for the new version. Should a newer file already
+    /// be ready (files finishing out of order), this one is superseded instead.
+    /// </summary>
+    public static async Task SupersedeEarlierAsync(StoryweaveDb db, TimeProvider clock, int fileId, CancellationToken ct)
+    {
+        var file = await db.ReportFiles.SingleOrDefaultAsync(f => f.Id == fileId && f.Status == OutputStatus.Ready && f.SupersededAt == null, ct);
+        if (file is null) return;
+        var siblings = await db.ReportFiles.Where(f => f.ReportId == file.ReportId && f.Format == file.Format && f.Id != file.Id && f.SupersededAt == null
+            && f.Status != OutputStatus.Queued && f.Status != OutputStatus.Running).ToListAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (siblings.Any(f => f.Id > file.Id && f.Status == OutputStatus.Ready && f.OutOfDateAt == null))
+        {
+            file.SupersededAt = now;
+            file.PublishedAt = null;
+            db.Record(clock, file.ProjectId, null, "report-file.superseded", "report-file", file.Id);
+        }
+        else
+        {
+            foreach (var older in siblings.Where(f => f.Id < file.Id))
+            {
+                older.SupersededAt = now;
+                if (older.PublishedAt is not null)
+                {
+                    file.PublishedAt ??= now;
+                    older.PublishedAt = null;
+                }
+                db.Record(clock, file.ProjectId, null, "report-file.superseded", "report-file", older.Id, $"by:{file.Id}");
+            }
+        }
+        await db.SaveChangesAsync(ct);
     }
 
     public async Task<bool> DeleteFileAsync(int projectId, int fileId, string actorUserId, CancellationToken ct = default)

@@ -69,6 +69,8 @@ public sealed class ReportWorker(IServiceScopeFactory scopes, ReportQueue queue,
                 .SetProperty(f => f.ProgressText, "Gathering the report's content and checking consent").SetProperty(f => f.Error, ""), ct);
         if (claimed == 0) return;
         var file = await db.ReportFiles.AsNoTracking().SingleAsync(f => f.Id == fileId, ct);
+        // Read before the content: an edit made meanwhile then counts as not in this file (safe), never the reverse.
+        var contentVersion = await db.Reports.Where(r => r.Id == file.ReportId).Select(r => r.ContentVersion).FirstOrDefaultAsync(ct);
 
         var content = await scope.ServiceProvider.GetRequiredService<ReportContentBuilder>().BuildAsync(file.ReportId, ct);
         if (content is null) return; // the report was deleted meanwhile (and its files with it)
@@ -107,12 +109,14 @@ public sealed class ReportWorker(IServiceScopeFactory scopes, ReportQueue queue,
             .ExecuteUpdateAsync(s => s.SetProperty(f => f.StoredName, storedName).SetProperty(f => f.SizeBytes, size)
                 .SetProperty(f => f.ConsentBasis, basis).SetProperty(f => f.Status, OutputStatus.Ready)
                 .SetProperty(f => f.Progress, 1.0).SetProperty(f => f.ProgressText, "Ready")
-                .SetProperty(f => f.CompletedAt, now).SetProperty(f => f.OutOfDateAt, (DateTime?)null).SetProperty(f => f.OutOfDateReason, ""), CancellationToken.None);
+                .SetProperty(f => f.CompletedAt, now).SetProperty(f => f.OutOfDateAt, (DateTime?)null).SetProperty(f => f.OutOfDateReason, "")
+                .SetProperty(f => f.ContentVersion, contentVersion), CancellationToken.None);
         if (updated == 0)
         {
             FileErasure.EraseFile(final);
             return;
         }
+        await ReportService.SupersedeEarlierAsync(db, clock, fileId, CancellationToken.None);
         // Consent may have changed while the file was being written: check this file at once.
         await scope.ServiceProvider.GetRequiredService<ReportStaleness>().CheckAsync(file.ProjectId, CancellationToken.None);
     }

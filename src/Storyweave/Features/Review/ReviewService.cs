@@ -21,8 +21,16 @@ public sealed class ReviewService(StoryweaveDb db, TimeProvider clock, ConsentPo
     /// </summary>
     public sealed record QuoteInput(long? CueId, string? Part, int? StartOffset, int? EndOffset);
 
+    /// <summary>
+    /// A theme in the reporter's own words: <see cref="Id"/> for one already on the sheet (omitted for a new one);
+    /// empty <see cref="Text"/> removes it; <see cref="ThemeId"/> links it to a codebook theme (null: not linked yet).
+    /// </summary>
+    public sealed record NotedThemeInput(int? Id, string? Text, int? ThemeId);
+
+    /// <summary><see cref="NotedThemes"/> null leaves the sheet's noted themes as they are (older clients never send them).</summary>
     public sealed record SheetInput(string? Ideas, string? ChangesForIndividuals, string? ChangesForOrganisations, string? ChangesForSociety,
-        Experience Experience, bool IsComplete, IReadOnlyCollection<int>? ThemeIds, IReadOnlyList<QuoteInput>? KeyQuotes);
+        Experience Experience, bool IsComplete, IReadOnlyCollection<int>? ThemeIds, IReadOnlyList<QuoteInput>? KeyQuotes,
+        IReadOnlyList<NotedThemeInput>? NotedThemes = null);
 
     /// <summary>A transcript line with its offset in the story's plain text, and whether it may be used in analysis.</summary>
     public sealed record Line(TranscriptCue Cue, int Offset, bool Usable);
@@ -32,7 +40,8 @@ public sealed class ReviewService(StoryweaveDb db, TimeProvider clock, ConsentPo
     public sealed record Progress(int Stories, int Complete, int Started, IReadOnlyList<StoryStatus> Items);
 
     public async Task<ReviewSheet?> GetAsync(int projectId, int storyId, CancellationToken ct = default) =>
-        await db.ReviewSheets.AsNoTracking().Include(r => r.KeyQuotes.OrderBy(q => q.Position)).Include(r => r.Themes).AsSplitQuery()
+        await db.ReviewSheets.AsNoTracking().Include(r => r.KeyQuotes.OrderBy(q => q.Position)).Include(r => r.Themes)
+            .Include(r => r.NotedThemes.OrderBy(n => n.Position)).ThenInclude(n => n.Theme).AsSplitQuery()
             .SingleOrDefaultAsync(r => r.StoryId == storyId && r.ProjectId == projectId, ct);
 
     public async Task<List<Line>> LinesAsync(int projectId, int storyId, CancellationToken ct = default)
@@ -68,8 +77,16 @@ public sealed class ReviewService(StoryweaveDb db, TimeProvider clock, ConsentPo
             if ((text?.Length ?? 0) > 8000) errors.Add($"\u201c{label}\u201d can be at most 8,000 characters.");
         if (!Enum.IsDefined(input.Experience)) errors.Add("Choose whether the experience was positive, negative, mixed, or not said.");
         var themeIds = (input.ThemeIds ?? []).Distinct().ToList();
-        var liveThemes = await db.Themes.Where(t => t.ProjectId == projectId && t.DeletedAt == null && themeIds.Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
-        if (liveThemes.Count != themeIds.Count) errors.Add("Some of the chosen themes are no longer in the codebook. Reload the page and choose again.");
+        var notes = input.NotedThemes?.Select(n => n with { Text = n.Text?.Trim() ?? "" }).Where(n => n.Text!.Length > 0).ToList();
+        foreach (var n in notes ?? [])
+            if (n.Text!.Length > ReviewSheetNotedTheme.MaxLength) errors.Add($"A theme in your own words can be at most {ReviewSheetNotedTheme.MaxLength} characters: \u201c{n.Text[..40]}\u2026\u201d.");
+        var linkedIds = (notes ?? []).Where(n => n.ThemeId is not null).Select(n => n.ThemeId!.Value).ToList();
+        var wanted = themeIds.Concat(linkedIds).Distinct().ToList();
+        var liveThemes = await db.Themes.Where(t => t.ProjectId == projectId && t.DeletedAt == null && wanted.Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
+        if (liveThemes.Count != wanted.Count) errors.Add("Some of the chosen themes are no longer in the codebook. Reload the page and choose again.");
+        var existingNotes = await db.ReviewSheetNotedThemes.Where(n => n.StoryId == storyId).ToListAsync(ct);
+        if ((notes ?? []).Any(n => n.Id is { } id && existingNotes.All(e => e.Id != id)))
+            errors.Add("One of your themes in your own words is not on this review sheet any more. Reload the page and try again.");
 
         var lines = await LinesAsync(projectId, storyId, ct);
         var plain = string.Join("\n", lines.Select(l => l.Cue.Text));
@@ -78,36 +95,161 @@ public sealed class ReviewService(StoryweaveDb db, TimeProvider clock, ConsentPo
         {
             var (quote, error) = Anchor(q, lines, plain, storyId, i);
             if (error is not null) errors.Add(error);
+            else if (quotes.Any(x => x.StartOffset == quote!.StartOffset && x.EndOffset == quote.EndOffset)) continue; // the same words twice: keep one
             else quotes.Add(quote!);
         }
         if (errors.Count > 0) return Result.Fail<ReviewSheet>(errors);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var sheet = await db.ReviewSheets.SingleOrDefaultAsync(r => r.StoryId == storyId, ct);
-        if (sheet is null)
-        {
-            sheet = new ReviewSheet { StoryId = storyId, ProjectId = projectId };
-            db.ReviewSheets.Add(sheet);
-        }
+        var sheet = await SheetForChangeAsync(projectId, storyId, actorUserId, ct);
         sheet.Ideas = input.Ideas?.Trim() ?? "";
         sheet.ChangesForIndividuals = input.ChangesForIndividuals?.Trim() ?? "";
         sheet.ChangesForOrganisations = input.ChangesForOrganisations?.Trim() ?? "";
         sheet.ChangesForSociety = input.ChangesForSociety?.Trim() ?? "";
         sheet.Experience = input.Experience;
         sheet.IsComplete = input.IsComplete;
+
+        // Key quotes that are kept keep their rows (and ids): a report quote picked from one must survive the sheet being saved.
+        var existingQuotes = await db.KeyQuotes.Where(q => q.StoryId == storyId).ToListAsync(ct);
+        var kept = new HashSet<KeyQuote>();
+        for (var i = 0; i < quotes.Count; i++)
+        {
+            var same = existingQuotes.FirstOrDefault(e => e.StartOffset == quotes[i].StartOffset && e.EndOffset == quotes[i].EndOffset && !kept.Contains(e));
+            if (same is null)
+            {
+                quotes[i].Position = i;
+                db.KeyQuotes.Add(quotes[i]);
+                continue;
+            }
+            (same.Position, same.Text, same.StartSeconds, same.EndSeconds, same.Speaker) = (i, quotes[i].Text, quotes[i].StartSeconds, quotes[i].EndSeconds, quotes[i].Speaker);
+            kept.Add(same);
+        }
+        db.KeyQuotes.RemoveRange(existingQuotes.Where(e => !kept.Contains(e)));
+
+        if (notes is not null) ApplyNotes(storyId, notes, existingNotes, actorUserId);
+        var notedLinks = notes is not null ? linkedIds : existingNotes.Where(n => n.ThemeId is not null).Select(n => n.ThemeId!.Value).ToList();
+        await db.ReviewSheetThemes.Where(x => x.StoryId == storyId).ExecuteDeleteAsync(ct);
+        db.ReviewSheetThemes.AddRange(themeIds.Concat(notedLinks).Distinct().Select(id => new ReviewSheetTheme { StoryId = storyId, ThemeId = id }));
+        db.Record(clock, projectId, actorUserId, "review.saved", "story", storyId, input.IsComplete ? "complete" : "in progress");
+        await FinishAsync(projectId, storyId, tx, ct);
+        return Result.Ok((await GetAsync(projectId, storyId, ct))!);
+    }
+
+    private void ApplyNotes(int storyId, List<NotedThemeInput> notes, List<ReviewSheetNotedTheme> existing, string actorUserId)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var keep = new HashSet<int>();
+        var position = 0;
+        foreach (var n in notes.DistinctBy(n => n.Text!.ToUpperInvariant()))
+        {
+            var row = n.Id is { } id ? existing.Single(e => e.Id == id) : null;
+            if (row is null)
+            {
+                row = new ReviewSheetNotedTheme { StoryId = storyId, Text = n.Text!, CreatedAt = now };
+                db.ReviewSheetNotedThemes.Add(row);
+            }
+            else
+            {
+                keep.Add(row.Id);
+            }
+            row.Text = n.Text!;
+            row.Position = position++;
+            if (row.ThemeId != n.ThemeId)
+            {
+                row.ThemeId = n.ThemeId;
+                row.LinkedAt = n.ThemeId is null ? null : now;
+                row.LinkedByUserId = n.ThemeId is null ? null : actorUserId;
+            }
+        }
+        db.ReviewSheetNotedThemes.RemoveRange(existing.Where(e => !keep.Contains(e.Id)));
+    }
+
+    /// <summary>
+    /// Links a theme in the reporter's own words to a codebook theme (or unlinks it with null); the sheet then
+    /// carries the codebook theme too. Unlinking or relinking takes the old theme off the sheet unless another
+    /// of its noted themes still links it. Null when the story or the noted theme is not there.
+    /// </summary>
+    public async Task<Result<ReviewSheetNotedTheme>?> LinkNotedThemeAsync(int projectId, int storyId, int notedThemeId, int? themeId, string actorUserId, CancellationToken ct = default)
+    {
+        if (!await db.Stories.AnyAsync(s => s.Id == storyId && s.ProjectId == projectId, ct)) return null;
+        var note = await db.ReviewSheetNotedThemes.SingleOrDefaultAsync(n => n.Id == notedThemeId && n.StoryId == storyId, ct);
+        if (note is null) return null;
+        if (themeId is { } tid && !await db.Themes.AnyAsync(t => t.Id == tid && t.ProjectId == projectId && t.DeletedAt == null && t.MergedIntoId == null, ct))
+            return Result.Fail<ReviewSheetNotedTheme>(["That theme is not in this project's codebook. Choose one from the list."]);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var old = note.ThemeId;
+        note.ThemeId = themeId;
+        note.LinkedAt = themeId is null ? null : clock.GetUtcNow().UtcDateTime;
+        note.LinkedByUserId = themeId is null ? null : actorUserId;
+        if (old is { } o && o != themeId && !await db.ReviewSheetNotedThemes.AnyAsync(n => n.StoryId == storyId && n.Id != note.Id && n.ThemeId == o, ct))
+            await db.ReviewSheetThemes.Where(x => x.StoryId == storyId && x.ThemeId == o).ExecuteDeleteAsync(ct);
+        if (themeId is { } t && !await db.ReviewSheetThemes.AnyAsync(x => x.StoryId == storyId && x.ThemeId == t, ct))
+            db.ReviewSheetThemes.Add(new ReviewSheetTheme { StoryId = storyId, ThemeId = t });
+        db.Record(clock, projectId, actorUserId, themeId is null ? "review.theme-unlinked" : "review.theme-linked", "story", storyId, $"noted:{note.Id}" + (themeId is null ? "" : $",theme:{themeId}"));
+        var sheet = await db.ReviewSheets.SingleAsync(r => r.StoryId == storyId, ct);
+        (sheet.UpdatedAt, sheet.UpdatedByUserId) = (clock.GetUtcNow().UtcDateTime, actorUserId);
+        await FinishAsync(projectId, storyId, tx, ct);
+        return Result.Ok(note);
+    }
+
+    /// <summary>
+    /// Adds one key quote at the end of the sheet's list (the sheet is started if it was not), leaving everything
+    /// else on the sheet as it is: how the page picks quotes in place. Null when the story is not in the project.
+    /// </summary>
+    public async Task<Result<KeyQuote>?> AddKeyQuoteAsync(int projectId, int storyId, QuoteInput input, string actorUserId, CancellationToken ct = default)
+    {
+        if (!await db.Stories.AnyAsync(s => s.Id == storyId && s.ProjectId == projectId, ct)) return null;
+        var lines = await LinesAsync(projectId, storyId, ct);
+        var existing = await db.KeyQuotes.Where(q => q.StoryId == storyId).ToListAsync(ct);
+        var (quote, error) = Anchor(input, lines, string.Join("\n", lines.Select(l => l.Cue.Text)), storyId, existing.Count + 1);
+        if (error is not null) return Result.Fail<KeyQuote>([error.Replace($"Key quote {existing.Count + 1}: ", "", StringComparison.Ordinal)]);
+        if (existing.Any(e => e.StartOffset == quote!.StartOffset && e.EndOffset == quote.EndOffset))
+            return Result.Fail<KeyQuote>(["Those words are already a key quote on this sheet."]);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await SheetForChangeAsync(projectId, storyId, actorUserId, ct);
+        quote!.Position = existing.Count == 0 ? 0 : existing.Max(e => e.Position) + 1;
+        db.KeyQuotes.Add(quote);
+        await db.SaveChangesAsync(ct);
+        db.Record(clock, projectId, actorUserId, "review.quote-added", "story", storyId, $"key-quote:{quote.Id}");
+        await FinishAsync(projectId, storyId, tx, ct);
+        return Result.Ok(quote);
+    }
+
+    /// <summary>Takes one key quote off the sheet (and so out of any report that picked it). False when it is not there.</summary>
+    public async Task<bool> RemoveKeyQuoteAsync(int projectId, int storyId, int keyQuoteId, string actorUserId, CancellationToken ct = default)
+    {
+        if (!await db.Stories.AnyAsync(s => s.Id == storyId && s.ProjectId == projectId, ct)) return false;
+        var quote = await db.KeyQuotes.SingleOrDefaultAsync(q => q.Id == keyQuoteId && q.StoryId == storyId, ct);
+        if (quote is null) return false;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await SheetForChangeAsync(projectId, storyId, actorUserId, ct);
+        db.KeyQuotes.Remove(quote);
+        db.Record(clock, projectId, actorUserId, "review.quote-removed", "story", storyId, $"key-quote:{keyQuoteId}");
+        await FinishAsync(projectId, storyId, tx, ct);
+        return true;
+    }
+
+    /// <summary>The tracked sheet, started (empty, in progress) if the story has none yet, stamped with who changed it and when.</summary>
+    private async Task<ReviewSheet> SheetForChangeAsync(int projectId, int storyId, string actorUserId, CancellationToken ct)
+    {
+        var sheet = await db.ReviewSheets.SingleOrDefaultAsync(r => r.StoryId == storyId, ct);
+        if (sheet is null)
+        {
+            sheet = new ReviewSheet { StoryId = storyId, ProjectId = projectId };
+            db.ReviewSheets.Add(sheet);
+        }
         sheet.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         sheet.UpdatedByUserId = actorUserId;
-        await db.KeyQuotes.Where(q => q.StoryId == storyId).ExecuteDeleteAsync(ct);
-        await db.ReviewSheetThemes.Where(x => x.StoryId == storyId).ExecuteDeleteAsync(ct);
-        db.KeyQuotes.AddRange(quotes);
-        db.ReviewSheetThemes.AddRange(themeIds.Select(id => new ReviewSheetTheme { StoryId = storyId, ThemeId = id }));
-        db.Record(clock, projectId, actorUserId, "review.saved", "story", storyId, input.IsComplete ? "complete" : "in progress");
+        return sheet;
+    }
+
+    private async Task FinishAsync(int projectId, int storyId, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction tx, CancellationToken ct)
+    {
         await db.SaveChangesAsync(ct);
         // The index reads the saved rows, so it runs after SaveChanges, still inside the transaction.
         await search.ReindexStoryAsync(projectId, storyId, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        return Result.Ok((await GetAsync(projectId, storyId, ct))!);
     }
 
     private static (KeyQuote? Quote, string? Error) Anchor(QuoteInput q, List<Line> lines, string plain, int storyId, int number)

@@ -22,6 +22,7 @@ public class ReviewSheet
 
     public List<KeyQuote> KeyQuotes { get; set; } = [];
     public List<ReviewSheetTheme> Themes { get; set; } = [];
+    public List<ReviewSheetNotedTheme> NotedThemes { get; set; } = [];
 }
 
 public enum Experience
@@ -53,6 +54,26 @@ public class ReviewSheetTheme
     public Theme? Theme { get; set; }
 }
 
+/// <summary>
+/// A theme the reporter noted in their own words, e.g. before the project has a codebook. Once linked to a
+/// codebook theme (<see cref="ThemeId"/>), the sheet also carries that theme (<see cref="ReviewSheetTheme"/>),
+/// so reports and findings see it; the reporter's words are kept as they wrote them.
+/// </summary>
+public class ReviewSheetNotedTheme
+{
+    public const int MaxLength = 200;
+
+    public int Id { get; set; }
+    public int StoryId { get; set; }
+    public int Position { get; set; }
+    public required string Text { get; set; }
+    public int? ThemeId { get; set; }
+    public Theme? Theme { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? LinkedAt { get; set; }
+    public string? LinkedByUserId { get; set; }
+}
+
 public sealed class ReviewSheetConfiguration : IEntityTypeConfiguration<ReviewSheet>
 {
     public void Configure(EntityTypeBuilder<ReviewSheet> builder)
@@ -65,6 +86,7 @@ public sealed class ReviewSheetConfiguration : IEntityTypeConfiguration<ReviewSh
         builder.Property(r => r.UpdatedByUserId).HasMaxLength(450);
         builder.HasMany(r => r.KeyQuotes).WithOne().HasForeignKey(q => q.StoryId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(r => r.Themes).WithOne().HasForeignKey(t => t.StoryId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasMany(r => r.NotedThemes).WithOne().HasForeignKey(t => t.StoryId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(r => r.ProjectId);
     }
 }
@@ -84,5 +106,17 @@ public sealed class ReviewSheetThemeConfiguration : IEntityTypeConfiguration<Rev
     {
         builder.HasKey(x => new { x.StoryId, x.ThemeId });
         builder.HasOne(x => x.Theme).WithMany().HasForeignKey(x => x.ThemeId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+public sealed class ReviewSheetNotedThemeConfiguration : IEntityTypeConfiguration<ReviewSheetNotedTheme>
+{
+    public void Configure(EntityTypeBuilder<ReviewSheetNotedTheme> builder)
+    {
+        builder.Property(x => x.Text).HasMaxLength(ReviewSheetNotedTheme.MaxLength);
+        builder.Property(x => x.LinkedByUserId).HasMaxLength(450);
+        builder.HasIndex(x => x.StoryId);
+        // A codebook theme that is ever removed for good leaves the reporter's words, unlinked.
+        builder.HasOne(x => x.Theme).WithMany().HasForeignKey(x => x.ThemeId).OnDelete(DeleteBehavior.SetNull);
     }
 }

@@ -535,7 +535,7 @@ public sealed class WithdrawalService(
     internal static readonly string[] AffectedTables =
     [
         "TranscriptCues", "SpeakerLabels", "Stories", "StoryStorytellers", "Sessions", "MediaFiles", "Passages", "PassageThemes", "Memos",
-        "ReviewSheets", "KeyQuotes", "ReviewSheetThemes", "SearchEntries", "Storytellers", "StorytellerAnswers", "StorytellerFacets",
+        "ReviewSheets", "KeyQuotes", "ReviewSheetThemes", "ReviewSheetNotedThemes", "SearchEntries", "Storytellers", "StorytellerAnswers", "StorytellerFacets",
         "ConsentRecords", "StorytellerLinks", "CorrectionRequests", "Clips", "ReportQuotes", "ReportFiles", "CodebookChanges",
     ];
 

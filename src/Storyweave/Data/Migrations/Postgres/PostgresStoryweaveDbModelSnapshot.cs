@@ -1176,6 +1176,9 @@ namespace Storyweave.Data.Migrations.Postgres
                         .HasMaxLength(40000)
                         .HasColumnType("character varying(40000)");
 
+                    b.Property<int>("ContentVersion")
+                        .HasColumnType("integer");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -1249,6 +1252,9 @@ namespace Storyweave.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<int>("ContentVersion")
+                        .HasColumnType("integer");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -1303,11 +1309,14 @@ namespace Storyweave.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<DateTime?>("SupersededAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ProjectId");
 
-                    b.HasIndex("ReportId");
+                    b.HasIndex("ReportId", "Format");
 
                     b.ToTable("ReportFiles");
                 });
@@ -1439,6 +1448,47 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.HasIndex("ProjectId");
 
                     b.ToTable("ReviewSheets");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Review.ReviewSheetNotedTheme", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("LinkedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LinkedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("StoryId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int?>("ThemeId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StoryId");
+
+                    b.HasIndex("ThemeId");
+
+                    b.ToTable("ReviewSheetNotedThemes");
                 });
 
             modelBuilder.Entity("Storyweave.Features.Review.ReviewSheetTheme", b =>
@@ -2493,6 +2543,22 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.Navigation("Story");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Review.ReviewSheetNotedTheme", b =>
+                {
+                    b.HasOne("Storyweave.Features.Review.ReviewSheet", null)
+                        .WithMany("NotedThemes")
+                        .HasForeignKey("StoryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Storyweave.Features.Codebook.Theme", "Theme")
+                        .WithMany()
+                        .HasForeignKey("ThemeId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Theme");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Review.ReviewSheetTheme", b =>
                 {
                     b.HasOne("Storyweave.Features.Review.ReviewSheet", null)
@@ -2767,6 +2833,8 @@ namespace Storyweave.Data.Migrations.Postgres
             modelBuilder.Entity("Storyweave.Features.Review.ReviewSheet", b =>
                 {
                     b.Navigation("KeyQuotes");
+
+                    b.Navigation("NotedThemes");
 
                     b.Navigation("Themes");
                 });

@@ -1135,6 +1135,9 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .HasMaxLength(40000)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("ContentVersion")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -1206,6 +1209,9 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("ContentVersion")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -1260,11 +1266,14 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("SupersededAt")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ProjectId");
 
-                    b.HasIndex("ReportId");
+                    b.HasIndex("ReportId", "Format");
 
                     b.ToTable("ReportFiles");
                 });
@@ -1392,6 +1401,45 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.HasIndex("ProjectId");
 
                     b.ToTable("ReviewSheets");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Review.ReviewSheetNotedTheme", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LinkedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LinkedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StoryId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ThemeId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StoryId");
+
+                    b.HasIndex("ThemeId");
+
+                    b.ToTable("ReviewSheetNotedThemes");
                 });
 
             modelBuilder.Entity("Storyweave.Features.Review.ReviewSheetTheme", b =>
@@ -2418,6 +2466,22 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.Navigation("Story");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Review.ReviewSheetNotedTheme", b =>
+                {
+                    b.HasOne("Storyweave.Features.Review.ReviewSheet", null)
+                        .WithMany("NotedThemes")
+                        .HasForeignKey("StoryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Storyweave.Features.Codebook.Theme", "Theme")
+                        .WithMany()
+                        .HasForeignKey("ThemeId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Theme");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Review.ReviewSheetTheme", b =>
                 {
                     b.HasOne("Storyweave.Features.Review.ReviewSheet", null)
@@ -2692,6 +2756,8 @@ namespace Storyweave.Data.Migrations.Sqlite
             modelBuilder.Entity("Storyweave.Features.Review.ReviewSheet", b =>
                 {
                     b.Navigation("KeyQuotes");
+
+                    b.Navigation("NotedThemes");
 
                     b.Navigation("Themes");
                 });
