@@ -100,7 +100,13 @@ public sealed class ReportTests(BrowserFixture fixture) : IClassFixture<BrowserF
             {
                 db.Passages.Add(new Storyweave.Features.Coding.CodedPassage
                 {
-                    ProjectId = projectId, StoryId = story.StoryId, StartOffset = 0, EndOffset = 5, Snippet = $"Extra words number {i}", Speaker = "Teller", CreatedAt = DateTime.UtcNow,
+                    ProjectId = projectId,
+                    StoryId = story.StoryId,
+                    StartOffset = 0,
+                    EndOffset = 5,
+                    Snippet = $"Extra words number {i}",
+                    Speaker = "Teller",
+                    CreatedAt = DateTime.UtcNow,
                     Themes = [new Storyweave.Features.Coding.PassageTheme { ThemeId = theme.Id, CodedAt = DateTime.UtcNow }],
                 });
             }
