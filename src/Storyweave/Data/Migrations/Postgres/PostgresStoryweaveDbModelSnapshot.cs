@@ -1664,6 +1664,9 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.Property<double?>("EndSeconds")
                         .HasColumnType("double precision");
 
+                    b.Property<bool>("IsDraft")
+                        .HasColumnType("boolean");
+
                     b.Property<int>("Position")
                         .HasColumnType("integer");
 
