@@ -81,6 +81,12 @@ public class TranscriptCue
     public double? EndSeconds { get; set; }
     public string Speaker { get; set; } = "";
     public required string Text { get; set; }
+
+    /// <summary>
+    /// Machine-made (an automatic first draft) and not yet checked by a person. The editor labels such
+    /// lines "Automatic draft — check this line"; editing the words or "Mark as checked" clears it.
+    /// </summary>
+    public bool IsDraft { get; set; }
 }
 
 public sealed class StoryConfiguration : IEntityTypeConfiguration<Story>

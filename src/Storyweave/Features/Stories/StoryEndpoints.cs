@@ -8,7 +8,8 @@ public static class StoryEndpoints
 {
     public sealed record StorytellerDto(int Id, string Name, string SelfDescription);
     public sealed record StorySummaryDto(int Id, string Title, DateOnly? RecordedOn, IReadOnlyList<int> StorytellerIds, int CueCount);
-    public sealed record CueDto(int Position, double? Start, double? End, string Speaker, string Text);
+    /// <summary>A transcript line. <c>IsDraft</c>: machine-made, not yet checked by a person.</summary>
+    public sealed record CueDto(int Position, double? Start, double? End, string Speaker, string Text, bool IsDraft = false);
     public sealed record SpeakerDto(string Label, int? StorytellerId, bool IsReporter);
     public sealed record StoryDto(int Id, string Title, DateOnly? RecordedOn, int? SessionId, string CopyNote, int? CopiedFromStoryId, int TranscriptVersion,
         string? TranscriptFormat, IReadOnlyList<StorytellerDto> Storytellers, IReadOnlyList<SpeakerDto> Speakers, IReadOnlyList<CueDto> Cues);
@@ -46,7 +47,7 @@ public static class StoryEndpoints
     public static StoryDto ToDto(Story s) => new(s.Id, s.Title, s.RecordedOn, s.SessionId, s.CopyNote, s.CopiedFromStoryId, s.TranscriptVersion, s.TranscriptFormat,
         s.Storytellers.Select(x => new StorytellerDto(x.Storyteller!.Id, x.Storyteller.Name, x.Storyteller.SelfDescription)).ToList(),
         s.Speakers.OrderBy(l => l.Label, StringComparer.Ordinal).Select(l => new SpeakerDto(l.Label, l.StorytellerId, l.IsReporter)).ToList(),
-        s.Cues.OrderBy(c => c.Position).Select(c => new CueDto(c.Position, c.StartSeconds, c.EndSeconds, c.Speaker, c.Text)).ToList());
+        s.Cues.OrderBy(c => c.Position).Select(c => new CueDto(c.Position, c.StartSeconds, c.EndSeconds, c.Speaker, c.Text, c.IsDraft)).ToList());
 }
 
 public static class StoryQueries

@@ -28,7 +28,7 @@ public static class StoryTranscriptEndpoints
             if (outcome.Conflict)
             {
                 var now = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == storyId).OrderBy(c => c.Position)
-                    .Select(c => new StoryEndpoints.CueDto(c.Position, c.StartSeconds, c.EndSeconds, c.Speaker, c.Text)).ToListAsync(ct);
+                    .Select(c => new StoryEndpoints.CueDto(c.Position, c.StartSeconds, c.EndSeconds, c.Speaker, c.Text, c.IsDraft)).ToListAsync(ct);
                 return Results.Json(new ConflictDto(outcome.Version, ConflictMessage, now), statusCode: StatusCodes.Status409Conflict);
             }
             return outcome.Saved ? Results.Ok(new SavedDto(outcome.Version)) : ProjectEndpoints.Problem(outcome.Errors, StatusCodes.Status422UnprocessableEntity);

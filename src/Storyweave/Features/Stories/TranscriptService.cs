@@ -13,7 +13,8 @@ namespace Storyweave.Features.Stories;
 /// </summary>
 public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock, Search.SearchIndex search)
 {
-    public sealed record CueInput(double? Start, double? End, string? Speaker, string? Text);
+    /// <summary>One line to save. <paramref name="IsDraft"/>: machine-made and not yet checked by a person (kept as sent, never guessed).</summary>
+    public sealed record CueInput(double? Start, double? End, string? Speaker, string? Text, bool IsDraft = false);
     public sealed record SpeakerMapping(string Label, int? StorytellerId, bool IsReporter);
 
     public sealed record SaveOutcome(bool Saved, bool Conflict, int Version, IReadOnlyList<string> Errors)
@@ -23,6 +24,9 @@ public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock, Searc
 
     public const int MaxCues = 20_000;
 
+    /// <summary>100 hours: longer than any recording; also keeps every time formattable as h:mm:ss.s.</summary>
+    public const double MaxSeconds = 360_000;
+
     public static List<string> Validate(IReadOnlyList<CueInput> cues)
     {
         var errors = new List<string>();
@@ -31,7 +35,8 @@ public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock, Searc
         {
             var c = cues[i];
             if (c.Start is < 0 || c.End is < 0) errors.Add($"Line {i + 1}: times cannot be negative.");
-            if (c.Start is { } s && c.End is { } e && e < s) errors.Add($"Line {i + 1}: it ends before it starts.");
+            else if (c.Start is >= MaxSeconds || c.End is >= MaxSeconds) errors.Add($"Line {i + 1}: times must be under 100 hours.");
+            if (c.Start is { } s && c.End is { } e && e < s) errors.Add($"Line {i + 1}: it ends ({TimeText.FormatTenths(e)}) before it starts ({TimeText.FormatTenths(s)}).");
             if ((c.Speaker?.Length ?? 0) > 200) errors.Add($"Line {i + 1}: the speaker name is longer than 200 characters.");
             if ((c.Text?.Length ?? 0) > 100_000) errors.Add($"Line {i + 1}: the text is longer than 100,000 characters.");
         }
@@ -67,7 +72,7 @@ public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock, Searc
         {
             var text = (c.Text ?? "").Trim();
             if (text.Length == 0 && string.IsNullOrWhiteSpace(c.Speaker)) continue; // an emptied line is a removed line
-            db.TranscriptCues.Add(new TranscriptCue { StoryId = storyId, Position = position++, StartSeconds = c.Start, EndSeconds = c.End, Speaker = (c.Speaker ?? "").Trim(), Text = text });
+            db.TranscriptCues.Add(new TranscriptCue { StoryId = storyId, Position = position++, StartSeconds = c.Start, EndSeconds = c.End, Speaker = (c.Speaker ?? "").Trim(), Text = text, IsDraft = c.IsDraft });
         }
 
         // New speaker labels are matched to the session's people by name (SpeakerMatch); the rest wait for a person to link them.

@@ -1717,6 +1717,9 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.Property<double?>("EndSeconds")
                         .HasColumnType("double precision");
 
+                    b.Property<bool>("IsDraft")
+                        .HasColumnType("boolean");
+
                     b.Property<int>("Position")
                         .HasColumnType("integer");
 

@@ -1660,6 +1660,9 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.Property<double?>("EndSeconds")
                         .HasColumnType("REAL");
 
+                    b.Property<bool>("IsDraft")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Position")
                         .HasColumnType("INTEGER");
 
