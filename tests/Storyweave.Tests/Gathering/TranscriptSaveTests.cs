@@ -89,7 +89,7 @@ public sealed class TranscriptSaveTests(AppFixture fixture) : IClassFixture<AppF
         var page = $"/projects/{projectId}/stories/{storyId}/transcript/edit";
         var html = await client.GetStringAsync(page);
         Assert.Contains("First words.", html, StringComparison.Ordinal);
-        Assert.Contains("value=\"0:03\"", html, StringComparison.Ordinal);
+        Assert.Contains("value=\"0:03.0\"", html, StringComparison.Ordinal); // times to a tenth of a second
 
         var saved = await TestApp.PostFormAsync(client, page, new() { ["Version"] = "1", ["Cues[0].Start"] = "0:04", ["Cues[0].Speaker"] = "Dana", ["Cues[0].Text"] = "Corrected words." });
         Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
