@@ -57,6 +57,9 @@ public static class StoryweaveCli
             SignUpsPerHourPerAddress = WholeNumberFromEnv("STORYWEAVE_SIGNUPS_PER_HOUR", 60, 1, 100_000),
             TrustedProxies = TrustedProxiesFromEnv(),
             LogRequests = Env("STORYWEAVE_LOG_REQUESTS") is "1" or "true" or "yes",
+            WhisperModelPath = Env("STORYWEAVE_WHISPER_MODEL") is { } model ? Path.GetFullPath(model) : null,
+            WhisperLanguage = Env("STORYWEAVE_WHISPER_LANGUAGE") ?? "auto",
+            PocketsphinxModelDir = Env("STORYWEAVE_POCKETSPHINX_MODEL") ?? "/usr/share/pocketsphinx/model/en-us",
         };
 
         var root = new RootCommand("Storyweave: co-produced, story-based research. With no verb, runs the web app (same as 'serve').");
@@ -137,6 +140,34 @@ public static class StoryweaveCli
             return 0;
         }));
         root.Subcommands.Add(publish);
+
+        var draftProject = new Option<int>("--project") { Description = "The project's id.", Required = true };
+        var draftStory = new Option<int>("--story") { Description = "The story's id (it needs a recording).", Required = true };
+        var draftEngine = new Option<string?>("--engine") { Description = "pocketsphinx (built in) or whisper (needs STORYWEAVE_WHISPER_MODEL). Default: whisper when configured." };
+        var draftReplace = new Option<bool>("--replace") { Description = "Replace the lines already in the story's transcript." };
+        var transcribe = new Command("transcribe", "Make an automatic first draft of a story's transcript from its recording, printing progress.") { draftProject, draftStory, draftEngine, draftReplace };
+        transcribe.SetAction((r, ct) => WithApp(Resolve(r), prepare: true, async (app, o) =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var drafts = scope.ServiceProvider.GetRequiredService<Features.Transcription.DraftService>();
+            var started = await drafts.StartAsync(r.GetValue(draftProject), r.GetValue(draftStory), r.GetValue(draftEngine), r.GetValue(draftReplace), actorUserId: null, enqueue: false, ct);
+            if (!started.Succeeded) return await FailAsync(started.Errors.ToList());
+            await Console.Out.WriteLineAsync($"Making an automatic draft of story {started.Job!.StoryId} with {started.Job.Engine} (the recording stays on this machine).");
+            var last = -1;
+            var job = await scope.ServiceProvider.GetRequiredService<Features.Transcription.DraftRunner>().RunAsync(started.Job.Id, p =>
+            {
+                var percent = (int)Math.Floor(p * 10) * 10;
+                if (percent <= last) return;
+                last = percent;
+                Console.Out.WriteLine($"  {percent}%");
+            }, ct);
+            if (job is null) return await FailAsync(["The draft's job disappeared (its story was deleted meanwhile)."]);
+            if (job.Status != Features.Transcription.DraftStatus.Written) return await FailAsync([Features.Transcription.DraftService.Describe(job)]);
+            if (last < 100) await Console.Out.WriteLineAsync("  100%");
+            await Console.Out.WriteLineAsync($"Done: {job.LineCount} {(job.LineCount == 1 ? "line" : "lines")} written. It is an automatic draft: check every line in the transcript editor and set who is speaking.");
+            return 0;
+        }));
+        root.Subcommands.Add(transcribe);
 
         root.Subcommands.Add(UserCommand(Resolve));
         root.Subcommands.Add(TokenCommand(Resolve));

@@ -290,6 +290,11 @@ public static class AppHost
         services.AddScoped<Features.StorytellerPortal.StorytellerLinkService>();
         services.AddScoped<Features.StorytellerPortal.StorytellerPortalService>();
         services.AddScoped<Features.StorytellerPortal.StorytellerExport>();
+        services.AddSingleton<Features.Transcription.DraftEngines>();
+        services.AddSingleton<Features.Transcription.DraftQueue>();
+        services.AddScoped<Features.Transcription.DraftService>();
+        services.AddScoped<Features.Transcription.DraftRunner>();
+        services.AddHostedService<Features.Transcription.DraftWorker>();
     }
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)
@@ -386,6 +391,7 @@ public static class AppHost
         Features.Exports.ExportEndpoints.Map(api);
         Features.PublicSite.PublicSiteEndpoints.Map(app, api);
         Features.StorytellerPortal.PortalEndpoints.Map(app);
+        Features.Transcription.DraftEndpoints.Map(api);
     }
 }
 

@@ -53,6 +53,17 @@ public sealed record StoryweaveOptions
 
     /// <summary>One console line per request (env STORYWEAVE_LOG_REQUESTS=1; off by default).</summary>
     public bool LogRequests { get; init; }
+    /// <summary>
+    /// A ggml Whisper model file for automatic first drafts (env STORYWEAVE_WHISPER_MODEL); null offers
+    /// only the built-in pocketsphinx engine. See docs/operations.md.
+    /// </summary>
+    public string? WhisperModelPath { get; init; }
+
+    /// <summary>The language Whisper listens for, e.g. "en" (env STORYWEAVE_WHISPER_LANGUAGE; default "auto": it guesses per recording).</summary>
+    public string WhisperLanguage { get; init; } = "auto";
+
+    /// <summary>Where pocketsphinx's US English model is (Debian package pocketsphinx-en-us; env STORYWEAVE_POCKETSPHINX_MODEL).</summary>
+    public string PocketsphinxModelDir { get; init; } = "/usr/share/pocketsphinx/model/en-us";
 
     public const long DefaultMaxUploadBytes = 2L * 1024 * 1024 * 1024;
 

@@ -98,6 +98,15 @@ public sealed class ConsentPolicy(StoryweaveDb db, TimeProvider clock)
         });
     }
 
+    /// <summary>
+    /// May an automatic first draft be made from the story's recording? Transcribing is gathering work (as
+    /// typing a transcript is), done on this machine, so it needs what holding the recording needs: every
+    /// storyteller in the story agrees to being recorded and none has withdrawn. Analysis consent is not
+    /// needed to make a transcript; it still decides, as everywhere, who may read the turns.
+    /// </summary>
+    public async Task<StoryUseDecision> DecideTranscriptionAsync(int storyId, CancellationToken ct = default) =>
+        (await DecideStoriesAsync([storyId], ConsentUse.Recording, ct))[storyId];
+
     /// <summary>Whether every storyteller of the story agrees, today, to the full story being published.</summary>
     public async Task<bool> IsStoryPublishableAsync(int storyId, CancellationToken ct = default) =>
         (await DecideStoriesAsync([storyId], ConsentUse.PublishStory, ct))[storyId].Allowed;

@@ -214,6 +214,9 @@ public sealed class WithdrawalService(
             quotesDeleted += soloQuoteIds.Count;
             filesToErase.AddRange(await ClipFilesAsync(db.Clips.Where(c => plan.SoloStoryIds.Contains(c.StoryId)), ct));
             await db.Clips.Where(c => plan.SoloStoryIds.Contains(c.StoryId)).ExecuteDeleteAsync(ct);
+            // Automatic drafts of any story they are in (a kept-aside draft holds their words, and a group story's
+            // draft cannot be split by speaker): deleted with their lines.
+            await db.DraftJobs.Where(j => plan.SoloStoryIds.Contains(j.StoryId) || plan.GroupStoryIds.Contains(j.StoryId)).ExecuteDeleteAsync(ct);
             await DeleteSpansAsync(projectId, soloPassageIds, soloQuoteIds, ct);
             await db.Memos.Where(m => m.ProjectId == projectId && m.TargetType == MemoTarget.Story && plan.SoloStoryIds.Contains(m.TargetId)).ExecuteDeleteAsync(ct);
             await db.SearchEntries.Where(e => e.StoryId != null && plan.SoloStoryIds.Contains(e.StoryId.Value)).ExecuteDeleteAsync(ct);
