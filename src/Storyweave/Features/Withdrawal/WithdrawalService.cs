@@ -182,6 +182,42 @@ public sealed class WithdrawalService(
         return new GroupTurns(cues, removed, ranges, labels);
     }
 
+    /// <summary>
+    /// The forms of a withdrawn person's name that team text may use: the full name, each part of it
+    /// of three letters or more (memos usually say only a first name) and their pseudonym. A part that
+    /// is also an ordinary word holds a few memos too many; a lead releases those in one click, while a
+    /// memo missed would keep naming the person.
+    /// </summary>
+    public static IReadOnlyList<string> NamesOf(string name, string? pseudonym)
+    {
+        var names = new List<string>();
+        foreach (var n in new[] { name, pseudonym })
+        {
+            if (string.IsNullOrWhiteSpace(n)) continue;
+            names.Add(n.Trim());
+            names.AddRange(n.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(part => part.Length >= 3));
+        }
+        return [.. names.Distinct(StringComparer.OrdinalIgnoreCase)];
+    }
+
+    /// <summary>Whether a text names one of <paramref name="names"/> as a whole word, ignoring case.</summary>
+    public static bool Mentions(string text, IReadOnlyList<string> names) =>
+        names.Any(n => System.Text.RegularExpressions.Regex.IsMatch(text, $@"(?<![\p{{L}}\p{{N}}]){System.Text.RegularExpressions.Regex.Escape(n)}(?![\p{{L}}\p{{N}}])",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant));
+
+    /// <summary>Marks every memo of the project that names the person as held, and removes its search entry. Returns how many.</summary>
+    private async Task<int> HoldMemosNamingAsync(int projectId, IReadOnlyList<string> names, CancellationToken ct)
+    {
+        // Every memo of the project is read, not only those on their stories: a memo on a theme or
+        // on another person's story can name them too.
+        var held = (await db.Memos.Where(m => m.ProjectId == projectId && !m.HeldForReview).ToListAsync(ct)).Where(m => Mentions(m.Text, names)).ToList();
+        foreach (var m in held) m.HeldForReview = true;
+        var ids = held.Select(m => (long)m.Id).ToList();
+        await db.SearchEntries.Where(e => e.ProjectId == projectId && e.Kind == SearchKind.Memo && ids.Contains(e.SourceId)).ExecuteDeleteAsync(ct);
+        await db.SaveChangesAsync(ct);
+        return held.Count;
+    }
+
     public async Task<Result<Outcome>> WithdrawEntirelyAsync(int projectId, int storytellerId, WithdrawalActor actor, CancellationToken ct = default)
     {
         var person = await db.Storytellers.SingleOrDefaultAsync(s => s.Id == storytellerId && s.ProjectId == projectId, ct);
@@ -224,6 +260,14 @@ public sealed class WithdrawalService(
             var sessionIds = await db.Stories.Where(s => plan.SoloStoryIds.Contains(s.Id) && s.SessionId != null).Select(s => s.SessionId!.Value).ToListAsync(ct);
             storiesDeleted = await db.Stories.Where(s => plan.SoloStoryIds.Contains(s.Id)).ExecuteDeleteAsync(ct); // review sheets cascade
             await db.Sessions.Where(s => sessionIds.Contains(s.Id)).ExecuteDeleteAsync(ct); // the reporter's notes on that conversation
+
+            // 1b. Team-written memos anywhere in the project that name them are held for review: out of
+            // search (their entries go now; SearchIndex skips held memos when a story is indexed again,
+            // so step 2 cannot bring them back) until a lead looks at them. Checked before step 3 wipes the name.
+            var pseudonym = (await policy.CurrentAsync([storytellerId], ct)).GetValueOrDefault(storytellerId)?.Pseudonym;
+            var held = await HoldMemosNamingAsync(projectId, NamesOf(person.Name, pseudonym), ct);
+            if (held > 0)
+                notes.Add($"{held} team memo(s) name them. They are left out of search until a lead reviews them on the “Team notes to review” page.");
 
             // 2. Group stories: only their turns go; passages and quotes overlapping them go; the rest is re-anchored.
             foreach (var storyId in plan.GroupStoryIds)

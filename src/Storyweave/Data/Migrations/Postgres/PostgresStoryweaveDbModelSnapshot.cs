@@ -751,6 +751,9 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<bool>("HeldForReview")
+                        .HasColumnType("boolean");
+
                     b.Property<int>("ProjectId")
                         .HasColumnType("integer");
 
