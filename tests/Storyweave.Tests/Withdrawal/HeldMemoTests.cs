@@ -54,11 +54,17 @@ public sealed class HeldMemoTests(AppFixture fixture) : IClassFixture<AppFixture
         var memoHeld = Assert.Single(held!);
         Assert.Equal("zebedee said the hostel felt like prison", memoHeld.Text);
 
+        var browser = await App.SignInAsync(lead);
+        var page = await browser.GetStringAsync($"/projects/{projectId}/held-memos");
+        Assert.Contains("zebedee said the hostel felt like prison", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hostel waiting lists", page, StringComparison.Ordinal);
+
         // "Reviewed, keep": back in search, off the list.
         var kept = await api.PostAsync($"/api/projects/{projectId}/held-memos/{memoHeld.Id}/keep", null);
         Assert.Equal(HttpStatusCode.NoContent, kept.StatusCode);
         Assert.Contains("\"total\":1,", await SearchAsync(api, projectId, "zebedee"), StringComparison.Ordinal);
         Assert.Empty((await api.GetFromJsonAsync<List<HeldMemo>>($"/api/projects/{projectId}/held-memos"))!);
+        Assert.Contains("There is nothing to review.", await browser.GetStringAsync($"/projects/{projectId}/held-memos"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,6 +79,9 @@ public sealed class HeldMemoTests(AppFixture fixture) : IClassFixture<AppFixture
             var client = await App.ApiClientAsync(user);
             Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync($"/api/projects/{projectId}/held-memos")).StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync($"/api/projects/{projectId}/held-memos/1/keep", null)).StatusCode);
+            var pageResponse = await (await App.SignInAsync(user)).GetAsync($"/projects/{projectId}/held-memos");
+            Assert.NotEqual(HttpStatusCode.OK, pageResponse.StatusCode);
+            Assert.DoesNotContain("These memos name a storyteller", await pageResponse.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         var anonymous = App.AnonymousClient();
         Assert.NotEqual(HttpStatusCode.OK, (await anonymous.GetAsync($"/api/projects/{projectId}/held-memos")).StatusCode);

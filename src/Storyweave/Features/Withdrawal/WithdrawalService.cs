@@ -267,7 +267,7 @@ public sealed class WithdrawalService(
             var pseudonym = (await policy.CurrentAsync([storytellerId], ct)).GetValueOrDefault(storytellerId)?.Pseudonym;
             var held = await HoldMemosNamingAsync(projectId, NamesOf(person.Name, pseudonym), ct);
             if (held > 0)
-                notes.Add($"{held} team memo(s) name them. They are left out of search until a lead reviews them on the “Team notes to review” page.");
+                notes.Add($"{held} team memo(s) name them. They are left out of search until a lead reviews them on the “Team notes to review” page (/projects/{projectId}/held-memos).");
 
             // 2. Group stories: only their turns go; passages and quotes overlapping them go; the rest is re-anchored.
             foreach (var storyId in plan.GroupStoryIds)
