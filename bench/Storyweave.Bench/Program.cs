@@ -16,6 +16,7 @@ using Storyweave.Hosting;
 
 // Usage: dotnet run -c Release --project bench/Storyweave.Bench -- --stories 10000 [--data-dir DIR] [--postgres CONNSTR]
 //        [--words 8000] [--seed 42] [--rounds 5] [--batch 100] [--keep] [--reuse]
+//        dotnet run -c Release --project bench/Storyweave.Bench -- --coding [--samples 200] [--pre-coded 300] [--postgres CONNSTR]
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --fanout [--clients 50] [--moves 200] [--postgres CONNSTR]
 // With --postgres, a new database is created on that server for the run and dropped afterwards.
 var inv = CultureInfo.InvariantCulture;
@@ -25,6 +26,9 @@ var seed = 42;
 var rounds = 5;
 var batch = 100;
 var fanout = false;
+var coding = false;
+var codingSamples = 200;
+var preCoded = 300;
 var clients = 50;
 var moves = 200;
 var keep = false;
@@ -45,18 +49,22 @@ for (var i = 0; i < args.Length; i++)
         case "--postgres": postgres = Next(); break;
         case "--batch": batch = int.Parse(Next(), inv); break;
         case "--fanout": fanout = true; break;
+        case "--coding": coding = true; break;
+        case "--samples": codingSamples = int.Parse(Next(), inv); break;
+        case "--pre-coded": preCoded = int.Parse(Next(), inv); break;
         case "--clients": clients = int.Parse(Next(), inv); break;
         case "--moves": moves = int.Parse(Next(), inv); break;
         case "--keep": keep = true; break;
         case "--reuse": reuse = true; break;
         case "--sql-log": sqlLog = true; break;
         default:
-            Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N, --batch N, or --fanout [--clients N] [--moves N] [--postgres CONNSTR].");
+            Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N, --batch N, --coding [--samples N] [--pre-coded N], or --fanout [--clients N] [--moves N] [--postgres CONNSTR].");
             return 2;
     }
 }
 
 if (fanout) return await Fanout.RunAsync(clients, moves, postgres);
+if (coding) return await Coding.RunAsync(codingSamples, preCoded, postgres);
 
 dataDir = Path.GetFullPath(dataDir ?? Path.Combine(Path.GetTempPath(), "storyweave-bench", Guid.NewGuid().ToString("N")));
 // --reuse: search an earlier run's database again (its --data-dir, or with --postgres the database
