@@ -6,6 +6,7 @@ using Storyweave.Features.Codebook;
 using Storyweave.Features.Coding;
 using Storyweave.Features.Projects;
 using Storyweave.Features.Review;
+using Storyweave.Features.Search;
 
 namespace Storyweave.Tests.Search;
 
@@ -163,6 +164,87 @@ public sealed class SearchTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.Equal(0, (await SearchAsync(api, projectId, "quarry")).Total);
         Assert.Equal(0, (await SearchAsync(api, projectId, "\"Quarry Lane\"")).Total);
         Assert.Equal(1, (await SearchAsync(api, projectId, "harbour")).Total);
+    }
+
+    private async Task<Dictionary<string, long>> CueEntriesAsync(int storyId) =>
+        await App.WithDbAsync(db => db.SearchEntries.Where(e => e.StoryId == storyId && e.Kind == SearchKind.Cue).ToDictionaryAsync(e => e.Text, e => e.Id));
+
+    private static async Task<int> PutTranscriptAsync(HttpClient api, int projectId, int storyId, int version, IReadOnlyList<(string Speaker, string Text)> lines)
+    {
+        var response = await api.PutAsJsonAsync($"/api/projects/{projectId}/stories/{storyId}/transcript",
+            new { version, format = "edited", cues = lines.Select((l, i) => new { start = i * 10.0, end = i * 10 + 9.0, speaker = l.Speaker, text = l.Text }) });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (int)(await response.Content.ReadFromJsonAsync<JsonObject>())!["version"]!;
+    }
+
+    [Fact]
+    public async Task Saving_edits_rewrites_only_the_changed_lines_and_every_result_still_opens_at_its_words()
+    {
+        var (projectId, lead, api) = await ProjectAsync();
+        var teller = await App.CreateStorytellerAsync(projectId, lead, "Ash Lines");
+        List<(string Speaker, string Text)> lines =
+        [
+            ("Reporter", "Tell me about the allotment."),
+            ("Ash", "The allotment gave me a reason to get up."),
+            ("Ash", "My neighbour taught me to grow beans."),
+            ("Reporter", "What changed for you?"),
+            ("Ash", "I stopped feeling like a ghost on the estate."),
+            ("Ash", "Now I run the seed swap on Saturdays."),
+        ];
+        var storyId = await App.CreateStoryWithTranscriptAsync(projectId, lead, [teller], [.. lines]);
+        var before = await CueEntriesAsync(storyId);
+        var version = await App.WithDbAsync(db => db.Stories.Where(s => s.Id == storyId).Select(s => s.TranscriptVersion).SingleAsync());
+
+        // One corrected line, then a line added at the top and the last one deleted.
+        lines[2] = ("Ash", "My neighbour Winifred taught me to grow runner beans.");
+        version = await PutTranscriptAsync(api, projectId, storyId, version, lines);
+        var after = await CueEntriesAsync(storyId);
+        Assert.Equal(before.Count, after.Count);
+        foreach (var unchanged in lines.Where((_, i) => i != 2)) Assert.Equal(before[unchanged.Text], after[unchanged.Text]);
+        Assert.Equal(1, (await SearchAsync(api, projectId, "Winifred")).Total);
+
+        lines.Insert(0, ("Reporter", "We are recording now, is that still all right?"));
+        lines.RemoveAt(lines.Count - 1);
+        await PutTranscriptAsync(api, projectId, storyId, version, lines);
+        Assert.Equal(0, (await SearchAsync(api, projectId, "\"seed swap\"")).Total);
+        Assert.Equal(0, (await SearchAsync(api, projectId, "\"grow beans\"")).Total);
+
+        // Every line is found at its own place in the story's text, in the order saved.
+        var plain = string.Join("\n", lines.Select(l => l.Text));
+        var stored = await App.WithDbAsync(db => db.TranscriptCues.Where(c => c.StoryId == storyId).OrderBy(c => c.Position).Select(c => c.Text).ToListAsync());
+        Assert.Equal(lines.Select(l => l.Text), stored);
+        foreach (var (word, line) in new[] { ("recording", 0), ("allotment", 2), ("Winifred", 3), ("ghost", 5) })
+        {
+            var (results, total) = await SearchAsync(api, projectId, word);
+            var hit = Assert.Single(results, r => (string)r!["snippet"]! == lines[line].Text);
+            Assert.Equal(plain.IndexOf(lines[line].Text, StringComparison.Ordinal), (int)hit!["startOffset"]!);
+            Assert.Equal(line * 10.0, (double)hit["start"]!);
+            Assert.True(total >= 1);
+        }
+    }
+
+    [Fact]
+    public async Task Coding_leaves_the_search_index_alone_and_a_passage_memo_is_found_until_its_passage_goes()
+    {
+        var (projectId, lead, api) = await ProjectAsync();
+        var teller = await App.CreateStorytellerAsync(projectId, lead, "Kit Coded");
+        var storyId = await App.CreateStoryWithTranscriptAsync(projectId, lead, [teller], ("Kit", "The food bank volunteers remembered my name."), ("Kit", "That mattered more than the food."));
+        var themeId = await App.CreateThemeAsync(projectId, "Being known");
+        var before = await CueEntriesAsync(storyId);
+
+        var coded = await api.PostAsJsonAsync($"/api/projects/{projectId}/stories/{storyId}/passages", new { startOffset = 0, endOffset = 20, themeIds = new[] { themeId } });
+        Assert.Equal(HttpStatusCode.OK, coded.StatusCode);
+        var passageId = (int)(await coded.Content.ReadFromJsonAsync<JsonObject>())!["passageId"]!;
+        Assert.Equal(before, await CueEntriesAsync(storyId));
+
+        var memo = await api.PostAsJsonAsync($"/api/projects/{projectId}/memos?targetType=passage&targetId={passageId}", new { text = "Names as dignity: compare with the hostel stories." });
+        Assert.True(memo.IsSuccessStatusCode, await memo.Content.ReadAsStringAsync());
+        Assert.Equal(1, (await SearchAsync(api, projectId, "dignity")).Total);
+
+        var removed = await api.DeleteAsync($"/api/projects/{projectId}/passages/{passageId}/themes/{themeId}");
+        Assert.True(removed.IsSuccessStatusCode, await removed.Content.ReadAsStringAsync());
+        Assert.Equal(0, (await SearchAsync(api, projectId, "dignity")).Total);
+        Assert.Equal(before, await CueEntriesAsync(storyId));
     }
 
     [Fact]

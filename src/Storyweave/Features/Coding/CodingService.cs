@@ -111,7 +111,9 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         if (passage.Themes.Count == 0)
         {
             // Memos on a passage that no longer exists could not be found or searched any more.
-            db.Memos.RemoveRange(await db.Memos.Where(m => m.ProjectId == projectId && m.TargetType == MemoTarget.Passage && m.TargetId == passage.Id).ToListAsync(ct));
+            var memos = await db.Memos.Where(m => m.ProjectId == projectId && m.TargetType == MemoTarget.Passage && m.TargetId == passage.Id).ToListAsync(ct);
+            db.Memos.RemoveRange(memos);
+            await search.RemoveMemosAsync(projectId, memos.Select(m => m.Id).ToList(), ct);
             db.Passages.Remove(passage);
             events.Add(db.Record(clock, projectId, actorUserId, "passage.deleted", "passage", passage.Id, $"story:{passage.StoryId}"));
         }
@@ -258,6 +260,7 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         var memo = new Memo { ProjectId = projectId, TargetType = target, TargetId = targetId, Text = body, AuthorUserId = authorUserId, CreatedAt = now, UpdatedAt = now };
         db.Memos.Add(memo);
         await db.SaveChangesAsync(ct);
+        await search.PutMemoAsync(memo, storyId, ct);
         var ev = db.Record(clock, projectId, authorUserId, "memo.created", "memo", memo.Id, $"{target.ToString().ToLowerInvariant()}:{targetId}");
         await CommitAsync(projectId, storyId, [ev], tx, ct);
         return Result.Ok(memo.Id);
@@ -275,7 +278,9 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         memo.Text = body;
         memo.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         var ev = db.Record(clock, projectId, actorUserId, "memo.edited", "memo", memo.Id);
-        await CommitAsync(projectId, await StoryOfTargetAsync(projectId, memo.TargetType, memo.TargetId, ct), [ev], tx, ct);
+        var storyId = await StoryOfTargetAsync(projectId, memo.TargetType, memo.TargetId, ct);
+        await search.PutMemoAsync(memo, storyId, ct);
+        await CommitAsync(projectId, storyId, [ev], tx, ct);
         return Result.Ok(true);
     }
 
@@ -288,6 +293,7 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         if (memo.AuthorUserId != actorUserId && !mayDeleteAny) return Result.Fail<bool>(["You can only delete memos you wrote. Ask a project lead to delete this one."]);
         var storyId = await StoryOfTargetAsync(projectId, memo.TargetType, memo.TargetId, ct);
         db.Memos.Remove(memo);
+        await search.RemoveMemosAsync(projectId, [memo.Id], ct);
         var ev = db.Record(clock, projectId, actorUserId, "memo.deleted", "memo", memo.Id);
         await CommitAsync(projectId, storyId, [ev], tx, ct);
         return Result.Ok(true);
@@ -314,15 +320,12 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
     // --- Commit and broadcast -------------------------------------------------------------------
 
     /// <summary>
-    /// Saves, rebuilds search entries (a story's, or the theme memos' when <paramref name="storyId"/> is null)
-    /// in the same transaction, commits, and only then tells connected browsers: the event log is the
-    /// source of truth, so nobody is told about a change that was rolled back.
+    /// Saves (with any memo search entries the caller changed through <see cref="SearchIndex"/>: coding
+    /// itself changes nothing that is searched), commits, and only then tells connected browsers: the
+    /// event log is the source of truth, so nobody is told about a change that was rolled back.
     /// </summary>
     private async Task CommitAsync(int projectId, int? storyId, List<ProjectEvent> events, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction tx, CancellationToken ct)
     {
-        await db.SaveChangesAsync(ct);
-        if (storyId is { } id) await search.ReindexStoryAsync(projectId, id, ct);
-        else await search.ReindexThemeMemosAsync(projectId, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         if (events.Count > 0)

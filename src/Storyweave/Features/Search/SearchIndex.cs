@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Coding;
+using Storyweave.Features.Stories;
 
 namespace Storyweave.Features.Search;
 
@@ -41,6 +42,55 @@ public sealed class SearchIndex(StoryweaveDb db)
             .ToListAsync(ct);
         foreach (var m in memos)
             db.SearchEntries.Add(new SearchEntry { ProjectId = projectId, StoryId = storyId, Kind = SearchKind.Memo, SourceId = m.Id, Text = m.Text });
+    }
+
+    /// <summary>
+    /// Keeps a story's line entries in step after a transcript save that replaced the lines
+    /// <paramref name="removedCueIds"/> (which began at <paramref name="startOffset"/> in the story's plain text
+    /// and took <paramref name="removedChars"/> characters with their separators) by <paramref name="added"/>
+    /// (saved, so they have ids): their entries are replaced and the entries of the lines after them move by
+    /// the difference, so a one-line correction changes one entry, not the whole story's.
+    /// </summary>
+    public async Task ReplaceCuesAsync(int projectId, int storyId, IReadOnlyCollection<long> removedCueIds, IReadOnlyList<TranscriptCue> added, int startOffset, int removedChars, CancellationToken ct = default)
+    {
+        if (removedCueIds.Count > 0)
+        {
+            await db.SearchEntries.Where(e => e.StoryId == storyId && e.Kind == SearchKind.Cue && removedCueIds.Contains(e.SourceId)).ExecuteDeleteAsync(ct);
+        }
+        var offset = startOffset;
+        var moveBy = added.Sum(c => c.Text.Length + 1) - removedChars;
+        if (moveBy != 0)
+        {
+            var after = startOffset + removedChars;
+            await db.SearchEntries.Where(e => e.StoryId == storyId && e.Kind == SearchKind.Cue && e.StartOffset >= after)
+                .ExecuteUpdateAsync(u => u.SetProperty(e => e.StartOffset, e => e.StartOffset + moveBy), ct);
+        }
+        foreach (var c in added)
+        {
+            if (c.Text.Length > 0)
+                db.SearchEntries.Add(new SearchEntry { ProjectId = projectId, StoryId = storyId, Kind = SearchKind.Cue, SourceId = c.Id, Speaker = c.Speaker, StartSeconds = c.StartSeconds, StartOffset = offset, Text = c.Text });
+            offset += c.Text.Length + 1;
+        }
+    }
+
+    /// <summary>
+    /// One memo's entry after the memo was written or changed (none while it is held for review). Coding
+    /// itself changes nothing that is searched, so a memo is the only thing a coding action re-indexes:
+    /// rebuilding the whole story's entries on every coded passage cost hundreds of rows per request.
+    /// </summary>
+    public async Task PutMemoAsync(Memo memo, int? storyId, CancellationToken ct = default)
+    {
+        await RemoveMemosAsync(memo.ProjectId, [memo.Id], ct);
+        if (!memo.HeldForReview)
+            db.SearchEntries.Add(new SearchEntry { ProjectId = memo.ProjectId, StoryId = storyId, Kind = SearchKind.Memo, SourceId = memo.Id, Text = memo.Text });
+    }
+
+    /// <summary>Takes deleted memos out of search.</summary>
+    public async Task RemoveMemosAsync(int projectId, IReadOnlyCollection<int> memoIds, CancellationToken ct = default)
+    {
+        if (memoIds.Count == 0) return;
+        var ids = memoIds.Select(id => (long)id).ToList();
+        await db.SearchEntries.Where(e => e.ProjectId == projectId && e.Kind == SearchKind.Memo && ids.Contains(e.SourceId)).ExecuteDeleteAsync(ct);
     }
 
     /// <summary>Rebuilds the entries of memos on themes (they belong to no story).</summary>

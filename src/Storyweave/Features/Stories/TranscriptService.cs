@@ -66,14 +66,33 @@ public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock, Searc
                 .SetProperty(s => s.TranscriptFormat, format ?? story.TranscriptFormat), ct);
         if (bumped == 0) return new SaveOutcome(false, true, story.TranscriptVersion + 1, []);
 
-        await db.TranscriptCues.Where(c => c.StoryId == storyId).ExecuteDeleteAsync(ct);
-        var position = 0;
+        // Only the lines that changed are written: the longest unchanged run at the start and at the end
+        // keep their rows (those after the change move by the difference in line count), the lines between
+        // are replaced. An editor's autosave of one corrected line in a 4,000-line transcript thus writes one
+        // line and one search entry instead of all of them. A first import has nothing in common: all is new.
+        var wanted = new List<TranscriptCue>();
         foreach (var c in cues)
         {
             var text = (c.Text ?? "").Trim();
             if (text.Length == 0 && string.IsNullOrWhiteSpace(c.Speaker)) continue; // an emptied line is a removed line
-            db.TranscriptCues.Add(new TranscriptCue { StoryId = storyId, Position = position++, StartSeconds = c.Start, EndSeconds = c.End, Speaker = (c.Speaker ?? "").Trim(), Text = text, IsDraft = c.IsDraft });
+            wanted.Add(new TranscriptCue { StoryId = storyId, StartSeconds = c.Start, EndSeconds = c.End, Speaker = (c.Speaker ?? "").Trim(), Text = text, IsDraft = c.IsDraft });
         }
+        var existing = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == storyId).OrderBy(c => c.Position).ToListAsync(ct);
+        var prefix = 0;
+        while (prefix < existing.Count && prefix < wanted.Count && SameLine(existing[prefix], wanted[prefix])) prefix++;
+        var suffix = 0;
+        while (suffix < existing.Count - prefix && suffix < wanted.Count - prefix && SameLine(existing[^(suffix + 1)], wanted[^(suffix + 1)])) suffix++;
+        var removed = existing.Skip(prefix).Take(existing.Count - prefix - suffix).ToList();
+        var added = wanted.Skip(prefix).Take(wanted.Count - prefix - suffix).ToList();
+
+        var removedIds = removed.Select(c => c.Id).ToList();
+        if (removedIds.Count > 0) await db.TranscriptCues.Where(c => c.StoryId == storyId && removedIds.Contains(c.Id)).ExecuteDeleteAsync(ct);
+        var moveBy = added.Count - removed.Count;
+        var firstKept = existing.Count - suffix;
+        if (moveBy != 0 && suffix > 0)
+            await db.TranscriptCues.Where(c => c.StoryId == storyId && c.Position >= firstKept).ExecuteUpdateAsync(u => u.SetProperty(c => c.Position, c => c.Position + moveBy), ct);
+        for (var i = 0; i < added.Count; i++) added[i].Position = prefix + i;
+        db.TranscriptCues.AddRange(added);
 
         // New speaker labels are matched to the session's people by name (SpeakerMatch); the rest wait for a person to link them.
         var labels = cues.Select(c => (c.Speaker ?? "").Trim()).Where(l => l.Length > 0).Distinct(StringComparer.Ordinal).ToList();
@@ -88,11 +107,15 @@ public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock, Searc
 
         db.Record(clock, projectId, actorUserId, baseVersion is null ? "transcript.imported" : "transcript.saved", "story", storyId, format);
         await db.SaveChangesAsync(ct);
-        await search.ReindexStoryAsync(projectId, storyId, ct);
+        static int Chars(IEnumerable<TranscriptCue> lines) => lines.Sum(c => c.Text.Length + 1); // lines are joined by "\n"
+        await search.ReplaceCuesAsync(projectId, storyId, removedIds, added, Chars(existing.Take(prefix)), Chars(removed), ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return new SaveOutcome(true, false, story.TranscriptVersion + 1, []);
     }
+
+    private static bool SameLine(TranscriptCue a, TranscriptCue b) =>
+        a.Text == b.Text && a.Speaker == b.Speaker && a.StartSeconds == b.StartSeconds && a.EndSeconds == b.EndSeconds && a.IsDraft == b.IsDraft;
 
     public async Task<Result<bool>> MapSpeakersAsync(int projectId, int storyId, IReadOnlyList<SpeakerMapping> mappings, string actorUserId, CancellationToken ct = default)
     {
