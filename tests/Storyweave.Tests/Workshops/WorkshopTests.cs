@@ -255,7 +255,7 @@ public sealed class WorkshopTests(AppFixture fixture) : IClassFixture<AppFixture
         watch.Stop();
 
         Assert.True(change.Sequence > joined.Sequence);
-        Assert.Equal("Lee Lead made a new group: Belonging.", change.Message);
+        Assert.Equal("Lee Lead made a new card group: Belonging.", change.Message);
         Assert.Equal(change.Sequence, (await TestApp.BoardAsAsync(s.Member, s.ProjectId, s.WorkshopId)).Sequence);
         Console.WriteLine($"Broadcast latency (change request sent → heard): {watch.ElapsedMilliseconds} ms");
     }
