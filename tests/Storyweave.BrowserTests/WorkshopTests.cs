@@ -268,6 +268,15 @@ public sealed class WorkshopTests(BrowserFixture fixture) : IClassFixture<Browse
         await Assertions.Expect(fac.Locator("#workshop-live")).ToHaveTextAsync("Sam Member moved a card to Money worries.");
         await Assertions.Expect(fac.GetByRole(AriaRole.Heading, new() { Name = "Money worries (3 cards)" })).ToBeVisibleAsync();
 
+        // Escape closes a card's menu and puts focus back on its "Actions" button.
+        await Actions(fac, quote.Text.Trim()).FocusAsync();
+        await fac.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(Card(fac, quote.Text.Trim()).GetByRole(AriaRole.Button, new() { Name = "Vote", Exact = true })).ToBeFocusedAsync();
+        await fac.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(Actions(fac, quote.Text.Trim())).ToBeFocusedAsync();
+        await Assertions.Expect(Actions(fac, quote.Text.Trim())).ToHaveAttributeAsync("aria-expanded", "false");
+        await Assertions.Expect(Card(fac, quote.Text.Trim()).GetByRole(AriaRole.Button, new() { Name = "Vote", Exact = true })).ToBeHiddenAsync();
+
         // Fran moves the quote by keyboard at the desk; Sam sees it at once.
         await MoveByKeyboardAsync(fac, quote.Text.Trim(), "Trust in staff");
         await Assertions.Expect(Column(sam, "Trust in staff").Locator("li.workshop-card", new() { HasText = quote.Text.Trim() })).ToBeVisibleAsync();

@@ -499,6 +499,11 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
 
     public async Task<BoardDto> BoardAsync(WorkshopActor actor, int workshopId, CancellationToken ct = default)
     {
+        // The sequence is read BEFORE the rows: a change committed while the rows are read then has a higher
+        // sequence than the board says, so its broadcast makes the client read again. Read after the rows (as it
+        // was), a note committed in between was missing from a board that claimed to include it, and the client
+        // ignored its broadcast: the card stayed missing until the next change.
+        var sequence = await SequenceAsync(workshopId, ct);
         var w = await db.Workshops.AsNoTracking().SingleAsync(x => x.Id == workshopId, ct);
         var scope = await AnalysisScope.LoadAsync(db, consent, w.ProjectId, ct);
         var clusters = await db.WorkshopClusters.AsNoTracking().Where(c => c.WorkshopId == workshopId && c.MergedIntoId == null).OrderBy(c => c.Position).ToListAsync(ct);
@@ -541,7 +546,7 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
                 .OrderBy(p => p.Id).Select(p => new RoomGroupDto(p.Id, p.DisplayName)).ToListAsync(ct)
             : [];
         return new BoardDto(w.Id, w.ProjectId, w.Title, w.Kind, w.IsLocked, w.VotesRevealed, w.VotesPerParticipant,
-            votes.Count(v => v.ParticipantId == me), actor.CanFacilitate, w.ConvertedAt is not null, await SequenceAsync(workshopId, ct), me,
+            votes.Count(v => v.ParticipantId == me), actor.CanFacilitate, w.ConvertedAt is not null, sequence, me,
             clusterDtos, cardDtos)
         {
             TimerEndsAt = w.TimerEndsAt is { } end && end > now ? DateTime.SpecifyKind(end, DateTimeKind.Utc) : null,

@@ -595,7 +595,10 @@
     return true;
   }
   connection.on('changed', function (change) {
-    if (board && change.sequence <= board.sequence) return;
+    // Only a change this board already is at is skipped. An older one is read again too: on PostgreSQL a
+    // change can take its number before a later-numbered one commits, so a board at a higher number may
+    // still lack it.
+    if (board && change.sequence === board.sequence) return;
     if (change.message && change.byParticipantId !== (board && board.myParticipantId)) announce(change.message);
     if (applyMove(change)) return;
     load().then(function () { if (board && board.sequence < change.sequence) load(); });
