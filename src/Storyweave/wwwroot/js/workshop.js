@@ -335,18 +335,22 @@
   function cardItem(card) {
     var li = el('li', { 'class': 'workshop-card' + (card.available ? '' : ' unavailable') + ' kind-' + card.kind.toLowerCase(), draggable: 'true', 'data-card-id': String(card.id) });
     li.addEventListener('dragstart', function (e) { e.dataTransfer.setData('text/plain', String(card.id)); e.dataTransfer.effectAllowed = 'move'; });
-    if (card.kind === 'Note') li.appendChild(el('p', { 'class': 'workshop-card-kind' }, 'Note'));
-    if (card.kind === 'Prompt') li.appendChild(el('p', { 'class': 'workshop-card-kind' }, 'Prompt'));
     if (card.available) {
       li.appendChild(el('blockquote', {}, card.text));
-      if (card.speaker) li.appendChild(el('p', { 'class': 'workshop-card-credit' }, '\u2014 ' + card.speaker));
     } else {
       li.appendChild(el('p', {}, 'Withdrawn: the storyteller no longer allows their words to be used here.'));
     }
 
+    // One line under the words: what kind of card or who said it, the votes, and the "Actions" button (its
+    // menu opens on a line of its own below), so a card is only as tall as its words plus one line.
     var foot = el('div', { 'class': 'workshop-card-foot' });
+    var meta = el('span', { 'class': 'workshop-card-meta' });
+    if (card.kind === 'Note') meta.appendChild(el('span', { 'class': 'workshop-card-kind' }, 'Note'));
+    else if (card.kind === 'Prompt') meta.appendChild(el('span', { 'class': 'workshop-card-kind' }, 'Prompt'));
+    else if (card.available && card.speaker) meta.appendChild(el('span', { 'class': 'workshop-card-credit' }, '\u2014 ' + card.speaker));
     var count = voteCountText(card.votes, card.myVotes);
-    foot.appendChild(el('span', { 'class': 'workshop-vote-count' }, count));
+    if (count) meta.appendChild(el('span', { 'class': 'workshop-vote-count' }, count));
+    foot.appendChild(meta);
     var key = 'card-' + card.id;
     foot.appendChild(actionsMenu(key, cardLabel(card), function (menu) {
       var list = menuList(menu);
