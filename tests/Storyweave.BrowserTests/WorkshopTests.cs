@@ -244,6 +244,9 @@ public sealed class WorkshopTests(BrowserFixture fixture) : IClassFixture<Browse
                 : "I felt on my own for a long time.");
             (await api.PostAsJsonAsync(url + "/notes", new { text, clusterId = clusterIds[i % clusterIds.Count] })).EnsureSuccessStatusCode();
         }
+        // Note 2 names someone who withdrew: held for a lead's review (decision 0008), it shows no words.
+        await app.WithDbAsync(db => db.WorkshopCards.Where(c => c.WorkshopId == workshopId && c.NoteText!.StartsWith("Note 2:"))
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.HeldForReview, true)));
         var boardPath = $"/projects/{projectId}/workshops/{workshopId}";
 
         // At a desk, 1280 px wide.
@@ -254,6 +257,8 @@ public sealed class WorkshopTests(BrowserFixture fixture) : IClassFixture<Browse
         await Assertions.Expect(fac.Locator("section.workshop-column")).ToHaveCountAsync(6);
         await AssertBoardFitsAsync(fac, groups, 2);
         await fixture.AssertAccessibleAsync(fac);
+        await Assertions.Expect(Column(fac, "Trust in staff").GetByText("Hidden until a project lead checks it: this note names a storyteller who has withdrawn.")).ToBeVisibleAsync();
+        await Assertions.Expect(fac.GetByText("Note 2:")).ToHaveCountAsync(0);
 
         // On a phone, 360 px wide.
         await using var phone = await fixture.NewContextAsync(360, 740);

@@ -337,6 +337,9 @@
     li.addEventListener('dragstart', function (e) { e.dataTransfer.setData('text/plain', String(card.id)); e.dataTransfer.effectAllowed = 'move'; });
     if (card.available) {
       li.appendChild(el('blockquote', {}, card.text));
+    } else if (card.kind === 'Note') {
+      // A sticky note held after a withdrawal named the person (decision 0008): not the storyteller's own words.
+      li.appendChild(el('p', {}, 'Hidden until a project lead checks it: this note names a storyteller who has withdrawn.'));
     } else {
       li.appendChild(el('p', {}, 'Withdrawn: the storyteller no longer allows their words to be used here.'));
     }
