@@ -240,7 +240,10 @@ public sealed class FacilitationTests(AppFixture fixture) : IClassFixture<AppFix
 
         // Nobody else can act for the group, and it can never be joined by link or take part by itself.
         s.Member.DefaultRequestHeaders.Add(WorkshopEndpoints.ActingForHeader, groupId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal(HttpStatusCode.Forbidden, (await s.Member.PostAsJsonAsync(Url(s, "/votes"), new { cardId = card.Id })).StatusCode);
+        var refused = await s.Member.PostAsJsonAsync(Url(s, "/votes"), new { cardId = card.Id });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        // Says which kind of group: a group in the room, never a card group (decision 0004 addendum).
+        Assert.StartsWith("You cannot act for that group in the room.", await FirstErrorAsync(refused), StringComparison.Ordinal);
         s.Member.DefaultRequestHeaders.Remove(WorkshopEndpoints.ActingForHeader);
         Assert.Null(await App.WithServiceAsync<WorkshopService, Storyweave.Features.Workshops.WorkshopParticipant?>(w => w.FindByJoinSecretAsync("wj_")));
 
@@ -254,7 +257,7 @@ public sealed class FacilitationTests(AppFixture fixture) : IClassFixture<AppFix
         await connection.StartAsync();
         Assert.True((await connection.InvokeAsync<WorkshopHub.JoinResult>("Join", s.ProjectId, s.WorkshopId)).Ok);
         Assert.True(await connection.InvokeAsync<bool>("ActAs", s.ProjectId, s.WorkshopId, (int?)groupId));
-        Assert.DoesNotContain("Lee Lead", await names.Task.WaitAsync(TimeSpan.FromSeconds(2)));
+        Assert.DoesNotContain("Lee Lead", await names.Task.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Contains("Table 2", (await s.Member.GetFromJsonAsync<WorkshopService.ProvenanceDto>(Url(s, "/provenance")))!.Participants);
     }
 

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Storyweave.Features.Projects;
 using Storyweave.Features.Workshops;
 
@@ -255,7 +256,7 @@ public sealed class WorkshopTests(AppFixture fixture) : IClassFixture<AppFixture
         watch.Stop();
 
         Assert.True(change.Sequence > joined.Sequence);
-        Assert.Equal("Lee Lead made a new group: Belonging.", change.Message);
+        Assert.Equal("Lee Lead made a new card group: Belonging.", change.Message);
         Assert.Equal(change.Sequence, (await TestApp.BoardAsAsync(s.Member, s.ProjectId, s.WorkshopId)).Sequence);
         Console.WriteLine($"Broadcast latency (change request sent → heard): {watch.ElapsedMilliseconds} ms");
     }
@@ -304,5 +305,45 @@ public sealed class WorkshopTests(AppFixture fixture) : IClassFixture<AppFixture
             .Build();
         await connection.StartAsync();
         Assert.False((await connection.InvokeAsync<WorkshopHub.JoinResult>("Join", s.ProjectId, s.WorkshopId)).Ok);
+    }
+
+    /// <summary>Runs an action once, right after the first read of a workshop's cards has been consumed.</summary>
+    private sealed class AfterCardsRead(Func<Task> action) : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
+    {
+        private int _done;
+        public bool Ran => _done == 1;
+
+        public override async ValueTask<Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult> DataReaderClosingAsync(
+            System.Data.Common.DbCommand command, Microsoft.EntityFrameworkCore.Diagnostics.DataReaderClosingEventData eventData,
+            Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult result)
+        {
+            if (command.CommandText.Contains("WorkshopCards", StringComparison.Ordinal) && Interlocked.Exchange(ref _done, 1) == 0) await action();
+            return result;
+        }
+    }
+
+    [Fact]
+    public async Task A_note_written_while_the_board_is_read_is_on_that_board_or_the_board_says_it_is_older()
+    {
+        // The client skips a broadcast only when its board is at that sequence. So a board must never carry the
+        // sequence of a change it lacks: here another person's note commits just after the board's cards were read.
+        var s = await NewWorkshopAsync();
+        const string text = "Said while the board was being read";
+        await using var scope = App.Services.CreateAsyncScope();
+        var appDb = scope.ServiceProvider.GetRequiredService<Storyweave.Data.StoryweaveDb>();
+        var options = (Microsoft.EntityFrameworkCore.DbContextOptions)scope.ServiceProvider.GetRequiredService(typeof(Microsoft.EntityFrameworkCore.DbContextOptions<>).MakeGenericType(appDb.GetType()));
+        var noteWritten = new AfterCardsRead(async () => (await s.Member.PostAsJsonAsync(Url(s, "/notes"), new { text })).EnsureSuccessStatusCode());
+        await using var db = (Storyweave.Data.StoryweaveDb)Activator.CreateInstance(appDb.GetType(), new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder(options).AddInterceptors(noteWritten).Options)!;
+        var service = ActivatorUtilities.CreateInstance<WorkshopService>(scope.ServiceProvider, db);
+        var me = await App.WithDbAsync(d => d.WorkshopParticipants.SingleAsync(p => p.WorkshopId == s.WorkshopId && p.UserId == s.MemberUser.Id));
+
+        var board = await service.BoardAsync(new WorkshopActor(me.Id, s.MemberUser.Id, me.DisplayName, false), s.WorkshopId);
+
+        Assert.True(noteWritten.Ran);
+        var noteEvent = await App.WithServiceAsync<WorkshopService, long>(w => w.SequenceAsync(s.WorkshopId));
+        Assert.True(board.Cards.Any(c => c.Text == text) || board.Sequence < noteEvent,
+            $"The board says it is at {board.Sequence}, the note's change is {noteEvent}, and the note is not on it: the client would skip the note's broadcast.");
+        // The next read has it.
+        Assert.Contains((await TestApp.BoardAsAsync(s.Member, s.ProjectId, s.WorkshopId)).Cards, c => c.Text == text);
     }
 }

@@ -152,7 +152,7 @@ public static class WorkshopEndpoints
         {
             if (!int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var groupId)
                 || await WorkshopActors.ActingForAsync(db, actor!, workshopId, groupId, ct) is not { } group)
-                return ProjectEndpoints.Problem(["You cannot act for that group. Choose the group again, or act as yourself."], StatusCodes.Status403Forbidden);
+                return ProjectEndpoints.Problem(["You cannot act for that group in the room. Choose “Myself” under “Acting for”, or choose the group again."], StatusCodes.Status403Forbidden);
             actor = group;
         }
         return outcome switch

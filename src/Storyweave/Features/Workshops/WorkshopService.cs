@@ -190,7 +190,7 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
         if (await RefuseIfLockedAsync(actor, w) is { } refused) return refused;
         if (string.IsNullOrWhiteSpace(text)) return Outcome.Rule("Write something on the note first.");
         if (text.Length > MaxNoteLength) return Outcome.Rule($"A note can be up to {MaxNoteLength} characters.");
-        if (clusterId is { } cid && !await LiveClusterAsync(w.Id, cid, ct)) return Outcome.Rule("That group no longer exists.");
+        if (clusterId is { } cid && !await LiveClusterAsync(w.Id, cid, ct)) return Outcome.Rule("That card group no longer exists.");
         var participantId = await EnsureParticipantAsync(actor, w, ct);
         var card = new WorkshopCard { WorkshopId = w.Id, Kind = CardKind.Note, NoteText = text.Trim(), ClusterId = clusterId, Position = await NextPositionAsync(w.Id, clusterId, ct), CreatedByParticipantId = participantId, CreatedAt = Now };
         db.WorkshopCards.Add(card);
@@ -211,7 +211,7 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
         if (clusterId is { } cid)
         {
             var cluster = await db.WorkshopClusters.AsNoTracking().SingleOrDefaultAsync(c => c.Id == cid && c.WorkshopId == w.Id && c.MergedIntoId == null, ct);
-            if (cluster is null) return Outcome.Rule("That group no longer exists.");
+            if (cluster is null) return Outcome.Rule("That card group no longer exists.");
             clusterName = cluster.Name;
         }
         if (card.Version != expectedVersion) return new Outcome(409, [JustMoved], await BoardAsync(actor, w.Id, ct));
@@ -235,21 +235,21 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
     public async Task<Outcome> CreateClusterAsync(WorkshopActor actor, Workshop w, string? name, CancellationToken ct = default)
     {
         if (await RefuseIfLockedAsync(actor, w) is { } refused) return refused;
-        if (string.IsNullOrWhiteSpace(name)) return Outcome.Rule("Give the group a name.");
-        if (name.Trim().Length > 200) return Outcome.Rule("A group name can be up to 200 characters.");
+        if (string.IsNullOrWhiteSpace(name)) return Outcome.Rule("Give the card group a name.");
+        if (name.Trim().Length > 200) return Outcome.Rule("A card group name can be up to 200 characters.");
         var position = await db.WorkshopClusters.Where(c => c.WorkshopId == w.Id).Select(c => (int?)c.Position).MaxAsync(ct) ?? 0;
         var cluster = new WorkshopCluster { WorkshopId = w.Id, Name = name.Trim(), Position = position + 1, CreatedByParticipantId = actor.ParticipantId };
         db.WorkshopClusters.Add(cluster);
-        var result = await CommitAsync(w, actor, "workshop.cluster-created", $"{actor.DisplayName} made a new group: {cluster.Name}.", null, ct);
+        var result = await CommitAsync(w, actor, "workshop.cluster-created", $"{actor.DisplayName} made a new card group: {cluster.Name}.", null, ct);
         return result with { Value = new { clusterId = cluster.Id } };
     }
 
     public async Task<Outcome> RenameClusterAsync(WorkshopActor actor, Workshop w, int clusterId, string? name, CancellationToken ct = default)
     {
         if (await RefuseIfLockedAsync(actor, w) is { } refused) return refused;
-        if (string.IsNullOrWhiteSpace(name)) return Outcome.Rule("Give the group a name.");
+        if (string.IsNullOrWhiteSpace(name)) return Outcome.Rule("Give the card group a name.");
         var cluster = await db.WorkshopClusters.SingleOrDefaultAsync(c => c.Id == clusterId && c.WorkshopId == w.Id && c.MergedIntoId == null, ct);
-        if (cluster is null) return new Outcome(404, ["That group no longer exists."]);
+        if (cluster is null) return new Outcome(404, ["That card group no longer exists."]);
         var old = cluster.Name;
         cluster.Name = name.Trim()[..Math.Min(name.Trim().Length, 200)];
         return await CommitAsync(w, actor, "workshop.cluster-renamed", $"{actor.DisplayName} renamed {old} to {cluster.Name}.", cluster, ct);
@@ -259,11 +259,11 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
     public async Task<Outcome> MergeClustersAsync(WorkshopActor actor, Workshop w, int fromId, int intoId, CancellationToken ct = default)
     {
         if (await RefuseIfLockedAsync(actor, w) is { } refused) return refused;
-        if (fromId == intoId) return Outcome.Rule("Choose a different group to merge into.");
+        if (fromId == intoId) return Outcome.Rule("Choose a different card group to merge into.");
         var clusters = await db.WorkshopClusters.Where(c => (c.Id == fromId || c.Id == intoId) && c.WorkshopId == w.Id && c.MergedIntoId == null).ToListAsync(ct);
         var from = clusters.SingleOrDefault(c => c.Id == fromId);
         var into = clusters.SingleOrDefault(c => c.Id == intoId);
-        if (from is null || into is null) return new Outcome(404, ["That group no longer exists."]);
+        if (from is null || into is null) return new Outcome(404, ["That card group no longer exists."]);
         var position = await NextPositionAsync(w.Id, intoId, ct);
         foreach (var card in await db.WorkshopCards.Where(c => c.ClusterId == fromId).OrderBy(c => c.Position).ToListAsync(ct))
         {
@@ -280,7 +280,7 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
         catch (DbUpdateConcurrencyException)
         {
             db.ChangeTracker.Clear();
-            return new Outcome(409, ["A card in that group was just moved by someone else. Try the merge again."], await BoardAsync(actor, w.Id, ct));
+            return new Outcome(409, ["A card in that card group was just moved by someone else. Try the merge again."], await BoardAsync(actor, w.Id, ct));
         }
     }
 
@@ -288,11 +288,11 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
     {
         if (await RefuseIfLockedAsync(actor, w) is { } refused) return refused;
         var cluster = await db.WorkshopClusters.SingleOrDefaultAsync(c => c.Id == clusterId && c.WorkshopId == w.Id && c.MergedIntoId == null, ct);
-        if (cluster is null) return new Outcome(404, ["That group no longer exists."]);
-        if (await db.WorkshopCards.AnyAsync(c => c.ClusterId == clusterId, ct)) return Outcome.Rule("Only an empty group can be removed. Move its cards out first.");
+        if (cluster is null) return new Outcome(404, ["That card group no longer exists."]);
+        if (await db.WorkshopCards.AnyAsync(c => c.ClusterId == clusterId, ct)) return Outcome.Rule("Only an empty card group can be removed. Move its cards out first.");
         db.WorkshopVotes.RemoveRange(await db.WorkshopVotes.Where(v => v.ClusterId == clusterId).ToListAsync(ct));
         db.WorkshopClusters.Remove(cluster);
-        return await CommitAsync(w, actor, "workshop.cluster-removed", $"{actor.DisplayName} removed the empty group {cluster.Name}.", cluster, ct);
+        return await CommitAsync(w, actor, "workshop.cluster-removed", $"{actor.DisplayName} removed the empty card group {cluster.Name}.", cluster, ct);
     }
 
     // ---- Votes --------------------------------------------------------------------------------
@@ -302,9 +302,9 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
     public async Task<Outcome> VoteAsync(WorkshopActor actor, Workshop w, int? cardId, int? clusterId, CancellationToken ct = default)
     {
         if (await RefuseIfLockedAsync(actor, w) is { } refused) return refused;
-        if ((cardId is null) == (clusterId is null)) return Outcome.Rule("Vote for one card or one group.");
+        if ((cardId is null) == (clusterId is null)) return Outcome.Rule("Vote for one card or one card group.");
         if (cardId is { } card && !await db.WorkshopCards.AnyAsync(c => c.Id == card && c.WorkshopId == w.Id, ct)) return new Outcome(404, ["That card is no longer on the board."]);
-        if (clusterId is { } cl && !await LiveClusterAsync(w.Id, cl, ct)) return new Outcome(404, ["That group no longer exists."]);
+        if (clusterId is { } cl && !await LiveClusterAsync(w.Id, cl, ct)) return new Outcome(404, ["That card group no longer exists."]);
         var gate = VoteLocks.GetOrAdd(w.Id, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
         try
@@ -501,6 +501,11 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
 
     public async Task<BoardDto> BoardAsync(WorkshopActor actor, int workshopId, CancellationToken ct = default)
     {
+        // The sequence is read BEFORE the rows: a change committed while the rows are read then has a higher
+        // sequence than the board says, so its broadcast makes the client read again. Read after the rows (as it
+        // was), a note committed in between was missing from a board that claimed to include it, and the client
+        // ignored its broadcast: the card stayed missing until the next change.
+        var sequence = await SequenceAsync(workshopId, ct);
         var w = await db.Workshops.AsNoTracking().SingleAsync(x => x.Id == workshopId, ct);
         var scope = await AnalysisScope.LoadAsync(db, consent, w.ProjectId, ct);
         var clusters = await db.WorkshopClusters.AsNoTracking().Where(c => c.WorkshopId == workshopId && c.MergedIntoId == null).OrderBy(c => c.Position).ToListAsync(ct);
@@ -544,7 +549,7 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
                 .OrderBy(p => p.Id).Select(p => new RoomGroupDto(p.Id, p.DisplayName)).ToListAsync(ct)
             : [];
         return new BoardDto(w.Id, w.ProjectId, w.Title, w.Kind, w.IsLocked, w.VotesRevealed, w.VotesPerParticipant,
-            votes.Count(v => v.ParticipantId == me), actor.CanFacilitate, w.ConvertedAt is not null, await SequenceAsync(workshopId, ct), me,
+            votes.Count(v => v.ParticipantId == me), actor.CanFacilitate, w.ConvertedAt is not null, sequence, me,
             clusterDtos, cardDtos)
         {
             TimerEndsAt = w.TimerEndsAt is { } end && end > now ? DateTime.SpecifyKind(end, DateTimeKind.Utc) : null,
@@ -606,7 +611,7 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
         var row = await db.Workshops.SingleAsync(x => x.Id == w.Id, ct);
         if (row.ConvertedAt is not null) return Outcome.Rule("This board has already been turned into themes.");
         var clusters = await db.WorkshopClusters.AsNoTracking().Where(c => c.WorkshopId == w.Id && c.MergedIntoId == null).OrderBy(c => c.Position).ToListAsync(ct);
-        if (clusters.Count == 0) return Outcome.Rule("Make at least one group before turning the board into themes.");
+        if (clusters.Count == 0) return Outcome.Rule("Make at least one card group before turning the board into themes.");
         var scope = await AnalysisScope.LoadAsync(db, consent, w.ProjectId, ct);
         var cards = await db.WorkshopCards.AsNoTracking().Where(c => c.WorkshopId == w.Id && c.ClusterId != null).OrderBy(c => c.Position).ToListAsync(ct);
         var passageIds = cards.Where(c => c.PassageId is not null).Select(c => c.PassageId!.Value).ToList();

@@ -1,8 +1,8 @@
 // Workshop board: draws the board from GET …/board, sends every change to the JSON API, and
 // listens on the SignalR hub. A broadcast carries only the board's sequence, so on any news (or a
 // reconnect) the board is simply read again: simple, lossless, and each person sees it with their
-// own rights (consent, secret votes). Moving works with the "Move to…" menu (keyboard, screen
-// readers, phones) and with drag and drop. No inline script or style anywhere.
+// own rights (consent, secret votes). Moving works with each card's "Actions" menu (keyboard,
+// screen readers, phones) and with drag and drop. No inline script or style anywhere.
 (function () {
   'use strict';
 
@@ -101,6 +101,11 @@
     return loading;
   }
 
+  // ---- Drawing. The whole board is drawn again on every change (simple and always right), so what
+  // the person was doing is carried over: focus, an open "Actions" menu, text typed in a menu's form,
+  // and how far the board and each column were scrolled.
+  var openMenu = null; // data-menu key of the open menu, if any
+
   function focusKey() {
     var a = document.activeElement;
     return a && a.getAttribute ? a.getAttribute('data-focus') : null;
@@ -113,9 +118,19 @@
   }
 
   function voteText(n) { return n === 1 ? '1 vote' : n + ' votes'; }
+  function cardCount(n) { return n === 1 ? '1 card' : n + ' cards'; }
 
   function draw(data) {
     var keep = focusKey();
+    var active = document.activeElement;
+    var typed = active && active.tagName === 'INPUT' && columns.contains(active) ? { value: active.value, start: active.selectionStart, end: active.selectionEnd } : null;
+    var scrollLeft = columns.scrollLeft;
+    var scrollTops = {};
+    Array.prototype.forEach.call(columns.querySelectorAll('.workshop-column'), function (c) {
+      var list = c.querySelector('.workshop-cards');
+      if (list) scrollTops[c.getAttribute('data-cluster-id')] = list.scrollTop;
+    });
+
     board = data;
     root.setAttribute('data-sequence', String(data.sequence));
     document.getElementById('workshop-votes-used').textContent =
@@ -138,20 +153,41 @@
     data.clusters.forEach(function (cl) {
       columns.appendChild(column(cl, cl.name, data.cards.filter(function (c) { return c.clusterId === cl.id; })));
     });
+
+    columns.scrollLeft = scrollLeft;
+    Array.prototype.forEach.call(columns.querySelectorAll('.workshop-column'), function (c) {
+      var top = scrollTops[c.getAttribute('data-cluster-id')];
+      var list = c.querySelector('.workshop-cards');
+      if (top && list) list.scrollTop = top;
+    });
     if (keep) {
       var again = columns.querySelector('[data-focus="' + keep + '"]') || document.querySelector('[data-focus="' + keep + '"]');
-      if (again) again.focus();
+      // An item of a menu that closed meanwhile: its "Actions" button instead.
+      var closedMenu = again && again.closest('.workshop-menu[hidden]');
+      if (closedMenu) again = columns.querySelector('[aria-controls="' + closedMenu.id + '"]');
+      if (again) {
+        if (typed && again.tagName === 'INPUT') {
+          again.value = typed.value;
+          try { again.setSelectionRange(typed.start, typed.end); } catch (e) { }
+        }
+        again.focus({ preventScroll: true });
+      }
     }
   }
 
   function column(cluster, name, cards) {
     var id = cluster ? cluster.id : null;
-    var section = el('section', { 'class': 'workshop-column', 'aria-labelledby': 'col-' + (id || 'unsorted'), 'data-cluster-id': id === null ? '' : String(id) });
+    var headingId = 'col-' + (id || 'unsorted');
+    var section = el('section', { 'class': 'workshop-column', 'aria-labelledby': headingId, 'data-cluster-id': id === null ? '' : String(id) });
     var head = el('div', { 'class': 'workshop-column-head' });
-    head.appendChild(el('h2', { id: 'col-' + (id || 'unsorted') }, name + ' (' + (cards.length === 1 ? '1 card' : cards.length + ' cards') + ')'));
+    head.appendChild(el('h3', { id: headingId }, name + ' (' + cardCount(cards.length) + ')'));
     section.appendChild(head);
-    if (cluster) head.appendChild(clusterTools(cluster, cards.length));
-    var list = el('ul', { 'class': 'workshop-cards' });
+    if (cluster) {
+      var count = voteCountText(cluster.votes, cluster.myVotes);
+      if (count) head.appendChild(el('span', { 'class': 'workshop-vote-count' }, count));
+      head.appendChild(actionsMenu('cluster-' + cluster.id, 'card group ' + cluster.name, function (menu) { clusterActions(menu, cluster, cards.length); }));
+    }
+    var list = el('ul', { 'class': 'workshop-cards', 'aria-label': 'Cards in ' + name });
     cards.forEach(function (card) { list.appendChild(cardItem(card)); });
     if (cards.length === 0) list.appendChild(el('li', { 'class': 'workshop-empty' }, 'No cards here yet.'));
     section.appendChild(list);
@@ -168,69 +204,126 @@
     return section;
   }
 
-  function clusterTools(cluster, cardCount) {
-    var tools = el('div', { 'class': 'workshop-cluster-tools' });
-    tools.appendChild(voteControls({ clusterId: cluster.id }, cluster.votes, cluster.myVotes, 'group ' + cluster.name, 'cluster-' + cluster.id));
+  function voteCountText(votes, myVotes) {
+    // votes is null while votes are secret: then only the person's own votes show.
+    if (votes === null || votes === undefined) return myVotes > 0 ? 'Your votes: ' + myVotes : '';
+    return voteText(votes) + (myVotes > 0 ? ' (' + myVotes + ' yours)' : '');
+  }
 
-    var rename = el('details', { 'class': 'workshop-more' });
-    rename.appendChild(el('summary', { 'data-focus': 'rename-' + cluster.id }, 'Rename or merge'));
-    var form = el('form', { 'class': 'inline-form' });
+  // One "Actions" button that shows a short list below it (a disclosure, so screen readers and phones
+  // treat it like any other button). Up and down arrows move through the list; Escape closes it.
+  function actionsMenu(key, label, fill) {
+    var box = el('div', { 'class': 'workshop-actions' });
+    var menuId = 'menu-' + key;
+    var isOpen = openMenu === key;
+    var toggle = el('button', { type: 'button', 'class': 'secondary small workshop-actions-toggle', 'aria-expanded': isOpen ? 'true' : 'false', 'aria-controls': menuId, 'data-focus': 'actions-' + key }, 'Actions');
+    toggle.appendChild(el('span', { 'class': 'visually-hidden' }, ' for ' + label));
+    var menu = el('div', { id: menuId, 'class': 'workshop-menu', 'data-menu': key });
+    menu.hidden = !isOpen;
+    fill(menu);
+    function close(focusToggle) {
+      menu.hidden = true;
+      toggle.setAttribute('aria-expanded', 'false');
+      if (openMenu === key) openMenu = null;
+      if (focusToggle) toggle.focus();
+    }
+    toggle.addEventListener('click', function () {
+      if (!menu.hidden) { close(false); return; }
+      // Only one menu open at a time.
+      var other = openMenu && columns.querySelector('[data-menu="' + openMenu + '"]');
+      if (other) { other.hidden = true; var t = columns.querySelector('[aria-controls="' + other.id + '"]'); if (t) t.setAttribute('aria-expanded', 'false'); }
+      openMenu = key;
+      menu.hidden = false;
+      toggle.setAttribute('aria-expanded', 'true');
+      var first = menu.querySelector('li > button, input, select');
+      if (first) first.focus();
+    });
+    menu.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape') { close(true); e.preventDefault(); return; }
+      if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+      if (e.target.tagName === 'SELECT' || e.target.tagName === 'INPUT') return;
+      var items = Array.prototype.slice.call(menu.querySelectorAll('li > button'));
+      if (!items.length) return;
+      var i = items.indexOf(document.activeElement);
+      var next = e.key === 'ArrowDown' ? (i + 1) % items.length : (i - 1 + items.length) % items.length;
+      items[next].focus();
+      e.preventDefault();
+    });
+    box.appendChild(toggle);
+    box.appendChild(menu);
+    return box;
+  }
+
+  function menuList(menu) {
+    var list = el('ul');
+    menu.appendChild(list);
+    return list;
+  }
+
+  function menuItem(list, text, focusKey, run) {
+    var li = el('li');
+    var b = el('button', { type: 'button', 'data-focus': focusKey }, text);
+    b.addEventListener('click', run);
+    li.appendChild(b);
+    list.appendChild(li);
+    return b;
+  }
+
+  function vote(target) {
+    api('POST', '/votes', target).then(function () { announce('Vote given.'); return load(); }).catch(function () { });
+  }
+
+  function unvote(target) {
+    api('POST', '/votes/remove', target).then(function () { announce('Vote taken back.'); return load(); }).catch(function () { });
+  }
+
+  function clusterActions(menu, cluster, cardTotal) {
+    var key = 'cluster-' + cluster.id;
+    var list = menuList(menu);
+    menuItem(list, 'Vote for this card group', 'vote-' + key, function () { vote({ clusterId: cluster.id }); });
+    if (cluster.myVotes > 0) menuItem(list, 'Take back a vote', 'unvote-' + key, function () { unvote({ clusterId: cluster.id }); });
+    if (cardTotal === 0) {
+      menuItem(list, 'Remove this empty card group', 'remove-' + key, function () {
+        openMenu = null;
+        api('DELETE', '/clusters/' + cluster.id).then(function () { announce('Card group ' + cluster.name + ' removed.'); return load(); }).catch(function () { });
+      });
+    }
+
+    var form = el('form');
     var inputId = 'rename-input-' + cluster.id;
     form.appendChild(el('label', { 'for': inputId }, 'New name for ' + cluster.name));
-    var input = el('input', { id: inputId, value: cluster.name, maxlength: '200', required: 'required' });
+    var input = el('input', { id: inputId, value: cluster.name, maxlength: '200', required: 'required', 'data-focus': 'rename-' + key });
     form.appendChild(input);
-    form.appendChild(el('button', { type: 'submit', 'class': 'secondary' }, 'Rename'));
+    form.appendChild(el('button', { type: 'submit', 'class': 'secondary small' }, 'Rename'));
     form.addEventListener('submit', function (e) {
       e.preventDefault();
-      api('PUT', '/clusters/' + cluster.id, { name: input.value }).then(load).catch(function () { });
+      var name = input.value;
+      openMenu = null;
+      api('PUT', '/clusters/' + cluster.id, { name: name }).then(function () { announce('Card group renamed to ' + name.trim() + '.'); return load(); })
+        .then(function () { var t = columns.querySelector('[data-focus="actions-' + key + '"]'); if (t) t.focus(); }).catch(function () { });
     });
-    rename.appendChild(form);
+    menu.appendChild(form);
 
     var others = board.clusters.filter(function (c) { return c.id !== cluster.id; });
     if (others.length > 0) {
-      var merge = el('form', { 'class': 'inline-form' });
+      var merge = el('form');
       var selectId = 'merge-into-' + cluster.id;
       merge.appendChild(el('label', { 'for': selectId }, 'Merge ' + cluster.name + ' into'));
-      var select = el('select', { id: selectId });
+      var select = el('select', { id: selectId, 'data-focus': 'merge-' + key });
       others.forEach(function (o) { select.appendChild(el('option', { value: String(o.id) }, o.name)); });
       merge.appendChild(select);
-      merge.appendChild(el('button', { type: 'submit', 'class': 'secondary' }, 'Merge'));
+      merge.appendChild(el('button', { type: 'submit', 'class': 'secondary small' }, 'Merge'));
       merge.addEventListener('submit', function (e) {
         e.preventDefault();
-        api('POST', '/clusters/' + cluster.id + '/merge', { intoClusterId: parseInt(select.value, 10) }).then(load).catch(function () { });
+        var into = parseInt(select.value, 10);
+        openMenu = null;
+        api('POST', '/clusters/' + cluster.id + '/merge', { intoClusterId: into }).then(function () {
+          announce(cluster.name + ' merged into ' + clusterName(into) + '.');
+          return load();
+        }).catch(function () { });
       });
-      rename.appendChild(merge);
+      menu.appendChild(merge);
     }
-    if (cardCount === 0) {
-      var remove = el('button', { type: 'button', 'class': 'secondary' }, 'Remove this empty group');
-      remove.addEventListener('click', function () { api('DELETE', '/clusters/' + cluster.id).then(load).catch(function () { }); });
-      rename.appendChild(remove);
-    }
-    tools.appendChild(rename);
-    return tools;
-  }
-
-  function voteControls(target, votes, myVotes, label, key) {
-    var box = el('div', { 'class': 'workshop-vote' });
-    var text = votes === null || votes === undefined
-      ? (myVotes > 0 ? 'Your votes: ' + myVotes : '')
-      : voteText(votes) + (myVotes > 0 ? ' (' + myVotes + ' yours)' : '');
-    if (text) box.appendChild(el('span', { 'class': 'workshop-vote-count' }, text));
-    var add = el('button', { type: 'button', 'class': 'secondary small', 'data-focus': 'vote-' + key }, 'Vote');
-    add.appendChild(el('span', { 'class': 'visually-hidden' }, ' for ' + label));
-    add.addEventListener('click', function () {
-      api('POST', '/votes', target).then(function () { announce('Vote given.'); return load(); }).catch(function () { });
-    });
-    box.appendChild(add);
-    if (myVotes > 0) {
-      var back = el('button', { type: 'button', 'class': 'secondary small', 'data-focus': 'unvote-' + key }, 'Take back vote');
-      back.appendChild(el('span', { 'class': 'visually-hidden' }, ' from ' + label));
-      back.addEventListener('click', function () {
-        api('POST', '/votes/remove', target).then(function () { announce('Vote taken back.'); return load(); }).catch(function () { });
-      });
-      box.appendChild(back);
-    }
-    return box;
   }
 
   function cardLabel(card) {
@@ -242,51 +335,45 @@
   function cardItem(card) {
     var li = el('li', { 'class': 'workshop-card' + (card.available ? '' : ' unavailable') + ' kind-' + card.kind.toLowerCase(), draggable: 'true', 'data-card-id': String(card.id) });
     li.addEventListener('dragstart', function (e) { e.dataTransfer.setData('text/plain', String(card.id)); e.dataTransfer.effectAllowed = 'move'; });
-    if (card.kind === 'Note') li.appendChild(el('p', { 'class': 'workshop-card-kind' }, 'Note'));
-    if (card.kind === 'Prompt') li.appendChild(el('p', { 'class': 'workshop-card-kind' }, 'Prompt'));
     if (card.available) {
       li.appendChild(el('blockquote', {}, card.text));
-      if (card.speaker) li.appendChild(el('p', { 'class': 'workshop-card-credit' }, '\u2014 ' + card.speaker));
+    } else if (card.kind === 'Note') {
+      // A sticky note held after a withdrawal named the person (decision 0008): not the storyteller's own words.
+      li.appendChild(el('p', {}, 'Hidden until a project lead checks it: this note names a storyteller who has withdrawn.'));
     } else {
       li.appendChild(el('p', {}, 'Withdrawn: the storyteller no longer allows their words to be used here.'));
     }
-    li.appendChild(voteControls({ cardId: card.id }, card.votes, card.myVotes, cardLabel(card), 'card-' + card.id));
-    if (board.canFacilitate && card.hasClip) {
-      var play = el('button', { type: 'button', 'class': 'secondary small', 'data-focus': 'play-' + card.id }, 'Play to everyone');
-      play.appendChild(el('span', { 'class': 'visually-hidden' }, ': ' + cardLabel(card)));
-      play.addEventListener('click', function () { api('POST', '/play', { cardId: card.id }).then(load).catch(function () { }); });
-      li.appendChild(play);
-    }
 
-    // The keyboard way: a button that opens a list of places to move the card to.
-    var menuId = 'move-menu-' + card.id;
-    var toggle = el('button', { type: 'button', 'class': 'secondary small', 'aria-expanded': 'false', 'aria-controls': menuId, 'data-focus': 'move-' + card.id }, 'Move to\u2026');
-    toggle.appendChild(el('span', { 'class': 'visually-hidden' }, ' ' + cardLabel(card)));
-    var menu = el('ul', { id: menuId, 'class': 'workshop-move-menu', hidden: 'hidden' });
-    var places = [{ id: null, name: 'Unsorted' }].concat(board.clusters.map(function (c) { return { id: c.id, name: c.name }; }));
-    places.filter(function (p) { return p.id !== card.clusterId; }).forEach(function (p) {
-      var item = el('li');
-      var b = el('button', { type: 'button', 'class': 'link-button' }, p.name);
-      b.addEventListener('click', function () { closeMenu(); move(card.id, p.id); });
-      item.appendChild(b);
-      menu.appendChild(item);
-    });
-    function closeMenu() { menu.hidden = true; toggle.setAttribute('aria-expanded', 'false'); }
-    toggle.addEventListener('click', function () {
-      var open = menu.hidden;
-      menu.hidden = !open;
-      toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
-      if (open) { var first = menu.querySelector('button'); if (first) first.focus(); }
-    });
-    menu.addEventListener('keydown', function (e) {
-      var items = Array.prototype.slice.call(menu.querySelectorAll('button'));
-      var i = items.indexOf(document.activeElement);
-      if (e.key === 'Escape') { closeMenu(); toggle.focus(); e.preventDefault(); }
-      else if (e.key === 'ArrowDown' && items.length) { items[(i + 1) % items.length].focus(); e.preventDefault(); }
-      else if (e.key === 'ArrowUp' && items.length) { items[(i - 1 + items.length) % items.length].focus(); e.preventDefault(); }
-    });
-    li.appendChild(toggle);
-    li.appendChild(menu);
+    // One line under the words: what kind of card or who said it, the votes, and the "Actions" button (its
+    // menu opens on a line of its own below), so a card is only as tall as its words plus one line.
+    var foot = el('div', { 'class': 'workshop-card-foot' });
+    var meta = el('span', { 'class': 'workshop-card-meta' });
+    if (card.kind === 'Note') meta.appendChild(el('span', { 'class': 'workshop-card-kind' }, 'Note'));
+    else if (card.kind === 'Prompt') meta.appendChild(el('span', { 'class': 'workshop-card-kind' }, 'Prompt'));
+    else if (card.available && card.speaker) meta.appendChild(el('span', { 'class': 'workshop-card-credit' }, '\u2014 ' + card.speaker));
+    var count = voteCountText(card.votes, card.myVotes);
+    if (count) meta.appendChild(el('span', { 'class': 'workshop-vote-count' }, count));
+    foot.appendChild(meta);
+    var key = 'card-' + card.id;
+    foot.appendChild(actionsMenu(key, cardLabel(card), function (menu) {
+      var list = menuList(menu);
+      menuItem(list, 'Vote', 'vote-' + key, function () { vote({ cardId: card.id }); });
+      if (card.myVotes > 0) menuItem(list, 'Take back a vote', 'unvote-' + key, function () { unvote({ cardId: card.id }); });
+      if (board.canFacilitate && card.hasClip) {
+        menuItem(list, 'Play to everyone', 'play-' + key, function () {
+          openMenu = null;
+          api('POST', '/play', { cardId: card.id }).then(load).catch(function () { });
+        });
+      }
+      var places = [{ id: null, name: 'Unsorted' }].concat(board.clusters.map(function (c) { return { id: c.id, name: c.name }; }));
+      places.filter(function (p) { return p.id !== card.clusterId; }).forEach(function (p) {
+        menuItem(list, 'Move to ' + p.name, 'move-' + key + '-' + (p.id === null ? 'unsorted' : p.id), function () {
+          openMenu = null;
+          move(card.id, p.id);
+        });
+      });
+    }));
+    li.appendChild(foot);
     return li;
   }
 
@@ -295,11 +382,13 @@
     if (!card || card.clusterId === clusterId) return;
     api('POST', '/cards/' + cardId + '/move', { clusterId: clusterId, version: card.version })
       .then(function () {
-        announce('Card moved to ' + clusterName(clusterId) + '.');
+        var name = clusterName(clusterId);
+        announce('Card moved to ' + name + '.');
         return load();
       })
       .then(function () {
-        var again = columns.querySelector('[data-focus="move-' + cardId + '"]');
+        // Focus follows the card to its new column (and scrolls the board to show it).
+        var again = columns.querySelector('[data-focus="actions-card-' + cardId + '"]');
         if (again) again.focus();
       })
       .catch(function () { });
@@ -308,7 +397,7 @@
   document.getElementById('workshop-new-cluster').addEventListener('submit', function (e) {
     e.preventDefault();
     var input = document.getElementById('new-cluster-name');
-    api('POST', '/clusters', { name: input.value }).then(function () { announce('Group ' + input.value + ' made.'); input.value = ''; return load(); }).catch(function () { });
+    api('POST', '/clusters', { name: input.value }).then(function () { announce('Card group ' + input.value.trim() + ' made.'); input.value = ''; return load(); }).catch(function () { });
   });
   document.getElementById('workshop-new-note').addEventListener('submit', function (e) {
     e.preventDefault();
@@ -513,7 +602,10 @@
     return true;
   }
   connection.on('changed', function (change) {
-    if (board && change.sequence <= board.sequence) return;
+    // Only a change this board already is at is skipped. An older one is read again too: on PostgreSQL a
+    // change can take its number before a later-numbered one commits, so a board at a higher number may
+    // still lack it.
+    if (board && change.sequence === board.sequence) return;
     if (change.message && change.byParticipantId !== (board && board.myParticipantId)) announce(change.message);
     if (applyMove(change)) return;
     load().then(function () { if (board && board.sequence < change.sequence) load(); });
