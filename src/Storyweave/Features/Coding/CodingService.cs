@@ -67,7 +67,8 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
             return Result.Fail<int>(["The selected text is not part of this transcript. Reload the page and select it again."]);
         var covered = Covered(spans, start, end);
         if (covered.Count == 0) return Result.Fail<int>(["Select some words of the transcript to code."]);
-        var scope = await ScopeAsync(projectId, ct);
+        // Only this story's storytellers are asked about: a project of 1,000 stories need not decide for everyone per passage.
+        var scope = await AnalysisScope.LoadForStoriesAsync(db, consent, projectId, [storyId], ct);
         if (covered.Any(s => !scope.IsTurnVisible(storyId, s.Cue.Speaker))) return Result.Fail<int>([NotInScopeMessage]);
 
         var events = new List<ProjectEvent>();
@@ -86,7 +87,7 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         var label = (speaker ?? "").Trim();
         var turns = spans.Where(s => s.Cue.Speaker == label && s.End > s.Start).ToList();
         if (turns.Count == 0) return Result.Fail<IReadOnlyList<int>>([$"Nobody called \"{label}\" speaks in this transcript. Choose a speaker from the list."]);
-        var scope = await ScopeAsync(projectId, ct);
+        var scope = await AnalysisScope.LoadForStoriesAsync(db, consent, projectId, [storyId], ct);
         if (!scope.IsTurnVisible(storyId, label)) return Result.Fail<IReadOnlyList<int>>([$"The turns of \"{label}\" cannot be coded: they have not agreed to use in analysis."]);
 
         var events = new List<ProjectEvent>();
