@@ -31,6 +31,40 @@ public sealed class SampleProjectTests(SampleAppFixture fixture) : IClassFixture
         Assert.Contains("made-up sample project", page, StringComparison.Ordinal);
     }
 
+    private async Task<(HttpClient Api, int ProjectId, JsonArray Stories)> SampleAsync()
+    {
+        var api = await App.ApiClientAsync(App.Admin!);
+        var id = await App.WithDbAsync(db => db.Projects.Where(p => p.IsSample).Select(p => p.Id).SingleAsync());
+        var stories = (await api.GetFromJsonAsync<JsonArray>($"/api/projects/{id}/stories"))!;
+        return (api, id, stories);
+    }
+
+    private static int StoryId(JsonArray stories, string title) => (int)stories.Single(s => (string?)s!["title"] == title)!["id"]!;
+
+    [Fact]
+    public async Task Every_sample_story_has_a_finished_review_sheet_with_key_quotes_from_its_transcript()
+    {
+        var (api, id, stories) = await SampleAsync();
+        var progress = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{id}/review"))!;
+        Assert.Equal(3, (int)progress["complete"]!);
+
+        var compost = StoryId(stories, "The compost rota");
+        var sheet = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{id}/stories/{compost}/review"))!;
+        Assert.Equal("Positive", (string?)sheet["experience"]);
+        Assert.False(string.IsNullOrWhiteSpace((string?)sheet["changesForOrganisations"]));
+        var quotes = ((JsonArray)sheet["keyQuotes"]!).Select(q => q!).ToList();
+        Assert.Equal(3, quotes.Count);
+        // Each storyteller of the group story is quoted in their own words, anchored to the transcript.
+        Assert.Contains(quotes, q => (string?)q["speaker"] == "Dev Fictional" && (string?)q["text"] == "Having my name on the rota meant someone was expecting me.");
+        Assert.Contains(quotes, q => (string?)q["speaker"] == "Bram Sample");
+        var story = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{id}/stories/{compost}"))!;
+        var plain = string.Join("\n", ((JsonArray)story["cues"]!).Select(c => (string)c!["text"]!));
+        Assert.All(quotes, q => Assert.Equal((string?)q["text"], plain[(int)q["startOffset"]!..(int)q["endOffset"]!]));
+
+        var page = await (await App.SignInAsync(App.Admin!)).GetStringAsync($"/projects/{id}/stories/{compost}/review");
+        Assert.Contains("nobody was doing it all on their own", page, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_sample_is_seeded_once_even_if_it_is_archived_later()
     {

@@ -1,0 +1,71 @@
+using Storyweave.Features.Review;
+using Storyweave.Features.Stories;
+
+namespace Storyweave.Features.Sample;
+
+/// <summary>
+/// The sample's later stages: review sheets, a codebook, coded passages and memos, a finished workshop and a
+/// report. Everything goes through the real services, so it is as consistent as work done in the pages.
+/// Nobody can be credited with it: the seed runs before any account exists, so the actor is null
+/// (the activity log shows "Storyweave"), and no account is made that anyone could sign in to.
+/// </summary>
+public sealed partial class SampleProject
+{
+    private sealed record SampleStories(Story Tomatoes, Story Compost, Story Bees);
+
+    private async Task SeedStagesAsync(int projectId, SampleStories stories, CancellationToken ct)
+    {
+        await SeedReviewSheetsAsync(projectId, stories, ct);
+    }
+
+    private async Task SeedReviewSheetsAsync(int projectId, SampleStories s, CancellationToken ct)
+    {
+        await SaveSheetAsync(projectId, s.Tomatoes, new ReviewService.SheetInput(
+            "Being asked, not told, is what changed things for Ada. A small yes about tomatoes built enough trust for her to speak up about bigger things, like the lifts.",
+            "Ada feels her opinion counts. She now goes to tenants' meetings, which she never did before.",
+            "The housing association learned that sitting down with tenants before deciding gets people involved.",
+            "Trust built over small, everyday things can open the door to talking about bigger problems on the estate.",
+            Experience.Positive, IsComplete: true, ThemeIds: null,
+            [
+                Quote(s.Tomatoes, "they sat down with us in the community room and asked what we wanted to grow."),
+                Quote(s.Tomatoes, "it was the first time I felt like my opinion counted for something here."),
+                Quote(s.Tomatoes, "if they'll listen about tomatoes, maybe they'll listen about the lifts."),
+            ]), ct);
+        await SaveSheetAsync(projectId, s.Compost, new ReviewService.SheetInput(
+            "Sharing the work out fairly meant nobody carried it alone, and being on the rota gave Dev a reason to get up while he was recovering.",
+            "Dev had a reason to leave the house every Tuesday. Bram felt the load was shared.",
+            "A simple rota, made by tenants themselves, kept the garden going without staff having to organise it.",
+            "When people cover for each other without fuss, a shared space feels like everyone's.",
+            Experience.Positive, IsComplete: true, ThemeIds: null,
+            [
+                Quote(s.Compost, "it meant nobody was doing it all on their own."),
+                Quote(s.Compost, "Having my name on the rota meant someone was expecting me."),
+                Quote(s.Compost, "when Dev couldn't come, people just covered. No fuss."),
+            ]), ct);
+        await SaveSheetAsync(projectId, s.Bees, new ReviewService.SheetInput(
+            "Cleo came to manage the garden and found herself learning from the tenants. The row about the beehives was hard, but settling it together made the decision last.",
+            "Cleo changed how she sees her job: less managing, more working alongside.",
+            "Staff can learn as much from tenants as from training courses.",
+            "Decisions made at the table with everyone there are the ones that stick.",
+            Experience.Mixed, IsComplete: true, ThemeIds: null,
+            [
+                Quote(s.Bees, "The tenants taught me more about running a project than any training did."),
+                Quote(s.Bees, "the decision stuck because it was ours."),
+            ]), ct);
+    }
+
+    private async Task SaveSheetAsync(int projectId, Story story, ReviewService.SheetInput input, CancellationToken ct) =>
+        Check(await review.SaveAsync(projectId, story.Id, input, actorUserId: null, ct), $"the review sheet of \u201c{story.Title}\u201d");
+
+    /// <summary>A key quote: these words of the one line that contains them.</summary>
+    private static ReviewService.QuoteInput Quote(Story story, string words) =>
+        new(story.Cues.Single(c => c.Text.Contains(words, StringComparison.Ordinal)).Id, words, null, null);
+
+    /// <summary>The seed's content is fixed, so a refusal here is a bug in the seed: stop loudly rather than leave half a sample.</summary>
+    private static T Check<T>(Accounts.Result<T>? result, string what)
+    {
+        if (result is null) throw new InvalidOperationException($"Seeding the sample: {what} was not found.");
+        if (!result.Succeeded) throw new InvalidOperationException($"Seeding the sample: {what} was refused: {string.Join(" ", result.Errors)}");
+        return result.Value!;
+    }
+}
