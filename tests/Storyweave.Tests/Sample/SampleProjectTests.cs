@@ -66,6 +66,30 @@ public sealed class SampleProjectTests(SampleAppFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task The_sample_codebook_has_template_and_own_themes_with_sub_themes_linked_from_the_review_sheets()
+    {
+        var (api, id, stories) = await SampleAsync();
+        var tree = (await api.GetFromJsonAsync<JsonArray>($"/api/projects/{id}/codebook"))!.Select(t => t!).ToList();
+        Assert.Contains(tree, t => (string?)t["name"] == "Trust" && (string?)t["origin"] == "template:benefits");
+        var estate = Assert.Single(tree, t => (string?)t["name"] == "Life on the estate");
+        Assert.Equal(["Being asked, not told", "A reason to get out of the house"], ((JsonArray)estate["children"]!).Select(c => (string?)c!["name"]));
+        Assert.All(tree, t => Assert.Matches("^#[0-9a-f]{6}$", (string?)t["color"]));
+        Assert.All(tree, t => Assert.False(string.IsNullOrWhiteSpace((string?)t["description"])));
+
+        // The reporter's own words on a sheet are linked to codebook themes; one is left for the team to link.
+        var bees = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{id}/stories/{StoryId(stories, "Bees on the roof")}/review"))!;
+        var noted = ((JsonArray)bees["notedThemes"]!).Select(n => n!).ToList();
+        Assert.Equal(3, noted.Count);
+        Assert.Single(noted, n => n["themeId"] is null);
+
+        // The codebook's history says the seed made it, not an account that does not exist.
+        var page = await (await App.SignInAsync(App.Admin!)).GetStringAsync($"/projects/{id}/codebook");
+        Assert.Contains("Working through disagreements", page, StringComparison.Ordinal);
+        Assert.Contains("by Storyweave", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("a removed account", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_sample_is_seeded_once_even_if_it_is_archived_later()
     {
         var again = await App.WithServiceAsync<SampleProject, bool>(s => s.SeedIfFirstRunAsync());

@@ -1,3 +1,4 @@
+using Storyweave.Features.Codebook;
 using Storyweave.Features.Review;
 using Storyweave.Features.Stories;
 
@@ -13,12 +14,38 @@ public sealed partial class SampleProject
 {
     private sealed record SampleStories(Story Tomatoes, Story Compost, Story Bees);
 
-    private async Task SeedStagesAsync(int projectId, SampleStories stories, CancellationToken ct)
+    /// <summary>The codebook's themes by name, for the later stages to code with.</summary>
+    private sealed class SampleThemes(Dictionary<string, int> ids)
     {
-        await SeedReviewSheetsAsync(projectId, stories, ct);
+        public int this[string name] => ids[name];
     }
 
-    private async Task SeedReviewSheetsAsync(int projectId, SampleStories s, CancellationToken ct)
+    private async Task SeedStagesAsync(int projectId, SampleStories stories, CancellationToken ct)
+    {
+        var themes = await SeedCodebookAsync(projectId, ct);
+        await SeedReviewSheetsAsync(projectId, stories, themes, ct);
+    }
+
+    private async Task<SampleThemes> SeedCodebookAsync(int projectId, CancellationToken ct)
+    {
+        // A team often starts from a published framework and then adds its own words for what it hears.
+        var template = Check(await codebook.ApplyTemplateAsync(projectId, "benefits", actorUserId: null, ct), "the codebook template");
+        var ids = template.ToDictionary(t => t.Name, t => t.Id);
+        async Task Add(string name, string description, string color, string? parent = null)
+        {
+            var theme = Check(await codebook.CreateAsync(projectId, new CodebookService.ThemeInput(name, description, color, "", parent is null ? null : ids[parent]), actorUserId: null, ct), $"the theme \u201c{name}\u201d");
+            ids[name] = theme.Id;
+        }
+        await Add("Life on the estate", "What the garden changed in everyday life on the Riverside estate.", "#6b3d00");
+        await Add("Being asked, not told", "Staff asking tenants what they want before deciding, and what that does for trust.", "#6b3d00", "Life on the estate");
+        await Add("A reason to get out of the house", "Roles and routines that bring back people who are unwell or on their own.", "#6b3d00", "Life on the estate");
+        await Add("Covering for each other", "People stepping in for one another without being asked or making a fuss.", "#5c4a00", "Collective action and connections");
+        await Add("Staff learning from tenants", "Housing staff finding that tenants know how to run things.", "#6b2d7a", "Co-learning");
+        await Add("Working through disagreements", "Rows and hard conversations, and how people settled them together.", "#8a1c2b");
+        return new SampleThemes(ids);
+    }
+
+    private async Task SeedReviewSheetsAsync(int projectId, SampleStories s, SampleThemes themes, CancellationToken ct)
     {
         await SaveSheetAsync(projectId, s.Tomatoes, new ReviewService.SheetInput(
             "Being asked, not told, is what changed things for Ada. A small yes about tomatoes built enough trust for her to speak up about bigger things, like the lifts.",
@@ -30,7 +57,8 @@ public sealed partial class SampleProject
                 Quote(s.Tomatoes, "they sat down with us in the community room and asked what we wanted to grow."),
                 Quote(s.Tomatoes, "it was the first time I felt like my opinion counted for something here."),
                 Quote(s.Tomatoes, "if they'll listen about tomatoes, maybe they'll listen about the lifts."),
-            ]), ct);
+            ],
+            [new(null, "Being asked first", themes["Being asked, not told"]), new(null, "Trust grows from small things", themes["Trust"])]), ct);
         await SaveSheetAsync(projectId, s.Compost, new ReviewService.SheetInput(
             "Sharing the work out fairly meant nobody carried it alone, and being on the rota gave Dev a reason to get up while he was recovering.",
             "Dev had a reason to leave the house every Tuesday. Bram felt the load was shared.",
@@ -41,7 +69,8 @@ public sealed partial class SampleProject
                 Quote(s.Compost, "it meant nobody was doing it all on their own."),
                 Quote(s.Compost, "Having my name on the rota meant someone was expecting me."),
                 Quote(s.Compost, "when Dev couldn't come, people just covered. No fuss."),
-            ]), ct);
+            ],
+            [new(null, "Sharing the load", themes["Collective action and connections"]), new(null, "Being expected somewhere", themes["A reason to get out of the house"])]), ct);
         await SaveSheetAsync(projectId, s.Bees, new ReviewService.SheetInput(
             "Cleo came to manage the garden and found herself learning from the tenants. The row about the beehives was hard, but settling it together made the decision last.",
             "Cleo changed how she sees her job: less managing, more working alongside.",
@@ -51,7 +80,9 @@ public sealed partial class SampleProject
             [
                 Quote(s.Bees, "The tenants taught me more about running a project than any training did."),
                 Quote(s.Bees, "the decision stuck because it was ours."),
-            ]), ct);
+            ],
+            [new(null, "Learning from tenants", themes["Staff learning from tenants"]), new(null, "Arguing it out at the table", themes["Working through disagreements"]),
+                new(null, "Giving up some control", null)]), ct);
     }
 
     private async Task SaveSheetAsync(int projectId, Story story, ReviewService.SheetInput input, CancellationToken ct) =>
