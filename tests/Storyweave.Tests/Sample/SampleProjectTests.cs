@@ -90,6 +90,33 @@ public sealed class SampleProjectTests(SampleAppFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Every_sample_story_has_coded_passages_and_the_team_left_memos()
+    {
+        var (api, id, stories) = await SampleAsync();
+        foreach (var story in stories)
+        {
+            var passages = (await api.GetFromJsonAsync<JsonArray>($"/api/projects/{id}/stories/{(int)story!["id"]!}/passages"))!;
+            Assert.True(passages.Count >= 3, $"{story["title"]} has {passages.Count} coded passages");
+        }
+        var compost = StoryId(stories, "The compost rota");
+        var group = (await api.GetFromJsonAsync<JsonArray>($"/api/projects/{id}/stories/{compost}/passages"))!.Select(p => p!).ToList();
+        Assert.Equal(["Bram Sample", "Dev Fictional"], group.Select(p => (string)p["speaker"]!).Distinct().Order());
+        var dev = Assert.Single(group, p => (string?)p["speaker"] == "Dev Fictional");
+        Assert.Equal("Having my name on the rota meant someone was expecting me.", (string?)dev["snippet"]);
+        Assert.Equal(["A reason to get out of the house", "Collective action and connections"], ((JsonArray)dev["themes"]!).Select(t => (string?)t!["name"]).Order());
+        Assert.Equal(1, (int)dev["memoCount"]!);
+
+        var memos = (await api.GetFromJsonAsync<JsonArray>($"/api/projects/{id}/memos?targetType=passage&targetId={(int)dev["id"]!}"))!;
+        Assert.Contains("not quoted", (string?)memos[0]!["text"], StringComparison.Ordinal);
+        var counts = (await api.GetFromJsonAsync<JsonArray>($"/api/projects/{id}/theme-counts"))!;
+        var trust = Assert.Single(counts, c => (string?)c!["name"] == "Trust")!;
+        Assert.Equal(2, (int)trust["passages"]!);
+
+        var page = await (await App.SignInAsync(App.Admin!)).GetStringAsync($"/projects/{id}/stories/{compost}/coding");
+        Assert.Contains("Covering for each other", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_sample_is_seeded_once_even_if_it_is_archived_later()
     {
         var again = await App.WithServiceAsync<SampleProject, bool>(s => s.SeedIfFirstRunAsync());

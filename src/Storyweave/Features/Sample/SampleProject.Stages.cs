@@ -1,4 +1,5 @@
 using Storyweave.Features.Codebook;
+using Storyweave.Features.Coding;
 using Storyweave.Features.Review;
 using Storyweave.Features.Stories;
 
@@ -24,6 +25,40 @@ public sealed partial class SampleProject
     {
         var themes = await SeedCodebookAsync(projectId, ct);
         await SeedReviewSheetsAsync(projectId, stories, themes, ct);
+        await SeedCodingAsync(projectId, stories, themes, ct);
+    }
+
+    private async Task SeedCodingAsync(int projectId, SampleStories s, SampleThemes themes, CancellationToken ct)
+    {
+        async Task<int> Code(Story story, string words, params string[] themeNames)
+        {
+            // The same plain text the coding page selects in: the cues' texts joined by "\n".
+            var plain = string.Join("\n", story.Cues.OrderBy(c => c.Position).Select(c => c.Text));
+            var start = plain.IndexOf(words, StringComparison.Ordinal);
+            return Check(await coding.CodeSelectionAsync(projectId, story.Id, start, start + words.Length, themeNames.Select(n => themes[n]).ToList(), coderUserId: null, ct),
+                $"coding \u201c{words}\u201d");
+        }
+        await Code(s.Tomatoes, "Then the second year they sat down with us in the community room and asked what we wanted to grow.", "Being asked, not told", "Sharing roles, sharing power, striving for equity");
+        await Code(s.Tomatoes, "That sounds small but it was the first time I felt like my opinion counted for something here.", "Trust");
+        await Code(s.Tomatoes, "But if they'll listen about tomatoes, maybe they'll listen about the lifts.", "People driving change", "Trust");
+        // The group story: each storyteller's own consent decides what can be done with their own turns.
+        await Code(s.Compost, "We made the compost rota together. Dev drew it, I wrote the names.", "Collective action and connections");
+        await Code(s.Compost, "It sounds boring but it meant nobody was doing it all on their own.", "Collective action and connections", "Sharing roles, sharing power, striving for equity");
+        var devPassage = await Code(s.Compost, "Having my name on the rota meant someone was expecting me.", "A reason to get out of the house", "Collective action and connections");
+        await Code(s.Compost, "And when Dev couldn't come, people just covered. No fuss.", "Covering for each other");
+        await Code(s.Bees, "The tenants taught me more about running a project than any training did.", "Staff learning from tenants", "Difficult to achieve the same results without lived experience");
+        await Code(s.Bees, "Honestly, I came in thinking I was there to manage it. Budgets, risk forms.", "Sharing roles, sharing power, striving for equity");
+        await Code(s.Bees, "When we argued about the beehives it was hard. But we sorted it out at the table, with everyone there, and the decision stuck because it was ours.",
+            "Working through disagreements", "People driving change");
+
+        async Task Memo(MemoTarget target, int targetId, string text) =>
+            Check(await coding.AddMemoAsync(projectId, target, targetId, text, authorUserId: null, ct), "a memo");
+        await Memo(MemoTarget.Passage, devPassage,
+            "Dev agreed to their words being used in analysis but not quoted. We can talk about this in the workshop, but the report must not quote it; Storyweave will not let it.");
+        await Memo(MemoTarget.Theme, themes["Trust"],
+            "Trust comes up in every story, and always after something small went well first (tomatoes, a rota, a row settled at the table). Worth asking about in the workshop.");
+        await Memo(MemoTarget.Story, s.Bees.Id,
+            "Cleo works for the housing association. Read her story alongside the tenants' stories, not instead of them.");
     }
 
     private async Task<SampleThemes> SeedCodebookAsync(int projectId, CancellationToken ct)
