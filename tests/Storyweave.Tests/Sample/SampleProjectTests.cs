@@ -103,7 +103,8 @@ public sealed class SampleProjectTests(SampleAppFixture fixture) : IClassFixture
         Assert.Equal(["Bram Sample", "Dev Fictional"], group.Select(p => (string)p["speaker"]!).Distinct().Order());
         var dev = Assert.Single(group, p => (string?)p["speaker"] == "Dev Fictional");
         Assert.Equal("Having my name on the rota meant someone was expecting me.", (string?)dev["snippet"]);
-        Assert.Equal(["A reason to get out of the house", "Collective action and connections"], ((JsonArray)dev["themes"]!).Select(t => (string?)t!["name"]).Order());
+        // Coded by the team, then linked to the workshop's theme for its group when the board was converted.
+        Assert.Equal(["A reason to get out of the house", "Collective action and connections", "Sharing the work"], ((JsonArray)dev["themes"]!).Select(t => (string?)t!["name"]).Order());
         Assert.Equal(1, (int)dev["memoCount"]!);
 
         var memos = (await api.GetFromJsonAsync<JsonArray>($"/api/projects/{id}/memos?targetType=passage&targetId={(int)dev["id"]!}"))!;
@@ -114,6 +115,45 @@ public sealed class SampleProjectTests(SampleAppFixture fixture) : IClassFixture
 
         var page = await (await App.SignInAsync(App.Admin!)).GetStringAsync($"/projects/{id}/stories/{compost}/coding");
         Assert.Contains("Covering for each other", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_sample_workshop_is_finished_locked_with_credited_guests_and_votes_and_turned_into_themes()
+    {
+        var (api, id, _) = await SampleAsync();
+        var workshop = Assert.Single((await api.GetFromJsonAsync<JsonArray>($"/api/projects/{id}/workshops"))!)!;
+        Assert.Equal(SampleProject.WorkshopTitle, (string?)workshop["title"]);
+        Assert.True((bool)workshop["isLocked"]!);
+        Assert.True((bool)workshop["isConverted"]!);
+        var wid = (int)workshop["id"]!;
+
+        var board = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{id}/workshops/{wid}/board"))!;
+        Assert.True((bool)board["votesRevealed"]!);
+        var clusters = ((JsonArray)board["clusters"]!).Select(c => c!).ToList();
+        Assert.Equal(["Being listened to", "Sharing the work", "Deciding together"], clusters.Select(c => (string?)c["name"]));
+        Assert.Equal([4, 3, 2], clusters.Select(c => (int)c["votes"]!));
+        var cards = ((JsonArray)board["cards"]!).Select(c => c!).ToList();
+        Assert.Contains(cards, c => (string?)c["kind"] == "KeyQuote");
+        Assert.Contains(cards, c => (string?)c["kind"] == "Note");
+        Assert.All(cards, c => Assert.NotNull(c["clusterId"]));
+        Assert.All(cards, c => Assert.True((bool)c["available"]!));
+
+        var provenance = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{id}/workshops/{wid}/provenance"))!;
+        Assert.Equal(["Ada Example", "Eli Pretend", "Fran Madeup"], ((JsonArray)provenance["participants"]!).Select(p => (string?)p));
+
+        // Converted: a parent theme named after the workshop, a theme per group, with passages linked.
+        var tree = (await api.GetFromJsonAsync<JsonArray>($"/api/projects/{id}/codebook"))!.Select(t => t!).ToList();
+        var parent = Assert.Single(tree, t => (string?)t["name"] == SampleProject.WorkshopTitle);
+        Assert.Equal($"workshop:{wid}", (string?)parent["origin"]);
+        var fromWorkshop = ((JsonArray)parent["children"]!).Select(c => c!).ToList();
+        Assert.Equal(["Being listened to", "Sharing the work", "Deciding together"], fromWorkshop.Select(c => (string?)c["name"]));
+        Assert.All(fromWorkshop, t => Assert.True((int)t["passages"]! >= 3));
+        Assert.Contains("Small wins first", (string?)fromWorkshop[0]["description"], StringComparison.Ordinal);
+
+        // Guests have no account; the activity log names them as the board credits them.
+        var activity = await (await App.SignInAsync(App.Admin!)).GetStringAsync($"/projects/{id}/activity");
+        Assert.Contains("Eli Pretend (workshop guest)", activity, StringComparison.Ordinal);
+        Assert.DoesNotContain("A removed account", activity, StringComparison.Ordinal);
     }
 
     [Fact]

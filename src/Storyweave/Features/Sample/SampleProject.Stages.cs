@@ -1,5 +1,7 @@
 using Storyweave.Features.Codebook;
+using Microsoft.EntityFrameworkCore;
 using Storyweave.Features.Coding;
+using Storyweave.Features.Workshops;
 using Storyweave.Features.Review;
 using Storyweave.Features.Stories;
 
@@ -26,6 +28,69 @@ public sealed partial class SampleProject
         var themes = await SeedCodebookAsync(projectId, ct);
         await SeedReviewSheetsAsync(projectId, stories, themes, ct);
         await SeedCodingAsync(projectId, stories, themes, ct);
+        await SeedWorkshopAsync(projectId, stories, ct);
+    }
+
+    public const string WorkshopTitle = "Making sense of the garden stories";
+
+    /// <summary>
+    /// A sense-making workshop as it looks when it is over: three made-up guests who joined by link (and so
+    /// are credited), cards from coded passages and key quotes sorted into named groups, a note in each
+    /// group, votes revealed, the board locked and turned into codebook themes (decision 0004).
+    /// </summary>
+    private async Task SeedWorkshopAsync(int projectId, SampleStories s, CancellationToken ct)
+    {
+        var w = Check(await workshops.CreateAsync(projectId, WorkshopTitle, WorkshopKind.SenseMaking, votesPerParticipant: 3, userId: null, ct), "the workshop");
+        // Acts with no account and no participant row, so events name nobody (the activity log shows "Storyweave").
+        var facilitator = new WorkshopActor(null, null, "The sample's facilitator", CanFacilitate: true);
+
+        async Task<WorkshopActor> Guest(string name)
+        {
+            // The real way in for someone without an account: a personal link, opened and accepted. The secret
+            // is never stored or shown, so nobody can use this link afterwards.
+            var link = (WorkshopService.JoinLink)Check(await workshops.CreateJoinLinkAsync(facilitator, w, name, ct), $"the join link for {name}")!;
+            var row = Check(await workshops.AcceptJoinAsync(link.Secret, name, ct), $"{name} joining the workshop");
+            return new WorkshopActor(row.Id, null, row.DisplayName, CanFacilitate: false);
+        }
+        var ada = await Guest("Ada Example");
+        var eli = await Guest("Eli Pretend");
+        var fran = await Guest("Fran Madeup");
+
+        var passageIds = await db.Passages.Where(p => p.ProjectId == projectId).OrderBy(p => p.Id).Select(p => p.Id).ToListAsync(ct);
+        var quoteIds = await db.KeyQuotes.Where(q => (q.StoryId == s.Tomatoes.Id && q.Position == 1) || (q.StoryId == s.Bees.Id && q.Position == 1))
+            .Select(q => q.Id).ToListAsync(ct);
+        Check(await workshops.AddSourceCardsAsync(facilitator, w, passageIds, quoteIds, asPrompts: false, ct), "the workshop's cards");
+
+        async Task<int> Group(WorkshopActor by, string name)
+        {
+            Check(await workshops.CreateClusterAsync(by, w, name, ct), $"the group \u201c{name}\u201d");
+            return await db.WorkshopClusters.Where(c => c.WorkshopId == w.Id && c.Name == name).Select(c => c.Id).SingleAsync(ct);
+        }
+        var listened = await Group(ada, "Being listened to");
+        var sharing = await Group(fran, "Sharing the work");
+        var deciding = await Group(eli, "Deciding together");
+
+        // Each story's cards went to the group the room agreed on.
+        var clusterOfStory = new Dictionary<int, int> { [s.Tomatoes.Id] = listened, [s.Compost.Id] = sharing, [s.Bees.Id] = deciding };
+        var storyOfPassage = await db.Passages.Where(p => passageIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.StoryId, ct);
+        var storyOfQuote = await db.KeyQuotes.Where(q => quoteIds.Contains(q.Id)).ToDictionaryAsync(q => q.Id, q => q.StoryId, ct);
+        var cards = await db.WorkshopCards.AsNoTracking().Where(c => c.WorkshopId == w.Id).OrderBy(c => c.Position).ToListAsync(ct);
+        var movers = new[] { ada, eli, fran };
+        foreach (var (card, i) in cards.Select((c, i) => (c, i)))
+        {
+            var storyId = card.PassageId is { } pid ? storyOfPassage[pid] : storyOfQuote[card.KeyQuoteId!.Value];
+            Check(await workshops.MoveCardAsync(movers[i % movers.Length], w, card.Id, clusterOfStory[storyId], card.Version, ct), "moving a card");
+        }
+
+        Check(await workshops.AddNoteAsync(eli, w, "Small wins first, then the big asks.", listened, ct), "a note");
+        Check(await workshops.AddNoteAsync(fran, w, "Nobody should have to carry it alone.", sharing, ct), "a note");
+        Check(await workshops.AddNoteAsync(ada, w, "Argue at the table, not behind people's backs.", deciding, ct), "a note");
+
+        foreach (var (who, cluster) in new[] { (ada, listened), (ada, listened), (ada, deciding), (eli, listened), (eli, sharing), (eli, deciding), (fran, sharing), (fran, sharing), (fran, listened) })
+            Check(await workshops.VoteAsync(who, w, null, cluster, ct), "a vote");
+
+        Check(await workshops.SetSettingsAsync(facilitator, w, locked: true, revealVotes: true, votesPerParticipant: null, ct), "locking the board");
+        Check(await workshops.ConvertAsync(facilitator, w, ct), "turning the board into themes");
     }
 
     private async Task SeedCodingAsync(int projectId, SampleStories s, SampleThemes themes, CancellationToken ct)
@@ -126,6 +191,9 @@ public sealed partial class SampleProject
     /// <summary>A key quote: these words of the one line that contains them.</summary>
     private static ReviewService.QuoteInput Quote(Story story, string words) =>
         new(story.Cues.Single(c => c.Text.Contains(words, StringComparison.Ordinal)).Id, words, null, null);
+
+    private static object? Check(WorkshopService.Outcome outcome, string what) =>
+        outcome.Status == 200 ? outcome.Value : throw new InvalidOperationException($"Seeding the sample: {what} was refused: {string.Join(" ", outcome.Errors)}");
 
     /// <summary>The seed's content is fixed, so a refusal here is a bug in the seed: stop loudly rather than leave half a sample.</summary>
     private static T Check<T>(Accounts.Result<T>? result, string what)

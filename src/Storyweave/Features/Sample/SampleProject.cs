@@ -15,7 +15,8 @@ namespace Storyweave.Features.Sample;
 /// Seeded once per instance: archiving it does not bring it back.
 /// </summary>
 public sealed partial class SampleProject(StoryweaveDb db, ProjectService projects, TimeProvider clock, Search.SearchIndex search,
-    Review.ReviewService review, Codebook.CodebookService codebook, Coding.CodingService coding)
+    Review.ReviewService review, Codebook.CodebookService codebook, Coding.CodingService coding,
+    Workshops.WorkshopService workshops)
 {
     public const string SeededKey = "sample-project-seeded";
     public const string Name = "Sample project: Growing Together (made-up stories)";
