@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Storyweave.Features.Reports;
 using Storyweave.Features.Sample;
 
 namespace Storyweave.Tests.Sample;
@@ -111,7 +112,7 @@ public sealed class SampleProjectTests(SampleAppFixture fixture) : IClassFixture
         Assert.Contains("not quoted", (string?)memos[0]!["text"], StringComparison.Ordinal);
         var counts = (await api.GetFromJsonAsync<JsonArray>($"/api/projects/{id}/theme-counts"))!;
         var trust = Assert.Single(counts, c => (string?)c!["name"] == "Trust")!;
-        Assert.Equal(2, (int)trust["passages"]!);
+        Assert.Equal(4, (int)trust["passages"]!);
 
         var page = await (await App.SignInAsync(App.Admin!)).GetStringAsync($"/projects/{id}/stories/{compost}/coding");
         Assert.Contains("Covering for each other", page, StringComparison.Ordinal);
@@ -154,6 +155,57 @@ public sealed class SampleProjectTests(SampleAppFixture fixture) : IClassFixture
         var activity = await (await App.SignInAsync(App.Admin!)).GetStringAsync($"/projects/{id}/activity");
         Assert.Contains("Eli Pretend (workshop guest)", activity, StringComparison.Ordinal);
         Assert.DoesNotContain("A removed account", activity, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_sample_report_has_its_texts_and_quotes_per_theme_within_consent_and_an_html_file_made_in_the_background()
+    {
+        var (api, id, _) = await SampleAsync();
+        var summary = Assert.Single((await api.GetFromJsonAsync<JsonArray>($"/api/projects/{id}/reports"))!)!;
+        Assert.Equal(SampleProject.ReportTitle, (string?)summary["title"]);
+        var rid = (int)summary["id"]!;
+        var report = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{id}/reports/{rid}"))!;
+        foreach (var text in new[] { "purpose", "introduction", "method", "challenges", "valueForAll", "conditions", "conclusion" })
+            Assert.False(string.IsNullOrWhiteSpace((string?)report[text]), text);
+        var themes = ((JsonArray)report["themes"]!).Select(t => t!).ToList();
+        var quoted = themes.Where(t => ((JsonArray)t["quotes"]!).Count > 0).Select(t => (string?)t["name"]).ToList();
+        Assert.Contains("Trust", quoted);
+        Assert.Contains(SampleProject.WorkshopTitle, quoted);
+        var quotes = themes.SelectMany(t => ((JsonArray)t["quotes"]!).Select(q => q!)).ToList();
+        Assert.All(quotes, q => Assert.True((bool)q["included"]!));
+        // Dev agreed to analysis but not to quotes: his words are never picked.
+        Assert.DoesNotContain(quotes, q => ((string?)q["text"])!.Contains("Having my name on the rota", StringComparison.Ordinal));
+
+        var file = Assert.Single((await api.GetFromJsonAsync<JsonArray>($"/api/projects/{id}/reports/{rid}/files"))!)!;
+        Assert.Equal("Html", (string?)file["format"]);
+        var ready = await TestApp.WaitForReportFileAsync(api, id, (int)file["id"]!);
+        Assert.Equal(OutputStatus.Ready, ready.Status);
+        var html = await api.GetStringAsync(ready.DownloadUrl);
+        Assert.Contains("Small things done together", html, StringComparison.Ordinal);
+
+        var page = await (await App.SignInAsync(App.Admin!)).GetStringAsync($"/projects/{id}/reports/{rid}");
+        Assert.Contains("the first time I felt like my opinion counted", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_sample_findings_show_figures_and_search_finds_its_words()
+    {
+        var (api, id, stories) = await SampleAsync();
+        var findings = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{id}/findings"))!;
+        Assert.Equal(4, (int?)findings["whoTold"]!["storytellers"]!["value"]);
+        var rows = ((JsonArray)findings["themes"]!["themes"]!).Select(r => r!).ToList();
+        var trust = Assert.Single(rows, r => (string?)r["name"] == "Trust");
+        Assert.Equal(4, (int)trust["passages"]!);
+        Assert.Equal(3, (int?)trust["stories"]!["value"]);
+        Assert.Equal(2, (int?)findings["themes"]!["experience"]!["positive"]!["value"]);
+        Assert.Equal(1, (int?)findings["themes"]!["experience"]!["mixed"]!["value"]);
+        var page = await (await App.SignInAsync(App.Admin!)).GetStringAsync($"/projects/{id}/findings");
+        Assert.Contains("Working through disagreements", page, StringComparison.Ordinal);
+
+        var found = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{id}/search?q=compost"))!;
+        Assert.Contains(((JsonArray)found["results"]!), r => (int)r!["storyId"]! == StoryId(stories, "The compost rota"));
+        var beehives = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{id}/search?q=beehives"))!;
+        Assert.True((int)beehives["total"]! >= 1);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Storyweave.Features.Codebook;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Features.Coding;
 using Storyweave.Features.Workshops;
+using Storyweave.Features.Reports;
 using Storyweave.Features.Review;
 using Storyweave.Features.Stories;
 
@@ -29,6 +30,43 @@ public sealed partial class SampleProject
         await SeedReviewSheetsAsync(projectId, stories, themes, ct);
         await SeedCodingAsync(projectId, stories, themes, ct);
         await SeedWorkshopAsync(projectId, stories, ct);
+        await SeedReportAsync(projectId, ct);
+    }
+
+    public const string ReportTitle = "Growing together: what the garden stories tell us (made-up sample report)";
+
+    /// <summary>
+    /// A full report with its texts written and quotes picked for the main themes (only those the storytellers
+    /// agreed can be quoted), and its HTML file queued for the ordinary background worker: no PDF, so first start
+    /// never waits for Chromium.
+    /// </summary>
+    private async Task SeedReportAsync(int projectId, CancellationToken ct)
+    {
+        var created = Check(await reports.CreateAsync(projectId, ReportKind.Full, ReportTitle, actorUserId: null, ct), "the report");
+        Check(await reports.UpdateAsync(projectId, created.Id, new ReportService.TextsInput(
+            ReportTitle, "1.0", new DateOnly(2026, 10, 15),
+            "To find out what happens when tenants and housing association staff run a community garden together, and to share it with both so the next project goes better. " +
+            "This is a made-up sample report: the people, the estate and the stories are invented.",
+            created.Introduction,
+            created.Method + "\n\nThree reporters filled in a review sheet for each story. The team coded the transcripts with a codebook that started from the " +
+            "\u201cBenefits of co-production\u201d template, then made sense of the stories together in a workshop with tenants, where groups of cards were named and voted on.",
+            "Some people wanted to be heard but not quoted, so a few of the most striking words are described in this report rather than quoted. " +
+            "Only three stories were gathered, so these findings are a starting point, not a conclusion about every tenant.",
+            "Tenants felt listened to and found reasons to take part; staff learned how much tenants already know about running things together.",
+            "Asking before deciding. Sharing the work out fairly. Settling disagreements at the table, with everyone there.",
+            "Small things done together, like choosing tomatoes or drawing up a compost rota, built the trust that let tenants and staff talk about bigger things. " +
+            "We recommend the housing association keeps asking first, and brings the same way of working to decisions about the estate."), actorUserId: null, ct), "the report's texts");
+
+        var wanted = new[] { "Trust", "Collective action and connections", "People driving change", "Life on the estate", WorkshopTitle };
+        foreach (var (theme, _) in (await reports.ThemesAsync(projectId, ct)).Where(t => wanted.Contains(t.Theme.Name)))
+        {
+            var candidates = await reports.CandidatesAsync(projectId, theme.Id, ct) ?? [];
+            // Only words their speaker agreed can be quoted; one or two a theme, as a curator would.
+            foreach (var c in candidates.Where(c => c.Allowed).DistinctBy(c => c.Text).Take(2))
+                Check(await reports.AddQuoteAsync(projectId, created.Id, theme.Id, c.PassageId, c.KeyQuoteId, actorUserId: null, ct), $"a quote for \u201c{theme.Name}\u201d");
+        }
+        _ = await reports.GenerateAsync(projectId, created.Id, ReportFormat.Html, actorUserId: null, ct)
+            ?? throw new InvalidOperationException("Seeding the sample: the report's file could not be queued.");
     }
 
     public const string WorkshopTitle = "Making sense of the garden stories";
@@ -110,11 +148,11 @@ public sealed partial class SampleProject
         await Code(s.Compost, "We made the compost rota together. Dev drew it, I wrote the names.", "Collective action and connections");
         await Code(s.Compost, "It sounds boring but it meant nobody was doing it all on their own.", "Collective action and connections", "Sharing roles, sharing power, striving for equity");
         var devPassage = await Code(s.Compost, "Having my name on the rota meant someone was expecting me.", "A reason to get out of the house", "Collective action and connections");
-        await Code(s.Compost, "And when Dev couldn't come, people just covered. No fuss.", "Covering for each other");
+        await Code(s.Compost, "And when Dev couldn't come, people just covered. No fuss.", "Covering for each other", "Trust");
         await Code(s.Bees, "The tenants taught me more about running a project than any training did.", "Staff learning from tenants", "Difficult to achieve the same results without lived experience");
         await Code(s.Bees, "Honestly, I came in thinking I was there to manage it. Budgets, risk forms.", "Sharing roles, sharing power, striving for equity");
         await Code(s.Bees, "When we argued about the beehives it was hard. But we sorted it out at the table, with everyone there, and the decision stuck because it was ours.",
-            "Working through disagreements", "People driving change");
+            "Working through disagreements", "People driving change", "Trust");
 
         async Task Memo(MemoTarget target, int targetId, string text) =>
             Check(await coding.AddMemoAsync(projectId, target, targetId, text, authorUserId: null, ct), "a memo");

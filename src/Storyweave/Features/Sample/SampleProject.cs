@@ -16,7 +16,7 @@ namespace Storyweave.Features.Sample;
 /// </summary>
 public sealed partial class SampleProject(StoryweaveDb db, ProjectService projects, TimeProvider clock, Search.SearchIndex search,
     Review.ReviewService review, Codebook.CodebookService codebook, Coding.CodingService coding,
-    Workshops.WorkshopService workshops)
+    Workshops.WorkshopService workshops, Reports.ReportService reports)
 {
     public const string SeededKey = "sample-project-seeded";
     public const string Name = "Sample project: Growing Together (made-up stories)";
