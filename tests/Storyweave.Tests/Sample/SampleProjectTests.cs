@@ -136,6 +136,9 @@ public sealed class SampleProjectTests(SampleAppFixture fixture) : IClassFixture
         var cards = ((JsonArray)board["cards"]!).Select(c => c!).ToList();
         Assert.Contains(cards, c => (string?)c["kind"] == "KeyQuote");
         Assert.Contains(cards, c => (string?)c["kind"] == "Note");
+        // No words twice on the board: passages holding a key quote's words were left off.
+        var texts = cards.Where(c => (string?)c["kind"] != "Note").Select(c => (string)c["text"]!).ToList();
+        Assert.DoesNotContain(texts, t => texts.Any(o => o != t && o.Contains(t, StringComparison.Ordinal)));
         Assert.All(cards, c => Assert.NotNull(c["clusterId"]));
         Assert.All(cards, c => Assert.True((bool)c["available"]!));
 
@@ -173,6 +176,7 @@ public sealed class SampleProjectTests(SampleAppFixture fixture) : IClassFixture
         Assert.Contains(SampleProject.WorkshopTitle, quoted);
         var quotes = themes.SelectMany(t => ((JsonArray)t["quotes"]!).Select(q => q!)).ToList();
         Assert.All(quotes, q => Assert.True((bool)q["included"]!));
+        Assert.Equal(quotes.Count, quotes.Select(q => (string?)q["text"]).Distinct().Count());
         // Dev agreed to analysis but not to quotes: his words are never picked.
         Assert.DoesNotContain(quotes, q => ((string?)q["text"])!.Contains("Having my name on the rota", StringComparison.Ordinal));
 

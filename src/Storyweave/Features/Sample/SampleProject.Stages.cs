@@ -57,13 +57,22 @@ public sealed partial class SampleProject
             "Small things done together, like choosing tomatoes or drawing up a compost rota, built the trust that let tenants and staff talk about bigger things. " +
             "We recommend the housing association keeps asking first, and brings the same way of working to decisions about the estate."), actorUserId: null, ct), "the report's texts");
 
-        var wanted = new[] { "Trust", "Collective action and connections", "People driving change", "Life on the estate", WorkshopTitle };
+        var wanted = new[] { "Trust", "Collective action and connections", "People driving change", "Life on the estate", "Working through disagreements", WorkshopTitle };
+        var used = new List<string>();
         foreach (var (theme, _) in (await reports.ThemesAsync(projectId, ct)).Where(t => wanted.Contains(t.Theme.Name)))
         {
             var candidates = await reports.CandidatesAsync(projectId, theme.Id, ct) ?? [];
-            // Only words their speaker agreed can be quoted; one or two a theme, as a curator would.
-            foreach (var c in candidates.Where(c => c.Allowed).DistinctBy(c => c.Text).Take(2))
+            // Only words their speaker agreed can be quoted; one or two a theme, as a curator would, and never the
+            // same words twice in the report (a key quote and the passage that holds it overlap).
+            var picked = 0;
+            foreach (var c in candidates.Where(c => c.Allowed))
+            {
+                if (picked == 2) break;
+                if (used.Any(u => u.Contains(c.Text, StringComparison.Ordinal) || c.Text.Contains(u, StringComparison.Ordinal))) continue;
                 Check(await reports.AddQuoteAsync(projectId, created.Id, theme.Id, c.PassageId, c.KeyQuoteId, actorUserId: null, ct), $"a quote for \u201c{theme.Name}\u201d");
+                used.Add(c.Text);
+                picked++;
+            }
         }
         _ = await reports.GenerateAsync(projectId, created.Id, ReportFormat.Html, actorUserId: null, ct)
             ?? throw new InvalidOperationException("Seeding the sample: the report's file could not be queued.");
@@ -94,9 +103,12 @@ public sealed partial class SampleProject
         var eli = await Guest("Eli Pretend");
         var fran = await Guest("Fran Madeup");
 
-        var passageIds = await db.Passages.Where(p => p.ProjectId == projectId).OrderBy(p => p.Id).Select(p => p.Id).ToListAsync(ct);
-        var quoteIds = await db.KeyQuotes.Where(q => (q.StoryId == s.Tomatoes.Id && q.Position == 1) || (q.StoryId == s.Bees.Id && q.Position == 1))
-            .Select(q => q.Id).ToListAsync(ct);
+        var quotes = await db.KeyQuotes.Where(q => (q.StoryId == s.Tomatoes.Id && q.Position == 1) || (q.StoryId == s.Bees.Id && q.Position == 1))
+            .Select(q => new { q.Id, q.Text }).ToListAsync(ct);
+        var quoteIds = quotes.Select(q => q.Id).ToList();
+        // A passage that holds the same words as a key quote on the board would be the same card twice.
+        var passageIds = (await db.Passages.Where(p => p.ProjectId == projectId).OrderBy(p => p.Id).Select(p => new { p.Id, p.Snippet }).ToListAsync(ct))
+            .Where(p => !quotes.Any(q => p.Snippet.Contains(q.Text, StringComparison.Ordinal))).Select(p => p.Id).ToList();
         Check(await workshops.AddSourceCardsAsync(facilitator, w, passageIds, quoteIds, asPrompts: false, ct), "the workshop's cards");
 
         async Task<int> Group(WorkshopActor by, string name)
