@@ -1,10 +1,10 @@
-using Storyweave.Features.Codebook;
 using Microsoft.EntityFrameworkCore;
+using Storyweave.Features.Codebook;
 using Storyweave.Features.Coding;
-using Storyweave.Features.Workshops;
 using Storyweave.Features.Reports;
 using Storyweave.Features.Review;
 using Storyweave.Features.Stories;
+using Storyweave.Features.Workshops;
 
 namespace Storyweave.Features.Sample;
 
