@@ -107,7 +107,7 @@ public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock,
 
     // ---------- Changes ----------
 
-    public async Task<Result<Theme>> CreateAsync(int projectId, ThemeInput input, string actorUserId, CancellationToken ct = default)
+    public async Task<Result<Theme>> CreateAsync(int projectId, ThemeInput input, string? actorUserId, CancellationToken ct = default)
     {
         return await ChangeAsync(projectId, actorUserId, "create", async (themes, undo) =>
         {
@@ -264,7 +264,7 @@ public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock,
         }, ct);
     }
 
-    public async Task<Result<List<Theme>>?> ApplyTemplateAsync(int projectId, string key, string actorUserId, CancellationToken ct = default)
+    public async Task<Result<List<Theme>>?> ApplyTemplateAsync(int projectId, string key, string? actorUserId, CancellationToken ct = default)
     {
         if (CodebookTemplates.Find(key) is not { } template) return null;
         return await ChangeAsync(projectId, actorUserId, "template", async (themes, undo) =>
@@ -417,7 +417,7 @@ public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock,
         public List<SheetLink> SheetsAdded { get; } = [];
     }
 
-    private Task<Result<T>?> ChangeAsync<T>(int projectId, string actorUserId, string kind, int themeId,
+    private Task<Result<T>?> ChangeAsync<T>(int projectId, string? actorUserId, string kind, int themeId,
         Func<List<Theme>, Theme, UndoBuilder, Task<Result<T>>> apply, CancellationToken ct) =>
         ChangeCoreAsync<T>(projectId, actorUserId, kind, themeId, async (themes, undo) =>
         {
@@ -425,7 +425,7 @@ public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock,
             return theme is null ? null : await apply(themes, theme, undo);
         }, null, ct);
 
-    private async Task<Result<T>> ChangeAsync<T>(int projectId, string actorUserId, string kind,
+    private async Task<Result<T>> ChangeAsync<T>(int projectId, string? actorUserId, string kind,
         Func<List<Theme>, UndoBuilder, Task<Result<T>>> apply, Func<T, string>? summary, CancellationToken ct) =>
         (await ChangeCoreAsync<T>(projectId, actorUserId, kind, null, async (themes, undo) => await apply(themes, undo), summary, ct))!;
 
@@ -433,7 +433,7 @@ public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock,
     /// Loads the project's live themes (tracked), lets <paramref name="apply"/> change them, then
     /// records exactly the themes whose state differs, with the links the change moved.
     /// </summary>
-    private async Task<Result<T>?> ChangeCoreAsync<T>(int projectId, string actorUserId, string kind, int? themeId,
+    private async Task<Result<T>?> ChangeCoreAsync<T>(int projectId, string? actorUserId, string kind, int? themeId,
         Func<List<Theme>, UndoBuilder, Task<Result<T>?>> apply, Func<T, string>? summary, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);

@@ -56,7 +56,7 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
     // --- Coding -----------------------------------------------------------------------------------
 
     /// <summary>Applies themes to the selection [start, end), creating the passage or reusing one with the identical span.</summary>
-    public async Task<Result<int>> CodeSelectionAsync(int projectId, int storyId, int start, int end, IReadOnlyCollection<int> themeIds, string coderUserId, CancellationToken ct = default)
+    public async Task<Result<int>> CodeSelectionAsync(int projectId, int storyId, int start, int end, IReadOnlyCollection<int> themeIds, string? coderUserId, CancellationToken ct = default)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var (story, errors) = await PrepareAsync(projectId, storyId, themeIds, ct);
@@ -137,7 +137,7 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         spans.Where(s => s.End > s.Start && s.Start < end && s.End > start).ToList();
 
     private async Task<CodedPassage> ApplyAsync(int projectId, int storyId, List<CueSpan> spans, int start, int end, List<CueSpan> covered,
-        IReadOnlyCollection<int> themeIds, string coderUserId, List<ProjectEvent> events, CancellationToken ct)
+        IReadOnlyCollection<int> themeIds, string? coderUserId, List<ProjectEvent> events, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         // Only passages made while coding are reused: review-sheet and workshop passages keep their own provenance.
@@ -248,7 +248,7 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         return memos.Select(m => new MemoView(m.Id, m.TargetType, m.TargetId, m.Text, m.AuthorUserId, m.AuthorUserId is null ? null : names.GetValueOrDefault(m.AuthorUserId), m.CreatedAt, m.UpdatedAt)).ToList();
     }
 
-    public async Task<Result<int>> AddMemoAsync(int projectId, MemoTarget target, int targetId, string? text, string authorUserId, CancellationToken ct = default)
+    public async Task<Result<int>> AddMemoAsync(int projectId, MemoTarget target, int targetId, string? text, string? authorUserId, CancellationToken ct = default)
     {
         var body = (text ?? "").Trim();
         if (MemoTextError(body) is { } error) return Result.Fail<int>([error]);

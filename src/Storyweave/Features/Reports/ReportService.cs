@@ -25,7 +25,7 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
         public string Kind => PassageId is not null ? "Coded passage" : "Key quote from a review sheet";
     }
 
-    public async Task<Result<Report>> CreateAsync(int projectId, ReportKind kind, string? title, string actorUserId, CancellationToken ct = default)
+    public async Task<Result<Report>> CreateAsync(int projectId, ReportKind kind, string? title, string? actorUserId, CancellationToken ct = default)
     {
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(title)) errors.Add("Give the report a title.");
@@ -73,7 +73,7 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
     public Task<List<Report>> ListAsync(int projectId, CancellationToken ct = default) =>
         db.Reports.AsNoTracking().Where(r => r.ProjectId == projectId).Include(r => r.Files).OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id).ToListAsync(ct);
 
-    public async Task<Result<Report>?> UpdateAsync(int projectId, int reportId, TextsInput input, string actorUserId, CancellationToken ct = default)
+    public async Task<Result<Report>?> UpdateAsync(int projectId, int reportId, TextsInput input, string? actorUserId, CancellationToken ct = default)
     {
         var report = await db.Reports.SingleOrDefaultAsync(r => r.Id == reportId && r.ProjectId == projectId, ct);
         if (report is null) return null;
@@ -154,7 +154,7 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
     }
 
     /// <summary>Adds a passage or key quote to the end of a theme's quotes.</summary>
-    public async Task<Result<ReportQuote>?> AddQuoteAsync(int projectId, int reportId, int themeId, int? passageId, int? keyQuoteId, string actorUserId, CancellationToken ct = default)
+    public async Task<Result<ReportQuote>?> AddQuoteAsync(int projectId, int reportId, int themeId, int? passageId, int? keyQuoteId, string? actorUserId, CancellationToken ct = default)
     {
         if (await FindAsync(projectId, reportId, ct) is null) return null;
         var candidates = await CandidatesAsync(projectId, themeId, ct);
@@ -198,7 +198,7 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
         return true;
     }
 
-    private async Task TouchAsync(int projectId, int reportId, string actorUserId, string action, CancellationToken ct)
+    private async Task TouchAsync(int projectId, int reportId, string? actorUserId, string action, CancellationToken ct)
     {
         // Every edit moves the content version on, so the files made before it say so (see ReportFile.ContentVersion).
         await db.Reports.Where(r => r.Id == reportId).ExecuteUpdateAsync(s => s.SetProperty(r => r.UpdatedAt, clock.GetUtcNow().UtcDateTime)
@@ -216,7 +216,7 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
     /// place; a ready one stays current until a new file is ready, which then supersedes it
     /// (<see cref="SupersedeEarlierAsync"/>), so a download keeps working meanwhile.
     /// </summary>
-    public async Task<ReportFile?> GenerateAsync(int projectId, int reportId, ReportFormat format, string actorUserId, CancellationToken ct = default)
+    public async Task<ReportFile?> GenerateAsync(int projectId, int reportId, ReportFormat format, string? actorUserId, CancellationToken ct = default)
     {
         if (await FindAsync(projectId, reportId, ct) is null) return null;
         var current = await db.ReportFiles.Where(f => f.ReportId == reportId && f.Format == format && f.SupersededAt == null)
@@ -253,7 +253,7 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
         return await GenerateAsync(projectId, file.ReportId, file.Format, actorUserId, ct);
     }
 
-    private async Task<ReportFile> RemakeInPlaceAsync(int projectId, ReportFile file, string actorUserId, CancellationToken ct)
+    private async Task<ReportFile> RemakeInPlaceAsync(int projectId, ReportFile file, string? actorUserId, CancellationToken ct)
     {
         storage.Delete(file);
         file.StoredName = null;

@@ -69,7 +69,7 @@ public sealed class ReviewService(StoryweaveDb db, TimeProvider clock, ConsentPo
     }
 
     /// <summary>Saves the whole sheet, replacing its key quotes and themes; null when the story is not in the project.</summary>
-    public async Task<Result<ReviewSheet>?> SaveAsync(int projectId, int storyId, SheetInput input, string actorUserId, CancellationToken ct = default)
+    public async Task<Result<ReviewSheet>?> SaveAsync(int projectId, int storyId, SheetInput input, string? actorUserId, CancellationToken ct = default)
     {
         if (!await db.Stories.AnyAsync(s => s.Id == storyId && s.ProjectId == projectId, ct)) return null;
         var errors = new List<string>();
@@ -135,7 +135,7 @@ public sealed class ReviewService(StoryweaveDb db, TimeProvider clock, ConsentPo
         return Result.Ok((await GetAsync(projectId, storyId, ct))!);
     }
 
-    private void ApplyNotes(int storyId, List<NotedThemeInput> notes, List<ReviewSheetNotedTheme> existing, string actorUserId)
+    private void ApplyNotes(int storyId, List<NotedThemeInput> notes, List<ReviewSheetNotedTheme> existing, string? actorUserId)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var keep = new HashSet<int>();
@@ -230,7 +230,7 @@ public sealed class ReviewService(StoryweaveDb db, TimeProvider clock, ConsentPo
     }
 
     /// <summary>The tracked sheet, started (empty, in progress) if the story has none yet, stamped with who changed it and when.</summary>
-    private async Task<ReviewSheet> SheetForChangeAsync(int projectId, int storyId, string actorUserId, CancellationToken ct)
+    private async Task<ReviewSheet> SheetForChangeAsync(int projectId, int storyId, string? actorUserId, CancellationToken ct)
     {
         var sheet = await db.ReviewSheets.SingleOrDefaultAsync(r => r.StoryId == storyId, ct);
         if (sheet is null)

@@ -14,7 +14,9 @@ namespace Storyweave.Features.Sample;
 /// place and word in it is invented; nothing is taken from real storytellers or the source reports.
 /// Seeded once per instance: archiving it does not bring it back.
 /// </summary>
-public sealed class SampleProject(StoryweaveDb db, ProjectService projects, TimeProvider clock, Search.SearchIndex search)
+public sealed partial class SampleProject(StoryweaveDb db, ProjectService projects, TimeProvider clock, Search.SearchIndex search,
+    Review.ReviewService review, Codebook.CodebookService codebook, Coding.CodingService coding,
+    Workshops.WorkshopService workshops, Reports.ReportService reports)
 {
     public const string SeededKey = "sample-project-seeded";
     public const string Name = "Sample project: Growing Together (made-up stories)";
@@ -106,7 +108,7 @@ public sealed class SampleProject(StoryweaveDb db, ProjectService projects, Time
 
         // Ada and Cleo agreed to publication, but nothing made up is put on the real public site unless an
         // administrator publishes it: the public site of a new install starts empty.
-        AddStory(project.Id, "Tomatoes and trust", new DateOnly(2026, 4, 12), now, [ada], published: false,
+        var tomatoes = AddStory(project.Id, "Tomatoes and trust", new DateOnly(2026, 4, 12), now, [ada], published: false,
         [
             (0, 9, "Reporter", "Can you tell me about a time working together on the garden made a difference to you?"),
             (9, 31, "Ada Example", "The first spring nobody asked us anything. The beds just appeared. Then the second year they sat down with us in the community room and asked what we wanted to grow."),
@@ -114,14 +116,14 @@ public sealed class SampleProject(StoryweaveDb db, ProjectService projects, Time
             (50, 58, "Reporter", "What changed after that?"),
             (58, 80, "Ada Example", "I started coming to the tenants' meetings. I'm not a meetings person. But if they'll listen about tomatoes, maybe they'll listen about the lifts."),
         ]);
-        AddStory(project.Id, "The compost rota", new DateOnly(2026, 5, 3), now, [bram, dev], published: false,
+        var compost = AddStory(project.Id, "The compost rota", new DateOnly(2026, 5, 3), now, [bram, dev], published: false,
         [
             (0, 7, "Reporter", "Can you tell me about a time working together on the garden made a difference to you?"),
             (7, 26, "Bram Sample", "We made the compost rota together. Dev drew it, I wrote the names. It sounds boring but it meant nobody was doing it all on their own."),
             (26, 47, "Dev Fictional", "For me it was a reason to get up on a Tuesday. I'd been ill for a long time. Having my name on the rota meant someone was expecting me."),
             (47, 61, "Bram Sample", "And when Dev couldn't come, people just covered. No fuss. That's what it's like when it's everyone's garden."),
         ]);
-        AddStory(project.Id, "Bees on the roof", new DateOnly(2026, 6, 21), now, [cleo], published: false,
+        var bees = AddStory(project.Id, "Bees on the roof", new DateOnly(2026, 6, 21), now, [cleo], published: false,
         [
             (0, 8, "Reporter", "Can you tell me about a time working together on the garden made a difference to you?"),
             (8, 30, "Cleo Placeholder", "Honestly, I came in thinking I was there to manage it. Budgets, risk forms. The tenants taught me more about running a project than any training did."),
@@ -133,10 +135,14 @@ public sealed class SampleProject(StoryweaveDb db, ProjectService projects, Time
         foreach (var storyId in await db.Stories.Where(s => s.ProjectId == project.Id).Select(s => s.Id).ToListAsync(ct))
             await search.ReindexStoryAsync(project.Id, storyId, ct);
         await db.SaveChangesAsync(ct);
+
+        // The later stages of the method, through the same services the pages use, so offsets, snippets,
+        // events and the search index agree with what a team would have made (SampleProject.Stages.cs).
+        await SeedStagesAsync(project.Id, new SampleStories(tomatoes, compost, bees), ct);
         return true;
     }
 
-    private void AddStory(int projectId, string title, DateOnly recordedOn, DateTime now, Storyteller[] tellers, bool published,
+    private Story AddStory(int projectId, string title, DateOnly recordedOn, DateTime now, Storyteller[] tellers, bool published,
         (double Start, double End, string Speaker, string Text)[] cues)
     {
         var session = new InterviewSession
@@ -157,5 +163,6 @@ public sealed class SampleProject(StoryweaveDb db, ProjectService projects, Time
             story.Cues.Add(new TranscriptCue { Position = i, StartSeconds = c.Start, EndSeconds = c.End, Speaker = c.Speaker, Text = c.Text });
         }
         db.Stories.Add(story);
+        return story;
     }
 }

@@ -24,9 +24,10 @@ public sealed record WorkshopActor(int? ParticipantId, string? UserId, string Di
 
     /// <summary>
     /// The id recorded in events: the account that acted (the facilitator, also when acting for a
-    /// room group), or "participant:{id}" for a person without an account (ids only).
+    /// room group), or "participant:{id}" for a person without an account (ids only); null only for the
+    /// made-up sample's seeding, which acts with neither (the event log then shows "Storyweave").
     /// </summary>
-    public string EventActor => ActingByUserId ?? UserId ?? $"participant:{ParticipantId}";
+    public string? EventActor => ActingByUserId ?? UserId ?? (ParticipantId is { } id ? $"participant:{id}" : null);
 
     /// <summary>The account behind this actor, if any (the facilitator when acting for a room group).</summary>
     public string? AccountUserId => ActingByUserId ?? UserId;

@@ -76,16 +76,21 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
 
     // ---- Workshops and people -------------------------------------------------------------
 
-    public async Task<Result<Workshop>> CreateAsync(int projectId, string? title, WorkshopKind kind, int votesPerParticipant, string userId, CancellationToken ct = default)
+    /// <summary>
+    /// <paramref name="userId"/> is the facilitator's account. Null only for the made-up sample project, which is
+    /// seeded before any account exists: that workshop then has no facilitator account and no facilitator row.
+    /// </summary>
+    public async Task<Result<Workshop>> CreateAsync(int projectId, string? title, WorkshopKind kind, int votesPerParticipant, string? userId, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(title)) return Result.Fail<Workshop>(["Give the workshop a title."]);
         if (votesPerParticipant is < 0 or > 20) return Result.Fail<Workshop>(["Votes per person must be between 0 and 20."]);
         var now = Now;
-        var name = await db.Users.Where(u => u.Id == userId).Select(u => u.DisplayName).SingleAsync(ct);
+        var name = userId is null ? null : await db.Users.Where(u => u.Id == userId).Select(u => u.DisplayName).SingleAsync(ct);
         var workshop = new Workshop { ProjectId = projectId, Title = title.Trim(), Kind = kind, VotesPerParticipant = votesPerParticipant, FacilitatorUserId = userId, CreatedAt = now };
         db.Workshops.Add(workshop);
         await db.SaveChangesAsync(ct);
-        db.WorkshopParticipants.Add(new WorkshopParticipant { WorkshopId = workshop.Id, UserId = userId, DisplayName = name, IsFacilitator = true, InvitedAt = now });
+        if (userId is not null)
+            db.WorkshopParticipants.Add(new WorkshopParticipant { WorkshopId = workshop.Id, UserId = userId, DisplayName = name!, IsFacilitator = true, InvitedAt = now });
         db.Record(clock, projectId, userId, "workshop.created", "workshop", workshop.Id);
         await db.SaveChangesAsync(ct);
         return Result.Ok(workshop);
