@@ -68,7 +68,7 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
                      $"/projects/{sampleId}/redaction?runCheck=true",
                      $"/projects/{sampleId}/playlists", $"/projects/{sampleId}/playlists/{playlistId}", $"/projects/{sampleId}/playlists/{playlistId}/add",
                      $"/projects/{sampleId}/reports", $"/projects/{sampleId}/reports/{reportId}", $"/projects/{sampleId}/exports",
-                     $"/projects/{sampleId}/storytellers/{storytellerId}", $"/projects/{sampleId}/storytellers/{storytellerId}/link", $"/projects/{sampleId}/storytellers/{storytellerId}/answers", $"/projects/{sampleId}/storyteller-requests", $"/projects/{sampleId}/storytellers/{storytellerId}/withdraw",
+                     $"/projects/{sampleId}/storytellers/{storytellerId}", $"/projects/{sampleId}/storytellers/{storytellerId}/link", $"/projects/{sampleId}/storytellers/{storytellerId}/answers", $"/projects/{sampleId}/storyteller-requests", $"/projects/{sampleId}/storytellers/{storytellerId}/withdraw", $"/projects/{sampleId}/team-notes",
                  })
         {
             var response = await page.GotoAsync(url);

@@ -281,6 +281,7 @@ public static class AppHost
         services.AddScoped<Features.Exports.ExportService>();
         services.AddHostedService<Features.Reports.ReportWorker>();
         services.AddScoped<Features.Withdrawal.WithdrawalService>();
+        services.AddScoped<Features.Withdrawal.TeamTextReview>();
         services.AddScoped<Features.Audit.AccessLog>();
         services.AddScoped<Features.PublicSite.PublicSiteReader>();
         services.AddScoped<Features.PublicSite.PublicSiteRenderer>();

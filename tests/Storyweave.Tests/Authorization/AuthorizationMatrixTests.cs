@@ -303,6 +303,9 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
             "token" => "wj_no-such-link",
             // A codebook template that does not exist answers 404 after authorization.
             "templateKey" => "no-such-template",
+            // A held team note (kind and id): none is held, so 404 after authorization.
+            "kind" => "memo",
+            "id" => "999999",
             // Other ids: a missing object answers 404 after authorization has passed, which the matrix counts as allowed.
             var id when id.EndsWith("Id", StringComparison.Ordinal) => "999999",
             var other => throw new InvalidOperationException($"Add a sample value for route parameter '{other}' to the authorization matrix test ({raw})."),

@@ -31,6 +31,9 @@ public class Theme
     /// <summary>Where the theme came from: a template name, a workshop ("workshop:12"), or empty when typed in.</summary>
     public string Origin { get; set; } = "";
 
+    /// <summary>Its name or description names a storyteller who withdrew entirely: listed for a lead to review (decision 0008).</summary>
+    public bool HeldForReview { get; set; }
+
     public List<Theme> Children { get; set; } = [];
 }
 

@@ -62,6 +62,13 @@ public class Memo
     public string? AuthorUserId { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+
+    /// <summary>
+    /// Set when a storyteller named in the memo withdrew entirely: the memo is left out of search
+    /// (<see cref="Search.SearchIndex"/> does not index it) until a lead has looked at it on the
+    /// "Team notes to review" page. See docs/decisions/0008-team-text-after-withdrawal.md.
+    /// </summary>
+    public bool HeldForReview { get; set; }
 }
 
 public sealed class CodedPassageConfiguration : IEntityTypeConfiguration<CodedPassage>

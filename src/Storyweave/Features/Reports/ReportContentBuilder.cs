@@ -71,7 +71,8 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
                 blocks.Add(new ReportBlock.Heading(2, theme.Theme.Name));
                 if (themeRows.TryGetValue(theme.Theme.Id, out var row))
                     blocks.Add(new ReportBlock.Paragraph($"Found in {row.Stories.Display} {(row.Stories.Value == 1 ? "story" : "stories")}, told by {row.Storytellers.Text} {(row.Storytellers.Value == 1 ? "storyteller" : "storytellers")}."));
-                if (theme.Theme.Description.Trim() is { Length: > 0 } description) blocks.AddRange(Paragraphs(description));
+                // A description held for review after a withdrawal named someone stays out until a lead keeps it (decision 0008).
+                if (!theme.Theme.HeldForReview && theme.Theme.Description.Trim() is { Length: > 0 } description) blocks.AddRange(Paragraphs(description));
                 var subs = SubThemeNames(theme).ToList();
                 if (subs.Count > 0)
                 {

@@ -20,6 +20,9 @@ public class ReviewSheet
     public string? UpdatedByUserId { get; set; }
     public DateTime UpdatedAt { get; set; }
 
+    /// <summary>Its free text names a storyteller who withdrew entirely: out of search until a lead reviews it (decision 0008).</summary>
+    public bool HeldForReview { get; set; }
+
     public List<KeyQuote> KeyQuotes { get; set; } = [];
     public List<ReviewSheetTheme> Themes { get; set; } = [];
     public List<ReviewSheetNotedTheme> NotedThemes { get; set; } = [];

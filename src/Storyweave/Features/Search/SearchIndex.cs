@@ -11,7 +11,7 @@ namespace Storyweave.Features.Search;
 /// </summary>
 public sealed class SearchIndex(StoryweaveDb db)
 {
-    /// <summary>Rebuilds the entries of one story: its cues, review sheet, key quotes, and memos on the story or its passages.</summary>
+    /// <summary>Rebuilds the entries of one story (review sheets and memos held for review after a withdrawal are left out): its cues, review sheet, key quotes, and memos on the story or its passages.</summary>
     public async Task ReindexStoryAsync(int projectId, int storyId, CancellationToken ct = default)
     {
         await db.SearchEntries.Where(e => e.StoryId == storyId).ExecuteDeleteAsync(ct);
@@ -26,7 +26,7 @@ public sealed class SearchIndex(StoryweaveDb db)
         }
 
         var sheet = await db.ReviewSheets.AsNoTracking().SingleOrDefaultAsync(r => r.StoryId == storyId, ct);
-        if (sheet is not null)
+        if (sheet is { HeldForReview: false })
         {
             var text = string.Join("\n", new[] { sheet.Ideas, sheet.ChangesForIndividuals, sheet.ChangesForOrganisations, sheet.ChangesForSociety }.Where(t => t.Length > 0));
             if (text.Length > 0)
@@ -37,7 +37,7 @@ public sealed class SearchIndex(StoryweaveDb db)
 
         var passageIds = db.Passages.Where(p => p.StoryId == storyId).Select(p => p.Id);
         var memos = await db.Memos.AsNoTracking()
-            .Where(m => m.ProjectId == projectId && ((m.TargetType == MemoTarget.Story && m.TargetId == storyId) || (m.TargetType == MemoTarget.Passage && passageIds.Contains(m.TargetId))))
+            .Where(m => m.ProjectId == projectId && !m.HeldForReview && ((m.TargetType == MemoTarget.Story && m.TargetId == storyId) || (m.TargetType == MemoTarget.Passage && passageIds.Contains(m.TargetId))))
             .ToListAsync(ct);
         foreach (var m in memos)
             db.SearchEntries.Add(new SearchEntry { ProjectId = projectId, StoryId = storyId, Kind = SearchKind.Memo, SourceId = m.Id, Text = m.Text });
@@ -47,7 +47,7 @@ public sealed class SearchIndex(StoryweaveDb db)
     public async Task ReindexThemeMemosAsync(int projectId, CancellationToken ct = default)
     {
         await db.SearchEntries.Where(e => e.ProjectId == projectId && e.StoryId == null && e.Kind == SearchKind.Memo).ExecuteDeleteAsync(ct);
-        foreach (var m in await db.Memos.AsNoTracking().Where(m => m.ProjectId == projectId && m.TargetType == MemoTarget.Theme).ToListAsync(ct))
+        foreach (var m in await db.Memos.AsNoTracking().Where(m => m.ProjectId == projectId && m.TargetType == MemoTarget.Theme && !m.HeldForReview).ToListAsync(ct))
             db.SearchEntries.Add(new SearchEntry { ProjectId = projectId, Kind = SearchKind.Memo, SourceId = m.Id, Text = m.Text });
     }
 }

@@ -15,6 +15,7 @@ public static class WithdrawalEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var group = api.MapGroup("/projects/{projectId:int}/storytellers/{storytellerId:int}/withdrawal").WithTags("Withdrawal");
+        TeamTextEndpoints.Map(api);
 
         group.MapGet("", async (int projectId, int storytellerId, WithdrawalService withdrawal, CancellationToken ct) =>
             await withdrawal.ImpactAsync(projectId, storytellerId, ct) is { } impact ? Results.Ok(impact) : Results.NotFound())

@@ -47,7 +47,7 @@ public sealed record WithdrawalActor(string? UserId, string Actor)
 /// </summary>
 public sealed class WithdrawalService(
     StoryweaveDb db, TimeProvider clock, ConsentService consentService, ConsentPolicy policy, SearchIndex search,
-    MediaStorage media, JobScratch scratch, RenditionQueue renditions, StoryweaveOptions options, ILogger<WithdrawalService> logger)
+    MediaStorage media, JobScratch scratch, RenditionQueue renditions, TeamTextReview teamText, StoryweaveOptions options, ILogger<WithdrawalService> logger)
 {
     public const string WithdrawnName = "Withdrawn storyteller";
 
@@ -58,7 +58,11 @@ public sealed class WithdrawalService(
     /// <summary>What a full withdrawal did, for the page and the API.</summary>
     public sealed record Outcome(int StorytellerId, int StoriesDeleted, int TurnsRemoved, int RecordingsDeleted, int RecordingsSilenced,
         int PassagesDeleted, int KeyQuotesDeleted, int FilesErased, int ReportFilesOutOfDate, int UndoRecordsScrubbed,
-        IReadOnlyList<string> Notes, CompactionResult Compaction);
+        IReadOnlyList<string> Notes, CompactionResult Compaction)
+    {
+        /// <summary>How many pieces of team writing naming them wait on "Team notes to review" (decision 0008).</summary>
+        public int TeamWritingHeld { get; init; }
+    }
 
     /// <summary>How the database was cleaned after the delete, with the time it took.</summary>
     public sealed record CompactionResult(string Provider, long Milliseconds, IReadOnlyDictionary<string, long> DeadRowsAfter);
@@ -189,6 +193,7 @@ public sealed class WithdrawalService(
         if (person.WithdrawnAt is not null) return Result.Fail<Outcome>(["This storyteller has already withdrawn entirely."]);
 
         var notes = new List<string>();
+        var heldTeamWriting = 0;
         var filesToErase = new List<string>();
         var silence = new List<(MediaFile Media, List<(double Start, double End)> Spans)>();
         var groupStoriesTouched = new List<int>();
@@ -227,6 +232,16 @@ public sealed class WithdrawalService(
             var sessionIds = await db.Stories.Where(s => plan.SoloStoryIds.Contains(s.Id) && s.SessionId != null).Select(s => s.SessionId!.Value).ToListAsync(ct);
             storiesDeleted = await db.Stories.Where(s => plan.SoloStoryIds.Contains(s.Id)).ExecuteDeleteAsync(ct); // review sheets cascade
             await db.Sessions.Where(s => sessionIds.Contains(s.Id)).ExecuteDeleteAsync(ct); // the reporter's notes on that conversation
+
+            // 1b. Team-written text anywhere in the project that names them (memos, review sheets, sticky
+            // notes, codebook themes) is held for review: out of search and off the board (their search
+            // entries go now; SearchIndex skips held items when a story is indexed again, so step 2 cannot
+            // bring them back) until a lead looks at it. Checked before step 3 wipes the name. Decision 0008.
+            var pseudonym = (await policy.CurrentAsync([storytellerId], ct)).GetValueOrDefault(storytellerId)?.Pseudonym;
+            var held = await teamText.HoldNamingAsync(projectId, TeamTextReview.NamesOf(person.Name, pseudonym), ct);
+            heldTeamWriting = held.Total;
+            if (held.Total > 0)
+                notes.Add($"Team writing names them: {held.Describe()}. It is hidden from search and the workshop board until a lead reviews it on the “Team notes to review” page (/projects/{projectId}/team-notes).");
 
             // 2. Group stories: only their turns go; passages and quotes overlapping them go; the rest is re-anchored.
             foreach (var storyId in plan.GroupStoryIds)
@@ -344,7 +359,8 @@ public sealed class WithdrawalService(
             logger.LogInformation("Storyteller {StorytellerId} withdrew entirely: {Stories} stories, {Turns} turns, {Files} files, compaction {Ms} ms",
                 storytellerId, storiesDeleted, turnsRemoved, erased, compaction.Milliseconds);
             return Result.Ok(new Outcome(storytellerId, storiesDeleted, turnsRemoved, recordingsDeleted, silenced, passagesDeleted, quotesDeleted,
-                erased, outcomeReports, scrubbed, notes, compaction));
+                erased, outcomeReports, scrubbed, notes, compaction)
+            { TeamWritingHeld = heldTeamWriting });
         }
     }
 

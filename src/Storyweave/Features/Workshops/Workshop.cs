@@ -90,6 +90,9 @@ public class WorkshopCard
     public int Version { get; set; }
     public int? CreatedByParticipantId { get; set; }
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>A sticky note that names a storyteller who withdrew entirely: its words are hidden until a lead reviews it (decision 0008).</summary>
+    public bool HeldForReview { get; set; }
 }
 
 public class WorkshopVote

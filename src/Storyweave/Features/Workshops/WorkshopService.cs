@@ -183,11 +183,13 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
         return result with { Value = new { added } };
     }
 
+    public const int MaxNoteLength = 2000;
+
     public async Task<Outcome> AddNoteAsync(WorkshopActor actor, Workshop w, string? text, int? clusterId, CancellationToken ct = default)
     {
         if (await RefuseIfLockedAsync(actor, w) is { } refused) return refused;
         if (string.IsNullOrWhiteSpace(text)) return Outcome.Rule("Write something on the note first.");
-        if (text.Length > 2000) return Outcome.Rule("A note can be up to 2000 characters.");
+        if (text.Length > MaxNoteLength) return Outcome.Rule($"A note can be up to {MaxNoteLength} characters.");
         if (clusterId is { } cid && !await LiveClusterAsync(w.Id, cid, ct)) return Outcome.Rule("That group no longer exists.");
         var participantId = await EnsureParticipantAsync(actor, w, ct);
         var card = new WorkshopCard { WorkshopId = w.Id, Kind = CardKind.Note, NoteText = text.Trim(), ClusterId = clusterId, Position = await NextPositionAsync(w.Id, clusterId, ct), CreatedByParticipantId = participantId, CreatedAt = Now };
@@ -519,7 +521,8 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
             Source? source = c.PassageId is { } pid ? passages.GetValueOrDefault(pid) : c.KeyQuoteId is { } qid ? quotes.GetValueOrDefault(qid) : null;
             var isSourced = c.PassageId is not null || c.KeyQuoteId is not null;
             // THE consent answer: a sourced card shows its words only while the speaker's turn may be analysed.
-            var available = !isSourced || (source is not null && scope.IsTurnVisible(source.StoryId, source.Speaker));
+            // A sticky note held for review after a withdrawal named someone (decision 0008) shows no words until a lead keeps it.
+            var available = isSourced ? source is not null && scope.IsTurnVisible(source.StoryId, source.Speaker) : !c.HeldForReview;
             return available
                 ? new CardDto(c.Id, c.Kind, c.ClusterId, c.Position, c.Version, true, isSourced ? source!.Text : c.NoteText,
                     isSourced && source!.Speaker.Length > 0 ? source.Speaker : null, source?.StoryId, source?.Start, source?.End,
@@ -627,7 +630,7 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
         foreach (var (cluster, index) in clusters.Select((c, i) => (c, i)))
         {
             var inCluster = cards.Where(c => c.ClusterId == cluster.Id).ToList();
-            var notes = inCluster.Where(c => c.Kind == CardKind.Note).Select(c => c.NoteText).ToList();
+            var notes = inCluster.Where(c => c.Kind == CardKind.Note && !c.HeldForReview).Select(c => c.NoteText).ToList();
             var theme = new Theme
             {
                 ProjectId = w.ProjectId,

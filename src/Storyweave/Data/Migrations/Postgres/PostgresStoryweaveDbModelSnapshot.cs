@@ -643,6 +643,9 @@ namespace Storyweave.Data.Migrations.Postgres
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)");
 
+                    b.Property<bool>("HeldForReview")
+                        .HasColumnType("boolean");
+
                     b.Property<int?>("MergedIntoId")
                         .HasColumnType("integer");
 
@@ -750,6 +753,9 @@ namespace Storyweave.Data.Migrations.Postgres
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("HeldForReview")
+                        .HasColumnType("boolean");
 
                     b.Property<int>("ProjectId")
                         .HasColumnType("integer");
@@ -1424,6 +1430,9 @@ namespace Storyweave.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
+
+                    b.Property<bool>("HeldForReview")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("Ideas")
                         .IsRequired()
@@ -2147,6 +2156,9 @@ namespace Storyweave.Data.Migrations.Postgres
 
                     b.Property<int?>("CreatedByParticipantId")
                         .HasColumnType("integer");
+
+                    b.Property<bool>("HeldForReview")
+                        .HasColumnType("boolean");
 
                     b.Property<int?>("KeyQuoteId")
                         .HasColumnType("integer");

@@ -618,6 +618,9 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("HeldForReview")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int?>("MergedIntoId")
                         .HasColumnType("INTEGER");
 
@@ -721,6 +724,9 @@ namespace Storyweave.Data.Migrations.Sqlite
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("HeldForReview")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("ProjectId")
                         .HasColumnType("INTEGER");
@@ -1377,6 +1383,9 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("HeldForReview")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Ideas")
                         .IsRequired()
@@ -2073,6 +2082,9 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<int?>("CreatedByParticipantId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("HeldForReview")
                         .HasColumnType("INTEGER");
 
                     b.Property<int?>("KeyQuoteId")
