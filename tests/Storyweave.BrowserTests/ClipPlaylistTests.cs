@@ -82,10 +82,11 @@ public sealed class ClipPlaylistTests(BrowserFixture fixture) : IClassFixture<Br
         await Assertions.Expect(page.Locator("#now-playing")).ToContainTextAsync("Clip 2 of 2: The kitchen table");
         Assert.EndsWith($"/clips/{await SecondClipIdAsync(app, projectId)}/captions", await player.Locator("track").GetAttributeAsync("src"));
         var secondId = await SecondClipIdAsync(app, projectId);
-        // Its one 43-character line shows as a reading cue of two lines (CaptionCues), and the .srt
+        // Its one 43-character line shows as a reading cue of two lines (CaptionCues; the voice tag
+        // taken off to read the words), and the .srt
         // download beside it holds the same cue.
         var secondCues = await player.EvaluateAsync<string[]>(
-            "v => new Promise(resolve => { const t = v.textTracks[0]; t.mode = 'hidden'; const done = () => resolve(Array.from(t.cues || []).map(c => c.text)); if (t.cues && t.cues.length) done(); else v.querySelector('track').addEventListener('load', done); })");
+            "v => new Promise(resolve => { const t = v.textTracks[0]; t.mode = 'hidden'; const done = () => resolve(Array.from(t.cues || []).map(c => c.text.replace(/^<v [^>]*>/, ''))); if (t.cues && t.cues.length) done(); else v.querySelector('track').addEventListener('load', done); })");
         Assert.Contains("I want to tell you\nabout the kitchen table.", secondCues);
         Assert.All(secondCues.SelectMany(c => c.Split('\n')), line => Assert.True(line.Length <= 42, line));
         var srtLink = page.GetByRole(AriaRole.Link, new() { Name = "SubRip (.srt) for “The kitchen table”" });
