@@ -82,6 +82,17 @@ public sealed class ClipPlaylistTests(BrowserFixture fixture) : IClassFixture<Br
         await Assertions.Expect(page.Locator("#now-playing")).ToContainTextAsync("Clip 2 of 2: The kitchen table");
         Assert.EndsWith($"/clips/{await SecondClipIdAsync(app, projectId)}/captions", await player.Locator("track").GetAttributeAsync("src"));
         var secondId = await SecondClipIdAsync(app, projectId);
+        // Its one 43-character line shows as a reading cue of two lines (CaptionCues; the voice tag
+        // taken off to read the words), and the .srt
+        // download beside it holds the same cue.
+        var secondCues = await player.EvaluateAsync<string[]>(
+            "v => new Promise(resolve => { const t = v.textTracks[0]; t.mode = 'hidden'; const done = () => resolve(Array.from(t.cues || []).map(c => c.text.replace(/^<v [^>]*>/, ''))); if (t.cues && t.cues.length) done(); else v.querySelector('track').addEventListener('load', done); })");
+        Assert.Contains("I want to tell you\nabout the kitchen table.", secondCues);
+        Assert.All(secondCues.SelectMany(c => c.Split('\n')), line => Assert.True(line.Length <= 42, line));
+        var srtLink = page.GetByRole(AriaRole.Link, new() { Name = "SubRip (.srt) for “The kitchen table”" });
+        await Assertions.Expect(srtLink).ToBeVisibleAsync();
+        var srt = await context.APIRequest.GetAsync((await srtLink.GetAttributeAsync("href"))!);
+        Assert.Contains("I want to tell you\r\nabout the kitchen table.\r\n", await srt.TextAsync(), StringComparison.Ordinal);
         Assert.True(await app.WithDbAsync(db => Task.FromResult(db.Clips.Single(c => c.Id == secondId).SilenceRedactedWords)));
 
         // Reorder by keyboard: move the second clip up, and it plays first.

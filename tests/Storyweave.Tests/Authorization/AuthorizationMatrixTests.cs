@@ -48,6 +48,7 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
             "/stories/{projectId:int}/reports/{fileId:int}",
             "/stories/{projectId:int}/{storyId:int}",
             "/stories/{projectId:int}/{storyId:int}/captions", // the story player's captions, from the public transcript
+            "/stories/{projectId:int}/{storyId:int}/captions.srt", // the same cues as SRT, to download
             "/stories/{projectId:int}/{storyId:int}/recording/{mediaId:int}",
             // A personal workshop join link for people without an account: the secret in the link is
             // the credential (only its hash is stored); unknown or revoked links answer 404.

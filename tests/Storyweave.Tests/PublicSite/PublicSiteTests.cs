@@ -78,8 +78,10 @@ public sealed partial class PublicSiteTests(AppFixture fixture) : IClassFixture<
             hiddenUrls.Add($"{s}/{story.Id}?q=secret");
             hiddenUrls.Add($"{s}/{story.Id}/recording/{story.MediaId}");
             hiddenUrls.Add($"{s}/{story.Id}/captions");
+            hiddenUrls.Add($"{s}/{story.Id}/captions.srt");
         }
         hiddenUrls.Add($"{s}/{group.Id}/captions"); // public, but no recording: no player, no captions
+        hiddenUrls.Add($"{s}/{group.Id}/captions.srt");
         hiddenUrls.Add($"/stories/{emptyProject}/{visible.Id}/captions");
         foreach (var clip in clips.Skip(1))
         {
@@ -88,7 +90,7 @@ public sealed partial class PublicSiteTests(AppFixture fixture) : IClassFixture<
         }
         var expected = new List<string>
         {
-            "/", "/stories", s, $"{s}/{visible.Id}", $"{s}/{group.Id}", $"{s}/{visible.Id}/recording/{visible.MediaId}", $"{s}/{visible.Id}/captions",
+            "/", "/stories", s, $"{s}/{visible.Id}", $"{s}/{group.Id}", $"{s}/{visible.Id}/recording/{visible.MediaId}", $"{s}/{visible.Id}/captions", $"{s}/{visible.Id}/captions.srt",
             $"{s}/playlists/{playlist}", $"{s}/playlists/{playlist}/clips/{clips[0]}", $"{s}/playlists/{playlist}/clips/{clips[0]}/captions",
             $"{s}/reports/{report}",
         };
@@ -211,11 +213,13 @@ public sealed partial class PublicSiteTests(AppFixture fixture) : IClassFixture<
 
             2
             00:00:01.000 --> 00:00:02.000
-            <v Storyteller>I am the storyteller and I said [name] in line 1.
+            <v Storyteller>I am the storyteller
+            and I said [name] in line 1.
 
             3
             00:00:02.000 --> 00:00:03.000
-            <v Moth>I am the storyteller and I said [name] in line 2.
+            <v Moth>I am the storyteller
+            and I said [name] in line 2.
 
             """.ReplaceLineEndings("\n"), await response.Content.ReadAsStringAsync());
         var page = await anonymous.GetStringAsync($"/stories/{p}/{group.Id}");

@@ -105,7 +105,16 @@ public static class ClipEndpoints
             if (await clips.PlayableAsync(projectId, clipId, ct) is not var (clip, verdict)) return Results.NotFound();
             if (!verdict.Allowed) return NotAllowed(verdict);
             NoStore(http, "inline");
-            return Results.Text(await clips.CaptionsAsync(clip, verdict, ct), "text/vtt; charset=utf-8");
+            return Results.Text(await clips.CaptionsAsync(clip, verdict, ct: ct), "text/vtt; charset=utf-8");
+        }).RequireAuthorization(Policies.ViewProject);
+
+        // The same captions as SRT (the same cues), offered as a download beside the WebVTT file.
+        group.MapGet("/clips/{clipId:int}/captions.srt", async (int projectId, int clipId, HttpContext http, ClipService clips, CancellationToken ct) =>
+        {
+            if (await clips.PlayableAsync(projectId, clipId, ct) is not var (clip, verdict)) return Results.NotFound();
+            if (!verdict.Allowed) return NotAllowed(verdict);
+            NoStore(http, $"attachment; filename=\"clip-{clipId}.srt\"");
+            return Results.Text(await clips.CaptionsAsync(clip, verdict, srt: true, ct: ct), Shared.Srt.ContentType);
         }).RequireAuthorization(Policies.ViewProject);
 
         group.MapGet("/playlists/{playlistId:int}/export", async (int projectId, int playlistId, HttpContext http, ClipService clips, CurrentUser current, CancellationToken ct) =>
@@ -137,6 +146,8 @@ public static class ClipEndpoints
     public static string ContentUrl(int projectId, int clipId) => $"/api/projects/{projectId}/clips/{clipId}/content";
 
     public static string CaptionsUrl(int projectId, int clipId) => $"/api/projects/{projectId}/clips/{clipId}/captions";
+
+    public static string SrtCaptionsUrl(int projectId, int clipId) => $"/api/projects/{projectId}/clips/{clipId}/captions.srt";
 
     public static PlaylistDto ToDto(ClipService.PlaylistView view) => new(view.Playlist.Id, view.Playlist.Title, view.Playlist.Description,
         view.Clips.Select(c => new ClipDto(c.Clip.Id, c.Clip.Position, c.Clip.StoryId, c.StoryTitle, c.Clip.PassageId, c.Clip.KeyQuoteId, c.Clip.StartSeconds,

@@ -388,17 +388,21 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
     }
 
     /// <summary>
-    /// WebVTT for the clip, built now from the transcript, with voices named as each person's clip credit
-    /// allows today and the words redacted by the project's <see cref="RedactionOutput.Clips"/> rules.
+    /// WebVTT (or, with <paramref name="srt"/>, SRT) for the clip, built now from the transcript, with voices
+    /// named as each person's clip credit allows today and the words redacted by the project's
+    /// <see cref="RedactionOutput.Clips"/> rules.
     /// </summary>
-    public async Task<string> CaptionsAsync(Clip clip, ClipVerdict verdict, CancellationToken ct = default) =>
-        await CaptionsAsync(clip, verdict, await redaction.ForOutputAsync(clip.ProjectId, RedactionOutput.Clips, ct), ct);
+    public async Task<string> CaptionsAsync(Clip clip, ClipVerdict verdict, bool srt = false, CancellationToken ct = default)
+    {
+        var cues = await CaptionCuesAsync(clip, verdict, await redaction.ForOutputAsync(clip.ProjectId, RedactionOutput.Clips, ct), ct);
+        return srt ? Srt.Write(cues) : WebVtt.Write(cues);
+    }
 
-    private async Task<string> CaptionsAsync(Clip clip, ClipVerdict verdict, Redactor redactor, CancellationToken ct)
+    private async Task<IReadOnlyList<WebVtt.Cue>> CaptionCuesAsync(Clip clip, ClipVerdict verdict, Redactor redactor, CancellationToken ct)
     {
         var lines = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == clip.StoryId && c.StartSeconds < clip.EndSeconds && c.EndSeconds > clip.StartSeconds)
             .Select(c => new ClipCaptions.Line(c.StartSeconds, c.EndSeconds, c.Speaker, c.Text)).ToListAsync(ct);
-        return ClipCaptions.Build(ClipCaptions.Redact(lines, redactor), clip.StartSeconds, clip.EndSeconds, verdict.VoiceName);
+        return ClipCaptions.Cues(ClipCaptions.Redact(lines, redactor), clip.StartSeconds, clip.EndSeconds, verdict.VoiceName).ToList();
     }
 
     public bool IsPlayable(Clip clip, ClipVerdict verdict) =>
@@ -418,12 +422,12 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
     // --- Export ------------------------------------------------------------------------------------
 
     /// <summary>The rows of the export's CSV (also the ZIP's contents, in order).</summary>
-    public sealed record ExportRow(int Order, string FileName, string CaptionsFile, string Title, string Description, string Credit);
+    public sealed record ExportRow(int Order, string FileName, string CaptionsFile, string SrtCaptionsFile, string Title, string Description, string Credit);
 
     /// <summary>
     /// Writes the playlist's allowed, ready clips as a ZIP straight to <paramref name="output"/>: each
-    /// clip file, its .vtt captions, and clips.csv (order, file name, captions file, title, description,
-    /// credit). The export is recorded in the event log and the access log before anything is sent.
+    /// clip file, its captions as .vtt and .srt (the same cues), and clips.csv (order, file name, both
+    /// captions files, title, description, credit). The export is recorded in the event log and the access log before anything is sent.
     /// </summary>
     public async Task<bool> ExportAsync(int projectId, int playlistId, Stream output, string actorUserId, Action? beforeWriting = null, CancellationToken ct = default)
     {
@@ -437,7 +441,7 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
         {
             order++;
             var name = string.Create(CultureInfo.InvariantCulture, $"{order:00}-{Slug(redactor.Apply(c.Clip.Title))}");
-            rows.Add((c, new ExportRow(order, name + Path.GetExtension(c.Clip.StoredName!), name + ".vtt", redactor.Apply(c.Clip.Title), redactor.Apply(c.Clip.Description), c.Verdict.Credit)));
+            rows.Add((c, new ExportRow(order, name + Path.GetExtension(c.Clip.StoredName!), name + ".vtt", name + ".srt", redactor.Apply(c.Clip.Title), redactor.Apply(c.Clip.Description), c.Verdict.Credit)));
         }
 
         db.Record(clock, projectId, actorUserId, "playlist.exported", "playlist", playlistId, string.Create(CultureInfo.InvariantCulture, $"{rows.Count} clips"));
@@ -463,9 +467,13 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
                 await using (var target = await entry.OpenAsync(ct))
                 await using (var source = File.OpenRead(storage.FilePath(c.Clip)!))
                     await source.CopyToAsync(target, ct);
+                var cues = await CaptionCuesAsync(c.Clip, c.Verdict, redactor, ct);
                 var captions = zip.CreateEntry(row.CaptionsFile, CompressionLevel.Optimal);
                 await using (var target = await captions.OpenAsync(ct))
-                    await target.WriteAsync(Encoding.UTF8.GetBytes(await CaptionsAsync(c.Clip, c.Verdict, redactor, ct)), ct);
+                    await target.WriteAsync(Encoding.UTF8.GetBytes(WebVtt.Write(cues)), ct);
+                var srt = zip.CreateEntry(row.SrtCaptionsFile, CompressionLevel.Optimal);
+                await using (var target = await srt.OpenAsync(ct))
+                    await target.WriteAsync(Encoding.UTF8.GetBytes(Srt.Write(cues)), ct);
             }
             var csvEntry = zip.CreateEntry("clips.csv", CompressionLevel.Optimal);
             await using var csvStream = await csvEntry.OpenAsync(ct);
@@ -475,6 +483,7 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
             csv.WriteField("order");
             csv.WriteField("file_name");
             csv.WriteField("captions_file");
+            csv.WriteField("captions_file_srt");
             csv.WriteField("title");
             csv.WriteField("description");
             csv.WriteField("credit");
@@ -484,6 +493,7 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
                 csv.WriteField(row.Order);
                 csv.WriteField(row.FileName);
                 csv.WriteField(row.CaptionsFile);
+                csv.WriteField(row.SrtCaptionsFile);
                 csv.WriteField(row.Title);
                 csv.WriteField(row.Description);
                 csv.WriteField(row.Credit);

@@ -18,6 +18,7 @@ public abstract class PublicLinks
     public abstract string Story(int projectId, int storyId);
     public abstract string StoryMedia(int projectId, int storyId, PublicMedia media);
     public abstract string StoryCaptions(int projectId, int storyId);
+    public abstract string StoryCaptionsSrt(int projectId, int storyId);
     public abstract string Playlist(int projectId, int playlistId);
     public abstract string Clip(int projectId, int playlistId, PublicClip clip);
     public abstract string ClipCaptions(int projectId, int playlistId, PublicClip clip);
@@ -39,6 +40,7 @@ public sealed class LivePublicLinks : PublicLinks
     public override string Story(int projectId, int storyId) => $"/stories/{N(projectId)}/{N(storyId)}";
     public override string StoryMedia(int projectId, int storyId, PublicMedia media) => $"/stories/{N(projectId)}/{N(storyId)}/recording/{N(media.Id)}";
     public override string StoryCaptions(int projectId, int storyId) => $"/stories/{N(projectId)}/{N(storyId)}/captions";
+    public override string StoryCaptionsSrt(int projectId, int storyId) => $"/stories/{N(projectId)}/{N(storyId)}/captions.srt";
     public override string Playlist(int projectId, int playlistId) => $"/stories/{N(projectId)}/playlists/{N(playlistId)}";
     public override string Clip(int projectId, int playlistId, PublicClip clip) => $"/stories/{N(projectId)}/playlists/{N(playlistId)}/clips/{N(clip.Id)}";
     public override string ClipCaptions(int projectId, int playlistId, PublicClip clip) => $"/stories/{N(projectId)}/playlists/{N(playlistId)}/clips/{N(clip.Id)}/captions";
@@ -63,6 +65,7 @@ public sealed class StaticPublicLinks(string pagePath) : PublicLinks
     public override string Story(int projectId, int storyId) => Rel(StoryPath(projectId, storyId));
     public override string StoryMedia(int projectId, int storyId, PublicMedia media) => Rel(StoryMediaPath(projectId, storyId, media));
     public override string StoryCaptions(int projectId, int storyId) => Rel(StoryCaptionsPath(projectId, storyId));
+    public override string StoryCaptionsSrt(int projectId, int storyId) => Rel(StoryCaptionsSrtPath(projectId, storyId));
     public override string Playlist(int projectId, int playlistId) => Rel(PlaylistPath(projectId, playlistId));
     public override string Clip(int projectId, int playlistId, PublicClip clip) => Rel(ClipPath(projectId, playlistId, clip));
     public override string ClipCaptions(int projectId, int playlistId, PublicClip clip) => Rel(ClipCaptionsPath(projectId, playlistId, clip));
@@ -78,6 +81,7 @@ public sealed class StaticPublicLinks(string pagePath) : PublicLinks
     public static string StoryPath(int projectId, int storyId) => $"stories/{N(projectId)}/{N(storyId)}/index.html";
     public static string StoryMediaPath(int projectId, int storyId, PublicMedia media) => $"stories/{N(projectId)}/{N(storyId)}/recording-{N(media.Id)}{media.Extension}";
     public static string StoryCaptionsPath(int projectId, int storyId) => $"stories/{N(projectId)}/{N(storyId)}/captions.vtt";
+    public static string StoryCaptionsSrtPath(int projectId, int storyId) => $"stories/{N(projectId)}/{N(storyId)}/captions.srt";
     public static string PlaylistPath(int projectId, int playlistId) => $"stories/{N(projectId)}/playlists/{N(playlistId)}/index.html";
     public static string ClipPath(int projectId, int playlistId, PublicClip clip) => $"stories/{N(projectId)}/playlists/{N(playlistId)}/clip-{N(clip.Id)}{clip.Extension}";
     public static string ClipCaptionsPath(int projectId, int playlistId, PublicClip clip) => $"stories/{N(projectId)}/playlists/{N(playlistId)}/clip-{N(clip.Id)}.vtt";

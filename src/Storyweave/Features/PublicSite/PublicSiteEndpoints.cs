@@ -42,6 +42,16 @@ public static class PublicSiteEndpoints
             return Results.Text(vtt, "text/vtt; charset=utf-8");
         });
 
+        // The same captions as SRT, to download (video sites and editors take it).
+        site.MapGet("/{projectId:int}/{storyId:int}/captions.srt", async (int projectId, int storyId, PublicSiteReader reader, HttpContext http, CancellationToken ct) =>
+        {
+            if (await reader.StoryCaptionsSrtAsync(projectId, storyId, ct) is not { } srt) return Results.NotFound();
+            http.Response.Headers.XContentTypeOptions = "nosniff";
+            http.Response.Headers.CacheControl = "no-store";
+            http.Response.Headers.ContentDisposition = $"attachment; filename=\"story-{storyId}.srt\"";
+            return Results.Text(srt, Shared.Srt.ContentType);
+        });
+
         site.MapGet("/{projectId:int}/playlists/{playlistId:int}", async (int projectId, int playlistId, PublicSiteReader reader, PublicSiteRenderer renderer, HttpContext http, CancellationToken ct) =>
             await reader.PlaylistAsync(projectId, playlistId, ct) is { } playlist
                 ? Page(http, await renderer.PlaylistAsync(playlist, LivePublicLinks.Instance))

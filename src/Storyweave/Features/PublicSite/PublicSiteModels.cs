@@ -42,6 +42,10 @@ public sealed record PublicStoryView(PublicStorySummary Story, PublicMedia? Medi
     /// </summary>
     public string CaptionsVtt() =>
         Shared.WebVtt.FromTranscript(Cues.Select(c => new Shared.WebVtt.Line(c.Start, c.End, c.Speaker, c.Text)));
+
+    /// <summary>The same captions as SRT, cue for cue (SRT carries no speaker names).</summary>
+    public string CaptionsSrt() =>
+        Shared.Srt.FromTranscript(Cues.Select(c => new Shared.WebVtt.Line(c.Start, c.End, c.Speaker, c.Text)));
 }
 
 public sealed record PublicPlaylistView(PublicPlaylistSummary Playlist, string ProjectName, IReadOnlyList<PublicClip> Clips);

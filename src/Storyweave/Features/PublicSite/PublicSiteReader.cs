@@ -79,6 +79,10 @@ public sealed class PublicSiteReader(StoryweaveDb db, ConsentPolicy consent, Cli
     public async Task<string?> StoryCaptionsAsync(int projectId, int storyId, CancellationToken ct = default) =>
         await StoryAsync(projectId, storyId, ct) is { HasCaptions: true } story ? story.CaptionsVtt() : null;
 
+    /// <summary>The same captions as SRT, with the same checks.</summary>
+    public async Task<string?> StoryCaptionsSrtAsync(int projectId, int storyId, CancellationToken ct = default) =>
+        await StoryAsync(projectId, storyId, ct) is { HasCaptions: true } story ? story.CaptionsSrt() : null;
+
     public async Task<PublicPlaylistView?> PlaylistAsync(int projectId, int playlistId, CancellationToken ct = default)
     {
         if (await PublicPlaylistsAsync(projectId, playlistId, ct) is not [var found]) return null;

@@ -92,7 +92,10 @@ public sealed class StaticSiteExporter(PublicSiteReader reader, PublicSiteRender
             if (story.Media is { } media && File.Exists(media.FilePath))
                 Copy(media.FilePath, StaticPublicLinks.StoryMediaPath(summary.ProjectId, summary.Id, media));
             if (story.HasCaptions)
+            {
                 await WriteTextAsync(StaticPublicLinks.StoryCaptionsPath(summary.ProjectId, summary.Id), story.CaptionsVtt());
+                await WriteTextAsync(StaticPublicLinks.StoryCaptionsSrtPath(summary.ProjectId, summary.Id), story.CaptionsSrt());
+            }
         }
         foreach (var summary in playlists)
         {

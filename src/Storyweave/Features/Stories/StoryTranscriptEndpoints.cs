@@ -49,21 +49,28 @@ public static class StoryTranscriptEndpoints
         }).RequireAuthorization(Policies.GatherStories);
 
         // Captions for the transcript editor's player (team only, like the editor): the words and speaker
-        // labels as saved, unredacted, as the editor itself shows them.
-        group.MapGet("/transcript/captions", async (int projectId, int storyId, StoryweaveDb db, Audit.AccessLog accessLog, HttpContext http, CancellationToken ct) =>
-        {
-            if (!await db.Stories.AnyAsync(s => s.Id == storyId && s.ProjectId == projectId, ct)) return Results.NotFound();
-            var lines = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == storyId).OrderBy(c => c.Position)
-                .Select(c => new WebVtt.Line(c.StartSeconds, c.EndSeconds, c.Speaker, c.Text)).ToListAsync(ct);
-            await accessLog.RecordAsync(projectId, Audit.AccessActions.Viewed, "transcript", storyId, ct);
-            http.Response.Headers.CacheControl = "no-store";
-            return Results.Text(WebVtt.FromTranscript(lines), "text/vtt; charset=utf-8");
-        }).RequireAuthorization(Policies.GatherStories);
+        // labels as saved, unredacted, as the editor itself shows them. The same cues as SRT for download.
+        group.MapGet("/transcript/captions", (int projectId, int storyId, StoryweaveDb db, Audit.AccessLog accessLog, HttpContext http, CancellationToken ct) =>
+            TeamCaptionsAsync(projectId, storyId, srt: false, db, accessLog, http, ct)).RequireAuthorization(Policies.GatherStories);
+        group.MapGet("/transcript/captions.srt", (int projectId, int storyId, StoryweaveDb db, Audit.AccessLog accessLog, HttpContext http, CancellationToken ct) =>
+            TeamCaptionsAsync(projectId, storyId, srt: true, db, accessLog, http, ct)).RequireAuthorization(Policies.GatherStories);
 
         group.MapPut("/speakers", async (int projectId, int storyId, IReadOnlyList<TranscriptService.SpeakerMapping> mappings, TranscriptService transcripts, CurrentUser current, CancellationToken ct) =>
         {
             var result = await transcripts.MapSpeakersAsync(projectId, storyId, mappings, current.RequiredId, ct);
             return result.Succeeded ? Results.NoContent() : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
         }).RequireAuthorization(Policies.GatherStories);
+    }
+
+    private static async Task<IResult> TeamCaptionsAsync(int projectId, int storyId, bool srt, StoryweaveDb db, Audit.AccessLog accessLog, HttpContext http, CancellationToken ct)
+    {
+        if (!await db.Stories.AnyAsync(s => s.Id == storyId && s.ProjectId == projectId, ct)) return Results.NotFound();
+        var lines = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == storyId).OrderBy(c => c.Position)
+            .Select(c => new WebVtt.Line(c.StartSeconds, c.EndSeconds, c.Speaker, c.Text)).ToListAsync(ct);
+        await accessLog.RecordAsync(projectId, Audit.AccessActions.Viewed, "transcript", storyId, ct);
+        http.Response.Headers.CacheControl = "no-store";
+        if (!srt) return Results.Text(WebVtt.FromTranscript(lines), "text/vtt; charset=utf-8");
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"story-{storyId}.srt\"";
+        return Results.Text(Srt.FromTranscript(lines), Srt.ContentType);
     }
 }
