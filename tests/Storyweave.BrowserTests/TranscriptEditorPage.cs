@@ -6,7 +6,8 @@ namespace Storyweave.BrowserTests;
 /// <summary>
 /// The transcript editor as a person meets it: numbered lines with their words, speaker and times, the
 /// player, the keys, and what the page says about saving. Lines are found by their accessible names
-/// ("Words of Line 3"), the way a screen reader announces them.
+/// ("Words of Line 3"), the way a screen reader announces them. Each is looked for inside its own line: asking the
+/// whole page for one accessible name makes the browser name every control on it, which takes seconds at 2,000 lines.
 /// </summary>
 public sealed class TranscriptEditorPage(IPage page)
 {
@@ -32,11 +33,11 @@ public sealed class TranscriptEditorPage(IPage page)
 
     public ILocator Lines => page.Locator("#cues > li.cue");
     public ILocator Line(int n) => Lines.Nth(n - 1);
-    public ILocator Words(int n) => page.GetByRole(AriaRole.Textbox, new() { Name = $"Words of Line {n}", Exact = true });
-    public ILocator Start(int n) => page.GetByRole(AriaRole.Textbox, new() { Name = $"Start Line {n}", Exact = true });
-    public ILocator End(int n) => page.GetByRole(AriaRole.Textbox, new() { Name = $"End Line {n}", Exact = true });
-    public ILocator Speaker(int n) => page.GetByRole(AriaRole.Combobox, new() { Name = $"Speaker Line {n}", Exact = true });
-    public ILocator ActionsButton(int n) => page.GetByRole(AriaRole.Button, new() { Name = $"Line actions Line {n}", Exact = true });
+    public ILocator Words(int n) => Line(n).GetByRole(AriaRole.Textbox, new() { Name = $"Words of Line {n}", Exact = true });
+    public ILocator Start(int n) => Line(n).GetByRole(AriaRole.Textbox, new() { Name = $"Start Line {n}", Exact = true });
+    public ILocator End(int n) => Line(n).GetByRole(AriaRole.Textbox, new() { Name = $"End Line {n}", Exact = true });
+    public ILocator Speaker(int n) => Line(n).GetByRole(AriaRole.Combobox, new() { Name = $"Speaker Line {n}", Exact = true });
+    public ILocator ActionsButton(int n) => Line(n).GetByRole(AriaRole.Button, new() { Name = $"Line actions Line {n}", Exact = true });
     public ILocator ActionsPanel => page.Locator("#line-actions");
     public ILocator Status => page.Locator("#save-status");
     public ILocator Announcement => page.Locator("#announce");
