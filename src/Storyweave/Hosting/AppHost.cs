@@ -259,6 +259,7 @@ public static class AppHost
         services.AddSingleton<RenditionQueue>();
         services.AddScoped<MediaUploader>();
         services.AddScoped<Features.Coding.CodingService>();
+        services.AddSingleton<Features.Coding.TranscriptLayouts>();
         services.AddHostedService<RenditionWorker>();
         services.AddSingleton<Features.Clips.ClipStorage>();
         services.AddSingleton<Features.Clips.ClipQueue>();

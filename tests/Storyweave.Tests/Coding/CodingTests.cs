@@ -71,6 +71,49 @@ public sealed class CodingTests(AppFixture fixture) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task After_the_transcript_is_edited_a_selection_is_placed_on_the_new_words_not_the_old_ones()
+    {
+        var s = await SetupAsync();
+        var passages = $"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages";
+        async Task<string> CodeAsync(int start, int end)
+        {
+            var response = await s.Api.PostAsJsonAsync(passages, new { startOffset = start, endOffset = end, themeIds = new[] { s.ThemeA } });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var id = (int)(await response.Content.ReadFromJsonAsync<JsonObject>())!["passageId"]!;
+            return await App.WithDbAsync(db => db.Passages.Where(p => p.Id == id).Select(p => p.Snippet).SingleAsync());
+        }
+        Assert.Equal("leaflet", await CodeAsync(25, 32)); // "A leaflet in the library." starts at 23
+
+        // A new first line and a longer second turn move every later word.
+        var version = await App.WithDbAsync(db => db.Stories.Where(x => x.Id == s.StoryId).Select(x => x.TranscriptVersion).SingleAsync());
+        string[][] lines =
+        [
+            ["Reporter", "Thank you for coming."],
+            ["Reporter", "What brought you here?"],
+            ["Dana", "A leaflet I found in the library, pinned to the board."],
+            ["Dana", "Then the group became my second family."],
+            ["Reporter", ""],
+            ["Eli", "I still come every week, \ud83d\ude42 mostly."],
+        ];
+        var saved = await s.Api.PutAsJsonAsync($"/api/projects/{s.ProjectId}/stories/{s.StoryId}/transcript",
+            new { version, format = "edited", cues = lines.Select((l, i) => new { start = i * 4.0, end = i * 4 + 3.5, speaker = l[0], text = l[1] }) });
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        var text = string.Join("\n", lines.Select(l => l[1]));
+
+        // Within a line, across lines (from a line's end, over its "\n"), past an empty line and an emoji to the very end.
+        foreach (var (from, to) in new[] { ("leaflet I found", "leaflet I found"), ("board.", "Then the"), ("family.", "week, \ud83d\ude42"), ("\ud83d\ude42", " mostly.") })
+        {
+            var start = text.IndexOf(from, StringComparison.Ordinal);
+            var end = text.IndexOf(to, start, StringComparison.Ordinal) + to.Length;
+            Assert.Equal(text[start..end], await CodeAsync(start, end));
+        }
+        var lastLine = text.LastIndexOf('\n') + 1;
+        Assert.Equal(text[(lastLine - 1)..], await CodeAsync(lastLine - 1, text.Length)); // starting on the separator itself
+        var beyond = await s.Api.PostAsJsonAsync(passages, new { startOffset = 10, endOffset = text.Length + 1, themeIds = new[] { s.ThemeA } });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, beyond.StatusCode);
+    }
+
+    [Fact]
     public async Task A_selection_outside_the_text_or_without_a_project_theme_is_refused_with_a_plain_message()
     {
         var s = await SetupAsync();

@@ -17,7 +17,7 @@ namespace Storyweave.Features.Coding;
 /// Every change is one transaction with its search entries and events; after it commits, the
 /// new event ids are broadcast to the project's group on <see cref="ProjectHub"/>.
 /// </summary>
-public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchIndex search, ConsentPolicy consent, IHubContext<ProjectHub> hub)
+public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchIndex search, ConsentPolicy consent, IHubContext<ProjectHub> hub, TranscriptLayouts layouts)
 {
     public const string NotInScopeMessage = "Part of this text cannot be coded: a storyteller whose words it includes has not agreed to use in analysis.";
 
@@ -56,36 +56,50 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
     // --- Coding -----------------------------------------------------------------------------------
 
     /// <summary>Applies themes to the selection [start, end), creating the passage or reusing one with the identical span.</summary>
-    public async Task<Result<int>> CodeSelectionAsync(int projectId, int storyId, int start, int end, IReadOnlyCollection<int> themeIds, string? coderUserId, CancellationToken ct = default)
+    public Task<Result<int>> CodeSelectionAsync(int projectId, int storyId, int start, int end, IReadOnlyCollection<int> themeIds, string? coderUserId, CancellationToken ct = default) =>
+        CodeSelectionAsync(projectId, storyId, start, end, themeIds, coderUserId, retried: false, ct);
+
+    private async Task<Result<int>> CodeSelectionAsync(int projectId, int storyId, int start, int end, IReadOnlyCollection<int> themeIds, string? coderUserId, bool retried, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var (story, errors) = await PrepareAsync(projectId, storyId, themeIds, ct);
         if (story is null) return Result.Fail<int>(errors);
-        var spans = Layout(await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == storyId).ToListAsync(ct));
-        var textLength = spans.Count == 0 ? 0 : spans[^1].End;
-        if (start < 0 || end > textLength || start >= end)
+        var layout = await layouts.GetAsync(db, storyId, story.TranscriptVersion, ct);
+        if (start < 0 || end > layout.TextLength || start >= end)
             return Result.Fail<int>(["The selected text is not part of this transcript. Reload the page and select it again."]);
-        var covered = Covered(spans, start, end);
+        var covered = layout.Covered(start, end);
         if (covered.Count == 0) return Result.Fail<int>(["Select some words of the transcript to code."]);
         // Only this story's storytellers are asked about: a project of 1,000 stories need not decide for everyone per passage.
         var scope = await AnalysisScope.LoadForStoriesAsync(db, consent, projectId, [storyId], ct);
-        if (covered.Any(s => !scope.IsTurnVisible(storyId, s.Cue.Speaker))) return Result.Fail<int>([NotInScopeMessage]);
+        if (covered.Any(s => !scope.IsTurnVisible(storyId, s.Speaker))) return Result.Fail<int>([NotInScopeMessage]);
 
         var events = new List<ProjectEvent>();
-        var passage = await ApplyAsync(projectId, storyId, spans, start, end, covered, themeIds, coderUserId, events, ct);
+        var passage = await ApplyAsync(projectId, storyId, layout, start, end, covered, themeIds, coderUserId, events, ct);
+        if (passage is null)
+        {
+            // The cached layout did not match the lines (they changed as we read): read them again, once.
+            layouts.Forget(storyId);
+            await tx.RollbackAsync(ct);
+            db.ChangeTracker.Clear();
+            if (retried) return Result.Fail<int>(["The transcript changed while you were coding. Reload the page and select the words again."]);
+            return await CodeSelectionAsync(projectId, storyId, start, end, themeIds, coderUserId, retried: true, ct);
+        }
         await CommitAsync(projectId, storyId, events, tx, ct);
         return Result.Ok(passage.Id);
     }
 
     /// <summary>Codes every visible turn of one speaker label: one passage per cue, each with the chosen themes.</summary>
-    public async Task<Result<IReadOnlyList<int>>> CodeSpeakerAsync(int projectId, int storyId, string? speaker, IReadOnlyCollection<int> themeIds, string coderUserId, CancellationToken ct = default)
+    public Task<Result<IReadOnlyList<int>>> CodeSpeakerAsync(int projectId, int storyId, string? speaker, IReadOnlyCollection<int> themeIds, string coderUserId, CancellationToken ct = default) =>
+        CodeSpeakerAsync(projectId, storyId, speaker, themeIds, coderUserId, retried: false, ct);
+
+    private async Task<Result<IReadOnlyList<int>>> CodeSpeakerAsync(int projectId, int storyId, string? speaker, IReadOnlyCollection<int> themeIds, string coderUserId, bool retried, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var (story, errors) = await PrepareAsync(projectId, storyId, themeIds, ct);
         if (story is null) return Result.Fail<IReadOnlyList<int>>(errors);
-        var spans = Layout(await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == storyId).ToListAsync(ct));
+        var layout = await layouts.GetAsync(db, storyId, story.TranscriptVersion, ct);
         var label = (speaker ?? "").Trim();
-        var turns = spans.Where(s => s.Cue.Speaker == label && s.End > s.Start).ToList();
+        var turns = layout.Lines.Where(s => s.Speaker == label && s.End > s.Start).ToList();
         if (turns.Count == 0) return Result.Fail<IReadOnlyList<int>>([$"Nobody called \"{label}\" speaks in this transcript. Choose a speaker from the list."]);
         var scope = await AnalysisScope.LoadForStoriesAsync(db, consent, projectId, [storyId], ct);
         if (!scope.IsTurnVisible(storyId, label)) return Result.Fail<IReadOnlyList<int>>([$"The turns of \"{label}\" cannot be coded: they have not agreed to use in analysis."]);
@@ -93,7 +107,17 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         var events = new List<ProjectEvent>();
         var ids = new List<CodedPassage>();
         foreach (var turn in turns)
-            ids.Add(await ApplyAsync(projectId, storyId, spans, turn.Start, turn.End, [turn], themeIds, coderUserId, events, ct));
+        {
+            if (await ApplyAsync(projectId, storyId, layout, turn.Start, turn.End, [turn], themeIds, coderUserId, events, ct) is not { } passage)
+            {
+                layouts.Forget(storyId);
+                await tx.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+                if (retried) return Result.Fail<IReadOnlyList<int>>(["The transcript changed while you were coding. Reload the page and try again."]);
+                return await CodeSpeakerAsync(projectId, storyId, speaker, themeIds, coderUserId, retried: true, ct);
+            }
+            ids.Add(passage);
+        }
         await CommitAsync(projectId, storyId, events, tx, ct);
         return Result.Ok<IReadOnlyList<int>>(ids.Select(p => p.Id).ToList());
     }
@@ -133,10 +157,11 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         return (story, []);
     }
 
-    private static List<CueSpan> Covered(List<CueSpan> spans, int start, int end) =>
-        spans.Where(s => s.End > s.Start && s.Start < end && s.End > start).ToList();
-
-    private async Task<CodedPassage> ApplyAsync(int projectId, int storyId, List<CueSpan> spans, int start, int end, List<CueSpan> covered,
+    /// <summary>
+    /// Adds the themes to the passage with exactly this span, creating it from the lines' words. Null when the
+    /// lines in the database are not the ones <paramref name="layout"/> describes (the caller starts again).
+    /// </summary>
+    private async Task<CodedPassage?> ApplyAsync(int projectId, int storyId, TranscriptLayouts.Layout layout, int start, int end, List<TranscriptLayouts.Line> covered,
         IReadOnlyCollection<int> themeIds, string? coderUserId, List<ProjectEvent> events, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
@@ -145,17 +170,29 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
             .SingleOrDefaultAsync(p => p.StoryId == storyId && p.StartOffset == start && p.EndOffset == end && p.Origin == "coding", ct);
         if (passage is null)
         {
-            var text = string.Join("\n", spans.Select(s => s.Cue.Text));
+            // Only the words around the selection are read, and checked against the layout they were placed by.
+            var (first, last) = layout.Around(start, end);
+            var (from, to) = (layout.Lines[first].Position, layout.Lines[last].Position);
+            var words = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == storyId && c.Position >= from && c.Position <= to)
+                .OrderBy(c => c.Position).Select(c => new { c.Id, c.Text }).ToListAsync(ct);
+            if (words.Count != last - first + 1) return null;
+            for (var i = 0; i < words.Count; i++)
+            {
+                var line = layout.Lines[first + i];
+                if (words[i].Id != line.CueId || words[i].Text.Length != line.End - line.Start) return null;
+            }
+            var text = string.Join("\n", words.Select(w => w.Text));
+            var at = layout.Lines[first].Start;
             passage = new CodedPassage
             {
                 ProjectId = projectId,
                 StoryId = storyId,
                 StartOffset = start,
                 EndOffset = end,
-                Snippet = text[start..end],
-                StartSeconds = covered.Select(s => s.Cue.StartSeconds).FirstOrDefault(v => v is not null),
-                EndSeconds = covered.Select(s => s.Cue.EndSeconds).LastOrDefault(v => v is not null),
-                Speaker = covered[0].Cue.Speaker,
+                Snippet = text[(start - at)..(end - at)],
+                StartSeconds = covered.Select(s => s.StartSeconds).FirstOrDefault(v => v is not null),
+                EndSeconds = covered.Select(s => s.EndSeconds).LastOrDefault(v => v is not null),
+                Speaker = covered[0].Speaker,
                 CoderUserId = coderUserId,
                 CreatedAt = now,
                 Origin = "coding",
@@ -173,6 +210,9 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
             events.Add(db.Record(clock, projectId, coderUserId, "passage.coded", "passage", passage.Id, Detail("theme", added)));
         return passage;
     }
+
+    private static List<CueSpan> Covered(List<CueSpan> spans, int start, int end) =>
+        spans.Where(s => s.End > s.Start && s.Start < end && s.End > start).ToList();
 
     // --- Reading ----------------------------------------------------------------------------------
 

@@ -33,6 +33,8 @@ public class Story
     /// <summary>
     /// Bumped on every transcript save. The editor sends the version it started from; a stale
     /// version is refused (409), so a second editor is told instead of overwriting the first.
+    /// Anything that changes a story's lines (words, order, speakers, which lines there are) must bump it in
+    /// the same transaction: coding's <see cref="Coding.TranscriptLayouts"/> are kept per version.
     /// </summary>
     public int TranscriptVersion { get; set; }
     public DateTime? TranscriptUpdatedAt { get; set; }
