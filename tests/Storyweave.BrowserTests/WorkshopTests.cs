@@ -164,6 +164,21 @@ public sealed class WorkshopTests(BrowserFixture fixture) : IClassFixture<Browse
         await Assertions.Expect(sam.GetByRole(AriaRole.Heading, new() { Name = "Unsorted (0 cards)" })).ToBeVisibleAsync();
         await fixture.AssertAccessibleAsync(fac);
 
+        // While the facilitator pauses changes, the others are offered nothing the board would refuse; the facilitator still is.
+        await fac.GetByRole(AriaRole.Button, new() { Name = "Pause changes" }).ClickAsync();
+        await Assertions.Expect(jo.Locator("#workshop-lock-state")).ToHaveTextAsync("The facilitator has paused changes to the board.");
+        await Assertions.Expect(jo.GetByLabel("Write a note")).ToBeHiddenAsync();
+        await Assertions.Expect(jo.GetByRole(AriaRole.Button, new() { Name = "Make card group" })).ToBeHiddenAsync();
+        await Assertions.Expect(jo.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Actions") })).ToHaveCountAsync(0);
+        await Assertions.Expect(jo.Locator("#board-hint")).ToContainTextAsync("while changes are paused");
+        await Assertions.Expect(Column(jo, "Trust").Locator("li.workshop-card")).ToHaveCountAsync(2); // the cards are still there to read
+        await Assertions.Expect(fac.GetByLabel("Write a note")).ToBeVisibleAsync();
+        await Assertions.Expect(Actions(fac, passage.Text.Trim())).ToBeVisibleAsync();
+        await fixture.AssertAccessibleAsync(jo);
+        await fac.GetByRole(AriaRole.Button, new() { Name = "Let people change the board again" }).ClickAsync();
+        await Assertions.Expect(Actions(jo, passage.Text.Trim())).ToBeVisibleAsync();
+        await Assertions.Expect(jo.GetByLabel("Write a note")).ToBeVisibleAsync();
+
         // The board becomes codebook themes whose passages point back to the transcript.
         await OpenAsync(fac, $"{boardPath}/setup");
         await fac.GetByRole(AriaRole.Button, new() { Name = "Turn the board into themes" }).ClickAsync();
@@ -171,6 +186,9 @@ public sealed class WorkshopTests(BrowserFixture fixture) : IClassFixture<Browse
         await Assertions.Expect(fac.GetByText(new Regex("Made together by: .*Jo Guest"))).ToBeVisibleAsync();
         await fixture.AssertAccessibleAsync(fac);
         await Assertions.Expect(jo.Locator("#workshop-lock-state")).ToContainTextAsync("turned into themes");
+        await Assertions.Expect(jo.GetByLabel("Write a note")).ToBeHiddenAsync();
+        await Assertions.Expect(jo.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Actions") })).ToHaveCountAsync(0);
+        await Assertions.Expect(jo.Locator("#board-hint")).ToContainTextAsync("kept as it was turned into themes");
 
         var origin = TestApp.WorkshopOrigin(workshopId);
         var trust = await app.WithDbAsync(db => db.Themes.Include(t => t.Parent).SingleAsync(t => t.Origin == origin && t.Name == "Trust"));

@@ -16,6 +16,7 @@
   var live = document.getElementById('workshop-live');
   var errorBox = document.getElementById('workshop-error');
   var board = null;
+  var readOnly = false; // a converted board, or a paused one for someone who is not a facilitator
   var loading = null;
 
   // "In the room" mode: the room group this facilitator acts for, kept for this browser tab only.
@@ -139,6 +140,15 @@
     lock.hidden = !data.isLocked && !data.isConverted;
     lock.textContent = data.isConverted ? 'This board has been turned into themes. It can no longer change.'
       : data.isLocked ? 'The facilitator has paused changes to the board.' : '';
+    // Nothing on the page offers a change the server would refuse: a converted board is final, and a paused
+    // one can be changed only by a facilitator.
+    readOnly = data.isConverted || (data.isLocked && !data.canFacilitate);
+    document.getElementById('workshop-new-cluster').hidden = readOnly;
+    document.getElementById('workshop-new-note').hidden = readOnly;
+    document.getElementById('board-hint').textContent = readOnly
+      ? (data.isConverted ? 'Each column is a card group; scroll sideways to see them all. The board is kept as it was turned into themes.'
+        : 'Each column is a card group; scroll sideways to see them all. Cards cannot be moved, noted or voted on while changes are paused.')
+      : 'Each column is a card group; scroll sideways to see them all. Each card and card group has one \u201cActions\u201d button.';
     var fac = document.getElementById('workshop-facilitator');
     fac.hidden = !data.canFacilitate || data.isConverted;
     document.getElementById('workshop-lock').textContent = data.isLocked ? 'Let people change the board again' : 'Pause changes';
@@ -185,9 +195,11 @@
     if (cluster) {
       var count = voteCountText(cluster.votes, cluster.myVotes);
       if (count) head.appendChild(el('span', { 'class': 'workshop-vote-count' }, count));
-      head.appendChild(actionsMenu('cluster-' + cluster.id, 'card group ' + cluster.name, function (menu) { clusterActions(menu, cluster, cards.length); }));
+      if (!readOnly) head.appendChild(actionsMenu('cluster-' + cluster.id, 'card group ' + cluster.name, function (menu) { clusterActions(menu, cluster, cards.length); }));
     }
     var list = el('ul', { 'class': 'workshop-cards', 'aria-label': 'Cards in ' + name });
+    // With no buttons inside, a list that scrolls must take focus itself, so the keyboard can scroll it.
+    if (readOnly) list.setAttribute('tabindex', '0');
     cards.forEach(function (card) { list.appendChild(cardItem(card)); });
     if (cards.length === 0) list.appendChild(el('li', { 'class': 'workshop-empty' }, 'No cards here yet.'));
     section.appendChild(list);
@@ -333,7 +345,7 @@
   }
 
   function cardItem(card) {
-    var li = el('li', { 'class': 'workshop-card' + (card.available ? '' : ' unavailable') + ' kind-' + card.kind.toLowerCase(), draggable: 'true', 'data-card-id': String(card.id) });
+    var li = el('li', { 'class': 'workshop-card' + (card.available ? '' : ' unavailable') + ' kind-' + card.kind.toLowerCase(), draggable: readOnly ? 'false' : 'true', 'data-card-id': String(card.id) });
     li.addEventListener('dragstart', function (e) { e.dataTransfer.setData('text/plain', String(card.id)); e.dataTransfer.effectAllowed = 'move'; });
     if (card.available) {
       li.appendChild(el('blockquote', {}, card.text));
@@ -354,6 +366,8 @@
     var count = voteCountText(card.votes, card.myVotes);
     if (count) meta.appendChild(el('span', { 'class': 'workshop-vote-count' }, count));
     foot.appendChild(meta);
+    li.appendChild(foot);
+    if (readOnly) return li;
     var key = 'card-' + card.id;
     foot.appendChild(actionsMenu(key, cardLabel(card), function (menu) {
       var list = menuList(menu);
@@ -373,7 +387,6 @@
         });
       });
     }));
-    li.appendChild(foot);
     return li;
   }
 
