@@ -340,7 +340,7 @@ public sealed class StorytellerPortalTests(AppFixture fixture) : IClassFixture<A
             entries[entry.FullName] = copy.ToArray();
         }
         Assert.Equal(
-            ["README.txt", "about-you.json", "recordings/story-2-recording-1.m4a", "transcripts/story-1.txt", "transcripts/story-1.vtt", "transcripts/story-2.txt", "transcripts/story-2.vtt"],
+            ["README.txt", "about-you.json", "recordings/story-2-recording-1.m4a", "transcripts/story-1.srt", "transcripts/story-1.txt", "transcripts/story-1.vtt", "transcripts/story-2.srt", "transcripts/story-2.txt", "transcripts/story-2.vtt"],
             entries.Keys.Order(StringComparer.Ordinal));
         var text = string.Join("\n", entries.Where(e => !e.Key.StartsWith("recordings/", StringComparison.Ordinal)).Select(e => Encoding.UTF8.GetString(e.Value)));
         var json = System.Text.Json.Nodes.JsonNode.Parse(entries["about-you.json"])!;
@@ -359,12 +359,21 @@ public sealed class StorytellerPortalTests(AppFixture fixture) : IClassFixture<A
         Assert.Contains(json["VisitsToYourPageAndChanges"]!.AsArray(), v => (string?)v!["Action"] == "viewed");
         Assert.Contains("Adagroupwords lighthouse", Encoding.UTF8.GetString(entries["transcripts/story-1.txt"]));
         Assert.Contains("Another person speaking", Encoding.UTF8.GetString(entries["transcripts/story-1.txt"]));
-        Assert.Contains("<v You>Adagroupwords lighthouse", Encoding.UTF8.GetString(entries["transcripts/story-1.vtt"]));
+        var vtt1 = Encoding.UTF8.GetString(entries["transcripts/story-1.vtt"]);
+        // Readable cues (at most about 7 s each, the same maker as every other caption file), each with the voice.
+        Assert.True(vtt1.Contains("<v You>Adagroupwords", StringComparison.Ordinal) && vtt1.Contains("<v You>lighthouse", StringComparison.Ordinal), vtt1);
         Assert.StartsWith("WEBVTT", Encoding.UTF8.GetString(entries["transcripts/story-1.vtt"]));
         Assert.Contains("Adaquestion harbour", Encoding.UTF8.GetString(entries["transcripts/story-2.txt"]));
         // Cue text is escaped so it cannot break the caption file.
         var vtt2 = Encoding.UTF8.GetString(entries["transcripts/story-2.vtt"]);
-        Assert.True(vtt2.Contains("<v You>Adasolowords --&gt; &lt;b&gt;seashell&lt;/b&gt; &amp; co\n\n", StringComparison.Ordinal), vtt2);
+        Assert.True(vtt2.Contains("<v You>Adasolowords --&gt;\n", StringComparison.Ordinal) && vtt2.Contains("<v You>&lt;b&gt;seashell&lt;/b&gt; &amp; co\n", StringComparison.Ordinal), vtt2);
+        // The same captions as SubRip, numbered, with comma milliseconds; "-->" cannot pass for a time line.
+        var srt2 = Encoding.UTF8.GetString(entries["transcripts/story-2.srt"]);
+        Assert.StartsWith("1\r\n00:00:", srt2, StringComparison.Ordinal);
+        Assert.Matches(@"^1\r\n\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}\r\n", srt2);
+        Assert.Contains("Adasolowords ->\r\n", srt2, StringComparison.Ordinal);
+        Assert.Contains("<b>seashell</b> & co\r\n", srt2, StringComparison.Ordinal);
+        Assert.DoesNotContain("Bertrand", srt2, StringComparison.Ordinal);
         Assert.Equal(adaRecording, Encoding.UTF8.GetString(entries["recordings/story-2-recording-1.m4a"]));
         Assert.Contains("The recording has other people in it, so it is not in this folder. You can ask the project lead for it.", text);
 

@@ -69,7 +69,9 @@ public sealed class StorytellerExport(StoryweaveDb db, StorytellerPortalService 
             {
                 var name = $"story-{story.Number}";
                 await AddTextAsync(zip, $"transcripts/{name}.txt", TranscriptText(story), ct);
-                await AddTextAsync(zip, $"transcripts/{name}.vtt", WebVtt(story), ct);
+                var captions = CaptionLines(story);
+                await AddTextAsync(zip, $"transcripts/{name}.vtt", Shared.WebVtt.FromTranscript(captions), ct);
+                await AddTextAsync(zip, $"transcripts/{name}.srt", Shared.Srt.FromTranscript(captions), ct);
                 var recordings = new List<string>();
                 if (!story.WithOthers)
                 {
@@ -93,6 +95,7 @@ public sealed class StorytellerExport(StoryweaveDb db, StorytellerPortalService 
                     ToldWithOtherPeople = story.WithOthers,
                     Transcript = $"transcripts/{name}.txt",
                     Captions = $"transcripts/{name}.vtt",
+                    CaptionsSubRip = $"transcripts/{name}.srt",
                     Recordings = recordings,
                     OnThePublicStorySite = story.OnPublicSite,
                 });
@@ -164,8 +167,8 @@ public sealed class StorytellerExport(StoryweaveDb db, StorytellerPortalService 
         _ => "Another person speaking",
     };
 
-    private static string Time(double seconds, bool vtt) =>
-        TimeSpan.FromSeconds(seconds).ToString(vtt ? @"hh\:mm\:ss\.fff" : (seconds >= 3600 ? @"h\:mm\:ss" : @"m\:ss"), CultureInfo.InvariantCulture);
+    private static string Time(double seconds) =>
+        TimeSpan.FromSeconds(seconds).ToString(seconds >= 3600 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
 
     private static string TranscriptText(StorytellerPortalService.StoryView story)
     {
@@ -175,29 +178,19 @@ public sealed class StorytellerExport(StoryweaveDb db, StorytellerPortalService 
             text.Append("You told this story together with other people. Only your own words are here. Where someone else spoke, it says \"Another person speaking\".\n\n");
         foreach (var turn in story.Turns)
         {
-            if (turn.StartSeconds is { } at) text.Append('[').Append(Time(at, false)).Append("] ");
+            if (turn.StartSeconds is { } at) text.Append('[').Append(Time(at)).Append("] ");
             text.Append(Who(turn.Kind)).Append(": ").Append(turn.Text ?? "…").Append("\n\n");
         }
         return text.ToString();
     }
 
-    private static string WebVtt(StorytellerPortalService.StoryView story)
-    {
-        var vtt = new StringBuilder("WEBVTT\n\n");
-        foreach (var turn in story.Turns.Where(t => t.Text is not null && t.StartSeconds is not null))
-        {
-            var start = turn.StartSeconds!.Value;
-            var end = turn.EndSeconds is { } e && e > start ? e : start + 2;
-            // Cue text must not hold a blank line, and &, < and > are escaped (so "-->" cannot appear either);
-            // the voice tag says who speaks.
-            var words = turn.Text!.Replace("\r", "", StringComparison.Ordinal);
-            while (words.Contains("\n\n", StringComparison.Ordinal)) words = words.Replace("\n\n", "\n", StringComparison.Ordinal);
-            words = words.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
-            vtt.Append(Time(start, true)).Append(" --> ").Append(Time(end, true)).Append('\n')
-                .Append("<v ").Append(Who(turn.Kind)).Append('>').Append(words).Append("\n\n");
-        }
-        return vtt.ToString();
-    }
+    /// <summary>
+    /// Their own turns and the reporter's with times, as the captions of every other Storyweave output are made
+    /// (<see cref="Shared.CaptionCues"/>: readable cues, the same in WebVTT and SRT); other people's words are not
+    /// there to caption.
+    /// </summary>
+    private static List<Shared.WebVtt.Line> CaptionLines(StorytellerPortalService.StoryView story) =>
+        story.Turns.Where(t => t.Text is not null).Select(t => new Shared.WebVtt.Line(t.StartSeconds, t.EndSeconds, Who(t.Kind), t.Text!)).ToList();
 
     private static string Readme(StorytellerPortalService.PortalView view, bool hasRecordings, DateTime now)
     {
@@ -209,7 +202,7 @@ public sealed class StorytellerExport(StoryweaveDb db, StorytellerPortalService 
         text.Append("- about-you.json: what you told us when you signed up (your answers and how you described yourself), how to contact you, ");
         text.Append("the notes the team added to count who took part, every choice you made about how your story is used, ");
         text.Append("where your story has been used, your personal links, your messages to the team, and each time your page was opened.\n");
-        text.Append("- transcripts: the words of your story. The .txt files are for reading. The .vtt files are captions with times.\n");
+        text.Append("- transcripts: the words of your story. The .txt files are for reading. The .vtt and .srt files are captions with times (the same captions in two formats).\n");
         if (hasRecordings) text.Append("- recordings: the recordings of the stories you told on your own.\n");
         text.Append('\n');
         foreach (var story in view.Stories.Where(s => s.WithOthers))
