@@ -126,4 +126,47 @@ public sealed class ReportQuoteDepthTests(AppFixture fixture) : IClassFixture<Ap
             Assert.DoesNotContain("Also about trust", text, StringComparison.Ordinal); // the note goes with its quote
         }
     }
+
+    [Fact]
+    public async Task Without_script_the_page_forms_move_a_sub_theme_quote_and_use_a_quote_for_a_related_theme_only_with_a_note()
+    {
+        var lead = await App.CreateUserAsync();
+        var projectId = await App.CreateProjectAsync(lead);
+        var api = await App.ApiClientAsync(lead);
+        var (themes, named, _, _, _) = await App.CreateReportScenarioAsync(projectId, lead);
+        var sub = await App.WithDbAsync(db => db.Themes.Where(t => t.ParentId == themes[0].Id).Select(t => t.Id).SingleAsync());
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var first = await PassageAsync(projectId, lead, $"Form First{tag}", $"Form first words {tag}", sub);
+        var second = await PassageAsync(projectId, lead, $"Form Second{tag}", $"Form second words {tag}", sub);
+        var created = await api.PostAsJsonAsync($"/api/projects/{projectId}/reports", new { kind = "Overview", title = "No script" });
+        var reportId = (await created.Content.ReadFromJsonAsync<ReportEndpoints.ReportDto>(Json))!.Id;
+        var page = $"/projects/{projectId}/reports/{reportId}";
+        var pages = await App.SignInAsync(lead);
+        string Id(int id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        foreach (var passage in new[] { first, second })
+        {
+            var added = await TestApp.PostFormAsync(pages, page, new() { ["themeId"] = Id(sub), ["passageId"] = Id(passage) }, page + "?handler=Add");
+            Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
+        }
+        var quotes = (await ReportAsync(api, projectId, reportId)).Themes.Single(t => t.ThemeId == sub).Quotes;
+        var moved = await TestApp.PostFormAsync(pages, page, new() { ["quoteId"] = Id(quotes[1].Id), ["direction"] = "up", ["themeId"] = Id(sub) }, page + "?handler=Move");
+        Assert.Equal(HttpStatusCode.Redirect, moved.StatusCode);
+        Assert.Equal([second, first], (await ReportAsync(api, projectId, reportId)).Themes.Single(t => t.ThemeId == sub).Quotes.Select(q => q.PassageId!.Value));
+
+        // The related-theme form: an empty note is refused with the reason, on the page; with a note it is used.
+        var empty = await TestApp.PostFormAsync(pages, page, new() { ["themeId"] = Id(themes[1].Id), ["passageId"] = Id(named.PassageId), ["note"] = " " }, page + "?handler=Add");
+        Assert.Equal(HttpStatusCode.OK, empty.StatusCode);
+        Assert.Contains("add a short note saying why it fits", WebUtility.HtmlDecode(await empty.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        var used = await TestApp.PostFormAsync(pages, page, new() { ["themeId"] = Id(themes[1].Id), ["passageId"] = Id(named.PassageId), ["note"] = "Trust again" }, page + "?handler=Add");
+        Assert.Equal(HttpStatusCode.Redirect, used.StatusCode);
+        var html = WebUtility.HtmlDecode(await pages.GetStringAsync(page));
+        Assert.Contains("Your note, shown with the quote: Trust again", html, StringComparison.Ordinal);
+
+        // The overview's theme table: the main theme without its own quote shows its sub-theme's first one.
+        var file = await GenerateAsync(api, projectId, reportId, ReportFormat.Markdown);
+        var text = System.Text.Encoding.UTF8.GetString(await api.GetByteArrayAsync(file.DownloadUrl));
+        var alphaRow = text.Split('\n').Single(l => l.StartsWith($"| {themes[0].Name} |", StringComparison.Ordinal));
+        Assert.Contains($"Form second words {tag}", alphaRow, StringComparison.Ordinal);
+    }
 }
