@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 
 namespace Storyweave.BrowserTests;
@@ -168,6 +169,82 @@ public sealed class ReportTests(BrowserFixture fixture) : IClassFixture<BrowserF
         Assert.Equal(11, await app.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.ReportQuotes, q => q.ThemeId == theme.Id)));
 
         await page.SetViewportSizeAsync(360, 740);
+        await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+    }
+
+    private static readonly string[] SubThemeWords = ["First words of the sub theme", "Second words of the sub theme"];
+
+    [Fact]
+    public async Task At_360_px_a_curator_orders_sub_theme_quotes_by_keyboard_and_uses_a_quote_for_a_related_theme_with_a_note()
+    {
+        var app = fixture.App;
+        var admin = await app.CreateAdminAsync();
+        var projectId = await app.CreateProjectAsync(admin, "Quotes at any depth");
+        var (themes, named, _, _, _) = await app.CreateReportScenarioAsync(projectId, admin);
+        var (alpha, beta) = (themes[0], themes[1]);
+        var sub = await app.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Themes, t => t.ParentId == alpha.Id));
+        // Two more passages of the named storyteller's story, coded with the sub-theme.
+        var subPassages = await app.WithDbAsync(async db =>
+        {
+            var storyId = (await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Passages, p => p.Id == named.PassageId)).StoryId;
+            var rows = SubThemeWords.Select(w => new Storyweave.Features.Coding.CodedPassage
+            {
+                ProjectId = projectId,
+                StoryId = storyId,
+                StartOffset = 0,
+                EndOffset = 5,
+                Snippet = w,
+                Speaker = "Teller",
+                CreatedAt = DateTime.UtcNow,
+                Themes = [new Storyweave.Features.Coding.PassageTheme { ThemeId = sub.Id, CodedAt = DateTime.UtcNow }],
+            }).ToList();
+            db.Passages.AddRange(rows);
+            await db.SaveChangesAsync();
+            return rows.Select(r => r.Id).ToList();
+        });
+        var api = await app.ApiClientAsync(admin);
+        var created = await api.PostAsJsonAsync($"/api/projects/{projectId}/reports", new { kind = "Full", title = "Depth report" });
+        var reportId = (await created.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!["id"]!.GetValue<int>();
+        foreach (var (themeId, passageId) in new[] { (sub.Id, subPassages[0]), (sub.Id, subPassages[1]), (alpha.Id, named.PassageId) })
+            Assert.True((await api.PostAsJsonAsync($"/api/projects/{projectId}/reports/{reportId}/themes/{themeId}/quotes", new { passageId })).IsSuccessStatusCode);
+
+        await using var context = await fixture.NewContextAsync(360, 740);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/account/sign-in");
+        await page.GetByLabel("Email address").FillAsync(admin.Email);
+        await page.GetByLabel("Password").FillAsync(admin.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GotoAsync($"/projects/{projectId}/reports/{reportId}");
+        // The sub-theme has its own section, a level below its main theme.
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 4, Name = sub.Name })).ToBeVisibleAsync();
+        await fixture.AssertAccessibleAsync(page);
+        await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+
+        // Move the sub-theme's second quote up with the keyboard only.
+        var announcer = page.Locator("#quote-announcer");
+        var up = page.GetByRole(AriaRole.Button, new() { Name = $"move quote 2 of {sub.Name} up" });
+        await TabToAsync(page, up);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(announcer).ToHaveTextAsync("Moved the quote up.");
+        var list = page.Locator($"ol[aria-label='Quotes chosen for {sub.Name}']");
+        await Assertions.Expect(list.Locator("> li").First).ToContainTextAsync("Second words of the sub theme");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = $"move quote 1 of {sub.Name} down" })).ToBeFocusedAsync();
+
+        // Use the quote chosen for Alpha to illustrate Beta, with a note, by keyboard.
+        var related = page.Locator("#theme-section-" + beta.Id + " details.related-picker");
+        await TabToAsync(page, related.Locator("summary"));
+        await page.Keyboard.PressAsync("Enter");
+        var item = related.Locator("li", new() { HasText = named.Words });
+        await item.GetByLabel($"Why it fits {beta.Name}").FocusAsync();
+        await page.Keyboard.TypeAsync("It shows trust growing between neighbours.");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(announcer).ToHaveTextAsync($"Added the quote to {beta.Name}. 1 quote chosen.");
+        var betaList = page.Locator($"ol[aria-label='Quotes chosen for {beta.Name}']");
+        await Assertions.Expect(betaList.Locator("> li")).ToContainTextAsync(named.Words);
+        await Assertions.Expect(betaList.Locator("> li")).ToContainTextAsync("Your note, shown with the quote: It shows trust growing between neighbours.");
+        await Assertions.Expect(betaList.Locator("> li").Last).ToBeFocusedAsync();
+        await fixture.AssertAccessibleAsync(page);
         await BrowserFixture.AssertNoHorizontalScrollAsync(page);
     }
 }

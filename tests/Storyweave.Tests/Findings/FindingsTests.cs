@@ -60,6 +60,7 @@ public sealed partial class FindingsTests(AppFixture fixture) : IClassFixture<Ap
     {
         var lead = await App.CreateUserAsync(name: "Lee Lead");
         var projectId = await App.CreateProjectAsync(lead);
+        await GuardOffAsync(projectId, lead); // this test reads exact small figures (3 group sessions)
         await App.PublishCallOutAsync(projectId, lead);
         // 100 storytellers like the 2022 report: research 64, services 63, policy 43;
         // lived experience 55, facilitator 62, part of their job 55.
@@ -145,12 +146,14 @@ public sealed partial class FindingsTests(AppFixture fixture) : IClassFixture<Ap
         var viewerApi = await App.ApiClientAsync(viewer);
         Assert.Equal(HttpStatusCode.Forbidden, (await viewerApi.PutAsJsonAsync($"/api/projects/{projectId}/findings/small-numbers", new { threshold = 1 })).StatusCode);
 
-        // The lead sets 5 from the findings page's form.
+        // A new project starts with the guard on at 5; the lead turns it off, then sets 5 again from the findings page's form.
+        Assert.Equal(5, await App.WithDbAsync(db => Task.FromResult(db.Projects.Single(p => p.Id == projectId).SmallNumberThreshold)));
+        await GuardOffAsync(projectId, lead);
         var saved = await TestApp.PostFormAsync(leadPages, $"/projects/{projectId}/findings", new() { ["Threshold"] = "5" }, $"/projects/{projectId}/findings/small-numbers");
         Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
         Assert.Equal(5, await App.WithDbAsync(db => Task.FromResult(db.Projects.Single(p => p.Id == projectId).SmallNumberThreshold)));
         var events = await App.WithDbAsync(db => Task.FromResult(db.Events.Count(e => e.ProjectId == projectId && e.Action == "findings.threshold-changed")));
-        Assert.Equal(1, events);
+        Assert.Equal(2, events);
 
         var findings = (await viewerApi.GetFromJsonAsync<JsonObject>($"/api/projects/{projectId}/findings"))!;
         var sector = Question(findings, "Is your experience");
@@ -207,6 +210,7 @@ public sealed partial class FindingsTests(AppFixture fixture) : IClassFixture<Ap
     {
         var lead = await App.CreateUserAsync(name: "Lee Lead");
         var projectId = await App.CreateProjectAsync(lead);
+        await GuardOffAsync(projectId, lead); // this test reads exact small figures
         await App.PublishCallOutAsync(projectId, lead);
         TranscriptService.CueInput Cue(string speaker, string text) => new(null, null, speaker, text);
         var (storyA, ann) = await App.CreateCodingStoryAsync(projectId, lead, [new("Ann")], [Cue("Reporter", "What changed?"), Cue("Ann", "I found my voice.")]);
@@ -317,6 +321,13 @@ public sealed partial class FindingsTests(AppFixture fixture) : IClassFixture<Ap
         Assert.Equal(0, findings["themes"]!["themes"]![1]!["storytellers"]!["value"]!.GetValue<int>());
         Assert.Equal(1, findings["themes"]!["valueForAll"]!["levels"]![0]!["stories"]!["value"]!.GetValue<int>());
         Assert.Equal(2, findings["whoTold"]!["storytellers"]!["value"]!.GetValue<int>());
+    }
+
+    /// <summary>The lead chooses 0 (the guard is on at 5 for a new project).</summary>
+    private async Task GuardOffAsync(int projectId, TestApp.TestUser lead)
+    {
+        var off = await (await App.ApiClientAsync(lead)).PutAsJsonAsync($"/api/projects/{projectId}/findings/small-numbers", new { threshold = 0 });
+        Assert.Equal(HttpStatusCode.OK, off.StatusCode);
     }
 
     /// <summary>The page's visible text with tags removed and white space collapsed, for asserting what a reader sees.</summary>

@@ -172,7 +172,11 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
             Add(q.Text, "No answer ticked", "Storytellers", q.NoAnswer);
         }
         foreach (var f in who.Facets)
+        {
+            // Each value's per cent is of those who chose to share this, so that base is a row too.
+            Add(f.Label, "Chose to share this", "Storytellers", f.Answered);
             foreach (var v in f.Values) Add(f.Label, v.Value, "Storytellers", v.Count);
+        }
 
         // The cross-tab of every question, as the page shows one question at a time.
         var questions = who.Questions.Select(q => q.QuestionId).ToList();

@@ -26,11 +26,14 @@ public static class FindingsCharts
     private const string Ink = "#1a1a1a";
     private const string BarColour = "#1f5c4a";
 
-    public static BarChart ForQuestion(QuestionFindings q, string guardNote)
+    // The note under a chart is the readers' sentence about the small-numbers guard, and only when it hid
+    // one of the chart's figures: a downloaded chart ends up in slides and reports, where "the guard is off"
+    // would mean nothing to a reader.
+    public static BarChart ForQuestion(QuestionFindings q, int threshold)
     {
         var bars = q.Answers.Select(a => new ChartBar(a.Label, a.Count.Text, a.Count.Percent, a.Count.Suppressed)).ToList();
         var words = string.Join("; ", q.Answers.Select(a => $"{a.Label}: {a.Count.Text}"));
-        return new BarChart(q.Text, $"Bar chart of the answers {q.Denominator} (percentages). {words}. {q.Note}", "% of storytellers", 100, bars, guardNote);
+        return new BarChart(q.Text, $"Bar chart of the answers {q.Denominator} (percentages). {words}. {q.Note}", "% of storytellers", 100, bars, new SmallNumberGuard(threshold).ReaderNoteFor(q.Answers.Select(a => a.Count)));
     }
 
     public static BarChart ForThemes(ThemeFindings t)
@@ -39,16 +42,17 @@ public static class FindingsCharts
         var words = bars.Count == 0 ? "There are no themes yet." : string.Join("; ", t.Themes.Select(r => $"{r.Path}: {r.Storytellers.Text}")) + ".";
         var max = Math.Max(1, t.Themes.Select(r => r.Storytellers.Value ?? 0).DefaultIfEmpty(0).Max());
         return new BarChart("Storytellers in each theme", $"Bar chart of how many storytellers, of {t.Storytellers.Display}, each theme and sub-theme comes from. {words}",
-            "storytellers", max, bars, t.GuardNote);
+            "storytellers", max, bars, new SmallNumberGuard(t.Threshold).ReaderNoteFor(t.Themes.Select(r => r.Storytellers)));
     }
 
-    public static HeatMap ForCrossTab(CrossTab c, string guardNote)
+    public static HeatMap ForCrossTab(CrossTab c, int threshold)
     {
         var words = c.Rows.Count == 0
             ? "There are no themes yet."
             : string.Join("; ", c.Rows.Select(r => $"{r.Path}: " + string.Join(", ", c.Columns.Zip(r.Cells, (col, cell) => $"{col.Label} {cell.Display}")))) + ".";
         return new HeatMap($"Themes by answer to \"{c.QuestionText}\"", $"Heat map of how many storytellers in each theme ticked each answer; darker means more. {words}",
-            c.Rows.Select(r => r.Path).ToList(), c.Columns.Select(x => x.Label).ToList(), c.Rows.Select(r => r.Cells).ToList(), guardNote);
+            c.Rows.Select(r => r.Path).ToList(), c.Columns.Select(x => x.Label).ToList(), c.Rows.Select(r => r.Cells).ToList(),
+            new SmallNumberGuard(threshold).ReaderNoteFor(c.Rows.SelectMany(r => r.Cells)));
     }
 
     // ---- SVG ----

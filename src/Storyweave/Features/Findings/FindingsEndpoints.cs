@@ -35,7 +35,7 @@ public static class FindingsEndpoints
             {
                 var who = await findings.WhoToldAsync(projectId, ct);
                 if (who.Questions.FirstOrDefault(q => q.QuestionId == questionId) is not { } question) return Results.NotFound();
-                return Chart(http, FindingsCharts.ForQuestion(question, who.GuardNote), format, $"question-{questionId}");
+                return Chart(http, FindingsCharts.ForQuestion(question, who.Threshold), format, $"question-{questionId}");
             }).RequireAuthorization(Policies.ViewProject);
 
             charts.MapGet($"/themes.{format}", async (int projectId, FindingsService findings, HttpContext http, CancellationToken ct) =>
@@ -46,7 +46,7 @@ public static class FindingsEndpoints
             {
                 var themes = await findings.ThemesAsync(projectId, questionId, ct);
                 if (themes.CrossTab is not { } crossTab) return Results.NotFound();
-                var map = FindingsCharts.ForCrossTab(crossTab, themes.GuardNote);
+                var map = FindingsCharts.ForCrossTab(crossTab, themes.Threshold);
                 NoStore(http, $"cross-tab-{questionId}.{format}");
                 return format == "svg"
                     ? Results.Text(FindingsCharts.ToSvg(map, "chart"), "image/svg+xml; charset=utf-8")

@@ -68,20 +68,32 @@ public sealed class FindingsService(StoryweaveDb db, ConsentPolicy consent, Time
             var ofKind = facets.Where(f => f.Kind == kind && data.Counted.Contains(f.StorytellerId)).ToList();
             var listed = choices.Where(c => c.Kind == kind).OrderBy(c => c.Id).Select(c => c.Value.Trim()).ToList();
             if (ofKind.Count == 0 && listed.Count == 0) continue;
-            // Values are grouped ignoring case and spaces at the ends; the project's own list comes first, in its order.
+            // Values are grouped ignoring case and spaces at the ends. The base of each percentage is the
+            // storytellers who chose to share this (gave any value of this kind), not everyone: someone
+            // who said nothing about their age is not "not in any age band".
             var groups = ofKind.GroupBy(f => f.Value.Trim(), StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.Select(f => f.StorytellerId).Distinct().ToList(), StringComparer.OrdinalIgnoreCase);
-            var values = listed.Concat(groups.Keys.Where(k => !listed.Contains(k, StringComparer.OrdinalIgnoreCase)).Order(StringComparer.CurrentCultureIgnoreCase))
-                .Distinct(StringComparer.OrdinalIgnoreCase)
+            var answered = ofKind.Select(f => f.StorytellerId).Distinct().Count();
+            var answeredCount = guard.Count(answered, n);
+            var of = answeredCount.Suppressed ? $"of {answeredCount.Display} who shared" : $"of the {answeredCount.Display} who shared";
+            var listOrder = listed.Concat(groups.Keys.Where(k => !listed.Contains(k, StringComparer.OrdinalIgnoreCase)).Order(StringComparer.CurrentCultureIgnoreCase))
+                .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            var values = listOrder
                 .Select(value =>
                 {
                     var people = groups.GetValueOrDefault(value) ?? [];
-                    var count = guard.Count(people.Count, n);
+                    var count = guard.Count(people.Count, answered);
                     // The verbatim words of a small group would single people out: they are hidden with the number.
                     var words = count.Suppressed ? [] : people.Select(id => selfDescriptions.GetValueOrDefault(id) ?? "")
                         .Where(w => w.Trim().Length > 0).Order(StringComparer.CurrentCulture).ToList();
-                    return new FacetValueFindings(value, count, words);
-                }).ToList();
-            facetResults.Add(new FacetFindings(kind, FacetText.Label(kind), values));
+                    return new FacetValueFindings(value, count, $"{count.Text} {of}", words);
+                })
+                // Largest first. Hidden counts come after every shown one, in the project's list order, so
+                // their order cannot tell a reader which hidden group is bigger; values nobody gave come last.
+                .OrderBy(v => v.Count.Suppressed ? 1 : v.Count.Value == 0 ? 2 : 0)
+                .ThenByDescending(v => v.Count.Value ?? 0)
+                .ToList();
+            facetResults.Add(new FacetFindings(kind, FacetText.Label(kind), answeredCount, guard.Count(n),
+                $"{answeredCount.Text} of the {guard.Count(n).Display} {(n == 1 ? "storyteller" : "storytellers")} chose to share this.", values));
         }
 
         return new WhoTold(projectId, guard.Threshold, guard.Note, CountingRule,
@@ -211,7 +223,13 @@ public sealed class FindingsService(StoryweaveDb db, ConsentPolicy consent, Time
         var project = await db.Projects.SingleOrDefaultAsync(p => p.Id == projectId, ct);
         if (project is null) return null;
         if (SmallNumberGuard.Validate(threshold) is { } error) return Result.Fail<int>([error]);
-        if (project.SmallNumberThreshold == threshold) return Result.Ok(threshold.Value);
+        // Saving the value already in force is still a choice: the project no longer follows the default.
+        project.SmallNumberThresholdChosenAt = clock.GetUtcNow().UtcDateTime;
+        if (project.SmallNumberThreshold == threshold)
+        {
+            await db.SaveChangesAsync(ct);
+            return Result.Ok(threshold.Value);
+        }
         var before = project.SmallNumberThreshold;
         project.SmallNumberThreshold = threshold!.Value;
         db.Record(clock, projectId, actorUserId, "findings.threshold-changed", "project", projectId,
@@ -294,11 +312,17 @@ public sealed record QuestionFindings(int QuestionId, string Text, string Denomi
 
 public sealed record AnswerFindings(int OptionId, string Label, GuardedCount Count);
 
-/// <summary>One kind of facet (e.g. age band) read from self-descriptions, with its values.</summary>
-public sealed record FacetFindings(FacetKind Kind, string Label, IReadOnlyList<FacetValueFindings> Values);
+/// <summary>One kind of facet (e.g. age band) read from self-descriptions, with its values, largest first.</summary>
+/// <param name="Answered">Counted storytellers who chose to share this (gave any value of this kind), with their percentage of all counted: the base of every value's percentage.</param>
+/// <param name="Storytellers">All counted storytellers.</param>
+/// <param name="AnsweredText">"27 (68%) of the 40 storytellers chose to share this."</param>
+/// <param name="Values">Shown counts largest first, then hidden ones (project list order), then values nobody gave.</param>
+public sealed record FacetFindings(FacetKind Kind, string Label, GuardedCount Answered, GuardedCount Storytellers, string AnsweredText, IReadOnlyList<FacetValueFindings> Values);
 
+/// <param name="Count">With its percentage of those who chose to share this kind of fact about themselves.</param>
+/// <param name="Text">"13 (48%) of the 27 who shared".</param>
 /// <param name="SelfDescriptions">The storytellers' own words, verbatim; empty when the count is hidden by the guard.</param>
-public sealed record FacetValueFindings(string Value, GuardedCount Count, IReadOnlyList<string> SelfDescriptions);
+public sealed record FacetValueFindings(string Value, GuardedCount Count, string Text, IReadOnlyList<string> SelfDescriptions);
 
 /// <summary>What the themes show. Every count of people, stories or sessions has the guard applied.</summary>
 /// <param name="Themes">Every theme and sub-theme in codebook order (a sub-theme follows its parent; see Depth).</param>

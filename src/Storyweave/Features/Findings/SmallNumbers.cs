@@ -27,6 +27,13 @@ public sealed record SmallNumberGuard(int Threshold)
 {
     public const int MaxThreshold = 100;
 
+    /// <summary>
+    /// The threshold a new project starts with (a lead may change it). Projects made before the guard
+    /// was on by default got it too, unless their lead had chosen a setting (see the migration
+    /// <c>GuardOnByDefaultQuoteNotes</c> and docs/operations.md).
+    /// </summary>
+    public const int DefaultThreshold = 5;
+
     public bool IsOn => Threshold > 0;
 
     /// <summary>The guard applied to one count; <paramref name="of"/> is the denominator for a percentage.</summary>
@@ -42,10 +49,20 @@ public sealed record SmallNumberGuard(int Threshold)
     /// <summary>"fewer than 5".</summary>
     public string FewerThan => $"fewer than {Threshold.ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>The note shown with every table and chart.</summary>
+    /// <summary>The note for the team (findings page, threshold form): says the setting, even when it is off.</summary>
     public string Note => IsOn
         ? $"To protect people's privacy, any number from 1 to {(Threshold - 1).ToString(CultureInfo.InvariantCulture)} is shown as \"{FewerThan}\" and its percentage is not shown."
         : "The small-numbers guard is off: every number is shown exactly, however small.";
+
+    /// <summary>
+    /// The sentence for readers (reports, chart downloads): shown only next to figures where the guard
+    /// actually hid something, so a reader is never told about a setting that changed nothing.
+    /// </summary>
+    public string ReaderNote =>
+        $"To protect people's privacy, we do not give numbers below {Threshold.ToString(CultureInfo.InvariantCulture)}: we say \"{FewerThan}\" instead, without a percentage.";
+
+    /// <summary><see cref="ReaderNote"/> when any of these counts is hidden, otherwise "".</summary>
+    public string ReaderNoteFor(IEnumerable<GuardedCount> counts) => counts.Any(c => c.Suppressed) ? ReaderNote : "";
 
     /// <summary>Checks a threshold a lead typed; null when it is acceptable.</summary>
     public static string? Validate(int? threshold) =>

@@ -27,8 +27,16 @@ public class Project
     /// <summary>
     /// Small-numbers guard for findings: any count of people above 0 and below this threshold is
     /// shown as "fewer than N" in every output, so nobody can be singled out. 0 turns it off.
+    /// On (5) for a new project until a lead chooses otherwise.
     /// </summary>
-    public int SmallNumberThreshold { get; set; }
+    public int SmallNumberThreshold { get; set; } = Findings.SmallNumberGuard.DefaultThreshold;
+
+    /// <summary>
+    /// When a lead last saved the small-numbers setting; null while the project keeps the default. This is
+    /// how a lead's deliberate 0 is told apart from "never chose" (the upgrade that turned the guard on
+    /// for existing projects relied on the event log for the same question).
+    /// </summary>
+    public DateTime? SmallNumberThresholdChosenAt { get; set; }
 
     public DateTime CreatedAt { get; set; }
     public DateTime? ArchivedAt { get; set; }

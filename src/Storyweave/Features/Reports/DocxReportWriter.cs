@@ -55,6 +55,7 @@ public static class DocxReportWriter
                 case ReportBlock.Quote q:
                     body.Append(Para("Quote", $"\u201c{q.Text}\u201d"));
                     body.Append(Para("QuoteCredit", $"\u2014 {q.Credit}"));
+                    if (q.Note.Length > 0) body.Append(Para(null, HtmlReportWriter.NotePrefix + q.Note));
                     break;
                 case ReportBlock.Table t:
                     AppendTable(body, t, ++tables);

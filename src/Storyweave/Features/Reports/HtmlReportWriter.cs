@@ -91,7 +91,11 @@ public static class HtmlReportWriter
 
     private static void Quote(StringBuilder html, ReportBlock.Quote q) =>
         html.Append("<figure class=\"quote\">\n<blockquote><p>\u201c").Append(E(q.Text)).Append("\u201d</p></blockquote>\n<figcaption>\u2014 ")
-            .Append(E(q.Credit)).Append("</figcaption>\n</figure>\n");
+            .Append(E(q.Credit)).Append("</figcaption>\n</figure>\n")
+            .Append(q.Note.Length > 0 ? $"<p class=\"quote-note\">{E(NotePrefix + q.Note)}</p>\n" : "");
+
+    /// <summary>Put before a curator's note on a quote, in every format, so a reader never takes it for the storyteller's words.</summary>
+    public const string NotePrefix = "Curators\u2019 note: ";
 
     private static void Table(StringBuilder html, ReportBlock.Table t, int number)
     {

@@ -29,6 +29,7 @@ public static partial class MarkdownReportWriter
                     break;
                 case ReportBlock.Quote q:
                     md.Append("> \u201c").Append(Escape(q.Text)).AppendLine("\u201d").AppendLine(">").Append("> \u2014 ").AppendLine(Escape(q.Credit)).AppendLine();
+                    if (q.Note.Length > 0) md.Append('*').Append(Escape(HtmlReportWriter.NotePrefix + q.Note)).AppendLine("*").AppendLine();
                     break;
                 case ReportBlock.Table t:
                     Table(md, t);

@@ -67,6 +67,12 @@ public class ReportQuote
     public int? KeyQuoteId { get; set; }
     public KeyQuote? KeyQuote { get; set; }
     public int Position { get; set; }
+
+    /// <summary>
+    /// The curator's short note shown with the quote in the report. Required when the quote illustrates a
+    /// theme it was not coded under (it says why it fits); optional otherwise. "" when none.
+    /// </summary>
+    public string Note { get; set; } = "";
 }
 
 /// <summary>
@@ -155,6 +161,7 @@ public sealed class ReportQuoteConfiguration : IEntityTypeConfiguration<ReportQu
     public void Configure(EntityTypeBuilder<ReportQuote> builder)
     {
         builder.HasIndex(q => new { q.ReportId, q.ThemeId, q.Position });
+        builder.Property(q => q.Note).HasMaxLength(ReportService.MaxQuoteNote);
         builder.HasOne(q => q.Report).WithMany(r => r.Quotes).HasForeignKey(q => q.ReportId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne(q => q.Theme).WithMany().HasForeignKey(q => q.ThemeId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne(q => q.Passage).WithMany().HasForeignKey(q => q.PassageId).OnDelete(DeleteBehavior.Cascade);

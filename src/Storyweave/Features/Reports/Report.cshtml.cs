@@ -21,7 +21,8 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
 {
     [FromRoute] public int ReportId { get; set; }
     public Report Report { get; private set; } = null!;
-    public List<(Theme Theme, HashSet<int> Ids)> Themes { get; private set; } = [];
+    /// <summary>Every theme at any depth, in codebook order: quotes can be chosen for sub-themes too.</summary>
+    public List<ReportService.ReportTheme> Themes { get; private set; } = [];
     public ILookup<int, ReportContentBuilder.PickedQuote> Picked { get; private set; } = Array.Empty<ReportContentBuilder.PickedQuote>().ToLookup(q => q.ThemeId);
     public Dictionary<int, List<ReportService.Candidate>> Candidates { get; } = [];
     /// <summary>The current files (one per format, plus any new version being made).</summary>
@@ -40,7 +41,10 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
     public string Announcement { get; private set; } = "";
 
     /// <summary>The theme an in-place answer re-renders.</summary>
-    public Theme? FragmentTheme { get; private set; }
+    public ReportService.ReportTheme? FragmentTheme { get; private set; }
+
+    /// <summary>The theme whose "use a quote chosen for another theme" list is shown open (after using one, or a mistake in it).</summary>
+    public int? OpenRelated { get; private set; }
 
     public const string FragmentHeader = "X-Storyweave-Fragment";
 
@@ -61,10 +65,12 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
         return await ShowErrorsAsync(result.Errors, "texts");
     }
 
-    public async Task<IActionResult> OnPostAddAsync(int themeId, int? passageId, int? keyQuoteId)
+    /// <param name="note">From the "use a quote chosen for another theme" form (null from the ordinary picker).</param>
+    public async Task<IActionResult> OnPostAddAsync(int themeId, int? passageId, int? keyQuoteId, string? note)
     {
         if (!Access.CanPublish) return Forbid();
-        var result = await reports.AddQuoteAsync(ProjectId, ReportId, themeId, passageId, keyQuoteId, current.RequiredId);
+        if (note is not null) OpenRelated = themeId;
+        var result = await reports.AddQuoteAsync(ProjectId, ReportId, themeId, passageId, keyQuoteId, note ?? "", current.RequiredId);
         if (result is null) return NotFound();
         if (!result.Succeeded) return WantsFragment ? await FragmentAsync(themeId, "", result.Errors) : await ShowErrorsAsync(result.Errors, $"theme-{themeId}");
         if (WantsFragment) return await FragmentAsync(themeId, "Added the quote to {0}. {1}.");
@@ -96,7 +102,7 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
     private async Task<IActionResult> FragmentAsync(int themeId, string announce, IReadOnlyList<string>? errors = null)
     {
         if (!await LoadAsync(onlyTheme: themeId)) return NotFound();
-        var theme = Themes.Select(t => t.Theme).FirstOrDefault(t => t.Id == themeId);
+        var theme = Themes.FirstOrDefault(t => t.Theme.Id == themeId);
         if (theme is null) return NotFound();
         FragmentTheme = theme;
         OpenPicker = themeId;
@@ -110,7 +116,7 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
         }
         else
         {
-            Announcement = string.Format(System.Globalization.CultureInfo.InvariantCulture, announce, theme.Name,
+            Announcement = string.Format(System.Globalization.CultureInfo.InvariantCulture, announce, theme.Theme.Name,
                 count == 0 ? "No quotes chosen" : count == 1 ? "1 quote chosen" : $"{count} quotes chosen");
         }
         return Partial("_ReportQuoteUpdate", this);
@@ -165,12 +171,12 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
         if (!keepTexts || Texts is null)
             Texts = new ReportEndpoints.UpdateRequest(report.Title, report.Version, report.Date, report.Purpose, report.Introduction, report.Method,
                 report.Challenges, report.ValueForAll, report.Conditions, report.Conclusion);
-        Themes = await reports.ThemesAsync(ProjectId);
+        Themes = await reports.AllThemesAsync(ProjectId);
         Picked = (await builder.PickedQuotesAsync(ReportId, ProjectId)).ToLookup(q => q.ThemeId);
         if (Access.CanPublish)
         {
-            foreach (var (theme, _) in Themes.Where(t => onlyTheme is null || t.Theme.Id == onlyTheme))
-                Candidates[theme.Id] = await reports.CandidatesAsync(ProjectId, theme.Id) ?? [];
+            foreach (var theme in Themes.Where(t => onlyTheme is null || t.Theme.Id == onlyTheme))
+                Candidates[theme.Theme.Id] = await reports.CandidatesAsync(ProjectId, theme.Theme.Id) ?? [];
         }
         var files = await ReportEndpoints.FilesAsync(Db, ReportId, HttpContext.RequestAborted);
         Files = files.Where(f => f.SupersededAt is null).ToList();
@@ -180,4 +186,4 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
 }
 
 /// <summary>What one theme's quotes partial needs.</summary>
-public sealed record ReportThemeView(ReportPageModel Page, Theme Theme);
+public sealed record ReportThemeView(ReportPageModel Page, ReportService.ReportTheme Theme);

@@ -34,8 +34,11 @@ public abstract record ReportBlock
 
     public sealed record Bullets(IReadOnlyList<string> Items) : ReportBlock;
 
-    /// <summary>A storyteller's words and the credit they chose ("Anonymous storyteller" when they chose no name).</summary>
-    public sealed record Quote(string Text, string Credit) : ReportBlock;
+    /// <summary>
+    /// A storyteller's words and the credit they chose ("Anonymous storyteller" when they chose no name), with the
+    /// curator's note when there is one (e.g. why a quote coded under another theme illustrates this one); "" when none.
+    /// </summary>
+    public sealed record Quote(string Text, string Credit, string Note = "") : ReportBlock;
 
     /// <summary>A table with a caption and a header row; each cell may hold several lines. The first column names each row unless told otherwise.</summary>
     public sealed record Table(string Caption, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<Cell>> Rows, bool FirstColumnNamesRow = true) : ReportBlock;

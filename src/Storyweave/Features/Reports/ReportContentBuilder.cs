@@ -24,7 +24,11 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
     private static readonly CultureInfo English = CultureInfo.GetCultureInfo("en-GB");
 
     /// <summary>A picked quote, resolved: its words, and whether (and how credited) it may appear.</summary>
-    public sealed record PickedQuote(int ReportQuoteId, int ThemeId, int Position, int? PassageId, int? KeyQuoteId, string Text, ReportQuoteConsent.Answer Answer);
+    public sealed record PickedQuote(int ReportQuoteId, int ThemeId, int Position, int? PassageId, int? KeyQuoteId, string Text, ReportQuoteConsent.Answer Answer, string Note = "")
+    {
+        /// <summary>The quote as the report shows it: words, chosen credit, curator's note.</summary>
+        public ReportBlock.Quote Block => new(Text, Answer.Credit, Note);
+    }
 
     public async Task<ReportContent?> BuildAsync(int reportId, CancellationToken ct = default)
     {
@@ -65,7 +69,10 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
                 ["Theme", "Stories", "Storytellers", "Coded passages"],
                 themes.Where(t => themeRows.ContainsKey(t.Theme.Id)).Select(t => themeRows[t.Theme.Id])
                     .Select(r => (IReadOnlyList<Cell>)[Cell.Of(r.Name), Cell.Of(r.Stories.Text), Cell.Of(r.Storytellers.Text), Cell.Of(r.Passages.ToString("N0", English))]).ToList()));
-            blocks.Add(new ReportBlock.Paragraph(found.GuardNote));
+            // Readers hear about the small-numbers guard only where it hid something they would otherwise read.
+            var shownRows = themes.Where(t => themeRows.ContainsKey(t.Theme.Id)).Select(t => themeRows[t.Theme.Id]).ToList();
+            if (new SmallNumberGuard(found.Threshold).ReaderNoteFor(shownRows.SelectMany(r => new[] { r.Stories, r.Storytellers })) is { Length: > 0 } themeNote)
+                blocks.Add(new ReportBlock.Paragraph(themeNote));
             foreach (var theme in themes)
             {
                 blocks.Add(new ReportBlock.Heading(2, theme.Theme.Name));
@@ -83,7 +90,16 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
                 if (quotes.Count > 0)
                 {
                     blocks.Add(new ReportBlock.Heading(3, $"In the storytellers' words: {theme.Theme.Name}"));
-                    blocks.AddRange(quotes.Select(q => new ReportBlock.Quote(q.Text, q.Answer.Credit)));
+                    blocks.AddRange(quotes.Select(q => q.Block));
+                }
+                // Each sub-theme (any depth) with chosen quotes is a sub-section of its main theme, in codebook order.
+                foreach (var (sub, path) in SubThemePaths(theme))
+                {
+                    var subQuotes = byTheme[sub.Theme.Id].OrderBy(q => q.Position).ToList();
+                    if (subQuotes.Count == 0) continue;
+                    blocks.Add(new ReportBlock.Heading(3, path));
+                    if (!sub.Theme.HeldForReview && sub.Theme.Description.Trim() is { Length: > 0 } subDescription) blocks.AddRange(Paragraphs(subDescription));
+                    blocks.AddRange(subQuotes.Select(q => q.Block));
                 }
             }
             Section(blocks, "Challenges", report.Challenges);
@@ -101,12 +117,14 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
             blocks.Add(new ReportBlock.Heading(1, "What did we find out?"));
             var rows = themes.Select(t =>
             {
-                var example = byTheme[t.Theme.Id].OrderBy(q => q.Position).FirstOrDefault();
+                // The main theme's first quote; without one, the first chosen for one of its sub-themes.
+                var example = byTheme[t.Theme.Id].OrderBy(q => q.Position)
+                    .Concat(SubThemePaths(t).SelectMany(s => byTheme[s.Node.Theme.Id].OrderBy(q => q.Position))).FirstOrDefault();
                 IReadOnlyList<Cell> row =
                 [
                     new Cell([t.Theme.Name]),
                     new Cell(SubThemeNames(t).DefaultIfEmpty("No sub-themes").ToList()),
-                    example is null ? Cell.Of("No quote chosen") : new Cell([], new ReportBlock.Quote(example.Text, example.Answer.Credit)),
+                    example is null ? Cell.Of("No quote chosen") : new Cell(example.Note.Length > 0 ? [HtmlReportWriter.NotePrefix + example.Note] : [], example.Block),
                 ];
                 return row;
             }).ToList();
@@ -133,7 +151,7 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
         ReportBlock.Heading h => h with { Text = r.Apply(h.Text) },
         ReportBlock.Paragraph p => p with { Text = r.Apply(p.Text) },
         ReportBlock.Bullets b => b with { Items = b.Items.Select(r.Apply).ToList() },
-        ReportBlock.Quote q => q with { Text = r.Apply(q.Text) },
+        ReportBlock.Quote q => q with { Text = r.Apply(q.Text), Note = r.Apply(q.Note) },
         ReportBlock.Table t => RedactTable(t, r),
         ReportBlock.Figure f => f with { Caption = r.Apply(f.Caption), AltText = r.Apply(f.AltText), Data = RedactTable(f.Data, r) },
         _ => throw new InvalidOperationException($"Redaction does not know the report block {block.GetType().Name}."),
@@ -143,7 +161,7 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
     {
         Caption = r.Apply(t.Caption),
         Headers = t.Headers.Select(r.Apply).ToList(),
-        Rows = t.Rows.Select(row => (IReadOnlyList<Cell>)row.Select(c => new Cell(c.Lines.Select(r.Apply).ToList(), c.Quote is null ? null : c.Quote with { Text = r.Apply(c.Quote.Text) })).ToList()).ToList(),
+        Rows = t.Rows.Select(row => (IReadOnlyList<Cell>)row.Select(c => new Cell(c.Lines.Select(r.Apply).ToList(), c.Quote is null ? null : c.Quote with { Text = r.Apply(c.Quote.Text), Note = r.Apply(c.Quote.Note) })).ToList()).ToList(),
     };
 
     /// <summary>The report's picked quotes in order, each with the policy's answer (for the builder and the curator's page).</summary>
@@ -157,6 +175,7 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
                 q.Position,
                 q.PassageId,
                 q.KeyQuoteId,
+                q.Note,
                 PassageStory = (int?)q.Passage!.StoryId,
                 PassageSpeaker = q.Passage.Speaker,
                 PassageText = q.Passage.Snippet,
@@ -172,12 +191,13 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
             r.Position,
             r.PassageId,
             r.KeyQuoteId,
+            r.Note,
             Source = new ReportQuoteConsent.Source(r.PassageStory ?? r.QuoteStory ?? 0, (r.PassageStory is not null ? r.PassageSpeaker : r.QuoteSpeaker) ?? ""),
             Text = (r.PassageStory is not null ? r.PassageText : r.QuoteText) ?? "",
         }).ToList();
         var answers = await quoteConsent.DecideAsync(projectId, resolved.Select(r => r.Source).ToList(), ct);
         return resolved.OrderBy(r => r.ThemeId).ThenBy(r => r.Position)
-            .Select(r => new PickedQuote(r.Id, r.ThemeId, r.Position, r.PassageId, r.KeyQuoteId, r.Text.Trim(), answers[r.Source])).ToList();
+            .Select(r => new PickedQuote(r.Id, r.ThemeId, r.Position, r.PassageId, r.KeyQuoteId, r.Text.Trim(), answers[r.Source], r.Note)).ToList();
     }
 
     /// <summary>The codebook's top-level themes in codebook order, each with its sub-themes.</summary>
@@ -188,6 +208,16 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
         List<CodebookService.ThemeNode> Build(int? parentId) => byParent[parentId].OrderBy(t => t.Position).ThenBy(t => t.Id)
             .Select(t => new CodebookService.ThemeNode(t, 0, 0, Build(t.Id))).ToList();
         return Build(null);
+    }
+
+    /// <summary>A main theme's sub-themes at every depth in codebook order, each with its name ("Sub › Sub-sub" below the first level).</summary>
+    public static IEnumerable<(CodebookService.ThemeNode Node, string Path)> SubThemePaths(CodebookService.ThemeNode theme)
+    {
+        foreach (var child in theme.Children)
+        {
+            yield return (child, child.Theme.Name);
+            foreach (var (node, path) in SubThemePaths(child)) yield return (node, $"{child.Theme.Name} \u203a {path}");
+        }
     }
 
     public static IEnumerable<string> SubThemeNames(CodebookService.ThemeNode theme) =>
@@ -235,13 +265,22 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
         yield return new ReportBlock.Paragraph(w.CountingRule);
         foreach (var q in w.Questions.Where(q => q.Answers.Count > 0))
             yield return ReportCharts.Bars($"{q.Text} ({q.Denominator})", "Storytellers", q.Answers.Select(a => (a.Label, a.Count)).ToList(), q.Note);
+        var shown = new List<GuardedCount> { w.Storytellers, w.Stories, w.Sessions, w.OneToOneSessions, w.GroupSessions };
+        shown.AddRange(w.Questions.SelectMany(q => q.Answers).Select(a => a.Count));
         if (full)
         {
-            foreach (var f in w.Facets.Where(f => f.Values.Count > 0))
-                yield return new ReportBlock.Table($"How storytellers described themselves: {f.Label}", [f.Label, "Storytellers"],
-                    f.Values.Select(v => (IReadOnlyList<Cell>)[Cell.Of(v.Value), Cell.Of(v.Count.Text)]).ToList());
+            // "13 (48%) of the 27 who shared": the base is those who chose to say, largest first (FindingsService).
+            foreach (var f in w.Facets.Where(f => f.Values.Any(v => v.Count.Value != 0)))
+            {
+                var values = f.Values.Where(v => v.Count.Value != 0).ToList();
+                yield return new ReportBlock.Table($"How storytellers described themselves: {f.Label}. {f.AnsweredText}", [f.Label, "Storytellers"],
+                    values.Select(v => (IReadOnlyList<Cell>)[Cell.Of(v.Value), Cell.Of(v.Text)]).ToList());
+                shown.Add(f.Answered);
+                shown.AddRange(values.Select(v => v.Count));
+            }
         }
-        yield return new ReportBlock.Paragraph(w.GuardNote);
+        // Readers hear about the small-numbers guard only where it hid something they would otherwise read.
+        if (new SmallNumberGuard(w.Threshold).ReaderNoteFor(shown) is { Length: > 0 } note) yield return new ReportBlock.Paragraph(note);
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Accounts;
 using Storyweave.Features.Audit;
+using Storyweave.Features.Codebook;
 using Storyweave.Features.Events;
 using Storyweave.Features.Projects;
 
@@ -14,12 +15,15 @@ public static partial class ReportEndpoints
     public sealed record CreateRequest(ReportKind? Kind, string? Title);
     public sealed record UpdateRequest(string? Title, string? Version, DateOnly? Date, string? Purpose, string? Introduction, string? Method,
         string? Challenges, string? ValueForAll, string? Conditions, string? Conclusion);
-    public sealed record AddQuoteRequest(int? PassageId, int? KeyQuoteId);
+    /// <param name="Note">Shown with the quote in the report; needed when the quote is not coded with the theme (it says why it fits).</param>
+    public sealed record AddQuoteRequest(int? PassageId, int? KeyQuoteId, string? Note = null);
     public sealed record MoveRequest(string? Direction);
     public sealed record GenerateRequest(ReportFormat? Format);
 
-    public sealed record QuoteDto(int Id, int? PassageId, int? KeyQuoteId, string Text, bool Included, string Credit, string? LeftOutReason);
-    public sealed record ThemeDto(int ThemeId, string Name, IReadOnlyList<QuoteDto> Quotes);
+    public sealed record QuoteDto(int Id, int? PassageId, int? KeyQuoteId, string Text, bool Included, string Credit, string? LeftOutReason, string Note = "");
+
+    /// <summary>A theme at any depth (sub-themes follow their parent), with the quotes chosen for it in order.</summary>
+    public sealed record ThemeDto(int ThemeId, string Name, IReadOnlyList<QuoteDto> Quotes, int? ParentId = null, int Depth = 0);
     /// <summary>
     /// <paramref name="MadeBeforeLatestChanges"/>: the report was edited after this file was built (it can still be
     /// downloaded; make it again to include the edits). <paramref name="Superseded"/>: a newer file of the same format
@@ -75,7 +79,7 @@ public static partial class ReportEndpoints
 
         group.MapPost("/reports/{reportId:int}/themes/{themeId:int}/quotes", async (int projectId, int reportId, int themeId, AddQuoteRequest r, ReportService reports, CurrentUser current, CancellationToken ct) =>
         {
-            var result = await reports.AddQuoteAsync(projectId, reportId, themeId, r.PassageId, r.KeyQuoteId, current.RequiredId, ct);
+            var result = await reports.AddQuoteAsync(projectId, reportId, themeId, r.PassageId, r.KeyQuoteId, r.Note, current.RequiredId, ct);
             if (result is null) return Results.NotFound();
             return result.Succeeded ? Results.Ok(new { id = result.Value!.Id, position = result.Value.Position }) : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
         }).RequireAuthorization(Policies.Publish);
@@ -195,8 +199,9 @@ public static partial class ReportEndpoints
         var picked = (await builder.PickedQuotesAsync(r.Id, r.ProjectId, ct)).ToLookup(q => q.ThemeId);
         var files = await FilesAsync(db, r.Id, ct);
         return new ReportDto(r.Id, r.Kind, r.Title, r.Version, r.Date, r.Purpose, r.Introduction, r.Method, r.Challenges, r.ValueForAll, r.Conditions, r.Conclusion, r.UpdatedAt,
-            themes.Select(t => new ThemeDto(t.Theme.Id, t.Theme.Name, picked[t.Theme.Id].OrderBy(q => q.Position)
-                .Select(q => new QuoteDto(q.ReportQuoteId, q.PassageId, q.KeyQuoteId, q.Answer.TeamMaySee ? q.Text : HiddenText, q.Answer.Allowed, q.Answer.Allowed ? q.Answer.Credit : "", q.Answer.Allowed ? null : q.Answer.Reason)).ToList())).ToList(),
+            CodebookService.Flatten(themes).Select(x => new ThemeDto(x.Node.Theme.Id, x.Node.Theme.Name, picked[x.Node.Theme.Id].OrderBy(q => q.Position)
+                .Select(q => new QuoteDto(q.ReportQuoteId, q.PassageId, q.KeyQuoteId, q.Answer.TeamMaySee ? q.Text : HiddenText, q.Answer.Allowed, q.Answer.Allowed ? q.Answer.Credit : "", q.Answer.Allowed ? null : q.Answer.Reason, q.Note)).ToList(),
+                x.Node.Theme.ParentId, x.Depth)).ToList(),
             files.Select(ToDto).ToList());
     }
 }

@@ -16,6 +16,9 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
 {
     public const int MaxText = 40000;
 
+    /// <summary>A note with a chosen quote is a sentence or two, not a section.</summary>
+    public const int MaxQuoteNote = 500;
+
     public sealed record TextsInput(string? Title, string? Version, DateOnly? Date, string? Purpose, string? Introduction, string? Method,
         string? Challenges, string? ValueForAll, string? Conditions, string? Conclusion);
 
@@ -119,6 +122,26 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
 
     // ---------- Quotes ----------
 
+    /// <summary>A theme at any depth: its id and its sub-themes' ids (any depth), its depth (0 = main theme) and "Main › Sub".</summary>
+    public sealed record ReportTheme(Theme Theme, HashSet<int> Ids, int Depth, string Path);
+
+    /// <summary>Every theme at any depth, in codebook order (a sub-theme follows its parent): quotes can be chosen for each.</summary>
+    public async Task<List<ReportTheme>> AllThemesAsync(int projectId, CancellationToken ct = default)
+    {
+        var list = new List<ReportTheme>();
+        void Walk(IEnumerable<CodebookService.ThemeNode> nodes, int depth, string path)
+        {
+            foreach (var n in nodes)
+            {
+                var p = path.Length == 0 ? n.Theme.Name : $"{path} \u203a {n.Theme.Name}";
+                list.Add(new ReportTheme(n.Theme, CodebookService.Flatten([n]).Select(x => x.Node.Theme.Id).ToHashSet(), depth, p));
+                Walk(n.Children, depth + 1, p);
+            }
+        }
+        Walk(await builder.TopThemesAsync(projectId, ct), 0, "");
+        return list;
+    }
+
     /// <summary>Top-level themes in codebook order with the ids of each one's sub-themes (any depth).</summary>
     public async Task<List<(Theme Theme, HashSet<int> Ids)>> ThemesAsync(int projectId, CancellationToken ct = default) =>
         (await builder.TopThemesAsync(projectId, ct))
@@ -130,8 +153,8 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
     /// </summary>
     public async Task<List<Candidate>?> CandidatesAsync(int projectId, int themeId, CancellationToken ct = default)
     {
-        var theme = (await ThemesAsync(projectId, ct)).FirstOrDefault(t => t.Theme.Id == themeId);
-        if (theme.Theme is null) return null;
+        var theme = (await AllThemesAsync(projectId, ct)).FirstOrDefault(t => t.Theme.Id == themeId);
+        if (theme is null) return null;
         var ids = theme.Ids;
         var passages = await db.Passages.AsNoTracking().Where(p => p.ProjectId == projectId && p.Themes.Any(x => ids.Contains(x.ThemeId)))
             .OrderBy(p => p.StoryId).ThenBy(p => p.StartOffset)
@@ -153,21 +176,44 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
             new(passageId, quoteId, storyId, title, text.Trim(), a.Allowed, a.Credit, a.Reason);
     }
 
-    /// <summary>Adds a passage or key quote to the end of a theme's quotes.</summary>
-    public async Task<Result<ReportQuote>?> AddQuoteAsync(int projectId, int reportId, int themeId, int? passageId, int? keyQuoteId, string? actorUserId, CancellationToken ct = default)
+    /// <summary>
+    /// Adds a passage or key quote to the end of a theme's quotes (a theme at any depth). A quote coded with the
+    /// theme (or its sub-themes) may carry a note; one coded only elsewhere may illustrate this theme too, when
+    /// the team may read it in analysis and the curator's <paramref name="note"/> says why (shown in the report).
+    /// </summary>
+    public async Task<Result<ReportQuote>?> AddQuoteAsync(int projectId, int reportId, int themeId, int? passageId, int? keyQuoteId, string? note, string? actorUserId, CancellationToken ct = default)
     {
         if (await FindAsync(projectId, reportId, ct) is null) return null;
         var candidates = await CandidatesAsync(projectId, themeId, ct);
-        if (candidates is null) return Result.Fail<ReportQuote>(["That theme is not a main theme of this project's codebook."]);
+        if (candidates is null) return Result.Fail<ReportQuote>(["That theme is not in this project's codebook (it may have been deleted or merged)."]);
         if ((passageId is null) == (keyQuoteId is null)) return Result.Fail<ReportQuote>(["Choose one coded passage or one key quote."]);
+        note = note?.Trim() ?? "";
+        if (note.Length > MaxQuoteNote) return Result.Fail<ReportQuote>([$"The note can be at most {MaxQuoteNote} characters: it is a sentence or two shown with the quote."]);
         if (!candidates.Any(c => c.PassageId == passageId && c.KeyQuoteId == keyQuoteId))
-            return Result.Fail<ReportQuote>(["That quote is not coded with this theme (or is not available for analysis), so it cannot support it."]);
+        {
+            if (!await VisibleInAnalysisAsync(projectId, passageId, keyQuoteId, ct))
+                return Result.Fail<ReportQuote>(["That quote is not coded with this theme (or is not available for analysis), so it cannot support it."]);
+            if (note.Length == 0)
+                return Result.Fail<ReportQuote>(["That quote is not coded with this theme. To use it to illustrate this theme, add a short note saying why it fits: the note is shown with the quote in the report."]);
+        }
         var existing = await db.ReportQuotes.Where(q => q.ReportId == reportId && q.ThemeId == themeId).ToListAsync(ct);
         if (existing.Any(q => q.PassageId == passageId && q.KeyQuoteId == keyQuoteId)) return Result.Fail<ReportQuote>(["That quote is already chosen for this theme."]);
-        var quote = new ReportQuote { ReportId = reportId, ThemeId = themeId, PassageId = passageId, KeyQuoteId = keyQuoteId, Position = existing.Count == 0 ? 0 : existing.Max(q => q.Position) + 1 };
+        var quote = new ReportQuote { ReportId = reportId, ThemeId = themeId, PassageId = passageId, KeyQuoteId = keyQuoteId, Note = note, Position = existing.Count == 0 ? 0 : existing.Max(q => q.Position) + 1 };
         db.ReportQuotes.Add(quote);
         await TouchAsync(projectId, reportId, actorUserId, "report.quote-added", ct);
         return Result.Ok(quote);
+    }
+
+    /// <summary>Whether the team may read this passage or key quote of the project in analysis (<see cref="AnalysisScope"/>).</summary>
+    private async Task<bool> VisibleInAnalysisAsync(int projectId, int? passageId, int? keyQuoteId, CancellationToken ct)
+    {
+        var source = passageId is { } pid
+            ? await db.Passages.AsNoTracking().Where(p => p.Id == pid && p.ProjectId == projectId).Select(p => new { p.StoryId, p.Speaker }).SingleOrDefaultAsync(ct)
+            : await db.KeyQuotes.AsNoTracking().Where(q => q.Id == keyQuoteId && db.Stories.Any(s => s.Id == q.StoryId && s.ProjectId == projectId))
+                .Select(q => new { q.StoryId, q.Speaker }).SingleOrDefaultAsync(ct);
+        if (source is null) return false;
+        var scope = await AnalysisScope.LoadForStoriesAsync(db, policy, projectId, [source.StoryId], ct);
+        return scope.IsTurnVisible(source.StoryId, source.Speaker);
     }
 
     /// <summary>Moves a chosen quote one place up (-1) or down (+1) within its theme.</summary>

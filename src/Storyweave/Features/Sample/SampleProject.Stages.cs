@@ -69,7 +69,7 @@ public sealed partial class SampleProject
             {
                 if (picked == 2) break;
                 if (used.Any(u => u.Contains(c.Text, StringComparison.Ordinal) || c.Text.Contains(u, StringComparison.Ordinal))) continue;
-                Check(await reports.AddQuoteAsync(projectId, created.Id, theme.Id, c.PassageId, c.KeyQuoteId, actorUserId: null, ct), $"a quote for \u201c{theme.Name}\u201d");
+                Check(await reports.AddQuoteAsync(projectId, created.Id, theme.Id, c.PassageId, c.KeyQuoteId, note: null, actorUserId: null, ct), $"a quote for \u201c{theme.Name}\u201d");
                 used.Add(c.Text);
                 picked++;
             }

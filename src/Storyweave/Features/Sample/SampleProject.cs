@@ -34,6 +34,9 @@ public sealed partial class SampleProject(StoryweaveDb db, ProjectService projec
             new DateOnly(2026, 3, 1), new DateOnly(2026, 9, 30)), creatorUserId: null, isSample: true, ct);
         var project = created.Value!;
         var now = clock.GetUtcNow().UtcDateTime;
+        // Four made-up storytellers: with the small-numbers guard on (the default for a real project)
+        // every figure would read "fewer than 5", and there is nobody to protect. A lead can turn it on to try it.
+        project.SmallNumberThreshold = 0;
 
         // A call-out like a real project's: two multi-select questions and the open self-description.
         var sector = new CallOut.CategoryQuestion

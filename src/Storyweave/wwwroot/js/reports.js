@@ -62,7 +62,11 @@
       target = adds.length ? adds[Math.min(where.index, adds.length - 1)] : section.querySelector('.quote-picker summary');
     } else if (action === 'remove') {
       var removes = section.querySelectorAll('.chosen-quotes button[data-action="remove"]');
-      target = removes.length ? removes[Math.min(where.index, removes.length - 1)] : section.querySelector('h3');
+      target = removes.length ? removes[Math.min(where.index, removes.length - 1)] : heading(section);
+    } else if (action === 'add-related') {
+      // The quote just used is the last one chosen for this theme.
+      var items = section.querySelectorAll('.chosen-quotes > li');
+      target = items.length ? items[items.length - 1] : null;
     } else {
       var item = section.querySelector('li[data-quote="' + where.quote + '"]');
       if (item) {
@@ -72,8 +76,11 @@
       }
     }
     if (section.querySelector('.error-summary')) target = section.querySelector('.error-summary');
-    (target || section.querySelector('h3')).focus();
+    (target || heading(section)).focus();
   }
+
+  // A main theme's heading is an h3, a sub-theme's an h4.
+  function heading(section) { return section.querySelector('h3, h4'); }
 
   document.addEventListener('submit', function (e) {
     var form = e.target;
@@ -88,6 +95,8 @@
       where.index = indexIn(section.querySelectorAll('.candidates button[data-action="add"]'), button);
     } else if (action === 'remove') {
       where.index = indexIn(section.querySelectorAll('.chosen-quotes button[data-action="remove"]'), button);
+    } else if (action === 'add-related') {
+      where.index = 0;
     } else {
       where.quote = form.querySelector('[name="quoteId"]').value;
     }

@@ -1086,6 +1086,9 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.Property<int>("SmallNumberThreshold")
                         .HasColumnType("integer");
 
+                    b.Property<DateTime?>("SmallNumberThresholdChosenAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateOnly?>("StartDate")
                         .HasColumnType("date");
 
@@ -1337,6 +1340,11 @@ namespace Storyweave.Data.Migrations.Postgres
 
                     b.Property<int?>("KeyQuoteId")
                         .HasColumnType("integer");
+
+                    b.Property<string>("Note")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
 
                     b.Property<int?>("PassageId")
                         .HasColumnType("integer");

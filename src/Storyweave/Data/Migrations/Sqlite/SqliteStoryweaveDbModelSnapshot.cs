@@ -1049,6 +1049,9 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.Property<int>("SmallNumberThreshold")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("SmallNumberThresholdChosenAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateOnly?>("StartDate")
                         .HasColumnType("TEXT");
 
@@ -1292,6 +1295,11 @@ namespace Storyweave.Data.Migrations.Sqlite
 
                     b.Property<int?>("KeyQuoteId")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Note")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
 
                     b.Property<int?>("PassageId")
                         .HasColumnType("INTEGER");
