@@ -96,8 +96,16 @@ public sealed class QdpxExportTests(AppFixture fixture) : IClassFixture<AppFixtu
             var now = DateTime.UtcNow;
             db.ConsentRecords.Add(new ConsentRecord
             {
-                ProjectId = projectId, StorytellerId = embargoedId, Recording = true, Analysis = true, Quotes = true, CreditInReports = CreditStyle.Named,
-                EmbargoUntil = DateOnly.FromDateTime(now).AddDays(30), Method = ConsentMethod.PaperForm, GivenAt = now, RecordedAt = now,
+                ProjectId = projectId,
+                StorytellerId = embargoedId,
+                Recording = true,
+                Analysis = true,
+                Quotes = true,
+                CreditInReports = CreditStyle.Named,
+                EmbargoUntil = DateOnly.FromDateTime(now).AddDays(30),
+                Method = ConsentMethod.PaperForm,
+                GivenAt = now,
+                RecordedAt = now,
             });
             return await db.SaveChangesAsync();
         });
@@ -122,8 +130,16 @@ public sealed class QdpxExportTests(AppFixture fixture) : IClassFixture<AppFixtu
             {
                 var passage = new CodedPassage
                 {
-                    ProjectId = projectId, StoryId = groupId, StartOffset = offset, EndOffset = offset + cue.Text.Length, Snippet = cue.Text,
-                    StartSeconds = cue.StartSeconds, EndSeconds = cue.EndSeconds, Speaker = cue.Speaker, CoderUserId = lead.Id, CreatedAt = DateTime.UtcNow,
+                    ProjectId = projectId,
+                    StoryId = groupId,
+                    StartOffset = offset,
+                    EndOffset = offset + cue.Text.Length,
+                    Snippet = cue.Text,
+                    StartSeconds = cue.StartSeconds,
+                    EndSeconds = cue.EndSeconds,
+                    Speaker = cue.Speaker,
+                    CoderUserId = lead.Id,
+                    CreatedAt = DateTime.UtcNow,
                 };
                 passage.Themes.Add(new PassageTheme { ThemeId = childId, CoderUserId = lead.Id, CodedAt = DateTime.UtcNow });
                 db.Passages.Add(passage);

@@ -84,7 +84,13 @@ public sealed class QdpxExport(StoryweaveDb db, ConsentPolicy policy, RedactionS
                 .OrderBy(p => p.StoryId).ThenBy(p => p.StartOffset).ThenBy(p => p.Id)
                 .Select(p => new
                 {
-                    p.Id, p.StoryId, p.StartOffset, p.EndOffset, p.Speaker, p.CoderUserId, p.CreatedAt,
+                    p.Id,
+                    p.StoryId,
+                    p.StartOffset,
+                    p.EndOffset,
+                    p.Speaker,
+                    p.CoderUserId,
+                    p.CreatedAt,
                     Themes = p.Themes.Select(t => new { t.ThemeId, t.CoderUserId, t.CodedAt }).ToList(),
                 }).ToListAsync(ct))
             .Where(p => storyIds.Contains(p.StoryId) && scope.IsTurnVisible(p.StoryId, p.Speaker))
