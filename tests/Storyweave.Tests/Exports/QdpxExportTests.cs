@@ -111,6 +111,12 @@ public sealed class QdpxExportTests(AppFixture fixture) : IClassFixture<AppFixtu
         });
         // A character outside the Basic Multilingual Plane (two UTF-16 units, one character) before coded words.
         var keptPassage = await ExportTests.PassageAsync(App, projectId, keptId, $"My nurse Bernadette \U0001F60A found me a flat {tag}", [parentId, childId], lead.Id);
+        await App.WithDbAsync(async db => // a control character pasted into a title, which XML 1.0 cannot hold
+        {
+            var storyId = await db.Passages.Where(p => p.Id == keptPassage).Select(p => p.StoryId).SingleAsync();
+            (await db.Stories.SingleAsync(s => s.Id == storyId)).Title = $"Kay\u0002s flat {tag}";
+            return await db.SaveChangesAsync();
+        });
         await ExportTests.PassageAsync(App, projectId, refusedId, $"Words kept out {tag}", [parentId], lead.Id);
         await ExportTests.PassageAsync(App, projectId, embargoedId, $"Words held back {tag}", [parentId], lead.Id);
 
@@ -173,6 +179,7 @@ public sealed class QdpxExportTests(AppFixture fixture) : IClassFixture<AppFixtu
         // Two sources (the kept story and the group story), each a .txt in sources/.
         var sources = root.Element(Q + "Sources")!.Elements(Q + "TextSource").ToList();
         Assert.Equal(2, sources.Count);
+        Assert.Contains(sources, s => (string)s.Attribute("name")! == $"Kays flat {tag}");
         Assert.Equal(3, file.Entries.Count); // project.qde + two texts
         Assert.Equal($"Ada saw [nurse] \U0001F60A at the clinic {tag}\nWhat happened next {tag}?",
             file.Source(Assert.Single(sources, s => file.Source(s).Contains("Ada saw", StringComparison.Ordinal))));

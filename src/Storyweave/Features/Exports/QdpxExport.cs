@@ -257,6 +257,7 @@ public sealed class QdpxExport(StoryweaveDb db, ConsentPolicy policy, RedactionS
             }
             root.Add(new XElement(ns + "Description", content.Description));
 
+            RemoveCharactersXmlCannotHold(root);
             var qde = zip.CreateEntry("project.qde", CompressionLevel.Optimal);
             await using var qdeStream = await qde.OpenAsync(ct);
             await using var writer = XmlWriter.Create(qdeStream, new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = true, Async = true });
@@ -271,6 +272,22 @@ public sealed class QdpxExport(StoryweaveDb db, ConsentPolicy policy, RedactionS
         MemoTarget.Passage => "Memo on a coded passage",
         _ => $"Memo on the theme \u201c{CodebookService.Flatten(content.Codebook).First(n => n.Node.Theme.Id == m.TargetId).Node.Theme.Name}\u201d",
     };
+
+    /// <summary>
+    /// Titles, names and memos may hold control characters (pasted from elsewhere) that XML 1.0 cannot carry; the writer
+    /// would refuse them halfway through the download. They carry no meaning, so they are dropped.
+    /// </summary>
+    private static void RemoveCharactersXmlCannotHold(XElement root)
+    {
+        static string Clean(string value) => value.Any(c => !XmlConvert.IsXmlChar(c) && !char.IsSurrogate(c))
+            ? string.Concat(value.Where(c => XmlConvert.IsXmlChar(c) || char.IsSurrogate(c)))
+            : value;
+        foreach (var element in root.DescendantsAndSelf())
+        {
+            foreach (var attribute in element.Attributes()) attribute.Value = Clean(attribute.Value);
+            foreach (var text in element.Nodes().OfType<XText>()) text.Value = Clean(text.Value);
+        }
+    }
 
     private static string Time(DateTime utc) => XmlConvert.ToString(DateTime.SpecifyKind(utc, DateTimeKind.Utc), XmlDateTimeSerializationMode.Utc);
 }
