@@ -280,6 +280,7 @@ public static class AppHost
         services.AddScoped<Features.Reports.ReportStaleness>();
         services.AddScoped<Features.Reports.ReportService>();
         services.AddScoped<Features.Exports.ExportService>();
+        services.AddScoped<Features.Exports.QdpxExport>();
         services.AddHostedService<Features.Reports.ReportWorker>();
         services.AddScoped<Features.Withdrawal.WithdrawalService>();
         services.AddScoped<Features.Withdrawal.TeamTextReview>();

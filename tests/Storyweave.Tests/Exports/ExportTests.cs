@@ -96,8 +96,8 @@ public sealed class ExportTests(AppFixture fixture) : IClassFixture<AppFixture>
 
         var analyst = await MemberAsync(projectId, ProjectRole.Analyst);
         var sheet = await ExportFiles.BothAsync(analyst, projectId, Passages);
-        Assert.Equal(["Story title", "Story id", "Speaker label", "Storyteller id", "Storyteller credit", "Theme", "Passage", "Start (seconds)", "End (seconds)", "Coder", "Coded on"],
-            sheet.Headers);
+        Assert.Equal(["Passage id", "Story title", "Story id", "Speaker label", "Storyteller id", "Storyteller credit", "Theme", "Passage", "Start (seconds)", "End (seconds)", "Coder", "Coded on", "Passage memo"],
+            sheet.Headers); // no call-out here, so no answer columns
 
         IReadOnlyDictionary<string, string> RowOf(string words, string theme) => Assert.Single(sheet.Rows, r => r["Passage"] == words && r["Theme"] == theme);
         Assert.Equal(named.Name, RowOf(named.Words, themes[0].Name)["Storyteller credit"]);
@@ -122,12 +122,13 @@ public sealed class ExportTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.Equal((PaneStateValues.Frozen, "A2", 1.0), (pane.State!.Value, pane.TopLeftCell!.Value, pane.VerticalSplit!.Value));
         Assert.All(worksheet.Descendants<Column>(), c => Assert.True(c.CustomWidth!.Value && c.Width!.Value >= 9));
         var row = cells[1 + xlsx.Rows.ToList().FindIndex(r => r["Passage"] == $"I was coded by a person {tag}")];
-        Assert.Null(row[1].DataType); // story id
-        Assert.Null(row[7].DataType);
-        Assert.Equal("1.5", row[7].CellValue!.Text);
-        var dateFormat = styles.CellFormats!.Elements<CellFormat>().ElementAt((int)row[10].StyleIndex!.Value);
+        Assert.Null(row[0].DataType); // passage id
+        Assert.Null(row[2].DataType); // story id
+        Assert.Null(row[8].DataType);
+        Assert.Equal("1.5", row[8].CellValue!.Text);
+        var dateFormat = styles.CellFormats!.Elements<CellFormat>().ElementAt((int)row[11].StyleIndex!.Value);
         Assert.Equal("yyyy-mm-dd", styles.NumberingFormats!.Elements<NumberingFormat>().Single(f => f.NumberFormatId!.Value == dateFormat.NumberFormatId!.Value).FormatCode!.Value);
-        Assert.Equal(DateTime.UtcNow.Date, DateTime.FromOADate(double.Parse(row[10].CellValue!.Text, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(DateTime.UtcNow.Date, DateTime.FromOADate(double.Parse(row[11].CellValue!.Text, System.Globalization.CultureInfo.InvariantCulture)));
         Assert.Empty(worksheet.Descendants<CellFormula>());
 
         // Every download is in the event log and the access log (file kinds, not content).
@@ -138,6 +139,57 @@ public sealed class ExportTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.Single(events, e => e == "coded-passages.csv");
         Assert.Contains("export:coded-passages.csv", access);
         Assert.Equal(2, access.Count(a => a == "export:coded-passages.xlsx"));
+    }
+
+    /// <summary>
+    /// Issue 14 point 5: one row is enough for Excel/NVivo users — the passage id, the memos on the passage and the
+    /// storyteller's call-out answers — with the same consent and redaction rules as the other columns, and no
+    /// per-person facets (special-category data: only in the personal-details file).
+    /// </summary>
+    [Fact]
+    public async Task Coded_passages_export_has_passage_id_memo_text_and_the_storytellers_answers_redacted_and_only_for_people_who_agreed()
+    {
+        var lead = await App.CreateUserAsync();
+        var projectId = await App.CreateProjectAsync(lead);
+        var api = await App.ApiClientAsync(lead);
+        var callOut = await App.PublishCallOutAsync(projectId, lead);
+        var question = callOut.Questions.OrderBy(q => q.Position).First();
+        var options = question.Options.OrderBy(o => o.Position).ToList();
+        var themeId = await App.CreateThemeAsync(projectId, "Housing");
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var keptId = await App.CreateStorytellerAsync(projectId, lead, $"Kay Kept{tag}", quotes: true, credit: CreditStyle.Named, optionIds: [options[1].Id]);
+        var refusedId = await App.CreateStorytellerAsync(projectId, lead, $"Ray Refused{tag}", analysis: false, optionIds: [options[0].Id]);
+        var keptPassage = await PassageAsync(App, projectId, keptId, $"The flat was damp {tag}", [themeId], lead.Id);
+        var refusedPassage = await PassageAsync(App, projectId, refusedId, $"Words kept out {tag}", [themeId], lead.Id);
+        await App.WithDbAsync(async db =>
+        {
+            db.StorytellerFacets.Add(new StorytellerFacet { StorytellerId = keptId, Kind = FacetKind.Disability, Value = $"Deafblind{tag}", AddedAt = DateTime.UtcNow });
+            return await db.SaveChangesAsync();
+        });
+        async Task MemoAsync(int passageId, string text)
+        {
+            var added = await api.PostAsJsonAsync($"/api/projects/{projectId}/memos?targetType=passage&targetId={passageId}", new { text });
+            Assert.True(added.IsSuccessStatusCode, await added.Content.ReadAsStringAsync());
+        }
+        await MemoAsync(keptPassage, $"Bernadette the housing officer came up again {tag}");
+        await MemoAsync(keptPassage, $"Second thought {tag}");
+        await MemoAsync(refusedPassage, $"Memo about refused words {tag}");
+        var added = await api.PostAsJsonAsync($"/api/projects/{projectId}/redaction/rules", new { term = "Bernadette", replacement = "[officer]" });
+        Assert.True(added.IsSuccessStatusCode, await added.Content.ReadAsStringAsync());
+
+        var sheet = await ExportFiles.BothAsync(await MemberAsync(projectId, ProjectRole.Analyst), projectId, Passages);
+        Assert.Equal("Passage id", sheet.Headers[0]);
+        Assert.Contains("Passage memo", sheet.Headers);
+        Assert.Equal(question.Options.Count, sheet.Headers.Count(h => h.StartsWith(question.Text + ": ", StringComparison.Ordinal)));
+        var row = Assert.Single(sheet.Rows);
+        Assert.Equal($"{keptPassage}", row["Passage id"]);
+        Assert.Equal($"[officer] the housing officer came up again {tag}\n\nSecond thought {tag}", row["Passage memo"].ReplaceLineEndings("\n"));
+        Assert.Equal((No: "No", Yes: "Yes"), (No: row[$"{question.Text}: {options[0].Label}"], Yes: row[$"{question.Text}: {options[1].Label}"]));
+        foreach (var absent in new[] { $"Words kept out {tag}", $"Memo about refused words {tag}", $"Ray Refused{tag}", $"{refusedPassage}", "Bernadette", $"Deafblind{tag}" })
+            Assert.DoesNotContain(absent, sheet.AllText, StringComparison.Ordinal);
+        Assert.DoesNotContain("Disability", sheet.Headers);
+        var xlsx = ExportFiles.ReadXlsx(await ExportFiles.DownloadAsync(api, projectId, Passages, "xlsx")).Sheet;
+        Assert.Equal(row["Passage memo"].ReplaceLineEndings("\n"), Assert.Single(xlsx.Rows)["Passage memo"].ReplaceLineEndings("\n"));
     }
 
     [Fact]

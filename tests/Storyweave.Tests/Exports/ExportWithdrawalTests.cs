@@ -3,7 +3,7 @@ using Storyweave.Features.Consent;
 
 namespace Storyweave.Tests.Exports;
 
-/// <summary>A full withdrawal reaches the data exports: what was in every file is in none of them afterwards.</summary>
+/// <summary>A full withdrawal reaches the data exports: what was in every file (the REFI-QDA project too) is in none of them afterwards.</summary>
 public sealed class ExportWithdrawalTests(AppFixture fixture) : IClassFixture<AppFixture>
 {
     private TestApp App => fixture.App;
@@ -41,8 +41,25 @@ public sealed class ExportWithdrawalTests(AppFixture fixture) : IClassFixture<Ap
         static string Count(ExportSheet findings, string table, string row, string column) =>
             Assert.Single(findings.Rows, r => r["Table"] == table && r["Row"] == row && r["Column"] == column)["Figure"];
 
+        async Task<string> QdpxTextAsync()
+        {
+            var response = await api.GetAsync($"/api/projects/{projectId}/exports/project.qdpx");
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            using var zip = new System.IO.Compression.ZipArchive(new MemoryStream(await response.Content.ReadAsByteArrayAsync()));
+            var text = new System.Text.StringBuilder();
+            foreach (var entry in zip.Entries)
+            {
+                using var reader = new StreamReader(entry.Open());
+                text.Append(entry.FullName).Append('\n').Append(await reader.ReadToEndAsync()).Append('\n');
+            }
+            return text.ToString();
+        }
+
         // Before: they are in every file that holds people, so the checks below can fail.
         var before = await AllAsync();
+        var qdpxBefore = await QdpxTextAsync();
+        Assert.Contains($"I waited a year, {marker}", qdpxBefore, StringComparison.Ordinal);
+        Assert.Contains($"Wendy {marker} (storyteller {leavingId})", qdpxBefore, StringComparison.Ordinal);
         foreach (var format in new[] { "csv", "xlsx" })
         {
             Assert.Contains($"I waited a year, {marker}", before[$"coded-passages.{format}"].Column("Passage"));
@@ -57,6 +74,9 @@ public sealed class ExportWithdrawalTests(AppFixture fixture) : IClassFixture<Ap
         Assert.True(withdrawn.IsSuccessStatusCode, await withdrawn.Content.ReadAsStringAsync());
 
         var after = await AllAsync();
+        var qdpxAfter = await QdpxTextAsync();
+        Assert.DoesNotContain(marker, qdpxAfter, StringComparison.Ordinal);
+        Assert.Contains($"I waited too, {keeper}", qdpxAfter, StringComparison.Ordinal);
         foreach (var sheet in after.Values)
         {
             Assert.DoesNotContain(marker, sheet.AllText, StringComparison.Ordinal);

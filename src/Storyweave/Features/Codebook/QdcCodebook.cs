@@ -42,9 +42,17 @@ public static partial class QdcCodebook
     /// A stable GUID for a theme: from the project's and the theme's ids and creation times (so two instances do not
     /// give different themes the same GUID), shaped as an RFC 4122 name-based (version 5 layout) UUID.
     /// </summary>
-    public static string ThemeGuid(Project project, Theme theme)
+    public static string ThemeGuid(Project project, Theme theme) =>
+        StableGuid(project, string.Create(CultureInfo.InvariantCulture, $"theme:{theme.Id}:{theme.CreatedAt.Ticks}"));
+
+    /// <summary>
+    /// The one derivation of a stable GUID for anything of a project that a REFI-QDA file names (themes here; stories,
+    /// passages, memos, users and storytellers in the project export): <paramref name="what"/> says which object,
+    /// e.g. <c>story:12:{created ticks}</c>. The same object always gets the same GUID.
+    /// </summary>
+    public static string StableGuid(Project project, string what)
     {
-        var name = string.Create(CultureInfo.InvariantCulture, $"storyweave:project:{project.Id}:{project.CreatedAt.Ticks}:theme:{theme.Id}:{theme.CreatedAt.Ticks}");
+        var name = string.Create(CultureInfo.InvariantCulture, $"storyweave:project:{project.Id}:{project.CreatedAt.Ticks}:{what}");
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(name));
         hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
@@ -56,6 +64,24 @@ public static partial class QdcCodebook
     public static byte[] Write(Project project, IReadOnlyList<CodebookService.ThemeNode> tree)
     {
         XNamespace ns = Namespace;
+        var doc = new XDocument(new XDeclaration("1.0", "utf-8", null),
+            new XElement(ns + "CodeBook", new XAttribute("origin", "Storyweave"),
+                new XElement(ns + "Codes", CodeElements(ns, project, tree))));
+        using var buffer = new MemoryStream();
+        using (var writer = XmlWriter.Create(buffer, new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = true }))
+            doc.Save(writer);
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// The <c>Code</c> elements of a codebook tree in namespace <paramref name="ns"/> (the codebook's in a .qdc, the
+    /// project's in a .qdpx: the Code type is the same). <paramref name="noteRefs"/> gives a theme's <c>NoteRef</c>s,
+    /// which the schema puts after the description and before the sub-codes. With <paramref name="leaveOutHeldDescriptions"/>
+    /// a theme held for review after a withdrawal keeps its name but not its description, as in reports.
+    /// </summary>
+    public static IEnumerable<XElement> CodeElements(XNamespace ns, Project project, IEnumerable<CodebookService.ThemeNode> tree,
+        Func<Theme, IEnumerable<XElement>>? noteRefs = null, bool leaveOutHeldDescriptions = false)
+    {
         XElement ToCode(CodebookService.ThemeNode node)
         {
             var t = node.Theme;
@@ -64,17 +90,12 @@ public static partial class QdcCodebook
                 new XAttribute("name", t.Name),
                 new XAttribute("isCodable", "true"));
             if (IsColor(t.Color)) code.Add(new XAttribute("color", t.Color.ToUpperInvariant()));
-            if (!string.IsNullOrEmpty(t.Description)) code.Add(new XElement(ns + "Description", t.Description));
+            if (!string.IsNullOrEmpty(t.Description) && !(leaveOutHeldDescriptions && t.HeldForReview)) code.Add(new XElement(ns + "Description", t.Description));
+            if (noteRefs is not null) code.Add(noteRefs(t));
             code.Add(node.Children.Select(ToCode));
             return code;
         }
-        var doc = new XDocument(new XDeclaration("1.0", "utf-8", null),
-            new XElement(ns + "CodeBook", new XAttribute("origin", "Storyweave"),
-                new XElement(ns + "Codes", tree.Select(ToCode))));
-        using var buffer = new MemoryStream();
-        using (var writer = XmlWriter.Create(buffer, new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = true }))
-            doc.Save(writer);
-        return buffer.ToArray();
+        return tree.Select(ToCode).ToList();
     }
 
     /// <summary>As <see cref="Read"/>, for a request body (read asynchronously, and no further than the limit).</summary>

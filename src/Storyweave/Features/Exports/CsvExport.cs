@@ -24,6 +24,9 @@ public static class CsvExport
     {
         NewLine = "\r\n",
         InjectionOptions = InjectionOptions.Escape,
+        // With NewLine set, CsvHelper quotes only fields holding "\r\n" itself; a memo or a passage over two transcript
+        // lines holds a bare "\n", which unquoted would split the row in two for every reader.
+        ShouldQuote = args => ConfigurationFunctions.ShouldQuote(args) || (args.Field is { } text && text.AsSpan().IndexOfAny('\r', '\n') >= 0),
     };
 
     /// <summary>A CSV writer with <see cref="Configuration"/> over <paramref name="writer"/>.</summary>

@@ -36,6 +36,37 @@ public static class ExportEndpoints
                     DownloadAsync(projectId, ExportKind.StorytellersWithContact, format, http, exports, current, db, accessLog, clock, ct))
                 .RequireAuthorization(Policies.SeePersonalDetails);
         }
+
+        // The REFI-QDA project (QdpxExport): the same people and passages as the coded-passages file, so the same rule.
+        group.MapGet("/" + QdpxExport.FileKind, DownloadQdpxAsync).RequireAuthorization(Policies.ViewProject);
+    }
+
+    public static string QdpxPath(int projectId) => $"/api/projects/{projectId}/exports/{QdpxExport.FileKind}";
+
+    /// <summary>
+    /// Streams the ZIP as it is written. The download is logged first (the counts are known before a byte is sent), so a
+    /// file cut short by a closed connection is still on record.
+    /// </summary>
+    private static async Task DownloadQdpxAsync(int projectId, HttpContext http, QdpxExport qdpx, CurrentUser current, StoryweaveDb db,
+        AccessLog accessLog, TimeProvider clock, CancellationToken ct)
+    {
+        var content = await qdpx.PrepareAsync(projectId, ct);
+        if (content is null)
+        {
+            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+        db.Record(clock, projectId, current.Id, "export.downloaded", "export", QdpxExport.FileKind,
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"stories:{content.Stories.Count};storytellers:{content.Cases.Count}"));
+        await db.SaveChangesAsync(ct);
+        await accessLog.RecordAsync(projectId, AccessActions.Exported, "export", QdpxExport.FileKind, ct);
+
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        http.Response.ContentType = QdpxExport.ContentType;
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"project-{projectId}-{today}.qdpx\"";
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        http.Response.Headers.CacheControl = "private, no-store";
+        await qdpx.WriteAsync(content, http.Response.Body, ct);
     }
 
     private static async Task<IResult> DownloadAsync(int projectId, ExportKind kind, string format, HttpContext http, ExportService exports,

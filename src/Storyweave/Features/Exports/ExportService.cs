@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
+using Storyweave.Features.Coding;
 using Storyweave.Features.Consent;
 using Storyweave.Features.Findings;
 using Storyweave.Features.Redaction;
@@ -25,7 +26,11 @@ public enum ExportKind
 /// Credits are the ones reports use (<see cref="ReportQuoteConsent"/>): a storyteller who has not agreed
 /// to quotes is "Anonymous storyteller". Findings are <see cref="FindingsService"/>'s figures with the
 /// small-numbers guard already applied.</para>
-/// <para>Redaction: passage text, story titles, facets and self-descriptions go through
+/// <para>The coded-passages file is quote-level: each row also carries the passage id, the memos on the passage
+/// (not those held for review after a withdrawal) and the owner's call-out answers, so one row is enough in Excel
+/// or NVivo. It never carries facets: every facet is per-person special-category data, which only the
+/// personal-details file holds.</para>
+/// <para>Redaction: passage text, memo text, story titles, facets and self-descriptions go through
 /// <see cref="RedactionService.ForOutputAsync"/> for <see cref="RedactionOutput.Exports"/>.</para>
 /// <para>Personal details (contact details, access needs and per-person facets, which are special-category
 /// data) appear only in <see cref="ExportKind.StorytellersWithContact"/>, whose endpoint needs
@@ -57,10 +62,12 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
     /// <summary>One row per coded passage and theme, in story and transcript order.</summary>
     public async Task<ExportTable> PassagesAsync(int projectId, CancellationToken ct = default)
     {
+        var options = await AnswerOptionsAsync(projectId, ct);
         var table = new ExportTable("Coded passages",
         [
-            new("Story title", 30), new("Story id", 9), new("Speaker label", 18), new("Storyteller id", 13), new("Storyteller credit", 24),
+            new("Passage id", 10), new("Story title", 30), new("Story id", 9), new("Speaker label", 18), new("Storyteller id", 13), new("Storyteller credit", 24),
             new("Theme", 32), new("Passage", 60), new("Start (seconds)", 14), new("End (seconds)", 14), new("Coder", 18), new("Coded on", 12),
+            new("Passage memo", 40), .. options.Select(o => new ExportColumn(o.Header, 20)),
         ]);
         var scope = await AnalysisScope.LoadForExportAsync(db, policy, projectId, ct);
         var redactor = await redaction.ForOutputAsync(projectId, RedactionOutput.Exports, ct);
@@ -84,6 +91,12 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
         var paths = await ThemePathsAsync(projectId, ct);
         var coderIds = passages.SelectMany(p => p.Themes.Select(t => t.CoderUserId).Append(p.CoderUserId)).OfType<string>().Distinct().ToList();
         var coders = await db.Users.AsNoTracking().Where(u => coderIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName, ct);
+        var memos = await PassageMemosAsync(projectId, passages.Select(p => p.Id).ToHashSet(), ct);
+        // The owner's answers, so one row is enough in a spreadsheet. Only storytellers the passage scope lets in
+        // are owners here (analysis agreed, no embargo, not withdrawn): the same people the storytellers export lists.
+        var ownerIds = owners.Values.Select(o => o.StorytellerId).OfType<int>().Distinct().ToList();
+        var ticked = (await db.StorytellerAnswers.AsNoTracking().Where(a => ownerIds.Contains(a.StorytellerId)).Select(a => new { a.StorytellerId, a.OptionId }).ToListAsync(ct))
+            .ToLookup(a => a.StorytellerId, a => a.OptionId);
 
         foreach (var p in passages)
         {
@@ -93,12 +106,14 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
                 : owner.TeamMaySee ? ReporterCredit : UnknownCredit;
             var text = redactor.Apply(p.Snippet);
             var title = redactor.Apply(p.StoryTitle);
+            var memo = redactor.Apply(memos.GetValueOrDefault(p.Id, ""));
+            var answers = options.Select(o => (object?)(owner.StorytellerId is not { } who ? "" : ticked[who].Contains(o.Id) ? Yes : No));
             foreach (var theme in p.Themes.Where(t => paths.ContainsKey(t.ThemeId)).OrderBy(t => paths[t.ThemeId], StringComparer.CurrentCulture))
             {
                 var coder = theme.CoderUserId ?? p.CoderUserId;
-                table.Add(title, p.StoryId, p.Speaker, owner.StorytellerId, credit, paths[theme.ThemeId], text,
+                table.Add([p.Id, title, p.StoryId, p.Speaker, owner.StorytellerId, credit, paths[theme.ThemeId], text,
                     Seconds(p.StartSeconds), Seconds(p.EndSeconds), coder is null ? "" : coders.GetValueOrDefault(coder, "A former member"),
-                    DateOnly.FromDateTime(theme.CodedAt == default ? p.CreatedAt : theme.CodedAt));
+                    DateOnly.FromDateTime(theme.CodedAt == default ? p.CreatedAt : theme.CodedAt), memo, .. answers]);
             }
         }
         return table;
@@ -116,10 +131,7 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
         people = people.Where(p => allowed[p.Id].Allowed).ToList();
         var quotes = await policy.DecideManyAsync(people.Select(p => p.Id), ConsentUse.Quotes, ct);
         var redactor = await redaction.ForOutputAsync(projectId, RedactionOutput.Exports, ct);
-        var options = (await db.CategoryQuestions.AsNoTracking().Where(q => q.ProjectId == projectId).OrderBy(q => q.Position).ThenBy(q => q.Id)
-                .Select(q => new { q.Text, Options = q.Options.OrderBy(o => o.Position).ThenBy(o => o.Id).Select(o => new { o.Id, o.Label }).ToList() })
-                .ToListAsync(ct))
-            .SelectMany(q => q.Options.Select(o => (o.Id, Header: $"{q.Text}: {o.Label}"))).ToList();
+        var options = await AnswerOptionsAsync(projectId, ct);
         var kinds = Enum.GetValues<FacetKind>();
 
         var columns = new List<ExportColumn> { new("Storyteller id", 13), new("Storyteller credit", 24) };
@@ -205,6 +217,23 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
         foreach (var level in themes.ValueForAll.Levels) Add("Value for all", level.Label, "Stories", level.Stories);
         return table;
     }
+
+    /// <summary>Every option of the call-out's questions, in page order, with its column header "Question: Option".</summary>
+    private async Task<List<(int Id, string Header)>> AnswerOptionsAsync(int projectId, CancellationToken ct) =>
+        (await db.CategoryQuestions.AsNoTracking().Where(q => q.ProjectId == projectId).OrderBy(q => q.Position).ThenBy(q => q.Id)
+            .Select(q => new { q.Text, Options = q.Options.OrderBy(o => o.Position).ThenBy(o => o.Id).Select(o => new { o.Id, o.Label }).ToList() })
+            .ToListAsync(ct))
+        .SelectMany(q => q.Options.Select(o => (o.Id, Header: $"{q.Text}: {o.Label}"))).ToList();
+
+    /// <summary>
+    /// The memos written on each of these passages, oldest first, separated by a blank line. Memos held for a lead's
+    /// review after a withdrawal (they may name the person who left) stay out, as they stay out of search.
+    /// </summary>
+    private async Task<Dictionary<int, string>> PassageMemosAsync(int projectId, HashSet<int> passageIds, CancellationToken ct) =>
+        (await db.Memos.AsNoTracking().Where(m => m.ProjectId == projectId && m.TargetType == MemoTarget.Passage && !m.HeldForReview)
+            .OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).Select(m => new { m.TargetId, m.Text }).ToListAsync(ct))
+        .Where(m => passageIds.Contains(m.TargetId))
+        .GroupBy(m => m.TargetId).ToDictionary(g => g.Key, g => string.Join("\n\n", g.Select(m => m.Text.Trim())));
 
     /// <summary>A guarded count as a cell: the number, or "fewer than N" when the guard hides it.</summary>
     public static object Figure(GuardedCount count) => count.Value is { } value ? value : count.Display;

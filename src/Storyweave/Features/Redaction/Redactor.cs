@@ -53,6 +53,16 @@ public sealed class Redactor
         return _regex.Replace(text, m => PairOf(m).Replacement);
     }
 
+    /// <summary>
+    /// Where <see cref="Apply"/> replaces words, left to right (the same matches it uses), for an output that must
+    /// map positions in the text to positions in its redacted form (REFI-QDA selections in <c>Exports/QdpxSourceText</c>).
+    /// </summary>
+    public IEnumerable<(int Index, int Length, string Replacement)> Replacements(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || _regex is null) yield break;
+        foreach (Match m in _regex.Matches(text)) yield return (m.Index, m.Length, PairOf(m).Replacement);
+    }
+
     /// <summary>How often each rule's term occurs in the text (for the check).</summary>
     public IReadOnlyDictionary<string, int> Count(string? text)
     {
