@@ -163,37 +163,11 @@ public static class Exports
 
     private static async Task<int> MeasureAsync(string server, StoryweaveOptions options, int projectId, string token, int passages, double seedSeconds, int rounds)
     {
-        var port = FreePort();
-        var baseUrl = $"http://127.0.0.1:{port}";
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { server, "serve", "--data-dir", options.DataDir, "--urls", baseUrl, "--no-sample" }) start.ArgumentList.Add(a);
-        if (options.Postgres is not null)
-        {
-            start.ArgumentList.Add("--postgres");
-            start.ArgumentList.Add(options.Postgres);
-        }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("The server did not start.");
-        var log = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var (process, baseUrl, log) = await StartServerAsync(server, options);
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(5) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            for (var i = 0; ; i++)
-            {
-                try
-                {
-                    if ((await http.GetAsync("/healthz")).IsSuccessStatusCode) break;
-                }
-                catch (HttpRequestException) when (i < 300)
-                {
-                }
-                if (process.HasExited || i >= 300) throw new InvalidOperationException($"The server did not answer /healthz:\n{log}");
-                await Task.Delay(200);
-            }
             await http.GetAsync($"/api/projects/{projectId}");
             await Task.Delay(TimeSpan.FromSeconds(5));
             var idleStart = Status(process.Id, "VmRSS");
@@ -239,15 +213,57 @@ public static class Exports
         }
         finally
         {
-            if (!process.HasExited)
-            {
-                process.Kill();
-                await process.WaitForExitAsync();
-            }
+            await StopAsync(process);
         }
     }
 
-    private static string Status(int pid, string field)
+    /// <summary>Starts <c>dotnet SERVER serve</c> on a free loopback port and waits until it answers /healthz.</summary>
+    internal static async Task<(Process Process, string BaseUrl, System.Text.StringBuilder Log)> StartServerAsync(string server, StoryweaveOptions options)
+    {
+        var baseUrl = $"http://127.0.0.1:{FreePort()}";
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { server, "serve", "--data-dir", options.DataDir, "--urls", baseUrl, "--no-sample" }) start.ArgumentList.Add(a);
+        if (options.Postgres is not null)
+        {
+            start.ArgumentList.Add("--postgres");
+            start.ArgumentList.Add(options.Postgres);
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException("The server did not start.");
+        var log = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        for (var i = 0; ; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode) return (process, baseUrl, log);
+            }
+            catch (HttpRequestException) when (i < 300)
+            {
+            }
+            if (process.HasExited || i >= 300)
+            {
+                await StopAsync(process);
+                throw new InvalidOperationException($"The server did not answer /healthz:\n{log}");
+            }
+            await Task.Delay(200);
+        }
+    }
+
+    internal static async Task StopAsync(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+        process.Dispose();
+    }
+
+    internal static string Status(int pid, string field)
     {
         var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal));
         if (line is null) return "unknown";
@@ -256,7 +272,7 @@ public static class Exports
     }
 
     /// <summary>What the server process runs with: the GC settings of its runtimeconfig.json and any DOTNET_GC* variables it inherits.</summary>
-    private static string GcNote(string server)
+    internal static string GcNote(string server)
     {
         var config = Path.ChangeExtension(server, ".runtimeconfig.json");
         var settings = new List<string>();
