@@ -4,7 +4,7 @@
 # For each size: import + search on SQLite (a new data folder) and on a throwaway PostgreSQL cluster
 # (scripts/throwaway-postgres.sh, shared_buffers 2 GB); then board fan-out with 50 guests on each.
 # Each run's Markdown tables go to DIR (default artifacts/bench), plus machine.md with the machine
-# and the load average. Needs what test.sh installs (PostgreSQL); run it on an otherwise idle machine:
+# and the load average; then exports (server memory) on both and the public page under wrk. Needs what test.sh installs (PostgreSQL); run it on an otherwise idle machine:
 # the figures are wall-clock times. 10,000 stories take about 1.5 GB of disk per database.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +54,17 @@ step "Board fan-out, 50 guests, SQLite"
 "${bench[@]}" --fanout --clients 50 --moves 200 >"$out/fanout-sqlite.md" || fail "fan-out on SQLite failed"
 step "Board fan-out, 50 guests, PostgreSQL"
 "${bench[@]}" --fanout --clients 50 --moves 200 --postgres "$pg" >"$out/fanout-postgresql.md" || fail "fan-out on PostgreSQL failed"
+
+step "Exports of 20,000 coded passages (server process memory), SQLite"
+"${bench[@]}" --exports >"$out/exports-sqlite.md" || fail "exports on SQLite failed"
+step "Exports of 20,000 coded passages (server process memory), PostgreSQL"
+"${bench[@]}" --exports --postgres "$pg" >"$out/exports-postgresql.md" || fail "exports on PostgreSQL failed"
+if command -v wrk >/dev/null; then
+  step "Public story page under load (wrk), SQLite"
+  "${bench[@]}" --public >"$out/public-sqlite.md" || fail "the public page run failed"
+else
+  echo "wrk is not installed (apt-get install wrk): the public page run is left out." >&2
+fi
 
 echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.md"
 step "Done: the tables are in $out"

@@ -17,6 +17,9 @@ using Storyweave.Hosting;
 // Usage: dotnet run -c Release --project bench/Storyweave.Bench -- --stories 10000 [--data-dir DIR] [--postgres CONNSTR]
 //        [--words 8000] [--seed 42] [--rounds 5] [--batch 100] [--keep] [--reuse]
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --coding [--samples 200] [--pre-coded 300] [--postgres CONNSTR]
+//        dotnet run -c Release --project bench/Storyweave.Bench -- --exports [--server src/Storyweave/bin/Release/net10.0/storyweave.dll]
+//            [--passages 20000] [--rounds 5] [--data-dir DIR] [--reuse] [--postgres CONNSTR]
+//        dotnet run -c Release --project bench/Storyweave.Bench -- --public [--server DLL] [--seconds 10] [--connections 32] [--data-dir DIR] [--reuse]
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --fanout [--clients 50] [--moves 200] [--postgres CONNSTR]
 // With --postgres, a new database is created on that server for the run and dropped afterwards.
 var inv = CultureInfo.InvariantCulture;
@@ -27,6 +30,12 @@ var rounds = 5;
 var batch = 100;
 var fanout = false;
 var coding = false;
+var exports = false;
+var exportPassages = 20000;
+var publicPages = false;
+var wrkSeconds = 10;
+var wrkConnections = 32;
+string? server = null;
 var codingSamples = 200;
 var preCoded = 300;
 var clients = 50;
@@ -50,6 +59,12 @@ for (var i = 0; i < args.Length; i++)
         case "--batch": batch = int.Parse(Next(), inv); break;
         case "--fanout": fanout = true; break;
         case "--coding": coding = true; break;
+        case "--exports": exports = true; break;
+        case "--server": server = Next(); break;
+        case "--public": publicPages = true; break;
+        case "--seconds": wrkSeconds = int.Parse(Next(), inv); break;
+        case "--connections": wrkConnections = int.Parse(Next(), inv); break;
+        case "--passages": exportPassages = int.Parse(Next(), inv); break;
         case "--samples": codingSamples = int.Parse(Next(), inv); break;
         case "--pre-coded": preCoded = int.Parse(Next(), inv); break;
         case "--clients": clients = int.Parse(Next(), inv); break;
@@ -58,13 +73,15 @@ for (var i = 0; i < args.Length; i++)
         case "--reuse": reuse = true; break;
         case "--sql-log": sqlLog = true; break;
         default:
-            Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N, --batch N, --coding [--samples N] [--pre-coded N], or --fanout [--clients N] [--moves N] [--postgres CONNSTR].");
+            Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N, --batch N, --coding [--samples N] [--pre-coded N], --exports [--server DLL] [--passages N], --public [--server DLL] [--seconds N] [--connections N], or --fanout [--clients N] [--moves N] [--postgres CONNSTR].");
             return 2;
     }
 }
 
 if (fanout) return await Fanout.RunAsync(clients, moves, postgres);
 if (coding) return await Coding.RunAsync(codingSamples, preCoded, postgres);
+if (exports) return await Exports.RunAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, postgres, reuse, rounds, exportPassages);
+if (publicPages) return await PublicPages.RunAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, reuse, wrkSeconds, wrkConnections);
 
 dataDir = Path.GetFullPath(dataDir ?? Path.Combine(Path.GetTempPath(), "storyweave-bench", Guid.NewGuid().ToString("N")));
 // --reuse: search an earlier run's database again (its --data-dir, or with --postgres the database

@@ -13,6 +13,7 @@ using Storyweave.Features.Events;
 using Storyweave.Features.Health;
 using Storyweave.Features.Media;
 using Storyweave.Features.Projects;
+using Storyweave.Features.PublicSite;
 using Storyweave.Features.Sample;
 using Storyweave.Features.Stories;
 
@@ -84,16 +85,20 @@ public static class AppHost
         // json_each on SQLite, an array with = ANY on PostgreSQL), not one parameter per item: search
         // asks about consent for up to ~1,400 storytellers at once, and binding that many named
         // parameters cost 10–25 ms per query against ~1 ms for the query itself (BENCHMARKS.md).
+        // The public pages' cache is emptied by interceptors on the database itself (PublicPageCache explains why).
+        services.AddSingleton<PublicPageCache>();
         if (options.UsesPostgres)
         {
-            services.AddDbContext<StoryweaveDb, PostgresStoryweaveDb>(o => o.UseNpgsql(options.Postgres,
-                n => n.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter)));
+            services.AddDbContext<StoryweaveDb, PostgresStoryweaveDb>((sp, o) => o.UseNpgsql(options.Postgres,
+                n => n.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter))
+                .AddInterceptors(sp.GetRequiredService<PublicPageCache>().Interceptors));
         }
         else
         {
-            services.AddDbContext<StoryweaveDb, SqliteStoryweaveDb>(o => o
+            services.AddDbContext<StoryweaveDb, SqliteStoryweaveDb>((sp, o) => o
                 .UseSqlite($"Data Source={options.SqlitePath}", s => s.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter))
-                .AddInterceptors(new SqlitePragmas()));
+                .AddInterceptors(new SqlitePragmas())
+                .AddInterceptors(sp.GetRequiredService<PublicPageCache>().Interceptors));
         }
 
         services.AddDataProtection().SetApplicationName("Storyweave");

@@ -387,6 +387,35 @@ public sealed class ExportTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.Equal($"I told [name] and my nurse [nurse] everything {tag}", Assert.Single(xlsx.Rows)["Passage"]);
     }
 
+    /// <summary>
+    /// The XLSX is written part by part (issue #17, not through a document tree): Excel refuses a workbook the SDK's
+    /// validator finds errors in, and the file made on the way (in the project's job scratch folder) must be gone
+    /// once it has been sent.
+    /// </summary>
+    [Fact]
+    public async Task An_xlsx_export_is_a_valid_workbook_and_leaves_no_file_behind()
+    {
+        var lead = await App.CreateUserAsync();
+        var projectId = await App.CreateProjectAsync(lead);
+        var api = await App.ApiClientAsync(lead);
+        var themeId = await App.CreateThemeAsync(projectId, "Housing");
+        var tellerId = await App.CreateStorytellerAsync(projectId, lead, "Val Valid", quotes: true, credit: CreditStyle.Named);
+        for (var i = 0; i < 30; i++) await PassageAsync(App, projectId, tellerId, $"Line {i} with \u0001 a control character & <markup> =1+1", [themeId]);
+
+        var bytes = await ExportFiles.DownloadAsync(api, projectId, Passages, "xlsx");
+        using (var document = DocumentFormat.OpenXml.Packaging.SpreadsheetDocument.Open(new MemoryStream(bytes), false))
+            Assert.Empty(new DocumentFormat.OpenXml.Validation.OpenXmlValidator().Validate(document).Select(e => $"{e.Path?.XPath}: {e.Description}"));
+        var sheet = ExportFiles.ReadXlsx(bytes).Sheet;
+        Assert.Equal(30, sheet.Rows.Count);
+        Assert.Contains(sheet.Rows, r => r["Passage"] == "Line 7 with  a control character & <markup> =1+1");
+        await ExportFiles.DownloadAsync(api, projectId, Passages, "csv");
+
+        // The file is erased when the response ends, just after the last byte reaches the client.
+        var scratch = Path.Combine(App.DataDir, "tmp", $"project-{projectId}");
+        for (var i = 0; i < 100 && Directory.Exists(scratch) && Directory.EnumerateFileSystemEntries(scratch).Any(); i++) await Task.Delay(50);
+        Assert.False(Directory.Exists(scratch) && Directory.EnumerateFileSystemEntries(scratch).Any(), "The export's scratch folder is erased after the download.");
+    }
+
     [Fact]
     public async Task The_exports_page_links_every_file_and_the_contact_file_only_for_leads()
     {

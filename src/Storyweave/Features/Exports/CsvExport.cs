@@ -35,18 +35,22 @@ public static class CsvExport
     public static byte[] Write(ExportTable table)
     {
         using var stream = new MemoryStream();
-        using (var writer = new StreamWriter(stream, Encoding, leaveOpen: true))
-        using (var csv = NewWriter(writer))
-        {
-            foreach (var column in table.Columns) csv.WriteField(column.Header);
-            csv.NextRecord();
-            foreach (var row in table.Rows)
-            {
-                foreach (var cell in row) csv.WriteField(Format(cell));
-                csv.NextRecord();
-            }
-        }
+        Write(table, stream);
         return stream.ToArray();
+    }
+
+    /// <summary>Writes the table to <paramref name="output"/> (left open). The writes are synchronous: give a file or memory.</summary>
+    public static void Write(ExportTable table, Stream output)
+    {
+        using var writer = new StreamWriter(output, Encoding, bufferSize: 64 * 1024, leaveOpen: true);
+        using var csv = NewWriter(writer);
+        foreach (var column in table.Columns) csv.WriteField(column.Header);
+        csv.NextRecord();
+        foreach (var row in table.Rows)
+        {
+            foreach (var cell in row) csv.WriteField(Format(cell));
+            csv.NextRecord();
+        }
     }
 
     private static string Format(object? cell) => cell switch

@@ -3,6 +3,7 @@ using Storyweave.Features.Accounts;
 using Storyweave.Features.Audit;
 using Storyweave.Features.Events;
 using Storyweave.Features.Projects;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Exports;
 
@@ -27,13 +28,13 @@ public static class ExportEndpoints
         {
             foreach (var kind in new[] { ExportKind.Passages, ExportKind.Storytellers, ExportKind.Findings })
                 group.MapGet($"/{ExportService.Slug(kind)}.{format}", (int projectId, HttpContext http, ExportService exports, CurrentUser current,
-                        StoryweaveDb db, AccessLog accessLog, TimeProvider clock, CancellationToken ct) =>
-                    DownloadAsync(projectId, kind, format, http, exports, current, db, accessLog, clock, ct))
+                        StoryweaveDb db, AccessLog accessLog, TimeProvider clock, JobScratch scratch, CancellationToken ct) =>
+                    DownloadAsync(projectId, kind, format, http, exports, current, db, accessLog, clock, scratch, ct))
                     .RequireAuthorization(Policies.ViewProject);
 
             group.MapGet($"/{ExportService.Slug(ExportKind.StorytellersWithContact)}.{format}", (int projectId, HttpContext http, ExportService exports,
-                    CurrentUser current, StoryweaveDb db, AccessLog accessLog, TimeProvider clock, CancellationToken ct) =>
-                    DownloadAsync(projectId, ExportKind.StorytellersWithContact, format, http, exports, current, db, accessLog, clock, ct))
+                    CurrentUser current, StoryweaveDb db, AccessLog accessLog, TimeProvider clock, JobScratch scratch, CancellationToken ct) =>
+                    DownloadAsync(projectId, ExportKind.StorytellersWithContact, format, http, exports, current, db, accessLog, clock, scratch, ct))
                 .RequireAuthorization(Policies.SeePersonalDetails);
         }
 
@@ -70,19 +71,39 @@ public static class ExportEndpoints
     }
 
     private static async Task<IResult> DownloadAsync(int projectId, ExportKind kind, string format, HttpContext http, ExportService exports,
-        CurrentUser current, StoryweaveDb db, AccessLog accessLog, TimeProvider clock, CancellationToken ct)
+        CurrentUser current, StoryweaveDb db, AccessLog accessLog, TimeProvider clock, JobScratch scratch, CancellationToken ct)
     {
         var table = await exports.BuildAsync(projectId, kind, ct);
-        var bytes = format == "csv" ? CsvExport.Write(table) : XlsxExport.Write(table);
         var file = $"{ExportService.Slug(kind)}.{format}";
-        db.Record(clock, projectId, current.Id, "export.downloaded", "export", file, $"rows:{table.Rows.Count}");
-        await db.SaveChangesAsync(ct);
-        await accessLog.RecordAsync(projectId, AccessActions.Exported, "export", file, ct);
+        // Memory (issue #17): the file is written to the project's job scratch folder (private, erased when the
+        // download ends, at start-up after a crash, and on a withdrawal), then streamed from there; the writers are
+        // synchronous and Kestrel allows only asynchronous writes to a response, and a file keeps a 20,000-row
+        // export out of memory, where a byte array held it whole (twice, while it was copied out of its buffer).
+        var work = scratch.ForProject(projectId, "export");
+        Stream download;
+        try
+        {
+            await using (var output = new FileStream(work.File(file), FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024))
+            {
+                if (format == "csv") CsvExport.Write(table, output);
+                else XlsxExport.Write(table, output);
+            }
+            db.Record(clock, projectId, current.Id, "export.downloaded", "export", file, $"rows:{table.Rows.Count}");
+            await db.SaveChangesAsync(ct);
+            await accessLog.RecordAsync(projectId, AccessActions.Exported, "export", file, ct);
+            download = work.OpenReadThenErase(file);
+        }
+        catch
+        {
+            work.Dispose();
+            throw;
+        }
 
         http.Response.Headers.XContentTypeOptions = "nosniff";
         http.Response.Headers.CacheControl = "private, no-store";
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-        return Results.File(bytes, format == "csv" ? CsvExport.ContentType : XlsxExport.ContentType,
+        // Results.File disposes the stream when the response ends (sent or abandoned), which erases the folder.
+        return Results.File(download, format == "csv" ? CsvExport.ContentType : XlsxExport.ContentType,
             $"project-{projectId}-{ExportService.Slug(kind)}-{today}.{format}");
     }
 }

@@ -11,7 +11,7 @@ namespace Storyweave.Features.Home;
 /// page (the same page <c>storyweave publish</c> writes as index.html).
 /// </summary>
 [AllowAnonymous]
-public sealed class IndexModel(CurrentUser me, PublicSiteReader reader, PublicSiteRenderer renderer) : PageModel
+public sealed class IndexModel(CurrentUser me, PublicSiteReader reader, PublicSiteRenderer renderer, PublicPageCache cache) : PageModel
 {
     public User? Me { get; private set; }
 
@@ -20,6 +20,7 @@ public sealed class IndexModel(CurrentUser me, PublicSiteReader reader, PublicSi
         Me = await me.GetAsync();
         if (Me is not null) return Page();
         Response.Headers.CacheControl = "no-cache";
-        return Content(await renderer.FrontAsync(await reader.SiteAsync(HttpContext.RequestAborted), LivePublicLinks.Instance), "text/html; charset=utf-8");
+        var html = await cache.GetOrRenderAsync(HttpContext, "front", async () => await renderer.FrontAsync(await reader.SiteAsync(HttpContext.RequestAborted), LivePublicLinks.Instance));
+        return Content(html!, "text/html; charset=utf-8");
     }
 }

@@ -17,18 +17,20 @@ public static class PublicSiteEndpoints
     {
         var site = app.MapGroup("/stories").AllowAnonymous().ExcludeFromDescription();
 
-        site.MapGet("", async (PublicSiteReader reader, PublicSiteRenderer renderer, HttpContext http, CancellationToken ct) =>
-            Page(http, await renderer.AllStoriesAsync(await reader.SiteAsync(ct), LivePublicLinks.Instance)));
+        site.MapGet("", async (PublicSiteReader reader, PublicSiteRenderer renderer, PublicPageCache cache, HttpContext http, CancellationToken ct) =>
+            Page(http, await cache.GetOrRenderAsync(http, "stories", async () => await renderer.AllStoriesAsync(await reader.SiteAsync(ct), LivePublicLinks.Instance))));
 
-        site.MapGet("/{projectId:int}", async (int projectId, PublicSiteReader reader, PublicSiteRenderer renderer, HttpContext http, CancellationToken ct) =>
-            await reader.ProjectAsync(projectId, ct) is { } project
-                ? Page(http, await renderer.ProjectAsync(project, LivePublicLinks.Instance))
-                : Results.NotFound());
+        site.MapGet("/{projectId:int}", async (int projectId, PublicSiteReader reader, PublicSiteRenderer renderer, PublicPageCache cache, HttpContext http, CancellationToken ct) =>
+            Page(http, await cache.GetOrRenderAsync(http, $"project/{projectId}", async () =>
+                await reader.ProjectAsync(projectId, ct) is { } project ? await renderer.ProjectAsync(project, LivePublicLinks.Instance) : null)));
 
-        site.MapGet("/{projectId:int}/{storyId:int}", async (int projectId, int storyId, string? q, PublicSiteReader reader, PublicSiteRenderer renderer, HttpContext http, CancellationToken ct) =>
-            await reader.StoryAsync(projectId, storyId, ct) is { } story
-                ? Page(http, await renderer.StoryAsync(story, LivePublicLinks.Instance, TranscriptSearch.Parse(q)))
-                : Results.NotFound());
+        site.MapGet("/{projectId:int}/{storyId:int}", async (int projectId, int storyId, string? q, PublicSiteReader reader, PublicSiteRenderer renderer, PublicPageCache cache, HttpContext http, CancellationToken ct) =>
+        {
+            async Task<string?> RenderAsync() =>
+                await reader.StoryAsync(projectId, storyId, ct) is { } story ? await renderer.StoryAsync(story, LivePublicLinks.Instance, TranscriptSearch.Parse(q)) : null;
+            // A search within the story (?q=) is whatever a visitor typed: rendered each time, never kept.
+            return Page(http, string.IsNullOrEmpty(q) ? await cache.GetOrRenderAsync(http, $"story/{projectId}/{storyId}", RenderAsync) : await RenderAsync());
+        });
 
         site.MapGet("/{projectId:int}/{storyId:int}/recording/{mediaId:int}", async (int projectId, int storyId, int mediaId, PublicSiteReader reader, HttpContext http, CancellationToken ct) =>
             Serve(http, await reader.StoryMediaAsync(projectId, storyId, mediaId, ct)));
@@ -52,10 +54,9 @@ public static class PublicSiteEndpoints
             return Results.Text(srt, Shared.Srt.ContentType);
         });
 
-        site.MapGet("/{projectId:int}/playlists/{playlistId:int}", async (int projectId, int playlistId, PublicSiteReader reader, PublicSiteRenderer renderer, HttpContext http, CancellationToken ct) =>
-            await reader.PlaylistAsync(projectId, playlistId, ct) is { } playlist
-                ? Page(http, await renderer.PlaylistAsync(playlist, LivePublicLinks.Instance))
-                : Results.NotFound());
+        site.MapGet("/{projectId:int}/playlists/{playlistId:int}", async (int projectId, int playlistId, PublicSiteReader reader, PublicSiteRenderer renderer, PublicPageCache cache, HttpContext http, CancellationToken ct) =>
+            Page(http, await cache.GetOrRenderAsync(http, $"playlist/{projectId}/{playlistId}", async () =>
+                await reader.PlaylistAsync(projectId, playlistId, ct) is { } playlist ? await renderer.PlaylistAsync(playlist, LivePublicLinks.Instance) : null)));
 
         site.MapGet("/{projectId:int}/playlists/{playlistId:int}/clips/{clipId:int}", async (int projectId, int playlistId, int clipId, PublicSiteReader reader, HttpContext http, CancellationToken ct) =>
             Serve(http, await reader.ClipFileAsync(projectId, playlistId, clipId, captions: false, ct)));
@@ -95,11 +96,13 @@ public static class PublicSiteEndpoints
     private static PublicationDto ToDto(PublicationService.Status s) => new(s.Published, s.PublishedAt, s.Visible, s.Reason,
         s.People.Select(p => new PersonDto(p.StorytellerId, p.Decision.Allowed, p.Decision.Reason, p.Decision.CreditName)).ToList());
 
-    private static IResult Page(HttpContext http, string html)
+    /// <summary>A public page, or 404 (null: not public now).</summary>
+    private static IResult Page(HttpContext http, string? html)
     {
+        if (html is null) return Results.NotFound();
         // Never stored by a browser or a proxy: unpublishing, a consent change or a withdrawal must show on the
         // very next request, and a shared cache must not keep a copy of a story after its teller withdraws.
-        // (Speed comes from the server's own cache, which those changes empty.)
+        // (Speed comes from the server's own cache, PublicPageCache, which every such change empties.)
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.XContentTypeOptions = "nosniff";
         return Results.Content(html, "text/html; charset=utf-8");

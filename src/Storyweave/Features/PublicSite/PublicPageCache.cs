@@ -1,0 +1,172 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Storyweave.Features.PublicSite;
+
+/// <summary>
+/// A small, bounded cache of the rendered public pages (front page, all stories, project, story, playlist) for
+/// anonymous visitors (issue #17: the story page read the database and consent and re-rendered ~124 KB on every
+/// request). Browsers and proxies still get <c>no-store</c>; this copy lives only in the server's memory.
+/// <para><b>Nothing unpublished may ever be served from it</b>, so it is emptied on every database write that
+/// could change what a public page shows, from one place: its two EF Core interceptors (<see cref="Interceptors"/>), which see
+/// every SQL command the app sends (SaveChanges, ExecuteUpdate/ExecuteDelete and raw SQL
+/// alike), not a list of services to remember. A write to any table empties the cache except to the few tables
+/// no public page reads (<see cref="IgnoredTables"/>: logs, search entries, tokens, workshop boards), so a table
+/// added later empties it too. Publishing, unpublishing, consent records, withdrawal, redaction rules, transcript
+/// and story edits, themes and coding, clips, playlists, report files, projects (archiving) and settings all
+/// reach it that way.</para>
+/// <para>Races: each entry carries the cache's generation from before its page was read, and is neither stored
+/// nor served once the generation has moved on. A write inside a transaction empties the cache when the command
+/// runs and again when the transaction commits (a page read between the two still saw the old rows); a rollback
+/// only costs a re-render. Time also changes pages (an embargo ends), so an entry lives at most
+/// <see cref="MaxAge"/>: an embargo only ever holds a story back, so a late entry can show a story late, never
+/// one that must not be shown. Writes that bypass EF's commands (a PostgreSQL binary COPY, another process
+/// writing to the database) would not be seen: any such path must call <see cref="Invalidate"/> itself.</para>
+/// </summary>
+public sealed partial class PublicPageCache(TimeProvider clock)
+{
+    /// <summary>At most this many characters of HTML are kept (about 16 MB); past it the cache starts again empty.</summary>
+    public const long MaxChars = 8 * 1024 * 1024;
+
+    public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(5);
+
+    /// <summary>Tables written often that no public page, consent or redaction decision reads.</summary>
+    public static readonly IReadOnlySet<string> IgnoredTables = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "AccessLog", "ProjectEvents", "SearchEntries", "ApiTokens", "DraftJobs", "AspNetUsers", "AspNetUserTokens", "AspNetUserLogins",
+        "AspNetUserClaims", "Memos", "CodebookChanges", "WorkshopCards", "WorkshopClusters", "WorkshopVotes", "WorkshopParticipants",
+    };
+
+    private readonly ConcurrentDictionary<string, Entry> _pages = new(StringComparer.Ordinal);
+    private long _generation;
+    private long _chars;
+
+    private sealed record Entry(string Html, long Generation, DateTimeOffset Expires);
+
+    /// <summary>How many times the cache was emptied (for tests and diagnostics).</summary>
+    public long Generation => Volatile.Read(ref _generation);
+
+    /// <summary>
+    /// The page for <paramref name="key"/>: from the cache for an anonymous visitor when it is there and still
+    /// current, otherwise from <paramref name="render"/> (null = not public now: 404, never kept).
+    /// </summary>
+    public async Task<string?> GetOrRenderAsync(HttpContext http, string key, Func<Task<string?>> render)
+    {
+        // Signed-in people never get (or leave) a cached page: whatever they see is read for them.
+        if (http.User.Identity?.IsAuthenticated == true) return await render();
+        var generation = Generation;
+        if (_pages.TryGetValue(key, out var hit) && hit.Generation == generation && clock.GetUtcNow() < hit.Expires) return hit.Html;
+        var html = await render();
+        if (html is not null && html.Length < MaxChars / 8)
+        {
+            if (Interlocked.Add(ref _chars, html.Length) > MaxChars) Invalidate();
+            // Kept only if nothing was written since the page was read; read back only while that stays true.
+            else if (Generation == generation) _pages[key] = new Entry(html, generation, clock.GetUtcNow() + MaxAge);
+        }
+        return html;
+    }
+
+    /// <summary>Empties the cache: every page is read again from the database.</summary>
+    public void Invalidate()
+    {
+        Interlocked.Increment(ref _generation);
+        _pages.Clear();
+        Interlocked.Exchange(ref _chars, 0);
+    }
+
+    /// <summary>Whether SQL text writes to a table a public page may read (unknown statements count as yes).</summary>
+    public static bool WritesPublicData(string sql)
+    {
+        foreach (Match m in WriteStatement().Matches(sql))
+            if (!m.Groups["table"].Success || !IgnoredTables.Contains(m.Groups["table"].Value)) return true;
+        return false;
+    }
+
+    // INSERT INTO "T", UPDATE "T", DELETE FROM "T", and anything else that changes data or tables (without a table
+    // name matched, e.g. ON CONFLICT DO UPDATE SET, counts as public data).
+    [GeneratedRegex("""\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM|MERGE\s+INTO|TRUNCATE|ALTER|DROP|COPY)\s+(?:TABLE\s+)?(?:"(?<table>[^"]+)"|(?<table>\w+))?""",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex WriteStatement();
+
+    /// <summary>Transactions in which a command wrote public data: the cache is emptied again when they commit.</summary>
+    private readonly ConditionalWeakTable<DbTransaction, object> _dirty = [];
+
+    /// <summary>Both interceptors, for <c>DbContextOptionsBuilder.AddInterceptors</c> (AppHost).</summary>
+    public IInterceptor[] Interceptors => _interceptors ??= [new Invalidator(this), new CommitWatcher(this)];
+
+    private IInterceptor[]? _interceptors;
+
+    /// <summary>The one place that empties <see cref="PublicPageCache"/>: every command EF sends.</summary>
+    private sealed class Invalidator(PublicPageCache cache) : DbCommandInterceptor
+    {
+        private void Seen(DbCommand command)
+        {
+            if (!WritesPublicData(command.CommandText)) return;
+            cache.Invalidate();
+            if (command.Transaction is { } transaction) cache._dirty.AddOrUpdate(transaction, cache);
+        }
+
+        public override int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
+        {
+            Seen(command);
+            return result;
+        }
+
+        public override ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
+        {
+            Seen(command);
+            return ValueTask.FromResult(result);
+        }
+
+        public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
+        {
+            Seen(command);
+            return result;
+        }
+
+        public override ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
+        {
+            Seen(command);
+            return ValueTask.FromResult(result);
+        }
+
+        public override object? ScalarExecuted(DbCommand command, CommandExecutedEventData eventData, object? result)
+        {
+            Seen(command);
+            return result;
+        }
+
+        public override ValueTask<object?> ScalarExecutedAsync(DbCommand command, CommandExecutedEventData eventData, object? result, CancellationToken cancellationToken = default)
+        {
+            Seen(command);
+            return ValueTask.FromResult(result);
+        }
+
+        // A command that failed part-way may still have written (a batch): empty the cache all the same.
+        public override void CommandFailed(DbCommand command, CommandErrorEventData eventData) => Seen(command);
+
+        public override Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)
+        {
+            Seen(command);
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>Empties the cache again when a transaction that wrote public data commits.</summary>
+    private sealed class CommitWatcher(PublicPageCache cache) : DbTransactionInterceptor
+    {
+        public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
+        {
+            if (cache._dirty.Remove(transaction)) cache.Invalidate();
+        }
+
+        public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            TransactionCommitted(transaction, eventData);
+            return Task.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Data.Common;
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Storyweave.Features.Consent;
+using Storyweave.Features.PublicSite;
+
+namespace Storyweave.Tests.PublicSite;
+
+/// <summary>
+/// The public pages are kept rendered in the server's memory for anonymous visitors (<see cref="PublicPageCache"/>,
+/// issue #17). Whatever takes a story off the site or changes its words must show on the very next request: the
+/// page is fetched (so it is cached) before each change and once right after it.
+/// </summary>
+public sealed class PublicPageCacheTests(AppFixture fixture) : IClassFixture<AppFixture>
+{
+    private TestApp App => fixture.App;
+
+    private sealed record Setup(int ProjectId, TestApp.TestUser Lead, HttpClient Api, TestApp.PublicStory Story, string Title, string Words, string StoryUrl);
+
+    private async Task<Setup> PublishedStoryAsync()
+    {
+        var lead = await App.CreateUserAsync();
+        var projectId = await App.CreateProjectAsync(lead);
+        var tag = Guid.NewGuid().ToString("N")[..10];
+        var title = $"Cached story {tag}";
+        var words = $"cachecanary{tag}";
+        var story = await App.CreatePublicStoryAsync(projectId, title, [new("Cara Cached")], words, published: true);
+        var setup = new Setup(projectId, lead, await App.ApiClientAsync(lead), story, title, words, $"/stories/{projectId}/{story.Id}");
+
+        // Twice each: the second answer is the cached copy.
+        var anonymous = App.AnonymousClient();
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Contains(words, await anonymous.GetStringAsync(setup.StoryUrl), StringComparison.Ordinal);
+            Assert.Contains(title, await anonymous.GetStringAsync($"/stories/{projectId}"), StringComparison.Ordinal);
+            Assert.Contains(title, await anonymous.GetStringAsync("/stories"), StringComparison.Ordinal);
+            Assert.Contains(title, await anonymous.GetStringAsync("/"), StringComparison.Ordinal);
+        }
+        return setup;
+    }
+
+    private async Task AssertGoneAsync(Setup s)
+    {
+        var anonymous = App.AnonymousClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(s.StoryUrl)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/stories/{s.ProjectId}")).StatusCode); // nothing else public in it
+        Assert.DoesNotContain(s.Title, await anonymous.GetStringAsync("/stories"), StringComparison.Ordinal);
+        Assert.DoesNotContain(s.Title, await anonymous.GetStringAsync("/"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task After_a_full_withdrawal_the_next_request_no_longer_shows_the_story()
+    {
+        var s = await PublishedStoryAsync();
+        var response = await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/storytellers/{s.Story.StorytellerIds[0]}/withdrawal/entirely", new { confirm = true });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        await AssertGoneAsync(s);
+    }
+
+    [Fact]
+    public async Task After_consent_to_publish_is_withdrawn_the_next_request_no_longer_shows_the_story()
+    {
+        var s = await PublishedStoryAsync();
+        Assert.True(await App.WithServiceAsync<ConsentService, bool>(async c => (await c.RecordAsync(s.ProjectId, s.Story.StorytellerIds[0],
+            new ConsentService.ConsentInput(true, true, true, true, PublishStory: false, CreditStyle.Named, CreditStyle.Named, CreditStyle.Named, null, null,
+                ConsentMethod.PaperForm, null, null, "new-form.pdf", null, null), s.Lead.Id)).Succeeded));
+        await AssertGoneAsync(s);
+    }
+
+    [Fact]
+    public async Task After_unpublishing_the_next_request_no_longer_shows_the_story()
+    {
+        var s = await PublishedStoryAsync();
+        var response = await s.Api.PostAsync($"/api/projects/{s.ProjectId}/stories/{s.Story.Id}/unpublish", null);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        await AssertGoneAsync(s);
+    }
+
+    [Fact]
+    public async Task After_a_redaction_rule_is_added_or_a_line_corrected_the_next_request_shows_the_new_words()
+    {
+        var s = await PublishedStoryAsync();
+        var added = await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/redaction/rules", new { term = s.Words, replacement = "[hidden]" });
+        Assert.True(added.IsSuccessStatusCode, await added.Content.ReadAsStringAsync());
+        var page = await App.AnonymousClient().GetStringAsync(s.StoryUrl);
+        Assert.DoesNotContain(s.Words, page, StringComparison.Ordinal);
+        Assert.Contains("[hidden]", page, StringComparison.Ordinal);
+
+        // A bulk update (as a transcript save moves lines), not through tracked entities: seen all the same.
+        var corrected = $"corrected{Guid.NewGuid():N}";
+        await App.WithDbAsync(db => db.TranscriptCues.Where(c => c.StoryId == s.Story.Id).ExecuteUpdateAsync(u => u.SetProperty(c => c.Text, corrected)));
+        Assert.Contains(corrected, await App.AnonymousClient().GetStringAsync(s.StoryUrl), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Signed_in_people_are_never_served_the_cached_page_and_no_browser_or_proxy_may_store_any()
+    {
+        var s = await PublishedStoryAsync();
+        var anonymous = App.AnonymousClient();
+        var lead = await App.SignInAsync(s.Lead);
+
+        // A change behind the app's back (another program writing to the database) is the one thing the cache
+        // cannot see: anonymous visitors keep the cached page, which shows that it is cached; the signed-in lead
+        // gets the page read for them.
+        var retitled = $"Retitled {App.Unique("t")}";
+        await using (var connection = App.Options.UsesPostgres ? (DbConnection)new NpgsqlConnection(App.Options.Postgres) : new SqliteConnection($"Data Source={App.Options.SqlitePath}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"UPDATE \"Stories\" SET \"Title\" = '{retitled}' WHERE \"Id\" = {s.Story.Id}";
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+        try
+        {
+            var cached = await anonymous.GetAsync(s.StoryUrl);
+            Assert.Contains(s.Title, await cached.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.True(cached.Headers.CacheControl?.NoStore, "Public pages are never stored by browsers or proxies.");
+            var fresh = await lead.GetAsync(s.StoryUrl);
+            Assert.Contains(retitled, await fresh.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.True(fresh.Headers.CacheControl?.NoStore, "Public pages are never stored by browsers or proxies.");
+            // What the lead was shown was not stored for anyone either (the anonymous copy is still the old one).
+            Assert.Contains(s.Title, await anonymous.GetStringAsync(s.StoryUrl), StringComparison.Ordinal);
+        }
+        finally
+        {
+            App.Services.GetRequiredService<PublicPageCache>().Invalidate();
+        }
+        Assert.Contains(retitled, await anonymous.GetStringAsync(s.StoryUrl), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("INSERT INTO \"AccessLog\" (\"Action\") VALUES (@p0) RETURNING \"Id\";", false)]
+    [InlineData("SELECT \"s\".\"Id\" FROM \"Stories\" AS \"s\" WHERE \"s\".\"PublishedAt\" IS NOT NULL", false)]
+    [InlineData("UPDATE \"ApiTokens\" SET \"LastUsedAt\" = @p0 WHERE \"Id\" = @p1;", false)]
+    [InlineData("INSERT INTO \"ProjectEvents\" (\"Action\") VALUES (@p0);\nUPDATE \"Stories\" SET \"PublishedAt\" = NULL WHERE \"Id\" = @p1;", true)]
+    [InlineData("DELETE FROM \"ConsentRecords\" WHERE \"Id\" = @p0", true)]
+    [InlineData("UPDATE \"TranscriptCues\" AS \"t\" SET \"Position\" = \"t\".\"Position\" + 1", true)]
+    [InlineData("INSERT INTO \"SomeTableAddedLater\" (\"X\") VALUES (1)", true)]
+    [InlineData("delete from Storytellers where Id = 1", true)]
+    public void Every_write_to_a_table_a_public_page_may_read_empties_the_cache(string sql, bool empties) =>
+        Assert.Equal(empties, PublicPageCache.WritesPublicData(sql));
+}
