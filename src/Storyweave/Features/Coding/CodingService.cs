@@ -262,12 +262,12 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         var themes = await ThemesAsync(projectId, ct);
         var links = await db.PassageThemes.AsNoTracking().Where(x => x.Passage!.ProjectId == projectId)
             .Select(x => new { x.ThemeId, x.PassageId, x.Passage!.StoryId, x.Passage.Speaker }).ToListAsync(ct);
-        var visible = links.Where(l => scope.IsTurnVisible(l.StoryId, l.Speaker)).ToList();
-        return themes.Select(t =>
-        {
-            var mine = visible.Where(l => l.ThemeId == t.Id).ToList();
-            return new ThemeCount(t.Id, t.Name, t.Color, mine.Count, mine.Select(l => l.StoryId).Distinct().Count(), storyId is { } s ? mine.Count(l => l.StoryId == s) : 0);
-        }).ToList();
+        // One pass over the links, grouped by theme (was one scan of every link per theme: 20,000 links x 100 themes).
+        var byTheme = links.Where(l => scope.IsTurnVisible(l.StoryId, l.Speaker)).GroupBy(l => l.ThemeId)
+            .ToDictionary(g => g.Key, g => (Passages: g.Count(), Stories: g.Select(l => l.StoryId).Distinct().Count(), InStory: storyId is { } s ? g.Count(l => l.StoryId == s) : 0));
+        return themes.Select(t => byTheme.TryGetValue(t.Id, out var c)
+            ? new ThemeCount(t.Id, t.Name, t.Color, c.Passages, c.Stories, c.InStory)
+            : new ThemeCount(t.Id, t.Name, t.Color, 0, 0, 0)).ToList();
     }
 
     public async Task<Dictionary<string, string>> NamesAsync(IEnumerable<string?> userIds, CancellationToken ct)
