@@ -132,6 +132,58 @@ public sealed class PublicPageCacheTests(AppFixture fixture) : IClassFixture<App
         Assert.Contains(retitled, await anonymous.GetStringAsync(s.StoryUrl), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_browser_that_accepts_gzip_gets_the_same_page_compressed_and_anything_else_gets_it_plain()
+    {
+        var s = await PublishedStoryAsync();
+        var plain = await App.AnonymousClient().GetStringAsync(s.StoryUrl);
+
+        foreach (var url in new[] { s.StoryUrl, $"/stories/{s.ProjectId}", "/stories", "/" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.AcceptEncoding.ParseAdd("gzip, deflate, br, zstd");
+            var response = await App.AnonymousClient().SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(["gzip"], response.Content.Headers.ContentEncoding);
+            Assert.Contains("Accept-Encoding", response.Headers.Vary);
+            Assert.True(response.Headers.CacheControl is { NoStore: true } or { NoCache: true }, url);
+            var compressed = await response.Content.ReadAsByteArrayAsync();
+            await using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(compressed), System.IO.Compression.CompressionMode.Decompress);
+            using var reader = new StreamReader(gzip);
+            var html = await reader.ReadToEndAsync();
+            Assert.Contains(s.Title, html, StringComparison.Ordinal);
+            if (url == s.StoryUrl)
+            {
+                Assert.Equal(plain, html);
+                Assert.True(compressed.Length * 2 < html.Length, $"{compressed.Length} bytes compressed of {html.Length}");
+            }
+        }
+
+        // Refused gzip (q=0), a search within the story (what a visitor typed) and a signed-in reader: plain.
+        using (var refused = new HttpRequestMessage(HttpMethod.Get, s.StoryUrl))
+        {
+            refused.Headers.AcceptEncoding.ParseAdd("gzip;q=0, br");
+            var response = await App.AnonymousClient().SendAsync(refused);
+            Assert.Empty(response.Content.Headers.ContentEncoding);
+            Assert.Equal(plain, await response.Content.ReadAsStringAsync());
+        }
+        using (var search = new HttpRequestMessage(HttpMethod.Get, $"{s.StoryUrl}?q={s.Words}"))
+        {
+            search.Headers.AcceptEncoding.ParseAdd("gzip");
+            var response = await App.AnonymousClient().SendAsync(search);
+            Assert.Empty(response.Content.Headers.ContentEncoding);
+            Assert.Contains(s.Words, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        var lead = await App.SignInAsync(s.Lead);
+        using (var signedIn = new HttpRequestMessage(HttpMethod.Get, s.StoryUrl))
+        {
+            signedIn.Headers.AcceptEncoding.ParseAdd("gzip");
+            var response = await lead.SendAsync(signedIn);
+            Assert.Empty(response.Content.Headers.ContentEncoding);
+            Assert.Contains(s.Title, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData("INSERT INTO \"AccessLog\" (\"Action\") VALUES (@p0) RETURNING \"Id\";", false)]
     [InlineData("SELECT \"s\".\"Id\" FROM \"Stories\" AS \"s\" WHERE \"s\".\"PublishedAt\" IS NOT NULL", false)]

@@ -19,8 +19,9 @@ public sealed class IndexModel(CurrentUser me, PublicSiteReader reader, PublicSi
     {
         Me = await me.GetAsync();
         if (Me is not null) return Page();
+        var page = await cache.GetOrRenderAsync(HttpContext, "front", async () => await renderer.FrontAsync(await reader.SiteAsync(HttpContext.RequestAborted), LivePublicLinks.Instance));
+        var body = page!.Body(HttpContext);
         Response.Headers.CacheControl = "no-cache";
-        var html = await cache.GetOrRenderAsync(HttpContext, "front", async () => await renderer.FrontAsync(await reader.SiteAsync(HttpContext.RequestAborted), LivePublicLinks.Instance));
-        return Content(html!, "text/html; charset=utf-8");
+        return File(body, PublicPage.ContentType);
     }
 }

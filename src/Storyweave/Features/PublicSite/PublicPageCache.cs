@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -25,11 +26,15 @@ namespace Storyweave.Features.PublicSite;
 /// <see cref="MaxAge"/>: an embargo only ever holds a story back, so a late entry can show a story late, never
 /// one that must not be shown. Writes that bypass EF's commands (a PostgreSQL binary COPY, another process
 /// writing to the database) would not be seen: any such path must call <see cref="Invalidate"/> itself.</para>
+/// <para>Each entry is kept as UTF-8 bytes and gzip-compressed once when it is stored, so a hit costs no encoding
+/// and a browser (which always accepts gzip) gets about a fifth of the bytes. Compressing is safe here (no BREACH):
+/// a cached page holds no secret (anonymous, no antiforgery token, no cookie) and nothing the visitor typed
+/// (searches within a story are never cached).</para>
 /// </summary>
 public sealed partial class PublicPageCache(TimeProvider clock)
 {
-    /// <summary>At most this many characters of HTML are kept (about 16 MB); past it the cache starts again empty.</summary>
-    public const long MaxChars = 8 * 1024 * 1024;
+    /// <summary>At most this many bytes of pages (plain and compressed) are kept; past it the cache starts again empty.</summary>
+    public const long MaxBytes = 16 * 1024 * 1024;
 
     public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(5);
 
@@ -42,9 +47,9 @@ public sealed partial class PublicPageCache(TimeProvider clock)
 
     private readonly ConcurrentDictionary<string, Entry> _pages = new(StringComparer.Ordinal);
     private long _generation;
-    private long _chars;
+    private long _bytes;
 
-    private sealed record Entry(string Html, long Generation, DateTimeOffset Expires);
+    private sealed record Entry(PublicPage Page, long Generation, DateTimeOffset Expires);
 
     /// <summary>How many times the cache was emptied (for tests and diagnostics).</summary>
     public long Generation => Volatile.Read(ref _generation);
@@ -53,20 +58,22 @@ public sealed partial class PublicPageCache(TimeProvider clock)
     /// The page for <paramref name="key"/>: from the cache for an anonymous visitor when it is there and still
     /// current, otherwise from <paramref name="render"/> (null = not public now: 404, never kept).
     /// </summary>
-    public async Task<string?> GetOrRenderAsync(HttpContext http, string key, Func<Task<string?>> render)
+    public async Task<PublicPage?> GetOrRenderAsync(HttpContext http, string key, Func<Task<string?>> render)
     {
         // Signed-in people never get (or leave) a cached page: whatever they see is read for them.
-        if (http.User.Identity?.IsAuthenticated == true) return await render();
+        if (http.User.Identity?.IsAuthenticated == true) return PublicPage.From(await render());
         var generation = Generation;
-        if (_pages.TryGetValue(key, out var hit) && hit.Generation == generation && clock.GetUtcNow() < hit.Expires) return hit.Html;
+        if (_pages.TryGetValue(key, out var hit) && hit.Generation == generation && clock.GetUtcNow() < hit.Expires) return hit.Page;
         var html = await render();
-        if (html is not null && html.Length < MaxChars / 8)
+        if (html is null) return null;
+        var page = PublicPage.Compressed(html);
+        if (page.Size < MaxBytes / 8)
         {
-            if (Interlocked.Add(ref _chars, html.Length) > MaxChars) Invalidate();
+            if (Interlocked.Add(ref _bytes, page.Size) > MaxBytes) Invalidate();
             // Kept only if nothing was written since the page was read; read back only while that stays true.
-            else if (Generation == generation) _pages[key] = new Entry(html, generation, clock.GetUtcNow() + MaxAge);
+            else if (Generation == generation) _pages[key] = new Entry(page, generation, clock.GetUtcNow() + MaxAge);
         }
-        return html;
+        return page;
     }
 
     /// <summary>Empties the cache: every page is read again from the database.</summary>
@@ -74,7 +81,7 @@ public sealed partial class PublicPageCache(TimeProvider clock)
     {
         Interlocked.Increment(ref _generation);
         _pages.Clear();
-        Interlocked.Exchange(ref _chars, 0);
+        Interlocked.Exchange(ref _bytes, 0);
     }
 
     /// <summary>Whether SQL text writes to a table a public page may read (unknown statements count as yes).</summary>
@@ -168,5 +175,62 @@ public sealed partial class PublicPageCache(TimeProvider clock)
             TransactionCommitted(transaction, eventData);
             return Task.CompletedTask;
         }
+    }
+}
+
+/// <summary>A rendered public page as UTF-8, with its gzip form when it came from (or went into) the cache.</summary>
+public sealed class PublicPage
+{
+    private PublicPage(byte[] utf8, byte[]? gzip)
+    {
+        Utf8 = utf8;
+        Gzip = gzip;
+    }
+
+    public byte[] Utf8 { get; }
+
+    public byte[]? Gzip { get; }
+
+    public long Size => Utf8.Length + (Gzip?.Length ?? 0);
+
+    public static PublicPage? From(string? html) => html is null ? null : new(System.Text.Encoding.UTF8.GetBytes(html), null);
+
+    public static PublicPage Compressed(string html)
+    {
+        var utf8 = System.Text.Encoding.UTF8.GetBytes(html);
+        using var buffer = new MemoryStream(utf8.Length / 4);
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true)) gzip.Write(utf8);
+        return new(utf8, buffer.ToArray());
+    }
+
+    /// <summary>
+    /// The body to send: the gzip form when the browser accepts it (headers set to say so), else the plain one.
+    /// Never stored by a browser or a proxy: unpublishing, a consent change or a withdrawal must show on the very
+    /// next request, and a shared cache must not keep a copy of a story after its teller withdraws.
+    /// </summary>
+    public byte[] Body(HttpContext http)
+    {
+        var headers = http.Response.Headers;
+        headers.CacheControl = "no-store";
+        headers.XContentTypeOptions = "nosniff";
+        if (Gzip is null) return Utf8;
+        headers.Vary = "Accept-Encoding";
+        if (!AcceptsGzip(http.Request.Headers.AcceptEncoding)) return Utf8;
+        headers.ContentEncoding = "gzip";
+        return Gzip;
+    }
+
+    public const string ContentType = "text/html; charset=utf-8";
+
+    private static bool AcceptsGzip(Microsoft.Extensions.Primitives.StringValues acceptEncoding)
+    {
+        if (!Microsoft.Net.Http.Headers.StringWithQualityHeaderValue.TryParseList(acceptEncoding, out var codings)) return false;
+        double? gzip = null, any = null;
+        foreach (var coding in codings)
+        {
+            if (coding.Value.Equals("gzip", StringComparison.OrdinalIgnoreCase)) gzip = coding.Quality ?? 1;
+            else if (coding.Value.Equals("*", StringComparison.Ordinal)) any = coding.Quality ?? 1;
+        }
+        return (gzip ?? any ?? 0) > 0;
     }
 }

@@ -28,8 +28,8 @@ public static class PublicSiteEndpoints
         {
             async Task<string?> RenderAsync() =>
                 await reader.StoryAsync(projectId, storyId, ct) is { } story ? await renderer.StoryAsync(story, LivePublicLinks.Instance, TranscriptSearch.Parse(q)) : null;
-            // A search within the story (?q=) is whatever a visitor typed: rendered each time, never kept.
-            return Page(http, string.IsNullOrEmpty(q) ? await cache.GetOrRenderAsync(http, $"story/{projectId}/{storyId}", RenderAsync) : await RenderAsync());
+            // A search within the story (?q=) is whatever a visitor typed: rendered each time, never kept or compressed.
+            return Page(http, string.IsNullOrEmpty(q) ? await cache.GetOrRenderAsync(http, $"story/{projectId}/{storyId}", RenderAsync) : PublicPage.From(await RenderAsync()));
         });
 
         site.MapGet("/{projectId:int}/{storyId:int}/recording/{mediaId:int}", async (int projectId, int storyId, int mediaId, PublicSiteReader reader, HttpContext http, CancellationToken ct) =>
@@ -97,16 +97,8 @@ public static class PublicSiteEndpoints
         s.People.Select(p => new PersonDto(p.StorytellerId, p.Decision.Allowed, p.Decision.Reason, p.Decision.CreditName)).ToList());
 
     /// <summary>A public page, or 404 (null: not public now).</summary>
-    private static IResult Page(HttpContext http, string? html)
-    {
-        if (html is null) return Results.NotFound();
-        // Never stored by a browser or a proxy: unpublishing, a consent change or a withdrawal must show on the
-        // very next request, and a shared cache must not keep a copy of a story after its teller withdraws.
-        // (Speed comes from the server's own cache, PublicPageCache, which every such change empties.)
-        http.Response.Headers.CacheControl = "no-store";
-        http.Response.Headers.XContentTypeOptions = "nosniff";
-        return Results.Content(html, "text/html; charset=utf-8");
-    }
+    private static IResult Page(HttpContext http, PublicPage? page) =>
+        page is null ? Results.NotFound() : Results.Bytes(page.Body(http), PublicPage.ContentType);
 
     private static IResult Serve(HttpContext http, PublicFile? file)
     {
