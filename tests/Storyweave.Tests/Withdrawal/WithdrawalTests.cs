@@ -219,6 +219,11 @@ public sealed partial class WithdrawalTests(AppFixture fixture, Xunit.Abstractio
         Assert.NotEmpty(kept);
         Assert.All(kept, p => Assert.Equal(p.Snippet, plain[p.StartOffset..p.EndOffset]));
 
+        // Every table that declares the person's rows go ([PersonalData]) holds none about them or their story told alone,
+        // and the withdrawal's own steps had already removed them all (the closing sweep found nothing left).
+        Assert.Empty(outcome.Swept);
+        Assert.Empty(await PersonalDataDeclarationTests.RowsLeftAsync(App, c.PersonId, [c.SoloId]));
+
         // The person is a withdrawn husk; events say so without content.
         var personKey = $"{c.PersonId}";
         var person = await App.WithDbAsync(db => db.Storytellers.SingleAsync(s => s.Id == c.PersonId));

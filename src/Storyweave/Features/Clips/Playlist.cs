@@ -6,6 +6,7 @@ using Storyweave.Features.Projects;
 using Storyweave.Features.Reports;
 using Storyweave.Features.Review;
 using Storyweave.Features.Stories;
+using Storyweave.Features.Withdrawal;
 
 namespace Storyweave.Features.Clips;
 
@@ -31,6 +32,7 @@ public class Playlist
 /// be adjusted). The cut file and its WebVTT captions are generated in the background under the
 /// data folder's clips/{projectId}/ with generated names.
 /// </summary>
+[PersonalData(OnWithdrawal.TheirPartRemoved, InTheirDownload.NotIncluded, OnConsentChange.MadeFilesGoOutOfDate, Why = "Cut by the team from a recording; the storyteller gets the recording itself. Clips of their turns are deleted with their files.")]
 public class Clip
 {
     public int Id { get; set; }

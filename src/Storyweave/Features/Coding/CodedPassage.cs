@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Storyweave.Features.Codebook;
 using Storyweave.Features.Stories;
+using Storyweave.Features.Withdrawal;
 
 namespace Storyweave.Features.Coding;
 
@@ -11,6 +12,7 @@ namespace Storyweave.Features.Coding;
 /// with a copy of the snippet and the media times of the cues it covers, so it can always be
 /// played or cut as a clip even if the transcript is later edited.
 /// </summary>
+[PersonalData(OnWithdrawal.TheirPartRemoved, InTheirDownload.NotIncluded, OnConsentChange.CheckedAtEveryUse, Why = "The team's analysis; their own words are in the download as transcript turns.")]
 public class CodedPassage
 {
     public int Id { get; set; }

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Storyweave.Features.Storytellers;
+using Storyweave.Features.Withdrawal;
 
 namespace Storyweave.Features.Consent;
 
@@ -11,6 +12,7 @@ namespace Storyweave.Features.Consent;
 /// Invariant: append-only. A change is a new row; the newest row (highest Id) is in force, and the
 /// older ones are the visible history. <see cref="Data.StoryweaveDb"/> refuses updates and deletes.
 /// </summary>
+[PersonalData(OnWithdrawal.Deleted, InTheirDownload.Included, OnConsentChange.NotAnOutput)]
 public class ConsentRecord
 {
     public long Id { get; set; }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Storyweave.Features.Projects;
 using Storyweave.Features.Stories;
+using Storyweave.Features.Withdrawal;
 
 namespace Storyweave.Features.Media;
 
@@ -11,6 +12,7 @@ namespace Storyweave.Features.Media;
 /// never used as a path. ffprobe's findings are recorded; a web-playable rendition is made in the
 /// background when the original will not play in browsers.
 /// </summary>
+[PersonalData(OnWithdrawal.TheirPartRemoved, InTheirDownload.Included, OnConsentChange.CheckedAtEveryUse, Why = "Recordings of stories told alone are in the download; a group recording is silenced in their turns.")]
 public class MediaFile
 {
     public int Id { get; set; }

@@ -2,10 +2,12 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Storyweave.Features.Codebook;
 using Storyweave.Features.Stories;
+using Storyweave.Features.Withdrawal;
 
 namespace Storyweave.Features.Review;
 
 /// <summary>A story review sheet, filled in by the story's reporter: one per story.</summary>
+[PersonalData(OnWithdrawal.HeldForReview, InTheirDownload.NotIncluded, OnConsentChange.CheckedAtEveryUse, Why = "The team's writing about a story: deleted with a story told alone, held for a lead's review in a group story.")]
 public class ReviewSheet
 {
     public int StoryId { get; set; }
@@ -37,6 +39,7 @@ public enum Experience
 }
 
 /// <summary>A key quotation on a review sheet, linked to a transcript span and its media times (like a passage).</summary>
+[PersonalData(OnWithdrawal.TheirPartRemoved, InTheirDownload.NotIncluded, OnConsentChange.CheckedAtEveryUse, Why = "Chosen by the team from the transcript, whose turns are in the download.")]
 public class KeyQuote
 {
     public int Id { get; set; }
@@ -50,6 +53,7 @@ public class KeyQuote
     public string Speaker { get; set; } = "";
 }
 
+[PersonalData(OnWithdrawal.HeldForReview, InTheirDownload.NotIncluded, OnConsentChange.CheckedAtEveryUse, Why = "Part of a review sheet.")]
 public class ReviewSheetTheme
 {
     public int StoryId { get; set; }
@@ -62,6 +66,7 @@ public class ReviewSheetTheme
 /// codebook theme (<see cref="ThemeId"/>), the sheet also carries that theme (<see cref="ReviewSheetTheme"/>),
 /// so reports and findings see it; the reporter's words are kept as they wrote them.
 /// </summary>
+[PersonalData(OnWithdrawal.HeldForReview, InTheirDownload.NotIncluded, OnConsentChange.CheckedAtEveryUse, Why = "Part of a review sheet.")]
 public class ReviewSheetNotedTheme
 {
     public const int MaxLength = 200;

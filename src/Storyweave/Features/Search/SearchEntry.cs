@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Storyweave.Features.Withdrawal;
 
 namespace Storyweave.Features.Search;
 
@@ -10,6 +11,7 @@ namespace Storyweave.Features.Search;
 /// provider SQL (not part of the EF model). Rows are written in the same transaction as the text
 /// they copy, so search never finds words that were edited out or deleted.
 /// </summary>
+[PersonalData(OnWithdrawal.TheirPartRemoved, InTheirDownload.NotIncluded, OnConsentChange.CheckedAtEveryUse, Why = "An index of the transcript, made again from what remains.")]
 public class SearchEntry
 {
     public long Id { get; set; }

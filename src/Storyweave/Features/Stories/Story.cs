@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Storyweave.Features.Projects;
 using Storyweave.Features.Storytellers;
+using Storyweave.Features.Withdrawal;
 
 namespace Storyweave.Features.Stories;
 
@@ -10,6 +11,7 @@ namespace Storyweave.Features.Stories;
 /// belongs to every storyteller in it; each person's consent applies to their own turns, found
 /// through <see cref="SpeakerLabel"/>. A story copied from an earlier project has no session here.
 /// </summary>
+[PersonalData(OnWithdrawal.TheirPartRemoved, InTheirDownload.Included, OnConsentChange.CheckedAtEveryUse, Why = "A story told alone goes whole; a group story stays for the others, without their turns.")]
 public class Story
 {
     public int Id { get; set; }
@@ -54,6 +56,7 @@ public class Story
 }
 
 /// <summary>Maps a transcript's speaker label (e.g. "Sam Smith" from Zoom) to a storyteller or the reporter.</summary>
+[PersonalData(OnWithdrawal.Deleted, InTheirDownload.Included, OnConsentChange.NotAnOutput)]
 public class SpeakerLabel
 {
     public int StoryId { get; set; }
@@ -64,6 +67,7 @@ public class SpeakerLabel
     public bool IsReporter { get; set; }
 }
 
+[PersonalData(OnWithdrawal.Deleted, InTheirDownload.Included, OnConsentChange.NotAnOutput)]
 public class StoryStoryteller
 {
     public int StoryId { get; set; }
@@ -73,6 +77,7 @@ public class StoryStoryteller
 }
 
 /// <summary>One turn or caption of a transcript. Times are optional: plain-text transcripts have none.</summary>
+[PersonalData(OnWithdrawal.TheirPartRemoved, InTheirDownload.Included, OnConsentChange.CheckedAtEveryUse)]
 public class TranscriptCue
 {
     public long Id { get; set; }

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Storyweave.Features.Storytellers;
+using Storyweave.Features.Withdrawal;
 
 namespace Storyweave.Features.StorytellerPortal;
 
@@ -9,6 +10,7 @@ namespace Storyweave.Features.StorytellerPortal;
 /// address plus a short code given separately (by email, printed, or handed over by the reporter).
 /// Only hashes are stored. Links expire and can be revoked.
 /// </summary>
+[PersonalData(OnWithdrawal.Deleted, InTheirDownload.Included, OnConsentChange.NotAnOutput, Why = "The download has the links' dates, never the secret itself.")]
 public class StorytellerLink
 {
     public int Id { get; set; }
@@ -28,6 +30,7 @@ public class StorytellerLink
 }
 
 /// <summary>A storyteller's request to correct something held about them; it reaches the project lead.</summary>
+[PersonalData(OnWithdrawal.Deleted, InTheirDownload.Included, OnConsentChange.NotAnOutput)]
 public class CorrectionRequest
 {
     public int Id { get; set; }

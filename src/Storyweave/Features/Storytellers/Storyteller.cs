@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Storyweave.Features.CallOut;
 using Storyweave.Features.Projects;
+using Storyweave.Features.Withdrawal;
 
 namespace Storyweave.Features.Storytellers;
 
@@ -9,6 +10,7 @@ namespace Storyweave.Features.Storytellers;
 /// A person who signed up (or was signed up by a reporter) to tell their story. Their own words —
 /// the self-description and every answer — are kept verbatim; curators add facets beside them.
 /// </summary>
+[PersonalData(OnWithdrawal.Anonymised, InTheirDownload.Included, OnConsentChange.CheckedAtEveryUse, Why = "Kept as a withdrawn husk (no name, contact or details) so that events and counts stay true without identifying them.")]
 public class Storyteller
 {
     public int Id { get; set; }
@@ -96,6 +98,7 @@ public enum EntryMethod
 }
 
 /// <summary>One ticked answer of a multi-select category question.</summary>
+[PersonalData(OnWithdrawal.Deleted, InTheirDownload.Included, OnConsentChange.CheckedAtEveryUse)]
 public class StorytellerAnswer
 {
     public int StorytellerId { get; set; }
@@ -116,6 +119,7 @@ public enum FacetKind
     OtherLivedExperience,
 }
 
+[PersonalData(OnWithdrawal.Deleted, InTheirDownload.Included, OnConsentChange.CheckedAtEveryUse)]
 public class StorytellerFacet
 {
     public int Id { get; set; }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Storyweave.Features.Media;
 using Storyweave.Features.Stories;
+using Storyweave.Features.Withdrawal;
 
 namespace Storyweave.Features.Transcription;
 
@@ -18,6 +19,7 @@ namespace Storyweave.Features.Transcription;
 /// removes any draft text of it; for group stories <c>WithdrawalService</c> deletes the story's drafts.
 /// </para>
 /// </summary>
+[PersonalData(OnWithdrawal.Deleted, InTheirDownload.NotIncluded, OnConsentChange.NotAnOutput, Why = "Bookkeeping of a transcription job.")]
 public class DraftJob
 {
     public int Id { get; set; }

@@ -62,6 +62,12 @@ public sealed class WithdrawalService(
     {
         /// <summary>How many pieces of team writing naming them wait on "Team notes to review" (decision 0008).</summary>
         public int TeamWritingHeld { get; init; }
+
+        /// <summary>
+        /// Rows the withdrawal's own steps had left and the closing sweep deleted, by table (<see cref="PersonalDataSweep"/>).
+        /// Empty when every step did its work; anything here is logged as a warning to look into.
+        /// </summary>
+        public IReadOnlyDictionary<string, int> Swept { get; init; } = new Dictionary<string, int>();
     }
 
     /// <summary>How the database was cleaned after the delete, with the time it took.</summary>
@@ -337,6 +343,12 @@ public sealed class WithdrawalService(
                 db.ConsentRecords.RemoveRange(await db.ConsentRecords.Where(c => c.StorytellerId == storytellerId).ToListAsync(ct));
                 await db.SaveChangesAsync(ct);
             }
+            // 5. The guarantee behind the steps above: every table that declares its rows about the person go
+            //    ([PersonalData]) is swept, so a table added later is withdrawn without being listed here.
+            var swept = await PersonalDataSweep.SweepAsync(db, storytellerId, plan.SoloStoryIds, ct);
+            if (swept.Count > 0)
+                logger.LogWarning("Withdrawal of storyteller {StorytellerId}: the closing sweep deleted rows the earlier steps had left: {Tables}",
+                    storytellerId, string.Join(", ", swept.Select(t => $"{t.Key} {t.Value}")));
             await tx.CommitAsync(ct);
             var outcomeReports = reportFiles.Count;
 
@@ -360,7 +372,7 @@ public sealed class WithdrawalService(
                 storytellerId, storiesDeleted, turnsRemoved, erased, compaction.Milliseconds);
             return Result.Ok(new Outcome(storytellerId, storiesDeleted, turnsRemoved, recordingsDeleted, silenced, passagesDeleted, quotesDeleted,
                 erased, outcomeReports, scrubbed, notes, compaction)
-            { TeamWritingHeld = heldTeamWriting });
+            { TeamWritingHeld = heldTeamWriting, Swept = swept });
         }
     }
 
