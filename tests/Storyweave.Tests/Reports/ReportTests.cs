@@ -302,9 +302,10 @@ public sealed class ReportTests(AppFixture fixture) : IClassFixture<AppFixture>
         var api = await App.ApiClientAsync(lead);
         var created = await api.PostAsJsonAsync($"/api/projects/{projectId}/reports", new { kind = "Overview", title = "Overview" });
         var report = (await created.Content.ReadFromJsonAsync<ReportEndpoints.ReportDto>(Json))!;
-        Assert.Contains("We asked people about co-production.", report.Purpose);
-        Assert.Contains("What is the value of co-production?", report.Introduction);
-        Assert.Contains("Tell us about a time you worked together.", report.Method);
+        var purpose = report.Sections.Single(s => s.Title == "What was the purpose of this research?").Body;
+        Assert.Contains("We asked people about co-production.", purpose);
+        Assert.Contains("What is the value of co-production?", purpose);
+        Assert.Contains("Tell us about a time you worked together.", report.Sections.Single(s => s.Title == "What did we do?").Body);
         var bad = await api.PostAsJsonAsync($"/api/projects/{projectId}/reports", new { kind = "Full", title = "" });
         Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
     }
