@@ -173,7 +173,8 @@ public sealed class ReportOutlineTests(AppFixture fixture) : IClassFixture<AppFi
         Assert.True(errors.Count == 0, string.Join("\n", errors.Select(e => $"{e.Path?.XPath}: {e.Description}")));
         var paragraphs = doc.MainDocumentPart!.Document.Body!.Elements<Paragraph>().ToList();
         string? Style(Paragraph p) => p.ParagraphProperties?.ParagraphStyleId?.Val?.Value;
-        Paragraph Find(string text) => paragraphs.First(p => p.InnerText.Contains(text, StringComparison.Ordinal));
+        // The last match: the contents field lists headings before the body does.
+        Paragraph Find(string text) => paragraphs.Last(p => p.InnerText.Contains(text, StringComparison.Ordinal));
         Assert.Equal("Heading1", Style(Find("Our own words")));
         Assert.Equal("Heading3", Style(Find("Sub heading here")));
         var plain = Find("Plain words with");

@@ -211,7 +211,8 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
             case "in" when index == 0:
                 error = "There is no section above it at the same level to put it under.";
                 break;
-            case "in" when Depth(sections, siblings[index - 1]) + 1 + Height(sections, section) > ReportSection.MaxDepth:
+            // Under the section above, it sits one level below that section, and its own sub-sections below it.
+            case "in" when Depth(sections, siblings[index - 1]) + Height(sections, section) > ReportSection.MaxDepth:
                 error = $"Sections go at most {ReportSection.MaxDepth} levels deep (section, sub-section, sub-sub-section).";
                 break;
             case "in":
