@@ -13,7 +13,7 @@ namespace Storyweave.Features.Reports;
 /// <see cref="ConsentPolicy"/> (through <see cref="ReportQuoteConsent"/>) about every quote and every
 /// credit. A picked quote its storyteller has not agreed to (or that is embargoed) is left out of the
 /// content, so no writer can show it; the reason is kept for the curator.
-/// <para>Redaction: every free text of the report (title, headings, paragraphs, lists, quotes, table
+/// <para>The report is walked as its outline of sections (see README.md). Redaction: every free text of the report (title, headings, paragraphs, the curator's writing, lists, quotes, table
 /// cells, captions, chart text alternatives) goes through the project's <see cref="RedactionOutput.Reports"/>
 /// <see cref="Redactor"/> here, once, so all four writers get redacted text. Left as they are: the
 /// credits paragraph and each quote's credit (the names storytellers chose to be credited by), and
