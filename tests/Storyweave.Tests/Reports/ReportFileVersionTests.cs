@@ -146,10 +146,13 @@ public sealed class ReportFileVersionTests(AppFixture fixture) : IClassFixture<A
 
         async Task<ReportEndpoints.FileDto> FileAsync(int id) => (await s.Api.GetFromJsonAsync<ReportEndpoints.FileDto>($"/api/projects/{s.ProjectId}/report-files/{id}", Json))!;
 
-        // Texts.
+        // Details.
         var report = (await s.Api.GetFromJsonAsync<ReportEndpoints.ReportDto>($"/api/projects/{s.ProjectId}/reports/{s.ReportId}", Json))!;
-        var edit = await s.Api.PutAsJsonAsync($"/api/projects/{s.ProjectId}/reports/{s.ReportId}", new { title = report.Title, version = "1.1", date = report.Date, conclusion = "A new ending." });
+        var edit = await s.Api.PutAsJsonAsync($"/api/projects/{s.ProjectId}/reports/{s.ReportId}", new { title = report.Title, version = "1.1", date = report.Date });
         Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
+        var ending = report.Sections.First(x => x.Title.StartsWith("Conclusion", StringComparison.Ordinal));
+        var writing = await s.Api.PutAsJsonAsync($"/api/projects/{s.ProjectId}/reports/{s.ReportId}/sections/{ending.Id}", new { title = ending.Title, body = "A new ending." });
+        Assert.Equal(HttpStatusCode.OK, writing.StatusCode);
         var after = await FileAsync(md.Id);
         Assert.True(after.MadeBeforeLatestChanges);
         Assert.NotNull(after.DownloadUrl); // still consent-checked and downloadable, only behind the edits

@@ -114,7 +114,8 @@ public sealed class ReportQuoteDepthTests(AppFixture fixture) : IClassFixture<Ap
             var text = (await TestApp.ReportTextAsync(format, await api.GetByteArrayAsync(file.DownloadUrl))).Replace('\u2019', '\'');
             int At(string s) => text.IndexOf(s, StringComparison.Ordinal);
             // Alpha, then its sub-theme's section with the quotes in their new order, then Beta with the related quote and its note.
-            var alphaAt = At($"In the storytellers' words: {alpha.Name}");
+            // The alpha section's own quote (the first time those words appear), then its sub-theme's sub-section.
+            var alphaAt = At(named.Words);
             var subAt = text.IndexOf(sub.Name, alphaAt + 1, StringComparison.Ordinal);
             var betaAt = text.IndexOf(beta.Name, subAt + 1, StringComparison.Ordinal);
             Assert.True(alphaAt >= 0 && subAt > alphaAt && betaAt > subAt, $"{format}: sections out of order:\n{text}");
@@ -163,10 +164,18 @@ public sealed class ReportQuoteDepthTests(AppFixture fixture) : IClassFixture<Ap
         var html = WebUtility.HtmlDecode(await pages.GetStringAsync(page));
         Assert.Contains("Your note, shown with the quote: Trust again", html, StringComparison.Ordinal);
 
-        // The overview's theme table: the main theme without its own quote shows its sub-theme's first one.
+        // The overview features main themes; the curator puts the sub-theme under its main theme's section, and its quotes follow.
+        var outline = (await api.GetFromJsonAsync<List<ReportEndpoints.SectionDto>>($"/api/projects/{projectId}/reports/{reportId}/sections", Json))!;
+        var alphaSection = outline.Single(x => x.ThemeId == themes[0].Id);
+        var subSection = await api.PostAsJsonAsync($"/api/projects/{projectId}/reports/{reportId}/sections", new { kind = "Theme", themeId = sub, afterSectionId = alphaSection.Id });
+        Assert.Equal(HttpStatusCode.Created, subSection.StatusCode);
+        var subId = (await subSection.Content.ReadFromJsonAsync<ReportEndpoints.SectionDto>(Json))!.Id;
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsJsonAsync($"/api/projects/{projectId}/reports/{reportId}/sections/{subId}/move", new { direction = "in" })).StatusCode);
         var file = await GenerateAsync(api, projectId, reportId, ReportFormat.Markdown);
         var text = System.Text.Encoding.UTF8.GetString(await api.GetByteArrayAsync(file.DownloadUrl));
-        var alphaRow = text.Split('\n').Single(l => l.StartsWith($"| {themes[0].Name} |", StringComparison.Ordinal));
-        Assert.Contains($"Form second words {tag}", alphaRow, StringComparison.Ordinal);
+        var alphaAt = text.IndexOf($"### {themes[0].Name}\n", StringComparison.Ordinal);
+        var subAt = text.IndexOf("#### ", alphaAt, StringComparison.Ordinal);
+        Assert.True(alphaAt >= 0 && subAt > alphaAt, text);
+        Assert.True(text.IndexOf($"Form second words {tag}", StringComparison.Ordinal) > subAt, text);
     }
 }

@@ -115,10 +115,10 @@ public sealed class ReportTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.Contains(body.Descendants<FieldCode>(), f => f.Text.Contains("TOC", StringComparison.Ordinal));
         var headings = body.Descendants<Paragraph>().Where(p => p.ParagraphProperties?.ParagraphStyleId?.Val?.Value == "Heading1").Select(p => p.InnerText).ToList();
         Assert.Contains("What did we find out?", headings);
-        Assert.Contains(body.Descendants<Paragraph>(), p => p.ParagraphProperties?.ParagraphStyleId?.Val?.Value == "Caption" && p.InnerText.Contains("Themes, their sub-themes", StringComparison.Ordinal));
-        // The overview's theme table: one row per theme with its example quote.
-        var table = body.Elements<Table>().Single(t => t.InnerText.Contains("Example quote", StringComparison.Ordinal));
-        Assert.Equal(1 + s.Themes.Count, table.Elements<TableRow>().Count());
+        // The overview's key findings: each featured theme is a sub-section (Heading 2) of "What did we find out?", with its quotes.
+        var themeHeadings = body.Descendants<Paragraph>().Where(p => p.ParagraphProperties?.ParagraphStyleId?.Val?.Value == "Heading2").Select(p => p.InnerText).ToList();
+        Assert.Equal(s.Themes.Select(t => t.Name), themeHeadings.Where(h => s.Themes.Any(t => t.Name == h)));
+        Assert.Contains(body.Descendants<Paragraph>(), p => p.ParagraphProperties?.ParagraphStyleId?.Val?.Value == "Quote" && p.InnerText.Contains(s.Named.Words, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -302,9 +302,10 @@ public sealed class ReportTests(AppFixture fixture) : IClassFixture<AppFixture>
         var api = await App.ApiClientAsync(lead);
         var created = await api.PostAsJsonAsync($"/api/projects/{projectId}/reports", new { kind = "Overview", title = "Overview" });
         var report = (await created.Content.ReadFromJsonAsync<ReportEndpoints.ReportDto>(Json))!;
-        Assert.Contains("We asked people about co-production.", report.Purpose);
-        Assert.Contains("What is the value of co-production?", report.Introduction);
-        Assert.Contains("Tell us about a time you worked together.", report.Method);
+        var purpose = report.Sections.Single(s => s.Title == "What was the purpose of this research?").Body;
+        Assert.Contains("We asked people about co-production.", purpose);
+        Assert.Contains("What is the value of co-production?", purpose);
+        Assert.Contains("Tell us about a time you worked together.", report.Sections.Single(s => s.Title == "What did we do?").Body);
         var bad = await api.PostAsJsonAsync($"/api/projects/{projectId}/reports", new { kind = "Full", title = "" });
         Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
     }

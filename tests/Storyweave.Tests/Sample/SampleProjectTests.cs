@@ -168,8 +168,9 @@ public sealed class SampleProjectTests(SampleAppFixture fixture) : IClassFixture
         Assert.Equal(SampleProject.ReportTitle, (string?)summary["title"]);
         var rid = (int)summary["id"]!;
         var report = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{id}/reports/{rid}"))!;
-        foreach (var text in new[] { "purpose", "introduction", "method", "challenges", "valueForAll", "conditions", "conclusion" })
-            Assert.False(string.IsNullOrWhiteSpace((string?)report[text]), text);
+        var sections = ((JsonArray)report["sections"]!).Select(s => s!).ToList();
+        foreach (var heading in new[] { "Introduction", "Making sense of the stories", "Challenges", "Value for all", "Conditions", "Conclusion and recommendations" })
+            Assert.False(string.IsNullOrWhiteSpace((string?)sections.Single(s => (string?)s["title"] == heading)["body"]), heading);
         var themes = ((JsonArray)report["themes"]!).Select(t => t!).ToList();
         var quoted = themes.Where(t => ((JsonArray)t["quotes"]!).Count > 0).Select(t => (string?)t["name"]).ToList();
         Assert.Contains("Trust", quoted);

@@ -15,6 +15,9 @@ public static class DocxReportWriter
 {
     private const int BulletNumberingId = 1;
 
+    /// <summary>Numbered lists get numbering instances 2, 3, …: one each, so every list starts at 1.</summary>
+    private const int FirstOrderedNumberingId = 2;
+
     public static void Write(ReportContent content, Stream output)
     {
         using var doc = WordprocessingDocument.Create(output, WordprocessingDocumentType.Document);
@@ -23,7 +26,6 @@ public static class DocxReportWriter
         doc.PackageProperties.Language = content.Language;
         var main = doc.AddMainDocumentPart();
         AddStyles(main, content.Language);
-        AddNumbering(main);
         var settings = main.AddNewPart<DocumentSettingsPart>();
         settings.Settings = new Settings(new UpdateFieldsOnOpen { Val = true });
 
@@ -34,6 +36,7 @@ public static class DocxReportWriter
         body.Append(Toc(content));
 
         var tables = 0;
+        var orderedLists = 0;
         foreach (var block in content.Blocks)
         {
             switch (block)
@@ -52,6 +55,9 @@ public static class DocxReportWriter
                         body.Append(li);
                     }
                     break;
+                case ReportBlock.Rich or ReportBlock.List or ReportBlock.CallOut:
+                    Writing(main, body, block, null, ref orderedLists);
+                    break;
                 case ReportBlock.Quote q:
                     body.Append(Para("Quote", $"\u201c{q.Text}\u201d"));
                     body.Append(Para("QuoteCredit", $"\u2014 {q.Credit}"));
@@ -69,8 +75,57 @@ public static class DocxReportWriter
         body.Append(new SectionProperties(
             new PageSize { Width = 11906, Height = 16838 },
             new PageMargin { Top = 1440, Right = 1440, Bottom = 1440, Left = 1440, Header = 708, Footer = 708, Gutter = 0 }));
+        AddNumbering(main, orderedLists);
         main.Document = new Document(body);
         main.Document.Save();
+    }
+
+    /// <summary>
+    /// The curator's writing: paragraphs with bold, italic and hyperlinks (external relationships), bulleted and
+    /// numbered lists (each numbered list starts at 1), and a call-out's paragraphs in the boxed "Call-out" style.
+    /// </summary>
+    private static void Writing(MainDocumentPart main, Body body, ReportBlock block, string? style, ref int orderedLists)
+    {
+        switch (block)
+        {
+            case ReportBlock.Rich r:
+                body.Append(RichPara(main, style, r.Spans));
+                break;
+            case ReportBlock.List l:
+                var numberingId = l.Ordered ? FirstOrderedNumberingId + orderedLists++ : BulletNumberingId;
+                foreach (var item in l.Items)
+                {
+                    var li = RichPara(main, style ?? (l.Ordered ? "ListNumber" : "ListBullet"), item);
+                    li.ParagraphProperties!.Append(new NumberingProperties(new NumberingLevelReference { Val = 0 }, new NumberingId { Val = numberingId }));
+                    body.Append(li);
+                }
+                break;
+            case ReportBlock.CallOut c:
+                foreach (var inner in c.Blocks) Writing(main, body, inner, "CallOut", ref orderedLists);
+                break;
+        }
+    }
+
+    private static Paragraph RichPara(MainDocumentPart main, string? style, IEnumerable<Span> spans)
+    {
+        var props = new ParagraphProperties();
+        if (style is not null) props.ParagraphStyleId = new ParagraphStyleId { Val = style };
+        var p = new Paragraph(props);
+        foreach (var s in spans)
+        {
+            var runProps = new RunProperties();
+            if (s.Link is not null) runProps.Append(new RunStyle { Val = "Hyperlink" });
+            if (s.Bold) runProps.Append(new Bold());
+            if (s.Italic) runProps.Append(new Italic());
+            var run = new Run(runProps, new Text(s.Text) { Space = SpaceProcessingModeValues.Preserve });
+            if (s.Link is not null)
+            {
+                var rel = main.AddHyperlinkRelationship(new Uri(s.Link, UriKind.Absolute), isExternal: true);
+                p.Append(new Hyperlink(run) { Id = rel.Id, History = true });
+            }
+            else p.Append(run);
+        }
+        return p;
     }
 
     private static Paragraph Para(string? style, string text)
@@ -151,7 +206,7 @@ public static class DocxReportWriter
         return cell;
     }
 
-    private static void AddNumbering(MainDocumentPart main)
+    private static void AddNumbering(MainDocumentPart main, int orderedLists)
     {
         var part = main.AddNewPart<NumberingDefinitionsPart>();
         var level = new Level(
@@ -161,9 +216,20 @@ public static class DocxReportWriter
             new LevelJustification { Val = LevelJustificationValues.Left },
             new PreviousParagraphProperties(new Indentation { Left = "720", Hanging = "360" }))
         { LevelIndex = 0 };
+        var decimalLevel = new Level(
+            new StartNumberingValue { Val = 1 },
+            new NumberingFormat { Val = NumberFormatValues.Decimal },
+            new LevelText { Val = "%1." },
+            new LevelJustification { Val = LevelJustificationValues.Left },
+            new PreviousParagraphProperties(new Indentation { Left = "720", Hanging = "360" }))
+        { LevelIndex = 0 };
         part.Numbering = new Numbering(
             new AbstractNum(new MultiLevelType { Val = MultiLevelValues.SingleLevel }, level) { AbstractNumberId = 1 },
-            new NumberingInstance(new AbstractNumId { Val = 1 }) { NumberID = BulletNumberingId });
+            new AbstractNum(new MultiLevelType { Val = MultiLevelValues.SingleLevel }, decimalLevel) { AbstractNumberId = 2 });
+        part.Numbering.Append(new NumberingInstance(new AbstractNumId { Val = 1 }) { NumberID = BulletNumberingId });
+        for (var i = 0; i < orderedLists; i++)
+            part.Numbering.Append(new NumberingInstance(new AbstractNumId { Val = 2 }, new LevelOverride(new StartOverrideNumberingValue { Val = 1 }) { LevelIndex = 0 })
+            { NumberID = FirstOrderedNumberingId + i });
     }
 
     private static void AddStyles(MainDocumentPart main, string language)
@@ -179,9 +245,9 @@ public static class DocxReportWriter
         styles.Append(ParagraphStyle("Normal", "Normal", null, null, null, isDefault: true));
         styles.Append(ParagraphStyle("Title", "Title", null, Run(bold: true, size: 52, color: "1F3D33")));
         styles.Append(ParagraphStyle("Subtitle", "Subtitle", null, Run(size: 30, color: "1F3D33")));
-        for (var level = 1; level <= 3; level++)
+        for (var level = 1; level <= 4; level++)
         {
-            var size = level switch { 1 => 36, 2 => 30, _ => 26 };
+            var size = level switch { 1 => 36, 2 => 30, 3 => 26, _ => 24 };
             styles.Append(ParagraphStyle($"Heading{level}", $"heading {level}", new StyleParagraphProperties(
                     new KeepNext(), new KeepLines(), new SpacingBetweenLines { Before = level == 1 ? "360" : "240", After = "120" }, new OutlineLevel { Val = level - 1 }),
                 Run(bold: true, size: size, color: "1F3D33")));
@@ -190,6 +256,18 @@ public static class DocxReportWriter
         styles.Append(ParagraphStyle("Quote", "Quote", new StyleParagraphProperties(new Indentation { Left = "567", Right = "567" }), Run(italic: true)));
         styles.Append(ParagraphStyle("QuoteCredit", "Quote credit", new StyleParagraphProperties(new Indentation { Left = "567", Right = "567" }, new Justification { Val = JustificationValues.Right }), null));
         styles.Append(ParagraphStyle("ListBullet", "List Bullet", new StyleParagraphProperties(new SpacingBetweenLines { After = "60" }), null));
+        styles.Append(ParagraphStyle("ListNumber", "List Number", new StyleParagraphProperties(new SpacingBetweenLines { After = "60" }), null));
+        // A call-out: a box (border on every side, joined across its paragraphs) with a light background.
+        styles.Append(ParagraphStyle("CallOut", "Call-out", new StyleParagraphProperties(
+            new ParagraphBorders(
+                new TopBorder { Val = BorderValues.Single, Size = 12, Space = 4, Color = "1F5C4A" },
+                new LeftBorder { Val = BorderValues.Single, Size = 12, Space = 4, Color = "1F5C4A" },
+                new BottomBorder { Val = BorderValues.Single, Size = 12, Space = 4, Color = "1F5C4A" },
+                new RightBorder { Val = BorderValues.Single, Size = 12, Space = 4, Color = "1F5C4A" }),
+            new Shading { Val = ShadingPatternValues.Clear, Color = "auto", Fill = "F2F7F5" },
+            new Indentation { Left = "113", Right = "113" }), null));
+        styles.Append(new Style(new StyleName { Val = "Hyperlink" }, new StyleRunProperties(new Color { Val = "0B5A44" }, new Underline { Val = UnderlineValues.Single }))
+        { Type = StyleValues.Character, StyleId = "Hyperlink" });
         styles.Append(ParagraphStyle("TOCHeading", "TOC Heading", new StyleParagraphProperties(new KeepNext(), new SpacingBetweenLines { Before = "240", After = "120" }), Run(bold: true, size: 30, color: "1F3D33")));
         styles.Append(ParagraphStyle("TOC1", "toc 1", new StyleParagraphProperties(new SpacingBetweenLines { After = "60" }), null));
         styles.Append(ParagraphStyle("TOC2", "toc 2", new StyleParagraphProperties(new SpacingBetweenLines { After = "60" }, new Indentation { Left = "240" }), null));

@@ -19,7 +19,7 @@ public static class HtmlReportWriter
     private const string Css = """
         :root { color: #1b1b1b; background: #fff; }
         body { font-family: "DejaVu Sans", Arial, sans-serif; line-height: 1.5; max-width: 48rem; margin: 0 auto; padding: 1rem; }
-        h1, h2, h3, h4 { line-height: 1.25; color: #1f3d33; }
+        h1, h2, h3, h4, h5 { line-height: 1.25; color: #1f3d33; }
         .subtitle, .version { font-size: 1.1rem; margin: 0.25rem 0; }
         nav ol { padding-left: 1.25rem; }
         a { color: #0b5a44; }
@@ -33,6 +33,7 @@ public static class HtmlReportWriter
         thead th { background: #e4eeea; }
         td p, th p { margin: 0 0 0.3rem; }
         figure.chart svg { max-width: 100%; height: auto; }
+        aside.callout { margin: 1rem 0; padding: 0.5rem 1rem; border: 2px solid #1f5c4a; border-radius: 0.3rem; background: #f2f7f5; }
         @media print { body { max-width: none; } nav { break-after: page; } h2, h3 { break-after: avoid; } figure, tr { break-inside: avoid; } }
         """;
 
@@ -72,6 +73,9 @@ public static class HtmlReportWriter
                     foreach (var item in b.Items) html.Append("<li>").Append(E(item)).Append("</li>\n");
                     html.Append("</ul>\n");
                     break;
+                case ReportBlock.Rich or ReportBlock.List or ReportBlock.CallOut:
+                    Writing(html, content.Blocks[i]);
+                    break;
                 case ReportBlock.Quote q:
                     Quote(html, q);
                     break;
@@ -87,6 +91,49 @@ public static class HtmlReportWriter
         }
         html.Append("</main>\n</body>\n</html>\n");
         return html.ToString();
+    }
+
+    /// <summary>The curator's writing: paragraphs, lists and boxed call-outs (an aside, so screen readers can find it).</summary>
+    private static void Writing(StringBuilder html, ReportBlock block)
+    {
+        switch (block)
+        {
+            case ReportBlock.Rich r:
+                html.Append("<p>");
+                Spans(html, r.Spans);
+                html.Append("</p>\n");
+                break;
+            case ReportBlock.List l:
+                html.Append(l.Ordered ? "<ol>\n" : "<ul>\n");
+                foreach (var item in l.Items)
+                {
+                    html.Append("<li>");
+                    Spans(html, item);
+                    html.Append("</li>\n");
+                }
+                html.Append(l.Ordered ? "</ol>\n" : "</ul>\n");
+                break;
+            case ReportBlock.CallOut c:
+                html.Append("<aside class=\"callout\">\n");
+                foreach (var inner in c.Blocks) Writing(html, inner);
+                html.Append("</aside>\n");
+                break;
+        }
+    }
+
+    private static void Spans(StringBuilder html, IEnumerable<Span> spans)
+    {
+        foreach (var s in spans)
+        {
+            // Links were checked when the Markdown was read (http, https or mailto only); the address is encoded as an attribute.
+            if (s.Link is not null) html.Append("<a href=\"").Append(E(s.Link)).Append("\">");
+            if (s.Bold) html.Append("<strong>");
+            if (s.Italic) html.Append("<em>");
+            html.Append(E(s.Text));
+            if (s.Italic) html.Append("</em>");
+            if (s.Bold) html.Append("</strong>");
+            if (s.Link is not null) html.Append("</a>");
+        }
     }
 
     private static void Quote(StringBuilder html, ReportBlock.Quote q) =>

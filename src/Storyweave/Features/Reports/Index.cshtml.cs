@@ -6,10 +6,13 @@ using Storyweave.Features.Projects;
 
 namespace Storyweave.Features.Reports;
 
-/// <summary>The project's reports; curators (Project.Publish) start a new full report or overview here.</summary>
+/// <summary>The project's reports; curators (Project.Publish) start a new one here from a template (full report, overview or short summary).</summary>
 [Authorize(Policy = Policies.ViewProject)]
-public sealed class ReportsIndexModel(StoryweaveDb db, ProjectAccessService access, ReportService reports, CurrentUser current) : ProjectPageModel(db, access)
+public sealed class ReportsIndexModel(StoryweaveDb db, ProjectAccessService access, ReportService reports, ReportContentBuilder builder, CurrentUser current) : ProjectPageModel(db, access)
 {
+    /// <summary>The codebook's main themes: an overview or summary features the ones ticked as key findings.</summary>
+    public List<Codebook.Theme> MainThemes { get; private set; } = [];
+    [BindProperty] public List<int> KeyThemeIds { get; set; } = [];
     public List<Report> Reports { get; private set; } = [];
     public List<string> Errors { get; } = [];
     [BindProperty] public string? Title { get; set; }
@@ -31,15 +34,22 @@ public sealed class ReportsIndexModel(StoryweaveDb db, ProjectAccessService acce
         return string.Join(", ", parts);
     }
 
-    public async Task OnGetAsync() => Reports = await reports.ListAsync(ProjectId);
+    public async Task OnGetAsync() => await LoadAsync();
+
+    private async Task LoadAsync()
+    {
+        Reports = await reports.ListAsync(ProjectId);
+        MainThemes = (await builder.TopThemesAsync(ProjectId, HttpContext.RequestAborted)).Select(t => t.Theme).ToList();
+    }
 
     public async Task<IActionResult> OnPostAsync()
     {
         if (!Access.CanPublish) return Forbid();
-        var result = await reports.CreateAsync(ProjectId, Kind, Title, current.RequiredId);
+        // A full report has a section for every main theme; the ticks are for the shorter kinds only.
+        var result = await reports.CreateAsync(ProjectId, Kind, Title, current.RequiredId, Kind == ReportKind.Full ? [] : KeyThemeIds, HttpContext.RequestAborted);
         if (result.Succeeded) return Redirect($"/projects/{ProjectId}/reports/{result.Value!.Id}");
         Errors.AddRange(result.Errors);
-        Reports = await reports.ListAsync(ProjectId);
+        await LoadAsync();
         return Page();
     }
 }

@@ -27,6 +27,9 @@ public static partial class MarkdownReportWriter
                     foreach (var item in b.Items) md.Append("- ").AppendLine(Escape(item));
                     md.AppendLine();
                     break;
+                case ReportBlock.Rich or ReportBlock.List or ReportBlock.CallOut:
+                    Writing(md, block, "");
+                    break;
                 case ReportBlock.Quote q:
                     md.Append("> \u201c").Append(Escape(q.Text)).AppendLine("\u201d").AppendLine(">").Append("> \u2014 ").AppendLine(Escape(q.Credit)).AppendLine();
                     if (q.Note.Length > 0) md.Append('*').Append(Escape(HtmlReportWriter.NotePrefix + q.Note)).AppendLine("*").AppendLine();
@@ -42,6 +45,46 @@ public static partial class MarkdownReportWriter
             }
         }
         return md.ToString();
+    }
+
+    /// <summary>The curator's writing as Markdown again (their text escaped); a call-out is a "&gt;" block.</summary>
+    private static void Writing(StringBuilder md, ReportBlock block, string prefix)
+    {
+        switch (block)
+        {
+            case ReportBlock.Rich r:
+                md.Append(prefix).AppendLine(Spans(r.Spans)).Append(prefix.TrimEnd()).AppendLine();
+                break;
+            case ReportBlock.List l:
+                for (var i = 0; i < l.Items.Count; i++)
+                    md.Append(prefix).Append(l.Ordered ? $"{i + 1}. " : "- ").AppendLine(Spans(l.Items[i]));
+                md.Append(prefix.TrimEnd()).AppendLine();
+                break;
+            case ReportBlock.CallOut c:
+                foreach (var inner in c.Blocks) Writing(md, inner, "> ");
+                md.AppendLine();
+                break;
+        }
+    }
+
+    private static string Spans(IEnumerable<Span> spans)
+    {
+        var text = new StringBuilder();
+        foreach (var s in spans)
+        {
+            // Escape keeps the words as words; the leading-marker rule only matters at the start of a line.
+            var words = MarkdownSpecial().Replace(s.Text.ReplaceLineEndings(" "), @"\$0");
+            if (text.Length == 0) words = OrderedListMarker().Replace(LineStartMarker().Replace(words, @"\$0"), @"$1\$2");
+            var marker = s.Bold && s.Italic ? "***" : s.Bold ? "**" : s.Italic ? "*" : "";
+            // Emphasis markers must touch the words: spaces go outside them.
+            var lead = words[..(words.Length - words.TrimStart().Length)];
+            var trail = words[words.TrimEnd().Length..];
+            var core = words.Trim();
+            var piece = core.Length == 0 ? "" : marker + core + marker;
+            if (s.Link is not null && core.Length > 0) piece = $"[{piece}](<{s.Link.Replace(">", "%3E", StringComparison.Ordinal).Replace("<", "%3C", StringComparison.Ordinal).Replace(" ", "%20", StringComparison.Ordinal)}>)";
+            text.Append(lead).Append(piece).Append(trail);
+        }
+        return text.ToString();
     }
 
     private static void Table(StringBuilder md, ReportBlock.Table t)

@@ -9,10 +9,11 @@ using Storyweave.Features.Review;
 namespace Storyweave.Features.Reports;
 
 /// <summary>
-/// A report a curator assembles from the coded data: the full report or the short overview. The
-/// editable texts are prefilled from the project; quotes are picked per theme from coded passages
-/// or review-sheet key quotes (<see cref="ReportQuote"/>). Files are made from it in the background
-/// (<see cref="ReportFile"/>).
+/// A report a curator assembles from the coded data: an ordered outline of sections
+/// (<see cref="ReportSection"/>: the curator's writing, or content generated from the data), started
+/// from a template (<see cref="ReportKind"/>) with its writing prefilled from the project; quotes are
+/// picked per theme from coded passages or review-sheet key quotes (<see cref="ReportQuote"/>). Files
+/// are made from it in the background (<see cref="ReportFile"/>).
 /// </summary>
 public class Report
 {
@@ -24,34 +25,33 @@ public class Report
     public string Version { get; set; } = "1.0";
     public DateOnly Date { get; set; }
 
-    /// <summary>Overview: why the project was done.</summary>
-    public string Purpose { get; set; } = "";
-    public string Introduction { get; set; } = "";
-    public string Method { get; set; } = "";
-    public string Challenges { get; set; } = "";
-    public string ValueForAll { get; set; } = "";
-    public string Conditions { get; set; } = "";
-    public string Conclusion { get; set; } = "";
-
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
     public string? CreatedByUserId { get; set; }
 
     /// <summary>
-    /// Goes up by one with every edit (texts, quotes, their order). A file records the number it was
+    /// Goes up by one with every edit (title, outline, quotes, their order). A file records the number it was
     /// built from, so a file made before the latest edit is known exactly, without comparing clocks.
     /// </summary>
     public int ContentVersion { get; set; }
 
+    public List<ReportSection> Sections { get; set; } = [];
     public List<ReportQuote> Quotes { get; set; } = [];
     public List<ReportFile> Files { get; set; } = [];
 }
 
+/// <summary>The template a report was started from (<see cref="ReportTemplates"/>); the outline can be changed freely after.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<ReportKind>))]
 public enum ReportKind
 {
+    /// <summary>"Full report", shaped like a published Community Reporting full report.</summary>
     Full,
+
+    /// <summary>"Overview (4–5 pages)": short intro, key findings for chosen themes, who shared, a challenges panel.</summary>
     Overview,
+
+    /// <summary>"Short summary": summary text, key points and a pointer to the full analysis.</summary>
+    Summary,
 }
 
 /// <summary>A quote the curator picked for a theme, in order: a coded passage or a review-sheet key quote.</summary>
@@ -148,8 +148,6 @@ public sealed class ReportConfiguration : IEntityTypeConfiguration<Report>
         builder.Property(r => r.Kind).HasConversion<string>().HasMaxLength(20);
         builder.Property(r => r.Title).HasMaxLength(300);
         builder.Property(r => r.Version).HasMaxLength(40);
-        foreach (var text in new[] { nameof(Report.Purpose), nameof(Report.Introduction), nameof(Report.Method), nameof(Report.Challenges), nameof(Report.ValueForAll), nameof(Report.Conditions), nameof(Report.Conclusion) })
-            builder.Property(text).HasMaxLength(40000);
         builder.Property(r => r.CreatedByUserId).HasMaxLength(450);
         builder.HasIndex(r => r.ProjectId);
         builder.HasOne(r => r.Project).WithMany().HasForeignKey(r => r.ProjectId).OnDelete(DeleteBehavior.Cascade);

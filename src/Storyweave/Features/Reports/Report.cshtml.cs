@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Accounts;
 using Storyweave.Features.Codebook;
@@ -8,7 +9,8 @@ using Storyweave.Features.Projects;
 namespace Storyweave.Features.Reports;
 
 /// <summary>
-/// One report: its texts, the quotes picked for each theme (moved with Up/Down buttons, so it all
+/// One report: its details, its outline of sections (added, edited, moved up/down/in/out and deleted with
+/// plain forms, so it all works by keyboard and without script), the quotes picked for each theme (moved with Up/Down buttons, so it all
 /// works by keyboard and without script), and its files with their progress. Everyone in the project
 /// can read it and download files that are still allowed; curators (Project.Publish) change it.
 /// Picking, moving and removing quotes work in place: reports.js posts the same forms with the
@@ -52,17 +54,95 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
 
     [BindProperty] public ReportEndpoints.UpdateRequest? Texts { get; set; }
 
+    /// <summary>The outline in reading order.</summary>
+    public List<ReportService.OutlineEntry> Outline { get; private set; } = [];
+
+    /// <summary>The call-out questions (for charts and themes-by-answer tables).</summary>
+    public List<(int Id, string Text)> Questions { get; private set; } = [];
+
+    /// <summary>What was posted to a section form that had a mistake, so the form shows it again (nothing typed is lost).</summary>
+    public SectionPost? Posted { get; private set; }
+
+    /// <summary>The fields of the add and edit section forms; <see cref="Setting"/> turns the kind's own field into <see cref="ReportSection.Setting"/>.</summary>
+    public sealed record SectionPost(ReportSectionKind? Kind, string? Heading, string? Body, int? ThemeId, string? Figure, string? Level, string? Question, bool Box, bool Brief, int? After)
+    {
+        public string Setting(ReportSectionKind kind) => kind switch
+        {
+            ReportSectionKind.Writing => Box ? ReportService.BoxSetting : "",
+            ReportSectionKind.WhoTookPart => Brief ? ReportService.ShortSetting : "",
+            ReportSectionKind.Figure => Figure ?? "",
+            ReportSectionKind.ValueForAll => Level ?? "",
+            ReportSectionKind.CrossTab => Question ?? "",
+            _ => "",
+        };
+
+        public static SectionPost From(ReportSection s) => new(s.Kind, s.Title, s.Body, s.ThemeId,
+            s.Kind == ReportSectionKind.Figure ? s.Setting : null, s.Kind == ReportSectionKind.ValueForAll ? s.Setting : null,
+            s.Kind == ReportSectionKind.CrossTab ? s.Setting : null, s.Setting == ReportService.BoxSetting, s.Setting == ReportService.ShortSetting, null);
+    }
+
+    public static string KindLabel(ReportSectionKind kind) => kind switch
+    {
+        ReportSectionKind.Writing => "Writing",
+        ReportSectionKind.Theme => "Theme and its quotes",
+        ReportSectionKind.WhoTookPart => "Who took part",
+        ReportSectionKind.Figure => "Chart or table",
+        ReportSectionKind.ValueForAll => "Value for all",
+        _ => "Themes compared by a question",
+    };
+
     public async Task<IActionResult> OnGetAsync() => await LoadAsync() ? Page() : NotFound();
 
     public async Task<IActionResult> OnPostSaveAsync()
     {
         if (!Access.CanPublish) return Forbid();
-        var t = Texts ?? new ReportEndpoints.UpdateRequest(null, null, null, null, null, null, null, null, null, null);
-        var result = await reports.UpdateAsync(ProjectId, ReportId, new ReportService.TextsInput(t.Title, t.Version, t.Date, t.Purpose, t.Introduction, t.Method,
-            t.Challenges, t.ValueForAll, t.Conditions, t.Conclusion), current.RequiredId);
+        var t = Texts ?? new ReportEndpoints.UpdateRequest(null, null, null);
+        var result = await reports.UpdateAsync(ProjectId, ReportId, new ReportService.TextsInput(t.Title, t.Version, t.Date), current.RequiredId);
         if (result is null) return NotFound();
-        if (result.Succeeded) return Back("Saved the report's texts.", "texts-title");
+        if (result.Succeeded) return Back("Saved the report's details.", "texts-title");
         return await ShowErrorsAsync(result.Errors, "texts");
+    }
+
+    public async Task<IActionResult> OnPostAddSectionAsync(ReportSectionKind? kind, string? heading, string? body, int? themeId, string? figure, string? level, string? question, bool box, bool brief, int? after)
+    {
+        if (!Access.CanPublish) return Forbid();
+        var post = new SectionPost(kind, heading, body, themeId, figure, level, question, box, brief, after);
+        var result = await reports.AddSectionAsync(ProjectId, ReportId,
+            new ReportService.SectionInput(kind, heading, body, themeId, kind is { } k ? post.Setting(k) : ""), after, current.RequiredId);
+        if (result is null) return NotFound();
+        if (result.Succeeded) return Back("Added the section.", $"section-{result.Value!.Id}");
+        Posted = post;
+        return await ShowErrorsAsync(result.Errors, "add-section");
+    }
+
+    public async Task<IActionResult> OnPostSaveSectionAsync(int sectionId, string? heading, string? body, int? themeId, string? figure, string? level, string? question, bool box, bool brief)
+    {
+        if (!Access.CanPublish) return Forbid();
+        var section = await Db.ReportSections.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sectionId && s.ReportId == ReportId);
+        if (section is null) return NotFound();
+        var post = new SectionPost(section.Kind, heading, body, themeId, figure, level, question, box, brief, null);
+        var result = await reports.UpdateSectionAsync(ProjectId, ReportId, sectionId,
+            new ReportService.SectionInput(null, heading, body, themeId, post.Setting(section.Kind)), current.RequiredId);
+        if (result is null) return NotFound();
+        if (result.Succeeded) return Back("Saved the section.", $"section-{sectionId}");
+        Posted = post;
+        return await ShowErrorsAsync(result.Errors, $"section-{sectionId}");
+    }
+
+    public async Task<IActionResult> OnPostMoveSectionAsync(int sectionId, string? direction)
+    {
+        if (!Access.CanPublish) return Forbid();
+        var result = await reports.MoveSectionAsync(ProjectId, ReportId, sectionId, direction, current.RequiredId);
+        if (result is null) return NotFound();
+        if (!result.Succeeded) return await ShowErrorsAsync(result.Errors, $"section-{sectionId}");
+        var done = direction switch { "up" => "Moved the section up.", "down" => "Moved the section down.", "in" => "Made it a sub-section of the section above.", _ => "Lifted it out a level." };
+        return Back(done, $"section-{sectionId}");
+    }
+
+    public async Task<IActionResult> OnPostDeleteSectionAsync(int sectionId)
+    {
+        if (!Access.CanPublish) return Forbid();
+        return await reports.DeleteSectionAsync(ProjectId, ReportId, sectionId, current.RequiredId) ? Back("Deleted the section.", "outline-title") : NotFound();
     }
 
     /// <param name="note">From the "use a quote chosen for another theme" form (null from the ordinary picker).</param>
@@ -169,8 +249,10 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
         if (await reports.FindAsync(ProjectId, ReportId) is not { } report) return false;
         Report = report;
         if (!keepTexts || Texts is null)
-            Texts = new ReportEndpoints.UpdateRequest(report.Title, report.Version, report.Date, report.Purpose, report.Introduction, report.Method,
-                report.Challenges, report.ValueForAll, report.Conditions, report.Conclusion);
+            Texts = new ReportEndpoints.UpdateRequest(report.Title, report.Version, report.Date);
+        Outline = await reports.OutlineAsync(ProjectId, ReportId) ?? [];
+        Questions = (await Db.CategoryQuestions.AsNoTracking().Where(q => q.ProjectId == ProjectId).OrderBy(q => q.Position).ThenBy(q => q.Id)
+            .Select(q => new { q.Id, q.Text }).ToListAsync()).Select(q => (q.Id, q.Text)).ToList();
         Themes = await reports.AllThemesAsync(ProjectId);
         Picked = (await builder.PickedQuotesAsync(ReportId, ProjectId)).ToLookup(q => q.ThemeId);
         if (Access.CanPublish)
@@ -187,3 +269,6 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
 
 /// <summary>What one theme's quotes partial needs.</summary>
 public sealed record ReportThemeView(ReportPageModel Page, ReportService.ReportTheme Theme);
+
+/// <summary>What a section form's fields need: the page (themes, questions), the values to show, the kind (null when adding) and a unique id prefix.</summary>
+public sealed record ReportSectionFields(ReportPageModel Page, ReportPageModel.SectionPost? Post, ReportSectionKind? Kind, string Prefix);

@@ -27,8 +27,20 @@ public abstract record ReportBlock
     {
     }
 
-    /// <summary>Level 1 to 3.</summary>
+    /// <summary>Level 1 to 4 (sections give 1–3; a heading in a sub-sub-section's writing is 4).</summary>
     public sealed record Heading(int Level, string Text) : ReportBlock;
+
+    /// <summary>A paragraph of the curator's writing, with emphasis and links (<see cref="ReportMarkdown"/>).</summary>
+    public sealed record Rich(IReadOnlyList<Span> Spans) : ReportBlock
+    {
+        public string PlainText => string.Concat(Spans.Select(s => s.Text));
+    }
+
+    /// <summary>A bulleted or numbered list of the curator's writing; each item is one line of spans.</summary>
+    public sealed record List(bool Ordered, IReadOnlyList<IReadOnlyList<Span>> Items) : ReportBlock;
+
+    /// <summary>A boxed panel (a "&gt;" block in the curator's Markdown): paragraphs and lists set apart from the text.</summary>
+    public sealed record CallOut(IReadOnlyList<ReportBlock> Blocks) : ReportBlock;
 
     public sealed record Paragraph(string Text) : ReportBlock;
 
@@ -46,6 +58,9 @@ public abstract record ReportBlock
     /// <summary>A chart as SVG with its text alternative; writers without SVG show <see cref="Data"/> as a table instead.</summary>
     public sealed record Figure(string Caption, string Svg, string AltText, Table Data) : ReportBlock;
 }
+
+/// <summary>A run of text in the curator's writing: bold, italic, and/or a link (http, https or mailto only).</summary>
+public sealed record Span(string Text, bool Bold = false, bool Italic = false, string? Link = null);
 
 /// <summary>A table cell: lines of text, and optionally a quote with its credit.</summary>
 public sealed record Cell(IReadOnlyList<string> Lines, ReportBlock.Quote? Quote = null)

@@ -13,7 +13,7 @@ namespace Storyweave.Features.Reports;
 /// <see cref="ConsentPolicy"/> (through <see cref="ReportQuoteConsent"/>) about every quote and every
 /// credit. A picked quote its storyteller has not agreed to (or that is embargoed) is left out of the
 /// content, so no writer can show it; the reason is kept for the curator.
-/// <para>Redaction: every free text of the report (title, headings, paragraphs, lists, quotes, table
+/// <para>The report is walked as its outline of sections (see README.md). Redaction: every free text of the report (title, headings, paragraphs, the curator's writing, lists, quotes, table
 /// cells, captions, chart text alternatives) goes through the project's <see cref="RedactionOutput.Reports"/>
 /// <see cref="Redactor"/> here, once, so all four writers get redacted text. Left as they are: the
 /// credits paragraph and each quote's credit (the names storytellers chose to be credited by), and
@@ -43,106 +43,128 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
             if (credit is not null) basis[storytellerId] = (entry.Uses, credit);
         }
 
-        var themes = await TopThemesAsync(projectId, ct);
+        var sections = await db.ReportSections.AsNoTracking().Where(s => s.ReportId == reportId).ToListAsync(ct);
+        var topThemes = await TopThemesAsync(projectId, ct);
+        var themeNodes = CodebookService.Flatten(topThemes).ToDictionary(x => x.Node.Theme.Id, x => x.Node);
         var picked = await PickedQuotesAsync(report.Id, projectId, ct);
-        foreach (var q in picked.Where(q => q.Answer.Allowed)) Rely(q.Answer.StorytellerId!.Value, ConsentUse.Quotes, q.Answer.Credit);
         var credits = await CreditsAsync(projectId, Rely, ct);
         var who = await findings.WhoToldAsync(projectId, ct);
         var found = await findings.ThemesAsync(projectId, null, ct);
         var themeRows = found.Themes.ToDictionary(t => t.ThemeId);
-        var valueMatrix = await ValueMatrixAsync(found.ValueForAll, Rely, ct);
+        var valueForAll = await ValueForAllAsync(found.ValueForAll, ct);
 
         var blocks = new List<ReportBlock>();
         var creditsBlock = new ReportBlock.Paragraph(credits);
         var byTheme = picked.Where(q => q.Answer.Allowed).ToLookup(q => q.ThemeId);
-        if (report.Kind == ReportKind.Full)
+        if (report.Kind == ReportKind.Full) blocks.Add(new ReportBlock.Heading(1, "Credits"));
+        blocks.Add(creditsBlock);
+
+        // The outline, depth first: each section's heading at its depth, the curator's writing, then what it generates,
+        // then its sub-sections. A section with nothing in it (writing not written yet, no data) is left out, heading and all.
+        var children = sections.ToLookup(s => s.ParentId);
+        async Task<List<ReportBlock>> WalkAsync(int? parentId, int level)
         {
-            blocks.Add(new ReportBlock.Heading(1, "Credits"));
-            blocks.Add(creditsBlock);
-            Section(blocks, "Introduction", report.Introduction);
-            Section(blocks, "Method", report.Method);
-            blocks.Add(new ReportBlock.Heading(1, "Who told the stories"));
-            blocks.AddRange(WhoTold(who, full: true));
-            blocks.Add(new ReportBlock.Heading(1, "What we found"));
-            blocks.Add(new ReportBlock.Paragraph(found.ThemeRule));
-            blocks.Add(new ReportBlock.Table("How many stories and storytellers each theme came from",
-                ["Theme", "Stories", "Storytellers", "Coded passages"],
-                themes.Where(t => themeRows.ContainsKey(t.Theme.Id)).Select(t => themeRows[t.Theme.Id])
-                    .Select(r => (IReadOnlyList<Cell>)[Cell.Of(r.Name), Cell.Of(r.Stories.Text), Cell.Of(r.Storytellers.Text), Cell.Of(r.Passages.ToString("N0", English))]).ToList()));
-            // Readers hear about the small-numbers guard only where it hid something they would otherwise read.
-            var shownRows = themes.Where(t => themeRows.ContainsKey(t.Theme.Id)).Select(t => themeRows[t.Theme.Id]).ToList();
-            if (new SmallNumberGuard(found.Threshold).ReaderNoteFor(shownRows.SelectMany(r => new[] { r.Stories, r.Storytellers })) is { Length: > 0 } themeNote)
-                blocks.Add(new ReportBlock.Paragraph(themeNote));
-            foreach (var theme in themes)
+            var output = new List<ReportBlock>();
+            foreach (var section in children[parentId].OrderBy(s => s.Position).ThenBy(s => s.Id))
             {
-                blocks.Add(new ReportBlock.Heading(2, theme.Theme.Name));
-                if (themeRows.TryGetValue(theme.Theme.Id, out var row))
-                    blocks.Add(new ReportBlock.Paragraph($"Found in {row.Stories.Display} {(row.Stories.Value == 1 ? "story" : "stories")}, told by {row.Storytellers.Text} {(row.Storytellers.Value == 1 ? "storyteller" : "storytellers")}."));
-                // A description held for review after a withdrawal named someone stays out until a lead keeps it (decision 0008).
-                if (!theme.Theme.HeldForReview && theme.Theme.Description.Trim() is { Length: > 0 } description) blocks.AddRange(Paragraphs(description));
-                var subs = SubThemeNames(theme).ToList();
-                if (subs.Count > 0)
+                var theme = section.Kind == ReportSectionKind.Theme && section.ThemeId is { } tid ? themeNodes.GetValueOrDefault(tid) : null;
+                var title = section.Title.Trim();
+                if (title.Length == 0 && theme is not null) title = theme.Theme.Name;
+                var inner = section.Kind == ReportSectionKind.Writing && section.Setting == ReportService.BoxSetting
+                    ? ReportMarkdown.ToBlocks(string.Join('\n', section.Body.ReplaceLineEndings("\n").Split('\n').Select(l => "> " + l)), level)
+                    : ReportMarkdown.ToBlocks(section.Body, level);
+                switch (section.Kind)
                 {
-                    blocks.Add(new ReportBlock.Heading(3, $"Sub-themes of {theme.Theme.Name}"));
-                    blocks.Add(new ReportBlock.Bullets(subs));
+                    case ReportSectionKind.Theme when theme is not null:
+                        if (themeRows.TryGetValue(theme.Theme.Id, out var row))
+                            inner.Add(new ReportBlock.Paragraph($"Found in {row.Stories.Display} {(row.Stories.Value == 1 ? "story" : "stories")}, told by {row.Storytellers.Text} {(row.Storytellers.Value == 1 ? "storyteller" : "storytellers")}."));
+                        // A description held for review after a withdrawal named someone stays out until a lead keeps it (decision 0008).
+                        if (!theme.Theme.HeldForReview && theme.Theme.Description.Trim() is { Length: > 0 } description) inner.AddRange(Paragraphs(description));
+                        foreach (var q in byTheme[theme.Theme.Id].OrderBy(q => q.Position))
+                        {
+                            Rely(q.Answer.StorytellerId!.Value, ConsentUse.Quotes, q.Answer.Credit);
+                            inner.Add(q.Block);
+                        }
+                        break;
+                    case ReportSectionKind.WhoTookPart:
+                        inner.AddRange(WhoTold(who, full: section.Setting != ReportService.ShortSetting));
+                        break;
+                    case ReportSectionKind.Figure:
+                        inner.AddRange(Figure(section.Setting, topThemes, themeRows, found, who));
+                        break;
+                    case ReportSectionKind.ValueForAll:
+                        if (ValueForAll(section.Setting, found.ValueForAll, valueForAll, Rely) is { } value) inner.Add(value);
+                        break;
+                    case ReportSectionKind.CrossTab:
+                        if (int.TryParse(section.Setting, NumberStyles.None, CultureInfo.InvariantCulture, out var questionId))
+                            inner.AddRange(CrossTab((await findings.ThemesAsync(projectId, questionId, ct)).CrossTab, found.Threshold));
+                        break;
                 }
-                var quotes = byTheme[theme.Theme.Id].OrderBy(q => q.Position).ToList();
-                if (quotes.Count > 0)
-                {
-                    blocks.Add(new ReportBlock.Heading(3, $"In the storytellers' words: {theme.Theme.Name}"));
-                    blocks.AddRange(quotes.Select(q => q.Block));
-                }
-                // Each sub-theme (any depth) with chosen quotes is a sub-section of its main theme, in codebook order.
-                foreach (var (sub, path) in SubThemePaths(theme))
-                {
-                    var subQuotes = byTheme[sub.Theme.Id].OrderBy(q => q.Position).ToList();
-                    if (subQuotes.Count == 0) continue;
-                    blocks.Add(new ReportBlock.Heading(3, path));
-                    if (!sub.Theme.HeldForReview && sub.Theme.Description.Trim() is { Length: > 0 } subDescription) blocks.AddRange(Paragraphs(subDescription));
-                    blocks.AddRange(subQuotes.Select(q => q.Block));
-                }
+                inner.AddRange(await WalkAsync(section.Id, level + 1));
+                if (inner.Count == 0) continue;
+                if (title.Length > 0) output.Add(new ReportBlock.Heading(level, title));
+                output.AddRange(inner);
             }
-            Section(blocks, "Challenges", report.Challenges);
-            ValueForAll(blocks, report.ValueForAll, valueMatrix);
-            Section(blocks, "Conditions", report.Conditions);
-            Section(blocks, "Conclusion", report.Conclusion);
+            return output;
         }
-        else
-        {
-            blocks.Add(creditsBlock);
-            Section(blocks, "What was the purpose of this research?", report.Purpose);
-            Section(blocks, "What did we do?", report.Method);
-            blocks.Add(new ReportBlock.Heading(1, "Who took part?"));
-            blocks.AddRange(WhoTold(who, full: false));
-            blocks.Add(new ReportBlock.Heading(1, "What did we find out?"));
-            var rows = themes.Select(t =>
-            {
-                // The main theme's first quote; without one, the first chosen for one of its sub-themes.
-                var example = byTheme[t.Theme.Id].OrderBy(q => q.Position)
-                    .Concat(SubThemePaths(t).SelectMany(s => byTheme[s.Node.Theme.Id].OrderBy(q => q.Position))).FirstOrDefault();
-                IReadOnlyList<Cell> row =
-                [
-                    new Cell([t.Theme.Name]),
-                    new Cell(SubThemeNames(t).DefaultIfEmpty("No sub-themes").ToList()),
-                    example is null ? Cell.Of("No quote chosen") : new Cell(example.Note.Length > 0 ? [HtmlReportWriter.NotePrefix + example.Note] : [], example.Block),
-                ];
-                return row;
-            }).ToList();
-            blocks.Add(new ReportBlock.Table("Themes, their sub-themes and an example quote", ["Theme", "Sub-themes", "Example quote"], rows));
-            ValueForAll(blocks, report.ValueForAll, valueMatrix);
-            Section(blocks, "Conclusion", report.Conclusion);
-        }
+        blocks.AddRange(await WalkAsync(null, 1));
 
         var current = await policy.CurrentAsync(basis.Keys.ToList(), ct);
         var entries = basis.OrderBy(b => b.Key)
             .Select(b => new ConsentBasisEntry(b.Key, current.TryGetValue(b.Key, out var record) ? record.Id : 0, b.Value.Uses.Order(StringComparer.Ordinal).ToList(), b.Value.Credit))
             .ToList();
         var leftOut = picked.Where(q => !q.Answer.Allowed).Select(q => new LeftOutQuote(q.ReportQuoteId, q.ThemeId, q.Answer.Reason)).ToList();
-        var kind = report.Kind == ReportKind.Full ? "Full report" : "Overview";
         var redactor = await redaction.ForOutputAsync(projectId, RedactionOutput.Reports, ct);
         var redacted = blocks.Select(b => ReferenceEquals(b, creditsBlock) ? b : Redact(b, redactor)).ToList();
-        return new ReportContent(redactor.Apply(report.Title), $"{kind} \u2014 {redactor.Apply(report.Project!.Name)}",
+        return new ReportContent(redactor.Apply(report.Title), $"{KindLabel(report.Kind)} \u2014 {redactor.Apply(report.Project!.Name)}",
             $"Version {report.Version} [{report.Date.ToString("d MMMM yyyy", English)}]", "en-GB", redacted, entries, leftOut);
+    }
+
+    public static string KindLabel(ReportKind kind) => kind switch
+    {
+        ReportKind.Full => "Full report",
+        ReportKind.Overview => "Overview",
+        _ => "Summary",
+    };
+
+    /// <summary>A chart or table from the findings (<see cref="ReportFigures"/>); nothing for a name it does not know.</summary>
+    private static IEnumerable<ReportBlock> Figure(string name, List<CodebookService.ThemeNode> themes, Dictionary<int, ThemeRow> themeRows, ThemeFindings found, WhoTold who)
+    {
+        if (name == ReportFigures.ThemeCounts)
+        {
+            var shownRows = themes.Where(t => themeRows.ContainsKey(t.Theme.Id)).Select(t => themeRows[t.Theme.Id]).ToList();
+            yield return new ReportBlock.Paragraph(found.ThemeRule);
+            yield return new ReportBlock.Table("How many stories and storytellers each theme came from",
+                ["Theme", "Stories", "Storytellers", "Coded passages"],
+                shownRows.Select(r => (IReadOnlyList<Cell>)[Cell.Of(r.Name), Cell.Of(r.Stories.Text), Cell.Of(r.Storytellers.Text), Cell.Of(r.Passages.ToString("N0", English))]).ToList());
+            // Readers hear about the small-numbers guard only where it hid something they would otherwise read.
+            if (new SmallNumberGuard(found.Threshold).ReaderNoteFor(shownRows.SelectMany(r => new[] { r.Stories, r.Storytellers })) is { Length: > 0 } note)
+                yield return new ReportBlock.Paragraph(note);
+        }
+        else if (name == ReportFigures.Experience)
+        {
+            var e = found.Experience;
+            var items = new List<(string, GuardedCount)> { ("Positive", e.Positive), ("Negative", e.Negative), ("Mixed", e.Mixed), ("Not said", e.NotSaid) };
+            yield return ReportCharts.Bars($"Stories by the experience their review sheet records (of {found.Stories.Display} stories)", "Stories", items, "");
+            if (new SmallNumberGuard(found.Threshold).ReaderNoteFor(items.Select(i => i.Item2)) is { Length: > 0 } note) yield return new ReportBlock.Paragraph(note);
+        }
+        else if (name.StartsWith(ReportFigures.QuestionPrefix, StringComparison.Ordinal)
+                 && int.TryParse(name[ReportFigures.QuestionPrefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var qid)
+                 && who.Questions.FirstOrDefault(q => q.QuestionId == qid) is { } q)
+        {
+            yield return ReportCharts.Bars($"{q.Text} ({q.Denominator})", "Storytellers", q.Answers.Select(a => (a.Label, a.Count)).ToList(), q.Note);
+            if (new SmallNumberGuard(who.Threshold).ReaderNoteFor(q.Answers.Select(a => a.Count)) is { Length: > 0 } note) yield return new ReportBlock.Paragraph(note);
+        }
+    }
+
+    /// <summary>Themes × the answers to a call-out question (e.g. impacts by sector): storytellers in each theme who chose each answer.</summary>
+    private static IEnumerable<ReportBlock> CrossTab(CrossTab? tab, int threshold)
+    {
+        if (tab is null || tab.Columns.Count == 0) yield break;
+        yield return new ReportBlock.Table($"{tab.QuestionText}: storytellers in each theme who chose each answer",
+            ["Theme", .. tab.Columns.Select(c => c.Label)],
+            tab.Rows.Select(r => (IReadOnlyList<Cell>)[Cell.Of(r.Depth == 0 ? r.Name : $"{new string('\u2013', r.Depth)} {r.Name}"), .. r.Cells.Select(c => Cell.Of(c.Text))]).ToList());
+        if (new SmallNumberGuard(threshold).ReaderNoteFor(tab.Rows.SelectMany(r => r.Cells)) is { Length: > 0 } note) yield return new ReportBlock.Paragraph(note);
     }
 
     /// <summary>A block with its free text redacted (quote credits are the storyteller's chosen credit and stay as they are).</summary>
@@ -151,11 +173,17 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
         ReportBlock.Heading h => h with { Text = r.Apply(h.Text) },
         ReportBlock.Paragraph p => p with { Text = r.Apply(p.Text) },
         ReportBlock.Bullets b => b with { Items = b.Items.Select(r.Apply).ToList() },
+        ReportBlock.Rich w => w with { Spans = RedactSpans(w.Spans, r) },
+        ReportBlock.List l => l with { Items = l.Items.Select(i => (IReadOnlyList<Span>)RedactSpans(i, r)).ToList() },
+        ReportBlock.CallOut c => c with { Blocks = c.Blocks.Select(b => Redact(b, r)).ToList() },
         ReportBlock.Quote q => q with { Text = r.Apply(q.Text), Note = r.Apply(q.Note) },
         ReportBlock.Table t => RedactTable(t, r),
         ReportBlock.Figure f => f with { Caption = r.Apply(f.Caption), AltText = r.Apply(f.AltText), Data = RedactTable(f.Data, r) },
         _ => throw new InvalidOperationException($"Redaction does not know the report block {block.GetType().Name}."),
     };
+
+    /// <summary>Each run of the curator's writing redacted (a term split across bold and plain words is not one run; see README).</summary>
+    private static List<Span> RedactSpans(IReadOnlyList<Span> spans, Redactor r) => spans.Select(s => s with { Text = r.Apply(s.Text) }).ToList();
 
     private static ReportBlock.Table RedactTable(ReportBlock.Table t, Redactor r) => t with
     {
@@ -284,40 +312,40 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
     }
 
     /// <summary>
-    /// The value-for-all matrix: the changes review sheets record for individuals, organisations and
-    /// society, one column each. A sheet's words appear only when every storyteller of its story agreed
-    /// to quotes in outputs (reporters often write down what the storyteller said).
+    /// The value-for-all entries readers may see, per level ("individuals", "organisations", "society"): the changes
+    /// review sheets record. A sheet's words appear only when every storyteller of its story agreed to quotes in
+    /// outputs (reporters often write down what the storyteller said); each entry carries those storytellers.
     /// </summary>
-    private async Task<ReportBlock.Table?> ValueMatrixAsync(Findings.ValueForAll value, Action<int, ConsentUse, string?> rely, CancellationToken ct)
+    private async Task<Dictionary<string, List<(ValueEntry Entry, List<int> Tellers)>>> ValueForAllAsync(Findings.ValueForAll value, CancellationToken ct)
     {
         var storyIds = value.Levels.SelectMany(l => l.Entries).Select(e => e.StoryId).Distinct().ToList();
-        if (storyIds.Count == 0) return null;
         var links = await db.StoryStorytellers.AsNoTracking().Where(x => storyIds.Contains(x.StoryId))
             .Select(x => new { x.StoryId, x.StorytellerId, Withdrawn = x.Storyteller!.WithdrawnAt != null }).ToListAsync(ct);
         var quotes = await policy.DecideManyAsync(links.Select(l => l.StorytellerId), ConsentUse.Quotes, ct);
         var allowed = links.GroupBy(l => l.StoryId).Where(g => g.All(l => !l.Withdrawn && quotes[l.StorytellerId].Allowed)).ToDictionary(g => g.Key, g => g.Select(l => l.StorytellerId).ToList());
-        var columns = value.Levels.Select(l => l.Entries.Where(e => allowed.ContainsKey(e.StoryId)).ToList()).ToList();
+        return value.Levels.ToDictionary(l => l.Key, l => l.Entries.Where(e => allowed.ContainsKey(e.StoryId)).Select(e => (e, allowed[e.StoryId])).ToList());
+    }
+
+    /// <summary>
+    /// One level's changes as a list (<paramref name="level"/> is its key), or, for "", the matrix of all three with one
+    /// column each. Null when consent leaves nothing to show. Only the storytellers whose words are shown are relied on.
+    /// </summary>
+    private static ReportBlock? ValueForAll(string level, Findings.ValueForAll value, Dictionary<string, List<(ValueEntry Entry, List<int> Tellers)>> allowed, Action<int, ConsentUse, string?> rely)
+    {
+        if (level.Length > 0)
+        {
+            var entries = allowed.GetValueOrDefault(level) ?? [];
+            if (entries.Count == 0) return null;
+            foreach (var id in entries.SelectMany(e => e.Tellers).Distinct()) rely(id, ConsentUse.Quotes, null);
+            return new ReportBlock.Bullets(entries.Select(e => e.Entry.Text).ToList());
+        }
+        var columns = value.Levels.Select(l => allowed.GetValueOrDefault(l.Key) ?? []).ToList();
         if (columns.All(c => c.Count == 0)) return null;
-        foreach (var id in columns.SelectMany(c => c).SelectMany(e => allowed[e.StoryId]).Distinct()) rely(id, ConsentUse.Quotes, null);
+        foreach (var id in columns.SelectMany(c => c).SelectMany(e => e.Tellers).Distinct()) rely(id, ConsentUse.Quotes, null);
         var rows = new List<IReadOnlyList<Cell>>();
         for (var i = 0; i < columns.Max(c => c.Count); i++)
-            rows.Add(columns.Select(c => i < c.Count ? Cell.Of(c[i].Text) : Cell.Of("")).ToList());
+            rows.Add(columns.Select(c => i < c.Count ? Cell.Of(c[i].Entry.Text) : Cell.Of("")).ToList());
         return new ReportBlock.Table("Value for all: the changes the stories describe", value.Levels.Select(l => l.Label).ToList(), rows, FirstColumnNamesRow: false);
-    }
-
-    private static void ValueForAll(List<ReportBlock> blocks, string text, ReportBlock.Table? matrix)
-    {
-        if (string.IsNullOrWhiteSpace(text) && matrix is null) return;
-        blocks.Add(new ReportBlock.Heading(1, "Value for all"));
-        if (!string.IsNullOrWhiteSpace(text)) blocks.AddRange(Paragraphs(text));
-        if (matrix is not null) blocks.Add(matrix);
-    }
-
-    private static void Section(List<ReportBlock> blocks, string heading, string text)
-    {
-        if (string.IsNullOrWhiteSpace(text)) return;
-        blocks.Add(new ReportBlock.Heading(1, heading));
-        blocks.AddRange(Paragraphs(text));
     }
 
     /// <summary>Curator text: blank lines separate paragraphs; a paragraph whose every line starts with "- " is a list.</summary>

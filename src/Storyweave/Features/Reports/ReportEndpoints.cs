@@ -12,9 +12,16 @@ namespace Storyweave.Features.Reports;
 /// <summary>Reports and their files. Reading and downloading: Project.View; editing and generating: Project.Publish.</summary>
 public static partial class ReportEndpoints
 {
-    public sealed record CreateRequest(ReportKind? Kind, string? Title);
-    public sealed record UpdateRequest(string? Title, string? Version, DateOnly? Date, string? Purpose, string? Introduction, string? Method,
-        string? Challenges, string? ValueForAll, string? Conditions, string? Conclusion);
+    /// <param name="Kind">The template: Full, Overview or Summary.</param>
+    /// <param name="KeyThemeIds">Overview and summary: the main themes to feature as key findings (none: those found in most stories).</param>
+    public sealed record CreateRequest(ReportKind? Kind, string? Title, IReadOnlyList<int>? KeyThemeIds = null);
+    public sealed record UpdateRequest(string? Title, string? Version, DateOnly? Date);
+
+    /// <param name="AfterSectionId">Add it right after this section (at the same level); none: at the end of the outline.</param>
+    public sealed record SectionRequest(ReportSectionKind? Kind, string? Title, string? Body, int? ThemeId, string? Setting, int? AfterSectionId = null);
+
+    /// <summary>A section in reading order: <paramref name="Depth"/> 0 is top level; <paramref name="Heading"/> is what the files show.</summary>
+    public sealed record SectionDto(int Id, int? ParentId, int Position, int Depth, ReportSectionKind Kind, string Title, string Heading, string Body, int? ThemeId, string Setting);
     /// <param name="Note">Shown with the quote in the report; needed when the quote is not coded with the theme (it says why it fits).</param>
     public sealed record AddQuoteRequest(int? PassageId, int? KeyQuoteId, string? Note = null);
     public sealed record MoveRequest(string? Direction);
@@ -32,8 +39,8 @@ public static partial class ReportEndpoints
     public sealed record FileDto(int Id, int ReportId, ReportFormat Format, OutputStatus Status, double Progress, string ProgressText, long SizeBytes,
         DateTime CreatedAt, DateTime? CompletedAt, bool OutOfDate, string OutOfDateReason, string Error, string? DownloadUrl,
         bool MadeBeforeLatestChanges, bool Superseded);
-    public sealed record ReportDto(int Id, ReportKind Kind, string Title, string Version, DateOnly Date, string Purpose, string Introduction, string Method,
-        string Challenges, string ValueForAll, string Conditions, string Conclusion, DateTime UpdatedAt, IReadOnlyList<ThemeDto> Themes, IReadOnlyList<FileDto> Files);
+    public sealed record ReportDto(int Id, ReportKind Kind, string Title, string Version, DateOnly Date, DateTime UpdatedAt, IReadOnlyList<SectionDto> Sections,
+        IReadOnlyList<ThemeDto> Themes, IReadOnlyList<FileDto> Files);
     public sealed record SummaryDto(int Id, ReportKind Kind, string Title, string Version, DateOnly Date, DateTime UpdatedAt, int Files);
     public sealed record CandidateDto(int? PassageId, int? KeyQuoteId, int StoryId, string StoryTitle, string Kind, string Text, bool Allowed, string Credit, string Reason);
 
@@ -47,26 +54,58 @@ public static partial class ReportEndpoints
 
         group.MapPost("/reports", async (int projectId, CreateRequest r, ReportService reports, CurrentUser current, ReportContentBuilder builder, StoryweaveDb db, CancellationToken ct) =>
         {
-            if (r.Kind is null) return ProjectEndpoints.Problem(["Choose the kind of report: Full or Overview."], StatusCodes.Status422UnprocessableEntity);
-            var result = await reports.CreateAsync(projectId, r.Kind.Value, r.Title, current.RequiredId, ct);
+            if (r.Kind is null) return ProjectEndpoints.Problem(["Choose the kind of report: Full, Overview or Summary."], StatusCodes.Status422UnprocessableEntity);
+            var result = await reports.CreateAsync(projectId, r.Kind.Value, r.Title, current.RequiredId, r.KeyThemeIds, ct);
             if (!result.Succeeded) return ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
-            return Results.Created($"/api/projects/{projectId}/reports/{result.Value!.Id}", await ToDtoAsync(db, builder, result.Value, ct));
+            return Results.Created($"/api/projects/{projectId}/reports/{result.Value!.Id}", await ToDtoAsync(db, builder, reports, result.Value, ct));
         }).RequireAuthorization(Policies.Publish);
 
         group.MapGet("/reports/{reportId:int}", async (int projectId, int reportId, ReportService reports, ReportContentBuilder builder, StoryweaveDb db, CancellationToken ct) =>
-            await reports.FindAsync(projectId, reportId, ct) is { } report ? Results.Ok(await ToDtoAsync(db, builder, report, ct)) : Results.NotFound())
+            await reports.FindAsync(projectId, reportId, ct) is { } report ? Results.Ok(await ToDtoAsync(db, builder, reports, report, ct)) : Results.NotFound())
             .RequireAuthorization(Policies.ViewProject);
 
         group.MapPut("/reports/{reportId:int}", async (int projectId, int reportId, UpdateRequest r, ReportService reports, CurrentUser current, ReportContentBuilder builder, StoryweaveDb db, CancellationToken ct) =>
         {
-            var result = await reports.UpdateAsync(projectId, reportId, new ReportService.TextsInput(r.Title, r.Version, r.Date, r.Purpose, r.Introduction, r.Method,
-                r.Challenges, r.ValueForAll, r.Conditions, r.Conclusion), current.RequiredId, ct);
+            var result = await reports.UpdateAsync(projectId, reportId, new ReportService.TextsInput(r.Title, r.Version, r.Date), current.RequiredId, ct);
             if (result is null) return Results.NotFound();
-            return result.Succeeded ? Results.Ok(await ToDtoAsync(db, builder, result.Value!, ct)) : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
+            return result.Succeeded ? Results.Ok(await ToDtoAsync(db, builder, reports, result.Value!, ct)) : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
         }).RequireAuthorization(Policies.Publish);
 
         group.MapDelete("/reports/{reportId:int}", async (int projectId, int reportId, ReportService reports, CurrentUser current, CancellationToken ct) =>
             await reports.DeleteAsync(projectId, reportId, current.RequiredId, ct) ? Results.NoContent() : Results.NotFound())
+            .RequireAuthorization(Policies.Publish);
+
+        // The outline: same rules as the report's other edits (read: Project.View; change: Project.Publish).
+        group.MapGet("/reports/{reportId:int}/sections", async (int projectId, int reportId, ReportService reports, CancellationToken ct) =>
+            await reports.OutlineAsync(projectId, reportId, ct) is { } outline ? Results.Ok(outline.Select(ToDto)) : Results.NotFound())
+            .RequireAuthorization(Policies.ViewProject);
+
+        group.MapPost("/reports/{reportId:int}/sections", async (int projectId, int reportId, SectionRequest r, ReportService reports, CurrentUser current, CancellationToken ct) =>
+        {
+            var result = await reports.AddSectionAsync(projectId, reportId, new ReportService.SectionInput(r.Kind, r.Title, r.Body, r.ThemeId, r.Setting), r.AfterSectionId, current.RequiredId, ct);
+            if (result is null) return Results.NotFound();
+            if (!result.Succeeded) return ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
+            var entry = (await reports.OutlineAsync(projectId, reportId, ct))!.Single(e => e.Section.Id == result.Value!.Id);
+            return Results.Created($"/api/projects/{projectId}/reports/{reportId}/sections/{entry.Section.Id}", ToDto(entry));
+        }).RequireAuthorization(Policies.Publish);
+
+        group.MapPut("/reports/{reportId:int}/sections/{sectionId:int}", async (int projectId, int reportId, int sectionId, SectionRequest r, ReportService reports, CurrentUser current, CancellationToken ct) =>
+        {
+            var result = await reports.UpdateSectionAsync(projectId, reportId, sectionId, new ReportService.SectionInput(r.Kind, r.Title, r.Body, r.ThemeId, r.Setting), current.RequiredId, ct);
+            if (result is null) return Results.NotFound();
+            if (!result.Succeeded) return ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
+            return Results.Ok(ToDto((await reports.OutlineAsync(projectId, reportId, ct))!.Single(e => e.Section.Id == sectionId)));
+        }).RequireAuthorization(Policies.Publish);
+
+        group.MapPost("/reports/{reportId:int}/sections/{sectionId:int}/move", async (int projectId, int reportId, int sectionId, MoveRequest r, ReportService reports, CurrentUser current, CancellationToken ct) =>
+        {
+            var result = await reports.MoveSectionAsync(projectId, reportId, sectionId, r.Direction, current.RequiredId, ct);
+            if (result is null) return Results.NotFound();
+            return result.Succeeded ? Results.Ok((await reports.OutlineAsync(projectId, reportId, ct))!.Select(ToDto)) : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
+        }).RequireAuthorization(Policies.Publish);
+
+        group.MapDelete("/reports/{reportId:int}/sections/{sectionId:int}", async (int projectId, int reportId, int sectionId, ReportService reports, CurrentUser current, CancellationToken ct) =>
+            await reports.DeleteSectionAsync(projectId, reportId, sectionId, current.RequiredId, ct) ? Results.NoContent() : Results.NotFound())
             .RequireAuthorization(Policies.Publish);
 
         group.MapGet("/reports/{reportId:int}/themes/{themeId:int}/candidates", async (int projectId, int reportId, int themeId, ReportService reports, CancellationToken ct) =>
@@ -193,12 +232,16 @@ public static partial class ReportEndpoints
         f.Status == OutputStatus.Ready && f.OutOfDateAt is null && f.SupersededAt is null ? FileUrl(f.ProjectId, f.Id) + "/content" : null,
         MadeBeforeLatestChanges(f), f.SupersededAt is not null);
 
-    public static async Task<ReportDto> ToDtoAsync(StoryweaveDb db, ReportContentBuilder builder, Report r, CancellationToken ct)
+    public static SectionDto ToDto(ReportService.OutlineEntry e) =>
+        new(e.Section.Id, e.Section.ParentId, e.Section.Position, e.Depth, e.Section.Kind, e.Section.Title, e.Heading, e.Section.Body, e.Section.ThemeId, e.Section.Setting);
+
+    public static async Task<ReportDto> ToDtoAsync(StoryweaveDb db, ReportContentBuilder builder, ReportService reports, Report r, CancellationToken ct)
     {
         var themes = await builder.TopThemesAsync(r.ProjectId, ct);
         var picked = (await builder.PickedQuotesAsync(r.Id, r.ProjectId, ct)).ToLookup(q => q.ThemeId);
         var files = await FilesAsync(db, r.Id, ct);
-        return new ReportDto(r.Id, r.Kind, r.Title, r.Version, r.Date, r.Purpose, r.Introduction, r.Method, r.Challenges, r.ValueForAll, r.Conditions, r.Conclusion, r.UpdatedAt,
+        var outline = await reports.OutlineAsync(r.ProjectId, r.Id, ct) ?? [];
+        return new ReportDto(r.Id, r.Kind, r.Title, r.Version, r.Date, r.UpdatedAt, outline.Select(ToDto).ToList(),
             CodebookService.Flatten(themes).Select(x => new ThemeDto(x.Node.Theme.Id, x.Node.Theme.Name, picked[x.Node.Theme.Id].OrderBy(q => q.Position)
                 .Select(q => new QuoteDto(q.ReportQuoteId, q.PassageId, q.KeyQuoteId, q.Answer.TeamMaySee ? q.Text : HiddenText, q.Answer.Allowed, q.Answer.Allowed ? q.Answer.Credit : "", q.Answer.Allowed ? null : q.Answer.Reason, q.Note)).ToList(),
                 x.Node.Theme.ParentId, x.Depth)).ToList(),

@@ -9,18 +9,30 @@ using Storyweave.Features.Events;
 namespace Storyweave.Features.Reports;
 
 /// <summary>
-/// A curator's reports: create (texts prefilled from the project), edit, pick and order quotes per
-/// theme, and ask for files. Shared by the pages and the API. Every change writes an event.
+/// A curator's reports: create from a template (writing prefilled from the project), edit the outline of
+/// sections, pick and order quotes per theme, and ask for files. Shared by the pages and the API. Every change writes an event.
 /// </summary>
-public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPolicy policy, ReportQuoteConsent quoteConsent, ReportContentBuilder builder, ReportQueue queue, ReportStorage storage)
+public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPolicy policy, ReportQuoteConsent quoteConsent, ReportContentBuilder builder, ReportQueue queue, ReportStorage storage, Findings.FindingsService findings)
 {
     public const int MaxText = 40000;
 
     /// <summary>A note with a chosen quote is a sentence or two, not a section.</summary>
     public const int MaxQuoteNote = 500;
 
-    public sealed record TextsInput(string? Title, string? Version, DateOnly? Date, string? Purpose, string? Introduction, string? Method,
-        string? Challenges, string? ValueForAll, string? Conditions, string? Conclusion);
+    /// <summary>The report's own details; its writing lives in its sections (<see cref="ReportSection"/>).</summary>
+    public sealed record TextsInput(string? Title, string? Version, DateOnly? Date);
+
+    /// <summary>A section's fields: the kind is chosen when it is added; the rest can be changed.</summary>
+    public sealed record SectionInput(ReportSectionKind? Kind, string? Title, string? Body, int? ThemeId, string? Setting);
+
+    /// <summary>A section of the outline in reading order, with its depth (0 = top level) and the heading it shows.</summary>
+    public sealed record OutlineEntry(ReportSection Section, int Depth, string Heading, bool IsFirst, bool IsLast, bool HasChildren);
+
+    /// <summary><see cref="ReportSection.Setting"/> of a writing section shown in a box (e.g. the overview's challenges panel).</summary>
+    public const string BoxSetting = "box";
+
+    /// <summary><see cref="ReportSection.Setting"/> of a who-took-part section without the tables of how storytellers described themselves.</summary>
+    public const string ShortSetting = "short";
 
     /// <summary>A passage or key quote that could support a theme, with what consent says about quoting it.</summary>
     public sealed record Candidate(int? PassageId, int? KeyQuoteId, int StoryId, string StoryTitle, string Text, bool Allowed, string Credit, string Reason)
@@ -28,47 +40,56 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
         public string Kind => PassageId is not null ? "Coded passage" : "Key quote from a review sheet";
     }
 
-    public async Task<Result<Report>> CreateAsync(int projectId, ReportKind kind, string? title, string? actorUserId, CancellationToken ct = default)
+    /// <summary>
+    /// Starts a report from its kind's template (<see cref="ReportTemplates"/>): the outline, with writing prefilled from the project.
+    /// </summary>
+    /// <param name="keyThemeIds">Overview and summary: the main themes to feature as key findings (none: those found in most stories).</param>
+    public async Task<Result<Report>> CreateAsync(int projectId, ReportKind kind, string? title, string? actorUserId, IReadOnlyCollection<int>? keyThemeIds = null, CancellationToken ct = default)
     {
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(title)) errors.Add("Give the report a title.");
         else if (title.Trim().Length > 300) errors.Add("The title can be at most 300 characters.");
-        if (!Enum.IsDefined(kind)) errors.Add("Choose a full report or an overview.");
+        if (!Enum.IsDefined(kind)) errors.Add("Choose a full report, an overview or a short summary.");
         var project = await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == projectId, ct);
         if (project is null) errors.Add("That project does not exist.");
+        var themes = project is null ? [] : await builder.TopThemesAsync(projectId, ct);
+        keyThemeIds ??= [];
+        if (keyThemeIds.Any(id => !themes.Any(t => t.Theme.Id == id))) errors.Add("Choose key findings from the codebook's main themes.");
         if (errors.Count > 0) return Result.Fail<Report>(errors);
         var callOut = await db.CallOuts.AsNoTracking().SingleOrDefaultAsync(c => c.ProjectId == projectId, ct);
+        var found = await findings.ThemesAsync(projectId, null, ct);
+        var fullReport = kind == ReportKind.Summary
+            ? await db.Reports.AsNoTracking().Where(r => r.ProjectId == projectId && r.Kind == ReportKind.Full).OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id).FirstOrDefaultAsync(ct)
+            : null;
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var question = project!.ResearchQuestion.Trim();
-        var starter = project.ConversationStarter.Trim();
-        var introduction = Join(project.Description, question.Length > 0 ? $"Our research question: {question}" : "");
-        var method = Join(
-            "We used the Community Reporting method, in three stages: gathering stories in peer-to-peer dialogue interviews, where the storyteller sets the agenda; " +
-            "making sense of the stories together in workshops, picking out key themes; and responding, by sharing what we learned so it can lead to change.",
-            starter.Length > 0 ? $"Every conversation began with the same open question: \u201c{starter}\u201d" : "",
-            callOut?.Introduction.Trim() is { Length: > 0 } intro ? $"We invited people to take part with this call-out: {intro}" : "");
         var report = new Report
         {
             ProjectId = projectId,
             Kind = kind,
             Title = title!.Trim(),
             Date = DateOnly.FromDateTime(now),
-            Purpose = introduction,
-            Introduction = introduction,
-            Method = method,
             CreatedAt = now,
             UpdatedAt = now,
             CreatedByUserId = actorUserId,
         };
+        void Add(IEnumerable<ReportTemplates.Draft> drafts, ReportSection? parent)
+        {
+            var position = 0;
+            foreach (var d in drafts)
+            {
+                var section = new ReportSection { Report = report, Parent = parent, Position = position++, Kind = d.Kind, Title = d.Title, Body = d.Body, ThemeId = d.ThemeId, Setting = d.Setting };
+                report.Sections.Add(section);
+                Add(d.Children ?? [], section);
+            }
+        }
+        Add(ReportTemplates.For(kind, project!, callOut, themes, found, keyThemeIds, fullReport), null);
         db.Reports.Add(report);
         await db.SaveChangesAsync(ct);
         db.Record(clock, projectId, actorUserId, "report.created", "report", report.Id, kind.ToString());
         await db.SaveChangesAsync(ct);
         return Result.Ok(report);
     }
-
-    private static string Join(params string[] parts) => string.Join("\n\n", parts.Select(p => p.Trim()).Where(p => p.Length > 0));
 
     public Task<Report?> FindAsync(int projectId, int reportId, CancellationToken ct = default) =>
         db.Reports.AsNoTracking().SingleOrDefaultAsync(r => r.Id == reportId && r.ProjectId == projectId, ct);
@@ -86,27 +107,228 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
         if (string.IsNullOrWhiteSpace(input.Version)) errors.Add("Give a version, for example 1.0.");
         else if (input.Version.Trim().Length > 40) errors.Add("The version can be at most 40 characters.");
         if (input.Date is null) errors.Add("Give the report's date.");
-        foreach (var (label, text) in new[] { ("purpose", input.Purpose), ("introduction", input.Introduction), ("method", input.Method), ("challenges", input.Challenges),
-                     ("value for all", input.ValueForAll), ("conditions", input.Conditions), ("conclusion", input.Conclusion) })
-        {
-            if ((text?.Length ?? 0) > MaxText) errors.Add($"The {label} can be at most {MaxText.ToString("N0", CultureInfo.GetCultureInfo("en-GB"))} characters.");
-        }
         if (errors.Count > 0) return Result.Fail<Report>(errors);
         report.Title = input.Title!.Trim();
         report.Version = input.Version!.Trim();
         report.Date = input.Date!.Value;
-        report.Purpose = input.Purpose?.Trim() ?? "";
-        report.Introduction = input.Introduction?.Trim() ?? "";
-        report.Method = input.Method?.Trim() ?? "";
-        report.Challenges = input.Challenges?.Trim() ?? "";
-        report.ValueForAll = input.ValueForAll?.Trim() ?? "";
-        report.Conditions = input.Conditions?.Trim() ?? "";
-        report.Conclusion = input.Conclusion?.Trim() ?? "";
         report.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         report.ContentVersion++;
         db.Record(clock, projectId, actorUserId, "report.updated", "report", report.Id);
         await db.SaveChangesAsync(ct);
         return Result.Ok(report);
+    }
+
+    // ---------- Outline ----------
+
+    /// <summary>The report's sections in reading order (a section, then its sub-sections), or null when there is no such report.</summary>
+    public async Task<List<OutlineEntry>?> OutlineAsync(int projectId, int reportId, CancellationToken ct = default)
+    {
+        if (await FindAsync(projectId, reportId, ct) is null) return null;
+        var sections = await db.ReportSections.AsNoTracking().Where(s => s.ReportId == reportId).ToListAsync(ct);
+        var themes = await db.Themes.AsNoTracking().Where(t => t.ProjectId == projectId && t.DeletedAt == null).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
+        var children = sections.ToLookup(s => s.ParentId);
+        var list = new List<OutlineEntry>();
+        void Walk(int? parentId, int depth)
+        {
+            var siblings = children[parentId].OrderBy(s => s.Position).ThenBy(s => s.Id).ToList();
+            for (var i = 0; i < siblings.Count; i++)
+            {
+                var s = siblings[i];
+                var heading = s.Title.Trim().Length > 0 ? s.Title.Trim()
+                    : s.Kind == ReportSectionKind.Theme ? (s.ThemeId is { } t && themes.TryGetValue(t, out var name) ? name : "(a theme no longer in the codebook)")
+                    : "(no heading)";
+                list.Add(new OutlineEntry(s, depth, heading, i == 0, i == siblings.Count - 1, children[s.Id].Any()));
+                Walk(s.Id, depth + 1);
+            }
+        }
+        Walk(null, 0);
+        return list;
+    }
+
+    /// <summary>Adds a section right after <paramref name="afterSectionId"/> (as its next sibling), or at the end of the outline.</summary>
+    public async Task<Result<ReportSection>?> AddSectionAsync(int projectId, int reportId, SectionInput input, int? afterSectionId, string? actorUserId, CancellationToken ct = default)
+    {
+        if (await FindAsync(projectId, reportId, ct) is null) return null;
+        var sections = await db.ReportSections.Where(s => s.ReportId == reportId).ToListAsync(ct);
+        var after = afterSectionId is { } a ? sections.FirstOrDefault(s => s.Id == a) : null;
+        var errors = new List<string>();
+        if (input.Kind is not { } kind || !Enum.IsDefined(kind)) errors.Add("Choose what kind of section to add.");
+        if (afterSectionId is not null && after is null) errors.Add("The section to add it after is no longer in this report.");
+        var section = new ReportSection { ReportId = reportId, Kind = input.Kind ?? ReportSectionKind.Writing };
+        if (errors.Count == 0) errors.AddRange(await ApplyAsync(projectId, section, input, ct));
+        if (errors.Count > 0) return Result.Fail<ReportSection>(errors);
+        section.ParentId = after?.ParentId;
+        var siblings = Siblings(sections, section.ParentId);
+        siblings.Insert(after is null ? siblings.Count : siblings.IndexOf(after) + 1, section);
+        for (var i = 0; i < siblings.Count; i++) siblings[i].Position = i;
+        db.ReportSections.Add(section);
+        await db.SaveChangesAsync(ct);
+        await TouchAsync(projectId, reportId, actorUserId, "report.section-added", ct);
+        return Result.Ok(section);
+    }
+
+    /// <summary>Changes a section's title, writing and choice (theme, chart, level, question); its kind stays.</summary>
+    public async Task<Result<ReportSection>?> UpdateSectionAsync(int projectId, int reportId, int sectionId, SectionInput input, string? actorUserId, CancellationToken ct = default)
+    {
+        if (await FindAsync(projectId, reportId, ct) is null) return null;
+        var section = await db.ReportSections.SingleOrDefaultAsync(s => s.Id == sectionId && s.ReportId == reportId, ct);
+        if (section is null) return null;
+        if (input.Kind is { } kind && kind != section.Kind)
+            return Result.Fail<ReportSection>(["A section's kind cannot be changed. Add a new section of the kind you want, then delete this one."]);
+        var errors = await ApplyAsync(projectId, section, input, ct);
+        if (errors.Count > 0) return Result.Fail<ReportSection>(errors);
+        await TouchAsync(projectId, reportId, actorUserId, "report.section-updated", ct);
+        return Result.Ok(section);
+    }
+
+    /// <summary>The ways a section can move: up or down among its siblings, in (under the section above it) or out (after its parent).</summary>
+    public static readonly IReadOnlyList<string> Directions = ["up", "down", "in", "out"];
+
+    /// <summary>Moves a section with its sub-sections; an error says why a move cannot be made (e.g. already first).</summary>
+    public async Task<Result<ReportSection>?> MoveSectionAsync(int projectId, int reportId, int sectionId, string? direction, string? actorUserId, CancellationToken ct = default)
+    {
+        if (await FindAsync(projectId, reportId, ct) is null) return null;
+        var sections = await db.ReportSections.Where(s => s.ReportId == reportId).ToListAsync(ct);
+        var section = sections.FirstOrDefault(s => s.Id == sectionId);
+        if (section is null) return null;
+        var siblings = Siblings(sections, section.ParentId);
+        var index = siblings.IndexOf(section);
+        string? error = null;
+        switch (direction)
+        {
+            case "up" when index == 0:
+                error = "It is already the first section at its level.";
+                break;
+            case "up":
+                (siblings[index - 1], siblings[index]) = (siblings[index], siblings[index - 1]);
+                break;
+            case "down" when index == siblings.Count - 1:
+                error = "It is already the last section at its level.";
+                break;
+            case "down":
+                (siblings[index + 1], siblings[index]) = (siblings[index], siblings[index + 1]);
+                break;
+            case "in" when index == 0:
+                error = "There is no section above it at the same level to put it under.";
+                break;
+            // Under the section above, it sits one level below that section, and its own sub-sections below it.
+            case "in" when Depth(sections, siblings[index - 1]) + Height(sections, section) > ReportSection.MaxDepth:
+                error = $"Sections go at most {ReportSection.MaxDepth} levels deep (section, sub-section, sub-sub-section).";
+                break;
+            case "in":
+                var parent = siblings[index - 1];
+                siblings.RemoveAt(index);
+                var under = Siblings(sections, parent.Id);
+                section.ParentId = parent.Id;
+                under.Add(section);
+                for (var i = 0; i < under.Count; i++) under[i].Position = i;
+                break;
+            case "out" when section.ParentId is null:
+                error = "It is already a top-level section.";
+                break;
+            case "out":
+                var oldParent = sections.Single(s => s.Id == section.ParentId);
+                siblings.RemoveAt(index);
+                var outer = Siblings(sections, oldParent.ParentId);
+                section.ParentId = oldParent.ParentId;
+                outer.Insert(outer.IndexOf(oldParent) + 1, section);
+                for (var i = 0; i < outer.Count; i++) outer[i].Position = i;
+                break;
+            default:
+                error = "Say which way to move the section: \"up\", \"down\", \"in\" (under the section above) or \"out\".";
+                break;
+        }
+        if (error is not null) return Result.Fail<ReportSection>([error]);
+        for (var i = 0; i < siblings.Count; i++) siblings[i].Position = i;
+        await db.SaveChangesAsync(ct);
+        await TouchAsync(projectId, reportId, actorUserId, "report.section-moved", ct);
+        return Result.Ok(section);
+    }
+
+    /// <summary>Deletes a section and its sub-sections (their writing goes with them; quotes chosen for themes stay).</summary>
+    public async Task<bool> DeleteSectionAsync(int projectId, int reportId, int sectionId, string? actorUserId, CancellationToken ct = default)
+    {
+        if (await FindAsync(projectId, reportId, ct) is null) return false;
+        var sections = await db.ReportSections.Where(s => s.ReportId == reportId).ToListAsync(ct);
+        var section = sections.FirstOrDefault(s => s.Id == sectionId);
+        if (section is null) return false;
+        var doomed = new List<ReportSection>();
+        void Collect(ReportSection s)
+        {
+            foreach (var child in sections.Where(c => c.ParentId == s.Id)) Collect(child);
+            doomed.Add(s);
+        }
+        Collect(section);
+        // Children first, so no row ever points at a deleted parent.
+        foreach (var s in doomed) db.ReportSections.Remove(s);
+        var siblings = Siblings(sections, section.ParentId).Where(s => s != section).ToList();
+        for (var i = 0; i < siblings.Count; i++) siblings[i].Position = i;
+        await db.SaveChangesAsync(ct);
+        await TouchAsync(projectId, reportId, actorUserId, "report.section-deleted", ct);
+        return true;
+    }
+
+    private static List<ReportSection> Siblings(List<ReportSection> sections, int? parentId) =>
+        sections.Where(s => s.ParentId == parentId).OrderBy(s => s.Position).ThenBy(s => s.Id).ToList();
+
+    /// <summary>1 for a top-level section, 2 for its sub-section, and so on.</summary>
+    private static int Depth(List<ReportSection> sections, ReportSection s) =>
+        s.ParentId is { } p && sections.FirstOrDefault(x => x.Id == p) is { } parent ? 1 + Depth(sections, parent) : 1;
+
+    /// <summary>Levels a section takes with its sub-sections: 1 without any.</summary>
+    private static int Height(List<ReportSection> sections, ReportSection s) =>
+        1 + sections.Where(c => c.ParentId == s.Id).Select(c => Height(sections, c)).DefaultIfEmpty(0).Max();
+
+    /// <summary>Checks a section's fields for its kind and sets them; the errors say what to fix, in plain words.</summary>
+    private async Task<List<string>> ApplyAsync(int projectId, ReportSection section, SectionInput input, CancellationToken ct)
+    {
+        var errors = new List<string>();
+        var title = input.Title?.Trim() ?? "";
+        var body = input.Body?.Replace("\r\n", "\n", StringComparison.Ordinal).Trim() ?? "";
+        var setting = input.Setting?.Trim() ?? "";
+        if (title.Length > ReportSection.MaxTitle) errors.Add($"The heading can be at most {ReportSection.MaxTitle} characters.");
+        if (body.Length > MaxText) errors.Add($"The writing can be at most {MaxText.ToString("N0", CultureInfo.GetCultureInfo("en-GB"))} characters.");
+        int? themeId = null;
+        switch (section.Kind)
+        {
+            case ReportSectionKind.Writing:
+                if (setting is not ("" or BoxSetting)) errors.Add("A writing section is either plain or in a box.");
+                break;
+            case ReportSectionKind.Theme:
+                if (input.ThemeId is not { } tid) errors.Add("Choose the theme this section shows.");
+                else if (!await db.Themes.AnyAsync(t => t.Id == tid && t.ProjectId == projectId && t.DeletedAt == null, ct))
+                    errors.Add("That theme is not in this project's codebook (it may have been deleted or merged).");
+                else themeId = tid;
+                setting = "";
+                break;
+            case ReportSectionKind.WhoTookPart:
+                if (setting is not ("" or ShortSetting)) errors.Add("Choose whether to show the tables of how storytellers described themselves.");
+                break;
+            case ReportSectionKind.Figure:
+                var questionIds = await db.CategoryQuestions.Where(q => q.ProjectId == projectId).Select(q => q.Id).ToListAsync(ct);
+                var known = ReportFigures.Fixed.Any(f => f.Key == setting)
+                    || (setting.StartsWith(ReportFigures.QuestionPrefix, StringComparison.Ordinal)
+                        && int.TryParse(setting[ReportFigures.QuestionPrefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var q) && questionIds.Contains(q));
+                if (!known) errors.Add("Choose which chart or table this section shows.");
+                break;
+            case ReportSectionKind.ValueForAll:
+                if (setting is not ("" or "individuals" or "organisations" or "society"))
+                    errors.Add("Choose the changes to show: for individuals, for organisations, for society, or all three side by side.");
+                break;
+            case ReportSectionKind.CrossTab:
+                if (!int.TryParse(setting, NumberStyles.None, CultureInfo.InvariantCulture, out var question)
+                    || !await db.CategoryQuestions.AnyAsync(x => x.Id == question && x.ProjectId == projectId, ct))
+                    errors.Add(await db.CategoryQuestions.AnyAsync(x => x.ProjectId == projectId, ct)
+                        ? "Choose the call-out question to compare the themes by (for example, the sector storytellers work in)."
+                        : "This project's call-out has no questions to compare the themes by. Add one to the call-out first.");
+                break;
+        }
+        if (errors.Count > 0) return errors;
+        section.Title = title;
+        section.Body = body;
+        section.ThemeId = themeId;
+        section.Setting = setting;
+        return errors;
     }
 
     public async Task<bool> DeleteAsync(int projectId, int reportId, string actorUserId, CancellationToken ct = default)

@@ -42,20 +42,30 @@ public sealed partial class SampleProject
     /// </summary>
     private async Task SeedReportAsync(int projectId, CancellationToken ct)
     {
-        var created = Check(await reports.CreateAsync(projectId, ReportKind.Full, ReportTitle, actorUserId: null, ct), "the report");
-        Check(await reports.UpdateAsync(projectId, created.Id, new ReportService.TextsInput(
-            ReportTitle, "1.0", new DateOnly(2026, 10, 15),
-            "To find out what happens when tenants and housing association staff run a community garden together, and to share it with both so the next project goes better. " +
-            "This is a made-up sample report: the people, the estate and the stories are invented.",
-            created.Introduction,
-            created.Method + "\n\nThree reporters filled in a review sheet for each story. The team coded the transcripts with a codebook that started from the " +
-            "\u201cBenefits of co-production\u201d template, then made sense of the stories together in a workshop with tenants, where groups of cards were named and voted on.",
-            "Some people wanted to be heard but not quoted, so a few of the most striking words are described in this report rather than quoted. " +
-            "Only three stories were gathered, so these findings are a starting point, not a conclusion about every tenant.",
-            "Tenants felt listened to and found reasons to take part; staff learned how much tenants already know about running things together.",
-            "Asking before deciding. Sharing the work out fairly. Settling disagreements at the table, with everyone there.",
-            "Small things done together, like choosing tomatoes or drawing up a compost rota, built the trust that let tenants and staff talk about bigger things. " +
-            "We recommend the housing association keeps asking first, and brings the same way of working to decisions about the estate."), actorUserId: null, ct), "the report's texts");
+        var created = Check(await reports.CreateAsync(projectId, ReportKind.Full, ReportTitle, actorUserId: null, ct: ct), "the report");
+        Check(await reports.UpdateAsync(projectId, created.Id, new ReportService.TextsInput(ReportTitle, "1.0", new DateOnly(2026, 10, 15)), actorUserId: null, ct), "the report's details");
+        // The template's outline, with the sample's own writing in its sections (found by their headings).
+        var outline = await reports.OutlineAsync(projectId, created.Id, ct) ?? throw new InvalidOperationException("Seeding the sample: the report has no outline.");
+        async Task WriteAsync(string heading, Func<string, string> body)
+        {
+            var section = outline.Single(e => e.Section.Title == heading).Section;
+            Check(await reports.UpdateSectionAsync(projectId, created.Id, section.Id,
+                new ReportService.SectionInput(section.Kind, section.Title, body(section.Body), section.ThemeId, section.Setting), actorUserId: null, ct), $"the report's \u201c{heading}\u201d");
+        }
+        await WriteAsync("Introduction", intro => intro + "\n\n" +
+            "We wanted to find out what happens when tenants and housing association staff run a community garden together, and to share it with both so the next project goes better. " +
+            "**This is a made-up sample report:** the people, the estate and the stories are invented.");
+        await WriteAsync("Making sense of the stories", text => text + "\n\n" +
+            "Three reporters filled in a review sheet for each story. The team coded the transcripts with a codebook that started from the " +
+            "\u201cBenefits of co-production\u201d template, then made sense of the stories together in a workshop with tenants, where groups of cards were named and voted on.");
+        await WriteAsync("Challenges", _ =>
+            "Some people wanted to be heard but not quoted, so a few of the most striking words are described in this report rather than quoted.\n\n" +
+            "> Only three stories were gathered, so these findings are a starting point, not a conclusion about every tenant.");
+        await WriteAsync("Value for all", _ => "Tenants felt listened to and found reasons to take part; staff learned how much tenants already know about running things together.");
+        await WriteAsync("Conditions", _ => "- Asking before deciding.\n- Sharing the work out fairly.\n- Settling disagreements at the table, with everyone there.");
+        await WriteAsync("Conclusion and recommendations", _ =>
+            "Small things done together, like choosing tomatoes or drawing up a compost rota, built the trust that let tenants and staff talk about bigger things.\n\n" +
+            "We recommend the housing association keeps asking first, and brings the same way of working to decisions about the estate.");
 
         var wanted = new[] { "Trust", "Collective action and connections", "People driving change", "Life on the estate", "Working through disagreements", WorkshopTitle };
         var used = new List<string>();

@@ -1129,21 +1129,6 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Challenges")
-                        .IsRequired()
-                        .HasMaxLength(40000)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Conclusion")
-                        .IsRequired()
-                        .HasMaxLength(40000)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Conditions")
-                        .IsRequired()
-                        .HasMaxLength(40000)
-                        .HasColumnType("TEXT");
-
                     b.Property<int>("ContentVersion")
                         .HasColumnType("INTEGER");
 
@@ -1157,28 +1142,13 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.Property<DateOnly>("Date")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Introduction")
-                        .IsRequired()
-                        .HasMaxLength(40000)
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Method")
-                        .IsRequired()
-                        .HasMaxLength(40000)
-                        .HasColumnType("TEXT");
-
                     b.Property<int>("ProjectId")
                         .HasColumnType("INTEGER");
-
-                    b.Property<string>("Purpose")
-                        .IsRequired()
-                        .HasMaxLength(40000)
-                        .HasColumnType("TEXT");
 
                     b.Property<string>("Title")
                         .IsRequired()
@@ -1186,11 +1156,6 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("ValueForAll")
-                        .IsRequired()
-                        .HasMaxLength(40000)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Version")
@@ -1324,6 +1289,55 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.HasIndex("ReportId", "ThemeId", "Position");
 
                     b.ToTable("ReportQuotes");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Reports.ReportSection", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(40000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ParentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ReportId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Setting")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ThemeId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ParentId");
+
+                    b.HasIndex("ThemeId");
+
+                    b.HasIndex("ReportId", "ParentId", "Position");
+
+                    b.ToTable("ReportSections");
                 });
 
             modelBuilder.Entity("Storyweave.Features.Review.KeyQuote", b =>
@@ -2544,6 +2558,31 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.Navigation("Theme");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Reports.ReportSection", b =>
+                {
+                    b.HasOne("Storyweave.Features.Reports.ReportSection", "Parent")
+                        .WithMany()
+                        .HasForeignKey("ParentId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("Storyweave.Features.Reports.Report", "Report")
+                        .WithMany("Sections")
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Storyweave.Features.Codebook.Theme", "Theme")
+                        .WithMany()
+                        .HasForeignKey("ThemeId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Parent");
+
+                    b.Navigation("Report");
+
+                    b.Navigation("Theme");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Review.KeyQuote", b =>
                 {
                     b.HasOne("Storyweave.Features.Review.ReviewSheet", null)
@@ -2867,6 +2906,8 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.Navigation("Files");
 
                     b.Navigation("Quotes");
+
+                    b.Navigation("Sections");
                 });
 
             modelBuilder.Entity("Storyweave.Features.Review.ReviewSheet", b =>
