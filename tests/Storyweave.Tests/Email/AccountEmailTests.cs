@@ -22,7 +22,11 @@ public sealed class AccountEmailTests(EmailFixture fixture) : IClassFixture<Emai
         var query = System.Web.HttpUtility.ParseQueryString(new Uri("http://x" + linkPath).Query);
         return await TestApp.PostFormAsync(client, linkPath, new()
         {
-            ["u"] = query["u"]!, ["p"] = query["p"]!, ["t"] = query["t"]!, ["Password"] = password, ["Confirm"] = confirm ?? password,
+            ["u"] = query["u"]!,
+            ["p"] = query["p"]!,
+            ["t"] = query["t"]!,
+            ["Password"] = password,
+            ["Confirm"] = confirm ?? password,
         }, "/account/choose-password");
     }
 

@@ -20,7 +20,17 @@ public sealed class UsersModel(StoryweaveDb db, AccountService accounts, Account
     public bool EmailIsSetUp => links.EmailIsSetUp;
     public string? MyId => current.Id;
 
+    public bool AdminsOnlyStartProjects { get; private set; }
+
     public async Task OnGetAsync() => await LoadAsync();
+
+    public async Task<IActionResult> OnPostProjectStartersAsync(string? who)
+    {
+        await ProjectStarters.SetAsync(db, clock, who == ProjectStarters.AdminsOnly, current.RequiredId, HttpContext.RequestAborted);
+        Notice = who == ProjectStarters.AdminsOnly ? "Only administrators can start new projects now." : "Everyone with an account can start new projects now.";
+        await LoadAsync();
+        return Page();
+    }
 
     public async Task<IActionResult> OnPostAsync(string? name, string? email, bool isAdmin)
     {
@@ -99,6 +109,7 @@ public sealed class UsersModel(StoryweaveDb db, AccountService accounts, Account
 
     private async Task LoadAsync()
     {
+        AdminsOnlyStartProjects = await ProjectStarters.AdminsOnlyAsync(db);
         var now = clock.GetUtcNow();
         Users = (await db.Users.AsNoTracking().OrderBy(u => u.DisplayName).ToListAsync()).Select(u => AdminEndpoints.ToDto(u, now)).ToList();
     }
