@@ -6,7 +6,7 @@ namespace Storyweave.BrowserTests;
 /// One app and one headless Debian Chromium per test class. Pages are checked with axe-core
 /// (from npm, next to this project) for WCAG 2.2 A/AA violations.
 /// </summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
     public TestApp App { get; private set; } = null!;
     public IPlaywright Playwright { get; private set; } = null!;
@@ -18,7 +18,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         // CI shares two cores between the app, ffmpeg, Chromium and the test: an expectation waits up to 20 s for
         // what a user would see (it returns as soon as it is true; it is not a timing assertion).
         Assertions.SetDefaultExpectTimeout(20_000);
-        App = await TestApp.StartAsync(seedSample: true, withAdmin: false);
+        App = await StartAppAsync();
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -28,6 +28,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
         _axeSource = await File.ReadAllTextAsync(FindAxe());
     }
+
+    /// <summary>The app under test; a fixture for one feature may start it with other settings.</summary>
+    protected virtual Task<TestApp> StartAppAsync() => TestApp.StartAsync(seedSample: true, withAdmin: false);
 
     public async Task<IBrowserContext> NewContextAsync(int width = 1280, int height = 900) =>
         await WatchCspAsync(await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseUrl, ViewportSize = new ViewportSize { Width = width, Height = height } }));
@@ -99,7 +102,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         throw new FileNotFoundException("axe-core is missing: run 'npm ci' in tests/Storyweave.BrowserTests (test.sh does).");
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         // Violations seen after a test's last axe check still fail the test class.
         try

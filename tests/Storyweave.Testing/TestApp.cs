@@ -26,11 +26,13 @@ public sealed partial class TestApp : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly string? _pgDatabase;
+    private readonly Action<WebApplicationBuilder>? _configureBuilder;
     private int _counter;
 
-    private TestApp(WebApplication app, StoryweaveOptions options, string? pgDatabase, string baseUrl)
+    private TestApp(WebApplication app, StoryweaveOptions options, string? pgDatabase, string baseUrl, Action<WebApplicationBuilder>? configureBuilder)
     {
         _app = app;
+        _configureBuilder = configureBuilder;
         Options = options;
         _pgDatabase = pgDatabase;
         BaseUrl = baseUrl;
@@ -74,7 +76,7 @@ public sealed partial class TestApp : IAsyncDisposable
         }
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestApp(app, options, pgDatabase, address.TrimEnd('/'));
+        return new TestApp(app, options, pgDatabase, address.TrimEnd('/'), configureBuilder);
     }
 
     private bool _handedOver;
@@ -95,7 +97,8 @@ public sealed partial class TestApp : IAsyncDisposable
         await _app.DisposeAsync();
         _handedOver = true;
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        var again = await StartOnAsync(Options with { Urls = "http://127.0.0.1:0" }, _pgDatabase);
+        // The same builder changes (settings such as the mail server), as a restarted server keeps its configuration.
+        var again = await StartOnAsync(Options with { Urls = "http://127.0.0.1:0" }, _pgDatabase, configureBuilder: _configureBuilder);
         again.Admin = Admin;
         return again;
     }

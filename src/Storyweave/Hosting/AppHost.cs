@@ -303,6 +303,9 @@ public static class AppHost
         services.AddScoped<Features.Transcription.DraftService>();
         services.AddScoped<Features.Transcription.DraftRunner>();
         services.AddHostedService<Features.Transcription.DraftWorker>();
+        Features.Email.EmailSetup.Add(services);
+        services.AddScoped<AccountLinks>();
+        AccountEmails.Add(services);
     }
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int apiStatus)

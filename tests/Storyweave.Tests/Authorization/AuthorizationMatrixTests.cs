@@ -33,7 +33,8 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
             .Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/')).Distinct().Order(StringComparer.Ordinal).ToList();
         string[] expected =
         [
-            "/", "/account/denied", "/account/sign-in", "/error", "/healthz",
+            "/", "/account/choose-password", // an invitation or reset link: the link's token is the credential
+            "/account/denied", "/account/forgot-password", "/account/sign-in", "/error", "/healthz",
             "/join/{slug}", // the public sign-up page of a published call-out
             // A storyteller's personal link (secret address + short code typed on the page; unknown
             // addresses answer 404) and the page shown after they leave their own page.

@@ -39,6 +39,8 @@ public sealed class ApiTokenAuthenticationHandler(
         var now = clock.GetUtcNow();
         if (token.User.LockoutEnd is { } end && end > now)
             return AuthenticateResult.Fail("The account is locked.");
+        if (token.User.DeactivatedAt is not null)
+            return AuthenticateResult.Fail("The account has been turned off.");
 
         // Record use at most once a minute so a busy script does not write on every request.
         if (token.LastUsedAt is null || now.UtcDateTime - token.LastUsedAt > TimeSpan.FromMinutes(1))

@@ -29,7 +29,7 @@ public sealed class SignInModel(SignInManager<User> signIn, UserManager<User> us
         {
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
             Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            Errors.Add($"There have been too many wrong passwords for this email address. Wait {SignInThrottle.Describe(wait)}, then try again. If you have forgotten your password, ask the person who looks after this Storyweave to reset it.");
+            Errors.Add($"There have been too many wrong passwords for this email address. Wait {SignInThrottle.Describe(wait)}, then try again. If you have forgotten your password, use \"Forgot your password?\" below.");
             return Page();
         }
         var user = string.IsNullOrWhiteSpace(Email) ? null : await users.FindByEmailAsync(Email.Trim());
@@ -39,7 +39,16 @@ public sealed class SignInModel(SignInManager<User> signIn, UserManager<User> us
             Errors.Add("The email address or password is not right.");
             return Page();
         }
-        var result = await signIn.PasswordSignInAsync(user, Password, isPersistent: false, lockoutOnFailure: false);
+        if (user.DeactivatedAt is not null && await users.CheckPasswordAsync(user, Password))
+        {
+            // Said only to someone who knows the password: anyone else learns nothing about the account.
+            throttle.Succeeded(key);
+            Errors.Add("This account has been turned off. Ask the person who looks after this Storyweave.");
+            return Page();
+        }
+        var result = user.DeactivatedAt is not null
+            ? Microsoft.AspNetCore.Identity.SignInResult.Failed
+            : await signIn.PasswordSignInAsync(user, Password, isPersistent: false, lockoutOnFailure: false);
         if (result.Succeeded)
         {
             throttle.Succeeded(key);

@@ -36,8 +36,10 @@ public static class ProjectEndpoints
             return Results.Ok(list.Select(x => ToDto(x.Project, x.Role)));
         }).RequireAuthorization(Policies.SignedIn);
 
-        projects.MapPost("", async (ProjectRequest request, CurrentUser current, ProjectService service, CancellationToken ct) =>
+        projects.MapPost("", async (ProjectRequest request, CurrentUser current, ProjectService service, StoryweaveDb db, CancellationToken ct) =>
         {
+            if (!await Admin.ProjectStarters.MayStartAsync(db, await current.GetAsync(ct), ct))
+                return Problem([Admin.ProjectStarters.Refusal], StatusCodes.Status403Forbidden);
             var result = await service.CreateAsync(ToDetails(request), current.RequiredId, ct: ct);
             return result.Succeeded
                 ? Results.Created($"/api/projects/{result.Value!.Id}", ToDto(result.Value, ProjectRole.Lead))
