@@ -247,4 +247,69 @@ public sealed class ReportTests(BrowserFixture fixture) : IClassFixture<BrowserF
         await fixture.AssertAccessibleAsync(page);
         await BrowserFixture.AssertNoHorizontalScrollAsync(page);
     }
+
+    /// <summary>
+    /// The outline editor, without a mouse: start an overview, add a writing section at the end, move it up, and the
+    /// outline and the HTML file's headings follow; axe-clean at 1280 and 360 px, nothing wider than the screen.
+    /// </summary>
+    [Fact]
+    public async Task A_curator_adds_and_moves_an_outline_section_and_the_file_follows_the_new_order()
+    {
+        var app = fixture.App;
+        var admin = await app.CreateAdminAsync();
+        var projectId = await app.CreateProjectAsync(admin, "Outline in the browser");
+        await app.CreateReportScenarioAsync(projectId, admin);
+
+        await using var context = await fixture.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/account/sign-in");
+        await page.GetByLabel("Email address").FillAsync(admin.Email);
+        await page.GetByLabel("Password").FillAsync(admin.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        await page.GotoAsync($"/projects/{projectId}/reports");
+        await page.GetByLabel("Title").FillAsync("Outline overview");
+        await page.Locator("#kind-overview").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start the report" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Outline overview");
+
+        var outline = page.Locator("ol.outline").First;
+        var before = await outline.Locator(":scope > li > p.outline-row strong").AllInnerTextsAsync();
+        Assert.True(before.Count >= 2, "The overview template starts with sections: " + string.Join(" | ", before));
+
+        // Add a writing section at the end (the form's defaults: Writing, at the end).
+        await page.Locator("#add-heading").FillAsync("Our thanks");
+        await page.Locator("#add-body").FillAsync("We thank **every storyteller**.\n\n- the peer researchers\n- the partners");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add section" }).ClickAsync();
+        var rows = outline.Locator(":scope > li > p.outline-row strong");
+        await Assertions.Expect(rows.Last).ToHaveTextAsync("Our thanks");
+        await fixture.AssertAccessibleAsync(page);
+
+        // Move it up by keyboard: focus its Up button and press Enter.
+        var up = page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex(@"^Up\s*:\s*Our thanks$") });
+        if (await up.CountAsync() != 1) Assert.Fail("No single Up button. Item:\n" + await outline.Locator(":scope > li").Last.InnerHTMLAsync());
+        await up.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(rows.Nth(before.Count - 1)).ToHaveTextAsync("Our thanks");
+        var after = await rows.AllInnerTextsAsync();
+        Assert.Equal([.. before.Take(before.Count - 1), "Our thanks", before[^1]], after);
+
+        await page.SetViewportSizeAsync(360, 740);
+        await fixture.AssertAccessibleAsync(page);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth + 1"), "The report page is wider than a 360 px screen.");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "report-outline-360.png"), FullPage = true });
+        await page.SetViewportSizeAsync(1280, 900);
+
+        // The HTML file has the writing, formatted, before the last section's heading.
+        await page.GetByLabel("Make a file").SelectOptionAsync(new SelectOptionValue { Label = "Web page (HTML)" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Make the file" }).ClickAsync();
+        var download = page.GetByRole(AriaRole.Link, new() { Name = "Download Web page (HTML)" });
+        await Assertions.Expect(download).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        var html = await (await page.APIRequest.GetAsync((await download.GetAttributeAsync("href"))!)).TextAsync();
+        Assert.Contains("<strong>every storyteller</strong>", html);
+        Assert.Contains("<li>the peer researchers</li>", html);
+        var thanks = html.IndexOf(">Our thanks<", StringComparison.Ordinal);
+        var last = html.IndexOf(">" + System.Net.WebUtility.HtmlEncode(before[^1]) + "<", StringComparison.Ordinal);
+        Assert.True(thanks > 0 && (last < 0 || thanks < last), $"'Our thanks' ({thanks}) comes before '{before[^1]}' ({last}) in the file.");
+    }
 }
