@@ -66,6 +66,7 @@ public abstract class StoryweaveDb : IdentityDbContext<User>
     public DbSet<Features.Redaction.RedactionRule> RedactionRules => Set<Features.Redaction.RedactionRule>();
     public DbSet<Features.Audit.AccessLogEntry> AccessLog => Set<Features.Audit.AccessLogEntry>();
     public DbSet<Features.Transcription.DraftJob> DraftJobs => Set<Features.Transcription.DraftJob>();
+    public DbSet<Features.Interop.ImportedQdaObject> ImportedQdaObjects => Set<Features.Interop.ImportedQdaObject>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
