@@ -35,7 +35,8 @@ public static class QdpxProjectFile
     /// <summary>A coded stretch of a source, in Storyweave's offsets (UTF-16 units into the lines joined by "\n").</summary>
     public sealed record Selection(string Id, int Start, int End, string Snippet, IReadOnlyList<string> CodeKeys, IReadOnlyList<string> NoteGuids);
 
-    public sealed record TextSource(string Id, string Name, IReadOnlyList<string> Lines, IReadOnlyList<Selection> Selections, IReadOnlyList<string> NoteGuids);
+    /// <summary>A text source; <paramref name="Answers"/> are its own variables (MAXQDA's document variables).</summary>
+    public sealed record TextSource(string Id, string Name, IReadOnlyList<string> Lines, IReadOnlyList<Selection> Selections, IReadOnlyList<string> NoteGuids, IReadOnlyList<Answer> Answers);
 
     /// <summary>One answer: a question (the variable's name) and the option ticked.</summary>
     public sealed record Answer(string Question, string Option);
@@ -57,6 +58,8 @@ public static class QdpxProjectFile
     {
         public int CodeCount => Codebook?.Count ?? 0;
         public int SelectionCount => Sources.Sum(s => s.Selections.Count);
+
+        public IEnumerable<Answer> AllAnswers => Cases.SelectMany(c => c.Answers).Concat(Sources.SelectMany(s => s.Answers));
 
         /// <summary>Notes that become memos: attached to a code, a source or a selection that is brought in.</summary>
         public int MemoCount => NotesOnCodes.Values.Sum(n => n.Count(Notes.ContainsKey)) + Sources.Sum(s => s.NoteGuids.Count(Notes.ContainsKey) + s.Selections.Sum(x => x.NoteGuids.Count(Notes.ContainsKey)));
@@ -174,6 +177,25 @@ public static class QdpxProjectFile
             Walk(codes, []);
         }
 
+        var variables = (root.Element(Ns + "Variables")?.Elements(Ns + "Variable") ?? [])
+            .ToDictionary(v => NormaliseGuid((string)v.Attribute("guid")!), v => (Name: QdcCodebook.Clean((string?)v.Attribute("name")), Type: (string?)v.Attribute("typeOfVariable") ?? "Text"));
+        List<Answer> AnswersOf(XElement owner, string ownerName)
+        {
+            var answers = new List<Answer>();
+            foreach (var value in owner.Elements(Ns + "VariableValue"))
+            {
+                var target = NormaliseGuid((string)value.Element(Ns + "VariableRef")!.Attribute("targetGUID")!);
+                if (!variables.TryGetValue(target, out var variable))
+                {
+                    errors.Add($"{ownerName} has a value for a variable ({target}) that the project does not define.");
+                    continue;
+                }
+                if (ToAnswer(variable.Name, variable.Type, value.Elements().Skip(1).FirstOrDefault()) is { } answer) answers.Add(answer);
+            }
+            return answers.Distinct().ToList();
+        }
+        var wholeSourceCodings = 0;
+
         // Sources: text sources come in; the others are counted by kind and named in the summary.
         var sources = new List<TextSource>();
         var notText = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -250,8 +272,9 @@ public static class QdpxProjectFile
                 var sGuid = NormaliseGuid((string)s.Attribute("guid")!);
                 var sName = QdcCodebook.Clean((string?)s.Attribute("name"));
                 var called = sName.Length > 0 ? $"\u201c{sName}\u201d" : $"\u201c{sGuid}\u201d";
-                var start = (int)s.Attribute("startPosition")!;
-                var end = (int)s.Attribute("endPosition")!;
+                // xsd:integer has no upper bound; a number past long's range is simply past the text's end.
+                var start = long.TryParse((string?)s.Attribute("startPosition"), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var a) ? a : long.MaxValue;
+                var end = long.TryParse((string?)s.Attribute("endPosition"), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var b) ? b : long.MaxValue;
                 if (start < 0 || end > text.Characters || start >= end)
                 {
                     errors.Add(end > text.Characters
@@ -272,35 +295,24 @@ public static class QdpxProjectFile
                     uncoded++;
                     continue;
                 }
-                var (from, to) = text.Map(start, end);
+                var (from, to) = text.Map((int)start, (int)end);
                 var snippet = text.Joined[from..to];
                 selections.Add(new Selection(sGuid, from, to, Shorten(snippet, MaxSnippetLength), keys.Distinct().ToList(), notes));
             }
-            sources.Add(new TextSource(guid, name, text.Lines, selections, element.Elements(Ns + "NoteRef").Select(n => NormaliseGuid((string)n.Attribute("targetGUID")!)).ToList()));
+            wholeSourceCodings += element.Elements(Ns + "Coding").Count();
+            sources.Add(new TextSource(guid, name, text.Lines, selections, element.Elements(Ns + "NoteRef").Select(n => NormaliseGuid((string)n.Attribute("targetGUID")!)).ToList(),
+                AnswersOf(element, $"The source \u201c{name}\u201d")));
             if (errors.Count > 20) break;
         }
 
         // Variables and cases: a case is a storyteller, each value an answer to the question named by the variable.
-        var variables = (root.Element(Ns + "Variables")?.Elements(Ns + "Variable") ?? [])
-            .ToDictionary(v => NormaliseGuid((string)v.Attribute("guid")!), v => (Name: QdcCodebook.Clean((string?)v.Attribute("name")), Type: (string?)v.Attribute("typeOfVariable") ?? "Text"));
         var cases = new List<Case>();
         foreach (var c in root.Element(Ns + "Cases")?.Elements(Ns + "Case") ?? [])
         {
             var name = Shorten(QdcCodebook.Clean((string?)c.Attribute("name")), 200);
             if (name.Length == 0) name = "Imported storyteller";
-            var answers = new List<Answer>();
-            foreach (var value in c.Elements(Ns + "VariableValue"))
-            {
-                var target = NormaliseGuid((string)value.Element(Ns + "VariableRef")!.Attribute("targetGUID")!);
-                if (!variables.TryGetValue(target, out var variable))
-                {
-                    errors.Add($"The case \u201c{name}\u201d has a value for a variable ({target}) that the project does not define.");
-                    continue;
-                }
-                if (ToAnswer(variable.Name, variable.Type, value.Elements().Skip(1).FirstOrDefault()) is { } answer) answers.Add(answer);
-            }
             cases.Add(new Case(NormaliseGuid((string)c.Attribute("guid")!), name, Shorten(((string?)c.Element(Ns + "Description") ?? "").Trim(), 4000),
-                answers.Distinct().ToList(), c.Elements(Ns + "SourceRef").Select(r => NormaliseGuid((string)r.Attribute("targetGUID")!)).Distinct().ToList()));
+                AnswersOf(c, $"The case \u201c{name}\u201d"), c.Elements(Ns + "SourceRef").Select(r => NormaliseGuid((string)r.Attribute("targetGUID")!)).Distinct().ToList()));
         }
 
         var notesRead = new Dictionary<string, Note>(StringComparer.Ordinal);
@@ -331,6 +343,12 @@ public static class QdpxProjectFile
             skipped.Add($"{Count(outside, "text source was", "text sources were")} not imported: {(outside == 1 ? "its text is" : "their text is")} outside the project file (an absolute or relative path), so Storyweave cannot read it.");
         if (uncoded > 0)
             skipped.Add($"{Count(uncoded, "selection has", "selections have")} no code, so {(uncoded == 1 ? "it was" : "they were")} not brought in as {(uncoded == 1 ? "a coded passage" : "coded passages")}.");
+        if (wholeSourceCodings > 0)
+            skipped.Add($"{Count(wholeSourceCodings, "code is", "codes are")} applied to a whole source rather than to a stretch of its text; Storyweave codes passages, so {(wholeSourceCodings == 1 ? "it was" : "they were")} not brought in.");
+        var inCases = cases.SelectMany(c => c.SourceGuids).ToHashSet(StringComparer.Ordinal);
+        var sourceValues = sources.Where(x => inCases.Contains(x.Id)).Sum(x => x.Answers.Count);
+        if (sourceValues > 0)
+            skipped.Add($"{Count(sourceValues, "variable value of a source was", "variable values of sources were")} not imported: {(sourceValues == 1 ? "its source belongs" : "their sources belong")} to a case, and the case's own values are the storyteller's answers.");
         var attached = new HashSet<string>(notesOnCodes.Values.SelectMany(n => n).Concat(sources.SelectMany(s => s.NoteGuids.Concat(s.Selections.SelectMany(x => x.NoteGuids)))), StringComparer.Ordinal);
         var loose = notesRead.Keys.Count(k => !attached.Contains(k));
         if (loose > 0)

@@ -94,6 +94,7 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
             foreach (var source in file.Sources.Where(s => !casesOf[s.Id].Any()))
             {
                 var teller = NewTeller(projectId, Shorten($"Storyteller of \u201c{source.Name}\u201d", 200), "", note, actorUserId, now);
+                teller.Answers = source.Answers.Select(a => optionIds[a]).Distinct().Select(id => new StorytellerAnswer { OptionId = id }).ToList();
                 ownTellers[source.Id] = teller;
                 db.Storytellers.Add(teller);
             }
@@ -219,7 +220,7 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
     {
         var existing = (await db.CategoryQuestions.AsNoTracking().Where(q => q.ProjectId == projectId).Select(q => q.Text).ToListAsync(ct))
             .Select(Key).ToHashSet(StringComparer.Ordinal);
-        return file.Cases.SelectMany(c => c.Answers).Select(a => a.Question).DistinctBy(Key).Where(q => !existing.Contains(Key(q))).ToList();
+        return file.AllAnswers.Select(a => a.Question).DistinctBy(Key).Where(q => !existing.Contains(Key(q))).ToList();
     }
 
     /// <summary>
@@ -228,7 +229,7 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
     /// </summary>
     private async Task<Dictionary<QdpxProjectFile.Answer, int>> OptionsAsync(int projectId, QdpxProjectFile.Project file, DateTime now, CancellationToken ct)
     {
-        var answers = file.Cases.SelectMany(c => c.Answers).Distinct().ToList();
+        var answers = file.AllAnswers.Distinct().ToList();
         var result = new Dictionary<QdpxProjectFile.Answer, int>();
         if (answers.Count == 0) return result;
         var callOut = await db.CallOuts.Include(c => c.Questions).ThenInclude(q => q.Options).AsSplitQuery().SingleOrDefaultAsync(c => c.ProjectId == projectId, ct);
