@@ -68,6 +68,7 @@ public abstract class StoryweaveDb : IdentityDbContext<User>
     public DbSet<Features.Audit.AccessLogEntry> AccessLog => Set<Features.Audit.AccessLogEntry>();
     public DbSet<Features.Transcription.DraftJob> DraftJobs => Set<Features.Transcription.DraftJob>();
     public DbSet<Features.Email.OutboxMessage> OutboxMessages => Set<Features.Email.OutboxMessage>();
+    public DbSet<Features.Interop.ImportedQdaObject> ImportedQdaObjects => Set<Features.Interop.ImportedQdaObject>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 

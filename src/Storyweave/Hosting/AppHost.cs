@@ -286,6 +286,8 @@ public static class AppHost
         services.AddScoped<Features.Reports.ReportService>();
         services.AddScoped<Features.Exports.ExportService>();
         services.AddScoped<Features.Exports.QdpxExport>();
+        services.AddScoped<Features.Interop.QdpxProjectImport>();
+        services.AddSingleton<Features.Interop.QdpxUploads>();
         services.AddHostedService<Features.Reports.ReportWorker>();
         services.AddScoped<Features.Withdrawal.WithdrawalService>();
         services.AddScoped<Features.Withdrawal.TeamTextReview>();
@@ -400,6 +402,7 @@ public static class AppHost
         Features.Clips.ClipEndpoints.Map(api);
         Features.Reports.ReportEndpoints.Map(api);
         Features.Exports.ExportEndpoints.Map(api);
+        Features.Interop.QdpxImportEndpoints.Map(api);
         Features.PublicSite.PublicSiteEndpoints.Map(app, api);
         Features.StorytellerPortal.PortalEndpoints.Map(app);
         Features.Transcription.DraftEndpoints.Map(api);

@@ -92,6 +92,85 @@ public sealed partial class CodebookService
     }
 
     /// <summary>
+    /// The codebook of a whole REFI-QDA project brought in with its stories (<see cref="Interop.QdpxProjectImport"/>),
+    /// inside the caller's transaction: the same matching as <see cref="ImportAsync"/> (by GUID, else by name at the same
+    /// place), the new themes as one undoable codebook change (none when every code is already here). Returns the theme
+    /// each code ended up as, keyed by <see cref="CodePathKey"/> of the code's names from the top, so codings find their theme.
+    /// </summary>
+    public async Task<Dictionary<string, int>?> ImportForProjectFileAsync(int projectId, QdcCodebook.Book book, string actorUserId, CancellationToken ct = default)
+    {
+        var project = await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == projectId, ct);
+        if (project is null) return null;
+        var themes = await db.Themes.AsNoTracking().Where(t => t.ProjectId == projectId && t.DeletedAt == null).ToListAsync(ct);
+        var matched = new Dictionary<string, int>(StringComparer.Ordinal);
+        var path = new List<string>();
+        var adding = 0;
+        Walk(project, themes, book.Codes, existingParent: null, parentIsNew: false, depth: 0, (code, depth, match, how) =>
+        {
+            SetPath(path, depth, code.Name);
+            if (match is null) adding++;
+            else matched[CodePathKey(path)] = match.Id;
+            return match;
+        });
+        if (adding == 0) return matched;
+
+        var origin = $"project file: {book.Origin}";
+        if (origin.Length > 100) origin = origin[..100];
+        var made = new Dictionary<string, Theme>(StringComparer.Ordinal);
+        var result = await ChangeAsync<int>(projectId, actorUserId, "import", async (live, undo) =>
+        {
+            var added = new List<Theme>();
+            var next = new Dictionary<Theme, int>(ReferenceEqualityComparer.Instance);
+            var nextAtRoot = NextPosition(live, null);
+            path.Clear();
+            Walk(project, live, book.Codes, existingParent: null, parentIsNew: false, depth: 0, (code, depth, match, how) =>
+            {
+                SetPath(path, depth, code.Name);
+                if (match is not null) made[CodePathKey(path)] = match;
+                return match;
+            }, (code, parent) =>
+            {
+                int position;
+                if (parent is null) position = nextAtRoot++;
+                else
+                {
+                    position = next.TryGetValue(parent, out var n) ? n : parent.Id > 0 ? NextPosition(live, parent.Id) : 0;
+                    next[parent] = position + 1;
+                }
+                var theme = new Theme
+                {
+                    ProjectId = projectId,
+                    Parent = parent,
+                    Name = code.Name,
+                    Description = code.Description,
+                    Color = code.Color ?? "#1f5c4a",
+                    Position = position,
+                    CreatedAt = Now,
+                    Origin = origin,
+                };
+                added.Add(theme);
+                db.Themes.Add(theme);
+                made[CodePathKey(path)] = theme;
+                return theme;
+            });
+            await db.SaveChangesAsync(ct);
+            undo.Created.AddRange(added.Select(t => t.Id));
+            undo.Summary = $"Brought in {(added.Count == 1 ? "1 theme" : $"{added.Count} themes")} with the project file “{book.Origin}”";
+            return Result.Ok(added.Count);
+        }, null, ct);
+        return result.Succeeded ? made.ToDictionary(m => m.Key, m => m.Value.Id, StringComparer.Ordinal) : null;
+    }
+
+    /// <summary>The key of a code by its names from the top of the tree (case does not matter, as when matching by name).</summary>
+    public static string CodePathKey(IEnumerable<string> names) => string.Join('\u001f', names.Select(n => n.Trim().ToUpperInvariant()));
+
+    private static void SetPath(List<string> path, int depth, string name)
+    {
+        if (path.Count > depth) path.RemoveRange(depth, path.Count - depth);
+        path.Add(name);
+    }
+
+    /// <summary>
     /// Walks the file's tree beside the project's: <paramref name="report"/> hears each code with the theme it matched
     /// (or null) and returns the theme its children go under; <paramref name="create"/>, when given, makes the missing ones.
     /// </summary>

@@ -436,7 +436,8 @@ public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock,
     private async Task<Result<T>?> ChangeCoreAsync<T>(int projectId, string? actorUserId, string kind, int? themeId,
         Func<List<Theme>, UndoBuilder, Task<Result<T>?>> apply, Func<T, string>? summary, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // Joins a transaction the caller already holds (a whole-project import brings the codebook in with the stories).
+        await using var tx = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         var themes = await db.Themes.Where(t => t.ProjectId == projectId && t.DeletedAt == null).ToListAsync(ct);
         var before = themes.ToDictionary(t => t.Id, State);
         var undo = new UndoBuilder();
@@ -452,7 +453,7 @@ public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock,
         var subject = themeId ?? undo.Created.FirstOrDefault();
         db.Record(clock, projectId, actorUserId, $"codebook.{kind}", "theme", subject, $"change {change.Id.ToString(CultureInfo.InvariantCulture)}");
         await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        if (tx is not null) await tx.CommitAsync(ct);
         return result;
     }
 

@@ -209,6 +209,15 @@ public static partial class QdcCodebook
         {
             return Result.Fail<Book>([$"\u201c{fileName}\u201d is not readable XML (line {e.LineNumber}, position {e.LinePosition}: {e.Message.Split(". Line")[0]}). A REFI-QDA codebook (.qdc) is an XML file."]);
         }
+        return FromDocument(doc, fileName);
+    }
+
+    /// <summary>
+    /// The codebook of an XML document already read safely (a .qdc, or a project's <c>project.qde</c>: the project
+    /// import reads the whole project once and takes its codebook from here, so both imports check codes the same way).
+    /// </summary>
+    public static Result<Book> FromDocument(XDocument doc, string fileName)
+    {
         var root = doc.Root!;
         var book = root.Name == XName.Get("CodeBook", Namespace) ? root
             : root.Name == XName.Get("Project", ProjectNamespace) ? root.Element(XName.Get("CodeBook", ProjectNamespace))
@@ -278,7 +287,8 @@ public static partial class QdcCodebook
         return merged.Select(m => m with { Children = MergeSameNames(m.Children) }).ToList();
     }
 
-    private static string Clean(string? text) => WhiteSpace().Replace(text ?? "", " ").Trim();
+    /// <summary>A name as the codebook keeps it: white space runs made one space, trimmed.</summary>
+    public static string Clean(string? text) => WhiteSpace().Replace(text ?? "", " ").Trim();
 
     private static bool IsColor(string? color) => color is not null && ColorPattern().IsMatch(color);
 

@@ -95,6 +95,9 @@ public enum EntryMethod
 
     /// <summary>The made-up sample project.</summary>
     Sample,
+
+    /// <summary>A case of a REFI-QDA project file (NVivo, ATLAS.ti, MAXQDA…) brought in by a lead; no consent recorded with it.</summary>
+    ImportedFromQdaProject,
 }
 
 /// <summary>One ticked answer of a multi-select category question.</summary>

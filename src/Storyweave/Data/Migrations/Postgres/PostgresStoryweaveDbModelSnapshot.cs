@@ -1011,6 +1011,45 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.ToTable("ProjectEvents", (string)null);
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Interop.ImportedQdaObject", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("FileId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("ImportedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ImportedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("TargetId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId", "Kind", "FileId")
+                        .IsUnique();
+
+                    b.ToTable("ImportedQdaObjects");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Media.MediaFile", b =>
                 {
                     b.Property<int>("Id")
@@ -2613,6 +2652,15 @@ namespace Storyweave.Data.Migrations.Postgres
                         .IsRequired();
 
                     b.Navigation("Storyteller");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Interop.ImportedQdaObject", b =>
+                {
+                    b.HasOne("Storyweave.Features.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Storyweave.Features.Media.MediaFile", b =>

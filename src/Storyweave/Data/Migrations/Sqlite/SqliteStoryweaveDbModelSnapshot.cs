@@ -976,6 +976,43 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.ToTable("ProjectEvents", (string)null);
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Interop.ImportedQdaObject", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FileId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ImportedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ImportedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TargetId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId", "Kind", "FileId")
+                        .IsUnique();
+
+                    b.ToTable("ImportedQdaObjects");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Media.MediaFile", b =>
                 {
                     b.Property<int>("Id")
@@ -2530,6 +2567,15 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .IsRequired();
 
                     b.Navigation("Storyteller");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Interop.ImportedQdaObject", b =>
+                {
+                    b.HasOne("Storyweave.Features.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Storyweave.Features.Media.MediaFile", b =>

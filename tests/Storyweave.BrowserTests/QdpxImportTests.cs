@@ -1,0 +1,88 @@
+using System.IO.Compression;
+using System.Text;
+
+namespace Storyweave.BrowserTests;
+
+/// <summary>Issue 14 point 3 in a real browser: a lead imports a whole project file from the Exports page, at 1280 px.</summary>
+public sealed class QdpxImportTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    /// <summary>A small NVivo-shaped project: a code with a sub-code, one text source coded once, one case pointing to it.</summary>
+    private static byte[] ProjectFile()
+    {
+        const string text = "Interviewer: How are things?\nSam: Better since the group started.";
+        var start = text.IndexOf("Better", StringComparison.Ordinal);
+        var qde = $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <Project name="Peer groups" origin="NVivo for Windows 14" xmlns="urn:QDA-XML:project:1.0">
+              <CodeBook><Codes>
+                <Code guid="3c51efbb-071f-43a7-9f32-228b89668e8d" name="Support" isCodable="true"><Code guid="4d62f0cc-182f-44b8-a043-339c90779e9e" name="Peer groups" isCodable="true" /></Code>
+              </Codes></CodeBook>
+              <Cases><Case guid="5d62f0cc-182f-44b8-a043-339c90779e9e" name="Sam"><SourceRef targetGUID="56a79789-d535-4fb8-bedd-a915504c54ba" /></Case></Cases>
+              <Sources>
+                <TextSource guid="56a79789-d535-4fb8-bedd-a915504c54ba" name="Sam's interview" plainTextPath="internal://56a79789-d535-4fb8-bedd-a915504c54ba.txt">
+                  <PlainTextSelection guid="fd960901-8191-4db1-a3dd-a91626d56c4b" name="" startPosition="{start}" endPosition="{text.Length}">
+                    <Coding guid="aa960901-8191-4db1-a3dd-a91626d56c4b"><CodeRef targetGUID="4d62f0cc-182f-44b8-a043-339c90779e9e" /></Coding>
+                  </PlainTextSelection>
+                </TextSource>
+                <AudioSource guid="66a79789-d535-4fb8-bedd-a915504c54ba" name="Sam's recording" path="internal://66a79789-d535-4fb8-bedd-a915504c54ba.m4a" />
+              </Sources>
+            </Project>
+            """;
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, content) in new[] { ("project.qde", qde), ("Sources/56a79789-d535-4fb8-bedd-a915504c54ba.txt", text) })
+            {
+                using var stream = zip.CreateEntry(name).Open();
+                stream.Write(Encoding.UTF8.GetBytes(content));
+            }
+        }
+        return buffer.ToArray();
+    }
+
+    [Fact]
+    public async Task A_lead_imports_a_project_file_after_reading_what_would_come_in()
+    {
+        var app = fixture.App;
+        await app.CreateAdminAsync(); // past first-run set-up
+        var lead = await app.CreateUserAsync();
+        var projectId = await app.CreateProjectAsync(lead, "Imported work");
+        await using var context = await fixture.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/account/sign-in");
+        await page.GetByLabel("Email address").FillAsync(lead.Email);
+        await page.GetByLabel("Password").FillAsync(lead.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GotoAsync($"/projects/{projectId}/exports");
+        await page.GetByRole(AriaRole.Link, new() { Name = "import a project file (.qdpx)" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Import a project from another program" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("Nobody brought in from a project file has any consent recorded.");
+        await fixture.AssertAccessibleAsync(page);
+
+        // A file that is not a project: the message says so, focused.
+        await page.GetByLabel("Project file (.qdpx)").SetInputFilesAsync(new FilePayload { Name = "notes.qdpx", MimeType = "application/octet-stream", Buffer = Encoding.UTF8.GetBytes("just words") });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show what would come in" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".error-summary")).ToContainTextAsync("\u201cnotes.qdpx\u201d is not a REFI-QDA project file (.qdpx)");
+        await Assertions.Expect(page.Locator(".error-summary")).ToBeFocusedAsync();
+        await fixture.AssertAccessibleAsync(page);
+
+        await page.GetByLabel("Project file (.qdpx)").SetInputFilesAsync(new FilePayload { Name = "peer-groups.qdpx", MimeType = "application/zip", Buffer = ProjectFile() });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show what would come in" }).ClickAsync();
+        var preview = page.Locator("#import-preview");
+        await Assertions.Expect(preview).ToContainTextAsync("What importing \u201cPeer groups\u201d (made with NVivo for Windows 14) would do");
+        await Assertions.Expect(preview).ToContainTextAsync("2 new themes added");
+        await Assertions.Expect(preview).ToContainTextAsync("1 coded passage.");
+        await Assertions.Expect(preview).ToContainTextAsync("1 audio source was not imported: Storyweave imports text sources only.");
+        await Assertions.Expect(preview).ToBeInViewportAsync();
+        await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+        await fixture.AssertAccessibleAsync(page);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Import", Exact = true }).ClickAsync();
+        var result = page.Locator("#import-result");
+        await Assertions.Expect(result).ToContainTextAsync("Imported \u201cPeer groups\u201d");
+        await Assertions.Expect(result).ToContainTextAsync("1 story, 1 coded passage, 1 storyteller and 0 memos came in");
+        await fixture.AssertAccessibleAsync(page);
+        await result.GetByRole(AriaRole.Link, new() { Name = "Record consent for Sam" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/projects/{projectId}/storytellers/\\d+/consent$"));
+    }
+}
