@@ -64,6 +64,10 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
         if (!probe.HasAnything)
             return Result.Fail<Summary>([$"\u201c{file.Name}\u201d holds no codes, text sources or cases, so there is nothing to import."]);
 
+        // Hundreds of thousands of lines in a large file: changes are detected once per save, not on every query.
+        var detect = db.ChangeTracker.AutoDetectChangesEnabled;
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             if (await AlreadyImportedAsync(projectId, file, ct) is { } duplicate) return Result.Fail<Summary>([duplicate]);
@@ -120,6 +124,7 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
                 stories[source.Id] = story;
                 db.Stories.Add(story);
             }
+            db.ChangeTracker.DetectChanges();
             await db.SaveChangesAsync(ct);
 
             // 5. Coded passages, with the themes their codes became.
@@ -144,6 +149,7 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
                     passages.Add((passage, s));
                 }
             }
+            db.ChangeTracker.DetectChanges();
             await db.SaveChangesAsync(ct);
 
             // 6. Memos from the notes attached to what came in.
@@ -179,12 +185,26 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
                 db.Record(clock, projectId, actorUserId, "storyteller.imported", "storyteller", teller.Id, "no consent recorded");
             foreach (var story in stories.Values)
                 db.Record(clock, projectId, actorUserId, "story.imported", "story", story.Id, "qdpx");
+            db.ChangeTracker.DetectChanges();
             await db.SaveChangesAsync(ct);
-            foreach (var story in stories.Values) await search.ReindexStoryAsync(projectId, story.Id, ct);
+            // Everything so far is saved: forget it, so indexing each story does not drag every line along.
+            db.ChangeTracker.Clear();
+            foreach (var story in stories.Values)
+            {
+                await search.ReindexStoryAsync(projectId, story.Id, ct);
+                db.ChangeTracker.DetectChanges();
+                await db.SaveChangesAsync(ct);
+                db.ChangeTracker.Clear();
+            }
             if (themeMemos) await search.ReindexThemeMemosAsync(projectId, ct);
+            db.ChangeTracker.DetectChanges();
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return Result.Ok(summary);
+        }
+        finally
+        {
+            db.ChangeTracker.AutoDetectChangesEnabled = detect;
         }
     }
 
@@ -255,6 +275,7 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
             }
             made[answer] = option;
         }
+        db.ChangeTracker.DetectChanges();
         await db.SaveChangesAsync(ct);
         foreach (var (answer, option) in made) result[answer] = option.Id;
         return result;
