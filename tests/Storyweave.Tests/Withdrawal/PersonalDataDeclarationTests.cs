@@ -1,9 +1,9 @@
 using Microsoft.EntityFrameworkCore;
-using Storyweave.Testing;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Storyweave.Features.Stories;
 using Storyweave.Features.Storytellers;
 using Storyweave.Features.Withdrawal;
+using Storyweave.Testing;
 
 namespace Storyweave.Tests.Withdrawal;
 

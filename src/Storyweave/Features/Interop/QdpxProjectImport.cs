@@ -178,7 +178,8 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
                 db.ImportedQdaObjects.Add(new ImportedQdaObject { ProjectId = projectId, Kind = ImportedQdaObject.CaseKind, FileId = guid, TargetId = teller.Id, ImportedAt = now, ImportedByUserId = actorUserId });
 
             var summary = Describe(file, plan?.Adding ?? 0, plan?.Matching ?? 0, newQuestions.Count,
-                stories.Values.Select(s => (s.Id, s.Title)).ToList(), tellers.Values.Concat(ownTellers.Values).Select(t => (t.Id, t.Name)).ToList()) with { Memos = memos };
+                stories.Values.Select(s => (s.Id, s.Title)).ToList(), tellers.Values.Concat(ownTellers.Values).Select(t => (t.Id, t.Name)).ToList()) with
+            { Memos = memos };
             db.Record(clock, projectId, actorUserId, "project.qdpx-imported", "project", projectId,
                 string.Create(CultureInfo.InvariantCulture, $"stories {summary.Stories}, passages {summary.CodedPassages}, storytellers {summary.Storytellers}, memos {memos}, themes new {summary.CodesNew}"));
             foreach (var teller in tellers.Values.Concat(ownTellers.Values))

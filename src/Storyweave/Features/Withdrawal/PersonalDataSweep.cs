@@ -1,8 +1,8 @@
 using System.Reflection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
-using Storyweave.Features.Stories;
 using Storyweave.Data;
+using Storyweave.Features.Stories;
 using Storyweave.Features.Storytellers;
 
 namespace Storyweave.Features.Withdrawal;
