@@ -185,8 +185,10 @@ public sealed class ExportTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.Equal($"{keptPassage}", row["Passage id"]);
         Assert.Equal($"[officer] the housing officer came up again {tag}\n\nSecond thought {tag}", row["Passage memo"].ReplaceLineEndings("\n"));
         Assert.Equal((No: "No", Yes: "Yes"), (No: row[$"{question.Text}: {options[0].Label}"], Yes: row[$"{question.Text}: {options[1].Label}"]));
-        foreach (var absent in new[] { $"Words kept out {tag}", $"Memo about refused words {tag}", $"Ray Refused{tag}", $"{refusedPassage}", "Bernadette", $"Deafblind{tag}" })
+        foreach (var absent in new[] { $"Words kept out {tag}", $"Memo about refused words {tag}", $"Ray Refused{tag}", "Bernadette", $"Deafblind{tag}" })
             Assert.DoesNotContain(absent, sheet.AllText, StringComparison.Ordinal);
+        // The refused passage's id is a short number that may occur inside other figures: checked in its own column.
+        Assert.DoesNotContain(sheet.Rows, r => r["Passage id"] == $"{refusedPassage}");
         Assert.DoesNotContain("Disability", sheet.Headers);
         var xlsx = ExportFiles.ReadXlsx(await ExportFiles.DownloadAsync(api, projectId, Passages, "xlsx")).Sheet;
         Assert.Equal(row["Passage memo"].ReplaceLineEndings("\n"), Assert.Single(xlsx.Rows)["Passage memo"].ReplaceLineEndings("\n"));
