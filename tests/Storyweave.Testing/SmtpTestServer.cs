@@ -84,8 +84,21 @@ public sealed class SmtpTestServer : IAsyncDisposable
     public IReadOnlyList<MimeMessage> Messages()
     {
         var files = MaildirFolders.Select(d => Path.Combine(Folder, d)).Where(Directory.Exists)
-            .SelectMany(Directory.GetFiles).Order(StringComparer.Ordinal);
+            .SelectMany(Directory.GetFiles).OrderBy(DeliveryOrder).ThenBy(f => f, StringComparer.Ordinal);
         return files.Select(f => MimeMessage.Load(f)).ToList();
+    }
+
+    /// <summary>
+    /// Python's maildir names a message "{seconds}.M{microseconds}P{pid}Q{counter}.{host}" with the microseconds
+    /// not zero-padded, so two messages in the same second do not sort by name: sort by the time as numbers (the
+    /// counter restarts when the test server does).
+    /// </summary>
+    private static (long Seconds, long Microseconds) DeliveryOrder(string path)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(Path.GetFileName(path), @"^(\d+)\.M(\d+)P");
+        if (!match.Success) return (long.MaxValue, 0);
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        return (long.Parse(match.Groups[1].Value, culture), long.Parse(match.Groups[2].Value, culture));
     }
 
     /// <summary>The first delivered message to <paramref name="to"/> with a subject containing <paramref name="subject"/>, waiting up to a minute.</summary>
