@@ -247,6 +247,7 @@ public static class AppHost
         services.AddScoped<Features.Stories.StoryCopyService>();
         services.AddScoped<Features.Stories.TranscriptService>();
         services.AddScoped<Features.Stories.TranscriptImporter>();
+        services.AddScoped<Features.Stories.TranscriptBulkImport>();
         services.AddScoped<Features.Search.SearchIndex>();
         services.AddSingleton(new Features.Search.SearchService.Tuning());
         services.AddScoped<Features.Search.SearchService>();
@@ -381,6 +382,7 @@ public static class AppHost
         ProjectEndpoints.Map(api);
         EventEndpoints.Map(api);
         StoryEndpoints.Map(api);
+        Features.Stories.TranscriptBulkImportEndpoints.Map(api);
         Features.CallOut.CallOutEndpoints.Map(api);
         Features.Storytellers.StorytellerEndpoints.Map(api);
         Features.Withdrawal.WithdrawalEndpoints.Map(api);

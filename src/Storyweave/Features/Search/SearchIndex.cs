@@ -74,6 +74,38 @@ public sealed class SearchIndex(StoryweaveDb db)
     }
 
     /// <summary>
+    /// The line entries of stories a bulk import has just made (their lines written, with ids), written in bulk
+    /// in the caller's transaction (<see cref="BulkInsert"/>): the same entries <see cref="ReindexStoryAsync"/> makes
+    /// for a story that has only lines.
+    /// </summary>
+    public async Task AddLinesOfNewStoriesAsync(int projectId, IReadOnlyList<(int StoryId, IReadOnlyList<TranscriptCue> Lines)> stories, CancellationToken ct = default)
+    {
+        var ids = await BulkInsert.AllocateIdsAsync(db, "SearchEntries", stories.Sum(s => s.Lines.Count(l => l.Text.Length > 0)), ct);
+        IEnumerable<object?[]> Rows()
+        {
+            var next = 0;
+            foreach (var (storyId, lines) in stories)
+            {
+                var offset = 0;
+                foreach (var line in lines)
+                {
+                    if (line.Text.Length > 0)
+                        yield return [ids[next++], projectId, storyId, nameof(SearchKind.Cue), line.Id, line.Speaker, line.StartSeconds, offset, line.Text];
+                    offset += line.Text.Length + 1; // lines are joined by "\n" in the story's plain text
+                }
+            }
+        }
+        await BulkInsert.InsertAsync(db, "SearchEntries", EntryColumns, Rows(), ct);
+    }
+
+    private static readonly BulkInsert.Column[] EntryColumns =
+    [
+        new("Id", NpgsqlTypes.NpgsqlDbType.Bigint), new("ProjectId", NpgsqlTypes.NpgsqlDbType.Integer), new("StoryId", NpgsqlTypes.NpgsqlDbType.Integer),
+        new("Kind", NpgsqlTypes.NpgsqlDbType.Varchar), new("SourceId", NpgsqlTypes.NpgsqlDbType.Bigint), new("Speaker", NpgsqlTypes.NpgsqlDbType.Varchar),
+        new("StartSeconds", NpgsqlTypes.NpgsqlDbType.Double), new("StartOffset", NpgsqlTypes.NpgsqlDbType.Integer), new("Text", NpgsqlTypes.NpgsqlDbType.Text),
+    ];
+
+    /// <summary>
     /// One memo's entry after the memo was written or changed (none while it is held for review). Coding
     /// itself changes nothing that is searched, so a memo is the only thing a coding action re-indexes:
     /// rebuilding the whole story's entries on every coded passage cost hundreds of rows per request.

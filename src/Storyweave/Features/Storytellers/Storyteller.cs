@@ -98,6 +98,9 @@ public enum EntryMethod
 
     /// <summary>A case of a REFI-QDA project file (NVivo, ATLAS.ti, MAXQDA…) brought in by a lead; no consent recorded with it.</summary>
     ImportedFromQdaProject,
+
+    /// <summary>A speaker (or the person) of a transcript file brought in by the team; no consent recorded with it.</summary>
+    ImportedFromTranscripts,
 }
 
 /// <summary>One ticked answer of a multi-select category question.</summary>

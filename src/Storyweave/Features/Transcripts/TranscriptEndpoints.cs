@@ -149,7 +149,7 @@ public static class TranscriptEndpoints
         Results.Json(new ErrorsDto([new ErrorDto(null, message)]), statusCode: StatusCodes.Status400BadRequest);
 
     /// <summary>The section's bytes, or null as soon as they pass <paramref name="limit"/> (the rest is never buffered).</summary>
-    private static async Task<byte[]?> ReadLimitedAsync(Stream body, long limit, CancellationToken ct)
+    public static async Task<byte[]?> ReadLimitedAsync(Stream body, long limit, CancellationToken ct)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];

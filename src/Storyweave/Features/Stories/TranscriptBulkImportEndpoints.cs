@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Projects;
+using Storyweave.Features.Transcripts;
+
+namespace Storyweave.Features.Stories;
+
+/// <summary>
+/// <c>POST /api/projects/{id}/stories/import</c>: many transcript files (multipart field <c>files</c>, repeated) in one
+/// request, one story each (<see cref="TranscriptBulkImport"/>). Leads only, as the page. The body is read with
+/// MultipartReader, each file up to the transcript limit and the whole request up to
+/// <see cref="TranscriptBulkImport.MaxTotalBytes"/>, and nothing is written to disk.
+/// </summary>
+public static class TranscriptBulkImportEndpoints
+{
+    public sealed record ImportedDto(IReadOnlyList<TranscriptBulkImport.StoryMade> Stories, IReadOnlyList<string> Skipped, string Consent);
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapPost("/projects/{projectId:int}/stories/import", async (int projectId, bool? skipExisting, HttpRequest request, TranscriptBulkImport importer, CurrentUser current, CancellationToken ct) =>
+        {
+            var (files, error) = await ReadFilesAsync(request, ct);
+            if (error is not null) return ProjectEndpoints.Problem([error]);
+            var outcome = await importer.ImportAsync(projectId, files!, skipExisting ?? false, current.RequiredId, ct);
+            if (outcome is null) return Results.NotFound();
+            return outcome.Succeeded
+                ? Results.Json(new ImportedDto(outcome.Made, outcome.Skipped, TranscriptBulkImport.ConsentNotice), statusCode: outcome.Made.Count > 0 ? StatusCodes.Status201Created : StatusCodes.Status200OK)
+                : ProjectEndpoints.Problem(outcome.Errors, StatusCodes.Status422UnprocessableEntity);
+        })
+        .WithTags("Stories")
+        .WithSummary("Brings in many transcript files at once, one story each (titled after the file). Nobody brought in has consent recorded.")
+        .Produces<ImportedDto>(StatusCodes.Status201Created)
+        .Produces<ProjectEndpoints.ErrorsDto>(StatusCodes.Status400BadRequest)
+        .Produces<ProjectEndpoints.ErrorsDto>(StatusCodes.Status422UnprocessableEntity)
+        .RequireAuthorization(Policies.ManageProject);
+    }
+
+    public const string SendFiles = "Send the transcripts as multipart/form-data, each in a field called 'files'.";
+
+    /// <summary>Every part named <c>files</c> of a multipart request, or the message saying what was wrong.</summary>
+    public static async Task<(List<TranscriptBulkImport.UploadedFile>? Files, string? Error)> ReadFilesAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > TranscriptBulkImport.MaxTotalBytes) return (null, TooMuch);
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
+            || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is not { Length: > 0 } boundary)
+            return (null, SendFiles);
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            size.MaxRequestBodySize = TranscriptBulkImport.MaxTotalBytes;
+
+        var files = new List<TranscriptBulkImport.UploadedFile>();
+        try
+        {
+            var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = TranscriptParser.MaxFileBytes + 1 };
+            while (await reader.ReadNextSectionAsync(ct) is { } section)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
+                if (HeaderUtilities.RemoveQuotes(disposition.Name).Value != "files") continue;
+                var name = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "";
+                var content = await TranscriptEndpoints.ReadLimitedAsync(section.Body, TranscriptParser.MaxFileBytes, ct);
+                if (content is null) return (null, TranscriptParser.TooLargeMessage(name));
+                if (files.Count == TranscriptBulkImport.MaxFiles) return (null, $"More than {TranscriptBulkImport.MaxFiles:N0} files were sent; send them in smaller groups.");
+                files.Add(new TranscriptBulkImport.UploadedFile(name, content));
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooMuch);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or BadHttpRequestException)
+        {
+            return (null, "The upload could not be read: it was cut off or is not a well-formed file upload. " + SendFiles);
+        }
+        return (files, null);
+    }
+
+    private static string TooMuch => $"The files together are larger than {TranscriptBulkImport.MaxTotalBytes / 1024 / 1024} MB. Send them in smaller groups.";
+}
