@@ -33,6 +33,7 @@ var coding = false;
 var exports = false;
 var exportPassages = 20000;
 var publicPages = false;
+var importHttp = false;
 var wrkSeconds = 10;
 var wrkConnections = 32;
 string? server = null;
@@ -62,6 +63,7 @@ for (var i = 0; i < args.Length; i++)
         case "--exports": exports = true; break;
         case "--server": server = Next(); break;
         case "--public": publicPages = true; break;
+        case "--import-http": importHttp = true; break;
         case "--seconds": wrkSeconds = int.Parse(Next(), inv); break;
         case "--connections": wrkConnections = int.Parse(Next(), inv); break;
         case "--passages": exportPassages = int.Parse(Next(), inv); break;
@@ -73,7 +75,7 @@ for (var i = 0; i < args.Length; i++)
         case "--reuse": reuse = true; break;
         case "--sql-log": sqlLog = true; break;
         default:
-            Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N, --batch N, --coding [--samples N] [--pre-coded N], --exports [--server DLL] [--passages N], --public [--server DLL] [--seconds N] [--connections N], or --fanout [--clients N] [--moves N] [--postgres CONNSTR].");
+            Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N, --batch N, --coding [--samples N] [--pre-coded N], --exports [--server DLL] [--passages N], --public [--server DLL] [--seconds N] [--connections N], --import-http [--server DLL] [--stories N] [--batch N files per request] [--postgres CONNSTR], or --fanout [--clients N] [--moves N] [--postgres CONNSTR].");
             return 2;
     }
 }
@@ -81,6 +83,7 @@ for (var i = 0; i < args.Length; i++)
 if (fanout) return await Fanout.RunAsync(clients, moves, postgres);
 if (coding) return await Coding.RunAsync(codingSamples, preCoded, postgres);
 if (exports) return await Exports.RunAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, postgres, reuse, rounds, exportPassages);
+if (importHttp) return await ImportHttp.RunAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, postgres, stories, wordsPerStory, batch, seed);
 if (publicPages) return await PublicPages.RunAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, reuse, wrkSeconds, wrkConnections);
 
 dataDir = Path.GetFullPath(dataDir ?? Path.Combine(Path.GetTempPath(), "storyweave-bench", Guid.NewGuid().ToString("N")));
