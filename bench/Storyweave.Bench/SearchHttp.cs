@@ -47,11 +47,16 @@ public static class SearchHttp
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
             var samples = new Dictionary<string, List<double>>();
             var totals = new Dictionary<string, List<double>>();
+            // The server process's own CPU time (user + system, from /proc) per kind: on a shared machine the
+            // wall time includes waiting for a core, its CPU time does not (on PostgreSQL the database server's
+            // work is not in it). /proc counts in ticks of 10 ms, so only the mean over many requests is given.
+            var serverCpu = new Dictionary<string, double>();
             var loadBefore = Stats.LoadAverage();
             for (var round = 0; round <= rounds; round++) // round 0 warms the server (JIT, caches) and is not counted
             {
                 foreach (var (kind, query) in requests)
                 {
+                    var cpuBefore = CpuMs(process.Id);
                     var watch = Stopwatch.StartNew();
                     using var response = await http.GetAsync($"/api/projects/{projectId}/search?{query}");
                     var body = await response.Content.ReadAsStringAsync();
@@ -66,6 +71,7 @@ public static class SearchHttp
                     }
                     samples.TryAdd(kind, []);
                     samples[kind].Add(watch.Elapsed.TotalMilliseconds);
+                    serverCpu[kind] = serverCpu.GetValueOrDefault(kind) + CpuMs(process.Id) - cpuBefore;
                 }
             }
             var loadAfter = Stats.LoadAverage();
@@ -75,12 +81,12 @@ public static class SearchHttp
             Console.WriteLine();
             Console.WriteLine($"- server: `{server}`; {passages:N0} coded passages in the project (theme filter: theme id {themeId}); speaker filter: Reporter");
             Console.WriteLine();
-            Console.WriteLine($"| Search over HTTP (first page of 20, {rounds} rounds) | Queries | Median results | Median ms | p95 ms |");
-            Console.WriteLine("|---|---|---|---|---|");
+            Console.WriteLine($"| Search over HTTP (first page of 20, {rounds} rounds) | Queries | Median results | Median ms | p95 ms | Mean server CPU ms |");
+            Console.WriteLine("|---|---|---|---|---|---|");
             foreach (var kind in samples.Keys)
-                Console.WriteLine($"| {kind} | {requests.Count(r => r.Kind == kind)} | {Stats.Percentile(totals[kind], 50):N0} | {Stats.Percentile(samples[kind], 50):F1} | {Stats.Percentile(samples[kind], 95):F1} |");
+                Console.WriteLine($"| {kind} | {requests.Count(r => r.Kind == kind)} | {Stats.Percentile(totals[kind], 50):N0} | {Stats.Percentile(samples[kind], 50):F1} | {Stats.Percentile(samples[kind], 95):F1} | {serverCpu[kind] / samples[kind].Count:F1} |");
             var all = samples.Values.SelectMany(v => v).ToList();
-            Console.WriteLine($"| **all** | {requests.Count} | | **{Stats.Percentile(all, 50):F1}** | **{Stats.Percentile(all, 95):F1}** |");
+            Console.WriteLine($"| **all** | {requests.Count} | | **{Stats.Percentile(all, 50):F1}** | **{Stats.Percentile(all, 95):F1}** | {serverCpu.Values.Sum() / all.Count:F1} |");
             Console.WriteLine();
             Console.WriteLine($"- load average before / after: {loadBefore} / {loadAfter}; server RSS now {Exports.Status(process.Id, "VmRSS")}, peak {Exports.Status(process.Id, "VmHWM")}");
             return 0;
@@ -89,6 +95,15 @@ public static class SearchHttp
         {
             await Exports.StopAsync(process);
         }
+    }
+
+    /// <summary>User + system CPU time of a process so far, from /proc/PID/stat (in clock ticks of 10 ms).</summary>
+    private static double CpuMs(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // After the command name: state is field 3, utime field 14 and stime field 15 (proc(5)).
+        return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) * 10.0;
     }
 
     /// <summary>
