@@ -20,6 +20,7 @@ using Storyweave.Hosting;
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --exports [--server src/Storyweave/bin/Release/net10.0/storyweave.dll]
 //            [--passages 20000] [--rounds 5] [--data-dir DIR] [--reuse] [--postgres CONNSTR]
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --public [--server DLL] [--seconds 10] [--connections 32] [--data-dir DIR] [--reuse]
+//        dotnet run -c Release --project bench/Storyweave.Bench -- --search-http [--server DLL] [--stories N] [--data-dir DIR] [--reuse] [--postgres CONNSTR]
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --fanout [--clients 50] [--moves 200] [--postgres CONNSTR]
 // With --postgres, a new database is created on that server for the run and dropped afterwards.
 var inv = CultureInfo.InvariantCulture;
@@ -44,6 +45,7 @@ var moves = 200;
 var keep = false;
 var reuse = false;
 var sqlLog = false;
+var searchHttp = false;
 string? dataDir = null;
 string? postgres = null;
 for (var i = 0; i < args.Length; i++)
@@ -74,6 +76,7 @@ for (var i = 0; i < args.Length; i++)
         case "--keep": keep = true; break;
         case "--reuse": reuse = true; break;
         case "--sql-log": sqlLog = true; break;
+        case "--search-http": searchHttp = true; break;
         default:
             Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N, --batch N, --coding [--samples N] [--pre-coded N], --exports [--server DLL] [--passages N], --public [--server DLL] [--seconds N] [--connections N], --import-http [--server DLL] [--stories N] [--batch N files per request] [--postgres CONNSTR], or --fanout [--clients N] [--moves N] [--postgres CONNSTR].");
             return 2;
@@ -283,6 +286,8 @@ try
     Console.WriteLine();
     Console.WriteLine($"Load average before / after the search runs: {loadBefore} / {Stats.LoadAverage()}.");
     Console.WriteLine($"Results are counted up to {SearchService.MaxCandidates:N0} per query (the ranked window). Rare words used: {string.Join(", ", rare)}.");
+    // --search-http: the same corpus searched again through the real server process over loopback HTTP.
+    if (searchHttp) return await SearchHttp.RunAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", options, app.Services, projectId, queries, rounds);
     return 0;
 }
 finally

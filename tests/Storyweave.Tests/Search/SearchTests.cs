@@ -125,6 +125,54 @@ public sealed class SearchTests(AppFixture fixture) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task A_theme_filter_finds_only_the_lines_its_own_passages_cover()
+    {
+        // The theme's passages are read once per search and each match is checked against them by
+        // story and character range: a passage of the theme in another story, a passage ending where
+        // the next line starts, or another theme's passage on the same words must not count.
+        var (projectId, lead, api) = await ProjectAsync();
+        var ash = await App.CreateStorytellerAsync(projectId, lead, "Ash Green");
+        var bo = await App.CreateStorytellerAsync(projectId, lead, "Bo Grey");
+        string[] linesA = ["The garden was mine.", "Tell me about the garden.", "A garden again, later on."];
+        var storyA = await App.CreateStoryWithTranscriptAsync(projectId, lead, [ash], ("Ash", linesA[0]), ("Reporter", linesA[1]), ("Ash", linesA[2]));
+        var storyB = await App.CreateStoryWithTranscriptAsync(projectId, lead, [bo], ("Bo", "A garden of my own."), ("Bo", "Nothing green at all."));
+        var green = await App.CreateThemeAsync(projectId, "Green spaces");
+        var other = await App.CreateThemeAsync(projectId, "Something else");
+        var coder = await App.CreateUserAsync(name: "Cass Coder");
+        var thirdLine = linesA[0].Length + 1 + linesA[1].Length + 1;
+        var secondLineOfB = "A garden of my own.".Length + 1;
+        await App.WithDbAsync(async db =>
+        {
+            CodedPassage Passage(int storyId, int start, int end, int themeId) => new()
+            {
+                ProjectId = projectId,
+                StoryId = storyId,
+                StartOffset = start,
+                EndOffset = end,
+                Snippet = "…",
+                CoderUserId = coder.Id,
+                CreatedAt = DateTime.UtcNow,
+                Themes = [new PassageTheme { ThemeId = themeId, CoderUserId = coder.Id, CodedAt = DateTime.UtcNow }],
+            };
+            db.Passages.AddRange(
+                Passage(storyA, thirdLine, thirdLine + linesA[2].Length, green), // the third line of A exactly
+                Passage(storyA, 0, linesA[0].Length, other),                     // A's first line, another theme
+                Passage(storyB, secondLineOfB, secondLineOfB + 7, green));       // B's line without the word
+            await db.SaveChangesAsync();
+            return 0;
+        });
+
+        Assert.Equal(4, (await SearchAsync(api, projectId, "garden")).Total);
+        var (byGreen, total) = await SearchAsync(api, projectId, "garden", $"&themeId={green}");
+        Assert.Equal(1, total);
+        var hit = Assert.Single(byGreen)!;
+        Assert.Equal(storyA, (int)hit["storyId"]!);
+        Assert.Equal(thirdLine, (int)hit["startOffset"]!);
+        var (byOther, _) = await SearchAsync(api, projectId, "garden", $"&themeId={other}");
+        Assert.Equal(["The garden was mine."], Snippets(byOther));
+    }
+
+    [Fact]
     public async Task Words_of_a_storyteller_without_analysis_consent_are_never_found()
     {
         var (projectId, lead, api) = await ProjectAsync();

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Storyweave.Data;
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Codebook;
+using Storyweave.Features.Coding;
+using Storyweave.Hosting;
+
+namespace Storyweave.Bench;
+
+/// <summary>
+/// Search over HTTP (issue #17): the real server process (<c>storyweave serve</c>, started like the export and
+/// public page benchmarks) on the corpus the in-process import has just built (or an earlier run's with
+/// <c>--reuse</c>), signed in with an API token, timing <c>GET /api/projects/{id}/search</c> over loopback
+/// from sending the request to reading the whole answer, one request at a time. Besides the in-process
+/// bench's five query kinds it times the same common words with a theme filter (20 coded passages per
+/// story are written first, two themes each, as a coder would mark a storyteller's line) and with a
+/// speaker filter (the reporter, whose lines are about half of each story).
+/// </summary>
+public static class SearchHttp
+{
+    private const int PassagesPerStory = 20;
+    private const int ThemeCount = 12;
+
+    public static async Task<int> RunAsync(string server, StoryweaveOptions options, IServiceProvider services, int projectId, IReadOnlyList<(string Kind, string Text)> queries, int rounds)
+    {
+        server = Path.GetFullPath(server);
+        if (!File.Exists(server))
+        {
+            Console.Error.WriteLine($"{server} does not exist: build it (dotnet build src/Storyweave -c Release) or give --server PATH/storyweave.dll.");
+            return 2;
+        }
+        var (token, themeId, passages) = await PrepareAsync(services, projectId);
+
+        string[] common = [.. queries.Where(q => q.Kind == "common word").Select(q => q.Text)];
+        var requests = queries.Select(q => (Kind: q.Kind, Query: "q=" + Uri.EscapeDataString(q.Text)))
+            .Concat(common.Select(w => (Kind: "theme filter", Query: $"q={Uri.EscapeDataString(w)}&themeId={themeId}")))
+            .Concat(common.Select(w => (Kind: "speaker filter", Query: $"q={Uri.EscapeDataString(w)}&speaker=Reporter")))
+            .ToList();
+
+        var (process, baseUrl, log) = await Exports.StartServerAsync(server, options);
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(2) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            var samples = new Dictionary<string, List<double>>();
+            var totals = new Dictionary<string, List<double>>();
+            // The server process's own CPU time (user + system, from /proc) per kind: on a shared machine the
+            // wall time includes waiting for a core, its CPU time does not (on PostgreSQL the database server's
+            // work is not in it). /proc counts in ticks of 10 ms, so only the mean over many requests is given.
+            var serverCpu = new Dictionary<string, double>();
+            var loadBefore = Stats.LoadAverage();
+            for (var round = 0; round <= rounds; round++) // round 0 warms the server (JIT, caches) and is not counted
+            {
+                foreach (var (kind, query) in requests)
+                {
+                    var cpuBefore = CpuMs(process.Id);
+                    var watch = Stopwatch.StartNew();
+                    using var response = await http.GetAsync($"/api/projects/{projectId}/search?{query}");
+                    var body = await response.Content.ReadAsStringAsync();
+                    watch.Stop();
+                    if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{query} answered {(int)response.StatusCode}: {body}\n{log}");
+                    if (round == 0)
+                    {
+                        using var json = System.Text.Json.JsonDocument.Parse(body);
+                        totals.TryAdd(kind, []);
+                        totals[kind].Add(json.RootElement.GetProperty("total").GetInt32());
+                        continue;
+                    }
+                    samples.TryAdd(kind, []);
+                    samples[kind].Add(watch.Elapsed.TotalMilliseconds);
+                    serverCpu[kind] = serverCpu.GetValueOrDefault(kind) + CpuMs(process.Id) - cpuBefore;
+                }
+            }
+            var loadAfter = Stats.LoadAverage();
+
+            Console.WriteLine();
+            Console.WriteLine($"### Search over HTTP, {(options.UsesPostgres ? "PostgreSQL" : "SQLite")}: the server process, API token, one request at a time");
+            Console.WriteLine();
+            Console.WriteLine($"- server: `{server}`; {passages:N0} coded passages in the project (theme filter: theme id {themeId}); speaker filter: Reporter");
+            Console.WriteLine();
+            Console.WriteLine($"| Search over HTTP (first page of 20, {rounds} rounds) | Queries | Median results | Median ms | p95 ms | Mean server CPU ms |");
+            Console.WriteLine("|---|---|---|---|---|---|");
+            foreach (var kind in samples.Keys)
+                Console.WriteLine($"| {kind} | {requests.Count(r => r.Kind == kind)} | {Stats.Percentile(totals[kind], 50):N0} | {Stats.Percentile(samples[kind], 50):F1} | {Stats.Percentile(samples[kind], 95):F1} | {serverCpu[kind] / samples[kind].Count:F1} |");
+            var all = samples.Values.SelectMany(v => v).ToList();
+            Console.WriteLine($"| **all** | {requests.Count} | | **{Stats.Percentile(all, 50):F1}** | **{Stats.Percentile(all, 95):F1}** | {serverCpu.Values.Sum() / all.Count:F1} |");
+            Console.WriteLine();
+            Console.WriteLine($"- load average before / after: {loadBefore} / {loadAfter}; server RSS now {Exports.Status(process.Id, "VmRSS")}, peak {Exports.Status(process.Id, "VmHWM")}");
+            return 0;
+        }
+        finally
+        {
+            await Exports.StopAsync(process);
+        }
+    }
+
+    /// <summary>User + system CPU time of a process so far, from /proc/PID/stat (in clock ticks of 10 ms).</summary>
+    private static double CpuMs(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // After the command name: state is field 3, utime field 14 and stime field 15 (proc(5)).
+        return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) * 10.0;
+    }
+
+    /// <summary>
+    /// An API token for the bench's lead, and coded passages when the project has none yet (a reused
+    /// corpus keeps those of its first run): whole storyteller lines, two of the 12 themes each.
+    /// </summary>
+    private static async Task<(string Token, int ThemeId, int Passages)> PrepareAsync(IServiceProvider services, int projectId)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+        var lead = await db.Users.SingleAsync(u => u.Email == "bench@example.org");
+        var (_, token) = await scope.ServiceProvider.GetRequiredService<AccountService>().CreateTokenAsync(lead.Id, "search-http bench", default);
+
+        if (!await db.Themes.AnyAsync(t => t.ProjectId == projectId))
+        {
+            var watch = Stopwatch.StartNew();
+            var now = DateTime.UtcNow;
+            var themes = Enumerable.Range(1, ThemeCount).Select(i => new Theme { ProjectId = projectId, Name = $"Theme {i}", Position = i, CreatedAt = now }).ToList();
+            db.Themes.AddRange(themes);
+            await db.SaveChangesAsync();
+            db.ChangeTracker.AutoDetectChangesEnabled = false;
+            var random = new Random(17);
+            var storyIds = await db.Stories.Where(s => s.ProjectId == projectId).OrderBy(s => s.Id).Select(s => s.Id).ToListAsync();
+            foreach (var chunk in storyIds.Chunk(50))
+            {
+                var cues = await db.TranscriptCues.AsNoTracking().Where(c => chunk.Contains(c.StoryId)).OrderBy(c => c.StoryId).ThenBy(c => c.Position)
+                    .Select(c => new { c.StoryId, c.Speaker, c.StartSeconds, c.EndSeconds, c.Text }).ToListAsync();
+                foreach (var story in cues.GroupBy(c => c.StoryId))
+                {
+                    var lines = story.ToList();
+                    var offsets = new int[lines.Count];
+                    for (int p = 0, at = 0; p < lines.Count; at += lines[p].Text.Length + 1, p++) offsets[p] = at;
+                    var told = Enumerable.Range(0, lines.Count).Where(p => lines[p].Speaker != "Reporter" && lines[p].Text.Length > 0).ToList();
+                    for (var i = 0; i < PassagesPerStory && told.Count > 0; i++)
+                    {
+                        var p = told[random.Next(told.Count)];
+                        var first = random.Next(ThemeCount);
+                        var second = (first + 1 + random.Next(ThemeCount - 1)) % ThemeCount;
+                        db.Passages.Add(new CodedPassage
+                        {
+                            ProjectId = projectId,
+                            StoryId = story.Key,
+                            StartOffset = offsets[p],
+                            EndOffset = offsets[p] + lines[p].Text.Length,
+                            Snippet = lines[p].Text,
+                            StartSeconds = lines[p].StartSeconds,
+                            EndSeconds = lines[p].EndSeconds,
+                            Speaker = lines[p].Speaker,
+                            CoderUserId = lead.Id,
+                            CreatedAt = now,
+                            Themes =
+                            [
+                                new PassageTheme { ThemeId = themes[first].Id, CoderUserId = lead.Id, CodedAt = now },
+                                new PassageTheme { ThemeId = themes[second].Id, CoderUserId = lead.Id, CodedAt = now },
+                            ],
+                        });
+                    }
+                }
+                await db.SaveChangesAsync();
+                db.ChangeTracker.Clear();
+            }
+            await db.Database.ExecuteSqlRawAsync(db.Database.IsNpgsql() ? "VACUUM ANALYZE" : "ANALYZE");
+            Console.Error.WriteLine($"Coded passages written in {watch.Elapsed.TotalSeconds:F0} s.");
+        }
+        var themeId = await db.Themes.Where(t => t.ProjectId == projectId).OrderBy(t => t.Position).Select(t => t.Id).FirstAsync();
+        var passages = await db.Passages.CountAsync(p => p.ProjectId == projectId);
+        return (token, themeId, passages);
+    }
+}
