@@ -20,6 +20,7 @@ using Storyweave.Hosting;
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --exports [--server src/Storyweave/bin/Release/net10.0/storyweave.dll]
 //            [--passages 20000] [--rounds 5] [--data-dir DIR] [--reuse] [--postgres CONNSTR]
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --public [--server DLL] [--seconds 10] [--connections 32] [--data-dir DIR] [--reuse]
+//        dotnet run -c Release --project bench/Storyweave.Bench -- --import-http [--server DLL] [--stories 1000] [--batch 100 files per request] [--postgres CONNSTR]
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --search-http [--server DLL] [--stories N] [--data-dir DIR] [--reuse] [--postgres CONNSTR]
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --fanout [--clients 50] [--moves 200] [--postgres CONNSTR]
 // With --postgres, a new database is created on that server for the run and dropped afterwards.
