@@ -1,10 +1,30 @@
+using Storyweave.Features.Accounts;
+using Storyweave.Features.Projects;
+
 namespace Storyweave.Features.StorytellerPortal;
 
-/// <summary>The storyteller's download: a ZIP of everything held about them (<see cref="StorytellerExport"/>).</summary>
+/// <summary>
+/// The storyteller's download (a ZIP of everything held about them, <see cref="StorytellerExport"/>), and for the
+/// team: emailing a storyteller their personal link.
+/// </summary>
 public static class PortalEndpoints
 {
-    public static void Map(IEndpointRouteBuilder app)
+    public sealed record EmailLinkRequest(int? Days);
+    public sealed record EmailedLinkDto(int LinkId, DateTime ExpiresAt);
+
+    public static void Map(IEndpointRouteBuilder app, RouteGroupBuilder api)
     {
+        // Leads only: it uses the person's contact address, and a new link turns off the one on a handout.
+        api.MapPost("/projects/{projectId:int}/storytellers/{storytellerId:int}/link/email",
+            async (int projectId, int storytellerId, EmailLinkRequest? request, StorytellerLinkEmail linkEmail, CurrentUser current, CancellationToken ct) =>
+            {
+                var me = await current.GetAsync(ct);
+                var result = await linkEmail.SendAsync(projectId, storytellerId, request?.Days, current.RequiredId, me?.DisplayName ?? "the project team", ct);
+                return result.Succeeded
+                    ? Results.Ok(new EmailedLinkDto(result.Value!.Id, result.Value.ExpiresAt))
+                    : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
+            }).RequireAuthorization(Policies.ManageProject).WithTags("Storytellers");
+
         app.MapGet("/me/download", async (HttpContext http, StorytellerExport export, StorytellerPortalService portal, TimeProvider clock) =>
         {
             var who = StorytellerSession.Of(http.User);
