@@ -36,5 +36,24 @@ public static class PortalEndpoints
             var day = clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
             return Results.File(zip, "application/zip", $"my-story-{day}.zip");
         }).RequireAuthorization(StorytellerSession.Policy).ExcludeFromDescription();
+
+        // Their own recording (only their own turns in a group story: OwnRecording), with Range requests so the
+        // player can seek. Who they are comes from the session; another storyteller's story is "not found".
+        app.MapGet("/me/stories/{storyId:int}/recording", async (int storyId, HttpContext http, StorytellerPortalService portal, OwnRecording recording) =>
+        {
+            var who = StorytellerSession.Of(http.User);
+            if (who is null) return Results.Unauthorized();
+            var view = await portal.LoadAsync(who, http.RequestAborted);
+            if (view?.Stories.FirstOrDefault(s => s.Id == storyId) is not { } story) return Results.NotFound();
+            if (await recording.FileAsync(who, story, http.RequestAborted) is not { } file) return Results.NotFound();
+            // One log line per listen, not one per range the player asks for while seeking.
+            var range = http.Request.Headers.Range.ToString();
+            if (range.Length == 0 || range == "bytes=0-") await portal.LogAsync(who, "played", http.RequestAborted);
+            var headers = http.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.ContentDisposition = "inline";
+            headers.CacheControl = "private, no-store";
+            return Results.File(file.Path, file.ContentType, enableRangeProcessing: true);
+        }).RequireAuthorization(StorytellerSession.Policy).ExcludeFromDescription();
     }
 }
