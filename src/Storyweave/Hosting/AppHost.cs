@@ -300,6 +300,7 @@ public static class AppHost
         services.AddScoped<Features.StorytellerPortal.StorytellerLinkService>();
         services.AddScoped<Features.StorytellerPortal.StorytellerLinkEmail>();
         services.AddScoped<Features.StorytellerPortal.OwnRecording>();
+        services.AddSingleton<Features.CallOut.CallOutSignUpLimit>();
         services.AddScoped<Features.StorytellerPortal.StorytellerPortalService>();
         services.AddScoped<Features.StorytellerPortal.StorytellerExport>();
         services.AddSingleton<Features.Transcription.DraftEngines>();

@@ -21,7 +21,7 @@ namespace Storyweave.Features.CallOut;
 /// </summary>
 [AllowAnonymous]
 [EnableRateLimiting(AppHost.SignUpRateLimit)]
-public sealed class JoinModel(StoryweaveDb db, CallOutService callOuts, StorytellerService storytellers, EmailOutbox outbox, TimeProvider clock, ILogger<JoinModel> logger) : PageModel
+public sealed class JoinModel(StoryweaveDb db, CallOutService callOuts, StorytellerService storytellers, EmailOutbox outbox, CallOutSignUpLimit projectLimit, TimeProvider clock, ILogger<JoinModel> logger) : PageModel
 {
     [FromRoute] public string Slug { get; set; } = "";
 
@@ -64,6 +64,18 @@ public sealed class JoinModel(StoryweaveDb db, CallOutService callOuts, Storytel
             return Page();
         }
         var input = Form.ToInput();
+        // The project's own limit counts sign-ups that would be stored (not forms sent back to be corrected).
+        if (StorytellerService.Validate(input).Count == 0 && projectLimit.TryTake(Project.Id, CallOut.SignUpsPerHour) is { } wait)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            logger.LogInformation("Sign-up limit of project {ProjectId} reached; asked to wait {Seconds} s.", Project.Id, seconds);
+            // The form is shown again with everything typed, so nothing is lost.
+            Errors.Add($"This project has had as many sign-ups as it can take in an hour. Nothing has been saved yet. Please send the form again in {SignInThrottle.Describe(TimeSpan.FromSeconds(seconds))}, or ask the project team to sign you up.");
+            var page = Page();
+            page.StatusCode = StatusCodes.Status429TooManyRequests;
+            return page;
+        }
         var result = await storytellers.RegisterAsync(Project.Id, input, EntryMethod.SignUpForm, actorUserId: null);
         if (!result.Succeeded)
         {
