@@ -33,7 +33,8 @@ public sealed class StorytellerEmailTests(EmailFixture fixture) : IClassFixture<
         var lead = await App.CreateUserAsync(name: "Priya Lead");
         var projectId = await App.CreateProjectAsync(lead, App.Unique("Recovery voices"));
         var callOut = await App.PublishCallOutAsync(projectId, lead);
-        var (slug, project) = await App.WithDbAsync(async db => await db.Projects.Where(p => p.Id == projectId).Select(p => ValueTuple.Create(p.Slug, p.Name)).SingleAsync());
+        var row = await App.WithDbAsync(db => db.Projects.Where(p => p.Id == projectId).Select(p => new { p.Slug, p.Name }).SingleAsync());
+        var (slug, project) = (row.Slug, row.Name);
         var lived = callOut.Questions[1].Options.Single(o => o.Label == "A person with lived experience").Id;
         var selfDescription = App.Unique("Survivor of the psychiatric ward and a keen cyclist");
         var accessNeeds = App.Unique("I need a hearing loop");

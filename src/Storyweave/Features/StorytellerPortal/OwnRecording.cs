@@ -68,7 +68,8 @@ public sealed class OwnRecording(StoryweaveDb db, MediaStorage storage, JobScrat
 
     /// <summary>
     /// The person's turns as time spans, joined where they touch; a turn without an end runs to the next line's
-    /// start (or the recording's end). Null when any of their turns has no start time or they have no turn.
+    /// start (or the recording's end). Null when any of their turns has no start time or they have no turn in the
+    /// recording.
     /// </summary>
     public static IReadOnlyList<Span>? Spans(IReadOnlyList<StorytellerPortalService.Turn> turns, double duration)
     {
@@ -83,6 +84,12 @@ public sealed class OwnRecording(StoryweaveDb db, MediaStorage storage, JobScrat
                 ?? ordered.Skip(i + 1).Select(t => t.StartSeconds).FirstOrDefault(s => s is not null)
                 ?? (duration > 0 ? duration : (double?)null);
             if (end is not { } e || e <= start) return null;
+            // Lines timed past the end of the recording (a transcript typed against a longer one) are cut to it.
+            if (duration > 0)
+            {
+                if (start >= duration) continue;
+                e = Math.Min(e, duration);
+            }
             own.Add(new Span(start, e));
         }
         if (own.Count == 0) return null;
