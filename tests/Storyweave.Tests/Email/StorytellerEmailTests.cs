@@ -43,8 +43,14 @@ public sealed class StorytellerEmailTests(EmailFixture fixture) : IClassFixture<
         var noEmailName = App.Unique("Noor Phone");
         var noEmail = await PostSignUpAsync(App.AnonymousClient(), slug, new()
         {
-            ["Form.Name"] = noEmailName, ["Form.Email"] = "", ["Form.Phone"] = "07700 900123", ["Form.ContactPreference"] = "Phone",
-            ["Form.SelfDescription"] = "Someone with a story", ["Form.Recording"] = "true", ["Form.Analysis"] = "true", ["Form.Credit"] = "FirstNameOnly",
+            ["Form.Name"] = noEmailName,
+            ["Form.Email"] = "",
+            ["Form.Phone"] = "07700 900123",
+            ["Form.ContactPreference"] = "Phone",
+            ["Form.SelfDescription"] = "Someone with a story",
+            ["Form.Recording"] = "true",
+            ["Form.Analysis"] = "true",
+            ["Form.Credit"] = "FirstNameOnly",
         });
         Assert.Equal(HttpStatusCode.OK, noEmail.StatusCode);
         Assert.Contains("What happens next", await noEmail.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -52,9 +58,16 @@ public sealed class StorytellerEmailTests(EmailFixture fixture) : IClassFixture<
         var email = App.Unique("sam") + "@example.org";
         var signedUp = await PostSignUpAsync(App.AnonymousClient(), slug, new()
         {
-            ["Form.Name"] = "Sam Signup", ["Form.Email"] = email, ["Form.Phone"] = "07700 900456", ["Form.ContactPreference"] = "Email",
-            ["Form.SelfDescription"] = selfDescription, ["Form.AccessNeeds"] = accessNeeds,
-            ["Form.Recording"] = "true", ["Form.Analysis"] = "true", ["Form.Quotes"] = "true", ["Form.Credit"] = "FirstNameOnly",
+            ["Form.Name"] = "Sam Signup",
+            ["Form.Email"] = email,
+            ["Form.Phone"] = "07700 900456",
+            ["Form.ContactPreference"] = "Email",
+            ["Form.SelfDescription"] = selfDescription,
+            ["Form.AccessNeeds"] = accessNeeds,
+            ["Form.Recording"] = "true",
+            ["Form.Analysis"] = "true",
+            ["Form.Quotes"] = "true",
+            ["Form.Credit"] = "FirstNameOnly",
         }, lived);
         Assert.Equal(HttpStatusCode.OK, signedUp.StatusCode);
 
