@@ -34,8 +34,17 @@ public sealed class StorytellerPortalTests(BrowserFixture fixture) : IClassFixtu
         var projectId = await app.CreateProjectAsync(lead, "Journeys through care");
         var ada = await app.CreateStorytellerAsync(projectId, lead, "Ada Quill");
         var bert = await app.CreateStorytellerAsync(projectId, lead, "Bertrand Zephyrine");
-        await app.CreateStoryWithTranscriptAsync(projectId, lead, [ada, bert],
+        var storyId = await app.CreateStoryWithTranscriptAsync(projectId, lead, [ada, bert],
             ("Reporter", "What helped?"), ("Ada", "The allotment kept me going through the winter."), ("Bertrand", "My brother visited every week."));
+        // A 30-second recording of the group story (lines at 0, 10 and 20 s): Ada hears her own turn, 9 seconds.
+        using (var folder = new TestMedia.Folder())
+        {
+            var mp3 = folder.File("group.mp3");
+            await TestMedia.RunFfmpegAsync(["-f", "lavfi", "-i", "sine=frequency=440:duration=30", "-c:a", "libmp3lame", mp3]);
+            using var api = await app.ApiClientAsync(lead);
+            using var content = TestMedia.FileContent(mp3, "group.mp3");
+            Assert.True((await api.PostAsync($"/api/projects/{projectId}/stories/{storyId}/media", content)).IsSuccessStatusCode);
+        }
 
         // The lead makes the link on a phone too and sees the handout.
         string address, code;
@@ -89,7 +98,14 @@ public sealed class StorytellerPortalTests(BrowserFixture fixture) : IClassFixtu
         await Assertions.Expect(me.GetByText("The allotment kept me going through the winter.")).ToBeVisibleAsync();
         await Assertions.Expect(me.GetByText("Another person speaking:")).ToHaveCountAsync(2);
         Assert.DoesNotContain("My brother visited", await me.ContentAsync(), StringComparison.Ordinal);
+        // Her own parts of the recording play in the browser: only her turn, 9 of the 30 seconds.
+        await Assertions.Expect(me.GetByText("Listen to your own parts of the recording.")).ToBeVisibleAsync();
+        var audio = me.Locator($"audio[src='/me/stories/{storyId}/recording']");
+        await Assertions.Expect(audio).ToBeVisibleAsync();
+        var seconds = await audio.EvaluateAsync<double>("a => new Promise((ok, no) => { a.onloadedmetadata = () => ok(a.duration); a.onerror = () => no(new Error('audio error ' + (a.error && a.error.code))); a.preload = 'metadata'; a.load(); })");
+        Assert.InRange(seconds, 8.5, 9.5);
         await CheckAsync(me);
+        await me.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "storyweave-me-player-360.png"), FullPage = true });
 
         // Tab to the consent form, untick analysis with Space, Tab to the button, submit with Enter.
         var analysis = me.GetByLabel("Let the research team read your story and talk about it");

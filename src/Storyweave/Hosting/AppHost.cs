@@ -299,6 +299,9 @@ public static class AppHost
         services.AddScoped<Features.PublicSite.PublicationService>();
         services.AddScoped<Features.PublicSite.StaticSiteExporter>();
         services.AddScoped<Features.StorytellerPortal.StorytellerLinkService>();
+        services.AddScoped<Features.StorytellerPortal.StorytellerLinkEmail>();
+        services.AddScoped<Features.StorytellerPortal.OwnRecording>();
+        services.AddSingleton<Features.CallOut.CallOutSignUpLimit>();
         services.AddScoped<Features.StorytellerPortal.StorytellerPortalService>();
         services.AddScoped<Features.StorytellerPortal.StorytellerExport>();
         services.AddSingleton<Features.Transcription.DraftEngines>();
@@ -406,7 +409,7 @@ public static class AppHost
         Features.Exports.ExportEndpoints.Map(api);
         Features.Interop.QdpxImportEndpoints.Map(api);
         Features.PublicSite.PublicSiteEndpoints.Map(app, api);
-        Features.StorytellerPortal.PortalEndpoints.Map(app);
+        Features.StorytellerPortal.PortalEndpoints.Map(app, api);
         Features.Transcription.DraftEndpoints.Map(api);
     }
 }

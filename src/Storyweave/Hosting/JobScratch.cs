@@ -34,6 +34,23 @@ public sealed partial class JobScratch(StoryweaveOptions options, ILogger<JobScr
     public Folder ForInstance(string job) => Create([], job);
 
     /// <summary>
+    /// A kept folder (not a job's) for a cache made from one story, e.g. a storyteller's own turns cut from a group
+    /// recording: <c>tmp/project-{p}/story-{s}/{name}/</c>. Being under the story's scratch, it is erased at start-up
+    /// and by any full withdrawal from the story, like the jobs' folders.
+    /// </summary>
+    public string CacheForStory(int projectId, int storyId, string name)
+    {
+        if (!JobName().IsMatch(name)) throw new ArgumentException("A cache name is a few lower-case letters, digits and dashes.", nameof(name));
+        var path = Root;
+        foreach (var part in new[] { ProjectName(projectId), Invariant($"story-{storyId}"), name })
+        {
+            path = Path.Combine(path, part);
+            DataFolder.CreatePrivate(path);
+        }
+        return path;
+    }
+
+    /// <summary>
     /// Erases the whole scratch space. Only at start-up, before the workers and the web server start:
     /// nothing in this process can be using it then, and anything there is left by a process that stopped.
     /// </summary>

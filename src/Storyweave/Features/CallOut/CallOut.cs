@@ -28,6 +28,13 @@ public class CallOut
     public string ConsentFormText { get; set; } = "";
     public DateTime UpdatedAt { get; set; }
 
+    /// <summary>
+    /// At most this many sign-ups an hour through this call-out, from everyone together (<c>CallOutSignUpLimit</c>);
+    /// null for no limit of its own, leaving only the site's per-address limit (<c>SignUpsPerHourPerAddress</c>).
+    /// After a link is shared widely, this keeps a flood from burying the real sign-ups, without touching other projects.
+    /// </summary>
+    public int? SignUpsPerHour { get; set; }
+
     public List<CategoryQuestion> Questions { get; set; } = [];
 
     public bool IsOpenOn(DateOnly today) =>

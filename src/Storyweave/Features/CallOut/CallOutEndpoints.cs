@@ -8,10 +8,11 @@ public static class CallOutEndpoints
     public sealed record OptionDto(int Id, string Label);
     public sealed record QuestionDto(int Id, string Text, string HelpText, IReadOnlyList<OptionDto> Options);
     public sealed record CallOutDto(bool IsPublished, bool IsOpenToday, string SignUpUrl, DateOnly? OpensOn, DateOnly? ClosesOn, string Introduction,
-        string WhatTakingPartInvolves, string ThanksOffered, string SelfDescriptionQuestion, string ConsentFormText, IReadOnlyList<QuestionDto> Questions);
+        string WhatTakingPartInvolves, string ThanksOffered, string SelfDescriptionQuestion, string ConsentFormText, IReadOnlyList<QuestionDto> Questions,
+        int? SignUpsPerHour);
     public sealed record QuestionRequest(int? Id, string? Text, string? HelpText, IReadOnlyList<string>? Options);
     public sealed record CallOutRequest(bool IsPublished, DateOnly? OpensOn, DateOnly? ClosesOn, string? Introduction, string? WhatTakingPartInvolves,
-        string? ThanksOffered, string? SelfDescriptionQuestion, string? ConsentFormText, IReadOnlyList<QuestionRequest>? Questions);
+        string? ThanksOffered, string? SelfDescriptionQuestion, string? ConsentFormText, IReadOnlyList<QuestionRequest>? Questions, int? SignUpsPerHour = null);
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -25,7 +26,7 @@ public static class CallOutEndpoints
         {
             var input = new CallOutService.CallOutInput(request.IsPublished, request.OpensOn, request.ClosesOn, request.Introduction, request.WhatTakingPartInvolves,
                 request.ThanksOffered, request.SelfDescriptionQuestion ?? CallOut.DefaultSelfDescriptionQuestion, request.ConsentFormText,
-                (request.Questions ?? []).Select(q => new CallOutService.QuestionInput(q.Id, q.Text ?? "", q.HelpText, q.Options ?? [])).ToList());
+                (request.Questions ?? []).Select(q => new CallOutService.QuestionInput(q.Id, q.Text ?? "", q.HelpText, q.Options ?? [])).ToList(), request.SignUpsPerHour);
             var result = await service.SaveAsync(projectId, input, current.RequiredId, ct);
             return result.Succeeded
                 ? Results.Ok(ToDto(result.Value!, await SlugAsync(db, projectId, ct), clock))
@@ -38,5 +39,5 @@ public static class CallOutEndpoints
 
     public static CallOutDto ToDto(CallOut c, string slug, TimeProvider clock) => new(c.IsPublished, c.IsOpenOn(DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime)),
         $"/join/{slug}", c.OpensOn, c.ClosesOn, c.Introduction, c.WhatTakingPartInvolves, c.ThanksOffered, c.SelfDescriptionQuestion, c.ConsentFormText,
-        c.Questions.Select(q => new QuestionDto(q.Id, q.Text, q.HelpText, q.Options.Select(o => new OptionDto(o.Id, o.Label)).ToList())).ToList());
+        c.Questions.Select(q => new QuestionDto(q.Id, q.Text, q.HelpText, q.Options.Select(o => new OptionDto(o.Id, o.Label)).ToList())).ToList(), c.SignUpsPerHour);
 }

@@ -11,7 +11,10 @@ public sealed class CallOutService(StoryweaveDb db, TimeProvider clock)
     public sealed record QuestionInput(int? Id, string Text, string? HelpText, IReadOnlyList<string> Options);
 
     public sealed record CallOutInput(bool IsPublished, DateOnly? OpensOn, DateOnly? ClosesOn, string? Introduction, string? WhatTakingPartInvolves,
-        string? ThanksOffered, string? SelfDescriptionQuestion, string? ConsentFormText, IReadOnlyList<QuestionInput> Questions);
+        string? ThanksOffered, string? SelfDescriptionQuestion, string? ConsentFormText, IReadOnlyList<QuestionInput> Questions, int? SignUpsPerHour = null);
+
+    /// <summary>The most a lead may set: above this a per-call-out limit would not protect anything.</summary>
+    public const int MaxSignUpsPerHour = 10_000;
 
     /// <summary>The 2022 "Value of Co-Production" project's two questions, as a starting point.</summary>
     public static readonly IReadOnlyList<QuestionInput> ValueOfCoProductionQuestions =
@@ -36,6 +39,8 @@ public sealed class CallOutService(StoryweaveDb db, TimeProvider clock)
         var errors = new List<string>();
         if (input.OpensOn is { } o && input.ClosesOn is { } c && c < o) errors.Add("The closing date must be on or after the opening date.");
         if (string.IsNullOrWhiteSpace(input.SelfDescriptionQuestion)) errors.Add("Write the open question people answer about themselves, for example \"Describe yourself in any way you choose.\"");
+        if (input.SignUpsPerHour is { } limit && (limit < 1 || limit > MaxSignUpsPerHour))
+            errors.Add($"Sign-ups per hour must be a whole number from 1 to {MaxSignUpsPerHour}, or left empty for no limit of the project's own.");
         if (input.IsPublished && string.IsNullOrWhiteSpace(input.ConsentFormText)) errors.Add("Add the consent form text before opening the sign-up page: people need to know what they agree to.");
         for (var i = 0; i < input.Questions.Count; i++)
         {
@@ -74,6 +79,7 @@ public sealed class CallOutService(StoryweaveDb db, TimeProvider clock)
         callOut.ThanksOffered = input.ThanksOffered?.Trim() ?? "";
         callOut.SelfDescriptionQuestion = input.SelfDescriptionQuestion!.Trim();
         callOut.ConsentFormText = input.ConsentFormText?.Trim() ?? "";
+        callOut.SignUpsPerHour = input.SignUpsPerHour;
         callOut.UpdatedAt = clock.GetUtcNow().UtcDateTime;
 
         var answered = (await db.StorytellerAnswers.Where(a => a.Option!.Question!.ProjectId == projectId)

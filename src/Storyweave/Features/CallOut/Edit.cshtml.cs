@@ -29,6 +29,10 @@ public sealed class EditCallOutModel(StoryweaveDb db, ProjectAccessService acces
         public string? ThanksOffered { get; set; }
         public string? SelfDescriptionQuestion { get; set; }
         public string? ConsentFormText { get; set; }
+
+        /// <summary>As typed, so "twenty" is answered with a message rather than lost.</summary>
+        public string? SignUpsPerHour { get; set; }
+
         public List<QuestionForm> Questions { get; set; } = [];
     }
 
@@ -50,8 +54,18 @@ public sealed class EditCallOutModel(StoryweaveDb db, ProjectAccessService acces
             .Where(q => !q.Remove && !(q.Id is null && string.IsNullOrWhiteSpace(q.Text) && string.IsNullOrWhiteSpace(q.OptionsText)))
             .Select(q => new CallOutService.QuestionInput(q.Id, q.Text ?? "", q.HelpText, SplitLines(q.OptionsText)))
             .ToList();
+        int? limit = null;
+        if (!string.IsNullOrWhiteSpace(Form.SignUpsPerHour))
+        {
+            if (!int.TryParse(Form.SignUpsPerHour.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+            {
+                Errors.Add($"Write the sign-ups per hour as a whole number from 1 to {CallOutService.MaxSignUpsPerHour}, or leave it empty for no limit of the project's own.");
+                return Page();
+            }
+            limit = n;
+        }
         var result = await callOuts.SaveAsync(ProjectId, new CallOutService.CallOutInput(Form.IsPublished, Form.OpensOn, Form.ClosesOn, Form.Introduction,
-            Form.WhatTakingPartInvolves, Form.ThanksOffered, Form.SelfDescriptionQuestion, Form.ConsentFormText, questions), current.RequiredId);
+            Form.WhatTakingPartInvolves, Form.ThanksOffered, Form.SelfDescriptionQuestion, Form.ConsentFormText, questions, limit), current.RequiredId);
         if (!result.Succeeded)
         {
             Errors.AddRange(result.Errors);
@@ -73,7 +87,7 @@ public sealed class EditCallOutModel(StoryweaveDb db, ProjectAccessService acces
     }
 
     private static CallOutService.CallOutInput ToInput(CallOut c, List<CallOutService.QuestionInput> questions) =>
-        new(c.IsPublished, c.OpensOn, c.ClosesOn, c.Introduction, c.WhatTakingPartInvolves, c.ThanksOffered, c.SelfDescriptionQuestion, c.ConsentFormText, questions);
+        new(c.IsPublished, c.OpensOn, c.ClosesOn, c.Introduction, c.WhatTakingPartInvolves, c.ThanksOffered, c.SelfDescriptionQuestion, c.ConsentFormText, questions, c.SignUpsPerHour);
 
     private static List<string> SplitLines(string? text) =>
         (text ?? "").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
@@ -92,6 +106,7 @@ public sealed class EditCallOutModel(StoryweaveDb db, ProjectAccessService acces
             ThanksOffered = c.ThanksOffered,
             SelfDescriptionQuestion = c.SelfDescriptionQuestion,
             ConsentFormText = c.ConsentFormText,
+            SignUpsPerHour = c.SignUpsPerHour?.ToString(System.Globalization.CultureInfo.InvariantCulture),
             Questions = c.Questions.Select(q => new QuestionForm { Id = q.Id, Text = q.Text, HelpText = q.HelpText, OptionsText = string.Join("\n", q.Options.Select(o => o.Label)) }).ToList(),
         };
     }

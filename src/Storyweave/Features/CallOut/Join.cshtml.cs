@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Consent;
+using Storyweave.Features.Email;
 using Storyweave.Features.Projects;
 using Storyweave.Features.Storytellers;
 using Storyweave.Hosting;
@@ -20,7 +21,7 @@ namespace Storyweave.Features.CallOut;
 /// </summary>
 [AllowAnonymous]
 [EnableRateLimiting(AppHost.SignUpRateLimit)]
-public sealed class JoinModel(StoryweaveDb db, CallOutService callOuts, StorytellerService storytellers, TimeProvider clock, ILogger<JoinModel> logger) : PageModel
+public sealed class JoinModel(StoryweaveDb db, CallOutService callOuts, StorytellerService storytellers, EmailOutbox outbox, CallOutSignUpLimit projectLimit, TimeProvider clock, ILogger<JoinModel> logger) : PageModel
 {
     [FromRoute] public string Slug { get; set; } = "";
 
@@ -63,6 +64,18 @@ public sealed class JoinModel(StoryweaveDb db, CallOutService callOuts, Storytel
             return Page();
         }
         var input = Form.ToInput();
+        // The project's own limit counts sign-ups that would be stored (not forms sent back to be corrected).
+        if (StorytellerService.Validate(input).Count == 0 && projectLimit.TryTake(Project.Id, CallOut.SignUpsPerHour) is { } wait)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            logger.LogInformation("Sign-up limit of project {ProjectId} reached; asked to wait {Seconds} s.", Project.Id, seconds);
+            // The form is shown again with everything typed, so nothing is lost.
+            Errors.Add($"This project has had as many sign-ups as it can take in an hour. Nothing has been saved yet. Please send the form again in {SignInThrottle.Describe(TimeSpan.FromSeconds(seconds))}, or ask the project team to sign you up.");
+            var page = Page();
+            page.StatusCode = StatusCodes.Status429TooManyRequests;
+            return page;
+        }
         var result = await storytellers.RegisterAsync(Project.Id, input, EntryMethod.SignUpForm, actorUserId: null);
         if (!result.Succeeded)
         {
@@ -72,7 +85,32 @@ public sealed class JoinModel(StoryweaveDb db, CallOutService callOuts, Storytel
         }
         ConfirmedName = result.Value!.Storyteller.Name;
         ConfirmedContact = Form.ContactPreference;
+        await QueueConfirmationAsync(result.Value.Storyteller);
         return Page();
+    }
+
+    /// <summary>How the team will get in touch, in the words of "Someone … will get in touch {how}".</summary>
+    public static string How(ContactPreference p) => p switch
+    {
+        ContactPreference.Email => "by email",
+        ContactPreference.Phone => "by phone",
+        ContactPreference.Text => "by text message",
+        _ => "through the person you told us about",
+    };
+
+    /// <summary>
+    /// A confirmation to the address the person gave, when email is set up; without an address or email there is
+    /// simply none (the page itself says the same). The project's leads are named as the people to contact.
+    /// </summary>
+    private async Task QueueConfirmationAsync(Storyteller person)
+    {
+        if (string.IsNullOrWhiteSpace(person.Email) || !outbox.Settings.IsConfigured) return;
+        var leads = await db.ProjectMembers.AsNoTracking()
+            .Where(m => m.ProjectId == Project.Id && m.Role == ProjectRole.Lead && m.User!.DeactivatedAt == null && m.User.Email != null)
+            .OrderBy(m => m.AddedAt).Select(m => new { m.User!.DisplayName, m.User.Email }).Take(3).ToListAsync();
+        await outbox.QueueAsync(
+            EmailContent.SignUpConfirmation(person.Name, Project.Name, How(person.ContactPreference), leads.Select(l => (l.DisplayName, l.Email!)).ToList()),
+            person.Email, person.Name, HttpContext.RequestAborted);
     }
 
     private async Task<bool> LoadAsync()

@@ -37,6 +37,17 @@ public sealed class EmailOutbox(StoryweaveDb db, IConfiguration configuration, T
     /// <summary>Queues one message and saves it (with anything else the caller's unit of work holds), then wakes the sender.</summary>
     public async Task QueueAsync(EmailContent content, string toAddress, string toName, CancellationToken ct = default)
     {
+        Add(content, toAddress, toName);
+        await db.SaveChangesAsync(ct);
+        wakeup.Wake();
+    }
+
+    /// <summary>
+    /// Adds one message to the caller's unit of work without saving, so it is queued in the same transaction as the
+    /// change it reports (a sign-up and its confirmation); call <see cref="Wake"/> after the commit.
+    /// </summary>
+    public void Add(EmailContent content, string toAddress, string toName)
+    {
         if (!Settings.IsConfigured) throw new InvalidOperationException("Email is not set up: ask Settings.IsConfigured before queueing.");
         var now = clock.GetUtcNow().UtcDateTime;
         db.OutboxMessages.Add(new OutboxMessage
@@ -47,16 +58,21 @@ public sealed class EmailOutbox(StoryweaveDb db, IConfiguration configuration, T
             Subject = content.Subject,
             TextBody = content.Text,
             HtmlBody = content.Html,
+            InlineImagePng = content.InlineImage?.Png,
+            InlineImageId = content.InlineImage?.ContentId,
             CreatedAt = now,
             NextAttemptAt = now,
         });
-        await db.SaveChangesAsync(ct);
-        wakeup.Wake();
     }
+
+    public void Wake() => wakeup.Wake();
 }
 
+/// <summary>A picture inside an email's HTML part, referred to there as <c>cid:{ContentId}</c>.</summary>
+public sealed record InlineImage(string ContentId, byte[] Png);
+
 /// <summary>One email's words, as plain text and as simple HTML with the same content.</summary>
-public sealed record EmailContent(string Kind, string Subject, string Text, string Html)
+public sealed record EmailContent(string Kind, string Subject, string Text, string Html, InlineImage? InlineImage = null)
 {
     private static string E(string s) => HtmlEncoder.Default.Encode(s);
 
@@ -91,4 +107,65 @@ public sealed record EmailContent(string Kind, string Subject, string Text, stri
         "test", "Storyweave test message",
         ["This is a test message from Storyweave. If you can read it, Storyweave can send email."],
         "Open Storyweave", link, []);
+
+    /// <summary>A message of short paragraphs and no link (the HTML part says the same, paragraph for paragraph).</summary>
+    public static EmailContent Paragraphs(string kind, string subject, IReadOnlyList<string> paragraphs) => new(
+        kind, subject, string.Join("\n\n", paragraphs) + "\n",
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + E(subject) + "</title></head><body>"
+        + string.Concat(paragraphs.Select(p => "<p>" + E(p) + "</p>")) + "</body></html>");
+
+    /// <summary>
+    /// The thank-you after a public sign-up. It says what the person signed up for and what happens next, and
+    /// nothing they answered: an email can be read by others (a shared inbox, a family computer), and the answers
+    /// include special-category facts such as health.
+    /// </summary>
+    public static EmailContent SignUpConfirmation(string name, string project, string howContacted, IReadOnlyList<(string Name, string Email)> team) => Paragraphs(
+        "sign-up-confirmation", $"Thank you for signing up: {project}",
+        [
+            $"Hello {name},",
+            $"Thank you for signing up to share your story with {project}. We have your details.",
+            "What happens next:",
+            $"1. Someone from the project team will get in touch {howContacted} to arrange a time to talk.",
+            "2. You will have a relaxed conversation with a Community Reporter. You choose what to share.",
+            "3. You can change your mind about how your story is used, or stop taking part, at any time, before or after the conversation. Just tell the team: you do not have to give a reason.",
+            team.Count == 0
+                ? "To contact the project team, reply to this email."
+                : "To contact the project team, or to change your mind: " + string.Join("; ", team.Select(t => $"{t.Name} ({t.Email})")) + ".",
+            "If you did not sign up, you can ignore this email, or tell the team and they will remove your details.",
+        ]);
+
+    /// <summary>
+    /// A storyteller's personal link: the address, its QR code (as an inline picture) and the six-digit code, with
+    /// the same words as the printed handout.
+    /// </summary>
+    public static EmailContent StorytellerLink(string name, string project, string address, string code, DateTime until, string from, byte[] qrPng)
+    {
+        const string cid = "page-qr@storyweave";
+        var date = until.ToString("d MMMM yyyy", System.Globalization.CultureInfo.GetCultureInfo("en-GB"));
+        var subject = $"Your own page about your story: {project}";
+        string[] intro =
+        [
+            $"Hello {name},",
+            $"You now have your own page about the story you told for {project}.",
+            "On your page you can read your story, see where it has been used, and change what we may do with it. You can also download a copy of everything we hold about you, and ask us to correct something.",
+        ];
+        string[] outro =
+        [
+            $"The link works until {date}. Please keep this email to yourself: anyone with the address and the code can see your page.",
+            $"If it does not work, ask {from}, or reply to this email.",
+        ];
+        var text = string.Join("\n\n", intro) + "\n\n"
+            + $"1. Open this address:\n{address}\n(capital or small letters both work, and the dashes can be left out)\n\n"
+            + $"2. Type your code: {code}\n\n"
+            + string.Join("\n\n", outro) + "\n";
+        var html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + E(subject) + "</title></head><body>"
+            + string.Concat(intro.Select(p => "<p>" + E(p) + "</p>"))
+            + "<ol><li><p><a href=\"" + E(address) + "\">Open your page</a></p>"
+            + "<p>If the link does not work, copy this address into your web browser:<br>" + E(address) + "</p>"
+            + "<p>Or point a phone's camera at this square:<br><img src=\"cid:" + cid + "\" width=\"200\" height=\"200\" alt=\"A square code that opens your page on a phone\"></p></li>"
+            + "<li><p>Type your code: <strong>" + E(code) + "</strong></p></li></ol>"
+            + string.Concat(outro.Select(p => "<p>" + E(p) + "</p>"))
+            + "</body></html>";
+        return new EmailContent("storyteller-link", subject, text, html, new InlineImage(cid, qrPng));
+    }
 }

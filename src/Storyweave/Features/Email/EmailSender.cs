@@ -104,6 +104,7 @@ public sealed class EmailSender(IServiceScopeFactory scopes, IConfiguration conf
             message.GaveUpAt = now;
             message.TextBody = "";
             message.HtmlBody = "";
+            message.InlineImagePng = null;
             logger.LogWarning("Gave up sending the {Kind} email #{Id} after {Attempts} tries: {Error}", message.Kind, message.Id, message.Attempts, message.LastError);
             return;
         }
@@ -145,7 +146,14 @@ public sealed class EmailSender(IServiceScopeFactory scopes, IConfiguration conf
         mime.From.Add(new MailboxAddress(settings.FromName, settings.FromAddress!));
         mime.To.Add(new MailboxAddress(message.ToName, message.ToAddress));
         mime.Subject = message.Subject;
-        mime.Body = new BodyBuilder { TextBody = message.TextBody, HtmlBody = message.HtmlBody }.ToMessageBody();
+        var body = new BodyBuilder { TextBody = message.TextBody, HtmlBody = message.HtmlBody };
+        if (message.InlineImagePng is { Length: > 0 } png && !string.IsNullOrEmpty(message.InlineImageId))
+        {
+            // A related part the HTML shows by cid:, so mail programs that block data: and remote pictures still show it.
+            var picture = body.LinkedResources.Add("code.png", png, new ContentType("image", "png"));
+            picture.ContentId = message.InlineImageId;
+        }
+        mime.Body = body.ToMessageBody();
         return mime;
     }
 }

@@ -22,6 +22,14 @@ public class OutboxMessage
     public string TextBody { get; set; } = "";
     public string HtmlBody { get; set; } = "";
 
+    /// <summary>
+    /// One picture shown inside the HTML part (the storyteller's QR code), referred to there as <c>cid:</c> and
+    /// <see cref="InlineImageId"/>: sent as a related part, because many mail programs block data: pictures.
+    /// </summary>
+    public byte[]? InlineImagePng { get; set; }
+
+    public string? InlineImageId { get; set; }
+
     public DateTime CreatedAt { get; set; }
     public int Attempts { get; set; }
     public DateTime NextAttemptAt { get; set; }
@@ -44,6 +52,7 @@ public sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outbox
         builder.Property(m => m.ToName).HasMaxLength(200);
         builder.Property(m => m.Subject).HasMaxLength(300);
         builder.Property(m => m.LastError).HasMaxLength(1000);
+        builder.Property(m => m.InlineImageId).HasMaxLength(100);
         builder.HasIndex(m => m.NextAttemptAt);
     }
 }

@@ -12,7 +12,7 @@ namespace Storyweave.Features.StorytellerPortal;
 /// Every visit and change is written to the access log.
 /// </summary>
 [Authorize(Policy = StorytellerSession.Policy)]
-public sealed class PortalModel(StorytellerPortalService portal) : PageModel
+public sealed class PortalModel(StorytellerPortalService portal, OwnRecording recordings) : PageModel
 {
     public sealed class ChoicesForm
     {
@@ -28,6 +28,9 @@ public sealed class PortalModel(StorytellerPortalService portal) : PageModel
     }
 
     public StorytellerPortalService.PortalView View { get; private set; } = null!;
+
+    /// <summary>What can be played for each story, by story id.</summary>
+    public Dictionary<int, OwnRecording.Plan> Recordings { get; private set; } = [];
     [BindProperty] public ChoicesForm Choices { get; set; } = new();
     [BindProperty] public string? Correction { get; set; }
     [FromQuery(Name = "done")] public string? Done { get; set; }
@@ -93,6 +96,7 @@ public sealed class PortalModel(StorytellerPortalService portal) : PageModel
         var view = await portal.LoadAsync(Who, HttpContext.RequestAborted);
         if (view is null) return false;
         View = view;
+        Recordings = await recordings.PlansAsync(view.Who, view.Stories, HttpContext.RequestAborted);
         Response.Headers.CacheControl = "no-store";
         if (fillChoices && view.Consent is { } now)
         {

@@ -13,7 +13,7 @@ namespace Storyweave.Features.StorytellerPortal;
 /// cached), as a printable handout and a text to copy into an email.
 /// </summary>
 [Authorize(Policy = Policies.GatherStories)]
-public sealed class LinksModel(StoryweaveDb db, ProjectAccessService access, StorytellerLinkService links, CurrentUser current, TimeProvider clock)
+public sealed class LinksModel(StoryweaveDb db, ProjectAccessService access, StorytellerLinkService links, StorytellerLinkEmail linkEmail, CurrentUser current, TimeProvider clock)
     : ProjectPageModel(db, access)
 {
     [FromRoute] public int StorytellerId { get; set; }
@@ -25,6 +25,14 @@ public sealed class LinksModel(StoryweaveDb db, ProjectAccessService access, Sto
     public string CreatedBy { get; private set; } = "";
     public int Days { get; set; } = StorytellerLinkService.DefaultDays;
     public List<string> Errors { get; } = [];
+
+    /// <summary>Set after the link was emailed: whom it went to (the page says so; the code is not shown).</summary>
+    public string? EmailedTo { get; private set; }
+
+    /// <summary>Leads may email a link (it uses the person's contact address) when there is one and email is set up.</summary>
+    public bool CanEmail => Access.CanManageProject && !string.IsNullOrWhiteSpace(PersonEmail) && linkEmail.IsSetUp;
+
+    public bool EmailIsSetUp => linkEmail.IsSetUp;
     public DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     public string FullAddress(StorytellerLinkService.NewLink link) => $"{Request.Scheme}://{Request.Host}{link.Path}";
@@ -66,6 +74,34 @@ public sealed class LinksModel(StoryweaveDb db, ProjectAccessService access, Sto
         Created = result.Value;
         CreatedBy = (await current.GetAsync())?.DisplayName ?? "the project team";
         Response.Headers.CacheControl = "no-store";
+        await LoadAsync();
+        return Page();
+    }
+
+    /// <summary>Makes a new link (older ones stop working) and emails it to the storyteller. Leads only.</summary>
+    public async Task<IActionResult> OnPostEmailAsync(string? days)
+    {
+        if (!await LoadAsync()) return NotFound();
+        if (!Access.CanManageProject) return Forbid();
+        int? parsed = null;
+        if (!string.IsNullOrWhiteSpace(days))
+        {
+            if (!int.TryParse(days, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var d))
+            {
+                Errors.Add($"Write how many days the link works as a whole number, from 1 to {StorytellerLinkService.MaxDays}.");
+                return Page();
+            }
+            parsed = d;
+            Days = d;
+        }
+        var me = await current.GetAsync(HttpContext.RequestAborted);
+        var result = await linkEmail.SendAsync(ProjectId, StorytellerId, parsed, current.RequiredId, me?.DisplayName ?? "the project team", HttpContext.RequestAborted);
+        if (!result.Succeeded)
+        {
+            Errors.AddRange(result.Errors);
+            return Page();
+        }
+        EmailedTo = PersonEmail;
         await LoadAsync();
         return Page();
     }

@@ -370,6 +370,9 @@ namespace Storyweave.Data.Migrations.Postgres
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
 
+                    b.Property<int?>("SignUpsPerHour")
+                        .HasColumnType("integer");
+
                     b.Property<string>("ThanksOffered")
                         .IsRequired()
                         .HasMaxLength(2000)
@@ -930,6 +933,13 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.Property<string>("HtmlBody")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<string>("InlineImageId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<byte[]>("InlineImagePng")
+                        .HasColumnType("bytea");
 
                     b.Property<string>("Kind")
                         .IsRequired()

@@ -357,6 +357,9 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("SignUpsPerHour")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ThanksOffered")
                         .IsRequired()
                         .HasMaxLength(2000)
@@ -897,6 +900,13 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.Property<string>("HtmlBody")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("InlineImageId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("InlineImagePng")
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("Kind")
                         .IsRequired()
