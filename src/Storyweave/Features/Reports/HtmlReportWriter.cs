@@ -16,6 +16,9 @@ public static class HtmlReportWriter
     // Letters of every script stay readable in the file; markup characters are always encoded.
     private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
 
+    // Table cells wrap between words only (no break-all, no anywhere, no automatic hyphens): with the automatic table
+    // layout each column is at least as wide as its longest word, so "organisations" never becomes "organisa-tions"
+    // in a narrow column; a table wider than the screen scrolls in its region, and in print it is never clipped.
     private const string Css = """
         :root { color: #1b1b1b; background: #fff; }
         body { font-family: "DejaVu Sans", Arial, sans-serif; line-height: 1.5; max-width: 48rem; margin: 0 auto; padding: 1rem; }
@@ -28,13 +31,13 @@ public static class HtmlReportWriter
         figure.quote figcaption { margin-top: 0.25rem; }
         table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
         caption { font-weight: bold; text-align: left; padding: 0.25rem 0; }
-        th, td { border: 1px solid #666; padding: 0.4rem; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+        th, td { border: 1px solid #666; padding: 0.4rem; vertical-align: top; text-align: left; overflow-wrap: normal; word-break: normal; hyphens: manual; }
         .table-scroll { overflow-x: auto; max-width: 100%; }
         thead th { background: #e4eeea; }
         td p, th p { margin: 0 0 0.3rem; }
         figure.chart svg { max-width: 100%; height: auto; }
         aside.callout { margin: 1rem 0; padding: 0.5rem 1rem; border: 2px solid #1f5c4a; border-radius: 0.3rem; background: #f2f7f5; }
-        @media print { body { max-width: none; } nav { break-after: page; } h2, h3 { break-after: avoid; } figure, tr { break-inside: avoid; } }
+        @media print { body { max-width: none; } nav { break-after: page; } h2, h3 { break-after: avoid; } figure, tr { break-inside: avoid; } .table-scroll { overflow: visible; } thead { display: table-header-group; } }
         """;
 
     public static string Write(ReportContent content)
