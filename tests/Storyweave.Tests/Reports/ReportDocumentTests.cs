@@ -151,4 +151,134 @@ public sealed class ReportDocumentTests(AppFixture fixture) : IClassFixture<AppF
         Assert.Contains("word-break: normal", html, StringComparison.Ordinal);
         Assert.Contains("hyphens: manual", html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Partners_round_trip_through_the_api_and_the_page_and_every_format_credits_them_with_the_version_and_date()
+    {
+        var s = await SetUpAsync();
+        var report = await CreateAsync(s, "Summary");
+        var url = $"/api/projects/{s.ProjectId}/reports/{report.Id}/partners";
+        var put = await s.Api.PutAsJsonAsync(url, new { partners = new object[]
+        {
+            new { name = "Fairshare Fund", role = "Funded by", link = "https://fund.example.org/" },
+            new { name = "Riverside Recovery Network", role = "In partnership with", link = "" },
+        } });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        var listed = (await s.Api.GetFromJsonAsync<List<ReportEndpoints.PartnerDto>>(url, Json))!;
+        Assert.Equal([("Fairshare Fund", "Funded by", "https://fund.example.org/"), ("Riverside Recovery Network", "In partnership with", "")],
+            listed.Select(p => (p.Name, p.Role, p.Link)));
+        // A mistake names the partner and what to do; nothing changes.
+        var bad = await s.Api.PutAsJsonAsync(url, new { partners = new object[] { new { name = "Ok Org", role = "Funded by", link = "javascript:alert(1)" }, new { name = "", role = "Funded by" } } });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
+        var problem = await bad.Content.ReadAsStringAsync();
+        Assert.Contains("Partner 1: The web address must be a full address starting with https://", problem, StringComparison.Ordinal);
+        Assert.Contains("Partner 2: Give the organisation", problem, StringComparison.Ordinal);
+        Assert.Equal(2, (await s.Api.GetFromJsonAsync<List<ReportEndpoints.PartnerDto>>(url, Json))!.Count);
+
+        // The page: add one (a mistake first keeps what was typed), remove one.
+        var page = $"/projects/{s.ProjectId}/reports/{report.Id}";
+        var browser = await App.SignInAsync(s.Lead);
+        var wrong = await TestApp.PostFormAsync(browser, page, new() { ["partnerName"] = "City Council", ["partnerRole"] = "Commissioned by", ["partnerLink"] = "council dot example" }, page + "?handler=AddPartner");
+        Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
+        var wrongHtml = await wrong.Content.ReadAsStringAsync();
+        Assert.Contains("The web address must be a full address", wrongHtml, StringComparison.Ordinal);
+        Assert.Contains("value=\"council dot example\"", wrongHtml, StringComparison.Ordinal);
+        var added = await TestApp.PostFormAsync(browser, page, new() { ["partnerName"] = "City Council", ["partnerRole"] = "Commissioned by", ["partnerLink"] = "" }, page + "?handler=AddPartner");
+        Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
+        listed = (await s.Api.GetFromJsonAsync<List<ReportEndpoints.PartnerDto>>(url, Json))!;
+        Assert.Equal(["Fairshare Fund", "Riverside Recovery Network", "City Council"], listed.Select(p => p.Name));
+        var remove = await TestApp.PostFormAsync(browser, page, [], $"{page}?handler=RemovePartner&partnerId={listed[1].Id}");
+        Assert.Equal(HttpStatusCode.Redirect, remove.StatusCode);
+        Assert.Equal(["Fairshare Fund", "City Council"], (await s.Api.GetFromJsonAsync<List<ReportEndpoints.PartnerDto>>(url, Json))!.Select(p => p.Name));
+        Assert.Contains("Commissioned by <strong>City Council</strong>", await browser.GetStringAsync(page), StringComparison.Ordinal);
+
+        var version = await App.WithDbAsync(db => db.Reports.Where(r => r.Id == report.Id).Select(r => r.ContentVersion).SingleAsync());
+        var today = DateTime.UtcNow.ToString("d MMMM yyyy", System.Globalization.CultureInfo.GetCultureInfo("en-GB"));
+        var versionLine = $"This is version 1.0 of this report (edit {version}), made on {today}.";
+
+        var md = Utf8((await MakeAsync(s, report.Id, ReportFormat.Markdown)).Bytes);
+        Assert.Contains("- Funded by [Fairshare Fund](<https://fund.example.org/>)\n- Commissioned by City Council\n", md, StringComparison.Ordinal);
+        Assert.Contains(versionLine, md, StringComparison.Ordinal);
+        Assert.DoesNotContain("Riverside", md, StringComparison.Ordinal);
+
+        var html = Utf8((await MakeAsync(s, report.Id, ReportFormat.Html)).Bytes);
+        Assert.Contains("<li>Funded by <a href=\"https://fund.example.org/\">Fairshare Fund</a></li>\n<li>Commissioned by City Council</li>", html, StringComparison.Ordinal);
+        Assert.Contains(versionLine, html, StringComparison.Ordinal);
+
+        var docx = (await MakeAsync(s, report.Id, ReportFormat.Docx)).Bytes;
+        using var doc = WordprocessingDocument.Open(new MemoryStream(docx), false);
+        AssertValid(doc);
+        var paragraphs = doc.MainDocumentPart!.Document.Body!.Elements<Paragraph>().ToList();
+        var funded = paragraphs.Single(p => p.InnerText == "Funded by Fairshare Fund");
+        var link = Assert.Single(funded.Elements<Hyperlink>());
+        Assert.Equal(new Uri("https://fund.example.org/"), doc.MainDocumentPart.HyperlinkRelationships.Single(r => r.Id == link.Id).Uri);
+        Assert.Contains(paragraphs, p => p.InnerText == "Commissioned by City Council");
+        Assert.Contains(paragraphs, p => p.InnerText == versionLine);
+    }
+
+    /// <summary>The text of each page of a PDF (pdftotext keeps pages apart with form feeds), page 1 first.</summary>
+    private static async Task<List<string>> PdfPagesAsync(byte[] pdf)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"report-pages-{Guid.NewGuid():N}.pdf");
+        await File.WriteAllBytesAsync(path, pdf);
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("pdftotext", ["-layout", path, "-"]) { RedirectStandardOutput = true })!;
+            var text = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.Equal(0, process.ExitCode);
+            return text.Split('\f').Select(p => System.Text.RegularExpressions.Regex.Replace(p, @"[ \t]+", " ")).ToList();
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task The_contents_are_nested_in_every_format_and_the_pdf_gives_the_page_each_sub_section_is_printed_on()
+    {
+        var s = await SetUpAsync();
+        var report = await CreateAsync(s, "Summary");
+        var body = string.Join("\n\n", Enumerable.Range(1, 14).Select(i => $"Paragraph {i} of the long part. " + string.Concat(Enumerable.Repeat("These words fill the page so that the sections land on different pages of the file. ", 6))));
+        var first = await AddSectionAsync(s, report.Id, new { kind = "Writing", title = "First long part", body });
+        var second = await AddSectionAsync(s, report.Id, new { kind = "Writing", title = "Second long part", body });
+        var sub = await AddSectionAsync(s, report.Id, new { kind = "Writing", title = "Details of the second part", body, afterSectionId = second.Id });
+        Assert.Equal(HttpStatusCode.OK, (await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/reports/{report.Id}/sections/{sub.Id}/move", new { direction = "in" })).StatusCode);
+        var subSub = await AddSectionAsync(s, report.Id, new { kind = "Writing", title = "Finer details", body = "A short closing note.", afterSectionId = sub.Id });
+        Assert.Equal(HttpStatusCode.OK, (await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/reports/{report.Id}/sections/{subSub.Id}/move", new { direction = "in" })).StatusCode);
+        Assert.Equal(2, (await s.Api.GetFromJsonAsync<List<ReportEndpoints.SectionDto>>($"/api/projects/{s.ProjectId}/reports/{report.Id}/sections", Json))!.Single(x => x.Id == subSub.Id).Depth);
+
+        var html = Utf8((await MakeAsync(s, report.Id, ReportFormat.Html)).Bytes);
+        var nav = html[html.IndexOf("<nav", StringComparison.Ordinal)..(html.IndexOf("</nav>", StringComparison.Ordinal))];
+        Assert.Matches(@"Second long part</span></a>\n<ol>\n<li><a href=""#s\d+""><span class=""toc-text"">Details of the second part</span></a>\n<ol>\n<li><a href=""#s\d+""><span class=""toc-text"">Finer details</span></a></li>\n</ol>\n</li>\n</ol>\n</li>", nav);
+        var md = Utf8((await MakeAsync(s, report.Id, ReportFormat.Markdown)).Bytes);
+        Assert.Contains("- Second long part\n  - Details of the second part\n    - Finer details\n", md, StringComparison.Ordinal);
+
+        var docx = (await MakeAsync(s, report.Id, ReportFormat.Docx)).Bytes;
+        using (var doc = WordprocessingDocument.Open(new MemoryStream(docx), false))
+        {
+            AssertValid(doc);
+            Assert.Contains(doc.MainDocumentPart!.Document.Body!.Descendants<FieldCode>(), f => f.Text.Contains("TOC \\o \"1-3\"", StringComparison.Ordinal));
+            Assert.True(doc.MainDocumentPart.DocumentSettingsPart!.Settings.GetFirstChild<UpdateFieldsOnOpen>()?.Val?.Value);
+            Assert.Contains(doc.MainDocumentPart.Document.Body.Elements<Paragraph>(), p => p.ParagraphProperties?.ParagraphStyleId?.Val?.Value == "TOC3" && p.InnerText.Contains("Finer details", StringComparison.Ordinal));
+        }
+
+        var pages = await PdfPagesAsync((await MakeAsync(s, report.Id, ReportFormat.Pdf)).Bytes);
+        Assert.True(pages.Count >= 4, $"{pages.Count} pages");
+        var contentsPage = pages.FindIndex(p => p.Contains("Contents", StringComparison.Ordinal));
+        Assert.True(contentsPage >= 0);
+        foreach (var title in new[] { "First long part", "Details of the second part", "Finer details" })
+        {
+            var entry = System.Text.RegularExpressions.Regex.Match(pages[contentsPage], System.Text.RegularExpressions.Regex.Escape(title) + @"\s+(\d+)");
+            Assert.True(entry.Success, $"No page number beside \u201c{title}\u201d in the contents:\n{pages[contentsPage]}");
+            var printedOn = pages.FindIndex(contentsPage + 1, p => p.Contains(title, StringComparison.Ordinal)) + 1;
+            Assert.Equal(printedOn, int.Parse(entry.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            // The page itself carries that number at its foot.
+            Assert.Matches(@"\s" + printedOn + @"\s*$", pages[printedOn - 1]);
+        }
+        Assert.NotEqual(
+            int.Parse(System.Text.RegularExpressions.Regex.Match(pages[contentsPage], @"First long part\s+(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(System.Text.RegularExpressions.Regex.Match(pages[contentsPage], @"Finer details\s+(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
 }

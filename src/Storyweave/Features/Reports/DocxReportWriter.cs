@@ -139,11 +139,14 @@ public static class DocxReportWriter
         return new Paragraph(props, new Run(new Text(text) { Space = SpaceProcessingModeValues.Preserve }));
     }
 
-    /// <summary>A TOC field over heading levels 1–3; until Word updates it, it lists the headings as plain lines.</summary>
+    /// <summary>
+    /// A TOC field over heading levels 1–3 (\o "1-3"; \h links, \z \u as Word makes them), which Word fills in with page
+    /// numbers when the file is opened (the settings part's updateFields); until then it lists the headings, indented by level.
+    /// </summary>
     private static IEnumerable<OpenXmlElement> Toc(ReportContent content)
     {
         yield return Para("TOCHeading", "Contents");
-        var headings = content.Headings.Where(h => h.Level <= 2).ToList();
+        var headings = content.Headings.Where(h => h.Level <= 3).ToList();
         var first = new Paragraph(new ParagraphProperties(new ParagraphStyleId { Val = "TOC1" }),
             new Run(new FieldChar { FieldCharType = FieldCharValues.Begin }),
             new Run(new FieldCode(" TOC \\o \"1-3\" \\h \\z \\u ") { Space = SpaceProcessingModeValues.Preserve }),
@@ -158,7 +161,7 @@ public static class DocxReportWriter
         yield return first;
         for (var i = 1; i < headings.Count; i++)
         {
-            var p = new Paragraph(new ParagraphProperties(new ParagraphStyleId { Val = headings[i].Level == 1 ? "TOC1" : "TOC2" }),
+            var p = new Paragraph(new ParagraphProperties(new ParagraphStyleId { Val = $"TOC{headings[i].Level}" }),
                 new Run(new Text(headings[i].Text)));
             if (i == headings.Count - 1) p.Append(new Run(new FieldChar { FieldCharType = FieldCharValues.End }));
             yield return p;
@@ -346,6 +349,7 @@ public static class DocxReportWriter
         styles.Append(ParagraphStyle("TOCHeading", "TOC Heading", new StyleParagraphProperties(new KeepNext(), new SpacingBetweenLines { Before = "240", After = "120" }), Run(bold: true, size: 30, color: "1F3D33")));
         styles.Append(ParagraphStyle("TOC1", "toc 1", new StyleParagraphProperties(new SpacingBetweenLines { After = "60" }), null));
         styles.Append(ParagraphStyle("TOC2", "toc 2", new StyleParagraphProperties(new SpacingBetweenLines { After = "60" }, new Indentation { Left = "240" }), null));
+        styles.Append(ParagraphStyle("TOC3", "toc 3", new StyleParagraphProperties(new SpacingBetweenLines { After = "60" }, new Indentation { Left = "480" }), null));
         styles.Append(new Style(
             new StyleName { Val = "Report table" },
             new StyleTableProperties(
