@@ -158,11 +158,12 @@ public sealed class ReportDocumentTests(AppFixture fixture) : IClassFixture<AppF
         var s = await SetUpAsync();
         var report = await CreateAsync(s, "Summary");
         var url = $"/api/projects/{s.ProjectId}/reports/{report.Id}/partners";
-        var put = await s.Api.PutAsJsonAsync(url, new { partners = new object[]
-        {
+        object[] partners =
+        [
             new { name = "Fairshare Fund", role = "Funded by", link = "https://fund.example.org/" },
             new { name = "Riverside Recovery Network", role = "In partnership with", link = "" },
-        } });
+        ];
+        var put = await s.Api.PutAsJsonAsync(url, new { partners });
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         var listed = (await s.Api.GetFromJsonAsync<List<ReportEndpoints.PartnerDto>>(url, Json))!;
         Assert.Equal([("Fairshare Fund", "Funded by", "https://fund.example.org/"), ("Riverside Recovery Network", "In partnership with", "")],
