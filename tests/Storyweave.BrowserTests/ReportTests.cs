@@ -250,7 +250,8 @@ public sealed class ReportTests(BrowserFixture fixture) : IClassFixture<BrowserF
 
     /// <summary>
     /// The outline editor, without a mouse: start an overview, add a writing section at the end, move it up, and the
-    /// outline and the HTML file's headings follow; axe-clean at 1280 and 360 px, nothing wider than the screen.
+    /// outline and the HTML file's headings follow; name a partner organisation, which the file credits; axe-clean at
+    /// 1280 and 360 px, nothing wider than the screen.
     /// </summary>
     [Fact]
     public async Task A_curator_adds_and_moves_an_outline_section_and_the_file_follows_the_new_order()
@@ -294,6 +295,16 @@ public sealed class ReportTests(BrowserFixture fixture) : IClassFixture<BrowserF
         var after = await rows.AllInnerTextsAsync();
         Assert.Equal([.. before.Take(before.Count - 1), "Our thanks", before[^1]], after);
 
+        // Name a partner organisation for the credits.
+        await page.GetByLabel("Organisation's name").FillAsync("Fairshare Fund");
+        await page.GetByLabel("What they did").FillAsync("Funded by");
+        await page.GetByLabel("Web address (optional)").FillAsync("https://fund.example.org/");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add partner" }).ClickAsync();
+        await Assertions.Expect(page.Locator("ul.partner-list li")).ToContainTextAsync("Funded by Fairshare Fund");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Remove Fairshare Fund" })).ToBeVisibleAsync();
+        await fixture.AssertAccessibleAsync(page);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "report-partners-1280.png"), FullPage = true });
+
         await page.SetViewportSizeAsync(360, 740);
         await fixture.AssertAccessibleAsync(page);
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth + 1"), "The report page is wider than a 360 px screen.");
@@ -308,6 +319,7 @@ public sealed class ReportTests(BrowserFixture fixture) : IClassFixture<BrowserF
         var html = await (await page.APIRequest.GetAsync((await download.GetAttributeAsync("href"))!)).TextAsync();
         Assert.Contains("<strong>every storyteller</strong>", html);
         Assert.Contains("<li>the peer researchers</li>", html);
+        Assert.Contains("<li>Funded by <a href=\"https://fund.example.org/\">Fairshare Fund</a></li>", html);
         var thanks = html.IndexOf(">Our thanks<", StringComparison.Ordinal);
         var last = html.IndexOf(">" + System.Net.WebUtility.HtmlEncode(before[^1]) + "<", StringComparison.Ordinal);
         Assert.True(thanks > 0 && (last < 0 || thanks < last), $"'Our thanks' ({thanks}) comes before '{before[^1]}' ({last}) in the file.");

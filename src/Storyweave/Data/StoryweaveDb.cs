@@ -59,6 +59,7 @@ public abstract class StoryweaveDb : IdentityDbContext<User>
     public DbSet<Features.Reports.Report> Reports => Set<Features.Reports.Report>();
     public DbSet<Features.Reports.ReportQuote> ReportQuotes => Set<Features.Reports.ReportQuote>();
     public DbSet<Features.Reports.ReportSection> ReportSections => Set<Features.Reports.ReportSection>();
+    public DbSet<Features.Reports.ReportPartner> ReportPartners => Set<Features.Reports.ReportPartner>();
     public DbSet<Features.Reports.ReportFile> ReportFiles => Set<Features.Reports.ReportFile>();
     public DbSet<Features.Clips.Playlist> Playlists => Set<Features.Clips.Playlist>();
     public DbSet<Features.Clips.Clip> Clips => Set<Features.Clips.Clip>();

@@ -1,6 +1,9 @@
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Wordprocessing;
+using A = DocumentFormat.OpenXml.Drawing;
+using Pic = DocumentFormat.OpenXml.Drawing.Pictures;
+using Wp = DocumentFormat.OpenXml.Drawing.Wordprocessing;
 
 namespace Storyweave.Features.Reports;
 
@@ -8,8 +11,9 @@ namespace Storyweave.Features.Reports;
 /// Writes a <see cref="ReportContent"/> as an editable Word document: the styles part defines real
 /// Title, Heading 1–3 (with outline levels, so Word's navigation pane and table of contents see them),
 /// Caption, Quote and list styles; a TOC field (Word fills it in when the document is opened, as
-/// settings ask it to update fields); tables with a repeating header row. Charts appear as their data
-/// tables, which also serve screen-reader users.
+/// settings ask it to update fields); tables with a repeating header row and column widths from their
+/// content. Charts are PNG pictures drawn from the same bars as the HTML's SVG, with the chart's text
+/// alternative as the picture's description (what Word reads out and shows as alt text) and a caption.
 /// </summary>
 public static class DocxReportWriter
 {
@@ -36,6 +40,7 @@ public static class DocxReportWriter
         body.Append(Toc(content));
 
         var tables = 0;
+        var figures = 0;
         var orderedLists = 0;
         foreach (var block in content.Blocks)
         {
@@ -67,8 +72,7 @@ public static class DocxReportWriter
                     AppendTable(body, t, ++tables);
                     break;
                 case ReportBlock.Figure f:
-                    body.Append(Para(null, f.AltText));
-                    AppendTable(body, f.Data, ++tables);
+                    AppendFigure(main, body, f, ++figures);
                     break;
             }
         }
@@ -135,11 +139,14 @@ public static class DocxReportWriter
         return new Paragraph(props, new Run(new Text(text) { Space = SpaceProcessingModeValues.Preserve }));
     }
 
-    /// <summary>A TOC field over heading levels 1–3; until Word updates it, it lists the headings as plain lines.</summary>
+    /// <summary>
+    /// A TOC field over heading levels 1–3 (\o "1-3"; \h links, \z \u as Word makes them), which Word fills in with page
+    /// numbers when the file is opened (the settings part's updateFields); until then it lists the headings, indented by level.
+    /// </summary>
     private static IEnumerable<OpenXmlElement> Toc(ReportContent content)
     {
         yield return Para("TOCHeading", "Contents");
-        var headings = content.Headings.Where(h => h.Level <= 2).ToList();
+        var headings = content.Headings.Where(h => h.Level <= 3).ToList();
         var first = new Paragraph(new ParagraphProperties(new ParagraphStyleId { Val = "TOC1" }),
             new Run(new FieldChar { FieldCharType = FieldCharValues.Begin }),
             new Run(new FieldCode(" TOC \\o \"1-3\" \\h \\z \\u ") { Space = SpaceProcessingModeValues.Preserve }),
@@ -154,11 +161,80 @@ public static class DocxReportWriter
         yield return first;
         for (var i = 1; i < headings.Count; i++)
         {
-            var p = new Paragraph(new ParagraphProperties(new ParagraphStyleId { Val = headings[i].Level == 1 ? "TOC1" : "TOC2" }),
+            var p = new Paragraph(new ParagraphProperties(new ParagraphStyleId { Val = $"TOC{headings[i].Level}" }),
                 new Run(new Text(headings[i].Text)));
             if (i == headings.Count - 1) p.Append(new Run(new FieldChar { FieldCharType = FieldCharValues.End }));
             yield return p;
         }
+    }
+
+    /// <summary>EMUs per CSS pixel (96 to the inch): the picture is shown at the SVG's size.</summary>
+    private const long EmuPerPixel = 9525;
+
+    /// <summary>The text width of an A4 page with 1-inch margins, in twentieths of a point (and 6.27 inches in EMUs).</summary>
+    private const int TextWidthTwips = 9026;
+
+    /// <summary>
+    /// A chart as an inline picture (its PNG in an image part) with the text alternative as wp:docPr's descr, kept
+    /// with its caption below it ("Figure N: …"), as the HTML puts the figcaption after the chart.
+    /// </summary>
+    private static void AppendFigure(MainDocumentPart main, Body body, ReportBlock.Figure f, int number)
+    {
+        var imagePart = main.AddImagePart(ImagePartType.Png);
+        using (var png = new MemoryStream(ReportCharts.Png(f))) imagePart.FeedData(png);
+        var (width, height) = ReportCharts.Size(f.Bars.Count);
+        long cx = width * EmuPerPixel, cy = height * EmuPerPixel;
+        // Wider than the text (700 px is 7.3 in; A4's text is 6.3 in): scaled down to the text width, keeping its shape.
+        const long maxCx = TextWidthTwips * 635L;
+        if (cx > maxCx) (cx, cy) = (maxCx, cy * maxCx / cx);
+        var id = (uint)(1000 + number);
+        var name = $"Figure {number}";
+        var graphic = new A.Graphic(new A.GraphicData(
+            new Pic.Picture(
+                new Pic.NonVisualPictureProperties(
+                    new Pic.NonVisualDrawingProperties { Id = 0U, Name = $"chart{number}.png", Description = f.AltText },
+                    new Pic.NonVisualPictureDrawingProperties()),
+                new Pic.BlipFill(new A.Blip { Embed = main.GetIdOfPart(imagePart) }, new A.Stretch(new A.FillRectangle())),
+                new Pic.ShapeProperties(
+                    new A.Transform2D(new A.Offset { X = 0L, Y = 0L }, new A.Extents { Cx = cx, Cy = cy }),
+                    new A.PresetGeometry(new A.AdjustValueList()) { Preset = A.ShapeTypeValues.Rectangle })))
+        { Uri = "http://schemas.openxmlformats.org/drawingml/2006/picture" });
+        var inline = new Wp.Inline(
+            new Wp.Extent { Cx = cx, Cy = cy },
+            new Wp.EffectExtent { LeftEdge = 0L, TopEdge = 0L, RightEdge = 0L, BottomEdge = 0L },
+            new Wp.DocProperties { Id = id, Name = name, Description = f.AltText },
+            new Wp.NonVisualGraphicFrameDrawingProperties(new A.GraphicFrameLocks { NoChangeAspect = true }),
+            graphic)
+        { DistanceFromTop = 0U, DistanceFromBottom = 0U, DistanceFromLeft = 0U, DistanceFromRight = 0U };
+        body.Append(new Paragraph(new ParagraphProperties(new KeepNext()), new Run(new Drawing(inline))));
+        body.Append(Para("Caption", $"Figure {number}: {f.Caption}"));
+    }
+
+    /// <summary>
+    /// Column widths from the content: each column gets at least its longest word (so no word is broken across
+    /// lines, which Word would do in a column narrower than a word), and the rest of the page width goes to the
+    /// columns in proportion to their longest line. Words are counted at about 7 points a letter (12-point Arial).
+    /// </summary>
+    internal static int[] ColumnWidths(ReportBlock.Table t)
+    {
+        const int twipsPerChar = 140, padding = 200;
+        var columns = t.Headers.Count;
+        var texts = Enumerable.Range(0, columns).Select(c => new[] { t.Headers[c] }
+            .Concat(t.Rows.Where(r => c < r.Count).SelectMany(r => r[c].Lines.Concat(r[c].Quote is { } q ? [$"\u201c{q.Text}\u201d \u2014 {q.Credit}"] : []))).ToList()).ToList();
+        var minimum = texts.Select(lines => padding + twipsPerChar * lines.SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(w => w.Length).DefaultIfEmpty(1).Max()).ToArray();
+        var wanted = texts.Select((lines, c) => Math.Max(minimum[c], padding + twipsPerChar * lines.Select(l => l.Length).DefaultIfEmpty(1).Max())).ToArray();
+        if (minimum.Sum() >= TextWidthTwips) return minimum; // wider than the page: Word shrinks the table, words stay whole
+        if (wanted.Sum() <= TextWidthTwips)
+        {
+            // Everything fits on one line: spread the spare width evenly.
+            var spare = (TextWidthTwips - wanted.Sum()) / Math.Max(columns, 1);
+            return wanted.Select(w => w + spare).ToArray();
+        }
+        // Share what is left after the minimums by how much more each column wants.
+        var left = TextWidthTwips - minimum.Sum();
+        var extra = wanted.Select((w, c) => w - minimum[c]).ToArray();
+        var totalExtra = Math.Max(1, extra.Sum());
+        return minimum.Select((m, c) => m + (int)((long)left * extra[c] / totalExtra)).ToArray();
     }
 
     private static void AppendTable(Body body, ReportBlock.Table t, int number)
@@ -167,7 +243,7 @@ public static class DocxReportWriter
         caption.ParagraphProperties!.Append(new KeepNext());
         body.Append(caption);
         var columns = t.Headers.Count;
-        var width = 9026 / Math.Max(columns, 1);
+        var widths = ColumnWidths(t);
         var table = new Table(new TableProperties(
             new TableStyle { Val = "ReportTable" },
             new TableWidth { Width = "5000", Type = TableWidthUnitValues.Pct },
@@ -175,20 +251,22 @@ public static class DocxReportWriter
             // against the oldest format version; the Caption paragraph above names the table.
             new TableLook { Val = "04A0" }));
         var grid = new TableGrid();
-        for (var c = 0; c < columns; c++) grid.Append(new GridColumn { Width = width.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        for (var c = 0; c < columns; c++) grid.Append(new GridColumn { Width = widths[c].ToString(System.Globalization.CultureInfo.InvariantCulture) });
         table.Append(grid);
-        var header = new TableRow(new TableRowProperties(new TableHeader()));
-        foreach (var h in t.Headers) header.Append(Cell(width, [Bold(h)]));
+        // The header row repeats at the top of every page the table runs onto, and is never split across pages.
+        var header = new TableRow(new TableRowProperties(new TableHeader(), new CantSplit()));
+        for (var c = 0; c < columns; c++) header.Append(Cell(widths[c], [Bold(t.Headers[c])]));
         table.Append(header);
         foreach (var row in t.Rows)
         {
             var tr = new TableRow();
-            foreach (var cell in row)
+            for (var c = 0; c < row.Count; c++)
             {
+                var cell = row[c];
                 var paragraphs = cell.Lines.Select(l => Para(null, l)).ToList();
                 if (cell.Quote is { } q) paragraphs.Add(Para(null, $"\u201c{q.Text}\u201d \u2014 {q.Credit}"));
                 if (paragraphs.Count == 0) paragraphs.Add(new Paragraph());
-                tr.Append(Cell(width, paragraphs));
+                tr.Append(Cell(widths[Math.Min(c, widths.Length - 1)], paragraphs));
             }
             table.Append(tr);
         }
@@ -271,6 +349,7 @@ public static class DocxReportWriter
         styles.Append(ParagraphStyle("TOCHeading", "TOC Heading", new StyleParagraphProperties(new KeepNext(), new SpacingBetweenLines { Before = "240", After = "120" }), Run(bold: true, size: 30, color: "1F3D33")));
         styles.Append(ParagraphStyle("TOC1", "toc 1", new StyleParagraphProperties(new SpacingBetweenLines { After = "60" }), null));
         styles.Append(ParagraphStyle("TOC2", "toc 2", new StyleParagraphProperties(new SpacingBetweenLines { After = "60" }, new Indentation { Left = "240" }), null));
+        styles.Append(ParagraphStyle("TOC3", "toc 3", new StyleParagraphProperties(new SpacingBetweenLines { After = "60" }, new Indentation { Left = "480" }), null));
         styles.Append(new Style(
             new StyleName { Val = "Report table" },
             new StyleTableProperties(

@@ -16,28 +16,40 @@ public static class HtmlReportWriter
     // Letters of every script stay readable in the file; markup characters are always encoded.
     private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
 
+    // Table cells wrap between words only (no break-all, no anywhere, no automatic hyphens): with the automatic table
+    // layout each column is at least as wide as its longest word, so "organisations" never becomes "organisa-tions"
+    // in a narrow column; a table wider than the screen scrolls in its region, and in print it is never clipped.
     private const string Css = """
         :root { color: #1b1b1b; background: #fff; }
         body { font-family: "DejaVu Sans", Arial, sans-serif; line-height: 1.5; max-width: 48rem; margin: 0 auto; padding: 1rem; }
         h1, h2, h3, h4, h5 { line-height: 1.25; color: #1f3d33; }
         .subtitle, .version { font-size: 1.1rem; margin: 0.25rem 0; }
         nav ol { padding-left: 1.25rem; }
+        nav ol ol { margin: 0.2rem 0; }
+        nav a { display: flex; gap: 0.75rem; }
+        nav .toc-text { flex: 1; }
+        nav .toc-page { min-width: 3ch; text-align: right; color: #1b1b1b; font-variant-numeric: tabular-nums; }
         a { color: #0b5a44; }
         figure.quote { margin: 1rem 0; padding: 0.5rem 1rem; border-left: 0.3rem solid #1f5c4a; background: #f2f7f5; }
         figure.quote blockquote { margin: 0; font-style: italic; }
         figure.quote figcaption { margin-top: 0.25rem; }
         table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
         caption { font-weight: bold; text-align: left; padding: 0.25rem 0; }
-        th, td { border: 1px solid #666; padding: 0.4rem; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+        th, td { border: 1px solid #666; padding: 0.4rem; vertical-align: top; text-align: left; overflow-wrap: normal; word-break: normal; hyphens: manual; }
         .table-scroll { overflow-x: auto; max-width: 100%; }
         thead th { background: #e4eeea; }
         td p, th p { margin: 0 0 0.3rem; }
         figure.chart svg { max-width: 100%; height: auto; }
         aside.callout { margin: 1rem 0; padding: 0.5rem 1rem; border: 2px solid #1f5c4a; border-radius: 0.3rem; background: #f2f7f5; }
-        @media print { body { max-width: none; } nav { break-after: page; } h2, h3 { break-after: avoid; } figure, tr { break-inside: avoid; } }
+        @media print { body { max-width: none; } nav { break-after: page; } h2, h3 { break-after: avoid; } figure, tr { break-inside: avoid; } .table-scroll { overflow: visible; } thead { display: table-header-group; } }
         """;
 
-    public static string Write(ReportContent content)
+    /// <summary>The headings the contents list shows (levels 1–3), with their block index (their anchor is "s" + index).</summary>
+    public static List<(int Index, ReportBlock.Heading Heading)> Contents(ReportContent content) =>
+        content.Blocks.Select((b, i) => (b, i)).Where(x => x.b is ReportBlock.Heading { Level: <= 3 }).Select(x => (x.i, (ReportBlock.Heading)x.b)).ToList();
+
+    /// <param name="pages">For the PDF: the page of each <see cref="Contents"/> entry, in order (null: not known yet); null for the HTML file, which has no pages.</param>
+    public static string Write(ReportContent content, IReadOnlyList<int?>? pages = null)
     {
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"").Append(E(content.Language)).Append("\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -47,11 +59,32 @@ public static class HtmlReportWriter
         html.Append("<p class=\"subtitle\">").Append(E(content.Subtitle)).Append("</p>\n");
         html.Append("<p class=\"version\">").Append(E(content.VersionLine)).Append("</p>\n</header>\n");
 
-        var headings = content.Blocks.Select((b, i) => (b, i)).Where(x => x.b is ReportBlock.Heading { Level: 1 }).ToList();
-        if (headings.Count > 1)
+        var contents = Contents(content);
+        if (contents.Count > 1)
         {
-            html.Append("<nav aria-labelledby=\"toc\">\n<h2 id=\"toc\">Contents</h2>\n<ol>\n");
-            foreach (var (b, i) in headings) html.Append("<li><a href=\"#s").Append(i).Append("\">").Append(E(((ReportBlock.Heading)b).Text)).Append("</a></li>\n");
+            html.Append("<nav aria-labelledby=\"toc\">\n<h2 id=\"toc\">Contents</h2>\n");
+            // Nested lists: a heading's sub-headings (levels 1–3) are a list inside its item. A level that skips one
+            // (a level-3 heading right under a level-1) is nested one step only, so every list sits in an item.
+            var level = 0;
+            for (var n = 0; n < contents.Count; n++)
+            {
+                var (index, heading) = contents[n];
+                var l = Math.Min(heading.Level, level + 1);
+                if (l > level) html.Append(level == 0 ? "<ol>\n" : "\n<ol>\n");
+                else
+                {
+                    html.Append("</li>\n");
+                    for (; level > l; level--) html.Append("</ol>\n</li>\n");
+                }
+                level = l;
+                html.Append("<li><a href=\"#s").Append(index).Append("\"><span class=\"toc-text\">").Append(E(heading.Text)).Append("</span>");
+                // In the PDF, the page each heading is printed on (none yet on the first printing: a blank of the same width).
+                if (pages is not null)
+                    html.Append("<span class=\"toc-page\">").Append(n < pages.Count && pages[n] is { } page ? page.ToString(System.Globalization.CultureInfo.InvariantCulture) : "").Append("</span>");
+                html.Append("</a>");
+            }
+            html.Append("</li>\n");
+            for (; level > 1; level--) html.Append("</ol>\n</li>\n");
             html.Append("</ol>\n</nav>\n");
         }
 

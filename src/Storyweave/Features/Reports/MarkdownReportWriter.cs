@@ -12,6 +12,20 @@ public static partial class MarkdownReportWriter
         md.Append("# ").AppendLine(Escape(content.Title)).AppendLine();
         md.AppendLine(Escape(content.Subtitle)).AppendLine();
         md.AppendLine(Escape(content.VersionLine)).AppendLine();
+        // The contents as a nested list (levels 1–3; a sub-level is indented under its heading). Plain text, not links:
+        // Markdown viewers make heading anchors in different ways.
+        var contents = HtmlReportWriter.Contents(content);
+        if (contents.Count > 1)
+        {
+            md.AppendLine("## Contents").AppendLine();
+            var level = 0;
+            foreach (var (_, h) in contents)
+            {
+                level = Math.Min(h.Level, level + 1);
+                md.Append(' ', 2 * (level - 1)).Append("- ").AppendLine(Escape(h.Text));
+            }
+            md.AppendLine();
+        }
         foreach (var block in content.Blocks)
         {
             switch (block)

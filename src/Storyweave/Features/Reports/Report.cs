@@ -36,8 +36,28 @@ public class Report
     public int ContentVersion { get; set; }
 
     public List<ReportSection> Sections { get; set; } = [];
+
+    /// <summary>Organisations credited with the co-authors ("Funded by …"), in the curator's order.</summary>
+    public List<ReportPartner> Partners { get; set; } = [];
     public List<ReportQuote> Quotes { get; set; } = [];
     public List<ReportFile> Files { get; set; } = [];
+}
+
+/// <summary>
+/// A partner organisation named in the report's credits with its role, e.g. "Funded by" the National Lottery
+/// Community Fund, with an optional web address (http or https) that the files link.
+/// </summary>
+public class ReportPartner
+{
+    public int Id { get; set; }
+    public int ReportId { get; set; }
+    public Report? Report { get; set; }
+    public int Position { get; set; }
+    public required string Name { get; set; }
+    public required string Role { get; set; }
+
+    /// <summary>"" when none.</summary>
+    public string Link { get; set; } = "";
 }
 
 /// <summary>The template a report was started from (<see cref="ReportTemplates"/>); the outline can be changed freely after.</summary>
@@ -151,6 +171,18 @@ public sealed class ReportConfiguration : IEntityTypeConfiguration<Report>
         builder.Property(r => r.CreatedByUserId).HasMaxLength(450);
         builder.HasIndex(r => r.ProjectId);
         builder.HasOne(r => r.Project).WithMany().HasForeignKey(r => r.ProjectId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+public sealed class ReportPartnerConfiguration : IEntityTypeConfiguration<ReportPartner>
+{
+    public void Configure(EntityTypeBuilder<ReportPartner> builder)
+    {
+        builder.Property(p => p.Name).HasMaxLength(ReportService.MaxPartnerName);
+        builder.Property(p => p.Role).HasMaxLength(ReportService.MaxPartnerRole);
+        builder.Property(p => p.Link).HasMaxLength(ReportService.MaxPartnerLink);
+        builder.HasIndex(p => new { p.ReportId, p.Position });
+        builder.HasOne(p => p.Report).WithMany(r => r.Partners).HasForeignKey(p => p.ReportId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

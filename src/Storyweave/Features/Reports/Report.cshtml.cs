@@ -57,6 +57,12 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
     /// <summary>The outline in reading order.</summary>
     public List<ReportService.OutlineEntry> Outline { get; private set; } = [];
 
+    /// <summary>Partner organisations in the credits, in order.</summary>
+    public List<ReportPartner> Partners { get; private set; } = [];
+
+    /// <summary>What was typed into the add-partner form when it had a mistake (shown again).</summary>
+    public ReportService.PartnerInput? PostedPartner { get; private set; }
+
     /// <summary>The call-out questions (for charts and themes-by-answer tables).</summary>
     public List<(int Id, string Text)> Questions { get; private set; } = [];
 
@@ -202,6 +208,24 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
         return Partial("_ReportQuoteUpdate", this);
     }
 
+    public async Task<IActionResult> OnPostAddPartnerAsync(string? partnerName, string? partnerRole, string? partnerLink)
+    {
+        if (!Access.CanPublish) return Forbid();
+        var input = new ReportService.PartnerInput(partnerName, partnerRole, partnerLink);
+        var result = await reports.AddPartnerAsync(ProjectId, ReportId, input, current.RequiredId, HttpContext.RequestAborted);
+        if (result is null) return NotFound();
+        if (result.Succeeded) return Back($"Added {result.Value!.Name} to the credits.", "partners-title");
+        PostedPartner = input;
+        return await ShowErrorsAsync(result.Errors, "partners");
+    }
+
+    public async Task<IActionResult> OnPostRemovePartnerAsync(int partnerId)
+    {
+        if (!Access.CanPublish) return Forbid();
+        return await reports.RemovePartnerAsync(ProjectId, ReportId, partnerId, current.RequiredId, HttpContext.RequestAborted)
+            ? Back("Removed the partner from the credits.", "partners-title") : NotFound();
+    }
+
     public async Task<IActionResult> OnPostGenerateAsync(ReportFormat format)
     {
         if (!Access.CanPublish) return Forbid();
@@ -251,6 +275,7 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
         if (!keepTexts || Texts is null)
             Texts = new ReportEndpoints.UpdateRequest(report.Title, report.Version, report.Date);
         Outline = await reports.OutlineAsync(ProjectId, ReportId) ?? [];
+        Partners = await reports.PartnersAsync(ReportId, HttpContext.RequestAborted);
         Questions = (await Db.CategoryQuestions.AsNoTracking().Where(q => q.ProjectId == ProjectId).OrderBy(q => q.Position).ThenBy(q => q.Id)
             .Select(q => new { q.Id, q.Text }).ToListAsync()).Select(q => (q.Id, q.Text)).ToList();
         Themes = await reports.AllThemesAsync(ProjectId);

@@ -55,9 +55,16 @@ public abstract record ReportBlock
     /// <summary>A table with a caption and a header row; each cell may hold several lines. The first column names each row unless told otherwise.</summary>
     public sealed record Table(string Caption, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<Cell>> Rows, bool FirstColumnNamesRow = true) : ReportBlock;
 
-    /// <summary>A chart as SVG with its text alternative; writers without SVG show <see cref="Data"/> as a table instead.</summary>
-    public sealed record Figure(string Caption, string Svg, string AltText, Table Data) : ReportBlock;
+    /// <summary>
+    /// A bar chart: as SVG (HTML, PDF), as the <see cref="Bars"/> it was drawn from (DOCX rasterises them to PNG with
+    /// <see cref="ReportCharts.Png"/>, so both look the same), with its text alternative and its figures as <see cref="Data"/>
+    /// (Markdown, which has no images beside it, shows that table).
+    /// </summary>
+    public sealed record Figure(string Caption, string Svg, string AltText, Table Data, IReadOnlyList<ChartBar> Bars) : ReportBlock;
 }
+
+/// <summary>One bar of a report chart as drawn: its (shortened) label, its length in pixels (0: no bar) and the figure beside it.</summary>
+public sealed record ChartBar(string Label, int Length, string Text);
 
 /// <summary>A run of text in the curator's writing: bold, italic, and/or a link (http, https or mailto only).</summary>
 public sealed record Span(string Text, bool Bold = false, bool Italic = false, string? Link = null);

@@ -19,7 +19,7 @@ namespace Storyweave.Features.Reports;
 /// credits paragraph and each quote's credit (the names storytellers chose to be credited by), and
 /// the chart SVG drawings (their labels are profile answers and counts; the alt text and data table are redacted).</para>
 /// </summary>
-public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, ReportQuoteConsent quoteConsent, FindingsService findings, RedactionService redaction)
+public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, ReportQuoteConsent quoteConsent, FindingsService findings, RedactionService redaction, TimeProvider clock)
 {
     private static readonly CultureInfo English = CultureInfo.GetCultureInfo("en-GB");
 
@@ -58,6 +58,13 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
         var byTheme = picked.Where(q => q.Answer.Allowed).ToLookup(q => q.ThemeId);
         if (report.Kind == ReportKind.Full) blocks.Add(new ReportBlock.Heading(1, "Credits"));
         blocks.Add(creditsBlock);
+        // Partner organisations with their roles ("Funded by …", linked when the curator gave an address), then which
+        // version of the report this is and when this file was made (a reader comparing two copies can tell them apart).
+        var partners = await db.ReportPartners.AsNoTracking().Where(p => p.ReportId == reportId).OrderBy(p => p.Position).ThenBy(p => p.Id).ToListAsync(ct);
+        if (partners.Count > 0)
+            blocks.Add(new ReportBlock.List(false, partners.Select(p => (IReadOnlyList<Span>)[new Span(p.Role + " "), new Span(p.Name, Link: p.Link.Length > 0 ? p.Link : null)]).ToList()));
+        blocks.Add(new ReportBlock.Paragraph(
+            $"This is version {report.Version} of this report (edit {report.ContentVersion.ToString(English)}), made on {clock.GetUtcNow().UtcDateTime.ToString("d MMMM yyyy", English)}."));
 
         // The outline, depth first: each section's heading at its depth, the curator's writing, then what it generates,
         // then its sub-sections. A section with nothing in it (writing not written yet, no data) is left out, heading and all.

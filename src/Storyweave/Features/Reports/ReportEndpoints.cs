@@ -40,7 +40,13 @@ public static partial class ReportEndpoints
         DateTime CreatedAt, DateTime? CompletedAt, bool OutOfDate, string OutOfDateReason, string Error, string? DownloadUrl,
         bool MadeBeforeLatestChanges, bool Superseded);
     public sealed record ReportDto(int Id, ReportKind Kind, string Title, string Version, DateOnly Date, DateTime UpdatedAt, IReadOnlyList<SectionDto> Sections,
-        IReadOnlyList<ThemeDto> Themes, IReadOnlyList<FileDto> Files);
+        IReadOnlyList<ThemeDto> Themes, IReadOnlyList<FileDto> Files, IReadOnlyList<PartnerDto>? Partners = null);
+
+    /// <summary>A partner organisation in the credits: <paramref name="Role"/> such as "Funded by"; <paramref name="Link"/> "" when none.</summary>
+    public sealed record PartnerDto(int Id, string Name, string Role, string Link);
+    public sealed record PartnerRequest(string? Name, string? Role, string? Link);
+    /// <summary>The whole list, in order: it replaces the report's partners.</summary>
+    public sealed record PartnersRequest(IReadOnlyList<PartnerRequest>? Partners);
     public sealed record SummaryDto(int Id, ReportKind Kind, string Title, string Version, DateOnly Date, DateTime UpdatedAt, int Files);
     public sealed record CandidateDto(int? PassageId, int? KeyQuoteId, int StoryId, string StoryTitle, string Kind, string Text, bool Allowed, string Credit, string Reason);
 
@@ -107,6 +113,19 @@ public static partial class ReportEndpoints
         group.MapDelete("/reports/{reportId:int}/sections/{sectionId:int}", async (int projectId, int reportId, int sectionId, ReportService reports, CurrentUser current, CancellationToken ct) =>
             await reports.DeleteSectionAsync(projectId, reportId, sectionId, current.RequiredId, ct) ? Results.NoContent() : Results.NotFound())
             .RequireAuthorization(Policies.Publish);
+
+        // Partners named in the credits: read with Project.View; the whole list is replaced with Project.Publish.
+        group.MapGet("/reports/{reportId:int}/partners", async (int projectId, int reportId, ReportService reports, CancellationToken ct) =>
+            await reports.FindAsync(projectId, reportId, ct) is null ? Results.NotFound() : Results.Ok((await reports.PartnersAsync(reportId, ct)).Select(ToDto)))
+            .RequireAuthorization(Policies.ViewProject);
+
+        group.MapPut("/reports/{reportId:int}/partners", async (int projectId, int reportId, PartnersRequest r, ReportService reports, CurrentUser current, CancellationToken ct) =>
+        {
+            if (r.Partners is null) return ProjectEndpoints.Problem(["Send the list of partners (\"partners\": [] for none)."], StatusCodes.Status422UnprocessableEntity);
+            var result = await reports.SetPartnersAsync(projectId, reportId, r.Partners.Select(p => new ReportService.PartnerInput(p?.Name, p?.Role, p?.Link)).ToList(), current.RequiredId, ct);
+            if (result is null) return Results.NotFound();
+            return result.Succeeded ? Results.Ok(result.Value!.Select(ToDto)) : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
+        }).RequireAuthorization(Policies.Publish);
 
         group.MapGet("/reports/{reportId:int}/themes/{themeId:int}/candidates", async (int projectId, int reportId, int themeId, ReportService reports, CancellationToken ct) =>
         {
@@ -232,6 +251,8 @@ public static partial class ReportEndpoints
         f.Status == OutputStatus.Ready && f.OutOfDateAt is null && f.SupersededAt is null ? FileUrl(f.ProjectId, f.Id) + "/content" : null,
         MadeBeforeLatestChanges(f), f.SupersededAt is not null);
 
+    public static PartnerDto ToDto(ReportPartner p) => new(p.Id, p.Name, p.Role, p.Link);
+
     public static SectionDto ToDto(ReportService.OutlineEntry e) =>
         new(e.Section.Id, e.Section.ParentId, e.Section.Position, e.Depth, e.Section.Kind, e.Section.Title, e.Heading, e.Section.Body, e.Section.ThemeId, e.Section.Setting);
 
@@ -245,6 +266,6 @@ public static partial class ReportEndpoints
             CodebookService.Flatten(themes).Select(x => new ThemeDto(x.Node.Theme.Id, x.Node.Theme.Name, picked[x.Node.Theme.Id].OrderBy(q => q.Position)
                 .Select(q => new QuoteDto(q.ReportQuoteId, q.PassageId, q.KeyQuoteId, q.Answer.TeamMaySee ? q.Text : HiddenText, q.Answer.Allowed, q.Answer.Allowed ? q.Answer.Credit : "", q.Answer.Allowed ? null : q.Answer.Reason, q.Note)).ToList(),
                 x.Node.Theme.ParentId, x.Depth)).ToList(),
-            files.Select(ToDto).ToList());
+            files.Select(ToDto).ToList(), (await reports.PartnersAsync(r.Id, ct)).Select(ToDto).ToList());
     }
 }

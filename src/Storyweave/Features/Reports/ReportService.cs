@@ -118,6 +118,78 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
         return Result.Ok(report);
     }
 
+    // ---------- Partners (credits) ----------
+
+    public const int MaxPartners = 20, MaxPartnerName = 200, MaxPartnerRole = 100, MaxPartnerLink = 500;
+
+    /// <summary>The roles offered on the page; any other short role can be typed.</summary>
+    public static readonly IReadOnlyList<string> PartnerRoles = ["Funded by", "In partnership with", "Commissioned by", "Supported by"];
+
+    public sealed record PartnerInput(string? Name, string? Role, string? Link);
+
+    public Task<List<ReportPartner>> PartnersAsync(int reportId, CancellationToken ct = default) =>
+        db.ReportPartners.AsNoTracking().Where(p => p.ReportId == reportId).OrderBy(p => p.Position).ThenBy(p => p.Id).ToListAsync(ct);
+
+    /// <summary>What is wrong with one partner, in words that name it ("Partner 2: …") when <paramref name="number"/> is given.</summary>
+    public static List<string> CheckPartner(PartnerInput p, int? number = null)
+    {
+        var prefix = number is { } n ? $"Partner {n}: " : "";
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(p.Name)) errors.Add(prefix + "Give the organisation's name.");
+        else if (p.Name.Trim().Length > MaxPartnerName) errors.Add(prefix + $"The organisation's name can be at most {MaxPartnerName} characters.");
+        if (string.IsNullOrWhiteSpace(p.Role)) errors.Add(prefix + "Say what the organisation did, for example \u201cFunded by\u201d.");
+        else if (p.Role.Trim().Length > MaxPartnerRole) errors.Add(prefix + $"The role can be at most {MaxPartnerRole} characters.");
+        if (!string.IsNullOrWhiteSpace(p.Link))
+        {
+            var link = p.Link.Trim();
+            if (link.Length > MaxPartnerLink) errors.Add(prefix + $"The web address can be at most {MaxPartnerLink} characters.");
+            else if (!Uri.TryCreate(link, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+                errors.Add(prefix + "The web address must be a full address starting with https:// (or http://), for example https://example.org.");
+        }
+        return errors;
+    }
+
+    private static ReportPartner NewPartner(int reportId, int position, PartnerInput p) =>
+        new() { ReportId = reportId, Position = position, Name = p.Name!.Trim(), Role = p.Role!.Trim(), Link = p.Link?.Trim() ?? "" };
+
+    /// <summary>Replaces the report's partners with this list, in this order (the API's PUT); nothing changes when any is wrong.</summary>
+    public async Task<Result<List<ReportPartner>>?> SetPartnersAsync(int projectId, int reportId, IReadOnlyList<PartnerInput> partners, string? actorUserId, CancellationToken ct = default)
+    {
+        if (await FindAsync(projectId, reportId, ct) is null) return null;
+        var errors = partners.SelectMany((p, i) => CheckPartner(p, i + 1)).ToList();
+        if (partners.Count > MaxPartners) errors.Insert(0, $"A report can name at most {MaxPartners} partner organisations.");
+        if (errors.Count > 0) return Result.Fail<List<ReportPartner>>(errors);
+        await db.ReportPartners.Where(p => p.ReportId == reportId).ExecuteDeleteAsync(ct);
+        db.ReportPartners.AddRange(partners.Select((p, i) => NewPartner(reportId, i, p)));
+        await db.SaveChangesAsync(ct);
+        await TouchAsync(projectId, reportId, actorUserId, "report.partners-changed", ct);
+        return Result.Ok(await PartnersAsync(reportId, ct));
+    }
+
+    /// <summary>Adds one partner at the end of the list (the page's form).</summary>
+    public async Task<Result<ReportPartner>?> AddPartnerAsync(int projectId, int reportId, PartnerInput input, string? actorUserId, CancellationToken ct = default)
+    {
+        if (await FindAsync(projectId, reportId, ct) is null) return null;
+        var errors = CheckPartner(input);
+        var count = await db.ReportPartners.CountAsync(p => p.ReportId == reportId, ct);
+        if (count >= MaxPartners) errors.Insert(0, $"A report can name at most {MaxPartners} partner organisations. Remove one first.");
+        if (errors.Count > 0) return Result.Fail<ReportPartner>(errors);
+        var last = await db.ReportPartners.Where(p => p.ReportId == reportId).MaxAsync(p => (int?)p.Position, ct) ?? -1;
+        var partner = NewPartner(reportId, last + 1, input);
+        db.ReportPartners.Add(partner);
+        await db.SaveChangesAsync(ct);
+        await TouchAsync(projectId, reportId, actorUserId, "report.partner-added", ct);
+        return Result.Ok(partner);
+    }
+
+    public async Task<bool> RemovePartnerAsync(int projectId, int reportId, int partnerId, string? actorUserId, CancellationToken ct = default)
+    {
+        if (await FindAsync(projectId, reportId, ct) is null) return false;
+        if (await db.ReportPartners.Where(p => p.Id == partnerId && p.ReportId == reportId).ExecuteDeleteAsync(ct) == 0) return false;
+        await TouchAsync(projectId, reportId, actorUserId, "report.partner-removed", ct);
+        return true;
+    }
+
     // ---------- Outline ----------
 
     /// <summary>The report's sections in reading order (a section, then its sub-sections), or null when there is no such report.</summary>

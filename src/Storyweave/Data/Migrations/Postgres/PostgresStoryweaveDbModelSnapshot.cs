@@ -1412,6 +1412,42 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.ToTable("ReportFiles");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Reports.ReportPartner", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("Link")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ReportId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReportId", "Position");
+
+                    b.ToTable("ReportPartners");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Reports.ReportQuote", b =>
                 {
                     b.Property<int>("Id")
@@ -2732,6 +2768,17 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.Navigation("Report");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Reports.ReportPartner", b =>
+                {
+                    b.HasOne("Storyweave.Features.Reports.Report", "Report")
+                        .WithMany("Partners")
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Report");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Reports.ReportQuote", b =>
                 {
                     b.HasOne("Storyweave.Features.Review.KeyQuote", "KeyQuote")
@@ -3111,6 +3158,8 @@ namespace Storyweave.Data.Migrations.Postgres
             modelBuilder.Entity("Storyweave.Features.Reports.Report", b =>
                 {
                     b.Navigation("Files");
+
+                    b.Navigation("Partners");
 
                     b.Navigation("Quotes");
 

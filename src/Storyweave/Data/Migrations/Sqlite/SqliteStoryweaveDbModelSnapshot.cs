@@ -1365,6 +1365,40 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.ToTable("ReportFiles");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Reports.ReportPartner", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Link")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ReportId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReportId", "Position");
+
+                    b.ToTable("ReportPartners");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Reports.ReportQuote", b =>
                 {
                     b.Property<int>("Id")
@@ -2647,6 +2681,17 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.Navigation("Report");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Reports.ReportPartner", b =>
+                {
+                    b.HasOne("Storyweave.Features.Reports.Report", "Report")
+                        .WithMany("Partners")
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Report");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Reports.ReportQuote", b =>
                 {
                     b.HasOne("Storyweave.Features.Review.KeyQuote", "KeyQuote")
@@ -3026,6 +3071,8 @@ namespace Storyweave.Data.Migrations.Sqlite
             modelBuilder.Entity("Storyweave.Features.Reports.Report", b =>
                 {
                     b.Navigation("Files");
+
+                    b.Navigation("Partners");
 
                     b.Navigation("Quotes");
 
