@@ -46,6 +46,7 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
             "/stories/{projectId:int}/playlists/{playlistId:int}",
             "/stories/{projectId:int}/playlists/{playlistId:int}/clips/{clipId:int}",
             "/stories/{projectId:int}/playlists/{playlistId:int}/clips/{clipId:int}/captions",
+            "/stories/{projectId:int}/playlists/{playlistId:int}/clips/{clipId:int}/captions.srt", // the clip's .vtt as SRT, to download
             "/stories/{projectId:int}/reports/{fileId:int}",
             "/stories/{projectId:int}/{storyId:int}",
             "/stories/{projectId:int}/{storyId:int}/captions", // the story player's captions, from the public transcript

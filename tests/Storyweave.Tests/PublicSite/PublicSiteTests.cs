@@ -69,6 +69,7 @@ public sealed partial class PublicSiteTests(AppFixture fixture) : IClassFixture<
             $"{s}/playlists/{unpublishedPlaylist}",
             $"{s}/playlists/{unpublishedPlaylist}/clips/{unpublishedClips[0]}",
             $"{s}/playlists/{unpublishedPlaylist}/clips/{unpublishedClips[0]}/captions",
+            $"{s}/playlists/{unpublishedPlaylist}/clips/{unpublishedClips[0]}/captions.srt",
             $"{s}/reports/{outOfDate}", $"{s}/reports/{unpublishedReport}", $"{s}/reports/{running}",
             $"{s}/reports/{report + 100000}",
         };
@@ -87,12 +88,13 @@ public sealed partial class PublicSiteTests(AppFixture fixture) : IClassFixture<
         {
             hiddenUrls.Add($"{s}/playlists/{playlist}/clips/{clip}");
             hiddenUrls.Add($"{s}/playlists/{playlist}/clips/{clip}/captions");
+            hiddenUrls.Add($"{s}/playlists/{playlist}/clips/{clip}/captions.srt");
         }
         var expected = new List<string>
         {
             "/", "/stories", s, $"{s}/{visible.Id}", $"{s}/{group.Id}", $"{s}/{visible.Id}/recording/{visible.MediaId}", $"{s}/{visible.Id}/captions", $"{s}/{visible.Id}/captions.srt",
             $"{s}/playlists/{playlist}", $"{s}/playlists/{playlist}/clips/{clips[0]}", $"{s}/playlists/{playlist}/clips/{clips[0]}/captions",
-            $"{s}/reports/{report}",
+            $"{s}/playlists/{playlist}/clips/{clips[0]}/captions.srt", $"{s}/reports/{report}",
         };
         var words = new[] { "secret-unpublished", "secret-noconsent", "secret-embargo", "secret-group", "secret-withdrawn", "secret-clip-noclips", "secret-clip-embargo",
             "secret-clip-running", "secret-playlist", "secret-clip-unpublished-playlist", "secret-report-outofdate", "secret-report-unpublished", "secret-report-running" }
@@ -336,8 +338,10 @@ public sealed partial class PublicSiteTests(AppFixture fixture) : IClassFixture<
             var storyPages = files.Where(f => Regex.IsMatch(f, $"^stories/{p}/\\d+/index.html$")).Order().ToList();
             Assert.Equal(new[] { $"stories/{p}/{scenario.Visible.Id}/index.html", $"stories/{p}/{scenario.Group.Id}/index.html" }.Order(), storyPages);
             Assert.Equal([$"stories/{p}/{scenario.Visible.Id}/recording-{scenario.Visible.MediaId}.wav"], files.Where(f => f.StartsWith($"stories/{p}/", StringComparison.Ordinal) && f.Contains("/recording-", StringComparison.Ordinal)));
-            Assert.Equal([$"stories/{p}/playlists/{scenario.VisiblePlaylist}/clip-{scenario.VisibleClip}.vtt", $"stories/{p}/playlists/{scenario.VisiblePlaylist}/clip-{scenario.VisibleClip}.wav", $"stories/{p}/playlists/{scenario.VisiblePlaylist}/index.html"],
+            Assert.Equal([$"stories/{p}/playlists/{scenario.VisiblePlaylist}/clip-{scenario.VisibleClip}.srt", $"stories/{p}/playlists/{scenario.VisiblePlaylist}/clip-{scenario.VisibleClip}.vtt", $"stories/{p}/playlists/{scenario.VisiblePlaylist}/clip-{scenario.VisibleClip}.wav", $"stories/{p}/playlists/{scenario.VisiblePlaylist}/index.html"],
                 files.Where(f => f.StartsWith($"stories/{p}/playlists/", StringComparison.Ordinal)).Order());
+            Assert.Equal(await App.AnonymousClient().GetStringAsync($"/stories/{p}/playlists/{scenario.VisiblePlaylist}/clips/{scenario.VisibleClip}/captions.srt"),
+                await File.ReadAllTextAsync(Path.Combine(outDir, $"stories/{p}/playlists/{scenario.VisiblePlaylist}/clip-{scenario.VisibleClip}.srt")));
             Assert.Equal([$"stories/{p}/reports/report-{scenario.VisibleReport}.md"], files.Where(f => f.StartsWith($"stories/{p}/reports/", StringComparison.Ordinal)));
             Assert.Contains("index.html", files);
             Assert.Contains("css/site.css", files);
@@ -396,6 +400,51 @@ public sealed partial class PublicSiteTests(AppFixture fixture) : IClassFixture<
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("overlaps the data folder", run.Stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(App.DataDir, "site")));
+    }
+
+    [Fact]
+    public async Task A_public_clip_offers_its_captions_as_srt_with_the_same_cues_as_the_player_and_nothing_when_not_public()
+    {
+        var lead = await App.CreateUserAsync();
+        var p = await App.CreateProjectAsync(lead);
+        var recording = Path.Combine(App.DataDir, App.Unique("rec") + ".wav");
+        await File.WriteAllBytesAsync(recording, [.. "RIFF"u8, 1, 2, 3, 4, 5, 6, 7, 8]);
+        var story = await App.CreatePublicStoryAsync(p, "Clip story", [new("Jo Teller")], App.Unique("words"), published: true, recording);
+        var withdrawn = await App.CreatePublicStoryAsync(p, "Gone story", [new("Kim Gone", Clips: false)], App.Unique("words"), published: true, recording);
+        var (playlist, clips) = await App.CreatePlaylistAsync(p, "Clips with captions", published: true, recording,
+            [new(story.Id, story.MediaId!.Value, Title: "Sea clip"), new(withdrawn.Id, withdrawn.MediaId!.Value, Title: "Gone clip")]);
+        // The clip's .vtt as the clip worker writes it: cues laid out on two lines, words escaped.
+        var vttPath = await App.WithDbAsync(db => db.Clips.Where(c => c.Id == clips[0]).Select(c => c.CaptionsStoredName).SingleAsync());
+        await File.WriteAllTextAsync(Path.Combine(App.DataDir, "clips", p.ToString(System.Globalization.CultureInfo.InvariantCulture), vttPath!), Storyweave.Features.Shared.WebVtt.Write(
+        [
+            new(1, 3.5, null, "Fish & chips by the sea,\nthen the long walk home."),
+            new(3.5, 65.25, null, "I said <nothing> for an hour."),
+        ]));
+        var anonymous = App.AnonymousClient();
+        var clipUrl = $"/stories/{p}/playlists/{playlist}/clips/{clips[0]}";
+
+        var response = await anonymous.GetAsync(clipUrl + "/captions.srt");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/x-subrip", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        Assert.Equal(
+            "1\r\n00:00:01,000 --> 00:00:03,500\r\nFish & chips by the sea,\r\nthen the long walk home.\r\n\r\n" +
+            "2\r\n00:00:03,500 --> 00:01:05,250\r\nI said <nothing> for an hour.\r\n\r\n", await response.Content.ReadAsStringAsync());
+        var vtt = await anonymous.GetStringAsync(clipUrl + "/captions");
+        Assert.Contains("Fish &amp; chips by the sea,\nthen the long walk home.", vtt, StringComparison.Ordinal);
+
+        var page = await anonymous.GetStringAsync($"/stories/{p}/playlists/{playlist}");
+        Assert.Contains($"<a href=\"{clipUrl}/captions.srt\" download>Download captions (.srt)</a>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain($"/clips/{clips[1]}/captions.srt", page, StringComparison.Ordinal);
+
+        // A clip whose storyteller took back consent to clips, and a playlist taken off the site, answer 404 like the .vtt.
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/stories/{p}/playlists/{playlist}/clips/{clips[1]}/captions.srt")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/stories/{p}/playlists/{playlist}/clips/{clips[1]}/captions")).StatusCode);
+        var api = await App.ApiClientAsync(lead);
+        Assert.Equal(HttpStatusCode.NoContent, (await api.PostAsync($"/api/projects/{p}/playlists/{playlist}/unpublish", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(clipUrl + "/captions.srt")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await (await App.SignInAsync(lead)).GetAsync(clipUrl + "/captions.srt")).StatusCode);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ namespace Storyweave.Features.Interop;
 /// Reads a whole REFI-QDA project (<c>.qdpx</c>: a ZIP with <c>project.qde</c> and the sources under <c>sources/</c>
 /// or <c>Sources/</c>) as NVivo, ATLAS.ti, MAXQDA, QualCoder and Storyweave write it, into what Storyweave can bring in.
 /// Everything is checked here, before anything is written, so a bad file changes nothing and gets a message naming
-/// what is wrong. See <c>README.md</c> beside this file.
+/// what is wrong. See <c>Features/Exports/Qdpx.md</c> (the import section).
 /// <para>Safety: the ZIP's entries are counted and their names checked (no <c>../</c>, no absolute paths) before any
 /// is opened; only <c>project.qde</c> and the text sources are unpacked, counting the bytes actually unpacked (the
 /// sizes a ZIP declares are not trusted), up to <see cref="MaxUnpackedBytes"/>; recordings, PDFs and pictures inside

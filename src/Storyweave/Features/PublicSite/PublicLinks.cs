@@ -22,6 +22,7 @@ public abstract class PublicLinks
     public abstract string Playlist(int projectId, int playlistId);
     public abstract string Clip(int projectId, int playlistId, PublicClip clip);
     public abstract string ClipCaptions(int projectId, int playlistId, PublicClip clip);
+    public abstract string ClipCaptionsSrt(int projectId, int playlistId, PublicClip clip);
     public abstract string Report(PublicReportFile file);
     public abstract string Stylesheet { get; }
     public abstract string Script { get; }
@@ -44,6 +45,7 @@ public sealed class LivePublicLinks : PublicLinks
     public override string Playlist(int projectId, int playlistId) => $"/stories/{N(projectId)}/playlists/{N(playlistId)}";
     public override string Clip(int projectId, int playlistId, PublicClip clip) => $"/stories/{N(projectId)}/playlists/{N(playlistId)}/clips/{N(clip.Id)}";
     public override string ClipCaptions(int projectId, int playlistId, PublicClip clip) => $"/stories/{N(projectId)}/playlists/{N(playlistId)}/clips/{N(clip.Id)}/captions";
+    public override string ClipCaptionsSrt(int projectId, int playlistId, PublicClip clip) => $"/stories/{N(projectId)}/playlists/{N(playlistId)}/clips/{N(clip.Id)}/captions.srt";
     public override string Report(PublicReportFile file) => $"/stories/{N(file.ProjectId)}/reports/{N(file.Id)}";
     public override string Stylesheet => "/css/site.css";
     public override string Script => "/js/public-story.js";
@@ -69,6 +71,7 @@ public sealed class StaticPublicLinks(string pagePath) : PublicLinks
     public override string Playlist(int projectId, int playlistId) => Rel(PlaylistPath(projectId, playlistId));
     public override string Clip(int projectId, int playlistId, PublicClip clip) => Rel(ClipPath(projectId, playlistId, clip));
     public override string ClipCaptions(int projectId, int playlistId, PublicClip clip) => Rel(ClipCaptionsPath(projectId, playlistId, clip));
+    public override string ClipCaptionsSrt(int projectId, int playlistId, PublicClip clip) => Rel(ClipCaptionsSrtPath(projectId, playlistId, clip));
     public override string Report(PublicReportFile file) => Rel(ReportPath(file));
     public override string Stylesheet => Rel(StylesheetPath);
     public override string Script => Rel(ScriptPath);
@@ -85,6 +88,7 @@ public sealed class StaticPublicLinks(string pagePath) : PublicLinks
     public static string PlaylistPath(int projectId, int playlistId) => $"stories/{N(projectId)}/playlists/{N(playlistId)}/index.html";
     public static string ClipPath(int projectId, int playlistId, PublicClip clip) => $"stories/{N(projectId)}/playlists/{N(playlistId)}/clip-{N(clip.Id)}{clip.Extension}";
     public static string ClipCaptionsPath(int projectId, int playlistId, PublicClip clip) => $"stories/{N(projectId)}/playlists/{N(playlistId)}/clip-{N(clip.Id)}.vtt";
+    public static string ClipCaptionsSrtPath(int projectId, int playlistId, PublicClip clip) => $"stories/{N(projectId)}/playlists/{N(playlistId)}/clip-{N(clip.Id)}.srt";
     public static string ReportPath(PublicReportFile file) => $"stories/{N(file.ProjectId)}/reports/report-{N(file.Id)}{file.Extension}";
 
     private string Rel(string target)

@@ -64,6 +64,16 @@ public static class PublicSiteEndpoints
         site.MapGet("/{projectId:int}/playlists/{playlistId:int}/clips/{clipId:int}/captions", async (int projectId, int playlistId, int clipId, PublicSiteReader reader, HttpContext http, CancellationToken ct) =>
             Serve(http, await reader.ClipFileAsync(projectId, playlistId, clipId, captions: true, ct)));
 
+        // The same clip captions as SRT, to download; 404 whenever the .vtt is.
+        site.MapGet("/{projectId:int}/playlists/{playlistId:int}/clips/{clipId:int}/captions.srt", async (int projectId, int playlistId, int clipId, PublicSiteReader reader, HttpContext http, CancellationToken ct) =>
+        {
+            if (await reader.ClipCaptionsSrtAsync(projectId, playlistId, clipId, ct) is not { } srt) return Results.NotFound();
+            http.Response.Headers.XContentTypeOptions = "nosniff";
+            http.Response.Headers.CacheControl = "no-store";
+            http.Response.Headers.ContentDisposition = $"attachment; filename=\"clip-{clipId}.srt\"";
+            return Results.Text(srt, Shared.Srt.ContentType);
+        });
+
         site.MapGet("/{projectId:int}/reports/{fileId:int}", async (int projectId, int fileId, PublicSiteReader reader, HttpContext http, CancellationToken ct) =>
             Serve(http, await reader.ReportFileAsync(projectId, fileId, ct)));
 

@@ -98,6 +98,10 @@ public sealed class PublicSiteReader(StoryweaveDb db, ConsentPolicy consent, Cli
         return File.Exists(clip.FilePath) ? new PublicFile(clip.FilePath, clip.ContentType) : null;
     }
 
+    /// <summary>A public clip's captions as SRT, converted from the clip's own .vtt (the one the player shows), with the same checks as that file.</summary>
+    public async Task<string?> ClipCaptionsSrtAsync(int projectId, int playlistId, int clipId, CancellationToken ct = default) =>
+        await ClipFileAsync(projectId, playlistId, clipId, captions: true, ct) is { } vtt ? ClipCaptionsSrt.FromVtt(await File.ReadAllTextAsync(vtt.FilePath, ct)) : null;
+
     public async Task<PublicFile?> ReportFileAsync(int projectId, int fileId, CancellationToken ct = default)
     {
         if ((await PublicReportFilesAsync(projectId, fileId, ct)).SingleOrDefault() is not { } file || !File.Exists(file.FilePath)) return null;

@@ -105,7 +105,11 @@ public sealed class StaticSiteExporter(PublicSiteReader reader, PublicSiteRender
             foreach (var clip in playlist.Clips)
             {
                 if (File.Exists(clip.FilePath)) Copy(clip.FilePath, StaticPublicLinks.ClipPath(summary.ProjectId, summary.Id, clip));
-                if (clip.CaptionsPath is { } vtt && File.Exists(vtt)) Copy(vtt, StaticPublicLinks.ClipCaptionsPath(summary.ProjectId, summary.Id, clip));
+                if (clip.CaptionsPath is { } vtt && File.Exists(vtt))
+                {
+                    Copy(vtt, StaticPublicLinks.ClipCaptionsPath(summary.ProjectId, summary.Id, clip));
+                    await WriteTextAsync(StaticPublicLinks.ClipCaptionsSrtPath(summary.ProjectId, summary.Id, clip), ClipCaptionsSrt.FromVtt(await File.ReadAllTextAsync(vtt, ct)));
+                }
             }
         }
         foreach (var report in reports)
