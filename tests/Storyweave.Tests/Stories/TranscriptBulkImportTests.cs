@@ -90,8 +90,16 @@ public sealed class TranscriptBulkImportTests(AppFixture fixture) : IClassFixtur
         // Once Ada's consent to analysis is recorded, her story is found, opening at the right line.
         var consent = await api.PostAsJsonAsync($"/api/projects/{projectId}/storytellers/{ada.Id}/consent", new
         {
-            recording = true, analysis = true, quotes = false, clips = false, publishStory = false,
-            creditInReports = "Anonymous", creditInClips = "Anonymous", creditOnPublicSite = "Anonymous", method = "RecordedVerbally", verbalAtSeconds = 3.0,
+            recording = true,
+            analysis = true,
+            quotes = false,
+            clips = false,
+            publishStory = false,
+            creditInReports = "Anonymous",
+            creditInClips = "Anonymous",
+            creditOnPublicSite = "Anonymous",
+            method = "RecordedVerbally",
+            verbalAtSeconds = 3.0,
         });
         Assert.True(consent.StatusCode == HttpStatusCode.Created, await consent.Content.ReadAsStringAsync());
         var found = await SearchAsync(api, projectId, "flask");
