@@ -214,4 +214,23 @@ public sealed class ConsentTests(AppFixture fixture) : IClassFixture<AppFixture>
         var empty = await api.PostAsJsonAsync($"/api/projects/{projectId}/storytellers/{tellerId}/facets", new { kind = "Gender", value = " " });
         Assert.Equal(HttpStatusCode.UnprocessableEntity, empty.StatusCode);
     }
+
+    [Fact]
+    public async Task A_withdrawn_storyteller_is_refused_every_use_even_where_an_old_consent_record_is_still_found()
+    {
+        var lead = await App.CreateUserAsync(name: "Lee Lead");
+        var projectId = await App.CreateProjectAsync(lead);
+        var tellerId = await App.CreateStorytellerAsync(projectId, lead, "Robin Restored", quotes: true, clips: true, publish: true);
+        Assert.True((await App.WithServiceAsync<ConsentPolicy, ConsentDecision>(p => p.DecideAsync(tellerId, ConsentUse.Clips))).Allowed);
+
+        // As in a database restored from before the withdrawal: marked withdrawn, with the old consent record present.
+        await App.WithDbAsync(db => db.Storytellers.Where(s => s.Id == tellerId)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.WithdrawnAt, DateTime.UtcNow)));
+        foreach (var use in new[] { ConsentUse.Analysis, ConsentUse.Quotes, ConsentUse.Clips, ConsentUse.PublishStory })
+        {
+            var decision = await App.WithServiceAsync<ConsentPolicy, ConsentDecision>(p => p.DecideAsync(tellerId, use));
+            Assert.False(decision.Allowed, use.ToString());
+            Assert.Contains("withdrawn", decision.Reason, StringComparison.Ordinal);
+        }
+    }
 }

@@ -41,9 +41,13 @@ public sealed class ConsentPolicy(StoryweaveDb db, TimeProvider clock)
     {
         var ids = storytellerIds.Distinct().ToList();
         var latest = await CurrentAsync(ids, ct);
-        var people = await db.Storytellers.AsNoTracking().Where(s => ids.Contains(s.Id)).Select(s => new { s.Id, s.Name }).ToDictionaryAsync(s => s.Id, s => s.Name, ct);
+        var people = await db.Storytellers.AsNoTracking().Where(s => ids.Contains(s.Id)).Select(s => new { s.Id, s.Name, s.WithdrawnAt }).ToDictionaryAsync(s => s.Id, ct);
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        return ids.ToDictionary(id => id, id => Decide(latest.GetValueOrDefault(id), people.GetValueOrDefault(id) ?? "", use, today));
+        // A withdrawn person is refused whatever record is found (a withdrawal purges the records, but a database
+        // restored from before it, or a record written by mistake, must not bring their words back).
+        return ids.ToDictionary(id => id, id => people.GetValueOrDefault(id) is { WithdrawnAt: not null }
+            ? ConsentDecision.No("This storyteller has withdrawn.")
+            : Decide(latest.GetValueOrDefault(id), people.GetValueOrDefault(id)?.Name ?? "", use, today));
     }
 
     /// <summary>
