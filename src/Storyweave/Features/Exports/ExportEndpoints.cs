@@ -88,7 +88,7 @@ public static class ExportEndpoints
                 if (format == "csv") CsvExport.Write(table, output);
                 else XlsxExport.Write(table, output);
             }
-            db.Record(clock, projectId, current.Id, "export.downloaded", "export", file, $"rows:{table.Rows.Count}");
+            db.Record(clock, projectId, current.Id, "export.downloaded", "export", file, $"rows:{table.RowCount}");
             await db.SaveChangesAsync(ct);
             await accessLog.RecordAsync(projectId, AccessActions.Exported, "export", file, ct);
             download = work.OpenReadThenErase(file);

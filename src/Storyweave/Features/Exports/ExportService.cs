@@ -71,8 +71,28 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
         ]);
         var scope = await AnalysisScope.LoadForExportAsync(db, policy, projectId, ct);
         var redactor = await redaction.ForOutputAsync(projectId, RedactionOutput.Exports, ct);
-        var passages = (await db.Passages.AsNoTracking().Where(p => p.ProjectId == projectId)
-                .OrderBy(p => p.StoryId).ThenBy(p => p.StartOffset).ThenBy(p => p.Id)
+        var passages = db.Passages.AsNoTracking().Where(p => p.ProjectId == projectId);
+        // Everything a row needs besides the passage itself is looked up first (small: one entry per turn, theme,
+        // coder or memo); the passages are then read from the database while the file is written (issue #17: 20,000
+        // rows were held in memory twice, as query results and as table rows).
+        var sources = (await passages.Select(p => new { p.StoryId, p.Speaker }).Distinct().ToListAsync(ct))
+            .Where(s => scope.IsTurnVisible(s.StoryId, s.Speaker)).Select(s => new ReportQuoteConsent.Source(s.StoryId, s.Speaker)).ToList();
+        var owners = await quoteConsent.DecideAsync(projectId, sources, ct);
+        var paths = await ThemePathsAsync(projectId, ct);
+        var coderIds = await passages.Select(p => p.CoderUserId)
+            .Union(db.PassageThemes.Where(t => t.Passage!.ProjectId == projectId).Select(t => t.CoderUserId))
+            .Where(id => id != null).ToListAsync(ct);
+        var coders = await db.Users.AsNoTracking().Where(u => coderIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName, ct);
+        var memos = await PassageMemosAsync(projectId, ct);
+        // The owner's answers, so one row is enough in a spreadsheet. Only storytellers the passage scope lets in
+        // are owners here (analysis agreed, no embargo, not withdrawn): the same people the storytellers export lists.
+        var ownerIds = owners.Values.Select(o => o.StorytellerId).OfType<int>().Distinct().ToList();
+        var ticked = (await db.StorytellerAnswers.AsNoTracking().Where(a => ownerIds.Contains(a.StorytellerId)).Select(a => new { a.StorytellerId, a.OptionId }).ToListAsync(ct))
+            .ToLookup(a => a.StorytellerId, a => a.OptionId);
+
+        IEnumerable<object?[]> Rows()
+        {
+            var read = passages.OrderBy(p => p.StoryId).ThenBy(p => p.StartOffset).ThenBy(p => p.Id)
                 .Select(p => new
                 {
                     p.Id,
@@ -85,37 +105,28 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
                     p.CoderUserId,
                     p.CreatedAt,
                     Themes = p.Themes.Select(t => new { t.ThemeId, t.CoderUserId, t.CodedAt }).ToList(),
-                }).ToListAsync(ct))
-            .Where(p => scope.IsTurnVisible(p.StoryId, p.Speaker)).ToList();
-        var owners = await quoteConsent.DecideAsync(projectId, passages.Select(p => new ReportQuoteConsent.Source(p.StoryId, p.Speaker)).Distinct().ToList(), ct);
-        var paths = await ThemePathsAsync(projectId, ct);
-        var coderIds = passages.SelectMany(p => p.Themes.Select(t => t.CoderUserId).Append(p.CoderUserId)).OfType<string>().Distinct().ToList();
-        var coders = await db.Users.AsNoTracking().Where(u => coderIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName, ct);
-        var memos = await PassageMemosAsync(projectId, passages.Select(p => p.Id).ToHashSet(), ct);
-        // The owner's answers, so one row is enough in a spreadsheet. Only storytellers the passage scope lets in
-        // are owners here (analysis agreed, no embargo, not withdrawn): the same people the storytellers export lists.
-        var ownerIds = owners.Values.Select(o => o.StorytellerId).OfType<int>().Distinct().ToList();
-        var ticked = (await db.StorytellerAnswers.AsNoTracking().Where(a => ownerIds.Contains(a.StorytellerId)).Select(a => new { a.StorytellerId, a.OptionId }).ToListAsync(ct))
-            .ToLookup(a => a.StorytellerId, a => a.OptionId);
-
-        foreach (var p in passages)
-        {
-            var owner = owners[new ReportQuoteConsent.Source(p.StoryId, p.Speaker)];
-            var credit = owner.Allowed ? owner.Credit
-                : owner.StorytellerId is not null ? ConsentPolicy.CreditName(CreditStyle.Anonymous, "", "")
-                : owner.TeamMaySee ? ReporterCredit : UnknownCredit;
-            var text = redactor.Apply(p.Snippet);
-            var title = redactor.Apply(p.StoryTitle);
-            var memo = redactor.Apply(memos.GetValueOrDefault(p.Id, ""));
-            var answers = options.Select(o => (object?)(owner.StorytellerId is not { } who ? "" : ticked[who].Contains(o.Id) ? Yes : No));
-            foreach (var theme in p.Themes.Where(t => paths.ContainsKey(t.ThemeId)).OrderBy(t => paths[t.ThemeId], StringComparer.CurrentCulture))
+                }).AsEnumerable();
+            foreach (var p in read)
             {
-                var coder = theme.CoderUserId ?? p.CoderUserId;
-                table.Add([p.Id, title, p.StoryId, p.Speaker, owner.StorytellerId, credit, paths[theme.ThemeId], text,
-                    Seconds(p.StartSeconds), Seconds(p.EndSeconds), coder is null ? "" : coders.GetValueOrDefault(coder, "A former member"),
-                    DateOnly.FromDateTime(theme.CodedAt == default ? p.CreatedAt : theme.CodedAt), memo, .. answers]);
+                if (!scope.IsTurnVisible(p.StoryId, p.Speaker)) continue;
+                var owner = owners[new ReportQuoteConsent.Source(p.StoryId, p.Speaker)];
+                var credit = owner.Allowed ? owner.Credit
+                    : owner.StorytellerId is not null ? ConsentPolicy.CreditName(CreditStyle.Anonymous, "", "")
+                    : owner.TeamMaySee ? ReporterCredit : UnknownCredit;
+                var text = redactor.Apply(p.Snippet);
+                var title = redactor.Apply(p.StoryTitle);
+                var memo = redactor.Apply(memos.GetValueOrDefault(p.Id, ""));
+                var answers = options.Select(o => (object?)(owner.StorytellerId is not { } who ? "" : ticked[who].Contains(o.Id) ? Yes : No)).ToList();
+                foreach (var theme in p.Themes.Where(t => paths.ContainsKey(t.ThemeId)).OrderBy(t => paths[t.ThemeId], StringComparer.CurrentCulture))
+                {
+                    var coder = theme.CoderUserId ?? p.CoderUserId;
+                    yield return [p.Id, title, p.StoryId, p.Speaker, owner.StorytellerId, credit, paths[theme.ThemeId], text,
+                        Seconds(p.StartSeconds), Seconds(p.EndSeconds), coder is null ? "" : coders.GetValueOrDefault(coder, "A former member"),
+                        DateOnly.FromDateTime(theme.CodedAt == default ? p.CreatedAt : theme.CodedAt), memo, .. answers];
+                }
             }
         }
+        table.Stream(Rows());
         return table;
     }
 
@@ -226,13 +237,12 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
         .SelectMany(q => q.Options.Select(o => (o.Id, Header: $"{q.Text}: {o.Label}"))).ToList();
 
     /// <summary>
-    /// The memos written on each of these passages, oldest first, separated by a blank line. Memos held for a lead's
-    /// review after a withdrawal (they may name the person who left) stay out, as they stay out of search.
+    /// The memos written on each passage of the project, oldest first, separated by a blank line. Memos held for a
+    /// lead's review after a withdrawal (they may name the person who left) stay out, as they stay out of search.
     /// </summary>
-    private async Task<Dictionary<int, string>> PassageMemosAsync(int projectId, HashSet<int> passageIds, CancellationToken ct) =>
+    private async Task<Dictionary<int, string>> PassageMemosAsync(int projectId, CancellationToken ct) =>
         (await db.Memos.AsNoTracking().Where(m => m.ProjectId == projectId && m.TargetType == MemoTarget.Passage && !m.HeldForReview)
             .OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).Select(m => new { m.TargetId, m.Text }).ToListAsync(ct))
-        .Where(m => passageIds.Contains(m.TargetId))
         .GroupBy(m => m.TargetId).ToDictionary(g => g.Key, g => string.Join("\n\n", g.Select(m => m.Text.Trim())));
 
     /// <summary>A guarded count as a cell: the number, or "fewer than N" when the guard hides it.</summary>
