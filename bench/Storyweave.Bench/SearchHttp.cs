@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Storyweave.Data;
@@ -32,7 +34,7 @@ public static class SearchHttp
             Console.Error.WriteLine($"{server} does not exist: build it (dotnet build src/Storyweave -c Release) or give --server PATH/storyweave.dll.");
             return 2;
         }
-        var (token, themeId, passages) = await PrepareAsync(services, projectId);
+        var (token, themeId, passages, storyIds) = await PrepareAsync(services, projectId);
 
         string[] common = [.. queries.Where(q => q.Kind == "common word").Select(q => q.Text)];
         var requests = queries.Select(q => (Kind: q.Kind, Query: "q=" + Uri.EscapeDataString(q.Text)))
@@ -89,12 +91,90 @@ public static class SearchHttp
             Console.WriteLine($"| **all** | {requests.Count} | | **{Stats.Percentile(all, 50):F1}** | **{Stats.Percentile(all, 95):F1}** | {serverCpu.Values.Sum() / all.Count:F1} |");
             Console.WriteLine();
             Console.WriteLine($"- load average before / after: {loadBefore} / {loadAfter}; server RSS now {Exports.Status(process.Id, "VmRSS")}, peak {Exports.Status(process.Id, "VmHWM")}");
+            await PagesAsync(baseUrl, http, process.Id, projectId, themeId, storyIds, rounds * 4, log);
             return 0;
         }
         finally
         {
             await Exports.StopAsync(process);
         }
+    }
+
+    private const string PagePassword = "bench-pages-Password-1";
+
+    /// <summary>
+    /// The pages a coder spends their hours on, read as a browser reads them (signed in through the sign-in form, with
+    /// the cookie), and the theme counts the coding page asks for; then "code every turn of a speaker" (one call that
+    /// codes the storyteller's ~125 turns of a story), once on each of 10 stories not coded that way before.
+    /// </summary>
+    private static async Task PagesAsync(string baseUrl, HttpClient api, int pid, int projectId, int themeId, List<int> storyIds, int rounds, System.Text.StringBuilder log)
+    {
+        var cookies = new System.Net.CookieContainer();
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(2) };
+        var form = await browser.GetStringAsync("/account/sign-in");
+        var antiforgery = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        using var signIn = await browser.PostAsync("/account/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Email"] = "bench@example.org", ["Password"] = PagePassword, ["__RequestVerificationToken"] = antiforgery,
+        }));
+        if ((int)signIn.StatusCode != 302) throw new InvalidOperationException($"Signing in answered {(int)signIn.StatusCode}.\n{log}");
+
+        var story = storyIds[storyIds.Count / 2];
+        var pages = new (string What, string Path, HttpClient Client)[]
+        {
+            ("Project page", $"/projects/{projectId}", browser),
+            ("One theme's page (its passages)", $"/projects/{projectId}/codebook/{themeId}", browser),
+            ("Coding page of one story", $"/projects/{projectId}/stories/{story}/coding", browser),
+            ("Theme counts (API)", $"/api/projects/{projectId}/theme-counts?storyId={story}", api),
+        };
+        var rows = new List<string>();
+        foreach (var (what, path, client) in pages)
+        {
+            var ms = new List<double>();
+            long bytes = 0;
+            var cpu = 0.0;
+            for (var round = 0; round <= rounds; round++)
+            {
+                var cpuBefore = CpuMs(pid);
+                var watch = Stopwatch.StartNew();
+                using var response = await client.GetAsync(path);
+                var body = await response.Content.ReadAsByteArrayAsync();
+                watch.Stop();
+                if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{path} answered {(int)response.StatusCode}.\n{log}");
+                if (round == 0) continue; // warm-up
+                ms.Add(watch.Elapsed.TotalMilliseconds);
+                bytes = body.Length;
+                cpu += CpuMs(pid) - cpuBefore;
+            }
+            rows.Add($"| {what} | {bytes / 1024.0:N0} KB | {Stats.Percentile(ms, 50):F1} | {Stats.Percentile(ms, 95):F1} | {cpu / ms.Count:F1} |");
+        }
+
+        // Code every turn of the storyteller in one call, on stories not yet coded that way.
+        var speakerMs = new List<double>();
+        var made = new List<int>();
+        foreach (var id in storyIds.Take(11))
+        {
+            var speaker = (await api.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/projects/{projectId}/stories/{id}/passages")).EnumerateArray()
+                .Select(p => p.GetProperty("speaker").GetString()).FirstOrDefault(s => s != "Reporter");
+            if (speaker is null) continue;
+            var watch = Stopwatch.StartNew();
+            using var response = await api.PostAsJsonAsync($"/api/projects/{projectId}/stories/{id}/passages/by-speaker", new { speaker, themeIds = new[] { themeId } });
+            var body = await response.Content.ReadAsStringAsync();
+            watch.Stop();
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"by-speaker answered {(int)response.StatusCode}: {body}\n{log}");
+            if (id == storyIds[0]) continue; // warm-up
+            speakerMs.Add(watch.Elapsed.TotalMilliseconds);
+            made.Add(System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("passageIds").GetArrayLength());
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"### Pages over HTTP: signed in with a cookie as a browser is, one request at a time ({rounds} rounds after one warm-up)");
+        Console.WriteLine();
+        Console.WriteLine("| Page | Size | Median ms | p95 ms | Mean server CPU ms |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        foreach (var r in rows) Console.WriteLine(r);
+        if (speakerMs.Count > 0)
+            Console.WriteLine($"| Code every turn of the storyteller in one call ({speakerMs.Count} stories, median {Stats.Percentile(made.Select(m => (double)m).ToList(), 50):F0} passages each) | | {Stats.Percentile(speakerMs, 50):F1} | {Stats.Percentile(speakerMs, 95):F1} | |");
     }
 
     /// <summary>User + system CPU time of a process so far, from /proc/PID/stat (in clock ticks of 10 ms).</summary>
@@ -110,12 +190,18 @@ public static class SearchHttp
     /// An API token for the bench's lead, and coded passages when the project has none yet (a reused
     /// corpus keeps those of its first run): whole storyteller lines, two of the 12 themes each.
     /// </summary>
-    private static async Task<(string Token, int ThemeId, int Passages)> PrepareAsync(IServiceProvider services, int projectId)
+    private static async Task<(string Token, int ThemeId, int Passages, List<int> StoryIds)> PrepareAsync(IServiceProvider services, int projectId)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
         var lead = await db.Users.SingleAsync(u => u.Email == "bench@example.org");
         var (_, token) = await scope.ServiceProvider.GetRequiredService<AccountService>().CreateTokenAsync(lead.Id, "search-http bench", default);
+        // A password, so the pages can be read as a person reads them (signed in with a cookie).
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
+        var tracked = await users.FindByIdAsync(lead.Id);
+        await users.RemovePasswordAsync(tracked!);
+        var set = await users.AddPasswordAsync(tracked!, PagePassword);
+        if (!set.Succeeded) throw new InvalidOperationException(string.Join(" ", set.Errors.Select(e => e.Description)));
 
         if (!await db.Themes.AnyAsync(t => t.ProjectId == projectId))
         {
@@ -170,6 +256,7 @@ public static class SearchHttp
         }
         var themeId = await db.Themes.Where(t => t.ProjectId == projectId).OrderBy(t => t.Position).Select(t => t.Id).FirstAsync();
         var passages = await db.Passages.CountAsync(p => p.ProjectId == projectId);
-        return (token, themeId, passages);
+        var stories = await db.Stories.Where(s => s.ProjectId == projectId).OrderBy(s => s.Id).Select(s => s.Id).ToListAsync();
+        return (token, themeId, passages, stories);
     }
 }

@@ -114,6 +114,33 @@ public sealed class CodingTests(AppFixture fixture) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task A_span_two_coders_coded_at_the_same_moment_can_still_be_coded_the_oldest_passage_gets_the_theme()
+    {
+        var s = await SetupAsync();
+        // Two passages with the identical span, as two coders coding Dana's first turn at the same moment leave them
+        // (each request found none and made one).
+        var twins = await App.WithDbAsync(async db =>
+        {
+            var made = Enumerable.Range(0, 2).Select(_ => new CodedPassage
+            {
+                ProjectId = s.ProjectId, StoryId = s.StoryId, StartOffset = 23, EndOffset = 48, Snippet = "A leaflet in the library.", Speaker = "Dana",
+                CoderUserId = s.Lead.Id, CreatedAt = DateTime.UtcNow, Origin = "coding", Themes = [new PassageTheme { ThemeId = s.ThemeA, CodedAt = DateTime.UtcNow }],
+            }).ToList();
+            db.Passages.AddRange(made);
+            await db.SaveChangesAsync();
+            return made.Select(p => p.Id).Order().ToList();
+        });
+
+        var coded = await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages", new { startOffset = 23, endOffset = 48, themeIds = new[] { s.ThemeB } });
+        Assert.Equal(HttpStatusCode.OK, coded.StatusCode);
+        Assert.Equal(twins[0], (int)(await coded.Content.ReadFromJsonAsync<JsonObject>())!["passageId"]!);
+        var bySpeaker = await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages/by-speaker", new { speaker = "Dana", themeIds = new[] { s.ThemeB } });
+        Assert.Equal(HttpStatusCode.OK, bySpeaker.StatusCode);
+        Assert.Equal([s.ThemeA, s.ThemeB], await App.WithDbAsync(db => db.PassageThemes.Where(t => t.PassageId == twins[0]).Select(t => t.ThemeId).Order().ToListAsync()));
+        Assert.Equal([s.ThemeA], await App.WithDbAsync(db => db.PassageThemes.Where(t => t.PassageId == twins[1]).Select(t => t.ThemeId).ToListAsync()));
+    }
+
+    [Fact]
     public async Task A_selection_outside_the_text_or_without_a_project_theme_is_refused_with_a_plain_message()
     {
         var s = await SetupAsync();

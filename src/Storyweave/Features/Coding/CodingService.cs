@@ -166,8 +166,10 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
     {
         var now = clock.GetUtcNow().UtcDateTime;
         // Only passages made while coding are reused: review-sheet and workshop passages keep their own provenance.
-        var passage = await db.Passages.Include(p => p.Themes)
-            .SingleOrDefaultAsync(p => p.StoryId == storyId && p.StartOffset == start && p.EndOffset == end && p.Origin == "coding", ct);
+        // Two coders coding the same span at the same moment can each make one (nothing stops both inserts), so the
+        // oldest is taken: asking for a single one failed every later coding of that span with a server error.
+        var passage = await db.Passages.Include(p => p.Themes).OrderBy(p => p.Id)
+            .FirstOrDefaultAsync(p => p.StoryId == storyId && p.StartOffset == start && p.EndOffset == end && p.Origin == "coding", ct);
         if (passage is null)
         {
             // Only the words around the selection are read, and checked against the layout they were placed by.
@@ -260,11 +262,14 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
     public async Task<List<ThemeCount>> CountsAsync(int projectId, int? storyId, AnalysisScope scope, CancellationToken ct = default)
     {
         var themes = await ThemesAsync(projectId, ct);
-        var links = await db.PassageThemes.AsNoTracking().Where(x => x.Passage!.ProjectId == projectId)
-            .Select(x => new { x.ThemeId, x.PassageId, x.Passage!.StoryId, x.Passage.Speaker }).ToListAsync(ct);
-        // One pass over the links, grouped by theme (was one scan of every link per theme: 20,000 links x 100 themes).
-        var byTheme = links.Where(l => scope.IsTurnVisible(l.StoryId, l.Speaker)).GroupBy(l => l.ThemeId)
-            .ToDictionary(g => g.Key, g => (Passages: g.Count(), Stories: g.Select(l => l.StoryId).Distinct().Count(), InStory: storyId is { } s ? g.Count(l => l.StoryId == s) : 0));
+        // Counted by the database per theme, story and speaker (consent is decided per turn, so that is as fine as it
+        // needs to be): a few rows per story instead of every passage-theme link of the project (40,000 at 1,000 stories,
+        // read on every coding page).
+        var groups = await db.PassageThemes.AsNoTracking().Where(x => x.Passage!.ProjectId == projectId)
+            .GroupBy(x => new { x.ThemeId, x.Passage!.StoryId, x.Passage.Speaker })
+            .Select(g => new { g.Key.ThemeId, g.Key.StoryId, g.Key.Speaker, Count = g.Count() }).ToListAsync(ct);
+        var byTheme = groups.Where(l => scope.IsTurnVisible(l.StoryId, l.Speaker)).GroupBy(l => l.ThemeId)
+            .ToDictionary(g => g.Key, g => (Passages: g.Sum(l => l.Count), Stories: g.Select(l => l.StoryId).Distinct().Count(), InStory: storyId is { } s ? g.Where(l => l.StoryId == s).Sum(l => l.Count) : 0));
         return themes.Select(t => byTheme.TryGetValue(t.Id, out var c)
             ? new ThemeCount(t.Id, t.Name, t.Color, c.Passages, c.Stories, c.InStory)
             : new ThemeCount(t.Id, t.Name, t.Color, 0, 0, 0)).ToList();
