@@ -123,8 +123,16 @@ public sealed class CodingTests(AppFixture fixture) : IClassFixture<AppFixture>
         {
             var made = Enumerable.Range(0, 2).Select(_ => new CodedPassage
             {
-                ProjectId = s.ProjectId, StoryId = s.StoryId, StartOffset = 23, EndOffset = 48, Snippet = "A leaflet in the library.", Speaker = "Dana",
-                CoderUserId = s.Lead.Id, CreatedAt = DateTime.UtcNow, Origin = "coding", Themes = [new PassageTheme { ThemeId = s.ThemeA, CodedAt = DateTime.UtcNow }],
+                ProjectId = s.ProjectId,
+                StoryId = s.StoryId,
+                StartOffset = 23,
+                EndOffset = 48,
+                Snippet = "A leaflet in the library.",
+                Speaker = "Dana",
+                CoderUserId = s.Lead.Id,
+                CreatedAt = DateTime.UtcNow,
+                Origin = "coding",
+                Themes = [new PassageTheme { ThemeId = s.ThemeA, CodedAt = DateTime.UtcNow }],
             }).ToList();
             db.Passages.AddRange(made);
             await db.SaveChangesAsync();

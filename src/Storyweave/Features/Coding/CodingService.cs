@@ -104,22 +104,51 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         var scope = await AnalysisScope.LoadForStoriesAsync(db, consent, projectId, [storyId], ct);
         if (!scope.IsTurnVisible(storyId, label)) return Result.Fail<IReadOnlyList<int>>([$"The turns of \"{label}\" cannot be coded: they have not agreed to use in analysis."]);
 
-        var events = new List<ProjectEvent>();
-        var ids = new List<CodedPassage>();
+        // All turns in one go (issue #17: one passage at a time cost three statements and a save per turn): the
+        // story's coding passages and the turns' words are read once, checked against the layout, and saved together.
+        var cueIds = turns.Select(t => t.CueId).ToList();
+        var words = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == storyId && cueIds.Contains(c.Id)).Select(c => new { c.Id, c.Text }).ToDictionaryAsync(c => c.Id, c => c.Text, ct);
+        if (turns.Any(t => !words.TryGetValue(t.CueId, out var text) || text.Length != t.End - t.Start))
+        {
+            layouts.Forget(storyId);
+            await tx.RollbackAsync(ct);
+            if (retried) return Result.Fail<IReadOnlyList<int>>(["The transcript changed while you were coding. Reload the page and try again."]);
+            return await CodeSpeakerAsync(projectId, storyId, speaker, themeIds, coderUserId, retried: true, ct);
+        }
+        // Only passages made while coding are reused (the oldest, where two coders made the same one at once).
+        var existing = (await db.Passages.Include(p => p.Themes).Where(p => p.StoryId == storyId && p.Origin == "coding").OrderBy(p => p.Id).ToListAsync(ct))
+            .GroupBy(p => (p.StartOffset, p.EndOffset)).ToDictionary(g => g.Key, g => g.First());
+        var now = clock.GetUtcNow().UtcDateTime;
+        var coded = new List<(CodedPassage Passage, List<int> Added)>();
         foreach (var turn in turns)
         {
-            if (await ApplyAsync(projectId, storyId, layout, turn.Start, turn.End, [turn], themeIds, coderUserId, events, ct) is not { } passage)
+            if (!existing.TryGetValue((turn.Start, turn.End), out var passage))
             {
-                layouts.Forget(storyId);
-                await tx.RollbackAsync(ct);
-                db.ChangeTracker.Clear();
-                if (retried) return Result.Fail<IReadOnlyList<int>>(["The transcript changed while you were coding. Reload the page and try again."]);
-                return await CodeSpeakerAsync(projectId, storyId, speaker, themeIds, coderUserId, retried: true, ct);
+                passage = new CodedPassage
+                {
+                    ProjectId = projectId,
+                    StoryId = storyId,
+                    StartOffset = turn.Start,
+                    EndOffset = turn.End,
+                    Snippet = words[turn.CueId],
+                    StartSeconds = turn.StartSeconds,
+                    EndSeconds = turn.EndSeconds,
+                    Speaker = turn.Speaker,
+                    CoderUserId = coderUserId,
+                    CreatedAt = now,
+                    Origin = "coding",
+                };
+                db.Passages.Add(passage);
+                existing[(turn.Start, turn.End)] = passage;
             }
-            ids.Add(passage);
+            var added = themeIds.Distinct().Where(id => passage.Themes.All(t => t.ThemeId != id)).ToList();
+            foreach (var themeId in added) passage.Themes.Add(new PassageTheme { ThemeId = themeId, CoderUserId = coderUserId, CodedAt = now });
+            coded.Add((passage, added));
         }
+        await db.SaveChangesAsync(ct); // the passages need their ids before the events name them
+        var events = coded.Where(c => c.Added.Count > 0).Select(c => db.Record(clock, projectId, coderUserId, "passage.coded", "passage", c.Passage.Id, Detail("theme", c.Added))).ToList();
         await CommitAsync(projectId, storyId, events, tx, ct);
-        return Result.Ok<IReadOnlyList<int>>(ids.Select(p => p.Id).ToList());
+        return Result.Ok<IReadOnlyList<int>>(coded.Select(c => c.Passage.Id).ToList());
     }
 
     /// <summary>Takes one theme off a passage; a passage left with no theme is deleted (with its memos).</summary>
