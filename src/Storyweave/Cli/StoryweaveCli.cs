@@ -149,6 +149,9 @@ public static class StoryweaveCli
             if (manifest.WithdrawnSinceBackup.Count > 0)
                 await Console.Out.WriteLineAsync($"{manifest.WithdrawnSinceBackup.Count} storyteller(s) withdrew after this backup was made. They are restored as withdrawn, "
                     + "without their stories, details or recordings (a group recording they spoke in is left out too; the live instance had kept it with their voice silenced).");
+            if (keys is { Keys.Count: > 0 } && manifest.NotInKeyList.Count > 0)
+                await Console.Out.WriteLineAsync($"Warning: {manifest.NotInKeyList.Count} of them are neither in the key list nor named in it as withdrawn, "
+                    + "so the key list is older than the backup. If you have a newer key list, restore again into an empty data folder with it.");
             return 0;
         }));
         root.Subcommands.Add(restore);

@@ -51,6 +51,12 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
         /// <summary>After a restore: the storytellers whose key was not in the key list (withdrawn since the backup), restored as withdrawn.</summary>
         public IReadOnlyList<int> WithdrawnSinceBackup { get; init; } = [];
 
+        /// <summary>
+        /// After a restore: of <see cref="WithdrawnSinceBackup"/>, those the key list neither has a key for nor names as
+        /// withdrawn (a key list older than the backup, or none at all).
+        /// </summary>
+        public IReadOnlyList<int> NotInKeyList { get; init; } = [];
+
         /// <summary>After a restore: rows and files left out because they belong to someone withdrawn since the backup.</summary>
         public int RowsNotRestored { get; init; }
 
@@ -241,6 +247,11 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
         }
         using var _ = zip;
         var manifest = await ReadManifestAsync(zip, ct);
+
+        if ((await db.Database.GetPendingMigrationsAsync(ct)).Any())
+            await db.Database.MigrateAsync(ct);
+        if (await db.Users.AnyAsync(ct) || await db.Projects.AnyAsync(ct) || await db.Events.AnyAsync(ct))
+            throw new RestoreException("The target already holds data. Restore into an empty data folder (or an empty PostgreSQL database).");
         if (manifest.SealedStorytellers > 0 && keyList is null)
             throw new RestoreException($"This backup holds the personal content of {manifest.SealedStorytellers} storyteller(s), sealed with their own keys. "
                 + "Give the key list with --keys FILE (the file written by 'storyweave export-keys', kept apart from the backups). "
@@ -256,11 +267,6 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
         var withdrawnSince = new SortedSet<int>();
         var rowsLeftOut = 0;
         var filesLeftOut = 0;
-
-        if ((await db.Database.GetPendingMigrationsAsync(ct)).Any())
-            await db.Database.MigrateAsync(ct);
-        if (await db.Users.AnyAsync(ct) || await db.Projects.AnyAsync(ct) || await db.Events.AnyAsync(ct))
-            throw new RestoreException("The target already holds data. Restore into an empty data folder (or an empty PostgreSQL database).");
 
         // Files first, into a staging folder, so an interrupted restore leaves nothing in the data folder.
         var staging = Path.Combine(options.DataDir, "tmp", "restore-" + Guid.NewGuid().ToString("N"));
@@ -393,7 +399,11 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
             if (withdrawnSince.Count > 0)
                 await progress.WriteLineAsync($"  {withdrawnSince.Count} storyteller(s) withdrew after this backup was made: restored as withdrawn, without their content "
                     + $"({rowsLeftOut} row(s) and {filesLeftOut} file(s) left out; their key is no longer in the key list)");
-            return manifest with { WithdrawnSinceBackup = [.. withdrawnSince], RowsNotRestored = rowsLeftOut, FilesNotRestored = filesLeftOut };
+            return manifest with
+            {
+                WithdrawnSinceBackup = [.. withdrawnSince], NotInKeyList = [.. withdrawnSince.Where(id => !keyList.Withdrawn.ContainsKey(id))],
+                RowsNotRestored = rowsLeftOut, FilesNotRestored = filesLeftOut,
+            };
         }
         finally
         {
