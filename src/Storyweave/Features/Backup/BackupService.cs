@@ -401,8 +401,10 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
                     + $"({rowsLeftOut} row(s) and {filesLeftOut} file(s) left out; their key is no longer in the key list)");
             return manifest with
             {
-                WithdrawnSinceBackup = [.. withdrawnSince], NotInKeyList = [.. withdrawnSince.Where(id => !keyList.Withdrawn.ContainsKey(id))],
-                RowsNotRestored = rowsLeftOut, FilesNotRestored = filesLeftOut,
+                WithdrawnSinceBackup = [.. withdrawnSince],
+                NotInKeyList = [.. withdrawnSince.Where(id => !keyList.Withdrawn.ContainsKey(id))],
+                RowsNotRestored = rowsLeftOut,
+                FilesNotRestored = filesLeftOut,
             };
         }
         finally
