@@ -100,12 +100,34 @@ public static class StoryweaveCli
             await Console.Out.WriteLineAsync($"Backing up to {Path.GetFullPath(target)}{(passphrase is null ? "" : " (encrypted)")}");
             var manifest = await scope.ServiceProvider.GetRequiredService<BackupService>().BackupAsync(target, Console.Out, passphrase, ct);
             await Console.Out.WriteLineAsync($"Backup complete: {manifest.Tables.Sum(t => t.Rows)} rows, {manifest.FileCount} files.{(passphrase is null ? " It is not encrypted: keep it somewhere only you can read, or use --passphrase-file." : "")}");
+            if (manifest.SealedStorytellers > 0)
+                await Console.Out.WriteLineAsync($"The personal content of {manifest.SealedStorytellers} storyteller(s) is sealed with their own keys, which are not in the backup. "
+                    + "To restore it you also need the key list: write it with 'storyweave export-keys --out FILE' and keep it apart from the backups (never on the same disk or in the same place). "
+                    + "Write it again after every full withdrawal and destroy the older copies: that is what makes a withdrawal reach old backups.");
             return 0;
         }));
         root.Subcommands.Add(backup);
 
+        var keysOut = new Option<string>("--out") { Description = "The key list file to write. Readable by this user only; keep it apart from the backups.", Required = true };
+        var exportKeys = new Command("export-keys", "Write the key list that unseals storytellers' personal content in backups (keep it apart from them; write it again after each withdrawal).") { keysOut };
+        exportKeys.SetAction((r, ct) => WithApp(Resolve(r), prepare: true, async (app, o) =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var target = Path.GetFullPath(r.GetValue(keysOut)!);
+            if (target.StartsWith(Path.GetFullPath(o.DataDir) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                return await FailAsync(["Write the key list outside the data folder: a copy kept beside the data or the backups would let a restore bring withdrawn people back."]);
+            var (keys, withdrawn) = await StorytellerKeyList.ExportAsync(scope.ServiceProvider.GetRequiredService<StoryweaveDb>(),
+                scope.ServiceProvider.GetRequiredService<TimeProvider>(), target, ct);
+            await Console.Out.WriteLineAsync($"Key list written to {target}: {keys} storyteller key(s), {withdrawn} withdrawn storyteller(s). "
+                + "Keep it apart from the backups. After a full withdrawal, write it again and destroy every older copy.");
+            return 0;
+        }));
+        root.Subcommands.Add(exportKeys);
+
         var backupFile = new Argument<string>("file") { Description = "A backup made by 'storyweave backup'." };
-        var restore = new Command("restore", "Restore a backup into an empty data folder (or an empty PostgreSQL database).") { backupFile, passphraseFile };
+        var keysFile = new Option<string?>("--keys") { Description = "The key list written by 'storyweave export-keys' (needed to restore storytellers' personal content)." };
+        var withoutKeys = new Option<bool>("--without-keys") { Description = "Restore without a key list: every storyteller comes back as withdrawn, without their stories." };
+        var restore = new Command("restore", "Restore a backup into an empty data folder (or an empty PostgreSQL database).") { backupFile, passphraseFile, keysFile, withoutKeys };
         restore.SetAction((r, ct) => WithApp(Resolve(r), prepare: false, async (app, o) =>
         {
             var file = r.GetValue(backupFile)!;
@@ -116,10 +138,20 @@ public static class StoryweaveCli
             }
             var (passphrase, problem) = await ReadPassphraseAsync(r.GetValue(passphraseFile));
             if (problem is not null) return await FailAsync([problem]);
+            if (r.GetValue(keysFile) is not null && r.GetValue(withoutKeys))
+                return await FailAsync(["Give either --keys FILE or --without-keys, not both."]);
+            var keys = r.GetValue(keysFile) is { } keysPath ? await StorytellerKeyList.ReadAsync(keysPath, ct)
+                : r.GetValue(withoutKeys) ? StorytellerKeyList.Empty : null;
             await using var scope = app.Services.CreateAsyncScope();
             await Console.Out.WriteLineAsync($"Restoring {Path.GetFullPath(file)} into {o.DataDir}");
-            var manifest = await scope.ServiceProvider.GetRequiredService<BackupService>().RestoreAsync(file, Console.Out, passphrase, ct);
+            var manifest = await scope.ServiceProvider.GetRequiredService<BackupService>().RestoreAsync(file, Console.Out, passphrase, keys, ct);
             await Console.Out.WriteLineAsync($"Restore complete: {manifest.Tables.Sum(t => t.Rows)} rows, {manifest.FileCount} files (backup made {manifest.CreatedAt:u}).");
+            if (manifest.WithdrawnSinceBackup.Count > 0)
+                await Console.Out.WriteLineAsync($"{manifest.WithdrawnSinceBackup.Count} storyteller(s) withdrew after this backup was made. They are restored as withdrawn, "
+                    + "without their stories, details or recordings (a group recording they spoke in is left out too; the live instance had kept it with their voice silenced).");
+            if (keys is { Keys.Count: > 0 } && manifest.NotInKeyList.Count > 0)
+                await Console.Out.WriteLineAsync($"Warning: {manifest.NotInKeyList.Count} of them are neither in the key list nor named in it as withdrawn, "
+                    + "so the key list is older than the backup. If you have a newer key list, restore again into an empty data folder with it.");
             return 0;
         }));
         root.Subcommands.Add(restore);

@@ -70,6 +70,7 @@ public abstract class StoryweaveDb : IdentityDbContext<User>
     public DbSet<Features.Transcription.DraftJob> DraftJobs => Set<Features.Transcription.DraftJob>();
     public DbSet<Features.Email.OutboxMessage> OutboxMessages => Set<Features.Email.OutboxMessage>();
     public DbSet<Features.Interop.ImportedQdaObject> ImportedQdaObjects => Set<Features.Interop.ImportedQdaObject>();
+    public DbSet<Features.Backup.StorytellerKey> StorytellerKeys => Set<Features.Backup.StorytellerKey>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 

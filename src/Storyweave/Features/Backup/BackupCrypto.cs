@@ -23,6 +23,7 @@ public static class BackupCrypto
     public const int ChunkSize = 1 << 20;
     public const int MinimumPassphraseLength = 12;
     private static readonly byte[] Magic = "SWBKENC1"u8.ToArray();
+    private static readonly byte[] KeyedMagic = "SWBKSEA1"u8.ToArray();
     private static readonly byte[] CheckText = "storyweave-backup-passphrase-check"u8.ToArray();
     private const int HeaderLength = 8 + 4 + 16 + 4 + 32 + 4;
 
@@ -43,11 +44,26 @@ public static class BackupCrypto
     public static Stream Encrypt(Stream output, string passphrase)
     {
         var salt = RandomNumberGenerator.GetBytes(16);
+        return Encrypt(output, Magic, Iterations, salt, Derive(passphrase, salt, Iterations));
+    }
+
+    /// <summary>
+    /// The same chunked encryption under a random 256-bit key instead of a passphrase (a storyteller's sealed file in a
+    /// backup, <see cref="BackupSealing"/>): the AES and check keys come from HKDF-SHA256 over the key and the salt.
+    /// </summary>
+    public static Stream Encrypt(Stream output, byte[] key)
+    {
+        var salt = RandomNumberGenerator.GetBytes(16);
+        return Encrypt(output, KeyedMagic, 0, salt, DeriveFromKey(key, salt));
+    }
+
+    private static EncryptingStream Encrypt(Stream output, byte[] magic, int iterations, byte[] salt, (byte[] Key, byte[] Check) derived)
+    {
+        var (key, check) = derived;
         var prefix = RandomNumberGenerator.GetBytes(4);
-        var (key, check) = Derive(passphrase, salt, Iterations);
         var header = new byte[HeaderLength];
-        Magic.CopyTo(header, 0);
-        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), Iterations);
+        magic.CopyTo(header, 0);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), iterations);
         salt.CopyTo(header, 12);
         prefix.CopyTo(header, 28);
         check.CopyTo(header, 32);
@@ -72,7 +88,25 @@ public static class BackupCrypto
         var (key, check) = Derive(passphrase, header.AsSpan(12, 16).ToArray(), iterations);
         if (!CryptographicOperations.FixedTimeEquals(check, header.AsSpan(32, 32)))
             throw new RestoreException("That is not the passphrase this backup was made with. Check it (capital letters and spaces count) and try again.");
+        await DecryptChunksAsync(input, output, header, key, chunkSize, ct);
+    }
 
+    /// <summary>Decrypts a stream written by <see cref="Encrypt(Stream, byte[])"/>; false when <paramref name="rawKey"/> is not the key it was sealed with.</summary>
+    public static async Task<bool> DecryptAsync(Stream input, Stream output, byte[] rawKey, CancellationToken ct)
+    {
+        var header = new byte[HeaderLength];
+        if (await input.ReadAtLeastAsync(header, HeaderLength, throwOnEndOfStream: false, ct) < HeaderLength || !header.AsSpan(0, 8).SequenceEqual(KeyedMagic))
+            throw Damaged();
+        var chunkSize = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(64));
+        if (chunkSize is < 1024 or > 64 << 20) throw Damaged();
+        var (key, check) = DeriveFromKey(rawKey, header.AsSpan(12, 16).ToArray());
+        if (!CryptographicOperations.FixedTimeEquals(check, header.AsSpan(32, 32))) return false;
+        await DecryptChunksAsync(input, output, header, key, chunkSize, ct);
+        return true;
+    }
+
+    private static async Task DecryptChunksAsync(Stream input, Stream output, byte[] header, byte[] key, int chunkSize, CancellationToken ct)
+    {
         using var aes = new AesGcm(key, 16);
         var prefix = header.AsSpan(28, 4).ToArray();
         var lengthAndFlag = new byte[5];
@@ -110,6 +144,15 @@ public static class BackupCrypto
     private static (byte[] Key, byte[] Check) Derive(string passphrase, byte[] salt, int iterations)
     {
         var bytes = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(passphrase), salt, iterations, HashAlgorithmName.SHA256, 64);
+        var key = bytes[..32];
+        var check = HMACSHA256.HashData(bytes[32..], CheckText);
+        CryptographicOperations.ZeroMemory(bytes);
+        return (key, check);
+    }
+
+    private static (byte[] Key, byte[] Check) DeriveFromKey(byte[] rawKey, byte[] salt)
+    {
+        var bytes = HKDF.DeriveKey(HashAlgorithmName.SHA256, rawKey, 64, salt, "storyweave-backup-sealed-file"u8.ToArray());
         var key = bytes[..32];
         var check = HMACSHA256.HashData(bytes[32..], CheckText);
         CryptographicOperations.ZeroMemory(bytes);

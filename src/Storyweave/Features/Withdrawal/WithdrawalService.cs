@@ -316,8 +316,9 @@ public sealed class WithdrawalService(
             await db.StorytellerFacets.Where(f => f.StorytellerId == storytellerId).ExecuteDeleteAsync(ct);
             await db.StorytellerLinks.Where(l => l.StorytellerId == storytellerId).ExecuteDeleteAsync(ct);
             await db.CorrectionRequests.Where(r => r.StorytellerId == storytellerId).ExecuteDeleteAsync(ct);
-            (person.Name, person.Email, person.NormalizedEmail, person.Phone) = (WithdrawnName, null, null, null);
-            (person.SelfDescription, person.ContactNotes, person.AccessNeeds, person.CopyNote) = ("", "", "", "");
+            // Their key goes in this transaction: every earlier backup's seal of their content cannot be opened any more (decision 0009).
+            await db.StorytellerKeys.Where(k => k.StorytellerId == storytellerId).ExecuteDeleteAsync(ct);
+            Anonymise(person);
             person.WithdrawnAt = clock.GetUtcNow().UtcDateTime;
 
             // 4. Anything generated from their words: report files (made out of date, files erased), undo records.
@@ -374,6 +375,13 @@ public sealed class WithdrawalService(
                 erased, outcomeReports, scrubbed, notes, compaction)
             { TeamWritingHeld = heldTeamWriting, Swept = swept });
         }
+    }
+
+    /// <summary>Wipes what identifies a storyteller, leaving the husk a full withdrawal keeps (also what a backup restores for someone withdrawn since).</summary>
+    public static void Anonymise(Storytellers.Storyteller person)
+    {
+        (person.Name, person.Email, person.NormalizedEmail, person.Phone) = (WithdrawnName, null, null, null);
+        (person.SelfDescription, person.ContactNotes, person.AccessNeeds, person.CopyNote) = ("", "", "", "");
     }
 
     /// <summary>Deletes passages and key quotes with what hangs on them: memos on the passages, report quotes (cascade), theme links (cascade).</summary>
@@ -567,7 +575,7 @@ public sealed class WithdrawalService(
     [
         "TranscriptCues", "SpeakerLabels", "Stories", "StoryStorytellers", "Sessions", "MediaFiles", "Passages", "PassageThemes", "Memos",
         "ReviewSheets", "KeyQuotes", "ReviewSheetThemes", "ReviewSheetNotedThemes", "SearchEntries", "Storytellers", "StorytellerAnswers", "StorytellerFacets",
-        "ConsentRecords", "StorytellerLinks", "CorrectionRequests", "Clips", "ReportQuotes", "ReportFiles", "CodebookChanges",
+        "ConsentRecords", "StorytellerLinks", "CorrectionRequests", "Clips", "ReportQuotes", "ReportFiles", "CodebookChanges", "StorytellerKeys",
     ];
 
     /// <summary>

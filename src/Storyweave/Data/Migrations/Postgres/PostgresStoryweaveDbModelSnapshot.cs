@@ -341,6 +341,24 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.ToTable("AccessLog");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Backup.StorytellerKey", b =>
+                {
+                    b.Property<int>("StorytellerId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("Key")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.HasKey("StorytellerId");
+
+                    b.ToTable("StorytellerKeys");
+                });
+
             modelBuilder.Entity("Storyweave.Features.CallOut.CallOut", b =>
                 {
                     b.Property<int>("ProjectId")
@@ -2538,6 +2556,17 @@ namespace Storyweave.Data.Migrations.Postgres
                         .IsRequired();
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Backup.StorytellerKey", b =>
+                {
+                    b.HasOne("Storyweave.Features.Storytellers.Storyteller", "Storyteller")
+                        .WithOne()
+                        .HasForeignKey("Storyweave.Features.Backup.StorytellerKey", "StorytellerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Storyteller");
                 });
 
             modelBuilder.Entity("Storyweave.Features.CallOut.CallOut", b =>

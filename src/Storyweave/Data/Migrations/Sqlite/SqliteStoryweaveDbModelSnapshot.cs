@@ -328,6 +328,24 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.ToTable("AccessLog");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Backup.StorytellerKey", b =>
+                {
+                    b.Property<int>("StorytellerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Key")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("StorytellerId");
+
+                    b.ToTable("StorytellerKeys");
+                });
+
             modelBuilder.Entity("Storyweave.Features.CallOut.CallOut", b =>
                 {
                     b.Property<int>("ProjectId")
@@ -2451,6 +2469,17 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .IsRequired();
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Backup.StorytellerKey", b =>
+                {
+                    b.HasOne("Storyweave.Features.Storytellers.Storyteller", "Storyteller")
+                        .WithOne()
+                        .HasForeignKey("Storyweave.Features.Backup.StorytellerKey", "StorytellerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Storyteller");
                 });
 
             modelBuilder.Entity("Storyweave.Features.CallOut.CallOut", b =>
