@@ -1507,6 +1507,9 @@ namespace Storyweave.Data.Migrations.Postgres
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<string>("Matrix")
+                        .HasColumnType("text");
+
                     b.Property<int?>("ParentId")
                         .HasColumnType("integer");
 
