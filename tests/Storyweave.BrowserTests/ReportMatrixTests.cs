@@ -78,7 +78,7 @@ public sealed class ReportMatrixTests(BrowserFixture fixture) : IClassFixture<Br
         await addRow.GetByLabel("Impacts on society").EvaluateAsync("(e, v) => { e.removeAttribute('maxlength'); e.value = v; }", typed);
         await page.GetByRole(AriaRole.Button, new() { Name = "Add row" }).ClickAsync();
         var summary = page.Locator(".error-summary");
-        await Assertions.Expect(summary).ToContainTextAsync("a cell can be at most 300 characters");
+        await Assertions.Expect(summary).ToContainTextAsync("Row 4, column 3 (Impacts on society): a cell can be at most 300 characters");
         await Assertions.Expect(summary).ToBeFocusedAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Group, new() { Name = "Add a row" }).GetByLabel("Impacts on society")).ToHaveValueAsync(typed);
         await fixture.AssertAccessibleAsync(page);

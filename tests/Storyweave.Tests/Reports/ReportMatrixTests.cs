@@ -4,8 +4,8 @@ using System.Text.RegularExpressions;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Wordprocessing;
 using Microsoft.EntityFrameworkCore;
-using Storyweave.Features.Review;
 using Storyweave.Features.Reports;
+using Storyweave.Features.Review;
 
 namespace Storyweave.Tests.Reports;
 
@@ -175,7 +175,7 @@ public sealed partial class ReportMatrixTests(AppFixture fixture) : IClassFixtur
         await RefusedAsync(new { columns = new[] { "A", "B" }, rows = new[] { new[] { "only one" } }, quotes = Array.Empty<object>() }, "Row 1 has 1 cell; it needs one for each of the 2 columns");
         await RefusedAsync(new { columns = new[] { "A", " " }, rows = Array.Empty<string[]>(), quotes = Array.Empty<object>() }, "Column 2: give it a heading.");
         await RefusedAsync(new { columns = new[] { "A", "B" }, rows = new[] { new[] { "", " " } }, quotes = Array.Empty<object>() }, "Row 1 is empty.");
-        await RefusedAsync(new { columns = new[] { "A", "B" }, rows = new[] { new[] { new string('x', 301), "" } }, quotes = Array.Empty<object>() }, "Row 1, column 1: a cell can be at most 300 characters");
+        await RefusedAsync(new { columns = new[] { "A", "B" }, rows = new[] { new[] { new string('x', 301), "" } }, quotes = Array.Empty<object>() }, "Row 1, column 1 (A): a cell can be at most 300 characters");
         await RefusedAsync(new { columns = Enumerable.Range(1, 7).Select(i => $"C{i}").ToArray(), rows = Array.Empty<string[]>(), quotes = Array.Empty<object>() }, "at most 6 columns");
         // A storyteller who has not agreed to quotes cannot be chosen; the message says why.
         await RefusedAsync(new { columns = new[] { "A", "B" }, rows = Array.Empty<string[]>(), quotes = new object?[] { null, new { passageId = s.NoQuotes.PassageId } } },

@@ -69,7 +69,8 @@ public sealed record ReportMatrix(
             else if (row.All(c => string.IsNullOrWhiteSpace(c)))
                 errors.Add($"Row {N(r)} is empty. Write something in at least one of its cells, or delete the row.");
             for (var c = 0; c < row.Count; c++)
-                if ((row[c]?.Trim().Length ?? 0) > MaxCell) errors.Add($"Row {N(r)}, column {N(c)}: a cell can be at most {MaxCell} characters (a short phrase).");
+                if ((row[c]?.Trim().Length ?? 0) > MaxCell)
+                    errors.Add($"Row {N(r)}, column {N(c)}{(c < columns.Count && columns[c]?.Trim() is { Length: > 0 } name ? $" ({name})" : "")}: a cell can be at most {MaxCell} characters (a short phrase).");
         }
         var quotes = m.Quotes ?? [];
         if (quotes.Count > columns.Count) errors.Add($"There are quotes for {quotes.Count} columns but the table has {columns.Count}. Send one quote (or null) per column.");
