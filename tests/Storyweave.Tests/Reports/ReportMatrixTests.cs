@@ -20,7 +20,8 @@ public sealed partial class ReportMatrixTests(AppFixture fixture) : IClassFixtur
     private TestApp App => fixture.App;
     private static readonly System.Text.Json.JsonSerializerOptions Json = TestApp.JsonOptions;
 
-    private sealed record Setup(HttpClient Api, TestApp.TestUser Lead, int ProjectId, TestApp.ReportTeller Named, TestApp.ReportTeller Pseudonym, TestApp.ReportTeller NoQuotes, int PseudonymKeyQuoteId, string Tag);
+    private sealed record Setup(HttpClient Api, TestApp.TestUser Lead, int ProjectId, TestApp.ReportTeller Named, TestApp.ReportTeller Pseudonym, TestApp.ReportTeller NoQuotes, int PseudonymKeyQuoteId, string Tag,
+        TestApp.ReportTeller Anonymous);
 
     /// <summary>
     /// The report scenario plus review sheets recording value for all: two stories that may be quoted (one change repeated
@@ -31,7 +32,7 @@ public sealed partial class ReportMatrixTests(AppFixture fixture) : IClassFixtur
         var lead = await App.CreateUserAsync();
         var projectId = await App.CreateProjectAsync(lead);
         var api = await App.ApiClientAsync(lead);
-        var (_, named, pseudo, _, noQuotes) = await App.CreateReportScenarioAsync(projectId, lead);
+        var (_, named, pseudo, anonymous, noQuotes) = await App.CreateReportScenarioAsync(projectId, lead);
         var tag = Guid.NewGuid().ToString("N")[..6];
         var keyQuoteId = await App.WithDbAsync(async db =>
         {
@@ -47,7 +48,7 @@ public sealed partial class ReportMatrixTests(AppFixture fixture) : IClassFixtur
             await db.SaveChangesAsync();
             return quote.Id;
         });
-        return new Setup(api, lead, projectId, named, pseudo, noQuotes, keyQuoteId, tag);
+        return new Setup(api, lead, projectId, named, pseudo, noQuotes, keyQuoteId, tag, anonymous);
     }
 
     private static async Task<ReportEndpoints.ReportDto> CreateAsync(Setup s, string kind)
@@ -207,24 +208,25 @@ public sealed partial class ReportMatrixTests(AppFixture fixture) : IClassFixtur
         {
             columns = new[] { "Impacts on individuals", "Impacts on organisations" },
             rows = new[] { new[] { "Growing in confidence", "Better decisions" } },
-            quotes = new object?[] { new { passageId = s.Named.PassageId }, new { passageId = s.Pseudonym.PassageId } },
+            quotes = new object?[] { new { passageId = s.Anonymous.PassageId }, new { passageId = s.Pseudonym.PassageId } },
         };
         Assert.Equal(HttpStatusCode.OK, (await PutMatrixAsync(s, reportId, section.Id, matrix)).StatusCode);
         var (file, bytes) = await MakeAsync(s, reportId, ReportFormat.Markdown);
         var before = System.Text.Encoding.UTF8.GetString(bytes);
-        Assert.Contains(s.Named.Words, before, StringComparison.Ordinal);
-        // The file relies on the named storyteller's quotes consent with the credit it shows.
+        Assert.Contains(s.Anonymous.Words, before, StringComparison.Ordinal);
+        // The file relies on the quotes consent of the storyteller the table quotes: an anonymous one, whom the credits do
+        // not name, so only the table's quote makes the file depend on it.
         var basis = ReportStaleness.Parse(await App.WithDbAsync(db => db.ReportFiles.Where(f => f.Id == file.Id).Select(f => f.ConsentBasis).SingleAsync()));
-        Assert.Contains(basis, e => e.StorytellerId == s.Named.Id && e.Uses.Contains("Quotes") && e.CreditShown == s.Named.Name);
+        Assert.Contains(basis, e => e.StorytellerId == s.Anonymous.Id && e.Uses.Contains("Quotes"));
 
-        var consent = await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/storytellers/{s.Named.Id}/consent", new
+        var consent = await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/storytellers/{s.Anonymous.Id}/consent", new
         {
             recording = true,
             analysis = true,
             quotes = false,
             clips = false,
             publishStory = false,
-            creditInReports = "Named",
+            creditInReports = "Anonymous",
             creditInClips = "Named",
             creditOnPublicSite = "Named",
             method = "PaperForm",
@@ -236,7 +238,7 @@ public sealed partial class ReportMatrixTests(AppFixture fixture) : IClassFixtur
         var stale = (await s.Api.GetFromJsonAsync<ReportEndpoints.FileDto>($"/api/projects/{s.ProjectId}/report-files/{file.Id}", Json))!;
         Assert.True(stale.OutOfDate);
         Assert.Null(stale.DownloadUrl);
-        Assert.Contains(s.Named.Name, stale.OutOfDateReason, StringComparison.Ordinal);
+        Assert.Contains(s.Anonymous.Name, stale.OutOfDateReason, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Gone, (await s.Api.GetAsync(file.DownloadUrl)).StatusCode);
 
         // The curator is told why the quote is left out; it stays chosen (the rest of the table can still be edited).
@@ -253,8 +255,7 @@ public sealed partial class ReportMatrixTests(AppFixture fixture) : IClassFixtur
         Assert.Equal(HttpStatusCode.Accepted, regenerated.StatusCode);
         var fresh = await TestApp.WaitForReportFileAsync(s.Api, s.ProjectId, file.Id);
         var after = System.Text.Encoding.UTF8.GetString(await (await s.Api.GetAsync(fresh.DownloadUrl)).Content.ReadAsByteArrayAsync()).ReplaceLineEndings("\n");
-        Assert.DoesNotContain(s.Named.Words, after, StringComparison.Ordinal);
-        Assert.DoesNotContain(s.Named.Name, after, StringComparison.Ordinal);
+        Assert.DoesNotContain(s.Anonymous.Words, after, StringComparison.Ordinal);
         Assert.Contains($"| Growing in confidence | Better informed decisions |\n|  | \u201c{s.Pseudonym.Words}\u201d", after, StringComparison.Ordinal);
     }
 
