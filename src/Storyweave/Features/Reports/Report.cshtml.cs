@@ -70,7 +70,9 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
     public SectionPost? Posted { get; private set; }
 
     /// <summary>The fields of the add and edit section forms; <see cref="Setting"/> turns the kind's own field into <see cref="ReportSection.Setting"/>.</summary>
-    public sealed record SectionPost(ReportSectionKind? Kind, string? Heading, string? Body, int? ThemeId, string? Figure, string? Level, string? Question, bool Box, bool Brief, int? After)
+    /// <param name="Columns">A table section's column headings as typed (an emptied one removes that column); <paramref name="NewColumn"/> adds one.</param>
+    public sealed record SectionPost(ReportSectionKind? Kind, string? Heading, string? Body, int? ThemeId, string? Figure, string? Level, string? Question, bool Box, bool Brief, int? After,
+        IReadOnlyList<string>? Columns = null, string? NewColumn = null)
     {
         public string Setting(ReportSectionKind kind) => kind switch
         {
@@ -84,8 +86,34 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
 
         public static SectionPost From(ReportSection s) => new(s.Kind, s.Title, s.Body, s.ThemeId,
             s.Kind == ReportSectionKind.Figure ? s.Setting : null, s.Kind == ReportSectionKind.ValueForAll ? s.Setting : null,
-            s.Kind == ReportSectionKind.CrossTab ? s.Setting : null, s.Setting == ReportService.BoxSetting, s.Setting == ReportService.ShortSetting, null);
+            s.Kind == ReportSectionKind.CrossTab ? s.Setting : null, s.Setting == ReportService.BoxSetting, s.Setting == ReportService.ShortSetting, null,
+            s.Kind == ReportSectionKind.Matrix ? ReportMatrix.Parse(s.Matrix).Columns : null);
     }
+
+    /// <summary>Every matrix section's table, by section id.</summary>
+    public Dictionary<int, ReportMatrix> Matrices { get; private set; } = [];
+
+    /// <summary>The matrix quotes resolved through consent (words, credit, or why they are left out).</summary>
+    public Dictionary<ReportMatrixQuote, ReportContentBuilder.MatrixQuoteView> MatrixQuotes { get; private set; } = [];
+
+    /// <summary>Quotes a table's columns can show (curators only; loaded when the outline has a table).</summary>
+    public List<ReportService.Candidate> MatrixCandidates { get; private set; } = [];
+
+    /// <summary>The table whose editing area is shown open (after a change without script, or a mistake in it).</summary>
+    [BindProperty(SupportsGet = true, Name = "table")] public int? OpenMatrix { get; set; }
+
+    /// <summary>What was typed into a table's row form (or chosen in its quotes form) that had a mistake, shown again.</summary>
+    public IReadOnlyList<string>? PostedCells { get; private set; }
+
+    public IReadOnlyList<string>? PostedQuotes { get; private set; }
+
+    /// <summary>A quote's value in the page's quote lists: "p{passageId}" or "k{keyQuoteId}"; "" for none.</summary>
+    public static string QuoteKey(ReportMatrixQuote? q) => q is null ? "" : q.PassageId is { } p ? $"p{p}" : $"k{q.KeyQuoteId}";
+
+    private static ReportMatrixQuote? ParseQuoteKey(string? key) =>
+        key is { Length: > 1 } && int.TryParse(key[1..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? key[0] switch { 'p' => new ReportMatrixQuote(id, null), 'k' => new ReportMatrixQuote(null, id), _ => null }
+            : null;
 
     public static string KindLabel(ReportSectionKind kind) => kind switch
     {
@@ -94,6 +122,7 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
         ReportSectionKind.WhoTookPart => "Who took part",
         ReportSectionKind.Figure => "Chart or table",
         ReportSectionKind.ValueForAll => "Value for all",
+        ReportSectionKind.Matrix => "Table you write",
         _ => "Themes compared by a question",
     };
 
@@ -121,14 +150,32 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
         return await ShowErrorsAsync(result.Errors, "add-section");
     }
 
-    public async Task<IActionResult> OnPostSaveSectionAsync(int sectionId, string? heading, string? body, int? themeId, string? figure, string? level, string? question, bool box, bool brief)
+    public async Task<IActionResult> OnPostSaveSectionAsync(int sectionId, string? heading, string? body, int? themeId, string? figure, string? level, string? question, bool box, bool brief,
+        string[]? columns, string? newColumn)
     {
         if (!Access.CanPublish) return Forbid();
         var section = await Db.ReportSections.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sectionId && s.ReportId == ReportId);
         if (section is null) return NotFound();
-        var post = new SectionPost(section.Kind, heading, body, themeId, figure, level, question, box, brief, null);
+        var post = new SectionPost(section.Kind, heading, body, themeId, figure, level, question, box, brief, null, columns, newColumn);
+        ReportMatrix? matrix = null;
+        if (section.Kind == ReportSectionKind.Matrix && columns is not null)
+        {
+            // A heading emptied removes its column (cells and quote with it); a new heading adds a column at the end.
+            var stored = ReportMatrix.Parse(section.Matrix);
+            var keep = Enumerable.Range(0, stored.Columns.Count).Where(i => i < columns.Length && !string.IsNullOrWhiteSpace(columns[i])).ToList();
+            var adding = !string.IsNullOrWhiteSpace(newColumn);
+            matrix = new ReportMatrix(
+                [.. keep.Select(i => columns[i]), .. adding ? [newColumn!] : Array.Empty<string>()],
+                stored.Rows.Select(r => (IReadOnlyList<string>)[.. keep.Select(i => r[i]), .. adding ? [""] : Array.Empty<string>()]).Where(r => r.Any(c => c.Length > 0)).ToList(),
+                [.. keep.Select(i => stored.Quotes[i]), .. adding ? [null] : Array.Empty<ReportMatrixQuote?>()]);
+            if (keep.Count == 0 && !adding)
+            {
+                Posted = post;
+                return await ShowErrorsAsync(["The table needs at least one column. Give each column a heading."], $"section-{sectionId}");
+            }
+        }
         var result = await reports.UpdateSectionAsync(ProjectId, ReportId, sectionId,
-            new ReportService.SectionInput(null, heading, body, themeId, post.Setting(section.Kind)), current.RequiredId);
+            new ReportService.SectionInput(null, heading, body, themeId, post.Setting(section.Kind), matrix), current.RequiredId);
         if (result is null) return NotFound();
         if (result.Succeeded) return Back("Saved the section.", $"section-{sectionId}");
         Posted = post;
@@ -149,6 +196,105 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
     {
         if (!Access.CanPublish) return Forbid();
         return await reports.DeleteSectionAsync(ProjectId, ReportId, sectionId, current.RequiredId) ? Back("Deleted the section.", "outline-title") : NotFound();
+    }
+
+    // ---------- A table you write (matrix section): rows, quotes, filling from value for all ----------
+
+    /// <summary>Saves one row's cells (<paramref name="row"/>: its number from 0), or adds a row at the end when there is none.</summary>
+    public async Task<IActionResult> OnPostMatrixRowAsync(int sectionId, int? row, string[]? cells)
+    {
+        if (!Access.CanPublish) return Forbid();
+        cells ??= [];
+        var form = row is { } r0 ? $"matrix-{sectionId}-row-{r0}" : $"matrix-{sectionId}-add";
+        var result = await reports.ChangeMatrixAsync(ProjectId, ReportId, sectionId, m =>
+        {
+            var typed = Enumerable.Range(0, m.Columns.Count).Select(i => i < cells.Length ? (cells[i] ?? "").Trim() : "").ToList();
+            if (typed.All(c => c.Length == 0)) return Result.Fail<ReportMatrix>([row is null ? "Write something in at least one cell of the new row." : "Write something in at least one cell, or delete the row instead."]);
+            if (row is { } r)
+            {
+                if (r < 0 || r >= m.Rows.Count) return Result.Fail<ReportMatrix>(["That row is no longer in the table (someone may have deleted it). Look at the table again."]);
+                return Result.Ok(m with { Rows = m.Rows.Select((x, i) => i == r ? typed : x).ToList() });
+            }
+            if (m.Rows.Count >= ReportMatrix.MaxRows) return Result.Fail<ReportMatrix>([$"A table can have at most {ReportMatrix.MaxRows} rows. Delete one first."]);
+            return Result.Ok(m with { Rows = [.. m.Rows, typed] });
+        }, current.RequiredId);
+        if (result is null) return NotFound();
+        if (result.Succeeded) return BackToTable(sectionId, row is null ? "Added the row." : "Saved the row.", row is { } saved ? $"matrix-{sectionId}-row-{saved}" : $"matrix-{sectionId}-rows");
+        PostedCells = cells;
+        OpenMatrix = sectionId;
+        return await ShowErrorsAsync(result.Errors, form);
+    }
+
+    public async Task<IActionResult> OnPostMatrixMoveRowAsync(int sectionId, int row, string? direction)
+    {
+        if (!Access.CanPublish) return Forbid();
+        var step = direction == "up" ? -1 : 1;
+        var result = await reports.ChangeMatrixAsync(ProjectId, ReportId, sectionId, m =>
+        {
+            var target = row + step;
+            if (row < 0 || row >= m.Rows.Count || target < 0 || target >= m.Rows.Count)
+                return Result.Fail<ReportMatrix>([step < 0 ? "That row is already the first." : "That row is already the last."]);
+            var rows = m.Rows.ToList();
+            (rows[row], rows[target]) = (rows[target], rows[row]);
+            return Result.Ok(m with { Rows = rows });
+        }, current.RequiredId);
+        if (result is null) return NotFound();
+        if (!result.Succeeded)
+        {
+            OpenMatrix = sectionId;
+            return await ShowErrorsAsync(result.Errors, $"matrix-{sectionId}-rows");
+        }
+        return BackToTable(sectionId, step < 0 ? "Moved the row up." : "Moved the row down.", $"matrix-{sectionId}-row-{row + step}");
+    }
+
+    public async Task<IActionResult> OnPostMatrixDeleteRowAsync(int sectionId, int row)
+    {
+        if (!Access.CanPublish) return Forbid();
+        var result = await reports.ChangeMatrixAsync(ProjectId, ReportId, sectionId, m => row >= 0 && row < m.Rows.Count
+            ? Result.Ok(m with { Rows = m.Rows.Where((_, i) => i != row).ToList() })
+            : Result.Fail<ReportMatrix>(["That row is no longer in the table (someone may have deleted it already)."]), current.RequiredId);
+        if (result is null) return NotFound();
+        if (!result.Succeeded)
+        {
+            OpenMatrix = sectionId;
+            return await ShowErrorsAsync(result.Errors, $"matrix-{sectionId}-rows");
+        }
+        return BackToTable(sectionId, "Deleted the row.", $"matrix-{sectionId}-rows");
+    }
+
+    /// <summary>The quote under each column: "p{id}" (coded passage), "k{id}" (key quote) or "" (none), one per column.</summary>
+    public async Task<IActionResult> OnPostMatrixQuotesAsync(int sectionId, string[]? quotes)
+    {
+        if (!Access.CanPublish) return Forbid();
+        quotes ??= [];
+        var result = await reports.ChangeMatrixAsync(ProjectId, ReportId, sectionId, m =>
+            Result.Ok(m with { Quotes = Enumerable.Range(0, m.Columns.Count).Select(i => i < quotes.Length ? ParseQuoteKey(quotes[i]) : null).ToList() }), current.RequiredId);
+        if (result is null) return NotFound();
+        if (result.Succeeded) return BackToTable(sectionId, "Saved the quotes under the table.", $"matrix-{sectionId}-quotes");
+        PostedQuotes = quotes;
+        OpenMatrix = sectionId;
+        return await ShowErrorsAsync(result.Errors, $"matrix-{sectionId}-quotes");
+    }
+
+    public async Task<IActionResult> OnPostMatrixFillAsync(int sectionId)
+    {
+        if (!Access.CanPublish) return Forbid();
+        var result = await reports.FillMatrixFromValueForAllAsync(ProjectId, ReportId, sectionId, current.RequiredId);
+        if (result is null) return NotFound();
+        if (!result.Succeeded)
+        {
+            OpenMatrix = sectionId;
+            return await ShowErrorsAsync(result.Errors, $"matrix-{sectionId}-fill");
+        }
+        var (rows, left) = (result.Value!.Rows, result.Value.LeftOut);
+        return BackToTable(sectionId, $"Filled the table with {rows} {(rows == 1 ? "row" : "rows")} from the review sheets' value for all." +
+            (left > 0 ? $" {left} more {(left == 1 ? "change does" : "changes do")} not fit: a table holds at most {ReportMatrix.MaxRows} rows." : "") + " Shorten and choose the phrases you want.", $"matrix-{sectionId}-rows");
+    }
+
+    private RedirectResult BackToTable(int sectionId, string done, string anchor)
+    {
+        Done = done;
+        return Redirect($"/projects/{ProjectId}/reports/{ReportId}?table={sectionId}#{anchor}");
     }
 
     /// <param name="note">From the "use a quote chosen for another theme" form (null from the ordinary picker).</param>
@@ -275,6 +421,9 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
         if (!keepTexts || Texts is null)
             Texts = new ReportEndpoints.UpdateRequest(report.Title, report.Version, report.Date);
         Outline = await reports.OutlineAsync(ProjectId, ReportId) ?? [];
+        Matrices = Outline.Where(e => e.Section.Kind == ReportSectionKind.Matrix).ToDictionary(e => e.Section.Id, e => ReportMatrix.Parse(e.Section.Matrix));
+        MatrixQuotes = await builder.MatrixQuotesAsync(ProjectId, Matrices.Values.SelectMany(m => m.Quotes).OfType<ReportMatrixQuote>());
+        if (Access.CanPublish && Matrices.Count > 0 && onlyTheme is null) MatrixCandidates = await reports.MatrixCandidatesAsync(ProjectId);
         Partners = await reports.PartnersAsync(ReportId, HttpContext.RequestAborted);
         Questions = (await Db.CategoryQuestions.AsNoTracking().Where(q => q.ProjectId == ProjectId).OrderBy(q => q.Position).ThenBy(q => q.Id)
             .Select(q => new { q.Id, q.Text }).ToListAsync()).Select(q => (q.Id, q.Text)).ToList();
@@ -291,6 +440,9 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
         return true;
     }
 }
+
+/// <summary>What a table section's partial needs: the page (tables, quotes, candidates, errors) and the section's outline entry.</summary>
+public sealed record ReportMatrixView(ReportPageModel Page, ReportService.OutlineEntry Entry);
 
 /// <summary>What one theme's quotes partial needs.</summary>
 public sealed record ReportThemeView(ReportPageModel Page, ReportService.ReportTheme Theme);

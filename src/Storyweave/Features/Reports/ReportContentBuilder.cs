@@ -52,6 +52,8 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
         var found = await findings.ThemesAsync(projectId, null, ct);
         var themeRows = found.Themes.ToDictionary(t => t.ThemeId);
         var valueForAll = await ValueForAllAsync(found.ValueForAll, ct);
+        var matrices = sections.Where(s => s.Kind == ReportSectionKind.Matrix).ToDictionary(s => s.Id, s => ReportMatrix.Parse(s.Matrix));
+        var matrixQuotes = await MatrixQuotesAsync(projectId, matrices.Values.SelectMany(m => m.Quotes).OfType<ReportMatrixQuote>(), ct);
 
         var blocks = new List<ReportBlock>();
         var creditsBlock = new ReportBlock.Paragraph(credits);
@@ -101,6 +103,9 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
                         break;
                     case ReportSectionKind.ValueForAll:
                         if (ValueForAll(section.Setting, found.ValueForAll, valueForAll, Rely) is { } value) inner.Add(value);
+                        break;
+                    case ReportSectionKind.Matrix:
+                        if (MatrixTable(title, matrices[section.Id], matrixQuotes, Rely) is { } table) inner.Add(table);
                         break;
                     case ReportSectionKind.CrossTab:
                         if (int.TryParse(section.Setting, NumberStyles.None, CultureInfo.InvariantCulture, out var questionId))
@@ -353,6 +358,75 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
         for (var i = 0; i < columns.Max(c => c.Count); i++)
             rows.Add(columns.Select(c => i < c.Count ? Cell.Of(c[i].Entry.Text) : Cell.Of("")).ToList());
         return new ReportBlock.Table("Value for all: the changes the stories describe", value.Levels.Select(l => l.Label).ToList(), rows, FirstColumnNamesRow: false);
+    }
+
+    /// <summary>A matrix quote resolved: its words and the policy's answer about quoting them (and how credited).</summary>
+    public sealed record MatrixQuoteView(string Text, ReportQuoteConsent.Answer Answer);
+
+    public const string MatrixQuoteGone = "That passage or key quote is no longer in the project (it was removed from the coding or the review sheet).";
+
+    /// <summary>
+    /// The words of quotes chosen for matrix columns, each with <see cref="ReportQuoteConsent"/>'s answer (the same check as every
+    /// other report quote). A passage or key quote no longer in the project is answered "not allowed" with <see cref="MatrixQuoteGone"/>.
+    /// </summary>
+    public async Task<Dictionary<ReportMatrixQuote, MatrixQuoteView>> MatrixQuotesAsync(int projectId, IEnumerable<ReportMatrixQuote> quotes, CancellationToken ct = default)
+    {
+        var wanted = quotes.Distinct().ToList();
+        var passageIds = wanted.Where(q => q.PassageId is not null).Select(q => q.PassageId!.Value).ToList();
+        var keyQuoteIds = wanted.Where(q => q.PassageId is null && q.KeyQuoteId is not null).Select(q => q.KeyQuoteId!.Value).ToList();
+        var passages = passageIds.Count == 0 ? [] : await db.Passages.AsNoTracking().Where(p => passageIds.Contains(p.Id) && p.ProjectId == projectId)
+            .Select(p => new { p.Id, p.StoryId, p.Speaker, Text = p.Snippet }).ToListAsync(ct);
+        var keyQuotes = keyQuoteIds.Count == 0 ? [] : await db.KeyQuotes.AsNoTracking().Where(q => keyQuoteIds.Contains(q.Id) && db.Stories.Any(s => s.Id == q.StoryId && s.ProjectId == projectId))
+            .Select(q => new { q.Id, q.StoryId, q.Speaker, q.Text }).ToListAsync(ct);
+        var found = new Dictionary<ReportMatrixQuote, (ReportQuoteConsent.Source Source, string Text)>();
+        foreach (var q in wanted)
+        {
+            if (q.PassageId is { } pid && passages.FirstOrDefault(p => p.Id == pid) is { } p) found[q] = (new(p.StoryId, p.Speaker), p.Text.Trim());
+            else if (q.PassageId is null && q.KeyQuoteId is { } kid && keyQuotes.FirstOrDefault(k => k.Id == kid) is { } k) found[q] = (new(k.StoryId, k.Speaker), k.Text.Trim());
+        }
+        var answers = await quoteConsent.DecideAsync(projectId, found.Values.Select(f => f.Source).ToList(), ct);
+        return wanted.ToDictionary(q => q, q => found.TryGetValue(q, out var f)
+            ? new MatrixQuoteView(f.Text, answers[f.Source])
+            : new MatrixQuoteView("", new ReportQuoteConsent.Answer(false, null, "", MatrixQuoteGone, false)));
+    }
+
+    /// <summary>
+    /// A curator's table: the headings, the rows as written, then one row with the quote chosen for each column (its credit as
+    /// the storyteller chose; a quote consent no longer allows, or no quote, leaves the cell empty). Null when it has no rows and no
+    /// quote may be shown. Each quote shown is relied on, so a later consent change makes the file out of date.
+    /// </summary>
+    private static ReportBlock.Table? MatrixTable(string title, ReportMatrix m, Dictionary<ReportMatrixQuote, MatrixQuoteView> quotes, Action<int, ConsentUse, string?> rely)
+    {
+        if (m.Columns.Count == 0) return null;
+        var shown = m.Quotes.Select(q => q is not null && quotes.TryGetValue(q, out var v) && v.Answer.Allowed ? v : null).ToList();
+        // A blank cell is written as an empty cell (no empty paragraph), so readers and screen readers meet nothing there.
+        static Cell Text(string text) => text.Length == 0 ? new Cell([]) : Cell.Of(text);
+        var rows = m.Rows.Where(r => r.Any(c => c.Length > 0)).Select(r => (IReadOnlyList<Cell>)r.Select(Text).ToList()).ToList();
+        if (rows.Count == 0 && shown.All(v => v is null)) return null;
+        if (shown.Any(v => v is not null))
+        {
+            foreach (var v in shown.OfType<MatrixQuoteView>()) rely(v.Answer.StorytellerId!.Value, ConsentUse.Quotes, v.Answer.Credit);
+            rows.Add(shown.Select(v => v is null ? new Cell([]) : new Cell([], new ReportBlock.Quote(v.Text, v.Answer.Credit))).ToList());
+        }
+        var caption = title.Length > 0 ? title : string.Join(", ", m.Columns);
+        return new ReportBlock.Table(caption, m.Columns, rows, FirstColumnNamesRow: false);
+    }
+
+    /// <summary>
+    /// The distinct changes review sheets record per value-for-all level (individuals, organisations, society), for filling a
+    /// curator's table: only from sheets whose storytellers all agreed to quotes (as the value-for-all sections show them), a line
+    /// or "- " item of a sheet is one change, repeats (ignoring case) once, at most <see cref="ReportMatrix.MaxCell"/> characters each.
+    /// </summary>
+    public async Task<List<List<string>>> ValueForAllChangesAsync(int projectId, CancellationToken ct = default)
+    {
+        var found = await findings.ThemesAsync(projectId, null, ct);
+        var allowed = await ValueForAllAsync(found.ValueForAll, ct);
+        return found.ValueForAll.Levels.Select(l => (allowed.GetValueOrDefault(l.Key) ?? [])
+            .SelectMany(e => e.Entry.Text.ReplaceLineEndings("\n").Split('\n'))
+            .Select(line => line.Trim().TrimStart('-', '*', '\u2022').Trim())
+            .Where(line => line.Length > 0)
+            .Select(line => line.Length <= ReportMatrix.MaxCell ? line : line[..(ReportMatrix.MaxCell - 1)].TrimEnd() + "\u2026")
+            .Distinct(StringComparer.OrdinalIgnoreCase).ToList()).ToList();
     }
 
     /// <summary>Curator text: blank lines separate paragraphs; a paragraph whose every line starts with "- " is a list.</summary>

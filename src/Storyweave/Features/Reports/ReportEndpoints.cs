@@ -18,10 +18,21 @@ public static partial class ReportEndpoints
     public sealed record UpdateRequest(string? Title, string? Version, DateOnly? Date);
 
     /// <param name="AfterSectionId">Add it right after this section (at the same level); none: at the end of the outline.</param>
-    public sealed record SectionRequest(ReportSectionKind? Kind, string? Title, string? Body, int? ThemeId, string? Setting, int? AfterSectionId = null);
+    /// <param name="Matrix">A "Matrix" section's whole table (headings, rows, one quote or null per column); left out: the table stays as it is.</param>
+    public sealed record SectionRequest(ReportSectionKind? Kind, string? Title, string? Body, int? ThemeId, string? Setting, int? AfterSectionId = null, ReportMatrix? Matrix = null);
 
     /// <summary>A section in reading order: <paramref name="Depth"/> 0 is top level; <paramref name="Heading"/> is what the files show.</summary>
-    public sealed record SectionDto(int Id, int? ParentId, int Position, int Depth, ReportSectionKind Kind, string Title, string Heading, string Body, int? ThemeId, string Setting);
+    /// <param name="Matrix">A "Matrix" section's table with each column's quote as the files show it; null for other kinds.</param>
+    public sealed record SectionDto(int Id, int? ParentId, int Position, int Depth, ReportSectionKind Kind, string Title, string Heading, string Body, int? ThemeId, string Setting, MatrixDto? Matrix = null);
+
+    /// <summary>A table the curator writes: <paramref name="Quotes"/> has one entry per column (null: no quote chosen).</summary>
+    public sealed record MatrixDto(IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<string>> Rows, IReadOnlyList<MatrixQuoteDto?> Quotes);
+
+    /// <summary>A column's chosen quote: <paramref name="Included"/> false when consent (or its removal) keeps it out of the files, with the reason.</summary>
+    public sealed record MatrixQuoteDto(int? PassageId, int? KeyQuoteId, string Text, bool Included, string Credit, string? LeftOutReason);
+
+    /// <summary>How a fill from value for all went: the section, the rows written and the changes beyond the table's row limit.</summary>
+    public sealed record FillDto(SectionDto Section, int Rows, int LeftOut);
     /// <param name="Note">Shown with the quote in the report; needed when the quote is not coded with the theme (it says why it fits).</param>
     public sealed record AddQuoteRequest(int? PassageId, int? KeyQuoteId, string? Note = null);
     public sealed record MoveRequest(string? Direction);
@@ -82,32 +93,47 @@ public static partial class ReportEndpoints
             .RequireAuthorization(Policies.Publish);
 
         // The outline: same rules as the report's other edits (read: Project.View; change: Project.Publish).
-        group.MapGet("/reports/{reportId:int}/sections", async (int projectId, int reportId, ReportService reports, CancellationToken ct) =>
-            await reports.OutlineAsync(projectId, reportId, ct) is { } outline ? Results.Ok(outline.Select(ToDto)) : Results.NotFound())
+        group.MapGet("/reports/{reportId:int}/sections", async (int projectId, int reportId, ReportService reports, ReportContentBuilder builder, CancellationToken ct) =>
+            await reports.OutlineAsync(projectId, reportId, ct) is { } outline ? Results.Ok(await SectionDtosAsync(builder, projectId, outline, ct)) : Results.NotFound())
             .RequireAuthorization(Policies.ViewProject);
 
-        group.MapPost("/reports/{reportId:int}/sections", async (int projectId, int reportId, SectionRequest r, ReportService reports, CurrentUser current, CancellationToken ct) =>
+        group.MapPost("/reports/{reportId:int}/sections", async (int projectId, int reportId, SectionRequest r, ReportService reports, ReportContentBuilder builder, CurrentUser current, CancellationToken ct) =>
         {
-            var result = await reports.AddSectionAsync(projectId, reportId, new ReportService.SectionInput(r.Kind, r.Title, r.Body, r.ThemeId, r.Setting), r.AfterSectionId, current.RequiredId, ct);
+            var result = await reports.AddSectionAsync(projectId, reportId, new ReportService.SectionInput(r.Kind, r.Title, r.Body, r.ThemeId, r.Setting, r.Matrix), r.AfterSectionId, current.RequiredId, ct);
             if (result is null) return Results.NotFound();
             if (!result.Succeeded) return ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
-            var entry = (await reports.OutlineAsync(projectId, reportId, ct))!.Single(e => e.Section.Id == result.Value!.Id);
-            return Results.Created($"/api/projects/{projectId}/reports/{reportId}/sections/{entry.Section.Id}", ToDto(entry));
+            var dto = await SectionDtoAsync(reports, builder, projectId, reportId, result.Value!.Id, ct);
+            return Results.Created($"/api/projects/{projectId}/reports/{reportId}/sections/{dto.Id}", dto);
         }).RequireAuthorization(Policies.Publish);
 
-        group.MapPut("/reports/{reportId:int}/sections/{sectionId:int}", async (int projectId, int reportId, int sectionId, SectionRequest r, ReportService reports, CurrentUser current, CancellationToken ct) =>
+        group.MapPut("/reports/{reportId:int}/sections/{sectionId:int}", async (int projectId, int reportId, int sectionId, SectionRequest r, ReportService reports, ReportContentBuilder builder, CurrentUser current, CancellationToken ct) =>
         {
-            var result = await reports.UpdateSectionAsync(projectId, reportId, sectionId, new ReportService.SectionInput(r.Kind, r.Title, r.Body, r.ThemeId, r.Setting), current.RequiredId, ct);
+            var result = await reports.UpdateSectionAsync(projectId, reportId, sectionId, new ReportService.SectionInput(r.Kind, r.Title, r.Body, r.ThemeId, r.Setting, r.Matrix), current.RequiredId, ct);
             if (result is null) return Results.NotFound();
             if (!result.Succeeded) return ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
-            return Results.Ok(ToDto((await reports.OutlineAsync(projectId, reportId, ct))!.Single(e => e.Section.Id == sectionId)));
+            return Results.Ok(await SectionDtoAsync(reports, builder, projectId, reportId, sectionId, ct));
         }).RequireAuthorization(Policies.Publish);
 
-        group.MapPost("/reports/{reportId:int}/sections/{sectionId:int}/move", async (int projectId, int reportId, int sectionId, MoveRequest r, ReportService reports, CurrentUser current, CancellationToken ct) =>
+        // A matrix section ("Table you write"): fill its rows from the value-for-all changes review sheets record (replacing them).
+        group.MapPost("/reports/{reportId:int}/sections/{sectionId:int}/matrix/fill", async (int projectId, int reportId, int sectionId, ReportService reports, ReportContentBuilder builder, CurrentUser current, CancellationToken ct) =>
+        {
+            var result = await reports.FillMatrixFromValueForAllAsync(projectId, reportId, sectionId, current.RequiredId, ct);
+            if (result is null) return Results.NotFound();
+            if (!result.Succeeded) return ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
+            return Results.Ok(new FillDto(await SectionDtoAsync(reports, builder, projectId, reportId, sectionId, ct), result.Value!.Rows, result.Value.LeftOut));
+        }).RequireAuthorization(Policies.Publish);
+
+        // The quotes a table's columns may show (quotable now, with the credit each storyteller chose); like a theme's candidates, for curators.
+        group.MapGet("/reports/{reportId:int}/matrix-candidates", async (int projectId, int reportId, ReportService reports, CancellationToken ct) =>
+            await reports.FindAsync(projectId, reportId, ct) is null ? Results.NotFound()
+                : Results.Ok((await reports.MatrixCandidatesAsync(projectId, ct)).Select(c => new CandidateDto(c.PassageId, c.KeyQuoteId, c.StoryId, c.StoryTitle, c.Kind, c.Text, c.Allowed, c.Credit, c.Reason))))
+            .RequireAuthorization(Policies.Publish);
+
+        group.MapPost("/reports/{reportId:int}/sections/{sectionId:int}/move", async (int projectId, int reportId, int sectionId, MoveRequest r, ReportService reports, ReportContentBuilder builder, CurrentUser current, CancellationToken ct) =>
         {
             var result = await reports.MoveSectionAsync(projectId, reportId, sectionId, r.Direction, current.RequiredId, ct);
             if (result is null) return Results.NotFound();
-            return result.Succeeded ? Results.Ok((await reports.OutlineAsync(projectId, reportId, ct))!.Select(ToDto)) : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
+            return result.Succeeded ? Results.Ok(await SectionDtosAsync(builder, projectId, (await reports.OutlineAsync(projectId, reportId, ct))!, ct)) : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
         }).RequireAuthorization(Policies.Publish);
 
         group.MapDelete("/reports/{reportId:int}/sections/{sectionId:int}", async (int projectId, int reportId, int sectionId, ReportService reports, CurrentUser current, CancellationToken ct) =>
@@ -253,8 +279,25 @@ public static partial class ReportEndpoints
 
     public static PartnerDto ToDto(ReportPartner p) => new(p.Id, p.Name, p.Role, p.Link);
 
-    public static SectionDto ToDto(ReportService.OutlineEntry e) =>
-        new(e.Section.Id, e.Section.ParentId, e.Section.Position, e.Depth, e.Section.Kind, e.Section.Title, e.Heading, e.Section.Body, e.Section.ThemeId, e.Section.Setting);
+    public static SectionDto ToDto(ReportService.OutlineEntry e, IReadOnlyDictionary<ReportMatrixQuote, ReportContentBuilder.MatrixQuoteView>? quotes = null) =>
+        new(e.Section.Id, e.Section.ParentId, e.Section.Position, e.Depth, e.Section.Kind, e.Section.Title, e.Heading, e.Section.Body, e.Section.ThemeId, e.Section.Setting,
+            e.Section.Kind == ReportSectionKind.Matrix ? ToDto(ReportMatrix.Parse(e.Section.Matrix), quotes ?? new Dictionary<ReportMatrixQuote, ReportContentBuilder.MatrixQuoteView>()) : null);
+
+    public static MatrixDto ToDto(ReportMatrix m, IReadOnlyDictionary<ReportMatrixQuote, ReportContentBuilder.MatrixQuoteView> quotes) =>
+        new(m.Columns, m.Rows, m.Quotes.Select(q => q is null ? null : quotes.TryGetValue(q, out var v)
+            ? new MatrixQuoteDto(q.PassageId, q.KeyQuoteId, v.Answer.TeamMaySee ? v.Text : HiddenText, v.Answer.Allowed, v.Answer.Allowed ? v.Answer.Credit : "", v.Answer.Allowed ? null : v.Answer.Reason)
+            : new MatrixQuoteDto(q.PassageId, q.KeyQuoteId, "", false, "", ReportContentBuilder.MatrixQuoteGone)).ToList());
+
+    /// <summary>The outline's sections, with every matrix section's quotes resolved through consent in one go.</summary>
+    public static async Task<List<SectionDto>> SectionDtosAsync(ReportContentBuilder builder, int projectId, IReadOnlyList<ReportService.OutlineEntry> outline, CancellationToken ct)
+    {
+        var quotes = await builder.MatrixQuotesAsync(projectId, outline.Where(e => e.Section.Kind == ReportSectionKind.Matrix)
+            .SelectMany(e => ReportMatrix.Parse(e.Section.Matrix).Quotes).OfType<ReportMatrixQuote>(), ct);
+        return outline.Select(e => ToDto(e, quotes)).ToList();
+    }
+
+    private static async Task<SectionDto> SectionDtoAsync(ReportService reports, ReportContentBuilder builder, int projectId, int reportId, int sectionId, CancellationToken ct) =>
+        (await SectionDtosAsync(builder, projectId, (await reports.OutlineAsync(projectId, reportId, ct))!, ct)).Single(s => s.Id == sectionId);
 
     public static async Task<ReportDto> ToDtoAsync(StoryweaveDb db, ReportContentBuilder builder, ReportService reports, Report r, CancellationToken ct)
     {
@@ -262,7 +305,7 @@ public static partial class ReportEndpoints
         var picked = (await builder.PickedQuotesAsync(r.Id, r.ProjectId, ct)).ToLookup(q => q.ThemeId);
         var files = await FilesAsync(db, r.Id, ct);
         var outline = await reports.OutlineAsync(r.ProjectId, r.Id, ct) ?? [];
-        return new ReportDto(r.Id, r.Kind, r.Title, r.Version, r.Date, r.UpdatedAt, outline.Select(ToDto).ToList(),
+        return new ReportDto(r.Id, r.Kind, r.Title, r.Version, r.Date, r.UpdatedAt, await SectionDtosAsync(builder, r.ProjectId, outline, ct),
             CodebookService.Flatten(themes).Select(x => new ThemeDto(x.Node.Theme.Id, x.Node.Theme.Name, picked[x.Node.Theme.Id].OrderBy(q => q.Position)
                 .Select(q => new QuoteDto(q.ReportQuoteId, q.PassageId, q.KeyQuoteId, q.Answer.TeamMaySee ? q.Text : HiddenText, q.Answer.Allowed, q.Answer.Allowed ? q.Answer.Credit : "", q.Answer.Allowed ? null : q.Answer.Reason, q.Note)).ToList(),
                 x.Node.Theme.ParentId, x.Depth)).ToList(),

@@ -42,6 +42,9 @@ public class ReportSection
     /// <see cref="ReportSectionKind.WhoTookPart"/> without the tables of how storytellers described themselves.
     /// </summary>
     public string Setting { get; set; } = "";
+
+    /// <summary><see cref="ReportSectionKind.Matrix"/>: the table as JSON (<see cref="ReportMatrix"/>); null for the other kinds.</summary>
+    public string? Matrix { get; set; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<ReportSectionKind>))]
@@ -64,6 +67,12 @@ public enum ReportSectionKind
 
     /// <summary>Themes × the answers to a call-out question (e.g. impacts by sector).</summary>
     CrossTab,
+
+    /// <summary>
+    /// A table the curator writes (<see cref="ReportMatrix"/>): column headings, rows of short phrases and one quote per
+    /// column under them, e.g. value for all as the published overview shows it.
+    /// </summary>
+    Matrix,
 }
 
 /// <summary>The charts and tables a <see cref="ReportSectionKind.Figure"/> section can show.</summary>

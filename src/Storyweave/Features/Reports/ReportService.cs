@@ -23,7 +23,8 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
     public sealed record TextsInput(string? Title, string? Version, DateOnly? Date);
 
     /// <summary>A section's fields: the kind is chosen when it is added; the rest can be changed.</summary>
-    public sealed record SectionInput(ReportSectionKind? Kind, string? Title, string? Body, int? ThemeId, string? Setting);
+    /// <param name="Matrix">A matrix section's table (the whole of it: headings, rows, a quote or null per column); null keeps the table as it is (a new one starts with the three value-for-all headings).</param>
+    public sealed record SectionInput(ReportSectionKind? Kind, string? Title, string? Body, int? ThemeId, string? Setting, ReportMatrix? Matrix = null);
 
     /// <summary>A section of the outline in reading order, with its depth (0 = top level) and the heading it shows.</summary>
     public sealed record OutlineEntry(ReportSection Section, int Depth, string Heading, bool IsFirst, bool IsLast, bool HasChildren);
@@ -78,12 +79,13 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
             var position = 0;
             foreach (var d in drafts)
             {
-                var section = new ReportSection { Report = report, Parent = parent, Position = position++, Kind = d.Kind, Title = d.Title, Body = d.Body, ThemeId = d.ThemeId, Setting = d.Setting };
+                var section = new ReportSection { Report = report, Parent = parent, Position = position++, Kind = d.Kind, Title = d.Title, Body = d.Body, ThemeId = d.ThemeId, Setting = d.Setting, Matrix = d.Matrix?.ToJson() };
                 report.Sections.Add(section);
                 Add(d.Children ?? [], section);
             }
         }
-        Add(ReportTemplates.For(kind, project!, callOut, themes, found, keyThemeIds, fullReport), null);
+        var valueChanges = kind == ReportKind.Overview ? await builder.ValueForAllChangesAsync(projectId, ct) : [];
+        Add(ReportTemplates.For(kind, project!, callOut, themes, found, keyThemeIds, fullReport, valueChanges), null);
         db.Reports.Add(report);
         await db.SaveChangesAsync(ct);
         db.Record(clock, projectId, actorUserId, "report.created", "report", report.Id, kind.ToString());
@@ -361,6 +363,7 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
         if (title.Length > ReportSection.MaxTitle) errors.Add($"The heading can be at most {ReportSection.MaxTitle} characters.");
         if (body.Length > MaxText) errors.Add($"The writing can be at most {MaxText.ToString("N0", CultureInfo.GetCultureInfo("en-GB"))} characters.");
         int? themeId = null;
+        string? matrix = null;
         switch (section.Kind)
         {
             case ReportSectionKind.Writing:
@@ -387,6 +390,28 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
                 if (setting is not ("" or "individuals" or "organisations" or "society"))
                     errors.Add("Choose the changes to show: for individuals, for organisations, for society, or all three side by side.");
                 break;
+            case ReportSectionKind.Matrix:
+                setting = "";
+                var stored = section.Matrix is null ? null : ReportMatrix.Parse(section.Matrix);
+                if (input.Matrix is null)
+                {
+                    matrix = (stored ?? ReportMatrix.Default()).ToJson();
+                    break;
+                }
+                var problems = ReportMatrix.Check(input.Matrix);
+                if (problems.Count > 0)
+                {
+                    errors.AddRange(problems);
+                    break;
+                }
+                var table = input.Matrix.Normalised();
+                // A quote already chosen stays chosen when the rest of the table is edited, even if consent now leaves it out
+                // (the page says why); a newly chosen one must be quotable now.
+                for (var i = 0; i < table.Quotes.Count; i++)
+                    if (table.Quotes[i] is { } chosen && stored?.Quotes.Contains(chosen) != true && await MatrixQuoteProblemAsync(projectId, chosen, ct) is { } problem)
+                        errors.Add($"Column {i + 1} ({table.Columns[i]}), the quote: {problem}");
+                matrix = table.ToJson();
+                break;
             case ReportSectionKind.CrossTab:
                 if (!int.TryParse(setting, NumberStyles.None, CultureInfo.InvariantCulture, out var question)
                     || !await db.CategoryQuestions.AnyAsync(x => x.Id == question && x.ProjectId == projectId, ct))
@@ -400,7 +425,82 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
         section.Body = body;
         section.ThemeId = themeId;
         section.Setting = setting;
+        section.Matrix = matrix;
         return errors;
+    }
+
+    // ---------- Matrix sections ("Table you write") ----------
+
+    /// <summary>Why this passage or key quote cannot be chosen for a table's column, or null when it can (the checks every report quote gets).</summary>
+    private async Task<string?> MatrixQuoteProblemAsync(int projectId, ReportMatrixQuote q, CancellationToken ct)
+    {
+        if (!await VisibleInAnalysisAsync(projectId, q.PassageId, q.PassageId is null ? q.KeyQuoteId : null, ct))
+            return q.PassageId is not null
+                ? "that coded passage is not in this project, or is not available for analysis."
+                : "that key quote is not in this project, or is not available for analysis.";
+        var view = (await builder.MatrixQuotesAsync(projectId, [q], ct))[q];
+        return view.Answer.Allowed ? null : "it cannot be quoted in reports: " + view.Answer.Reason;
+    }
+
+    /// <summary>
+    /// Changes a matrix section's table with <paramref name="change"/> (given the stored table, it returns the new one, or errors that
+    /// say what to fix), keeping the section's heading and writing: the page's row, column and quote forms use it.
+    /// </summary>
+    public async Task<Result<ReportSection>?> ChangeMatrixAsync(int projectId, int reportId, int sectionId, Func<ReportMatrix, Result<ReportMatrix>> change, string? actorUserId, CancellationToken ct = default)
+    {
+        var section = await db.ReportSections.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sectionId && s.ReportId == reportId && s.Report!.ProjectId == projectId, ct);
+        if (section is null) return null;
+        if (section.Kind != ReportSectionKind.Matrix) return Result.Fail<ReportSection>(["That section is not a table you write."]);
+        var changed = change(ReportMatrix.Parse(section.Matrix));
+        if (!changed.Succeeded) return Result.Fail<ReportSection>(changed.Errors);
+        return await UpdateSectionAsync(projectId, reportId, sectionId, new SectionInput(null, section.Title, section.Body, null, "", changed.Value), actorUserId, ct);
+    }
+
+    /// <summary>How a fill went: the rows written and the changes left out because a table holds at most <see cref="ReportMatrix.MaxRows"/> rows.</summary>
+    public sealed record FillResult(ReportSection Section, int Rows, int LeftOut);
+
+    /// <summary>
+    /// Fills a matrix section's rows from the value-for-all changes review sheets record
+    /// (<see cref="ReportContentBuilder.ValueForAllChangesAsync"/>: individuals, organisations, society as columns 1–3), replacing its
+    /// rows, for the curator to edit. A table of three columns keeps its headings and quotes; any other gets the three default headings.
+    /// </summary>
+    public async Task<Result<FillResult>?> FillMatrixFromValueForAllAsync(int projectId, int reportId, int sectionId, string? actorUserId, CancellationToken ct = default)
+    {
+        var levels = await builder.ValueForAllChangesAsync(projectId, ct);
+        if (levels.All(l => l.Count == 0))
+            return Result.Fail<FillResult>(["The review sheets record no changes for individuals, organisations or society that may be quoted yet, so there is nothing to fill the table with."]);
+        var height = levels.Max(l => l.Count);
+        var rows = Enumerable.Range(0, Math.Min(height, ReportMatrix.MaxRows))
+            .Select(i => (IReadOnlyList<string>)levels.Select(l => i < l.Count ? l[i] : "").ToList()).ToList();
+        var result = await ChangeMatrixAsync(projectId, reportId, sectionId, m => Result.Ok(m.Columns.Count == 3
+            ? m with { Rows = rows }
+            : new ReportMatrix(ReportMatrix.DefaultColumns, rows, [null, null, null])), actorUserId, ct);
+        if (result is null) return null;
+        return result.Succeeded ? Result.Ok(new FillResult(result.Value!, rows.Count, levels.Sum(l => Math.Max(0, l.Count - ReportMatrix.MaxRows)))) : Result.Fail<FillResult>(result.Errors);
+    }
+
+    /// <summary>
+    /// The quotes a table's columns can show: every coded passage and review-sheet key quote of the project the team may read in
+    /// analysis and whose storyteller agrees to quotes in reports (with the credit they chose), in story order.
+    /// </summary>
+    public async Task<List<Candidate>> MatrixCandidatesAsync(int projectId, CancellationToken ct = default)
+    {
+        var passages = await db.Passages.AsNoTracking().Where(p => p.ProjectId == projectId)
+            .OrderBy(p => p.StoryId).ThenBy(p => p.StartOffset)
+            .Select(p => new { p.Id, p.StoryId, p.Story!.Title, p.Speaker, p.Snippet }).ToListAsync(ct);
+        var keyQuotes = await db.KeyQuotes.AsNoTracking().Where(q => db.Stories.Any(s => s.Id == q.StoryId && s.ProjectId == projectId))
+            .OrderBy(q => q.StoryId).ThenBy(q => q.Position)
+            .Select(q => new { q.Id, q.StoryId, Title = db.Stories.Where(s => s.Id == q.StoryId).Select(s => s.Title).First(), q.Speaker, q.Text }).ToListAsync(ct);
+        var storyIds = passages.Select(p => p.StoryId).Concat(keyQuotes.Select(q => q.StoryId)).Distinct().ToList();
+        var scope = await AnalysisScope.LoadForStoriesAsync(db, policy, projectId, storyIds, ct);
+        var visiblePassages = passages.Where(p => scope.IsTurnVisible(p.StoryId, p.Speaker)).ToList();
+        var visibleQuotes = keyQuotes.Where(q => scope.IsTurnVisible(q.StoryId, q.Speaker)).ToList();
+        var answers = await quoteConsent.DecideAsync(projectId,
+            visiblePassages.Select(p => new ReportQuoteConsent.Source(p.StoryId, p.Speaker)).Concat(visibleQuotes.Select(q => new ReportQuoteConsent.Source(q.StoryId, q.Speaker))).ToList(), ct);
+        return visiblePassages.Select(p => (Candidate: new Candidate(p.Id, null, p.StoryId, p.Title, p.Snippet.Trim(), true, "", ""), Answer: answers[new(p.StoryId, p.Speaker)]))
+            .Concat(visibleQuotes.Select(q => (Candidate: new Candidate(null, q.Id, q.StoryId, q.Title, q.Text.Trim(), true, "", ""), Answer: answers[new(q.StoryId, q.Speaker)])))
+            .Where(x => x.Answer.Allowed).Select(x => x.Candidate with { Credit = x.Answer.Credit })
+            .OrderBy(c => c.StoryId).ThenBy(c => c.KeyQuoteId is null ? 0 : 1).ToList();
     }
 
     public async Task<bool> DeleteAsync(int projectId, int reportId, string actorUserId, CancellationToken ct = default)

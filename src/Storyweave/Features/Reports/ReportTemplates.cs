@@ -9,14 +9,14 @@ namespace Storyweave.Features.Reports;
 /// report (introduction, about the method with its three stages, who took part, one section per main theme with
 /// its sub-themes as sub-sections, challenges, value for all, conditions, conclusion), the overview of 4–5 pages
 /// (purpose, what we did, who shared, key findings for chosen themes only, a challenges panel in a box, value for
-/// all, conclusion) and the short summary (summary, key findings, where to read the full analysis). The writing
+/// all as a table the curator edits, conclusion) and the short summary (summary, key findings, where to read the full analysis). The writing
 /// starts from the project's description, research question, conversation starter and call-out; sections the
 /// curator has not written yet are left out of files until they are.
 /// </summary>
 public static class ReportTemplates
 {
     /// <summary>A section to create, with its sub-sections.</summary>
-    public sealed record Draft(ReportSectionKind Kind, string Title, string Body = "", int? ThemeId = null, string Setting = "", IReadOnlyList<Draft>? Children = null);
+    public sealed record Draft(ReportSectionKind Kind, string Title, string Body = "", int? ThemeId = null, string Setting = "", IReadOnlyList<Draft>? Children = null, ReportMatrix? Matrix = null);
 
     /// <summary>The overview's key findings when the curator ticks none: the main themes found in most stories.</summary>
     public const int DefaultKeyThemes = 4;
@@ -38,8 +38,9 @@ public static class ReportTemplates
     /// <param name="themes">The codebook's main themes with their sub-themes, in codebook order.</param>
     /// <param name="keyThemeIds">Overview and summary: the main themes to feature (none: <see cref="DefaultKeyThemes"/> found in most stories).</param>
     /// <param name="fullReport">Summary: the project's full report to point to, if there is one.</param>
+    /// <param name="valueChanges">Overview: the distinct value-for-all changes per level that may be quoted (<see cref="ReportContentBuilder.ValueForAllChangesAsync"/>), the rows its value-for-all table starts with.</param>
     public static List<Draft> For(ReportKind kind, Project project, Features.CallOut.CallOut? callOut, List<CodebookService.ThemeNode> themes, ThemeFindings found,
-        IReadOnlyCollection<int> keyThemeIds, Report? fullReport)
+        IReadOnlyCollection<int> keyThemeIds, Report? fullReport, IReadOnlyList<IReadOnlyList<string>>? valueChanges = null)
     {
         var question = project.ResearchQuestion.Trim();
         var starter = project.ConversationStarter.Trim();
@@ -88,7 +89,8 @@ public static class ReportTemplates
                     new(ReportSectionKind.Writing, "What did we find out?", "",
                         Children: key.Select(t => new Draft(ReportSectionKind.Theme, "", ThemeId: t.Theme.Id)).ToList()),
                     new(ReportSectionKind.Writing, "Challenges", Setting: "box"),
-                    ValueForAll(found, hasValue),
+                    // The published overview (002) shows value for all as one table: a column per level, short phrases, a quote under each.
+                    new(ReportSectionKind.Matrix, "Value for all", Matrix: ValueTable(valueChanges ?? [])),
                     new(ReportSectionKind.Writing, "Conclusion"),
                 ];
             default:
@@ -114,6 +116,14 @@ public static class ReportTemplates
         ? new(ReportSectionKind.Writing, "Value for all", "",
             Children: found.ValueForAll.Levels.Where(l => l.Entries.Count > 0).Select(l => new Draft(ReportSectionKind.ValueForAll, l.Label, Setting: l.Key)).ToList())
         : new(ReportSectionKind.ValueForAll, "Value for all");
+
+    /// <summary>The value-for-all table with the three levels as columns and the changes side by side as rows, for the curator to shorten and choose from.</summary>
+    public static ReportMatrix ValueTable(IReadOnlyList<IReadOnlyList<string>> levels)
+    {
+        var height = Math.Min(ReportMatrix.MaxRows, levels.Select(l => l.Count).DefaultIfEmpty(0).Max());
+        var rows = Enumerable.Range(0, height).Select(i => (IReadOnlyList<string>)Enumerable.Range(0, 3).Select(c => c < levels.Count && i < levels[c].Count ? levels[c][i] : "").ToList()).ToList();
+        return ReportMatrix.Default() with { Rows = rows };
+    }
 
     private static List<CodebookService.ThemeNode> KeyThemes(List<CodebookService.ThemeNode> themes, ThemeFindings found, IReadOnlyCollection<int> chosen)
     {
