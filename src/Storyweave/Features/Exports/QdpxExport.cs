@@ -8,8 +8,10 @@ using Storyweave.Data;
 using Storyweave.Features.Codebook;
 using Storyweave.Features.Coding;
 using Storyweave.Features.Consent;
+using Storyweave.Features.Media;
 using Storyweave.Features.Projects;
 using Storyweave.Features.Redaction;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Exports;
 
@@ -27,7 +29,8 @@ namespace Storyweave.Features.Exports;
 /// QualCoder count them. GUIDs are derived from the project and each object (<see cref="QdcCodebook.StableGuid"/>),
 /// so the codes carry the same GUIDs as the codebook (.qdc) export and a second export matches the first.</para>
 /// </summary>
-public sealed class QdpxExport(StoryweaveDb db, ConsentPolicy policy, RedactionService redaction, CodebookService codebook, TimeProvider clock)
+public sealed class QdpxExport(StoryweaveDb db, ConsentPolicy policy, RedactionService redaction, CodebookService codebook, TimeProvider clock,
+    MediaStorage media, JobScratch scratch, ILogger<QdpxExport> logger)
 {
     public const string FileKind = "project.qdpx";
     public const string ContentType = "application/zip";
@@ -47,6 +50,22 @@ public sealed class QdpxExport(StoryweaveDb db, ConsentPolicy policy, RedactionS
         public required IReadOnlyList<(int Id, string Question, string Option)> Options { get; init; }
         public required IReadOnlyList<CaseRow> Cases { get; init; }
         public required string Description { get; init; }
+
+        /// <summary>Each exported story's recording (the first uploaded), by story id.</summary>
+        public required IReadOnlyDictionary<int, RecordingRow> Recordings { get; init; }
+    }
+
+    /// <summary>A story's recording; <paramref name="EveryoneMayLeave"/>: every storyteller of the story may leave in an export.</summary>
+    public sealed record RecordingRow(int StoryId, int MediaId, string StoredName, bool HasVideo, double DurationSeconds, bool EveryoneMayLeave);
+
+    /// <summary>What happened to the recordings while writing, for the file's Description (numbers only).</summary>
+    public sealed class RecordingCounts
+    {
+        public int Included { get; set; }
+        public int Silenced { get; set; }
+        public int NotEveryoneAgreed { get; set; }
+        public int NotSilenced { get; set; }
+        public int Missing { get; set; }
     }
 
     public sealed record StoryRow(int Id, string Title, DateTime CreatedAt);
@@ -137,8 +156,25 @@ public sealed class QdpxExport(StoryweaveDb db, ConsentPolicy policy, RedactionS
             return new CaseRow(p.Id, name, redactor.Apply(p.SelfDescription), p.CreatedAt, p.Answers.Select(a => a.OptionId).ToHashSet(), storiesOf[p.Id].Order().ToList());
         }).ToList();
 
+        var mayLeave = people.Select(p => p.Id).ToHashSet();
+        var storyIdList = storyIds.ToList();
+        var tellersOf = (await db.StoryStorytellers.AsNoTracking().Where(x => storyIdList.Contains(x.StoryId)).Select(x => new { x.StoryId, x.StorytellerId }).ToListAsync(ct))
+            .ToLookup(x => x.StoryId, x => x.StorytellerId);
+        var recordings = (await db.MediaFiles.AsNoTracking().Where(m => m.ProjectId == projectId && m.StoryId != null && storyIdList.Contains(m.StoryId.Value))
+                .OrderBy(m => m.Id).Select(m => new { StoryId = m.StoryId!.Value, m.Id, m.StoredName, m.HasVideo, m.DurationSeconds }).ToListAsync(ct))
+            .GroupBy(m => m.StoryId)
+            .ToDictionary(g => g.Key, g =>
+            {
+                var m = g.First();
+                // Everyone heard: every storyteller of the story may leave, and so every turn of the story does.
+                var everyone = tellersOf[m.StoryId].Any() && tellersOf[m.StoryId].All(mayLeave.Contains)
+                    && speakers[m.StoryId].All(label => scope.IsTurnVisible(m.StoryId, label));
+                return new RecordingRow(m.StoryId, m.Id, m.StoredName, m.HasVideo, m.DurationSeconds, everyone);
+            });
+
         return new Content
         {
+            Recordings = recordings,
             Project = project,
             Codebook = tree,
             Scope = scope,
@@ -173,6 +209,27 @@ public sealed class QdpxExport(StoryweaveDb db, ConsentPolicy policy, RedactionS
         return text.ToString();
     }
 
+    /// <summary>The recordings' part of the project's Description (numbers only), empty when no exported story has one.</summary>
+    public static string DescribeRecordings(RecordingCounts r)
+    {
+        static string N(int n, string one, string many) => string.Create(CultureInfo.InvariantCulture, $"{n} {(n == 1 ? one : many)}");
+        var leftOut = r.NotEveryoneAgreed + r.NotSilenced + r.Missing;
+        if (r.Included + leftOut == 0) return "";
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $" {N(r.Included + leftOut, "story has a recording", "stories have recordings")}, written as audio or video sources with the transcript and its times");
+        text.Append(CultureInfo.InvariantCulture, $"; {N(r.Included, "recording is", "recordings are")} included");
+        if (r.Silenced > 0)
+            text.Append(CultureInfo.InvariantCulture, $" ({r.Silenced} with the lines that hold redacted words silenced)");
+        text.Append('.');
+        if (r.NotEveryoneAgreed > 0)
+            text.Append(CultureInfo.InvariantCulture, $" {N(r.NotEveryoneAgreed, "recording is", "recordings are")} not included because not everyone heard in {(r.NotEveryoneAgreed == 1 ? "it" : "them")} may leave the project.");
+        if (r.NotSilenced > 0)
+            text.Append(CultureInfo.InvariantCulture, $" {N(r.NotSilenced, "recording is", "recordings are")} not included because redacted words in {(r.NotSilenced == 1 ? "it" : "them")} could not be silenced.");
+        if (r.Missing > 0)
+            text.Append(CultureInfo.InvariantCulture, $" {N(r.Missing, "recording is", "recordings are")} not included because the file could not be read.");
+        return text.ToString();
+    }
+
     /// <summary>
     /// Writes the ZIP to <paramref name="output"/> as it goes: each story's text is read, written and forgotten, and
     /// <c>project.qde</c> (selections and codes, no transcript text) comes last.
@@ -191,6 +248,8 @@ public sealed class QdpxExport(StoryweaveDb db, ConsentPolicy policy, RedactionS
         IEnumerable<XElement> NoteRefs(MemoTarget target, int id) => memosOn[(target, id)].Select(m => new XElement(ns + "NoteRef", new XAttribute("targetGUID", MemoGuid(m))));
         XAttribute? Creator(string? userId) => userId is not null && content.Users.ContainsKey(userId) ? new XAttribute("creatingUser", UserGuid(userId)) : null;
 
+        string SyncGuid(int storyId, string kind, int index) => Guid(string.Create(CultureInfo.InvariantCulture, $"sync:{storyId}:{kind}:{index}"));
+        var counts = new RecordingCounts();
         var sources = new List<XElement>();
         await using var buffered = new Clips.SyncBufferingStream(output);
         await using (var zip = await ZipArchive.CreateAsync(buffered, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, ct))
@@ -198,22 +257,20 @@ public sealed class QdpxExport(StoryweaveDb db, ConsentPolicy policy, RedactionS
             foreach (var story in content.Stories)
             {
                 var cues = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == story.Id).OrderBy(c => c.Position).ThenBy(c => c.Id)
-                    .Select(c => new { c.Text, c.Speaker }).ToListAsync(ct);
+                    .Select(c => new QdpxSyncPoints.Line(c.Text, c.Speaker, c.StartSeconds, c.EndSeconds)).ToListAsync(ct);
                 var text = QdpxSourceText.Build(cues.Select(c => (c.Text, content.Scope.IsTurnVisible(story.Id, c.Speaker))).ToList(), content.Redactor);
                 var guid = StoryGuid(story.Id);
-                var entry = zip.CreateEntry($"sources/{guid}.txt", CompressionLevel.Optimal);
+                content.Recordings.TryGetValue(story.Id, out var recording);
+                var textGuid = recording is null ? guid : Guid(string.Create(CultureInfo.InvariantCulture, $"transcript:{story.Id}:{story.CreatedAt.Ticks}"));
+                var entry = zip.CreateEntry($"sources/{textGuid}.txt", CompressionLevel.Optimal);
                 await using (var target = await entry.OpenAsync(ct))
                     await target.WriteAsync(QdpxSourceText.Encoding.GetBytes(text.Text), ct);
 
-                var source = new XElement(ns + "TextSource", new XAttribute("guid", guid), new XAttribute("name", content.Redactor.Apply(story.Title)),
-                    new XAttribute("plainTextPath", $"internal://{guid}.txt"), new XAttribute("creationDateTime", Time(story.CreatedAt)));
-                foreach (var p in content.Passages[story.Id])
+                XElement Selection(string kind, PassageRow p, params object?[] where)
                 {
-                    if (text.Map(p.StartOffset, p.EndOffset) is not { } span) continue;
-                    var selection = new XElement(ns + "PlainTextSelection",
+                    var selection = new XElement(ns + kind,
                         new XAttribute("guid", Guid(string.Create(CultureInfo.InvariantCulture, $"passage:{p.Id}:{p.CreatedAt.Ticks}"))),
-                        new XAttribute("startPosition", span.Start), new XAttribute("endPosition", span.End),
-                        Creator(p.CoderUserId), new XAttribute("creationDateTime", Time(p.CreatedAt)));
+                        where, Creator(p.CoderUserId), new XAttribute("creationDateTime", Time(p.CreatedAt)));
                     foreach (var (themeId, coder, codedAt) in p.Themes)
                     {
                         selection.Add(new XElement(ns + "Coding",
@@ -222,10 +279,62 @@ public sealed class QdpxExport(StoryweaveDb db, ConsentPolicy policy, RedactionS
                             new XElement(ns + "CodeRef", new XAttribute("targetGUID", themeGuids[themeId]))));
                     }
                     selection.Add(NoteRefs(MemoTarget.Passage, p.Id));
-                    source.Add(selection);
+                    return selection;
                 }
-                source.Add(NoteRefs(MemoTarget.Story, story.Id));
-                sources.Add(source);
+
+                if (recording is null)
+                {
+                    var source = new XElement(ns + "TextSource", new XAttribute("guid", guid), new XAttribute("name", content.Redactor.Apply(story.Title)),
+                        new XAttribute("plainTextPath", $"internal://{guid}.txt"), new XAttribute("creationDateTime", Time(story.CreatedAt)));
+                    foreach (var p in content.Passages[story.Id])
+                    {
+                        if (text.Map(p.StartOffset, p.EndOffset) is not { } span) continue;
+                        source.Add(Selection("PlainTextSelection", p, new XAttribute("startPosition", span.Start), new XAttribute("endPosition", span.End)));
+                    }
+                    source.Add(NoteRefs(MemoTarget.Story, story.Id));
+                    sources.Add(source);
+                    continue;
+                }
+
+                // A story with a recording: an audio or video source whose transcript is the same text, with a sync point at
+                // each permitted line's start and end (position in the text → the line's time in ms); coded passages with
+                // times become audio/video selections (their start and end get sync points of their own when inside a line,
+                // so the words they cover can be found again exactly), passages without times transcript selections.
+                var sync = QdpxSyncPoints.ForLines(cues, line => content.Scope.IsTurnVisible(story.Id, line.Speaker), text);
+                var timed = sync.Any(x => x.Ms is not null);
+                var mediaKind = recording.HasVideo ? "Video" : "Audio";
+                var selections = new List<XElement>();
+                var transcriptSelections = new List<XElement>();
+                var passageSync = new List<QdpxSyncPoints.Point>();
+                foreach (var p in content.Passages[story.Id])
+                {
+                    if (text.Map(p.StartOffset, p.EndOffset) is not { } span) continue;
+                    if (timed && QdpxSyncPoints.Times(sync, span.Start, span.End) is { } times && times.End > times.Begin)
+                    {
+                        if (!sync.Any(x => x.Position == span.Start && x.Ms == times.Begin)) passageSync.Add(new(span.Start, times.Begin));
+                        if (!sync.Any(x => x.Position == span.End && x.Ms == times.End)) passageSync.Add(new(span.End, times.End));
+                        selections.Add(Selection(mediaKind + "Selection", p, new XAttribute("begin", times.Begin), new XAttribute("end", times.End)));
+                    }
+                    else
+                    {
+                        passageSync.Add(new(span.Start, null));
+                        var from = passageSync.Count - 1;
+                        passageSync.Add(new(span.End, null));
+                        transcriptSelections.Add(Selection("TranscriptSelection", p,
+                            new XAttribute("fromSyncPoint", SyncGuid(story.Id, "p", from)), new XAttribute("toSyncPoint", SyncGuid(story.Id, "p", from + 1))));
+                    }
+                }
+
+                var (mediaPath, mediaNote) = await AddRecordingAsync(zip, content, story.Id, guid, recording, cues, counts, ct);
+                var transcript = new XElement(ns + "Transcript", new XAttribute("guid", textGuid), new XAttribute("name", content.Redactor.Apply(story.Title)),
+                    new XAttribute("plainTextPath", $"internal://{textGuid}.txt"), new XAttribute("creationDateTime", Time(story.CreatedAt)),
+                    sync.Select((x, i) => SyncPoint(ns, SyncGuid(story.Id, "l", i), x)),
+                    passageSync.Select((x, i) => SyncPoint(ns, SyncGuid(story.Id, "p", i), x)),
+                    transcriptSelections);
+                sources.Add(new XElement(ns + mediaKind + "Source", new XAttribute("guid", guid), new XAttribute("name", content.Redactor.Apply(story.Title)),
+                    mediaPath is null ? null : new XAttribute("path", mediaPath), new XAttribute("creationDateTime", Time(story.CreatedAt)),
+                    new XElement(ns + "Description", mediaNote),
+                    transcript, selections, NoteRefs(MemoTarget.Story, story.Id)));
             }
 
             var root = new XElement(ns + "Project", new XAttribute("name", project.Name), new XAttribute("origin", "Storyweave"),
@@ -255,7 +364,7 @@ public sealed class QdpxExport(StoryweaveDb db, ConsentPolicy policy, RedactionS
                     new XAttribute("name", MemoName(m, content)), Creator(m.AuthorUserId), new XAttribute("creationDateTime", Time(m.CreatedAt)),
                     new XElement(ns + "PlainTextContent", m.Text)))));
             }
-            root.Add(new XElement(ns + "Description", content.Description));
+            root.Add(new XElement(ns + "Description", content.Description + DescribeRecordings(counts)));
 
             RemoveCharactersXmlCannotHold(root);
             var qde = zip.CreateEntry("project.qde", CompressionLevel.Optimal);
@@ -264,6 +373,70 @@ public sealed class QdpxExport(StoryweaveDb db, ConsentPolicy policy, RedactionS
             await new XDocument(new XDeclaration("1.0", "utf-8", null), root).SaveAsync(writer, ct);
         }
         await buffered.DrainAsync(ct);
+    }
+
+    private static XElement SyncPoint(XNamespace ns, string guid, QdpxSyncPoints.Point point) =>
+        new(ns + "SyncPoint", new XAttribute("guid", guid), point.Ms is { } ms ? new XAttribute("timeStamp", ms) : null, new XAttribute("position", point.Position));
+
+    /// <summary>
+    /// Streams the story's recording into the ZIP (never whole in memory) when everyone heard in it may leave the project;
+    /// when the story has lines with redacted words, a copy with those lines silenced (<see cref="AudioSilencing"/>, as
+    /// clips do) goes instead, or nothing when they cannot all be silenced. Returns the source's path (null when left
+    /// out) and a sentence for the source's Description.
+    /// </summary>
+    private async Task<(string? Path, string Note)> AddRecordingAsync(ZipArchive zip, Content content, int storyId, string guid, RecordingRow recording,
+        IReadOnlyList<QdpxSyncPoints.Line> cues, RecordingCounts counts, CancellationToken ct)
+    {
+        const string Times = "The transcript's sync points give each line's time in the recording.";
+        if (!recording.EveryoneMayLeave)
+        {
+            counts.NotEveryoneAgreed++;
+            return (null, $"The recording is not included: not everyone heard in it may leave the project. {Times}");
+        }
+        var original = media.PathOf(content.Project.Id, recording.StoredName);
+        if (!File.Exists(original))
+        {
+            counts.Missing++;
+            return (null, $"The recording is not included: its file could not be read. {Times}");
+        }
+        var extension = Path.GetExtension(recording.StoredName).ToLowerInvariant();
+        var name = $"{guid}{extension}";
+        var hidden = cues.Where(c => content.Redactor.Contains(c.Text)).ToList();
+        if (hidden.Count == 0)
+        {
+            await CopyIntoAsync(zip, name, original, ct);
+            counts.Included++;
+            return ($"internal://{name}", $"The recording as uploaded. {Times}");
+        }
+        // Whole lines are silenced (there are no word times); a line with a redacted word but no times cannot be found in the sound.
+        var duration = recording.DurationSeconds > 0 ? recording.DurationSeconds : hidden.Max(c => c.EndSeconds ?? 0);
+        var windows = hidden.All(c => c.StartSeconds is not null && c.EndSeconds is not null)
+            ? AudioSilencing.Windows(hidden.Select(c => new AudioSilencing.TimedText(c.StartSeconds, c.EndSeconds, c.Text)), 0, Math.Max(duration, hidden.Max(c => c.EndSeconds!.Value)), content.Redactor)
+            : null;
+        if (windows is not null)
+        {
+            using var work = scratch.ForStory(content.Project.Id, storyId, "qdpx-silence");
+            var silenced = work.File("silenced" + extension);
+            var outcome = await AudioSilencer.SilenceFileAsync(original, silenced, windows, work.Path, ct);
+            if (outcome.Silent)
+            {
+                await CopyIntoAsync(zip, name, silenced, ct);
+                counts.Included++;
+                counts.Silenced++;
+                return ($"internal://{name}", $"The recording with the lines that hold redacted words silenced. {Times}");
+            }
+            logger.LogWarning("Silencing recording {MediaId} for a .qdpx export failed: {Detail}", recording.MediaId, outcome.Detail);
+        }
+        counts.NotSilenced++;
+        return (null, $"The recording is not included: redacted words in it could not be silenced. {Times}");
+    }
+
+    private static async Task CopyIntoAsync(ZipArchive zip, string name, string path, CancellationToken ct)
+    {
+        var entry = zip.CreateEntry("sources/" + name, CompressionLevel.NoCompression); // recordings are compressed already
+        await using var target = await entry.OpenAsync(ct);
+        await using var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await source.CopyToAsync(target, 81920, ct);
     }
 
     private static string MemoName(MemoRow m, Content content) => m.Target switch

@@ -92,6 +92,17 @@ public sealed class QdpxSourceText
     }
 
     /// <summary>
+    /// Where an offset into the whole transcript lands in <see cref="Text"/>, in code points: as a start (inside a
+    /// replaced word: the replacement's start) or as an end (the replacement's end). A hidden line's offsets land where
+    /// the next permitted text begins.
+    /// </summary>
+    public int Position(int offset, bool asEnd)
+    {
+        var joined = _toJoined[Math.Clamp(offset, 0, _toJoined.Length - 1)];
+        return _codePoints[asEnd ? _endInText[joined] : _startInText[joined]];
+    }
+
+    /// <summary>
     /// A passage's place in <see cref="Text"/> in code points, or null when none of it is in the text (all of it in
     /// hidden lines, or offsets beyond the transcript after an edit).
     /// </summary>
