@@ -72,7 +72,7 @@ public sealed class QdpxImportTests(BrowserFixture fixture) : IClassFixture<Brow
         await Assertions.Expect(preview).ToContainTextAsync("What importing \u201cPeer groups\u201d (made with NVivo for Windows 14) would do");
         await Assertions.Expect(preview).ToContainTextAsync("2 new themes added");
         await Assertions.Expect(preview).ToContainTextAsync("1 coded passage.");
-        await Assertions.Expect(preview).ToContainTextAsync("1 audio source was not imported: Storyweave imports text sources only.");
+        await Assertions.Expect(preview).ToContainTextAsync("1 audio source was not imported: Storyweave imports text sources, and audio and video sources that have a transcript.");
         await Assertions.Expect(preview).ToBeInViewportAsync();
         await BrowserFixture.AssertNoHorizontalScrollAsync(page);
         await fixture.AssertAccessibleAsync(page);

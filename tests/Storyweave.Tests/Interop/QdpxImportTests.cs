@@ -252,7 +252,7 @@ public sealed class QdpxImportTests(AppFixture fixture) : IClassFixture<AppFixtu
         Assert.Equal(2, (int)preview["codedPassages"]!);
         Assert.Equal(1, (int)preview["storytellersNamedAfterSource"]!);
         Assert.Equal(2, (int)preview["questionsNew"]!);
-        Assert.Contains("2 audio sources were not imported: Storyweave imports text sources only.", preview["skipped"]!.AsArray().Select(s => (string)s!));
+        Assert.Contains("2 audio sources were not imported: Storyweave imports text sources, and audio and video sources that have a transcript.", preview["skipped"]!.AsArray().Select(s => (string)s!));
         Assert.Contains("consent", (string)preview["consent"]!, StringComparison.Ordinal);
 
         var done = await PostAsync(api, projectId, file, preview: false, name: "housing.qdpx");
@@ -343,7 +343,7 @@ public sealed class QdpxImportTests(AppFixture fixture) : IClassFixture<AppFixtu
         var done = await PostAsync(api, projectId, NvivoFile(tag), preview: false, name: "recovery.qdpx");
         Assert.Equal((2, 2, 2, 2), ((int)done["stories"]!, (int)done["codedPassages"]!, (int)done["storytellers"]!, (int)done["memos"]!));
         var skipped = done["skipped"]!.AsArray().Select(s => (string)s!).ToList();
-        Assert.Contains("1 PDF source was not imported: Storyweave imports text sources only.", skipped);
+        Assert.Contains("1 PDF source was not imported: Storyweave imports text sources, and audio and video sources that have a transcript.", skipped);
         Assert.Contains(skipped, s => s.StartsWith("1 note was not imported", StringComparison.Ordinal));
 
         Assert.Equal(

@@ -41,18 +41,25 @@ public static class QdpxSyncPoints
         return (TimeAt(timed, start, begin: true), TimeAt(timed, end, begin: false));
     }
 
-    private static long TimeAt(List<Point> timed, int position, bool begin)
+    private static long TimeAt(List<Point> timed, int position, bool begin) => TimeAt(timed, position, begin, clamp: true)!.Value;
+
+    /// <summary>
+    /// The time at a position: a sync point exactly there (the last one for a begin, the first for an end), else
+    /// proportionally between the nearest sync points before and after it; outside them the nearest one's time when
+    /// <paramref name="clamp"/>, else null. Points are in text order.
+    /// </summary>
+    public static long? TimeAt(IReadOnlyList<Point> points, int position, bool begin, bool clamp)
     {
+        var timed = points.Where(p => p.Ms is not null).ToList();
         var exact = timed.Where(p => p.Position == position).ToList();
         if (exact.Count > 0) return begin ? exact[^1].Ms!.Value : exact[0].Ms!.Value;
-        var before = timed.Where(p => p.Position < position).OrderBy(p => p.Position).LastOrDefault();
-        var after = timed.Where(p => p.Position > position).OrderBy(p => p.Position).FirstOrDefault();
-        var hasBefore = timed.Any(p => p.Position < position);
-        var hasAfter = timed.Any(p => p.Position > position);
-        if (!hasBefore) return after.Ms!.Value;
-        if (!hasAfter) return before.Ms!.Value;
-        var share = (double)(position - before.Position) / (after.Position - before.Position);
-        return before.Ms!.Value + (long)Math.Round(share * (after.Ms!.Value - before.Ms!.Value), MidpointRounding.AwayFromZero);
+        var before = timed.Where(p => p.Position < position).OrderBy(p => p.Position).ToList();
+        var after = timed.Where(p => p.Position > position).OrderBy(p => p.Position).ToList();
+        if (before.Count == 0 || after.Count == 0)
+            return !clamp ? null : before.Count > 0 ? before[^1].Ms : after.Count > 0 ? after[0].Ms : null;
+        var (a, b) = (before[^1], after[0]);
+        var share = (double)(position - a.Position) / (b.Position - a.Position);
+        return a.Ms!.Value + (long)Math.Round(share * (b.Ms!.Value - a.Ms!.Value), MidpointRounding.AwayFromZero);
     }
 
     /// <summary>

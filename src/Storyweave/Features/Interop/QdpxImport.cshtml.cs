@@ -55,7 +55,7 @@ public sealed class QdpxImportModel(StoryweaveDb db, ProjectAccessService access
             return Page();
         }
         var read = QdpxProjectFile.Read(uploads.PathOf(ProjectId, token)!, FileName);
-        var preview = read.Succeeded ? await importer.PreviewAsync(ProjectId, read.Value!, HttpContext.RequestAborted) : null;
+        var preview = read.Succeeded ? await importer.PreviewAsync(ProjectId, read.Value!, uploads.PathOf(ProjectId, token), HttpContext.RequestAborted) : null;
         var errors = read.Succeeded ? preview?.Errors ?? ["This project no longer exists."] : read.Errors;
         if (errors.Count > 0)
         {
@@ -85,7 +85,7 @@ public sealed class QdpxImportModel(StoryweaveDb db, ProjectAccessService access
                 Errors.AddRange(read.Errors);
                 return Page();
             }
-            var result = await importer.ImportAsync(ProjectId, read.Value!, FileName, current.RequiredId, HttpContext.RequestAborted);
+            var result = await importer.ImportAsync(ProjectId, read.Value!, FileName, current.RequiredId, path, HttpContext.RequestAborted);
             if (result is not { Succeeded: true })
             {
                 Errors.AddRange(result?.Errors ?? ["This project no longer exists."]);

@@ -16,14 +16,14 @@ public static class QdpxImportEndpoints
 
     public sealed record SummaryDto(string ProjectName, string Origin, bool Imported, int CodesNew, int CodesMatched, int Stories, int CodedPassages,
         int Storytellers, int StorytellersNamedAfterSource, int Memos, int QuestionsNew, IReadOnlyList<string> Skipped, string Consent,
-        IReadOnlyList<ItemDto> StoriesMade, IReadOnlyList<ItemDto> StorytellersMade);
+        IReadOnlyList<ItemDto> StoriesMade, IReadOnlyList<ItemDto> StorytellersMade, int Recordings);
 
     public static string Path(int projectId) => $"/api/projects/{projectId}/imports/project.qdpx";
 
     public static SummaryDto ToDto(QdpxProjectImport.Summary s, bool imported) =>
         new(s.ProjectName, s.Origin, imported, s.CodesNew, s.CodesMatched, s.Stories, s.CodedPassages, s.Storytellers, s.StorytellersNamedAfterSource,
             s.Memos, s.QuestionsNew, s.Skipped, QdpxProjectImport.ConsentNotice,
-            s.StoriesMade.Select(x => new ItemDto(x.Id, x.Title)).ToList(), s.StorytellersMade.Select(x => new ItemDto(x.Id, x.Name)).ToList());
+            s.StoriesMade.Select(x => new ItemDto(x.Id, x.Title)).ToList(), s.StorytellersMade.Select(x => new ItemDto(x.Id, x.Name)).ToList(), s.Recordings);
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -43,8 +43,8 @@ public static class QdpxImportEndpoints
             var file = QdpxProjectFile.Read(path, fileName);
             if (!file.Succeeded) return ProjectEndpoints.Problem(file.Errors, StatusCodes.Status422UnprocessableEntity);
             var result = preview == true
-                ? await importer.PreviewAsync(projectId, file.Value!, ct)
-                : await importer.ImportAsync(projectId, file.Value!, fileName, current.RequiredId, ct);
+                ? await importer.PreviewAsync(projectId, file.Value!, path, ct)
+                : await importer.ImportAsync(projectId, file.Value!, fileName, current.RequiredId, path, ct);
             if (result is null) return Results.NotFound();
             return result.Succeeded
                 ? Results.Ok(ToDto(result.Value!, imported: preview != true))

@@ -6,6 +6,7 @@ using System.Xml.Linq;
 using System.Xml.Schema;
 using Storyweave.Features.Accounts;
 using Storyweave.Features.Codebook;
+using Storyweave.Features.Exports;
 
 namespace Storyweave.Features.Interop;
 
@@ -28,15 +29,23 @@ public static class QdpxProjectFile
     public const int MaxMemoLength = 20_000;
     public const int MaxSnippetLength = 20_000;
 
-    public static string TooBigMessage => $"The file is larger than {MaxFileBytes / 1024 / 1024} MB, more than Storyweave takes in one go. Storyweave imports text sources only: export the project again without its recordings and PDFs, or in parts.";
+    public static string TooBigMessage => $"The file is larger than {MaxFileBytes / 1024 / 1024} MB, more than Storyweave takes in one go. Export the project again without its PDFs and pictures, or in parts (recordings can also be uploaded to each story afterwards).";
 
     private static readonly XNamespace Ns = QdcCodebook.ProjectNamespace;
 
     /// <summary>A coded stretch of a source, in Storyweave's offsets (UTF-16 units into the lines joined by "\n").</summary>
     public sealed record Selection(string Id, int Start, int End, string Snippet, IReadOnlyList<string> CodeKeys, IReadOnlyList<string> NoteGuids);
 
-    /// <summary>A text source; <paramref name="Answers"/> are its own variables (MAXQDA's document variables).</summary>
-    public sealed record TextSource(string Id, string Name, IReadOnlyList<string> Lines, IReadOnlyList<Selection> Selections, IReadOnlyList<string> NoteGuids, IReadOnlyList<Answer> Answers);
+    /// <summary>
+    /// A text source, or an audio/video source's transcript; <paramref name="Answers"/> are its own variables (MAXQDA's
+    /// document variables). For an audio/video source, <paramref name="LineTimes"/> are each line's start and end in
+    /// seconds (from the transcript's sync points) and <paramref name="Recording"/> the recording inside the file.
+    /// </summary>
+    public sealed record TextSource(string Id, string Name, IReadOnlyList<string> Lines, IReadOnlyList<Selection> Selections, IReadOnlyList<string> NoteGuids, IReadOnlyList<Answer> Answers,
+        IReadOnlyList<(double? Start, double? End)>? LineTimes = null, MediaEntry? Recording = null);
+
+    /// <summary>A recording inside the ZIP: its entry's full name, unpacked only when importing (and then checked as an upload is).</summary>
+    public sealed record MediaEntry(string EntryName);
 
     /// <summary>One answer: a question (the variable's name) and the option ticked.</summary>
     public sealed record Answer(string Question, string Option);
@@ -201,10 +210,14 @@ public static class QdpxProjectFile
         var notText = new Dictionary<string, int>(StringComparer.Ordinal);
         var outside = 0;
         var uncoded = 0;
+        var unplaced = 0;
+        var recordingsOutside = 0;
         foreach (var element in root.Element(Ns + "Sources")?.Elements() ?? [])
         {
             var kind = element.Name.LocalName;
-            if (kind != "TextSource")
+            var isMedia = kind is "AudioSource" or "VideoSource";
+            var transcript = isMedia ? element.Elements(Ns + "Transcript").FirstOrDefault() : null;
+            if (kind != "TextSource" && transcript is null)
             {
                 var what = kind switch
                 {
@@ -221,7 +234,8 @@ public static class QdpxProjectFile
             var name = Shorten(QdcCodebook.Clean((string?)element.Attribute("name")), 300);
             if (name.Length == 0) name = "Imported source";
             string? raw = null;
-            var pathAttribute = (string?)element.Attribute("plainTextPath");
+            var textHolder = transcript ?? element;
+            var pathAttribute = (string?)textHolder.Attribute("plainTextPath");
             if (pathAttribute is not null)
             {
                 if (!pathAttribute.StartsWith("internal://", StringComparison.OrdinalIgnoreCase))
@@ -256,7 +270,7 @@ public static class QdpxProjectFile
                     continue;
                 }
             }
-            else if (element.Element(Ns + "PlainTextContent") is { } content)
+            else if (textHolder.Element(Ns + "PlainTextContent") is { } content)
             {
                 raw = content.Value;
             }
@@ -267,6 +281,107 @@ public static class QdpxProjectFile
             }
             var text = SourceText.From(raw.TrimStart('\uFEFF'));
             var selections = new List<Selection>();
+            List<string> KeysOf(XElement s, string called)
+            {
+                var keys = new List<string>();
+                foreach (var codeRef in s.Elements(Ns + "Coding").Select(c => c.Element(Ns + "CodeRef")))
+                {
+                    var target = NormaliseGuid((string)codeRef!.Attribute("targetGUID")!);
+                    if (codeKeys.TryGetValue(target, out var key)) keys.Add(key);
+                    else errors.Add($"Selection {called} in \u201c{name}\u201d is coded with a code ({target}) that is not in the project's codebook.");
+                }
+                return keys;
+            }
+            void AddSelection(XElement s, string sGuid, int start, int end, List<string> keys)
+            {
+                var notes = s.Elements(Ns + "NoteRef").Select(n => NormaliseGuid((string)n.Attribute("targetGUID")!)).ToList();
+                var (from, to) = text.Map(start, end);
+                if (from >= to)
+                {
+                    unplaced++;
+                    return;
+                }
+                selections.Add(new Selection(sGuid, from, to, Shorten(text.Joined[from..to], MaxSnippetLength), keys.Distinct().ToList(), notes));
+            }
+            IReadOnlyList<(double?, double?)>? lineTimes = null;
+            MediaEntry? recording = null;
+            if (transcript is not null)
+            {
+                // The transcript's sync points: each line's times, and where selections by time (or between sync points) fall.
+                var points = new Dictionary<string, QdpxSyncPoints.Point>(StringComparer.Ordinal);
+                foreach (var p in transcript.Elements(Ns + "SyncPoint"))
+                {
+                    var position = long.TryParse((string?)p.Attribute("position"), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var at) ? at : -1;
+                    long? ms = long.TryParse((string?)p.Attribute("timeStamp"), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var t) && t >= 0 ? t : null;
+                    if (position < 0 || position > text.Characters)
+                    {
+                        errors.Add($"A sync point in the transcript of \u201c{name}\u201d is at position {(string?)p.Attribute("position") ?? "(none)"}, but the transcript has {text.Characters} characters.");
+                        continue;
+                    }
+                    points[NormaliseGuid((string)p.Attribute("guid")!)] = new QdpxSyncPoints.Point((int)position, ms);
+                }
+                var ordered = points.Values.OrderBy(p => p.Position).ToList();
+                lineTimes = LineTimes(text, ordered);
+                foreach (var s in transcript.Elements(Ns + "TranscriptSelection"))
+                {
+                    var sGuid = NormaliseGuid((string)s.Attribute("guid")!);
+                    var called = QdcCodebook.Clean((string?)s.Attribute("name")) is { Length: > 0 } n ? $"\u201c{n}\u201d" : $"\u201c{sGuid}\u201d";
+                    var keys = KeysOf(s, called);
+                    if (keys.Count == 0)
+                    {
+                        uncoded++;
+                        continue;
+                    }
+                    var fromPoint = points.GetValueOrDefault(NormaliseGuid((string?)s.Attribute("fromSyncPoint") ?? ""));
+                    var toPoint = points.GetValueOrDefault(NormaliseGuid((string?)s.Attribute("toSyncPoint") ?? ""));
+                    if (s.Attribute("fromSyncPoint") is null || s.Attribute("toSyncPoint") is null
+                        || !points.ContainsKey(NormaliseGuid((string)s.Attribute("fromSyncPoint")!)) || !points.ContainsKey(NormaliseGuid((string)s.Attribute("toSyncPoint")!)))
+                    {
+                        errors.Add($"Selection {called} in the transcript of \u201c{name}\u201d does not name two of the transcript's sync points, so where it starts and ends is unknown.");
+                        continue;
+                    }
+                    AddSelection(s, sGuid, Math.Min(fromPoint.Position, toPoint.Position), Math.Max(fromPoint.Position, toPoint.Position), keys);
+                }
+                foreach (var s in element.Elements(Ns + (kind == "AudioSource" ? "AudioSelection" : "VideoSelection")))
+                {
+                    var sGuid = NormaliseGuid((string)s.Attribute("guid")!);
+                    var called = QdcCodebook.Clean((string?)s.Attribute("name")) is { Length: > 0 } n ? $"\u201c{n}\u201d" : $"\u201c{sGuid}\u201d";
+                    var begin = long.TryParse((string?)s.Attribute("begin"), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var a) ? a : -1;
+                    var end = long.TryParse((string?)s.Attribute("end"), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var b) ? b : -1;
+                    if (begin < 0 || end <= begin)
+                    {
+                        errors.Add($"Selection {called} in \u201c{name}\u201d begins at {(string?)s.Attribute("begin")} ms and ends at {(string?)s.Attribute("end")} ms, which is not a stretch of the recording.");
+                        continue;
+                    }
+                    var keys = KeysOf(s, called);
+                    if (keys.Count == 0)
+                    {
+                        uncoded++;
+                        continue;
+                    }
+                    if (QdpxSyncPoints.PositionAt(ordered, begin, begin: true) is not { } from || QdpxSyncPoints.PositionAt(ordered, end, begin: false) is not { } to)
+                    {
+                        unplaced++;
+                        continue;
+                    }
+                    AddSelection(s, sGuid, Math.Min(from, to), Math.Max(from, to), keys);
+                }
+                var mediaPath = (string?)element.Attribute("path");
+                if (mediaPath is not null && mediaPath.StartsWith("internal://", StringComparison.OrdinalIgnoreCase))
+                {
+                    var file = mediaPath["internal://".Length..].Replace('\\', '/').TrimStart('/');
+                    var entry = zip.Entries.FirstOrDefault(e => e.FullName.Equals("sources/" + file, StringComparison.OrdinalIgnoreCase))
+                                ?? zip.Entries.FirstOrDefault(e => e.FullName.Equals(file, StringComparison.OrdinalIgnoreCase));
+                    if (entry is null)
+                        errors.Add($"The recording of \u201c{name}\u201d is missing: project.qde names \u201c{mediaPath}\u201d, but there is no sources/{file} in the file.");
+                    else
+                        recording = new MediaEntry(entry.FullName);
+                }
+                else if (mediaPath is { Length: > 0 })
+                {
+                    recordingsOutside++;
+                }
+            }
             foreach (var s in element.Elements(Ns + "PlainTextSelection"))
             {
                 var sGuid = NormaliseGuid((string)s.Attribute("guid")!);
@@ -301,7 +416,7 @@ public static class QdpxProjectFile
             }
             wholeSourceCodings += element.Elements(Ns + "Coding").Count();
             sources.Add(new TextSource(guid, name, text.Lines, selections, element.Elements(Ns + "NoteRef").Select(n => NormaliseGuid((string)n.Attribute("targetGUID")!)).ToList(),
-                AnswersOf(element, $"The source \u201c{name}\u201d")));
+                AnswersOf(element, $"The source \u201c{name}\u201d"), lineTimes, recording));
             if (errors.Count > 20) break;
         }
 
@@ -338,7 +453,11 @@ public static class QdpxProjectFile
             return Result.Fail<Project>(errors.Take(10).Append(errors.Count > 10 ? $"…and {errors.Count - 10} more problems." : null).OfType<string>().ToList());
 
         foreach (var (what, count) in notText.OrderBy(k => k.Key, StringComparer.Ordinal))
-            skipped.Add($"{Count(count, $"{what} source was", $"{what} sources were")} not imported: Storyweave imports text sources only.");
+            skipped.Add($"{Count(count, $"{what} source was", $"{what} sources were")} not imported: Storyweave imports text sources, and audio and video sources that have a transcript.");
+        if (recordingsOutside > 0)
+            skipped.Add($"{Count(recordingsOutside, "recording is", "recordings are")} outside the project file (a path on another computer), so {(recordingsOutside == 1 ? "its story comes" : "their stories come")} in with the transcript and its times but without the recording; upload it on the story's page.");
+        if (unplaced > 0)
+            skipped.Add($"{Count(unplaced, "selection", "selections")} could not be placed in {(unplaced == 1 ? "its" : "their")} transcript (no times to match, or no words there), so {(unplaced == 1 ? "it was" : "they were")} not brought in as {(unplaced == 1 ? "a coded passage" : "coded passages")}.");
         if (outside > 0)
             skipped.Add($"{Count(outside, "text source was", "text sources were")} not imported: {(outside == 1 ? "its text is" : "their text is")} outside the project file (an absolute or relative path), so Storyweave cannot read it.");
         if (uncoded > 0)
@@ -358,6 +477,35 @@ public static class QdpxProjectFile
             skipped.Add($"{Count(noText, "text source has", "text sources have")} no text; {(noText == 1 ? "its story is" : "their stories are")} brought in empty.");
 
         return Result.Ok(new Project(projectName.Length > 0 ? projectName : fileName, origin, book, notesOnCodes, sources, cases, notesRead, skipped));
+    }
+
+    /// <summary>
+    /// Each line's start and end in seconds from the transcript's sync points: a sync point at the line's start (or end),
+    /// else a time between the sync points around it; a line past the last timed sync point has no time. A line with a
+    /// start but no end ends where the next line starts.
+    /// </summary>
+    private static List<(double?, double?)> LineTimes(SourceText text, IReadOnlyList<QdpxSyncPoints.Point> ordered)
+    {
+        var joined = ordered.Where(p => p.Ms is not null).Select(p => new QdpxSyncPoints.Point(text.JoinedAt(p.Position), p.Ms)).ToList();
+        var result = new List<(double?, double?)>();
+        if (joined.Count == 0) return [.. text.Lines.Select(_ => ((double?)null, (double?)null))];
+        var starts = new List<long?>();
+        var ends = new List<long?>();
+        var offset = 0;
+        foreach (var line in text.Lines)
+        {
+            starts.Add(QdpxSyncPoints.TimeAt(joined, offset, begin: true, clamp: false));
+            ends.Add(QdpxSyncPoints.TimeAt(joined, offset + line.Length, begin: false, clamp: false));
+            offset += line.Length + 1;
+        }
+        for (var i = 0; i < text.Lines.Count; i++)
+        {
+            var start = starts[i];
+            var end = ends[i] ?? (i + 1 < starts.Count ? starts[i + 1] : null);
+            if (start is not null && end is not null && end < start) end = start;
+            result.Add((start / 1000.0, end / 1000.0));
+        }
+        return result;
     }
 
     /// <summary>A case's value as an answer. Storyweave's own export writes one Boolean variable "Question: Option" per option.</summary>
@@ -454,6 +602,9 @@ public static class QdpxProjectFile
             toJoined.Add(rawToJoined[raw.Length]);
             return new SourceText(lines, [.. toJoined], characters);
         }
+
+        /// <summary>Where a position (code points into the source's text) falls in <see cref="Joined"/>.</summary>
+        public int JoinedAt(int codePoint) => _toJoined[Math.Clamp(codePoint, 0, _toJoined.Length - 1)];
 
         /// <summary>A selection's place in <see cref="Joined"/>, without line breaks at its edges.</summary>
         public (int Start, int End) Map(int start, int end)

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.IO.Compression;
+using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Accounts;
@@ -6,9 +8,11 @@ using Storyweave.Features.CallOut;
 using Storyweave.Features.Codebook;
 using Storyweave.Features.Coding;
 using Storyweave.Features.Events;
+using Storyweave.Features.Media;
 using Storyweave.Features.Search;
 using Storyweave.Features.Stories;
 using Storyweave.Features.Storytellers;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Interop;
 
@@ -22,7 +26,8 @@ namespace Storyweave.Features.Interop;
 /// records each person's decisions. A source no case points to gets a storyteller of its own named after it, so the
 /// story has someone whose consent can be recorded (a story without storytellers could never be used).</para>
 /// </summary>
-public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook, SearchIndex search, TimeProvider clock)
+public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook, SearchIndex search, TimeProvider clock,
+    MediaStorage storage, JobScratch scratch, RenditionQueue renditions, StoryweaveOptions options, ILogger<QdpxProjectImport> logger)
 {
     public const string ConsentNotice = "Nobody brought in from a project file has any consent recorded. Their stories stay out of coding, search, reports, exports, clips and the public site until you record each storyteller's consent on their page.";
 
@@ -40,22 +45,30 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
         int QuestionsNew,
         IReadOnlyList<string> Skipped,
         IReadOnlyList<(int Id, string Title)> StoriesMade,
-        IReadOnlyList<(int Id, string Name)> StorytellersMade)
+        IReadOnlyList<(int Id, string Name)> StorytellersMade,
+        int Recordings = 0)
     {
         public bool HasAnything => CodesNew + CodesMatched + Stories + Storytellers > 0;
     }
 
-    public async Task<Result<Summary>?> PreviewAsync(int projectId, QdpxProjectFile.Project file, CancellationToken ct = default)
+    /// <param name="zipPath">The uploaded file, to unpack and check its recordings as uploads are checked (needed when it has any).</param>
+    public async Task<Result<Summary>?> PreviewAsync(int projectId, QdpxProjectFile.Project file, string? zipPath = null, CancellationToken ct = default)
     {
         if (!await db.Projects.AnyAsync(p => p.Id == projectId, ct)) return null;
         if (await AlreadyImportedAsync(projectId, file, ct) is { } duplicate) return Result.Fail<Summary>([duplicate]);
+        if (file.Sources.Any(x => x.Recording is not null))
+        {
+            using var work = scratch.ForProject(projectId, "qdpx-media");
+            var (_, refused) = await UnpackRecordingsAsync(file, zipPath, work, ct);
+            if (refused.Count > 0) return Result.Fail<Summary>(refused);
+        }
         var plan = file.Codebook is null ? null : await codebook.PlanImportAsync(projectId, file.Codebook, ct);
         var questions = await NewQuestionsAsync(projectId, file, ct);
         return Result.Ok(Describe(file, plan?.Adding ?? 0, plan?.Matching ?? 0, questions.Count, [], []));
     }
 
     /// <summary>Imports in one transaction; a failure anywhere leaves the project as it was.</summary>
-    public async Task<Result<Summary>?> ImportAsync(int projectId, QdpxProjectFile.Project file, string fileName, string actorUserId, CancellationToken ct = default)
+    public async Task<Result<Summary>?> ImportAsync(int projectId, QdpxProjectFile.Project file, string fileName, string actorUserId, string? zipPath = null, CancellationToken ct = default)
     {
         var project = await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == projectId, ct);
         if (project is null) return null;
@@ -63,6 +76,13 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
         var probe = Describe(file, plan?.Adding ?? 0, plan?.Matching ?? 0, 0, [], []);
         if (!probe.HasAnything)
             return Result.Fail<Summary>([$"\u201c{file.Name}\u201d holds no codes, text sources or cases, so there is nothing to import."]);
+
+        // Recordings are unpacked and checked as uploads are before anything is written; one refused, nothing comes in.
+        using var work = file.Sources.Any(x => x.Recording is not null) ? scratch.ForProject(projectId, "qdpx-media") : null;
+        var (recordings, refused) = work is null ? ([], []) : await UnpackRecordingsAsync(file, zipPath, work, ct);
+        if (refused.Count > 0) return Result.Fail<Summary>(refused);
+        var placed = new List<string>();
+        var media = new List<MediaFile>();
 
         // Hundreds of thousands of lines in a large file: changes are detected once per save, not on every query.
         var detect = db.ChangeTracker.AutoDetectChangesEnabled;
@@ -119,13 +139,33 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
                     TranscriptUpdatedAt = now,
                     TranscriptUpdatedByUserId = actorUserId,
                     Storytellers = people.Select(p => new StoryStoryteller { Storyteller = p }).ToList(),
-                    Cues = source.Lines.Select((line, i) => new TranscriptCue { Position = i, Text = line }).ToList(),
+                    Cues = source.Lines.Select((line, i) => new TranscriptCue
+                    {
+                        Position = i,
+                        Text = line,
+                        StartSeconds = source.LineTimes?[i].Start,
+                        EndSeconds = source.LineTimes?[i].End,
+                    }).ToList(),
                 };
                 stories[source.Id] = story;
                 db.Stories.Add(story);
             }
             db.ChangeTracker.DetectChanges();
             await db.SaveChangesAsync(ct);
+
+            // 4b. Recordings, checked above: file first, row second (as an upload), the files taken away again on any failure.
+            foreach (var source in file.Sources.Where(x => x.Recording is not null))
+            {
+                var r = recordings[source.Id];
+                var row = MediaUploader.NewRow(r.Probe, r.FileName, r.Size, r.Sha256, projectId, stories[source.Id].Id, actorUserId, now);
+                placed.Add(storage.MoveIntoPlace(r.Path, projectId, row.StoredName));
+                db.MediaFiles.Add(row);
+                media.Add(row);
+            }
+            db.ChangeTracker.DetectChanges();
+            await db.SaveChangesAsync(ct);
+            foreach (var row in media)
+                db.Record(clock, projectId, actorUserId, "media.imported", "media", row.Id, "qdpx");
 
             // 5. Coded passages, with the themes their codes became.
             var passages = new List<(CodedPassage Passage, QdpxProjectFile.Selection Selection)>();
@@ -140,6 +180,8 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
                         StartOffset = s.Start,
                         EndOffset = s.End,
                         Snippet = s.Snippet,
+                        StartSeconds = Seconds(source, s.Start, s.End).Start,
+                        EndSeconds = Seconds(source, s.Start, s.End).End,
                         CoderUserId = actorUserId,
                         CreatedAt = now,
                         Origin = "qdpx",
@@ -201,12 +243,115 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
             db.ChangeTracker.DetectChanges();
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
+            placed.Clear();
+            foreach (var row in media.Where(m => m.RenditionStatus == RenditionStatus.Queued)) renditions.Enqueue(row.Id);
             return Result.Ok(summary);
         }
         finally
         {
             db.ChangeTracker.AutoDetectChangesEnabled = detect;
+            // Not committed: the recordings already moved into place go again, so nothing is half-imported.
+            foreach (var path in placed) MediaStorage.DeleteQuietly(path);
         }
+    }
+
+    /// <summary>A recording unpacked to scratch space and checked: where it is, what ffprobe found, its size and hash.</summary>
+    public sealed record UnpackedRecording(string Path, ProbeResult Probe, long Size, string Sha256, string FileName);
+
+    /// <summary>
+    /// Unpacks each source's recording to <paramref name="work"/> (streamed, counting the bytes really unpacked and
+    /// hashing as it goes) and puts it through the upload's checks (<see cref="MediaUploader.CheckFileAsync"/>). Every
+    /// refusal names the source and why.
+    /// </summary>
+    private async Task<(Dictionary<string, UnpackedRecording> Recordings, List<string> Refused)> UnpackRecordingsAsync(
+        QdpxProjectFile.Project file, string? zipPath, JobScratch.Folder work, CancellationToken ct)
+    {
+        var result = new Dictionary<string, UnpackedRecording>(StringComparer.Ordinal);
+        var refused = new List<string>();
+        if (zipPath is null || !File.Exists(zipPath))
+            return (result, ["The project file to import was lost on the way, so its recordings cannot be read. Choose the file again."]);
+        await using var stream = new FileStream(zipPath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous);
+        await using var zip = await ZipArchive.CreateAsync(stream, ZipArchiveMode.Read, leaveOpen: false, entryNameEncoding: null, ct);
+        var index = 0;
+        foreach (var source in file.Sources.Where(x => x.Recording is not null))
+        {
+            var entryName = source.Recording!.EntryName;
+            var called = $"The recording of \u201c{source.Name}\u201d ({entryName})";
+            var entry = zip.Entries.FirstOrDefault(e => e.FullName == entryName);
+            if (entry is null)
+            {
+                refused.Add($"{called} is missing from the file.");
+                continue;
+            }
+            var path = work.File(string.Create(CultureInfo.InvariantCulture, $"recording-{index++}.part"));
+            // Recordings are compressed already, so they barely shrink in a ZIP: one that unpacks to far more than it
+            // takes packed is built to unpack endlessly, and is stopped there.
+            var limit = Math.Min(options.MaxUploadBytes, entry.CompressedLength * 4 + 1024 * 1024);
+            long size = 0;
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            try
+            {
+                await using var input = await entry.OpenAsync(ct);
+                await using var output = MediaStorage.CreatePrivateFile(path);
+                var buffer = new byte[81920];
+                int read;
+                while ((read = await input.ReadAsync(buffer, ct)) > 0)
+                {
+                    size += read;
+                    if (size > limit) break;
+                    hash.AppendData(buffer, 0, read);
+                    await output.WriteAsync(buffer.AsMemory(0, read), ct);
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                refused.Add($"{called} cannot be unpacked ({e.Message}). Export the project again.");
+                continue;
+            }
+            if (size > limit)
+            {
+                refused.Add(size > options.MaxUploadBytes
+                    ? $"{called} is larger than {MediaText.Size(options.MaxUploadBytes)}, the most Storyweave accepts for one recording."
+                    : $"{called} unpacks to far more than it takes in the file, as a file built to unpack endlessly does. Storyweave does not open it.");
+                continue;
+            }
+            if (size == 0)
+            {
+                refused.Add($"{called} is empty.");
+                continue;
+            }
+            try
+            {
+                var (probe, why) = await MediaUploader.CheckFileAsync(path, ct);
+                if (probe is null)
+                {
+                    refused.Add($"{called} cannot be brought in: {why}");
+                    continue;
+                }
+                result[source.Id] = new UnpackedRecording(path, probe, size, Convert.ToHexStringLower(hash.GetHashAndReset()), Shorten(Path.GetFileName(entryName), 200));
+            }
+            catch (MediaToolsMissingException e)
+            {
+                logger.LogError("{Problem}", e.Message);
+                return (result, [MediaProbe.MissingToolsMessage]);
+            }
+        }
+        return (result, refused);
+    }
+
+    /// <summary>A passage's times: from the first timed line it covers to the last, as coding sets them.</summary>
+    private static (double? Start, double? End) Seconds(QdpxProjectFile.TextSource source, int start, int end)
+    {
+        if (source.LineTimes is null) return (null, null);
+        var covered = new List<(double? Start, double? End)>();
+        var at = 0;
+        for (var i = 0; i < source.Lines.Count; i++)
+        {
+            var length = source.Lines[i].Length;
+            if (length > 0 && at < end && at + length > start) covered.Add(source.LineTimes[i]);
+            at += length + 1;
+        }
+        return (covered.Select(c => c.Start).FirstOrDefault(v => v is not null), covered.Select(c => c.End).LastOrDefault(v => v is not null));
     }
 
     private static Summary Describe(QdpxProjectFile.Project file, int codesNew, int codesMatched, int questionsNew,
@@ -216,7 +361,7 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
         var withCase = file.Cases.SelectMany(c => c.SourceGuids).Where(sourceIds.Contains).ToHashSet(StringComparer.Ordinal);
         var own = file.Sources.Count(s => !withCase.Contains(s.Id));
         return new Summary(file.Name, file.Origin, codesNew, codesMatched, file.Sources.Count, file.SelectionCount, file.Cases.Count + own, own,
-            file.MemoCount, questionsNew, file.Skipped, stories, tellers);
+            file.MemoCount, questionsNew, file.Skipped, stories, tellers, file.Sources.Count(s => s.Recording is not null));
     }
 
     private async Task<string?> AlreadyImportedAsync(int projectId, QdpxProjectFile.Project file, CancellationToken ct)

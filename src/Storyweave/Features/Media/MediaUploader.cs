@@ -110,16 +110,8 @@ public sealed class MediaUploader(
                 if (tooLarge) return UploadOutcome.Fail(StatusCodes.Status413PayloadTooLarge, TooLargeMessage);
                 if (size == 0) return UploadOutcome.Fail(StatusCodes.Status422UnprocessableEntity, "The file you chose is empty. Choose the recording file and try again.");
 
-                var head = FileSignatures.Head(tempPath, 64);
-                if (FileSignatures.ProgramKind(head) is { } program)
-                    return UploadOutcome.Fail(StatusCodes.Status422UnprocessableEntity, FileSignatures.ProgramMessage(program, "a recording"));
-                // An archive (a zip bomb included) is named as such and never unpacked or probed.
-                if (FileSignatures.ArchiveKind(head) is { } archive)
-                    return UploadOutcome.Fail(StatusCodes.Status422UnprocessableEntity, FileSignatures.ArchiveMessage(archive));
-                if (FileSignatures.IsOfficeDocument(head))
-                    return UploadOutcome.Fail(StatusCodes.Status422UnprocessableEntity, FileSignatures.OfficeDocumentMessage);
-                var probe = await MediaProbe.ProbeAsync(tempPath, ct);
-                if (probe is null) return UploadOutcome.Fail(StatusCodes.Status422UnprocessableEntity, NotARecordingMessage);
+                var (probe, refused) = await CheckFileAsync(tempPath, ct);
+                if (probe is null) return UploadOutcome.Fail(StatusCodes.Status422UnprocessableEntity, refused!);
 
                 var media = await KeepAsync(tempPath, probe, DisplayName(disposition), size, sha256, projectId, storyId, userId);
                 return new UploadOutcome(media, StatusCodes.Status201Created, null);
@@ -151,6 +143,44 @@ public sealed class MediaUploader(
             work?.Dispose();
         }
     }
+
+    /// <summary>
+    /// The checks every recording passes before it is kept, whether uploaded or brought in from a project file: programs,
+    /// archives (a zip bomb included: never unpacked or probed) and Office documents are named by their first bytes, then
+    /// ffprobe must find sound or a picture. Returns the probe, or the message saying why the file is refused. Throws
+    /// <see cref="MediaToolsMissingException"/> when ffprobe is not installed.
+    /// </summary>
+    public static async Task<(ProbeResult? Probe, string? Refused)> CheckFileAsync(string path, CancellationToken ct)
+    {
+        var head = FileSignatures.Head(path, 64);
+        if (FileSignatures.ProgramKind(head) is { } program) return (null, FileSignatures.ProgramMessage(program, "a recording"));
+        if (FileSignatures.ArchiveKind(head) is { } archive) return (null, FileSignatures.ArchiveMessage(archive));
+        if (FileSignatures.IsOfficeDocument(head)) return (null, FileSignatures.OfficeDocumentMessage);
+        var probe = await MediaProbe.ProbeAsync(path, ct);
+        return probe is null ? (null, NotARecordingMessage) : (probe, null);
+    }
+
+    /// <summary>The row for a checked recording of a story (a web rendition queued when the original will not play in browsers).</summary>
+    public static MediaFile NewRow(ProbeResult probe, string fileName, long size, string sha256, int projectId, int storyId, string userId, DateTime now) => new()
+    {
+        ProjectId = projectId,
+        StoryId = storyId,
+        OriginalFileName = fileName,
+        StoredName = MediaStorage.NewStoredName(probe.Extension),
+        SizeBytes = size,
+        Sha256 = sha256,
+        HasVideo = probe.HasVideo,
+        Container = probe.Container,
+        AudioCodec = probe.AudioCodec,
+        VideoCodec = probe.VideoCodec,
+        DurationSeconds = probe.DurationSeconds,
+        Width = probe.Width,
+        Height = probe.Height,
+        OriginalIsWebPlayable = probe.IsWebPlayable,
+        RenditionStatus = probe.IsWebPlayable ? RenditionStatus.NotNeeded : RenditionStatus.Queued,
+        UploadedByUserId = userId,
+        UploadedAt = now,
+    };
 
     public const string WithdrawnMeanwhileMessage =
         "Someone in this story withdrew while the recording was uploading, so it was not kept. Check who is in the story, then upload it again if everyone in it still agrees.";
@@ -194,26 +224,7 @@ public sealed class MediaUploader(
     private async Task<MediaFile> KeepAsync(string tempPath, ProbeResult probe, string fileName, long size, string sha256, int projectId, int storyId, string userId)
     {
         var playable = probe.IsWebPlayable;
-        var media = new MediaFile
-        {
-            ProjectId = projectId,
-            StoryId = storyId,
-            OriginalFileName = fileName,
-            StoredName = MediaStorage.NewStoredName(probe.Extension),
-            SizeBytes = size,
-            Sha256 = sha256,
-            HasVideo = probe.HasVideo,
-            Container = probe.Container,
-            AudioCodec = probe.AudioCodec,
-            VideoCodec = probe.VideoCodec,
-            DurationSeconds = probe.DurationSeconds,
-            Width = probe.Width,
-            Height = probe.Height,
-            OriginalIsWebPlayable = playable,
-            RenditionStatus = playable ? RenditionStatus.NotNeeded : RenditionStatus.Queued,
-            UploadedByUserId = userId,
-            UploadedAt = clock.GetUtcNow().UtcDateTime,
-        };
+        var media = NewRow(probe, fileName, size, sha256, projectId, storyId, userId, clock.GetUtcNow().UtcDateTime);
         // File first, row second: a row never points at a missing file. If saving fails the file goes too.
         var finalPath = storage.MoveIntoPlace(tempPath, projectId, media.StoredName);
         try
