@@ -343,6 +343,9 @@ public sealed partial class ReportMatrixTests(AppFixture fixture) : IClassFixtur
         Assert.True(summary > rowStart && summary < html.IndexOf($"id=\"matrix-{section.Id}-row-1\"", StringComparison.Ordinal), "the error is shown at the row");
         Assert.Contains("a cell can be at most 300 characters", html, StringComparison.Ordinal);
         Assert.Contains($"value=\"{longCell}\"", html, StringComparison.Ordinal);
+        // The report's details form above still shows the report's title (another form's mistake must not empty it).
+        var title = await App.WithDbAsync(db => db.Reports.Where(r => r.Id == reportId).Select(r => r.Title).SingleAsync());
+        Assert.Contains($"name=\"Texts.Title\" value=\"{System.Net.WebUtility.HtmlEncode(title)}\"", html, StringComparison.Ordinal);
         Assert.Matches($"<details class=\"matrix-edit\" id=\"matrix-{section.Id}\" open", html);
         // A quote the storyteller has not agreed to is refused at the quotes form.
         var refused = await PostAsync(browser, page, string.Format(System.Globalization.CultureInfo.InvariantCulture, action, "Quotes"), [("quotes", $"p{s.NoQuotes.PassageId}"), ("quotes", ""), ("quotes", "")]);

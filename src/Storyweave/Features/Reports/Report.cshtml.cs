@@ -407,7 +407,9 @@ public sealed class ReportPageModel(StoryweaveDb db, ProjectAccessService access
 
     private async Task<IActionResult> ShowErrorsAsync(IReadOnlyList<string> errors, string form)
     {
-        if (!await LoadAsync(keepTexts: true)) return NotFound();
+        // Only the details form's own mistakes keep what was typed in it: every post binds Texts (empty when another
+        // form was sent), and keeping that emptied the title, version and date after any other form's mistake.
+        if (!await LoadAsync(keepTexts: form == "texts")) return NotFound();
         Errors.AddRange(errors);
         ErrorsFor = form;
         return Page();
