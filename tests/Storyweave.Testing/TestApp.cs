@@ -103,6 +103,20 @@ public sealed partial class TestApp : IAsyncDisposable
         return again;
     }
 
+    private bool _secondNode;
+
+    /// <summary>
+    /// A second app on this one's data folder and database, running beside it as a second node behind a load balancer
+    /// does (its own workers, caches and SignalR hub). Dispose it before this one; disposing it leaves the data alone.
+    /// </summary>
+    public async Task<TestApp> StartSecondNodeAsync()
+    {
+        var node = await StartOnAsync(Options with { Urls = "http://127.0.0.1:0" }, null, configureBuilder: _configureBuilder);
+        node._secondNode = true;
+        node.Admin = Admin;
+        return node;
+    }
+
     /// <summary>Options for a brand-new, empty instance: a temp data folder and, on PostgreSQL, an empty database.</summary>
     public static async Task<(StoryweaveOptions Options, string? PgDatabase)> NewInstanceOptionsAsync()
     {
@@ -229,6 +243,7 @@ public sealed partial class TestApp : IAsyncDisposable
         if (_handedOver) return;
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (_secondNode) return;
         if (_pgDatabase is not null) await DropPostgresDatabaseAsync(_pgDatabase);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }

@@ -102,6 +102,11 @@ public class WorkshopVote
     public int ParticipantId { get; set; }
     public int? CardId { get; set; }
     public int? ClusterId { get; set; }
+    /// <summary>
+    /// Which of the participant's votes this is, 1 to the workshop's limit. Unique per participant, so two nodes (or two
+    /// quick clicks) taking the last free vote at once cannot both succeed: the database refuses the second.
+    /// </summary>
+    public int Slot { get; set; }
     public DateTime At { get; set; }
 }
 
@@ -124,6 +129,8 @@ public sealed class WorkshopParticipantConfiguration : IEntityTypeConfiguration<
         builder.Property(p => p.DisplayName).HasMaxLength(200);
         builder.Property(p => p.JoinTokenHash).HasMaxLength(64);
         builder.HasIndex(p => p.JoinTokenHash).IsUnique();
+        // One participant row per member and workshop (guests and room groups have no user id), whichever node adds it.
+        builder.HasIndex(p => new { p.WorkshopId, p.UserId }).IsUnique();
         builder.HasOne<Workshop>().WithMany().HasForeignKey(p => p.WorkshopId).OnDelete(DeleteBehavior.Cascade);
     }
 }
@@ -154,6 +161,7 @@ public sealed class WorkshopVoteConfiguration : IEntityTypeConfiguration<Worksho
     public void Configure(EntityTypeBuilder<WorkshopVote> builder)
     {
         builder.HasOne<Workshop>().WithMany().HasForeignKey(v => v.WorkshopId).OnDelete(DeleteBehavior.Cascade);
-        builder.HasIndex(v => new { v.WorkshopId, v.ParticipantId });
+        builder.HasIndex(v => new { v.WorkshopId, v.ParticipantId, v.Slot }).IsUnique();
+        builder.ToTable(t => t.HasCheckConstraint("CK_WorkshopVotes_Slot", "\"Slot\" >= 1"));
     }
 }

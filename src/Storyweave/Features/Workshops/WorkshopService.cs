@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -21,10 +20,6 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
     public const string NotAvailable = "This card is not available";
     public const string JustMoved = "This card was just moved by someone else. It is now shown where it is.";
     public const string LockedMessage = "The facilitator has paused changes to the board.";
-
-    // Vote limits are checked and written under one lock per workshop, so two quick clicks cannot
-    // both pass the count. (One app process serves a workshop; see decision 0004.)
-    private static readonly ConcurrentDictionary<int, SemaphoreSlim> VoteLocks = new();
 
     public sealed record Outcome(int Status, IReadOnlyList<string> Errors, BoardDto? Board = null, object? Value = null)
     {
@@ -310,22 +305,31 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
         if ((cardId is null) == (clusterId is null)) return Outcome.Rule("Vote for one card or one card group.");
         if (cardId is { } card && !await db.WorkshopCards.AnyAsync(c => c.Id == card && c.WorkshopId == w.Id, ct)) return new Outcome(404, ["That card is no longer on the board."]);
         if (clusterId is { } cl && !await LiveClusterAsync(w.Id, cl, ct)) return new Outcome(404, ["That card group no longer exists."]);
-        var gate = VoteLocks.GetOrAdd(w.Id, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct);
-        try
+        // The limit holds in the database, not in this process: each vote takes a numbered slot (1 to the limit)
+        // under a unique index, so when two requests (on one node or two) take the same free slot the second
+        // write is refused and that request looks again. Slots are bounded by the limit, so at most `limit` can win.
+        for (var attempt = 0; ; attempt++)
         {
             var participantId = await EnsureParticipantAsync(actor, w, ct);
-            var used = await db.WorkshopVotes.CountAsync(v => v.WorkshopId == w.Id && v.ParticipantId == participantId, ct);
-            if (used >= w.VotesPerParticipant) return Outcome.Rule(VoteLimitMessage(w.VotesPerParticipant));
-            db.WorkshopVotes.Add(new WorkshopVote { WorkshopId = w.Id, ParticipantId = participantId, CardId = cardId, ClusterId = clusterId, At = Now });
-            // Votes are secret until revealed, so the broadcast says only that the board changed.
-            return await CommitAsync(w, actor, "workshop.voted", null, null, ct);
-        }
-        finally
-        {
-            gate.Release();
+            var limit = await db.Workshops.Where(x => x.Id == w.Id).Select(x => x.VotesPerParticipant).SingleAsync(ct);
+            var taken = await db.WorkshopVotes.Where(v => v.WorkshopId == w.Id && v.ParticipantId == participantId).Select(v => v.Slot).ToListAsync(ct);
+            var slot = taken.Count >= limit ? 0 : Enumerable.Range(1, limit).FirstOrDefault(n => !taken.Contains(n));
+            if (slot == 0) return Outcome.Rule(VoteLimitMessage(limit));
+            db.WorkshopVotes.Add(new WorkshopVote { WorkshopId = w.Id, ParticipantId = participantId, CardId = cardId, ClusterId = clusterId, Slot = slot, At = Now });
+            try
+            {
+                // Votes are secret until revealed, so the broadcast says only that the board changed.
+                return await CommitAsync(w, actor, "workshop.voted", null, null, ct);
+            }
+            catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e) && attempt < MaxVoteAttempts)
+            {
+                db.ChangeTracker.Clear();
+            }
         }
     }
+
+    /// <summary>Each retry follows another request's vote by the same participant, which the limit (at most 20) bounds.</summary>
+    private const int MaxVoteAttempts = 25;
 
     public async Task<Outcome> UnvoteAsync(WorkshopActor actor, Workshop w, int? cardId, int? clusterId, CancellationToken ct = default)
     {
@@ -748,8 +752,17 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
         if (actor.ParticipantId is { } id) return id;
         var row = new WorkshopParticipant { WorkshopId = w.Id, UserId = actor.UserId, DisplayName = actor.DisplayName, InvitedAt = Now, JoinedAt = Now };
         db.WorkshopParticipants.Add(row);
-        await db.SaveChangesAsync(ct);
-        return row.Id;
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return row.Id;
+        }
+        catch (DbUpdateException e) when (actor.UserId is not null && DbErrors.IsUniqueViolation(e))
+        {
+            // Another request (or node) added this member a moment ago: use that row (unique per workshop and user).
+            db.Entry(row).State = EntityState.Detached;
+            return await db.WorkshopParticipants.Where(p => p.WorkshopId == w.Id && p.UserId == actor.UserId).Select(p => p.Id).SingleAsync(ct);
+        }
     }
 
     /// <summary>Writes the event with the rows, commits, then broadcasts the new sequence.</summary>

@@ -2464,7 +2464,8 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.HasIndex("JoinTokenHash")
                         .IsUnique();
 
-                    b.HasIndex("WorkshopId");
+                    b.HasIndex("WorkshopId", "UserId")
+                        .IsUnique();
 
                     b.ToTable("WorkshopParticipants");
                 });
@@ -2489,14 +2490,21 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.Property<int>("ParticipantId")
                         .HasColumnType("integer");
 
+                    b.Property<int>("Slot")
+                        .HasColumnType("integer");
+
                     b.Property<int>("WorkshopId")
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("WorkshopId", "ParticipantId");
+                    b.HasIndex("WorkshopId", "ParticipantId", "Slot")
+                        .IsUnique();
 
-                    b.ToTable("WorkshopVotes");
+                    b.ToTable("WorkshopVotes", t =>
+                        {
+                            t.HasCheckConstraint("CK_WorkshopVotes_Slot", "\"Slot\" >= 1");
+                        });
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

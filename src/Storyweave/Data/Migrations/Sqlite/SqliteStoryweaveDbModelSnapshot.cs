@@ -2379,7 +2379,8 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.HasIndex("JoinTokenHash")
                         .IsUnique();
 
-                    b.HasIndex("WorkshopId");
+                    b.HasIndex("WorkshopId", "UserId")
+                        .IsUnique();
 
                     b.ToTable("WorkshopParticipants");
                 });
@@ -2402,14 +2403,21 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.Property<int>("ParticipantId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Slot")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("WorkshopId")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("WorkshopId", "ParticipantId");
+                    b.HasIndex("WorkshopId", "ParticipantId", "Slot")
+                        .IsUnique();
 
-                    b.ToTable("WorkshopVotes");
+                    b.ToTable("WorkshopVotes", t =>
+                        {
+                            t.HasCheckConstraint("CK_WorkshopVotes_Slot", "\"Slot\" >= 1");
+                        });
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
