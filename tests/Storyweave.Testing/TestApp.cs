@@ -104,15 +104,21 @@ public sealed partial class TestApp : IAsyncDisposable
     }
 
     private bool _secondNode;
+    private string? _firstNodeDataDir;
 
     /// <summary>
     /// A second app on this one's data folder and database, running beside it as a second node behind a load balancer
     /// does (its own workers, caches and SignalR hub). Dispose it before this one; disposing it leaves the data alone.
     /// </summary>
-    public async Task<TestApp> StartSecondNodeAsync()
+    /// <param name="ownDataFolder">Give the node a data folder of its own (PostgreSQL only: on SQLite the database is in the data folder).</param>
+    public async Task<TestApp> StartSecondNodeAsync(bool ownDataFolder = false)
     {
-        var node = await StartOnAsync(Options with { Urls = "http://127.0.0.1:0" }, null, configureBuilder: _configureBuilder);
+        if (ownDataFolder && !Options.UsesPostgres) throw new InvalidOperationException("On SQLite both nodes need the one data folder, which holds the database.");
+        var options = Options with { Urls = "http://127.0.0.1:0" };
+        if (ownDataFolder) options = options with { DataDir = Path.Combine(Path.GetTempPath(), "storyweave-tests", Guid.NewGuid().ToString("N")) };
+        var node = await StartOnAsync(options, null, configureBuilder: _configureBuilder);
         node._secondNode = true;
+        node._firstNodeDataDir = DataDir;
         node.Admin = Admin;
         return node;
     }
@@ -243,7 +249,11 @@ public sealed partial class TestApp : IAsyncDisposable
         if (_handedOver) return;
         await _app.StopAsync();
         await _app.DisposeAsync();
-        if (_secondNode) return;
+        if (_secondNode)
+        {
+            if (DataDir != _firstNodeDataDir) try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            return;
+        }
         if (_pgDatabase is not null) await DropPostgresDatabaseAsync(_pgDatabase);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }

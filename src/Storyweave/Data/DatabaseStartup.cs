@@ -16,7 +16,11 @@ public static class DatabaseStartup
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
         var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
-        if (pending.Count == 0) return;
+        if (pending.Count == 0)
+        {
+            await MoveKeyFilesIntoDatabaseAsync(db, options, log, ct);
+            return;
+        }
 
         if (options.UsesPostgres)
         {
@@ -33,6 +37,39 @@ public static class DatabaseStartup
         }
         await db.Database.MigrateAsync(ct);
         await log.WriteLineAsync(existed ? $"Database updated ({pending.Count} step(s))." : "Database created.");
+        await MoveKeyFilesIntoDatabaseAsync(db, options, log, ct);
+    }
+
+    /// <summary>
+    /// Moves data-protection keys kept as files in the data folder's <c>keys/</c> (versions before issue #16, or a
+    /// restored older backup) into the database, where every node finds them, so that sign-ins and links made with
+    /// them stay valid; each file is deleted once its key is stored, and the empty folder with them.
+    /// </summary>
+    public static async Task MoveKeyFilesIntoDatabaseAsync(StoryweaveDb db, StoryweaveOptions options, TextWriter log, CancellationToken ct = default)
+    {
+        if (!Directory.Exists(options.KeysDir)) return;
+        var files = Directory.GetFiles(options.KeysDir, "*.xml");
+        if (files.Length > 0)
+        {
+            var known = (await db.DataProtectionKeys.AsNoTracking().Select(k => k.FriendlyName).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+            var moved = 0;
+            foreach (var file in files)
+            {
+                var name = Path.GetFileNameWithoutExtension(file);
+                if (known.Contains(name)) continue;
+                var element = System.Xml.Linq.XElement.Load(file);
+                db.DataProtectionKeys.Add(new Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey
+                {
+                    FriendlyName = name,
+                    Xml = element.ToString(System.Xml.Linq.SaveOptions.DisableFormatting),
+                });
+                moved++;
+            }
+            await db.SaveChangesAsync(ct);
+            foreach (var file in files) File.Delete(file);
+            if (moved > 0) await log.WriteLineAsync($"Moved {moved} data-protection key(s) from {options.KeysDir} into the database.");
+        }
+        if (!Directory.EnumerateFileSystemEntries(options.KeysDir).Any()) Directory.Delete(options.KeysDir);
     }
 
     public static async Task<int> MigrateAsync(IServiceProvider services, StoryweaveOptions options, TextWriter log, CancellationToken ct = default)
@@ -43,6 +80,7 @@ public static class DatabaseStartup
         if (pending.Count == 0)
         {
             await log.WriteLineAsync("The database is up to date.");
+            await MoveKeyFilesIntoDatabaseAsync(db, options, log, ct);
             return 0;
         }
         if (!options.UsesPostgres && HasSqliteContent(options))
@@ -52,6 +90,7 @@ public static class DatabaseStartup
         }
         foreach (var name in pending) await log.WriteLineAsync($"Applying {name}");
         await db.Database.MigrateAsync(ct);
+        await MoveKeyFilesIntoDatabaseAsync(db, options, log, ct);
         await log.WriteLineAsync($"Applied {pending.Count} update(s).");
         return 0;
     }

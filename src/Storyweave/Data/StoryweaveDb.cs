@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -18,9 +19,15 @@ namespace Storyweave.Data;
 /// <see cref="PostgresStoryweaveDb"/> exist only so that each provider has its own migration set
 /// (EF Core "migrations with multiple providers", separate context types).
 /// </summary>
-public abstract class StoryweaveDb : IdentityDbContext<User>
+public abstract class StoryweaveDb : IdentityDbContext<User>, IDataProtectionKeyContext
 {
     protected StoryweaveDb(DbContextOptions options) : base(options) { }
+
+    /// <summary>
+    /// The data-protection key ring (cookies, reset and invitation links), shared by every node that uses this database
+    /// (issue #16). Key files left in an older data folder's <c>keys/</c> are moved in at start (<see cref="DatabaseStartup"/>).
+    /// </summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public DbSet<Project> Projects => Set<Project>();
     public DbSet<ProjectMember> ProjectMembers => Set<ProjectMember>();

@@ -101,9 +101,8 @@ public static class AppHost
                 .AddInterceptors(sp.GetRequiredService<PublicPageCache>().Interceptors));
         }
 
-        services.AddDataProtection().SetApplicationName("Storyweave");
-        // Keys in the data folder's keys/ (mode 700), each file mode 600 (see DataFolder).
-        services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>, PrivateKeyRepositorySetup>();
+        // Keys in the database (DataProtectionKeys), so every node behind a load balancer reads the same key ring.
+        services.AddDataProtection().SetApplicationName("Storyweave").PersistKeysToDbContext<StoryweaveDb>();
 
         services.AddIdentityCore<User>(o =>
             {
