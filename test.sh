@@ -4,6 +4,7 @@
 #   2. builds everything (warnings are errors) and checks formatting,
 #   3. starts a throwaway PostgreSQL cluster,
 #   4. runs the integration suite on SQLite, then the same suite on PostgreSQL, then the browser tests,
+#      then builds, installs, upgrades, rolls back and purges the Debian package (packaging/test-deb.sh, as root),
 #   5. ends with the plain line "N passed, N failed" (", N skipped" if any), counted from the results.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -25,6 +26,7 @@ command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 # The email tests deliver to a real SMTP server (aiosmtpd), run with Debian's own python3.
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
 if [ ${#need[@]} -gt 0 ]; then
@@ -65,6 +67,9 @@ run() { # name, project, extra env...
 run sqlite tests/Storyweave.Tests STORYWEAVE_TEST_POSTGRES=
 run postgresql tests/Storyweave.Tests "STORYWEAVE_TEST_POSTGRES=$pg"
 run browser tests/Storyweave.BrowserTests STORYWEAVE_TEST_POSTGRES=
+# The Debian package: each check is a test in deb.trx (it publishes the self-contained app: a few minutes).
+step "Tests: the Debian package"
+packaging/test-deb.sh --results "$results" || status=1
 
 # --- 5. The closing line, counted from the result files ------------------------------------------------
 passed=0 failed=0 skipped=0 files=0
@@ -77,7 +82,7 @@ for trx in "$results"/*.trx; do
   failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
   skipped=$((skipped + $(get notExecuted)))
 done
-[ "$files" -eq 3 ] || { status=1; failed=$((failed + 3 - files)); echo "Only $files of 3 test runs produced results." >&2; }
+[ "$files" -eq 4 ] || { status=1; failed=$((failed + 4 - files)); echo "Only $files of 4 test runs produced results." >&2; }
 [ "$passed" -gt 0 ] || status=1
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"

@@ -70,6 +70,8 @@ public static class AppHost
         builder.Services.AddSingleton(options);
         AddServices(builder.Services, options);
         configure?.Invoke(builder);
+        // Off unless an OTLP endpoint is configured (after `configure`, so tests can set one).
+        Telemetry.Add(builder);
 
         var app = builder.Build();
         ConfigurePipeline(app);
@@ -260,6 +262,8 @@ public static class AppHost
         services.AddSingleton<MediaStorage>();
         // Job scratch space: erased at start-up before any worker or request (JobScratchCleanup), per job when it ends.
         services.AddSingleton<JobScratch>();
+        services.AddMetrics(); // IMeterFactory, for JobMetrics (the web host adds it too; AddServices is also used alone)
+        services.AddSingleton<JobMetrics>();
         services.AddHostedService<JobScratchCleanup>();
         services.AddSingleton<RenditionQueue>();
         services.AddScoped<MediaUploader>();

@@ -14,8 +14,14 @@ namespace Storyweave.Features.Clips;
 public sealed class ClipQueue
 {
     private readonly Channel<int> _channel = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly JobMetrics _metrics;
 
-    public void Enqueue(int clipId) => _channel.Writer.TryWrite(clipId);
+    public ClipQueue(JobMetrics metrics) => _metrics = metrics;
+
+    public void Enqueue(int clipId)
+    {
+        if (_channel.Writer.TryWrite(clipId)) _metrics.Queued(JobMetrics.Clips);
+    }
 
     public ChannelReader<int> Reader => _channel.Reader;
 }
@@ -32,7 +38,7 @@ public sealed class ClipQueue
 /// A cut is kept only if the recording it was cut from is still the recording's current file (a
 /// withdrawal may have silenced it meanwhile); otherwise it is cut again.
 /// </summary>
-public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, ClipStorage clipStorage, MediaStorage mediaStorage, JobScratch scratch, ILogger<ClipWorker> logger)
+public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, JobMetrics metrics, ClipStorage clipStorage, MediaStorage mediaStorage, JobScratch scratch, ILogger<ClipWorker> logger)
     : BackgroundService
 {
     public const string FailedMessage = "Storyweave could not cut this clip. The recording is unchanged; try again, or ask your administrator to check the server log.";
@@ -48,12 +54,15 @@ public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, Cli
         await RequeueUnfinishedAsync(stoppingToken);
         await foreach (var id in queue.Reader.ReadAllAsync(stoppingToken))
         {
+            using var job = metrics.Start(JobMetrics.Clips);
             try
             {
                 await CutAsync(id, stoppingToken);
+                job.Finish(await OutcomeAsync(id));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                job.Finish(JobMetrics.Cancelled);
                 return;
             }
             catch (Exception e)
@@ -62,6 +71,15 @@ public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, Cli
                 await FailAsync(id, e is MediaToolsMissingException ? MediaProbe.MissingToolsMessage : FailedMessage, CancellationToken.None);
             }
         }
+    }
+
+    /// <summary>How the job ended, for <see cref="JobMetrics"/>: read from the row it was for.</summary>
+    private async Task<string> OutcomeAsync(int id)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+        var status = await db.Clips.Where(c => c.Id == id).Select(c => (OutputStatus?)c.Status).FirstOrDefaultAsync(CancellationToken.None);
+        return status == OutputStatus.Ready ? JobMetrics.Succeeded : status == OutputStatus.Failed ? JobMetrics.Failed : JobMetrics.Dropped;
     }
 
     public async Task RequeueUnfinishedAsync(CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Threading.Channels;
 using Storyweave.Data;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Email;
 
@@ -30,7 +31,7 @@ public sealed class EmailWakeup
 /// Puts emails in the durable queue (<see cref="OutboxMessage"/>). Callers ask <see cref="Settings"/> first: when
 /// email is not set up, pages show the link for the person to pass on themselves and nothing is queued.
 /// </summary>
-public sealed class EmailOutbox(StoryweaveDb db, IConfiguration configuration, TimeProvider clock, EmailWakeup wakeup)
+public sealed class EmailOutbox(StoryweaveDb db, IConfiguration configuration, TimeProvider clock, EmailWakeup wakeup, JobMetrics metrics)
 {
     public EmailSettings Settings { get; } = EmailSettings.From(configuration);
 
@@ -63,6 +64,7 @@ public sealed class EmailOutbox(StoryweaveDb db, IConfiguration configuration, T
             CreatedAt = now,
             NextAttemptAt = now,
         });
+        metrics.Queued(JobMetrics.Email);
     }
 
     public void Wake() => wakeup.Wake();

@@ -3,6 +3,7 @@ using MailKit.Security;
 using Microsoft.EntityFrameworkCore;
 using MimeKit;
 using Storyweave.Data;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Email;
 
@@ -12,8 +13,29 @@ namespace Storyweave.Features.Email;
 /// line without its body remains. A message claimed when the app stopped is queued again at the next start: it may
 /// then arrive twice (if the server had already taken it), which is better than never.
 /// </summary>
-public sealed class EmailSender(IServiceScopeFactory scopes, IConfiguration configuration, EmailWakeup wakeup, TimeProvider clock, ILogger<EmailSender> logger) : BackgroundService
+public sealed class EmailSender : BackgroundService
 {
+    private readonly IServiceScopeFactory scopes;
+    private readonly IConfiguration configuration;
+    private readonly EmailWakeup wakeup;
+    private readonly TimeProvider clock;
+    private readonly JobMetrics metrics;
+    private readonly ILogger<EmailSender> logger;
+
+    /// <summary>Messages waiting to be sent (not given up), as last counted: the email queue's length for <see cref="JobMetrics"/>.</summary>
+    private long _waiting;
+
+    public EmailSender(IServiceScopeFactory scopes, IConfiguration configuration, EmailWakeup wakeup, TimeProvider clock, JobMetrics metrics, ILogger<EmailSender> logger)
+    {
+        this.scopes = scopes;
+        this.configuration = configuration;
+        this.wakeup = wakeup;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.logger = logger;
+        metrics.TrackQueue(JobMetrics.Email, () => Interlocked.Read(ref _waiting));
+    }
+
     /// <summary>About a day of tries with the default waits (30 s doubling to an hour).</summary>
     public const int MaxAttempts = 30;
 
@@ -69,12 +91,14 @@ public sealed class EmailSender(IServiceScopeFactory scopes, IConfiguration conf
             using var smtp = new SmtpClient { Timeout = 30_000 };
             foreach (var message in due)
             {
+                using var job = metrics.Start(JobMetrics.Email);
                 try
                 {
                     if (!smtp.IsConnected) await ConnectAsync(smtp, settings, ct);
                     await smtp.SendAsync(ToMime(message, settings), ct);
                     db.OutboxMessages.Remove(message);
                     await db.SaveChangesAsync(ct);
+                    job.Finish(JobMetrics.Succeeded);
                     logger.LogInformation("Sent the {Kind} email #{Id} after {Attempts} earlier tries", message.Kind, message.Id, message.Attempts);
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -86,6 +110,7 @@ public sealed class EmailSender(IServiceScopeFactory scopes, IConfiguration conf
             }
             if (smtp.IsConnected) await smtp.DisconnectAsync(true, ct);
         }
+        Interlocked.Exchange(ref _waiting, await db.OutboxMessages.LongCountAsync(m => m.GaveUpAt == null, ct));
         var next = await db.OutboxMessages.Where(m => m.GaveUpAt == null && m.ClaimedAt == null)
             .OrderBy(m => m.NextAttemptAt).Select(m => (DateTime?)m.NextAttemptAt).FirstOrDefaultAsync(ct);
         if (next is null) return LookEvery;

@@ -11,8 +11,14 @@ namespace Storyweave.Features.Media;
 public sealed class RenditionQueue
 {
     private readonly Channel<int> _channel = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly JobMetrics _metrics;
 
-    public void Enqueue(int mediaId) => _channel.Writer.TryWrite(mediaId);
+    public RenditionQueue(JobMetrics metrics) => _metrics = metrics;
+
+    public void Enqueue(int mediaId)
+    {
+        if (_channel.Writer.TryWrite(mediaId)) _metrics.Queued(JobMetrics.Renditions);
+    }
 
     public ChannelReader<int> Reader => _channel.Reader;
 }
@@ -28,7 +34,7 @@ public sealed class RenditionQueue
 /// meanwhile makes it again from the silenced original. On start-up, rows left Queued or Running (the app
 /// stopped or crashed mid-way) are queued again.
 /// </summary>
-public sealed class RenditionWorker(IServiceScopeFactory scopes, RenditionQueue queue, MediaStorage storage, JobScratch scratch, ILogger<RenditionWorker> logger)
+public sealed class RenditionWorker(IServiceScopeFactory scopes, RenditionQueue queue, JobMetrics metrics, MediaStorage storage, JobScratch scratch, ILogger<RenditionWorker> logger)
     : BackgroundService
 {
     public const string FailedMessage =
@@ -42,12 +48,15 @@ public sealed class RenditionWorker(IServiceScopeFactory scopes, RenditionQueue 
         await RequeueUnfinishedAsync(stoppingToken);
         await foreach (var id in queue.Reader.ReadAllAsync(stoppingToken))
         {
+            using var job = metrics.Start(JobMetrics.Renditions);
             try
             {
                 await RenderAsync(id, stoppingToken);
+                job.Finish(await OutcomeAsync(id));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                job.Finish(JobMetrics.Cancelled);
                 return; // left Running; queued again at the next start
             }
             catch (Exception e)
@@ -60,6 +69,15 @@ public sealed class RenditionWorker(IServiceScopeFactory scopes, RenditionQueue 
     }
 
     /// <summary>Queues every recording whose rendition was owed or under way when the app last stopped.</summary>
+    /// <summary>How the job ended, for <see cref="JobMetrics"/>: read from the row it was for.</summary>
+    private async Task<string> OutcomeAsync(int id)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+        var status = await db.MediaFiles.Where(m => m.Id == id).Select(m => (RenditionStatus?)m.RenditionStatus).FirstOrDefaultAsync(CancellationToken.None);
+        return status == RenditionStatus.Ready ? JobMetrics.Succeeded : status == RenditionStatus.Failed ? JobMetrics.Failed : JobMetrics.Dropped;
+    }
+
     public async Task RequeueUnfinishedAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();

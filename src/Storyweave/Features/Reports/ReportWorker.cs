@@ -10,8 +10,14 @@ namespace Storyweave.Features.Reports;
 public sealed class ReportQueue
 {
     private readonly Channel<int> _channel = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly JobMetrics _metrics;
 
-    public void Enqueue(int fileId) => _channel.Writer.TryWrite(fileId);
+    public ReportQueue(JobMetrics metrics) => _metrics = metrics;
+
+    public void Enqueue(int fileId)
+    {
+        if (_channel.Writer.TryWrite(fileId)) _metrics.Queued(JobMetrics.Reports);
+    }
 
     public ChannelReader<int> Reader => _channel.Reader;
 }
@@ -23,7 +29,7 @@ public sealed class ReportQueue
 /// lives there too), moves it to outputs/{projectId}/ and records the consent basis it was built from.
 /// Progress is saved on the row as it goes. Rows left Queued or Running when the app stopped are queued again.
 /// </summary>
-public sealed class ReportWorker(IServiceScopeFactory scopes, ReportQueue queue, ReportStorage storage, JobScratch scratch, ILogger<ReportWorker> logger) : BackgroundService
+public sealed class ReportWorker(IServiceScopeFactory scopes, ReportQueue queue, JobMetrics metrics, ReportStorage storage, JobScratch scratch, ILogger<ReportWorker> logger) : BackgroundService
 {
     public const string FailedMessage = "Storyweave could not make this file. Try again; if it fails again, ask your administrator to check the server log.";
 
@@ -33,12 +39,15 @@ public sealed class ReportWorker(IServiceScopeFactory scopes, ReportQueue queue,
         await RequeueUnfinishedAsync(stoppingToken);
         await foreach (var id in queue.Reader.ReadAllAsync(stoppingToken))
         {
+            using var job = metrics.Start(JobMetrics.Reports);
             try
             {
                 await GenerateAsync(id, stoppingToken);
+                job.Finish(await OutcomeAsync(id));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                job.Finish(JobMetrics.Cancelled);
                 return;
             }
             catch (Exception e)
@@ -47,6 +56,15 @@ public sealed class ReportWorker(IServiceScopeFactory scopes, ReportQueue queue,
                 await FailAsync(id, e is ChromiumMissingException ? e.Message : FailedMessage);
             }
         }
+    }
+
+    /// <summary>How the job ended, for <see cref="JobMetrics"/>: read from the row it was for.</summary>
+    private async Task<string> OutcomeAsync(int id)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+        var status = await db.ReportFiles.Where(f => f.Id == id).Select(f => (OutputStatus?)f.Status).FirstOrDefaultAsync(CancellationToken.None);
+        return status == OutputStatus.Ready ? JobMetrics.Succeeded : status == OutputStatus.Failed ? JobMetrics.Failed : JobMetrics.Dropped;
     }
 
     public async Task RequeueUnfinishedAsync(CancellationToken ct)
