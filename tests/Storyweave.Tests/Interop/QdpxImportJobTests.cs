@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Storyweave.Features.Interop;
 using Storyweave.Features.Projects;
 
@@ -76,34 +76,158 @@ public sealed class QdpxImportJobTests(AppFixture fixture) : IClassFixture<AppFi
     }
 
     [Fact]
-    public async Task Import_interrupted_by_a_stop_is_reported_failed_with_a_clear_message()
+    public async Task The_page_starts_the_import_in_the_background_and_shows_the_result_or_the_specific_failure()
     {
         var lead = await App.CreateUserAsync();
         var projectId = await App.CreateProjectAsync(lead);
+        var page = await App.SignInAsync(lead);
         var api = await App.ApiClientAsync(lead);
-        // A job an earlier process was running when it stopped (its transaction never committed, so nothing of it is here).
-        var jobId = await App.WithDbAsync(async db =>
-        {
-            var job = new QdpxImportJob { ProjectId = projectId, Status = QdpxImportStatus.Running, UploadToken = Guid.NewGuid().ToString("N"), FileName = "big.qdpx", RequestedByUserId = lead.Id, CreatedAt = DateTime.UtcNow.AddHours(-1), StartedAt = DateTime.UtcNow.AddHours(-1) };
-            db.QdpxImportJobs.Add(job);
-            await db.SaveChangesAsync();
-            return job.Id;
-        });
-        var running = (await api.GetFromJsonAsync<JsonObject>(QdpxImportEndpoints.JobPath(projectId, jobId)))!;
-        Assert.Equal("Running", (string)running["status"]!);
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var file = QdpxImportTests.NvivoFile(tag);
+        // The same file previewed twice, then imported twice: the second import is refused by the job, which re-checks.
+        var first = await PreviewOnPageAsync(page, projectId, file);
+        var second = await PreviewOnPageAsync(page, projectId, file);
 
-        // What the worker does at start-up.
-        var worker = App.Services.GetServices<IHostedService>().OfType<QdpxImportWorker>().Single();
-        Assert.True(await worker.FailInterruptedAsync(CancellationToken.None) >= 1);
+        var firstJob = await ImportOnPageAsync(page, projectId, first);
+        var done = await WaitAsync(api, QdpxImportEndpoints.JobPath(projectId, firstJob));
+        Assert.True((string)done["status"]! == "Succeeded", done.ToJsonString());
+        var html = WebUtility.HtmlDecode(await page.GetStringAsync($"/projects/{projectId}/import/qdpx?job={firstJob}"));
+        Assert.Contains($"Imported \u201cRecovery {tag}\u201d", html, StringComparison.Ordinal);
+        Assert.Contains("2 stories, 2 coded passages, 2 storytellers and 2 memos came in", html, StringComparison.Ordinal);
+        Assert.Contains("1 PDF source was not imported: Storyweave imports text sources, and audio and video sources that have a transcript.", html, StringComparison.Ordinal);
+        Assert.Contains(QdpxProjectImport.ConsentNotice, html, StringComparison.Ordinal);
+        Assert.Contains($"Record consent for Mara {tag}", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Importing the project file", html, StringComparison.Ordinal);
+        var counts = await CountsAsync(projectId);
+        Assert.Equal((2, 2, 2), counts);
 
-        var failed = (await api.GetFromJsonAsync<JsonObject>(QdpxImportEndpoints.JobPath(projectId, jobId)))!;
+        var secondJob = await ImportOnPageAsync(page, projectId, second);
+        var failed = await WaitAsync(api, QdpxImportEndpoints.JobPath(projectId, secondJob));
         Assert.Equal("Failed", (string)failed["status"]!);
-        Assert.Equal([QdpxImportJob.InterruptedMessage], failed["errors"]!.AsArray().Select(e => (string)e!));
-        Assert.Equal(0, await App.WithDbAsync(db => db.Stories.CountAsync(s => s.ProjectId == projectId)));
+        var message = (string)Assert.Single(failed["errors"]!.AsArray())!;
+        Assert.StartsWith("This project file was imported into this project already", message, StringComparison.Ordinal);
+        html = WebUtility.HtmlDecode(await page.GetStringAsync($"/projects/{projectId}/import/qdpx?job={secondJob}"));
+        Assert.Matches("class=\"error-summary[^>]*>(.|\n)*imported into this project already", html);
+        Assert.Equal(counts, await CountsAsync(projectId));
 
-        // The page says the same, in its error summary.
-        var page = await (await App.SignInAsync(lead)).GetStringAsync($"/projects/{projectId}/import/qdpx?job={jobId}");
-        Assert.Contains(QdpxImportJob.InterruptedMessage, System.Net.WebUtility.HtmlDecode(page), StringComparison.Ordinal);
+        // Both waiting uploads are gone; another project's job is not found through this one.
+        Assert.False(Directory.EnumerateDirectories(Path.Combine(App.DataDir, "tmp", $"project-{projectId}"), "qdpx-upload-*").Any());
+        var otherProject = await App.CreateProjectAsync(lead);
+        Assert.Equal(HttpStatusCode.NotFound, (await page.GetAsync($"/projects/{otherProject}/import/qdpx?job={firstJob}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_import_stopped_in_the_middle_leaves_nothing_behind()
+    {
+        // A stop cancels the worker's import while it runs; here it is cancelled while the stories are being made
+        // searchable, after the stories, storytellers, passages and the recording were written in the transaction.
+        var (_, _, _, file) = await ExportAsync();
+        var lead = await App.CreateUserAsync();
+        var projectId = await App.CreateProjectAsync(lead);
+        var themes = await App.WithDbAsync(db => db.Themes.CountAsync(t => t.ProjectId == projectId));
+        var path = Path.Combine(App.DataDir, "tmp", $"stopped-{Guid.NewGuid():N}.qdpx");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllBytesAsync(path, file);
+        var read = QdpxProjectFile.Read(path, "big.qdpx");
+        Assert.True(read.Succeeded);
+        var stages = new List<(double Fraction, string Stage)>();
+        using var stop = new CancellationTokenSource();
+        using (var scope = App.Services.CreateScope())
+        {
+            var importer = scope.ServiceProvider.GetRequiredService<QdpxProjectImport>();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => importer.ImportAsync(projectId, read.Value!, "big.qdpx", lead.Id, path, (fraction, stage) =>
+            {
+                stages.Add((fraction, stage));
+                if (stage.StartsWith("Making the stories searchable", StringComparison.Ordinal)) stop.Cancel();
+            }, stop.Token));
+        }
+        File.Delete(path);
+        Assert.Contains(("Making the stories searchable (0 of 1)"), stages.Select(s => s.Stage));
+        Assert.Equal(stages.Select(s => s.Fraction).Order(), stages.Select(s => s.Fraction));
+
+        Assert.Equal((0, 0, 0), await CountsAsync(projectId));
+        Assert.Equal(themes, await App.WithDbAsync(db => db.Themes.CountAsync(t => t.ProjectId == projectId)));
+        Assert.Equal(0, await App.WithDbAsync(db => db.MediaFiles.CountAsync(m => m.ProjectId == projectId)));
+        Assert.Equal(0, await App.WithDbAsync(db => db.ImportedQdaObjects.CountAsync(o => o.ProjectId == projectId)));
+        var media = Path.Combine(App.Options.MediaDir, projectId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.False(Directory.Exists(media) && Directory.EnumerateFiles(media, "*", SearchOption.AllDirectories).Any());
+    }
+
+    [Fact]
+    public async Task An_import_a_restart_interrupted_is_reported_failed_and_its_upload_is_erased()
+    {
+        var app = await TestApp.StartAsync();
+        try
+        {
+            var lead = await app.CreateUserAsync();
+            var projectId = await app.CreateProjectAsync(lead);
+            var uploads = app.Services.GetRequiredService<QdpxUploads>();
+            var token = (await uploads.SaveAsync(projectId, new MemoryStream(QdpxImportTests.NvivoFile(Guid.NewGuid().ToString("N")[..6])), CancellationToken.None))!;
+            var upload = uploads.PathOf(projectId, token)!;
+            // The job the worker was running when the app stopped (its transaction never committed, so nothing of it is here).
+            var jobId = await app.WithDbAsync(async db =>
+            {
+                var job = new QdpxImportJob { ProjectId = projectId, Status = QdpxImportStatus.Running, UploadToken = token, FileName = "big.qdpx", RequestedByUserId = lead.Id, CreatedAt = DateTime.UtcNow, StartedAt = DateTime.UtcNow };
+                db.QdpxImportJobs.Add(job);
+                await db.SaveChangesAsync();
+                return job.Id;
+            });
+            var running = WebUtility.HtmlDecode(await (await app.SignInAsync(lead)).GetStringAsync($"/projects/{projectId}/import/qdpx?job={jobId}"));
+            Assert.Contains("Importing the project file", running, StringComparison.Ordinal);
+            Assert.Contains($"href=\"/projects/{projectId}/import/qdpx?job={jobId}#import-status\">Check progress</a>", running, StringComparison.Ordinal);
+
+            app = await app.StartAgainAsync();
+            var failed = await WaitAsync(await app.ApiClientAsync(lead), QdpxImportEndpoints.JobPath(projectId, jobId));
+            Assert.Equal("Failed", (string)failed["status"]!);
+            Assert.Equal([QdpxImportJob.InterruptedMessage], failed["errors"]!.AsArray().Select(e => (string)e!));
+            Assert.False(File.Exists(upload));
+            Assert.Null(uploads.PathOf(projectId, token));
+            Assert.Equal(0, await app.WithDbAsync(db => db.Stories.CountAsync(s => s.ProjectId == projectId)));
+
+            // The page says the same, in its error summary, and no longer shows the import as running.
+            var page = WebUtility.HtmlDecode(await (await app.SignInAsync(lead)).GetStringAsync($"/projects/{projectId}/import/qdpx?job={jobId}"));
+            Assert.Contains(QdpxImportJob.InterruptedMessage, page, StringComparison.Ordinal);
+            Assert.DoesNotContain("Importing the project file", page, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    private Task<(int Stories, int Storytellers, int Passages)> CountsAsync(int projectId) => App.WithDbAsync(async db => (
+        await db.Stories.CountAsync(s => s.ProjectId == projectId),
+        await db.Storytellers.CountAsync(s => s.ProjectId == projectId),
+        await db.Passages.CountAsync(p => p.ProjectId == projectId)));
+
+    /// <summary>Chooses the file on the import page and shows what would come in; returns the waiting upload's token.</summary>
+    private static async Task<string> PreviewOnPageAsync(HttpClient page, int projectId, byte[] file)
+    {
+        var url = $"/projects/{projectId}/import/qdpx";
+        var antiforgery = Regex.Match(await page.GetStringAsync(url), "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(WebUtility.HtmlDecode(antiforgery)), "__RequestVerificationToken" },
+            { new ByteArrayContent(file), "file", "recovery.qdpx" },
+        };
+        var response = await page.PostAsync(url + "?handler=Preview", form);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, html);
+        var token = Regex.Match(html, "name=\"token\" value=\"([a-f0-9]{32})\"");
+        Assert.True(token.Success, html);
+        return token.Groups[1].Value;
+    }
+
+    /// <summary>Presses "Import" after the preview: the page answers with a redirect to the running job; returns its id.</summary>
+    private static async Task<int> ImportOnPageAsync(HttpClient page, int projectId, string token)
+    {
+        var url = $"/projects/{projectId}/import/qdpx";
+        var response = await TestApp.PostFormAsync(page, url, new() { ["token"] = token, ["fileName"] = "recovery.qdpx" }, url + "?handler=Import");
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var location = response.Headers.Location!.OriginalString;
+        var job = Regex.Match(location, $"^/projects/{projectId}/import/qdpx\\?job=(\\d+)#import-status$");
+        Assert.True(job.Success, location);
+        return int.Parse(job.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private async Task<(TestApp.TestUser Lead, HttpClient Api, int ProjectId, byte[] File)> ExportAsync()
