@@ -85,4 +85,52 @@ public sealed class QdpxImportTests(BrowserFixture fixture) : IClassFixture<Brow
         await result.GetByRole(AriaRole.Link, new() { Name = "Record consent for Sam" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/projects/{projectId}/storytellers/\\d+/consent$"));
     }
+
+    [Fact]
+    public async Task A_running_import_shows_its_progress_and_fits_a_phone()
+    {
+        var app = fixture.App;
+        await app.CreateAdminAsync(); // past first-run set-up
+        var lead = await app.CreateUserAsync();
+        var projectId = await app.CreateProjectAsync(lead, "Large import");
+        // A job the worker has started (the in-memory progress for it not yet set): the page shows it as running.
+        var jobId = await app.WithDbAsync(async db =>
+        {
+            var job = new Storyweave.Features.Interop.QdpxImportJob
+            {
+                ProjectId = projectId,
+                Status = Storyweave.Features.Interop.QdpxImportStatus.Running,
+                UploadToken = Guid.NewGuid().ToString("N"),
+                FileName = "big.qdpx",
+                RequestedByUserId = lead.Id,
+                CreatedAt = DateTime.UtcNow,
+                StartedAt = DateTime.UtcNow,
+            };
+            db.QdpxImportJobs.Add(job);
+            await db.SaveChangesAsync();
+            return job.Id;
+        });
+        await using var context = await fixture.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/account/sign-in");
+        await page.GetByLabel("Email address").FillAsync(lead.Email);
+        await page.GetByLabel("Password").FillAsync(lead.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        var dir = Path.Combine(Path.GetTempPath(), "storyweave-screenshots");
+        Directory.CreateDirectory(dir);
+        foreach (var width in new[] { 1280, 360 })
+        {
+            await page.SetViewportSizeAsync(width, 800);
+            await page.GotoAsync($"/projects/{projectId}/import/qdpx?job={jobId}#import-status");
+            var status = page.Locator("#import-status");
+            await Assertions.Expect(status.GetByRole(AriaRole.Heading, new() { Name = "Importing the project file" })).ToBeVisibleAsync();
+            await Assertions.Expect(status.GetByLabel("How far it has got")).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("#import-message")).ToContainTextAsync("(0%)");
+            // With script the page asks the server itself, so the "Check progress" link is hidden.
+            await Assertions.Expect(status.GetByRole(AriaRole.Link, new() { Name = "Check progress" })).ToBeHiddenAsync();
+            await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+            await fixture.AssertAccessibleAsync(page);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(dir, $"qdpx-import-running-{width}.png"), FullPage = true });
+        }
+    }
 }
