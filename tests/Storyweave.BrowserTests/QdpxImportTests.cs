@@ -1,5 +1,7 @@
 using System.IO.Compression;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Storyweave.BrowserTests;
 
@@ -77,12 +79,100 @@ public sealed class QdpxImportTests(BrowserFixture fixture) : IClassFixture<Brow
         await BrowserFixture.AssertNoHorizontalScrollAsync(page);
         await fixture.AssertAccessibleAsync(page);
 
+        // The import runs in the background; the page asks how it is going and shows the result when it has ended.
         await page.GetByRole(AriaRole.Button, new() { Name = "Import", Exact = true }).ClickAsync();
         var result = page.Locator("#import-result");
         await Assertions.Expect(result).ToContainTextAsync("Imported \u201cPeer groups\u201d");
         await Assertions.Expect(result).ToContainTextAsync("1 story, 1 coded passage, 1 storyteller and 0 memos came in");
-        await fixture.AssertAccessibleAsync(page);
+        await Assertions.Expect(result).ToContainTextAsync("1 audio source was not imported");
+        await Assertions.Expect(result).ToContainTextAsync("Nobody brought in from a project file has any consent recorded.");
+        await Assertions.Expect(result).ToBeFocusedAsync();
+        await Assertions.Expect(page.Locator("#import-status")).ToHaveCountAsync(0);
+        var dir = ScreenshotFolder();
+        foreach (var width in new[] { 1280, 360 })
+        {
+            await page.SetViewportSizeAsync(width, 800);
+            await page.ReloadAsync();
+            await Assertions.Expect(result).ToBeFocusedAsync();
+            await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+            await fixture.AssertAccessibleAsync(page);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(dir, $"qdpx-import-result-{width}.png"), FullPage = true });
+        }
         await result.GetByRole(AriaRole.Link, new() { Name = "Record consent for Sam" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/projects/{projectId}/storytellers/\\d+/consent$"));
+    }
+
+    [Fact]
+    public async Task A_running_import_shows_its_progress_and_fits_a_phone()
+    {
+        var app = fixture.App;
+        await app.CreateAdminAsync(); // past first-run set-up
+        var lead = await app.CreateUserAsync();
+        var projectId = await app.CreateProjectAsync(lead, "Large import");
+        // A job the worker has started (the in-memory progress for it not yet set): the page shows it as running.
+        var jobId = await app.WithDbAsync(async db =>
+        {
+            var job = new Storyweave.Features.Interop.QdpxImportJob
+            {
+                ProjectId = projectId,
+                Status = Storyweave.Features.Interop.QdpxImportStatus.Running,
+                UploadToken = Guid.NewGuid().ToString("N"),
+                FileName = "big.qdpx",
+                RequestedByUserId = lead.Id,
+                CreatedAt = DateTime.UtcNow,
+                StartedAt = DateTime.UtcNow,
+            };
+            db.QdpxImportJobs.Add(job);
+            await db.SaveChangesAsync();
+            return job.Id;
+        });
+        await using var context = await fixture.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/account/sign-in");
+        await page.GetByLabel("Email address").FillAsync(lead.Email);
+        await page.GetByLabel("Password").FillAsync(lead.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        var dir = ScreenshotFolder();
+        foreach (var width in new[] { 1280, 360 })
+        {
+            await page.SetViewportSizeAsync(width, 800);
+            await page.GotoAsync($"/projects/{projectId}/import/qdpx?job={jobId}#import-status");
+            var status = page.Locator("#import-status");
+            await Assertions.Expect(status.GetByRole(AriaRole.Heading, new() { Name = "Importing the project file" })).ToBeVisibleAsync();
+            await Assertions.Expect(status.GetByLabel("How far it has got")).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("#import-message")).ToContainTextAsync("(0%)");
+            // With script the page asks the server itself, so the "Check progress" link is hidden.
+            await Assertions.Expect(status.GetByRole(AriaRole.Link, new() { Name = "Check progress" })).ToBeHiddenAsync();
+            await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+            await fixture.AssertAccessibleAsync(page);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(dir, $"qdpx-import-running-{width}.png"), FullPage = true });
+        }
+
+        // The page follows the job by itself: how far it has got, then, when it fails, the reason in the error summary.
+        app.Services.GetRequiredService<Storyweave.Features.Interop.QdpxImportProgress>().Set(jobId, 0.5, "Making the stories searchable (3 of 6)");
+        await Assertions.Expect(page.Locator("#import-message")).ToHaveTextAsync("Making the stories searchable (3 of 6) (50%)");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(dir, "qdpx-import-progress-360.png"), FullPage = true });
+        await app.WithDbAsync(async db =>
+        {
+            var job = await db.QdpxImportJobs.SingleAsync(j => j.Id == jobId);
+            job.Status = Storyweave.Features.Interop.QdpxImportStatus.Failed;
+            job.Error = Storyweave.Features.Interop.QdpxImportJob.InterruptedMessage;
+            await db.SaveChangesAsync();
+            return 0;
+        });
+        await Assertions.Expect(page.Locator(".error-summary")).ToContainTextAsync("Nothing of it was kept: choose the file again to import it.");
+        await Assertions.Expect(page.Locator(".error-summary")).ToBeFocusedAsync();
+        await Assertions.Expect(page.Locator("#import-status")).ToHaveCountAsync(0);
+        await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+        await fixture.AssertAccessibleAsync(page);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(dir, "qdpx-import-failed-360.png"), FullPage = true });
+    }
+
+    /// <summary>Where the screenshots go: STORYWEAVE_SCREENSHOTS, or a folder in the temp directory.</summary>
+    private static string ScreenshotFolder()
+    {
+        var dir = Environment.GetEnvironmentVariable("STORYWEAVE_SCREENSHOTS") is { Length: > 0 } folder ? folder : Path.Combine(Path.GetTempPath(), "storyweave-screenshots");
+        Directory.CreateDirectory(dir);
+        return dir;
     }
 }

@@ -78,6 +78,7 @@ public abstract class StoryweaveDb : IdentityDbContext<User>, IDataProtectionKey
     public DbSet<Features.Email.OutboxMessage> OutboxMessages => Set<Features.Email.OutboxMessage>();
     public DbSet<Features.Interop.ImportedQdaObject> ImportedQdaObjects => Set<Features.Interop.ImportedQdaObject>();
     public DbSet<Features.Backup.StorytellerKey> StorytellerKeys => Set<Features.Backup.StorytellerKey>();
+    public DbSet<Features.Interop.QdpxImportJob> QdpxImportJobs => Set<Features.Interop.QdpxImportJob>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 

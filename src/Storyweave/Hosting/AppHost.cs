@@ -292,6 +292,11 @@ public static class AppHost
         services.AddScoped<Features.Exports.QdpxExport>();
         services.AddScoped<Features.Interop.QdpxProjectImport>();
         services.AddSingleton<Features.Interop.QdpxUploads>();
+        // Project-file imports run in the background with progress (one at a time); see Features/Interop/QdpxImportJob.
+        services.AddScoped<Features.Interop.QdpxImportJobs>();
+        services.AddSingleton<Features.Interop.QdpxImportQueue>();
+        services.AddSingleton<Features.Interop.QdpxImportProgress>();
+        services.AddHostedService<Features.Interop.QdpxImportWorker>();
         services.AddHostedService<Features.Reports.ReportWorker>();
         services.AddScoped<Features.Withdrawal.WithdrawalService>();
         services.AddScoped<Features.Withdrawal.TeamTextReview>();

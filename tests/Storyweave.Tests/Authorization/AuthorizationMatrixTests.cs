@@ -309,6 +309,8 @@ public sealed partial class AuthorizationMatrixTests(AppFixture fixture) : IClas
             // A held team note (kind and id): none is held, so 404 after authorization.
             "kind" => "memo",
             "id" => "999999",
+            // A project-file import job (GET /api/projects/{projectId}/imports/{jobId}): none by that id, so 404 after authorization.
+            "jobId" => "999999",
             // Other ids: a missing object answers 404 after authorization has passed, which the matrix counts as allowed.
             var id when id.EndsWith("Id", StringComparison.Ordinal) => "999999",
             var other => throw new InvalidOperationException($"Add a sample value for route parameter '{other}' to the authorization matrix test ({raw})."),

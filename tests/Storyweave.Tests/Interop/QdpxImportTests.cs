@@ -278,7 +278,7 @@ public sealed class QdpxImportTests(AppFixture fixture) : IClassFixture<AppFixtu
     /// <c>richTextPath</c> beside the plain text, selections with an empty name, cases with variables and
     /// <c>SourceRef</c>s, a PDF source, and a note on the whole project.
     /// </summary>
-    private static byte[] NvivoFile(string tag, int endOfSecond = -1)
+    internal static byte[] NvivoFile(string tag, int endOfSecond = -1)
     {
         var text1 = $"Interviewer: How did it start?\nMara {tag}: I stopped sleeping after the move.";
         var text2 = $"Interviewer: And now?\nJon {tag}: The group keeps me going.";

@@ -14,7 +14,7 @@ namespace Storyweave.Features.Interop;
 [Authorize(Policy = Policies.ManageProject)]
 [RequestSizeLimit(QdpxProjectFile.MaxFileBytes + FormAllowance)]
 [RequestFormLimits(MultipartBodyLengthLimit = QdpxProjectFile.MaxFileBytes + FormAllowance)]
-public sealed class QdpxImportModel(StoryweaveDb db, ProjectAccessService access, QdpxProjectImport importer, QdpxUploads uploads, CurrentUser current)
+public sealed class QdpxImportModel(StoryweaveDb db, ProjectAccessService access, QdpxProjectImport importer, QdpxUploads uploads, QdpxImportJobs jobs, CurrentUser current)
     : ProjectPageModel(db, access)
 {
     private const long FormAllowance = 64 * 1024;
@@ -30,8 +30,17 @@ public sealed class QdpxImportModel(StoryweaveDb db, ProjectAccessService access
     public string Token { get; private set; } = "";
     public string FileName { get; private set; } = "";
 
-    public void OnGet()
+    /// <summary>An import started from this page: running (with progress), or finished.</summary>
+    public QdpxImportJobs.View? Job { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(int? job)
     {
+        if (job is null) return Page();
+        Job = await jobs.FindAsync(ProjectId, job.Value, HttpContext.RequestAborted);
+        if (Job is null) return NotFound();
+        if (Job.Status == QdpxImportStatus.Succeeded) Imported = Job.Summary;
+        if (Job.Status == QdpxImportStatus.Failed) Errors.AddRange(Job.Errors);
+        return Page();
     }
 
     public async Task<IActionResult> OnPostPreviewAsync(IFormFile? file)
@@ -77,26 +86,8 @@ public sealed class QdpxImportModel(StoryweaveDb db, ProjectAccessService access
             Errors.Add("The project file to import was lost on the way (it is kept for a day, and not after a restart). Choose the file again.");
             return Page();
         }
-        try
-        {
-            var read = QdpxProjectFile.Read(path, FileName);
-            if (!read.Succeeded)
-            {
-                Errors.AddRange(read.Errors);
-                return Page();
-            }
-            var result = await importer.ImportAsync(ProjectId, read.Value!, FileName, current.RequiredId, path, HttpContext.RequestAborted);
-            if (result is not { Succeeded: true })
-            {
-                Errors.AddRange(result?.Errors ?? ["This project no longer exists."]);
-                return Page();
-            }
-            Imported = result.Value;
-            return Page();
-        }
-        finally
-        {
-            uploads.Erase(ProjectId, token);
-        }
+        // The import runs in the background (a large file takes minutes); the page shows how far it has got.
+        var jobId = await jobs.StartAsync(ProjectId, token!, FileName, current.RequiredId, HttpContext.RequestAborted);
+        return Redirect($"/projects/{ProjectId}/import/qdpx?job={jobId}#import-status");
     }
 }

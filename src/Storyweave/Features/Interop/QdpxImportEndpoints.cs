@@ -25,10 +25,21 @@ public static class QdpxImportEndpoints
             s.Memos, s.QuestionsNew, s.Skipped, QdpxProjectImport.ConsentNotice,
             s.StoriesMade.Select(x => new ItemDto(x.Id, x.Title)).ToList(), s.StorytellersMade.Select(x => new ItemDto(x.Id, x.Name)).ToList(), s.Recordings);
 
+    /// <summary>A background import: its state, how far it is, and (when finished) what came in or what went wrong.</summary>
+    public sealed record JobDto(int Id, string Status, double Progress, string Stage, IReadOnlyList<string> Errors, SummaryDto? Result, string StatusUrl);
+
+    /// <summary>Files larger than this are imported in the background (202 and a status URL); smaller ones in the request, unless <c>background=true</c>.</summary>
+    public const long BackgroundAboveBytes = 1024 * 1024;
+
+    public static string JobPath(int projectId, int jobId) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"/api/projects/{projectId}/imports/{jobId}");
+
+    public static JobDto ToDto(int projectId, QdpxImportJobs.View job) =>
+        new(job.Id, job.Status.ToString(), job.Progress, job.Stage, job.Errors, job.Summary is null ? null : ToDto(job.Summary, imported: true), JobPath(projectId, job.Id));
+
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapPost("/projects/{projectId:int}/imports/project.qdpx", async (int projectId, string? name, bool? preview, HttpRequest request,
-            QdpxProjectImport importer, JobScratch scratch, CurrentUser current, CancellationToken ct) =>
+        api.MapPost("/projects/{projectId:int}/imports/project.qdpx", async (int projectId, string? name, bool? preview, bool? background, HttpRequest request,
+            QdpxProjectImport importer, QdpxImportJobs jobs, QdpxUploads uploads, JobScratch scratch, CurrentUser current, CancellationToken ct) =>
         {
             if (request.ContentLength > QdpxProjectFile.MaxFileBytes)
                 return ProjectEndpoints.Problem([QdpxProjectFile.TooBigMessage], StatusCodes.Status413PayloadTooLarge);
@@ -36,6 +47,23 @@ public static class QdpxImportEndpoints
             if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
                 size.MaxRequestBodySize = QdpxProjectFile.MaxFileBytes + 1;
             var fileName = string.IsNullOrWhiteSpace(name) ? "the file" : System.IO.Path.GetFileName(name.Trim());
+            if (preview != true && (background == true || request.ContentLength > BackgroundAboveBytes))
+            {
+                // Large files: checked here (a bad file is answered at once), imported by the worker; the upload waits in scratch space.
+                var token = await uploads.SaveAsync(projectId, request.Body, ct);
+                if (token is null) return ProjectEndpoints.Problem([QdpxProjectFile.TooBigMessage], StatusCodes.Status413PayloadTooLarge);
+                var read = QdpxProjectFile.Read(uploads.PathOf(projectId, token)!, fileName);
+                var checkedFile = read.Succeeded ? await importer.PreviewAsync(projectId, read.Value!, uploads.PathOf(projectId, token), ct) : null;
+                var problems = read.Succeeded ? checkedFile?.Errors ?? ["This project no longer exists."] : read.Errors;
+                if (problems.Count > 0)
+                {
+                    uploads.Erase(projectId, token);
+                    return ProjectEndpoints.Problem(problems, StatusCodes.Status422UnprocessableEntity);
+                }
+                var jobId = await jobs.StartAsync(projectId, token, fileName, current.RequiredId, ct);
+                var view = await jobs.FindAsync(projectId, jobId, ct);
+                return Results.Accepted(JobPath(projectId, jobId), ToDto(projectId, view!));
+            }
             using var folder = scratch.ForProject(projectId, "qdpx-import");
             var path = folder.File("upload.qdpx");
             if (!await QdpxUploads.CopyLimitedAsync(request.Body, path, ct))
@@ -44,12 +72,16 @@ public static class QdpxImportEndpoints
             if (!file.Succeeded) return ProjectEndpoints.Problem(file.Errors, StatusCodes.Status422UnprocessableEntity);
             var result = preview == true
                 ? await importer.PreviewAsync(projectId, file.Value!, path, ct)
-                : await importer.ImportAsync(projectId, file.Value!, fileName, current.RequiredId, path, ct);
+                : await importer.ImportAsync(projectId, file.Value!, fileName, current.RequiredId, path, ct: ct);
             if (result is null) return Results.NotFound();
             return result.Succeeded
                 ? Results.Ok(ToDto(result.Value!, imported: preview != true))
                 : ProjectEndpoints.Problem(result.Errors, StatusCodes.Status422UnprocessableEntity);
         }).RequireAuthorization(Policies.ManageProject).WithTags("Interop")
-            .Produces<SummaryDto>().Produces(StatusCodes.Status422UnprocessableEntity).Produces(StatusCodes.Status413PayloadTooLarge);
+            .Produces<SummaryDto>().Produces<JobDto>(StatusCodes.Status202Accepted).Produces(StatusCodes.Status422UnprocessableEntity).Produces(StatusCodes.Status413PayloadTooLarge);
+
+        api.MapGet("/projects/{projectId:int}/imports/{jobId:int}", async (int projectId, int jobId, QdpxImportJobs jobs, CancellationToken ct) =>
+            await jobs.FindAsync(projectId, jobId, ct) is { } job ? Results.Ok(ToDto(projectId, job)) : Results.NotFound())
+            .RequireAuthorization(Policies.ManageProject).WithTags("Interop").Produces<JobDto>().Produces(StatusCodes.Status404NotFound);
     }
 }

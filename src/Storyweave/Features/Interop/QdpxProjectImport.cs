@@ -68,8 +68,11 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
     }
 
     /// <summary>Imports in one transaction; a failure anywhere leaves the project as it was.</summary>
-    public async Task<Result<Summary>?> ImportAsync(int projectId, QdpxProjectFile.Project file, string fileName, string actorUserId, string? zipPath = null, CancellationToken ct = default)
+    /// <param name="progress">Told how far the import is (0–1) and what it is doing, between steps.</param>
+    public async Task<Result<Summary>?> ImportAsync(int projectId, QdpxProjectFile.Project file, string fileName, string actorUserId, string? zipPath = null,
+        Action<double, string>? progress = null, CancellationToken ct = default)
     {
+        void Report(double fraction, string stage) => progress?.Invoke(fraction, stage);
         var project = await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == projectId, ct);
         if (project is null) return null;
         var plan = file.Codebook is null ? null : await codebook.PlanImportAsync(projectId, file.Codebook, ct);
@@ -78,6 +81,7 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
             return Result.Fail<Summary>([$"\u201c{file.Name}\u201d holds no codes, text sources or cases, so there is nothing to import."]);
 
         // Recordings are unpacked and checked as uploads are before anything is written; one refused, nothing comes in.
+        if (file.Sources.Any(x => x.Recording is not null)) Report(0.02, "Checking the recordings");
         using var work = file.Sources.Any(x => x.Recording is not null) ? scratch.ForProject(projectId, "qdpx-media") : null;
         var (recordings, refused) = work is null ? ([], []) : await UnpackRecordingsAsync(file, zipPath, work, ct);
         if (refused.Count > 0) return Result.Fail<Summary>(refused);
@@ -94,6 +98,7 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
             var now = clock.GetUtcNow().UtcDateTime;
             var note = Shorten($"Imported from the project file \u201c{fileName}\u201d ({file.Name}{(file.Origin.Length > 0 ? ", made with " + file.Origin : "")}) on {now.ToString("d MMMM yyyy", CultureInfo.InvariantCulture)}.", 1000);
 
+            Report(0.1, "Adding the codes to the codebook");
             // 1. Codes: the codebook import's own matching; the theme each code became, by its place in the tree.
             var themes = file.Codebook is null ? new Dictionary<string, int>() : await codebook.ImportForProjectFileAsync(projectId, file.Codebook, actorUserId, ct)
                 ?? throw new InvalidOperationException("The codebook could not be brought in.");
@@ -102,6 +107,7 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
             var newQuestions = await NewQuestionsAsync(projectId, file, ct);
             var optionIds = await OptionsAsync(projectId, file, now, ct);
 
+            Report(0.15, "Adding the storytellers");
             // 3. Storytellers: one per case, and one per source no case points to.
             var tellers = new Dictionary<string, Storyteller>(StringComparer.Ordinal);
             foreach (var c in file.Cases)
@@ -123,6 +129,7 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
                 db.Storytellers.Add(teller);
             }
 
+            Report(0.2, "Adding the stories and their lines");
             // 4. Stories with their lines; the text is kept exactly, so the selections' offsets hold.
             var stories = new Dictionary<string, Story>(StringComparer.Ordinal);
             foreach (var source in file.Sources)
@@ -167,6 +174,7 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
             foreach (var row in media)
                 db.Record(clock, projectId, actorUserId, "media.imported", "media", row.Id, "qdpx");
 
+            Report(0.45, "Adding the coded passages");
             // 5. Coded passages, with the themes their codes became.
             var passages = new List<(CodedPassage Passage, QdpxProjectFile.Selection Selection)>();
             foreach (var source in file.Sources)
@@ -194,6 +202,7 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
             db.ChangeTracker.DetectChanges();
             await db.SaveChangesAsync(ct);
 
+            Report(0.5, "Adding the memos");
             // 6. Memos from the notes attached to what came in.
             var memos = 0;
             Memo? MemoFor(string noteGuid, MemoTarget target, int targetId)
@@ -232,13 +241,17 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
             await db.SaveChangesAsync(ct);
             // Everything so far is saved: forget it, so indexing each story does not drag every line along.
             db.ChangeTracker.Clear();
+            var indexed = 0;
             foreach (var story in stories.Values)
             {
+                Report(0.55 + 0.43 * indexed / stories.Count, string.Create(CultureInfo.InvariantCulture, $"Making the stories searchable ({indexed} of {stories.Count})"));
+                indexed++;
                 await search.ReindexStoryAsync(projectId, story.Id, ct);
                 db.ChangeTracker.DetectChanges();
                 await db.SaveChangesAsync(ct);
                 db.ChangeTracker.Clear();
             }
+            Report(0.99, "Finishing");
             if (themeMemos) await search.ReindexThemeMemosAsync(projectId, ct);
             db.ChangeTracker.DetectChanges();
             await db.SaveChangesAsync(ct);

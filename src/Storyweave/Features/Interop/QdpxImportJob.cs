@@ -1,0 +1,271 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Storyweave.Data;
+using Storyweave.Features.Events;
+using Storyweave.Features.Projects;
+
+namespace Storyweave.Features.Interop;
+
+/// <summary>
+/// One project-file import run in the background (<see cref="QdpxImportWorker"/>), and how it went. The row is what
+/// survives a restart: an import is one transaction, so a job the process stopped in the middle of left nothing, and at
+/// the next start it is marked failed with <see cref="InterruptedMessage"/>. Progress while running is kept in memory
+/// (<see cref="QdpxImportProgress"/>): on SQLite nothing else may write while the import's transaction is open.
+/// <para>No names or text of the imported people: the result holds counts and the ids of the stories and storytellers
+/// made (their current titles and names are looked up when shown, so a later withdrawal or deletion shows through).</para>
+/// </summary>
+public class QdpxImportJob
+{
+    public const string InterruptedMessage =
+        "The import was interrupted because Storyweave stopped or restarted while it was running. Nothing of it was kept: choose the file again to import it.";
+
+    public int Id { get; set; }
+    public int ProjectId { get; set; }
+    public QdpxImportStatus Status { get; set; }
+
+    /// <summary>The waiting upload (<see cref="QdpxUploads"/>), erased when the job ends.</summary>
+    public required string UploadToken { get; set; }
+
+    /// <summary>The uploaded file's name, for display only.</summary>
+    public required string FileName { get; set; }
+
+    public string? RequestedByUserId { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? FinishedAt { get; set; }
+
+    /// <summary>Why it failed, one problem a line, in words for the person who asked.</summary>
+    public string Error { get; set; } = "";
+
+    /// <summary>When it succeeded: <see cref="QdpxImportJobs.Result"/> as JSON (counts and ids only).</summary>
+    public string? ResultJson { get; set; }
+}
+
+public enum QdpxImportStatus
+{
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+public sealed class QdpxImportJobConfiguration : IEntityTypeConfiguration<QdpxImportJob>
+{
+    public void Configure(EntityTypeBuilder<QdpxImportJob> builder)
+    {
+        builder.Property(x => x.Status).HasConversion<string>().HasMaxLength(20);
+        builder.Property(x => x.UploadToken).HasMaxLength(32);
+        builder.Property(x => x.FileName).HasMaxLength(260);
+        builder.Property(x => x.RequestedByUserId).HasMaxLength(450);
+        builder.Property(x => x.Error).HasMaxLength(8000);
+        builder.HasIndex(x => new { x.ProjectId, x.Status });
+        builder.HasOne<Project>().WithMany().HasForeignKey(x => x.ProjectId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+/// <summary>Which job to run next; the rows are the jobs (see <see cref="QdpxImportJob"/>).</summary>
+public sealed class QdpxImportQueue
+{
+    private readonly Channel<int> _channel = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
+
+    public void Enqueue(int jobId) => _channel.Writer.TryWrite(jobId);
+
+    public ChannelReader<int> Reader => _channel.Reader;
+}
+
+/// <summary>How far each running import is (0–1) and what it is doing, in memory only.</summary>
+public sealed class QdpxImportProgress
+{
+    private readonly ConcurrentDictionary<int, (double Fraction, string Stage)> _jobs = new();
+
+    public void Set(int jobId, double fraction, string stage) => _jobs[jobId] = (Math.Clamp(fraction, 0, 1), stage);
+
+    public (double Fraction, string Stage)? Of(int jobId) => _jobs.TryGetValue(jobId, out var p) ? p : null;
+
+    public void Remove(int jobId) => _jobs.TryRemove(jobId, out _);
+}
+
+/// <summary>
+/// Starting a project-file import in the background and reading how it is going, for the page and the API. The file
+/// has been read and checked in the request (so a bad file is answered at once); the job reads it again, with every
+/// check, and imports it in one transaction (<see cref="QdpxProjectImport.ImportAsync"/>).
+/// </summary>
+public sealed class QdpxImportJobs(StoryweaveDb db, QdpxImportQueue queue, QdpxImportProgress progress, TimeProvider clock)
+{
+    /// <summary>What a finished import made: counts and ids only (see <see cref="QdpxImportJob"/>).</summary>
+    public sealed record Result(string ProjectName, string Origin, int CodesNew, int CodesMatched, int Stories, int CodedPassages, int Storytellers,
+        int StorytellersNamedAfterSource, int Memos, int QuestionsNew, IReadOnlyList<string> Skipped, IReadOnlyList<int> StoryIds, IReadOnlyList<int> StorytellerIds, int Recordings);
+
+    /// <summary>A job as the page and the API show it.</summary>
+    public sealed record View(int Id, QdpxImportStatus Status, double Progress, string Stage, IReadOnlyList<string> Errors, QdpxProjectImport.Summary? Summary);
+
+    public async Task<int> StartAsync(int projectId, string uploadToken, string fileName, string userId, CancellationToken ct)
+    {
+        var job = new QdpxImportJob { ProjectId = projectId, UploadToken = uploadToken, FileName = fileName, RequestedByUserId = userId, CreatedAt = clock.GetUtcNow().UtcDateTime };
+        db.QdpxImportJobs.Add(job);
+        await db.SaveChangesAsync(ct);
+        db.Record(clock, projectId, userId, "project.qdpx-import-started", "qdpx-import", job.Id);
+        await db.SaveChangesAsync(ct);
+        queue.Enqueue(job.Id);
+        return job.Id;
+    }
+
+    /// <summary>The job in this project, or null.</summary>
+    public async Task<View?> FindAsync(int projectId, int jobId, CancellationToken ct)
+    {
+        var job = await db.QdpxImportJobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId && j.ProjectId == projectId, ct);
+        if (job is null) return null;
+        var live = progress.Of(job.Id);
+        var (fraction, stage) = job.Status switch
+        {
+            QdpxImportStatus.Queued => (0.0, "Waiting to start"),
+            QdpxImportStatus.Running => live ?? (0.0, "Starting"),
+            QdpxImportStatus.Succeeded => (1.0, "Finished"),
+            _ => (0.0, "Stopped"),
+        };
+        QdpxProjectImport.Summary? summary = null;
+        if (job.Status == QdpxImportStatus.Succeeded && job.ResultJson is { } json && JsonSerializer.Deserialize<Result>(json) is { } r)
+        {
+            // Current titles and names: what was deleted or withdrawn since is not shown.
+            var stories = await db.Stories.AsNoTracking().Where(s => r.StoryIds.Contains(s.Id) && s.ProjectId == projectId).Select(s => new { s.Id, s.Title }).ToListAsync(ct);
+            var tellers = await db.Storytellers.AsNoTracking().Where(s => r.StorytellerIds.Contains(s.Id) && s.ProjectId == projectId && s.WithdrawnAt == null).Select(s => new { s.Id, s.Name }).ToListAsync(ct);
+            summary = new QdpxProjectImport.Summary(r.ProjectName, r.Origin, r.CodesNew, r.CodesMatched, r.Stories, r.CodedPassages, r.Storytellers, r.StorytellersNamedAfterSource,
+                r.Memos, r.QuestionsNew, r.Skipped, stories.OrderBy(s => s.Id).Select(s => (s.Id, s.Title)).ToList(), tellers.OrderBy(t => t.Id).Select(t => (t.Id, t.Name)).ToList(), r.Recordings);
+        }
+        var errors = job.Status == QdpxImportStatus.Failed ? job.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries) : [];
+        return new View(job.Id, job.Status, fraction, stage, errors, summary);
+    }
+
+    public static Result ToResult(QdpxProjectImport.Summary s) =>
+        new(s.ProjectName, s.Origin, s.CodesNew, s.CodesMatched, s.Stories, s.CodedPassages, s.Storytellers, s.StorytellersNamedAfterSource, s.Memos, s.QuestionsNew,
+            s.Skipped, s.StoriesMade.Select(x => x.Id).ToList(), s.StorytellersMade.Select(x => x.Id).ToList(), s.Recordings);
+}
+
+/// <summary>
+/// Runs project-file imports one at a time, each in a scope of its own. At start-up every job left Queued or Running by
+/// an earlier process is marked failed (its transaction never committed, and its upload was erased with the scratch
+/// space), so nobody waits for an import that will never finish.
+/// </summary>
+public sealed class QdpxImportWorker(IServiceScopeFactory scopes, QdpxImportQueue queue, QdpxImportProgress progress, QdpxUploads uploads,
+    TimeProvider clock, ILogger<QdpxImportWorker> logger) : BackgroundService
+{
+    private readonly DateTime _startedAt = clock.GetUtcNow().UtcDateTime;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        await FailInterruptedAsync(stoppingToken);
+        await foreach (var id in queue.Reader.ReadAllAsync(stoppingToken))
+        {
+            try
+            {
+                await RunAsync(id, stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The job's row could not be read or written (the database went away): the next start marks it failed.
+                logger.LogError(e, "Project-file import {JobId} could not be run or recorded", id);
+            }
+        }
+    }
+
+    /// <summary>Marks the jobs an earlier process left unfinished as failed (run once at start-up); returns how many.</summary>
+    public async Task<int> FailInterruptedAsync(CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+        var left = await db.QdpxImportJobs.Where(j => (j.Status == QdpxImportStatus.Queued || j.Status == QdpxImportStatus.Running) && j.CreatedAt < _startedAt).ToListAsync(ct);
+        foreach (var job in left)
+        {
+            job.Status = QdpxImportStatus.Failed;
+            job.Error = QdpxImportJob.InterruptedMessage;
+            job.FinishedAt = clock.GetUtcNow().UtcDateTime;
+            uploads.Erase(job.ProjectId, job.UploadToken);
+        }
+        if (left.Count > 0)
+        {
+            await db.SaveChangesAsync(ct);
+            logger.LogWarning("Marked {Count} project-file import(s) interrupted by a stop as failed.", left.Count);
+        }
+        return left.Count;
+    }
+
+    private async Task RunAsync(int jobId, CancellationToken ct)
+    {
+        QdpxImportJob? job;
+        using (var scope = scopes.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+            job = await db.QdpxImportJobs.SingleOrDefaultAsync(j => j.Id == jobId, ct);
+            if (job is null || job.Status != QdpxImportStatus.Queued) return;
+            job.Status = QdpxImportStatus.Running;
+            job.StartedAt = clock.GetUtcNow().UtcDateTime;
+            await db.SaveChangesAsync(ct);
+        }
+        progress.Set(jobId, 0, "Reading the file");
+        IReadOnlyList<string> errors = [];
+        QdpxProjectImport.Summary? summary = null;
+        try
+        {
+            using var scope = scopes.CreateScope();
+            var path = uploads.PathOf(job.ProjectId, job.UploadToken);
+            if (path is null)
+            {
+                errors = ["The project file to import was lost on the way (it is kept for a day, and not after a restart). Choose the file again."];
+            }
+            else
+            {
+                var read = QdpxProjectFile.Read(path, job.FileName);
+                if (!read.Succeeded) errors = read.Errors;
+                else
+                {
+                    var importer = scope.ServiceProvider.GetRequiredService<QdpxProjectImport>();
+                    var result = await importer.ImportAsync(job.ProjectId, read.Value!, job.FileName, job.RequestedByUserId ?? "", path,
+                        (fraction, stage) => progress.Set(jobId, fraction, stage), ct);
+                    if (result is null) errors = ["This project no longer exists."];
+                    else if (!result.Succeeded) errors = result.Errors;
+                    else summary = result.Value;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopping: the transaction was not committed; the next start marks the job failed.
+            progress.Remove(jobId);
+            throw;
+        }
+        catch (Exception e)
+        {
+            var reference = Guid.NewGuid().ToString("N")[..8];
+            logger.LogError(e, "Project-file import {JobId} failed (reference {Reference})", jobId, reference);
+            errors = [$"Something went wrong while importing (reference {reference}). Nothing of the file was kept; try again, and tell your administrator the reference if it happens again."];
+        }
+        finally
+        {
+            uploads.Erase(job.ProjectId, job.UploadToken);
+        }
+
+        using (var scope = scopes.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+            var row = await db.QdpxImportJobs.SingleAsync(j => j.Id == jobId, CancellationToken.None);
+            row.FinishedAt = clock.GetUtcNow().UtcDateTime;
+            if (summary is not null)
+            {
+                row.Status = QdpxImportStatus.Succeeded;
+                row.ResultJson = JsonSerializer.Serialize(QdpxImportJobs.ToResult(summary));
+            }
+            else
+            {
+                row.Status = QdpxImportStatus.Failed;
+                row.Error = string.Join('\n', errors.Select(e => e.ReplaceLineEndings(" ")));
+                if (row.Error.Length > 8000) row.Error = row.Error[..7999] + "\u2026";
+            }
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        progress.Remove(jobId);
+    }
+}
