@@ -176,6 +176,7 @@ try
                     start += seconds + 0.5;
                     totalWords += lines[p].Words;
                 }
+                SearchIndex.SetOffsets(story.Cues); // as the app's writers of lines do
                 story.Speakers.Add(new SpeakerLabel { Label = "Reporter", IsReporter = true });
                 foreach (var t in tellers)
                 {
@@ -265,7 +266,7 @@ try
     }
 
     var size = options.UsesPostgres ? "" : $", database file {new FileInfo(options.SqlitePath).Length / 1024.0 / 1024.0:F0} MB";
-    Console.WriteLine($"### {provider}, {(reuse ? "earlier run's" : $"{stories:N0}")} stories, {(reuse ? "" : $"{totalWords:N0} words, ")}{entries:N0} search entries{size}");
+    Console.WriteLine($"### {provider}, {(reuse ? "earlier run's" : $"{stories:N0}")} stories, {(reuse ? "" : $"{totalWords:N0} words, ")}{entries:N0} search entries (the team's texts; lines are indexed where they are stored){size}");
     Console.WriteLine();
     if (!reuse)
     {

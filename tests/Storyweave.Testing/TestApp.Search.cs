@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Storyweave.Data;
 using Storyweave.Features.Search;
@@ -44,4 +45,43 @@ public sealed partial class TestApp
         await scope.ServiceProvider.GetRequiredService<SearchIndex>().ReindexStoryAsync(projectId, storyId);
         await scope.ServiceProvider.GetRequiredService<StoryweaveDb>().SaveChangesAsync();
     }
+
+    private static readonly string[] LineIndexTables = ["TranscriptCuesFts_data", "TranscriptCuesFts_idx", "TranscriptCuesFts_docsize", "TranscriptCuesFts_config"];
+
+    /// <summary>
+    /// Whether the transcript lines' full-text index still holds <paramref name="word"/> (at least 10 letters or digits,
+    /// in lower case) anywhere in its own storage. SQLite: the bytes of the FTS5 table's shadow tables (its segments and
+    /// their index; the text itself lives only in TranscriptCues), so a deleted line's words must have been taken out
+    /// of the pages, not just marked deleted; the last 8 characters are looked for, as a segment stores each word after
+    /// the letters it shares with the one before (so end the word with a letter the porter stemmer keeps, not "y" or "s").
+    /// PostgreSQL: any line's generated tsvector.
+    /// </summary>
+    public Task<bool> LineIndexHoldsAsync(string word) => WithDbAsync(async db =>
+    {
+        if (db.Database.IsNpgsql())
+            return await db.Database.SqlQueryRaw<bool>("""SELECT EXISTS (SELECT 1 FROM "TranscriptCues" WHERE "SearchVector" @@ plainto_tsquery('english', {0})) AS "Value" """, word).SingleAsync();
+        var needle = System.Text.Encoding.UTF8.GetBytes(word[^8..]);
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync();
+        try
+        {
+            foreach (var table in LineIndexTables)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = $"SELECT * FROM \"{table}\"";
+                await using var reader = await command.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                    for (var i = 0; i < reader.FieldCount; i++)
+                    {
+                        var bytes = reader.GetValue(i) switch { byte[] b => b, string t => System.Text.Encoding.UTF8.GetBytes(t), _ => [] };
+                        if (bytes.AsSpan().IndexOf(needle) >= 0) return true;
+                    }
+            }
+            return false;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    });
 }

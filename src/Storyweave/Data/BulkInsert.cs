@@ -11,7 +11,7 @@ namespace Storyweave.Data;
 /// Inserts many rows of one table inside the caller's EF transaction, for imports of thousands of transcript lines:
 /// multi-row INSERT statements prepared once on SQLite, binary COPY on PostgreSQL. EF Core's own inserts cost a
 /// change-tracked entity and a returned id per row (about 45 ms per 8,000-word story). The caller allocates the ids
-/// first (<see cref="AllocateIdsAsync"/>), so rows that point at each other (a search entry at its line) are known
+/// first (<see cref="AllocateIdsAsync"/>), so rows that point at each other, or ids the caller needs afterwards, are known
 /// before they are written. Only for new rows of tables whose entities carry no logic on insert.
 /// </summary>
 public static class BulkInsert

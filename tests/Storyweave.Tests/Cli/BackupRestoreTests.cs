@@ -139,9 +139,13 @@ public sealed class BackupRestoreTests
             Assert.All(people, p => { Assert.NotNull(p.WithdrawnAt); Assert.Equal(Storyweave.Features.Withdrawal.WithdrawalService.WithdrawnName, p.Name); Assert.Null(p.Email); });
             Assert.Equal(unattributed, (await restored.WithDbAsync(db => db.TranscriptCues.Select(c => c.Text).ToListAsync())).Order().ToList());
             Assert.Equal(0, await restored.WithDbAsync(db => db.MediaFiles.CountAsync()));
-            // Search was built again from what came back: only those turns are found (review sheets of group stories are the team's writing).
-            Assert.Equal(unattributed.Where(t => t.Length > 0).ToList(), (await restored.WithDbAsync(db => db.SearchEntries
-                .Where(e => e.Kind == Storyweave.Features.Search.SearchKind.Cue).Select(e => e.Text).ToListAsync())).Order().ToList());
+            // Search reads the lines where they are: only the turns that came back are in its index, with their places.
+            Assert.Equal(0, await restored.WithDbAsync(db => db.SearchEntries.CountAsync(e => e.Kind == Storyweave.Features.Search.SearchKind.Cue)));
+            foreach (var story in await restored.WithDbAsync(db => db.TranscriptCues.GroupBy(c => c.StoryId).Select(g => g.Key).ToListAsync()))
+            {
+                var lines = await restored.WithDbAsync(db => db.TranscriptCues.Where(c => c.StoryId == story).OrderBy(c => c.Position).ToListAsync());
+                Assert.Equal(lines.Select((c, i) => lines.Take(i).Sum(l => l.Text.Length + 1)), lines.Select(c => c.StartOffset));
+            }
             Assert.True(await restored.WithDbAsync(db => db.Projects.AnyAsync())); // the rest of the instance is back
         }
         finally

@@ -214,8 +214,9 @@ public sealed class SearchTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.Equal(1, (await SearchAsync(api, projectId, "harbour")).Total);
     }
 
+    /// <summary>The story's line rows (text → id): the full-text index reads them where they are, so a row kept is an index entry kept.</summary>
     private async Task<Dictionary<string, long>> CueEntriesAsync(int storyId) =>
-        await App.WithDbAsync(db => db.SearchEntries.Where(e => e.StoryId == storyId && e.Kind == SearchKind.Cue).ToDictionaryAsync(e => e.Text, e => e.Id));
+        await App.WithDbAsync(db => db.TranscriptCues.Where(c => c.StoryId == storyId && c.Text != "").ToDictionaryAsync(c => c.Text, c => c.Id));
 
     private static async Task<int> PutTranscriptAsync(HttpClient api, int projectId, int storyId, int version, IReadOnlyList<(string Speaker, string Text)> lines)
     {
@@ -293,6 +294,37 @@ public sealed class SearchTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.True(removed.IsSuccessStatusCode, await removed.Content.ReadAsStringAsync());
         Assert.Equal(0, (await SearchAsync(api, projectId, "dignity")).Total);
         Assert.Equal(before, await CueEntriesAsync(storyId));
+    }
+
+    [Fact]
+    public async Task Transcript_lines_are_searched_where_they_are_stored_and_a_deleted_lines_words_leave_the_index_itself()
+    {
+        var (projectId, lead, api) = await ProjectAsync();
+        var teller = await App.CreateStorytellerAsync(projectId, lead, "Ivo Index");
+        var edited = "zq" + Guid.NewGuid().ToString("N")[..10] + "x";
+        var deleted = "zq" + Guid.NewGuid().ToString("N")[..10] + "w"; // not "y": the porter stemmer stores a final y as i
+        var storyId = await App.CreateStoryWithTranscriptAsync(projectId, lead, [teller], ("Ivo", $"The word {edited} was said here."), ("Ivo", "The pier at dusk."));
+        var otherId = await App.CreateStoryWithTranscriptAsync(projectId, lead, [teller], ("Ivo", $"And {deleted} in another story."));
+
+        // No copy: search has no entry for a line; it finds the line's own row.
+        Assert.Equal(0, await App.WithDbAsync(db => db.SearchEntries.CountAsync(e => e.StoryId == storyId || e.StoryId == otherId)));
+        Assert.Equal(1, (await SearchAsync(api, projectId, edited)).Total);
+        Assert.Equal(1, (await SearchAsync(api, projectId, deleted)).Total);
+        Assert.True(await App.LineIndexHoldsAsync(edited));
+        Assert.True(await App.LineIndexHoldsAsync(deleted));
+
+        // A line edited away (the editor's save) and a whole story deleted (as a withdrawal deletes a story told alone):
+        // nothing to remember in the code, and the words are gone from the index's own storage, not only from results.
+        await App.SaveTranscriptAsync(projectId, storyId, lead, ("Ivo", "The word was said here."), ("Ivo", "The pier at dusk."));
+        await App.WithDbAsync(db => db.Stories.Where(s => s.Id == otherId).ExecuteDeleteAsync());
+
+        Assert.Equal(0, (await SearchAsync(api, projectId, edited)).Total);
+        Assert.Equal(0, (await SearchAsync(api, projectId, deleted)).Total);
+        Assert.False(await App.LineIndexHoldsAsync(edited));
+        Assert.False(await App.LineIndexHoldsAsync(deleted));
+        var (results, total) = await SearchAsync(api, projectId, "pier");
+        Assert.Equal(1, total);
+        Assert.Equal("The word was said here.".Length + 1, (int)results[0]!["startOffset"]!);
     }
 
     [Fact]

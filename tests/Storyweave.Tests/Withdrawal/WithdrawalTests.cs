@@ -175,6 +175,7 @@ public sealed partial class WithdrawalTests(AppFixture fixture, Xunit.Abstractio
         Assert.Contains(c.Marker, await c.Page.GetStringAsync($"/projects/{c.ProjectId}/stories/{c.GroupId}"), StringComparison.Ordinal);
         Assert.Contains((await TestApp.BoardAsAsync(c.Api, c.ProjectId, c.WorkshopId)).Cards, x => x.Text?.Contains(c.Marker, StringComparison.Ordinal) == true);
         Assert.NotEmpty(ScanDataFolder(c.Marker));
+        Assert.True(await App.LineIndexHoldsAsync(c.Marker));
     }
 
     /// <summary>The lead withdraws the person entirely (confirmed), after checking what it will touch.</summary>
@@ -195,6 +196,7 @@ public sealed partial class WithdrawalTests(AppFixture fixture, Xunit.Abstractio
     {
         var (projectId, api, page, marker, other) = (c.ProjectId, c.Api, c.Page, c.Marker, c.Other);
         Assert.DoesNotContain(marker, await SearchAsync(api, projectId, marker), StringComparison.Ordinal);
+        Assert.False(await App.LineIndexHoldsAsync(marker)); // nor in the lines' full-text index's own pages
         Assert.DoesNotContain(marker, await SearchAsync(api, projectId, "secret"), StringComparison.Ordinal);
         Assert.Contains(other, await SearchAsync(api, projectId, other), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, (await page.GetAsync($"/projects/{projectId}/stories/{c.SoloId}")).StatusCode);

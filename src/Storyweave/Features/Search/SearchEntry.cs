@@ -5,13 +5,15 @@ using Storyweave.Features.Withdrawal;
 namespace Storyweave.Features.Search;
 
 /// <summary>
-/// One searchable piece of text: a transcript cue, a review sheet field, a key quote or a memo.
+/// One searchable piece of the team's writing: a story's review sheet, a key quote or a memo (small,
+/// and left out while held for review after a withdrawal, which a trigger could not tell). Transcript
+/// lines have no entry: the engines index <c>TranscriptCues</c> where it is (Features/Search/README.md).
 /// The database's own full-text engine indexes <see cref="Text"/>: an FTS5 table on SQLite and a
 /// generated tsvector column with a GIN index on PostgreSQL, both created in the migrations with
 /// provider SQL (not part of the EF model). Rows are written in the same transaction as the text
 /// they copy, so search never finds words that were edited out or deleted.
 /// </summary>
-[PersonalData(OnWithdrawal.TheirPartRemoved, InTheirDownload.NotIncluded, OnConsentChange.CheckedAtEveryUse, Why = "An index of the transcript, made again from what remains.")]
+[PersonalData(OnWithdrawal.TheirPartRemoved, InTheirDownload.NotIncluded, OnConsentChange.CheckedAtEveryUse, Why = "An index of the team's writing about a story, made again from what remains.")]
 public class SearchEntry
 {
     public long Id { get; set; }
@@ -25,7 +27,7 @@ public class SearchEntry
     public string Speaker { get; set; } = "";
     public double? StartSeconds { get; set; }
 
-    /// <summary>Offset of this text in the story's plain text (cues only), so a result opens the transcript there.</summary>
+    /// <summary>Offset of this text in the story's plain text (key quotes only), so a result opens the transcript there.</summary>
     public int? StartOffset { get; set; }
 
     public required string Text { get; set; }
@@ -33,6 +35,7 @@ public class SearchEntry
 
 public enum SearchKind
 {
+    /// <summary>A transcript line: found in <c>TranscriptCues</c> itself, never stored as an entry (since the SearchOnTranscriptRows migration).</summary>
     Cue,
     ReviewSheet,
     KeyQuote,

@@ -6,26 +6,34 @@ using Storyweave.Features.Stories;
 namespace Storyweave.Features.Search;
 
 /// <summary>
-/// Keeps <see cref="SearchEntry"/> rows in step with the texts they copy. Call it inside the same
-/// transaction as the change (before SaveChanges/commit), so the full-text index never holds words
-/// that were edited out or deleted. Rebuilding one story's entries is cheap (a few hundred rows).
+/// Keeps search in step with the texts it finds. Transcript lines are not copied: the database indexes
+/// <c>TranscriptCues.Text</c> itself (an external-content FTS5 table kept by triggers on SQLite, a stored
+/// generated tsvector with a GIN index on PostgreSQL), so inserting, editing or deleting a line — a
+/// transcript save, a withdrawal, a deleted story — changes the index in the same statement with nothing
+/// to remember here. What this class keeps: each line's <see cref="TranscriptCue.StartOffset"/> where a
+/// writer did not set it, and the <see cref="SearchEntry"/> rows of the team's small texts (review
+/// sheets, key quotes, memos), which are left out while held for review. Call it inside the same
+/// transaction as the change (before SaveChanges/commit).
 /// </summary>
 public sealed class SearchIndex(StoryweaveDb db)
 {
-    /// <summary>Rebuilds the entries of one story (review sheets and memos held for review after a withdrawal are left out): its cues, review sheet, key quotes, and memos on the story or its passages.</summary>
+    /// <summary>
+    /// Brings one story's search data up to date after its lines or team texts changed: each line's offset in
+    /// the story's plain text (only lines whose offset moved are written; tracked, saved by the caller), and the
+    /// entries of its review sheet, key quotes, and memos on the story or its passages (those held for review
+    /// after a withdrawal are left out).
+    /// </summary>
     public async Task ReindexStoryAsync(int projectId, int storyId, CancellationToken ct = default)
     {
-        await db.SearchEntries.Where(e => e.StoryId == storyId).ExecuteDeleteAsync(ct);
-
-        var cues = await db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == storyId).OrderBy(c => c.Position).ToListAsync(ct);
+        var cues = await db.TranscriptCues.Where(c => c.StoryId == storyId).OrderBy(c => c.Position).ToListAsync(ct);
         var offset = 0;
         foreach (var c in cues)
         {
-            if (c.Text.Length > 0)
-                db.SearchEntries.Add(new SearchEntry { ProjectId = projectId, StoryId = storyId, Kind = SearchKind.Cue, SourceId = c.Id, Speaker = c.Speaker, StartSeconds = c.StartSeconds, StartOffset = offset, Text = c.Text });
+            if (c.StartOffset != offset) c.StartOffset = offset;
             offset += c.Text.Length + 1; // cues are joined by "\n" in the story's plain text
         }
 
+        await db.SearchEntries.Where(e => e.StoryId == storyId).ExecuteDeleteAsync(ct);
         var sheet = await db.ReviewSheets.AsNoTracking().SingleOrDefaultAsync(r => r.StoryId == storyId, ct);
         if (sheet is { HeldForReview: false })
         {
@@ -45,65 +53,18 @@ public sealed class SearchIndex(StoryweaveDb db)
     }
 
     /// <summary>
-    /// Keeps a story's line entries in step after a transcript save that replaced the lines
-    /// <paramref name="removedCueIds"/> (which began at <paramref name="startOffset"/> in the story's plain text
-    /// and took <paramref name="removedChars"/> characters with their separators) by <paramref name="added"/>
-    /// (saved, so they have ids): their entries are replaced and the entries of the lines after them move by
-    /// the difference, so a one-line correction changes one entry, not the whole story's.
+    /// Where each of a story's lines starts in its plain text (the lines joined by "\n"), for writers that
+    /// set <see cref="TranscriptCue.StartOffset"/> as they write (the bulk import), starting at <paramref name="from"/>.
     /// </summary>
-    public async Task ReplaceCuesAsync(int projectId, int storyId, IReadOnlyCollection<long> removedCueIds, IReadOnlyList<TranscriptCue> added, int startOffset, int removedChars, CancellationToken ct = default)
+    public static void SetOffsets(IEnumerable<TranscriptCue> lines, int from = 0)
     {
-        if (removedCueIds.Count > 0)
+        var offset = from;
+        foreach (var line in lines)
         {
-            await db.SearchEntries.Where(e => e.StoryId == storyId && e.Kind == SearchKind.Cue && removedCueIds.Contains(e.SourceId)).ExecuteDeleteAsync(ct);
-        }
-        var offset = startOffset;
-        var moveBy = added.Sum(c => c.Text.Length + 1) - removedChars;
-        if (moveBy != 0)
-        {
-            var after = startOffset + removedChars;
-            await db.SearchEntries.Where(e => e.StoryId == storyId && e.Kind == SearchKind.Cue && e.StartOffset >= after)
-                .ExecuteUpdateAsync(u => u.SetProperty(e => e.StartOffset, e => e.StartOffset + moveBy), ct);
-        }
-        foreach (var c in added)
-        {
-            if (c.Text.Length > 0)
-                db.SearchEntries.Add(new SearchEntry { ProjectId = projectId, StoryId = storyId, Kind = SearchKind.Cue, SourceId = c.Id, Speaker = c.Speaker, StartSeconds = c.StartSeconds, StartOffset = offset, Text = c.Text });
-            offset += c.Text.Length + 1;
+            line.StartOffset = offset;
+            offset += line.Text.Length + 1;
         }
     }
-
-    /// <summary>
-    /// The line entries of stories a bulk import has just made (their lines written, with ids), written in bulk
-    /// in the caller's transaction (<see cref="BulkInsert"/>): the same entries <see cref="ReindexStoryAsync"/> makes
-    /// for a story that has only lines.
-    /// </summary>
-    public async Task AddLinesOfNewStoriesAsync(int projectId, IReadOnlyList<(int StoryId, IReadOnlyList<TranscriptCue> Lines)> stories, CancellationToken ct = default)
-    {
-        var ids = await BulkInsert.AllocateIdsAsync(db, "SearchEntries", stories.Sum(s => s.Lines.Count(l => l.Text.Length > 0)), ct);
-        IEnumerable<object?[]> Rows()
-        {
-            var next = 0;
-            foreach (var (storyId, lines) in stories)
-            {
-                var offset = 0;
-                foreach (var line in lines)
-                {
-                    if (line.Text.Length > 0)
-                        yield return [ids[next++], projectId, storyId, nameof(SearchKind.Cue), line.Id, line.Speaker, line.StartSeconds, offset, line.Text];
-                    offset += line.Text.Length + 1; // lines are joined by "\n" in the story's plain text
-                }
-            }
-        }
-        await BulkInsert.InsertAsync(db, "SearchEntries", EntryColumns, Rows(), ct);
-    }
-
-    private static readonly BulkInsert.Column[] EntryColumns =
-    [
-        new("Id", NpgsqlTypes.NpgsqlDbType.Bigint), new("ProjectId", NpgsqlTypes.NpgsqlDbType.Integer), new("StoryId", NpgsqlTypes.NpgsqlDbType.Integer),
-        new("Kind", NpgsqlTypes.NpgsqlDbType.Varchar), new("SourceId", NpgsqlTypes.NpgsqlDbType.Bigint), new("Speaker", NpgsqlTypes.NpgsqlDbType.Varchar),
-        new("StartSeconds", NpgsqlTypes.NpgsqlDbType.Double), new("StartOffset", NpgsqlTypes.NpgsqlDbType.Integer), new("Text", NpgsqlTypes.NpgsqlDbType.Text),
-    ];
 
     /// <summary>
     /// One memo's entry after the memo was written or changed (none while it is held for review). Coding

@@ -12,9 +12,11 @@ namespace Storyweave.Features.Search;
 
 /// <summary>
 /// Full-text search over a project's transcripts, review sheets, key quotes and memos, with the
-/// database's own engine: FTS5 with bm25 on SQLite, tsvector with ts_rank_cd on PostgreSQL (both
-/// created in the SenseMaking migrations, outside the EF model, hence the raw SQL here; every value
-/// is a parameter). Consent is applied with <see cref="AnalysisScope"/>: cues and key quotes only
+/// database's own engine: FTS5 with bm25 on SQLite, tsvector with ts_rank_cd on PostgreSQL (created in
+/// the migrations, outside the EF model, hence the raw SQL here; every value is a parameter). Transcript
+/// lines are searched where they are stored (<c>TranscriptCuesFts</c>, an external-content FTS5 table over
+/// <c>TranscriptCues</c>; <c>TranscriptCues.SearchVector</c> on PostgreSQL); the team's texts through
+/// <see cref="SearchEntry"/> rows. Both are searched in one statement and ranked together. Consent is applied with <see cref="AnalysisScope"/>: cues and key quotes only
 /// when the turn is visible, review sheets and memos only when the story is.
 /// </summary>
 /// <remarks>
@@ -72,7 +74,10 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         public static Outcome Failed(string message) => new([], 0, false, 1, message);
     }
 
-    /// <summary>A raw match: filled by EF from the SQL below (column names match the properties).</summary>
+    /// <summary>
+    /// A raw match: filled by EF from the SQL below (column names match the properties). <see cref="Id"/> is a
+    /// line's id when <see cref="Kind"/> is "Cue", else a search entry's: the two are told apart by kind.
+    /// </summary>
     public sealed class Candidate
     {
         public long Id { get; set; }
@@ -114,22 +119,33 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         var visible = candidates.Where(c => Enum.Parse<SearchKind>(c.Kind) is SearchKind.Cue or SearchKind.KeyQuote
             ? scope.IsTurnVisible(c.StoryId, c.Speaker)
             : scope.IsStoryVisible(c.StoryId)).ToList();
-        var pageIds = visible.Skip((page - 1) * PageSize).Take(PageSize).Select(c => c.Id).ToList();
-        if (pageIds.Count == 0) return new Outcome([], visible.Count, capped, page, null);
+        var onPage = visible.Skip((page - 1) * PageSize).Take(PageSize).ToList();
+        if (onPage.Count == 0) return new Outcome([], visible.Count, capped, page, null);
 
-        var snippets = postgres ? await PostgresSnippetsAsync(query, pageIds, ct) : await SqliteSnippetsAsync(query, pageIds, ct);
-        var entries = await db.SearchEntries.AsNoTracking().Where(e => pageIds.Contains(e.Id))
+        var cueIds = onPage.Where(IsCue).Select(c => c.Id).ToList();
+        var entryIds = onPage.Where(c => !IsCue(c)).Select(c => c.Id).ToList();
+        var cueSnippets = postgres ? await PostgresSnippetsAsync(query, "TranscriptCues", cueIds, ct) : await SqliteSnippetsAsync(query, "TranscriptCuesFts", cueIds, ct);
+        var entrySnippets = postgres ? await PostgresSnippetsAsync(query, "SearchEntries", entryIds, ct) : await SqliteSnippetsAsync(query, "SearchEntriesFts", entryIds, ct);
+        var cues = await db.TranscriptCues.AsNoTracking().Where(c => cueIds.Contains(c.Id))
+            .Select(c => new { c.Id, c.StoryId, c.Speaker, c.StartSeconds, c.StartOffset }).ToDictionaryAsync(c => c.Id, ct);
+        var entries = await db.SearchEntries.AsNoTracking().Where(e => entryIds.Contains(e.Id))
             .Select(e => new { e.Id, e.StoryId, e.Kind, e.Speaker, e.StartSeconds, e.StartOffset }).ToDictionaryAsync(e => e.Id, ct);
-        var storyIds = entries.Values.Select(e => e.StoryId!.Value).Distinct().ToList();
+        var storyIds = onPage.Select(c => c.StoryId).Distinct().ToList();
         var titles = await db.Stories.AsNoTracking().Where(s => storyIds.Contains(s.Id)).Select(s => new { s.Id, s.Title }).ToDictionaryAsync(s => s.Id, s => s.Title, ct);
 
-        var hits = pageIds.Where(entries.ContainsKey).Select(id =>
+        var hits = new List<Hit>(onPage.Count);
+        foreach (var c in onPage)
         {
-            var e = entries[id];
-            return new Hit(e.StoryId!.Value, titles.GetValueOrDefault(e.StoryId.Value, ""), e.Kind, Parts(snippets.GetValueOrDefault(id, "")), e.Speaker, e.StartSeconds, e.StartOffset);
-        }).ToList();
+            var title = titles.GetValueOrDefault(c.StoryId, "");
+            if (IsCue(c) && cues.TryGetValue(c.Id, out var cue))
+                hits.Add(new Hit(cue.StoryId, title, SearchKind.Cue, Parts(cueSnippets.GetValueOrDefault(c.Id, "")), cue.Speaker, cue.StartSeconds, cue.StartOffset));
+            else if (!IsCue(c) && entries.TryGetValue(c.Id, out var e))
+                hits.Add(new Hit(e.StoryId!.Value, title, e.Kind, Parts(entrySnippets.GetValueOrDefault(c.Id, "")), e.Speaker, e.StartSeconds, e.StartOffset));
+        }
         return new Outcome(hits, visible.Count, capped, page, null);
     }
+
+    private static bool IsCue(Candidate c) => c.Kind == nameof(SearchKind.Cue);
 
     /// <summary>Filter clauses shared by both engines (same quoted identifiers); values are parameters.</summary>
     private static string FilterSql(Filters f)
@@ -175,17 +191,17 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         // bm25 is negative (lower is better). bm25 alone ignores how close the words are, so when
         // the words of the query stand together in the text (as typed, in that order) the score is
         // tripled, and when they stand within a few words of each other it is multiplied by 1.5.
-        // That test reads the entry's own text with instr() in the same pass, rather than asking
+        // That test reads the row's own text with instr() in the same pass, rather than asking
         // FTS5 for a phrase and a NEAR match: two more MATCH walks cost more than the ranking itself.
-        var rank = """bm25("SearchEntriesFts")""";
+        Func<string, string> rank = table => $"""bm25("{table}")""";
         if (query.ProximityWords() is { } words)
         {
             parameters.Add(new SqliteParameter("@together", string.Join(' ', words)));
             parameters.Add(new SqliteParameter("@first", words[0]));
             parameters.Add(new SqliteParameter("@last", words[^1]));
             parameters.Add(new SqliteParameter("@nearChars", NearCharacters));
-            rank = """
-                bm25("SearchEntriesFts") * (CASE
+            rank = table => $"""
+                bm25("{table}") * (CASE
                     WHEN instr(lower(e."Text"), @together) > 0 THEN 3.0
                     WHEN instr(lower(e."Text"), @first) > 0 AND instr(lower(e."Text"), @last) > 0
                         AND abs(instr(lower(e."Text"), @first) - instr(lower(e."Text"), @last)) <= @nearChars THEN 1.5
@@ -193,20 +209,32 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
                 """;
         }
         AddFilterParameters(parameters, f, (name, value) => new SqliteParameter(name, value));
-        // One pass: walk the FTS5 match list by rowid from the end (the newest matches of this
-        // project that pass the filters), score each with bm25 as it goes, stop at @window; then
-        // order only those by score. FTS5 serves ORDER BY rowid DESC with an early LIMIT, so a
-        // very common word costs the same at any corpus size.
+        // One pass per index: walk the FTS5 match list by rowid from the end (the newest matches of
+        // this project that pass the filters), score each with bm25 as it goes, stop at @window; then
+        // order only those by score. FTS5 serves ORDER BY rowid DESC with an early LIMIT, so a very
+        // common word costs the same at any corpus size. Lines are matched in their own table's index
+        // (the project through the line's story); the team's texts in SearchEntriesFts. CROSS JOIN keeps
+        // SQLite from starting at the project's stories and running the MATCH once per story.
         var themePassages = ThemePassagesCte(f);
+        var filters = FilterSql(f);
         var sql = $"""
             {(themePassages.Length > 0 ? "WITH " + themePassages : "")}
             SELECT "Id", "StoryId", "Speaker", "Kind" FROM (
-                SELECT e."Id", e."StoryId", e."Speaker", e."Kind", {rank} AS "Rank"
-                FROM "SearchEntriesFts" JOIN "SearchEntries" e ON e."Id" = "SearchEntriesFts".rowid
-                WHERE "SearchEntriesFts" MATCH @q AND e."ProjectId" = @project AND e."StoryId" IS NOT NULL{FilterSql(f)}
-                ORDER BY "SearchEntriesFts".rowid DESC
-                LIMIT @window)
-            ORDER BY "Rank", "Id"
+                SELECT * FROM (
+                    SELECT e."Id", e."StoryId", e."Speaker", 'Cue' AS "Kind", {rank("TranscriptCuesFts")} AS "Rank"
+                    FROM "TranscriptCuesFts" CROSS JOIN "TranscriptCues" e ON e."Id" = "TranscriptCuesFts".rowid
+                    CROSS JOIN "Stories" s ON s."Id" = e."StoryId"
+                    WHERE "TranscriptCuesFts" MATCH @q AND s."ProjectId" = @project{filters}
+                    ORDER BY "TranscriptCuesFts".rowid DESC
+                    LIMIT @window)
+                UNION ALL
+                SELECT * FROM (
+                    SELECT e."Id", e."StoryId", e."Speaker", e."Kind", {rank("SearchEntriesFts")} AS "Rank"
+                    FROM "SearchEntriesFts" CROSS JOIN "SearchEntries" e ON e."Id" = "SearchEntriesFts".rowid
+                    WHERE "SearchEntriesFts" MATCH @q AND e."ProjectId" = @project AND e."StoryId" IS NOT NULL{filters}
+                    ORDER BY "SearchEntriesFts".rowid DESC
+                    LIMIT @window))
+            ORDER BY "Rank", "Kind", "Id"
             LIMIT @limit
             """;
         var candidates = await db.Database.SqlQueryRaw<Candidate>(sql, [.. parameters]).ToListAsync(ct);
@@ -215,12 +243,12 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
 
     private async Task<(List<Candidate> Candidates, bool Capped)> PostgresCandidatesAsync(int projectId, SearchQuery query, Filters f, CancellationToken ct)
     {
-        // First only the newest texts (by entry id): the GIN index and the primary key's id range
-        // are combined before any row is read, so a phrase found in 30,000 texts reads only the
-        // few thousand in that range. When that range holds fewer than enough
-        // matches (Tuning), the whole project is searched, as before; when it holds enough, older texts
-        // are not looked at and the total reads "more than".
-        var newest = await db.SearchEntries.MaxAsync(e => (long?)e.Id, ct) ?? 0;
+        // First only the newest lines (by line id): the GIN index and the primary key's id range
+        // are combined before any row is read, so a phrase found in 30,000 lines reads only the
+        // few thousand in that range (the team's texts, few, are always searched whole). When that range
+        // holds fewer than enough matches (Tuning), the whole project is searched, as before; when it holds
+        // enough, older lines are not looked at and the total reads "more than".
+        var newest = await db.TranscriptCues.MaxAsync(c => (long?)c.Id, ct) ?? 0;
         if (newest > tuning.PostgresNewestTexts)
         {
             var recent = await PostgresCandidatesSinceAsync(projectId, query, f, newest - tuning.PostgresNewestTexts, ct);
@@ -241,20 +269,28 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
             new NpgsqlParameter("since", NpgsqlDbType.Bigint) { Value = sinceId },
         };
         AddFilterParameters(parameters, f, (name, value) => new NpgsqlParameter(name.TrimStart('@'), value));
-        // The newest @window matches (GIN finds them; no ranking yet), then ts_rank_cd (cover
-        // density: words close together rank above words far apart) over those only.
+        // The newest @window matches of the lines and of the team's texts (GIN finds them; no ranking
+        // yet), then ts_rank_cd (cover density: words close together rank above words far apart) over
+        // those only. A line belongs to the project through its story.
         var themePassages = ThemePassagesCte(f);
+        var filters = FilterSql(f);
         var sql = $"""
             WITH {(themePassages.Length > 0 ? themePassages + "," : "")} "Window" AS MATERIALIZED (
-                SELECT e."Id", e."StoryId", e."Speaker", e."Kind", e."SearchVector"
-                FROM "SearchEntries" e
-                WHERE e."SearchVector" @@ to_tsquery('english', @q) AND e."Id" > @since AND e."ProjectId" = @project AND e."StoryId" IS NOT NULL{FilterSql(f)}
+                (SELECT e."Id", e."StoryId", e."Speaker", 'Cue'::text AS "Kind", e."SearchVector"
+                FROM "TranscriptCues" e JOIN "Stories" s ON s."Id" = e."StoryId"
+                WHERE e."SearchVector" @@ to_tsquery('english', @q) AND e."Id" > @since AND s."ProjectId" = @project{filters}
                 ORDER BY e."Id" DESC
-                LIMIT @window
+                LIMIT @window)
+                UNION ALL
+                (SELECT e."Id", e."StoryId", e."Speaker", e."Kind"::text, e."SearchVector"
+                FROM "SearchEntries" e
+                WHERE e."SearchVector" @@ to_tsquery('english', @q) AND e."ProjectId" = @project AND e."StoryId" IS NOT NULL{filters}
+                ORDER BY e."Id" DESC
+                LIMIT @window)
             )
             SELECT w."Id", w."StoryId", w."Speaker", w."Kind"
             FROM "Window" w
-            ORDER BY ts_rank_cd(w."SearchVector", to_tsquery('english', @q)) DESC, w."Id"
+            ORDER BY ts_rank_cd(w."SearchVector", to_tsquery('english', @q)) DESC, w."Kind", w."Id"
             LIMIT @limit
             """;
         return await db.Database.SqlQueryRaw<Candidate>(sql, [.. parameters]).ToListAsync(ct);
@@ -268,20 +304,22 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         if (f.CoderId is not null) parameters.Add(make("@coder", f.CoderId));
     }
 
-    private async Task<Dictionary<long, string>> SqliteSnippetsAsync(SearchQuery query, List<long> ids, CancellationToken ct)
+    /// <summary>Snippets of the page's rows of one FTS5 table (<c>TranscriptCuesFts</c> or <c>SearchEntriesFts</c>, a constant).</summary>
+    private async Task<Dictionary<long, string>> SqliteSnippetsAsync(SearchQuery query, string ftsTable, List<long> ids, CancellationToken ct)
     {
+        if (ids.Count == 0) return [];
         // One query for the page: snippet() needs the MATCH, and each MATCH has a fixed cost (a
         // prefix merges the doclists of every word it covers), so the page's rowid range is walked
         // once and snippet() is called only for the page's rows. ("rowid IN (…)" in WHERE would
         // run the MATCH once per id.)
-        var rows = await db.Database.SqlQueryRaw<SnippetRow>(
-            """
+        var sql = $$"""
             SELECT "Id", "Snippet" FROM (
                 SELECT rowid AS "Id", CASE WHEN rowid IN (SELECT value FROM json_each(@ids))
-                    THEN snippet("SearchEntriesFts", 0, char(2), char(3), '…', 40) END AS "Snippet"
-                FROM "SearchEntriesFts" WHERE "SearchEntriesFts" MATCH @q AND rowid BETWEEN @min AND @max)
+                    THEN snippet("{{ftsTable}}", 0, char(2), char(3), '…', 40) END AS "Snippet"
+                FROM "{{ftsTable}}" WHERE "{{ftsTable}}" MATCH @q AND rowid BETWEEN @min AND @max)
             WHERE "Snippet" IS NOT NULL
-            """,
+            """;
+        var rows = await db.Database.SqlQueryRaw<SnippetRow>(sql,
             new SqliteParameter("@q", query.ToFts5()),
             new SqliteParameter("@ids", "[" + string.Join(',', ids.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]"),
             new SqliteParameter("@min", ids.Min()),
@@ -289,17 +327,19 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         return rows.ToDictionary(r => r.Id, r => r.Snippet);
     }
 
-    private async Task<Dictionary<long, string>> PostgresSnippetsAsync(SearchQuery query, List<long> ids, CancellationToken ct)
+    /// <summary>Snippets of the page's rows of one table (<c>TranscriptCues</c> or <c>SearchEntries</c>, a constant).</summary>
+    private async Task<Dictionary<long, string>> PostgresSnippetsAsync(SearchQuery query, string table, List<long> ids, CancellationToken ct)
     {
+        if (ids.Count == 0) return [];
         // ts_headline leaves out anything shaped like an HTML tag; the rest is escaped by SnippetHtml.
         // Short texts are shown whole (as FTS5's snippet does): fragments would drop their first and last words.
-        var rows = await db.Database.SqlQueryRaw<SnippetRow>(
-            """
+        var sql = $$"""
             SELECT e."Id", ts_headline('english', e."Text", to_tsquery('english', @q),
                 'StartSel=' || chr(2) || ', StopSel=' || chr(3) || CASE WHEN length(e."Text") <= 280 THEN ', HighlightAll=true'
                 ELSE ', MaxWords=40, MinWords=20, MaxFragments=2, FragmentDelimiter=" … "' END) AS "Snippet"
-            FROM "SearchEntries" e WHERE e."Id" = ANY(@ids)
-            """,
+            FROM "{{table}}" e WHERE e."Id" = ANY(@ids)
+            """;
+        var rows = await db.Database.SqlQueryRaw<SnippetRow>(sql,
             new NpgsqlParameter("q", NpgsqlDbType.Text) { Value = query.ToTsQuery() },
             new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ids.ToArray() }).ToListAsync(ct);
         return rows.ToDictionary(r => r.Id, r => r.Snippet);

@@ -90,6 +90,16 @@ public class TranscriptCue
     public required string Text { get; set; }
 
     /// <summary>
+    /// Where this line starts in the story's plain text (the lines joined by "\n", in C# characters), so a
+    /// search result opens the transcript at its words and a theme filter can tell which passages cover it.
+    /// Kept by every writer of lines: <see cref="TranscriptService"/> (new lines, later lines moved by the
+    /// difference), <see cref="TranscriptBulkImport"/>, and <see cref="Search.SearchIndex.ReindexStoryAsync"/>
+    /// for the rest (copies, imports, withdrawal, restore). The full-text index reads <see cref="Text"/> itself
+    /// (decision in Features/Search/README.md), so this is the only search data a line carries.
+    /// </summary>
+    public int StartOffset { get; set; }
+
+    /// <summary>
     /// Machine-made (an automatic first draft) and not yet checked by a person. The editor labels such
     /// lines "Automatic draft — check this line"; editing the words or "Mark as checked" clears it.
     /// </summary>

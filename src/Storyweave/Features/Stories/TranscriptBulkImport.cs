@@ -19,9 +19,9 @@ namespace Storyweave.Features.Stories;
 /// team records each person's decisions.</para>
 /// <para>All files are read before anything is written; any unreadable file, or a title already in the project,
 /// stops the whole import with a message per file, and the write is one transaction: nothing is half-imported.
-/// Lines and their search entries are written in bulk (<see cref="BulkInsert"/>).</para>
+/// Lines are written in bulk (<see cref="BulkInsert"/>); the full-text index reads them where they are.</para>
 /// </summary>
-public sealed class TranscriptBulkImport(StoryweaveDb db, SearchIndex search, TimeProvider clock)
+public sealed class TranscriptBulkImport(StoryweaveDb db, TimeProvider clock)
 {
     public const int MaxFiles = 2000;
     public const long MaxTotalBytes = 256L * 1024 * 1024;
@@ -147,7 +147,7 @@ public sealed class TranscriptBulkImport(StoryweaveDb db, SearchIndex search, Ti
             db.ChangeTracker.DetectChanges();
             await db.SaveChangesAsync(ct);
 
-            // Lines, then their search entries, in bulk: a thousand 8,000-word transcripts are about 300,000 rows each.
+            // Lines in bulk: a thousand 8,000-word transcripts are about 300,000 rows each.
             var lines = stories.Select(s => (s.Story.Id, (IReadOnlyList<TranscriptCue>)s.Plan.Transcript.Cues.Select((c, i) => new TranscriptCue
             {
                 StoryId = s.Story.Id,
@@ -157,12 +157,13 @@ public sealed class TranscriptBulkImport(StoryweaveDb db, SearchIndex search, Ti
                 Speaker = c.Speaker,
                 Text = c.Text,
             }).ToList())).ToList();
+            // The full-text index reads the lines themselves (Features/Search/README.md): nothing else to write for search.
+            foreach (var (_, storyLines) in lines) SearchIndex.SetOffsets(storyLines);
             var ids = await BulkInsert.AllocateIdsAsync(db, "TranscriptCues", lines.Sum(l => l.Item2.Count), ct);
             var next = 0;
             foreach (var line in lines.SelectMany(l => l.Item2)) line.Id = ids[next++];
             await BulkInsert.InsertAsync(db, "TranscriptCues", CueColumns,
-                lines.SelectMany(l => l.Item2).Select(c => new object?[] { c.Id, c.StoryId, c.Position, c.StartSeconds, c.EndSeconds, c.Speaker, c.Text, false }), ct);
-            await search.AddLinesOfNewStoriesAsync(projectId, lines, ct);
+                lines.SelectMany(l => l.Item2).Select(c => new object?[] { c.Id, c.StoryId, c.Position, c.StartSeconds, c.EndSeconds, c.Speaker, c.Text, false, c.StartOffset }), ct);
 
             foreach (var (story, plan, _) in stories)
                 db.Record(clock, projectId, actorUserId, "transcript.imported", "story", story.Id, plan.Transcript.Format);
@@ -185,7 +186,7 @@ public sealed class TranscriptBulkImport(StoryweaveDb db, SearchIndex search, Ti
     [
         new("Id", NpgsqlDbType.Bigint), new("StoryId", NpgsqlDbType.Integer), new("Position", NpgsqlDbType.Integer),
         new("StartSeconds", NpgsqlDbType.Double), new("EndSeconds", NpgsqlDbType.Double), new("Speaker", NpgsqlDbType.Varchar),
-        new("Text", NpgsqlDbType.Text), new("IsDraft", NpgsqlDbType.Boolean),
+        new("Text", NpgsqlDbType.Text), new("IsDraft", NpgsqlDbType.Boolean), new("StartOffset", NpgsqlDbType.Integer),
     ];
 
     /// <summary>The story's title: the file's name without its folder and extension.</summary>

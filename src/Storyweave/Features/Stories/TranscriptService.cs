@@ -11,7 +11,7 @@ namespace Storyweave.Features.Stories;
 /// <see cref="Story.TranscriptVersion"/>; a save based on an older version is refused as a
 /// conflict, so two editors never silently overwrite each other.
 /// </summary>
-public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock, Search.SearchIndex search)
+public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock)
 {
     /// <summary>One line to save. <paramref name="IsDraft"/>: machine-made and not yet checked by a person (kept as sent, never guessed).</summary>
     public sealed record CueInput(double? Start, double? End, string? Speaker, string? Text, bool IsDraft = false);
@@ -69,7 +69,7 @@ public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock, Searc
         // Only the lines that changed are written: the longest unchanged run at the start and at the end
         // keep their rows (those after the change move by the difference in line count), the lines between
         // are replaced. An editor's autosave of one corrected line in a 4,000-line transcript thus writes one
-        // line and one search entry instead of all of them. A first import has nothing in common: all is new.
+        // line (and its index entry) instead of all of them. A first import has nothing in common: all is new.
         var wanted = new List<TranscriptCue>();
         foreach (var c in cues)
         {
@@ -85,13 +85,20 @@ public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock, Searc
         var removed = existing.Skip(prefix).Take(existing.Count - prefix - suffix).ToList();
         var added = wanted.Skip(prefix).Take(wanted.Count - prefix - suffix).ToList();
 
+        // The full-text index reads the lines' own text (triggers on SQLite, a generated column on PostgreSQL), so
+        // deleting and adding lines here is all search needs, besides where each line starts in the story's text.
         var removedIds = removed.Select(c => c.Id).ToList();
         if (removedIds.Count > 0) await db.TranscriptCues.Where(c => c.StoryId == storyId && removedIds.Contains(c.Id)).ExecuteDeleteAsync(ct);
+        static int Chars(IEnumerable<TranscriptCue> lines) => lines.Sum(c => c.Text.Length + 1); // lines are joined by "\n"
         var moveBy = added.Count - removed.Count;
+        var charsMoveBy = Chars(added) - Chars(removed);
         var firstKept = existing.Count - suffix;
-        if (moveBy != 0 && suffix > 0)
-            await db.TranscriptCues.Where(c => c.StoryId == storyId && c.Position >= firstKept).ExecuteUpdateAsync(u => u.SetProperty(c => c.Position, c => c.Position + moveBy), ct);
+        if ((moveBy != 0 || charsMoveBy != 0) && suffix > 0)
+            await db.TranscriptCues.Where(c => c.StoryId == storyId && c.Position >= firstKept).ExecuteUpdateAsync(u => u
+                .SetProperty(c => c.Position, c => c.Position + moveBy)
+                .SetProperty(c => c.StartOffset, c => c.StartOffset + charsMoveBy), ct);
         for (var i = 0; i < added.Count; i++) added[i].Position = prefix + i;
+        Search.SearchIndex.SetOffsets(added, Chars(existing.Take(prefix)));
         db.TranscriptCues.AddRange(added);
 
         // New speaker labels are matched to the session's people by name (SpeakerMatch); the rest wait for a person to link them.
@@ -106,9 +113,6 @@ public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock, Searc
         foreach (var unused in story.Speakers.Where(s => !labels.Contains(s.Label)).ToList()) db.SpeakerLabels.Remove(unused);
 
         db.Record(clock, projectId, actorUserId, baseVersion is null ? "transcript.imported" : "transcript.saved", "story", storyId, format);
-        await db.SaveChangesAsync(ct);
-        static int Chars(IEnumerable<TranscriptCue> lines) => lines.Sum(c => c.Text.Length + 1); // lines are joined by "\n"
-        await search.ReplaceCuesAsync(projectId, storyId, removedIds, added, Chars(existing.Take(prefix)), Chars(removed), ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return new SaveOutcome(true, false, story.TranscriptVersion + 1, []);

@@ -2008,6 +2008,9 @@ namespace Storyweave.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<int>("StartOffset")
+                        .HasColumnType("integer");
+
                     b.Property<double?>("StartSeconds")
                         .HasColumnType("double precision");
 

@@ -1939,6 +1939,9 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("StartOffset")
+                        .HasColumnType("INTEGER");
+
                     b.Property<double?>("StartSeconds")
                         .HasColumnType("REAL");
 
