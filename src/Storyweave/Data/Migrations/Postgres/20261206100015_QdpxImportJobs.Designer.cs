@@ -12,8 +12,8 @@ using Storyweave.Data;
 namespace Storyweave.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresStoryweaveDb))]
-    [Migration("20261206090329_SearchOnTranscriptRows")]
-    partial class SearchOnTranscriptRows
+    [Migration("20261206100015_QdpxImportJobs")]
+    partial class QdpxImportJobs
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -1081,6 +1081,60 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.ToTable("ImportedQdaObjects");
                 });
 
+            modelBuilder.Entity("Storyweave.Features.Interop.QdpxImportJob", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Error")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(260)
+                        .HasColumnType("character varying(260)");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("RequestedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<string>("ResultJson")
+                        .HasColumnType("text");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("UploadToken")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId", "Status");
+
+                    b.ToTable("QdpxImportJobs");
+                });
+
             modelBuilder.Entity("Storyweave.Features.Media.MediaFile", b =>
                 {
                     b.Property<int>("Id")
@@ -1938,9 +1992,6 @@ namespace Storyweave.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
-                    b.Property<int>("StartOffset")
-                        .HasColumnType("integer");
-
                     b.Property<double?>("StartSeconds")
                         .HasColumnType("double precision");
 
@@ -2739,6 +2790,15 @@ namespace Storyweave.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Storyweave.Features.Interop.ImportedQdaObject", b =>
+                {
+                    b.HasOne("Storyweave.Features.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Storyweave.Features.Interop.QdpxImportJob", b =>
                 {
                     b.HasOne("Storyweave.Features.Projects.Project", null)
                         .WithMany()

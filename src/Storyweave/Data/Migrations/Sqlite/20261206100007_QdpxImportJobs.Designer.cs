@@ -11,7 +11,7 @@ using Storyweave.Data;
 namespace Storyweave.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteStoryweaveDb))]
-    [Migration("20261206090007_QdpxImportJobs")]
+    [Migration("20261206100007_QdpxImportJobs")]
     partial class QdpxImportJobs
     {
         /// <inheritdoc />
