@@ -100,6 +100,19 @@ public sealed class ReportTests(AppFixture fixture) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task Stories_brought_in_without_a_session_are_counted_without_saying_in_0_sessions()
+    {
+        var s = await SetUpAsync();
+        Assert.Equal(0, await App.WithDbAsync(db => db.Sessions.CountAsync(x => x.ProjectId == s.ProjectId)));
+
+        var text = System.Text.Encoding.UTF8.GetString(await DownloadAsync(s.Api, await GenerateAsync(s, ReportFormat.Markdown)));
+
+        Assert.Matches(@"storytellers? told [^.\n]* stor(y|ies)\.", text);
+        Assert.DoesNotContain("0 sessions", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("one-to-one", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_docx_has_real_heading_and_caption_styles_a_contents_field_and_passes_the_open_xml_validator()
     {
         var s = await SetUpAsync(ReportKind.Overview);

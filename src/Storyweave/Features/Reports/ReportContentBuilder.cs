@@ -299,9 +299,11 @@ public sealed class ReportContentBuilder(StoryweaveDb db, ConsentPolicy policy, 
     /// <summary>Who told the stories, from <see cref="FindingsService"/> (the small-numbers guard already applied).</summary>
     private static IEnumerable<ReportBlock> WhoTold(WhoTold w, bool full)
     {
-        yield return new ReportBlock.Paragraph(
-            $"{w.Storytellers.Display} {(w.Storytellers.Value == 1 ? "storyteller" : "storytellers")} told {w.Stories.Display} {(w.Stories.Value == 1 ? "story" : "stories")} " +
-            $"in {w.Sessions.Display} {(w.Sessions.Value == 1 ? "session" : "sessions")} ({w.OneToOneSessions.Display} one-to-one, {w.GroupSessions.Display} in groups).");
+        // Stories brought in without a session (imported transcripts, a .qdpx project) have no session to count:
+        // the sentence then stops at the stories rather than saying "in 0 sessions (0 one-to-one, 0 in groups)".
+        var told = $"{w.Storytellers.Display} {(w.Storytellers.Value == 1 ? "storyteller" : "storytellers")} told {w.Stories.Display} {(w.Stories.Value == 1 ? "story" : "stories")}";
+        yield return new ReportBlock.Paragraph(w.Sessions.Value == 0 ? told + "." :
+            $"{told} in {w.Sessions.Display} {(w.Sessions.Value == 1 ? "session" : "sessions")} ({w.OneToOneSessions.Display} one-to-one, {w.GroupSessions.Display} in groups).");
         yield return new ReportBlock.Paragraph(w.CountingRule);
         foreach (var q in w.Questions.Where(q => q.Answers.Count > 0))
             yield return ReportCharts.Bars($"{q.Text} ({q.Denominator})", "Storytellers", q.Answers.Select(a => (a.Label, a.Count)).ToList(), q.Note);
