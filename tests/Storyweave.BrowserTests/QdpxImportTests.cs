@@ -83,7 +83,7 @@ public sealed class QdpxImportTests(BrowserFixture fixture) : IClassFixture<Brow
         await page.GetByRole(AriaRole.Button, new() { Name = "Import", Exact = true }).ClickAsync();
         var result = page.Locator("#import-result");
         await Assertions.Expect(result).ToContainTextAsync("Imported \u201cPeer groups\u201d");
-        await Assertions.Expect(result).ToContainTextAsync("1 story, 1 coded passage, 1 storyteller and 0 memos came in");
+        await Assertions.Expect(result).ToContainTextAsync("1 story, 1 coded passage and 1 storyteller came in; 2 new themes were added to the codebook.");
         await Assertions.Expect(result).ToContainTextAsync("1 audio source was not imported");
         await Assertions.Expect(result).ToContainTextAsync("Nobody brought in from a project file has any consent recorded.");
         await Assertions.Expect(result).ToBeFocusedAsync();
