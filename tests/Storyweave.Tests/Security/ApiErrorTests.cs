@@ -77,6 +77,64 @@ public sealed class ApiErrorTests
         Assert.DoesNotContain("InvalidOperationException", html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_write_kept_waiting_by_a_long_transaction_is_told_the_database_is_busy_on_sqlite_and_goes_through_on_postgresql()
+    {
+        await using var app = await TestApp.StartAsync();
+        var lead = await app.CreateUserAsync();
+        var projectId = await app.CreateProjectAsync(lead);
+        var otherProjectId = await app.CreateProjectAsync(lead);
+        var api = await app.ApiClientAsync(lead);
+        var browser = await app.SignInAsync(lead);
+        var settings = $"/projects/{projectId}/settings";
+        var settingsHtml = await browser.GetStringAsync(settings);
+        var token = System.Text.RegularExpressions.Regex.Match(settingsHtml, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(await api.GetStringAsync($"/api/projects/{projectId}/codebook"));
+
+        // Another writer holds a transaction open, as a large .qdpx import does for its whole run (in another project).
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Storyweave.Data.StoryweaveDb>();
+        await using var longWrite = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlRawAsync("UPDATE \"Projects\" SET \"Description\" = 'Importing' WHERE \"Id\" = {0}", otherProjectId);
+
+        var apiWrite = api.PostAsJsonAsync($"/api/projects/{projectId}/codebook/themes", new { name = "Feeling heard" });
+        var pageWrite = browser.PostAsync($"{settings}?handler=Save", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Form.Name"] = "Renamed while busy",
+            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token),
+        }));
+        var (apiAnswer, pageAnswer) = (await apiWrite, await pageWrite);
+        await longWrite.RollbackAsync();
+
+        if (TestApp.PostgresServer is null)
+        {
+            // SQLite has one writer: after its busy timeout the request is told plainly, and that waiting will help.
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, apiAnswer.StatusCode);
+            Assert.Equal("application/problem+json", apiAnswer.Content.Headers.ContentType?.MediaType);
+            var body = (await apiAnswer.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.Equal("The database is busy", (string)body["title"]!);
+            Assert.Contains("was not saved. Wait a minute or two, then do it again.", (string)body["detail"]!, StringComparison.Ordinal);
+            Assert.Equal("60", apiAnswer.Headers.RetryAfter?.ToString());
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, pageAnswer.StatusCode);
+            var html = WebUtility.HtmlDecode(await pageAnswer.Content.ReadAsStringAsync());
+            Assert.Contains("<h1>The database is busy</h1>", html, StringComparison.Ordinal);
+            Assert.Contains("such as importing a project file", html, StringComparison.Ordinal);
+            Assert.DoesNotContain("Sorry, something went wrong", html, StringComparison.Ordinal);
+
+            // Nothing was half-kept, and once the long write has ended the same change goes through.
+            Assert.Equal(0, await app.WithDbAsync(d => d.Themes.CountAsync(t => t.ProjectId == projectId)));
+            Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync($"/api/projects/{projectId}/codebook/themes", new { name = "Feeling heard" })).StatusCode);
+        }
+        else
+        {
+            // PostgreSQL locks rows, not the database: the writes are not held up at all.
+            Assert.Equal(HttpStatusCode.Created, apiAnswer.StatusCode);
+            Assert.Equal(HttpStatusCode.Redirect, pageAnswer.StatusCode);
+        }
+        Assert.Equal(1, await app.WithDbAsync(d => d.Themes.CountAsync(t => t.ProjectId == projectId && t.Name == "Feeling heard")));
+    }
+
     /// <summary>Throws on two made-up paths, ahead of the app's own pipeline but inside its error handling.</summary>
     private sealed class Thrower : Microsoft.AspNetCore.Hosting.IStartupFilter
     {
