@@ -50,37 +50,11 @@ public sealed partial class CodebookService
         {
             var lines = new List<ImportLine>();
             var added = new List<Theme>();
-            // Added themes go after the themes already at their place, in the file's order.
-            var next = new Dictionary<Theme, int>(ReferenceEqualityComparer.Instance);
-            var nextAtRoot = NextPosition(themes, null);
             Walk(project, themes, book.Codes, existingParent: null, parentIsNew: false, depth: 0, (code, depth, match, how) =>
             {
                 lines.Add(new ImportLine(code.Name, depth, how, code.Color));
                 return match;
-            }, (code, parent) =>
-            {
-                int position;
-                if (parent is null) position = nextAtRoot++;
-                else
-                {
-                    position = next.TryGetValue(parent, out var n) ? n : parent.Id > 0 ? NextPosition(themes, parent.Id) : 0;
-                    next[parent] = position + 1;
-                }
-                var theme = new Theme
-                {
-                    ProjectId = projectId,
-                    Parent = parent,
-                    Name = code.Name,
-                    Description = code.Description,
-                    Color = code.Color ?? "#1f5c4a",
-                    Position = position,
-                    CreatedAt = Now,
-                    Origin = origin,
-                };
-                added.Add(theme);
-                db.Themes.Add(theme);
-                return theme;
-            });
+            }, ThemeMaker(projectId, themes, origin, added));
             var plan = new ImportPlan(lines);
             if (added.Count == 0)
                 return Result.Fail<ImportPlan>([$"Every code in \u201c{book.Origin}\u201d is already in the codebook, so nothing was added."]);
@@ -120,39 +94,14 @@ public sealed partial class CodebookService
         var result = await ChangeAsync<int>(projectId, actorUserId, "import", async (live, undo) =>
         {
             var added = new List<Theme>();
-            var next = new Dictionary<Theme, int>(ReferenceEqualityComparer.Instance);
-            var nextAtRoot = NextPosition(live, null);
+            var make = ThemeMaker(projectId, live, origin, added);
             path.Clear();
             Walk(project, live, book.Codes, existingParent: null, parentIsNew: false, depth: 0, (code, depth, match, how) =>
             {
                 SetPath(path, depth, code.Name);
                 if (match is not null) made[CodePathKey(path)] = match;
                 return match;
-            }, (code, parent) =>
-            {
-                int position;
-                if (parent is null) position = nextAtRoot++;
-                else
-                {
-                    position = next.TryGetValue(parent, out var n) ? n : parent.Id > 0 ? NextPosition(live, parent.Id) : 0;
-                    next[parent] = position + 1;
-                }
-                var theme = new Theme
-                {
-                    ProjectId = projectId,
-                    Parent = parent,
-                    Name = code.Name,
-                    Description = code.Description,
-                    Color = code.Color ?? "#1f5c4a",
-                    Position = position,
-                    CreatedAt = Now,
-                    Origin = origin,
-                };
-                added.Add(theme);
-                db.Themes.Add(theme);
-                made[CodePathKey(path)] = theme;
-                return theme;
-            });
+            }, (code, parent) => made[CodePathKey(path)] = make(code, parent));
             await db.SaveChangesAsync(ct);
             undo.Created.AddRange(added.Select(t => t.Id));
             undo.Summary = $"Brought in {(added.Count == 1 ? "1 theme" : $"{added.Count} themes")} with the project file “{book.Origin}”";
@@ -174,6 +123,40 @@ public sealed partial class CodebookService
     /// Walks the file's tree beside the project's: <paramref name="report"/> hears each code with the theme it matched
     /// (or null) and returns the theme its children go under; <paramref name="create"/>, when given, makes the missing ones.
     /// </summary>
+    /// <summary>
+    /// Makes the themes an import adds (each added to <paramref name="added"/> and to the context): they go after the
+    /// themes already at their place, in the file's order.
+    /// </summary>
+    private Func<QdcCodebook.Code, Theme?, Theme> ThemeMaker(int projectId, List<Theme> themes, string origin, List<Theme> added)
+    {
+        var next = new Dictionary<Theme, int>(ReferenceEqualityComparer.Instance);
+        var nextAtRoot = NextPosition(themes, null);
+        return (code, parent) =>
+        {
+            int position;
+            if (parent is null) position = nextAtRoot++;
+            else
+            {
+                position = next.TryGetValue(parent, out var n) ? n : parent.Id > 0 ? NextPosition(themes, parent.Id) : 0;
+                next[parent] = position + 1;
+            }
+            var theme = new Theme
+            {
+                ProjectId = projectId,
+                Parent = parent,
+                Name = code.Name,
+                Description = code.Description,
+                Color = code.Color ?? "#1f5c4a",
+                Position = position,
+                CreatedAt = Now,
+                Origin = origin,
+            };
+            added.Add(theme);
+            db.Themes.Add(theme);
+            return theme;
+        };
+    }
+
     private static void Walk(Projects.Project project, List<Theme> themes, IReadOnlyList<QdcCodebook.Code> codes, Theme? existingParent, bool parentIsNew, int depth,
         Func<QdcCodebook.Code, int, Theme?, ImportAction, Theme?> report, Func<QdcCodebook.Code, Theme?, Theme>? create = null)
     {

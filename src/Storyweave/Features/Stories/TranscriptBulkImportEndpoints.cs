@@ -1,9 +1,7 @@
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Net.Http.Headers;
 using Storyweave.Features.Accounts;
 using Storyweave.Features.Projects;
 using Storyweave.Features.Transcripts;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Stories;
 
@@ -42,38 +40,25 @@ public static class TranscriptBulkImportEndpoints
     /// <summary>Every part named <c>files</c> of a multipart request, or the message saying what was wrong.</summary>
     public static async Task<(List<TranscriptBulkImport.UploadedFile>? Files, string? Error)> ReadFilesAsync(HttpRequest request, CancellationToken ct)
     {
-        if (request.ContentLength > TranscriptBulkImport.MaxTotalBytes) return (null, TooMuch);
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
-            || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
-            || HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is not { Length: > 0 } boundary)
-            return (null, SendFiles);
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-            size.MaxRequestBodySize = TranscriptBulkImport.MaxTotalBytes;
-
         var files = new List<TranscriptBulkImport.UploadedFile>();
-        try
+        string? error = null;
+        var failure = await MultipartForm.ReadAsync(request, TranscriptBulkImport.MaxTotalBytes, async part =>
         {
-            var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = TranscriptParser.MaxFileBytes + 1 };
-            while (await reader.ReadNextSectionAsync(ct) is { } section)
-            {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
-                if (HeaderUtilities.RemoveQuotes(disposition.Name).Value != "files") continue;
-                var name = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "";
-                var content = await TranscriptEndpoints.ReadLimitedAsync(section.Body, TranscriptParser.MaxFileBytes, ct);
-                if (content is null) return (null, TranscriptParser.TooLargeMessage(name));
-                if (files.Count == TranscriptBulkImport.MaxFiles) return (null, $"More than {TranscriptBulkImport.MaxFiles:N0} files were sent; send them in smaller groups.");
-                files.Add(new TranscriptBulkImport.UploadedFile(name, content));
-            }
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            if (part.Name != "files") return true;
+            var name = part.FileName ?? "";
+            var content = await MultipartForm.ReadLimitedAsync(part.Body, TranscriptParser.MaxFileBytes, ct);
+            if (content is null) error = TranscriptParser.TooLargeMessage(name);
+            else if (files.Count == TranscriptBulkImport.MaxFiles) error = $"More than {TranscriptBulkImport.MaxFiles:N0} files were sent; send them in smaller groups.";
+            else files.Add(new TranscriptBulkImport.UploadedFile(name, content));
+            return error is null;
+        }, ct);
+        return failure switch
         {
-            return (null, TooMuch);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or BadHttpRequestException)
-        {
-            return (null, "The upload could not be read: it was cut off or is not a well-formed file upload. " + SendFiles);
-        }
-        return (files, null);
+            MultipartForm.Failure.TooLarge => (null, TooMuch),
+            MultipartForm.Failure.NotMultipart => (null, SendFiles),
+            MultipartForm.Failure.Unreadable => (null, "The upload could not be read: it was cut off or is not a well-formed file upload. " + SendFiles),
+            _ => error is null ? (files, null) : (null, error),
+        };
     }
 
     private static string TooMuch => $"The files together are larger than {TranscriptBulkImport.MaxTotalBytes / 1024 / 1024} MB. Send them in smaller groups.";

@@ -1,8 +1,6 @@
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Net.Http.Headers;
 using Microsoft.OpenApi;
 using Storyweave.Features.Projects;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Transcripts;
 
@@ -68,49 +66,32 @@ public static class TranscriptEndpoints
     /// </summary>
     public static async Task<(Upload? Upload, IResult? Error)> ReadUploadAsync(HttpRequest request, string? format, CancellationToken ct)
     {
-        if (request.ContentLength > TranscriptParser.MaxFileBytes + EnvelopeBytes)
-            return (null, BadRequest(TranscriptParser.TooLargeMessage(null)));
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
-            || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
-            || HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is not { Length: > 0 } boundary)
-            return (null, BadRequest(SendAFile));
-
-        // Kestrel's own limit (30 MB) is above ours; lowering it cuts off an upload sent without a
-        // Content-Length at the same size.
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-            size.MaxRequestBodySize = TranscriptParser.MaxFileBytes + EnvelopeBytes;
-
         byte[]? file = null;
         string? fileName = null;
-        try
+        IResult? error = null;
+        var failure = await MultipartForm.ReadAsync(request, TranscriptParser.MaxFileBytes + EnvelopeBytes, async part =>
         {
-            var reader = new MultipartReader(boundary, request.Body);
-            while (await reader.ReadNextSectionAsync(ct) is { } section)
+            if (part.Name == "file" && file is null)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
-                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
-                if (name == "file" && file is null)
-                {
-                    fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-                    file = await ReadLimitedAsync(section.Body, TranscriptParser.MaxFileBytes, ct);
-                    if (file is null) return (null, BadRequest(TranscriptParser.TooLargeMessage(fileName)));
-                }
-                else if (name == "format")
-                {
-                    var value = await ReadLimitedAsync(section.Body, 100, ct);
-                    if (value is null) return (null, BadRequest(TranscriptParser.UnknownFormatMessage("(a very long value)")));
-                    format = System.Text.Encoding.UTF8.GetString(value);
-                }
+                fileName = part.FileName;
+                file = await MultipartForm.ReadLimitedAsync(part.Body, TranscriptParser.MaxFileBytes, ct);
+                if (file is null) error = BadRequest(TranscriptParser.TooLargeMessage(fileName));
             }
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            else if (part.Name == "format")
+            {
+                var value = await MultipartForm.ReadLimitedAsync(part.Body, 100, ct);
+                if (value is null) error = BadRequest(TranscriptParser.UnknownFormatMessage("(a very long value)"));
+                else format = System.Text.Encoding.UTF8.GetString(value);
+            }
+            return error is null;
+        }, ct);
+        switch (failure)
         {
-            return (null, BadRequest(TranscriptParser.TooLargeMessage(fileName)));
+            case MultipartForm.Failure.TooLarge: return (null, BadRequest(TranscriptParser.TooLargeMessage(fileName)));
+            case MultipartForm.Failure.NotMultipart: return (null, BadRequest(SendAFile));
+            case MultipartForm.Failure.Unreadable: return (null, BadRequest("The upload could not be read: it was cut off or is not a well-formed file upload. " + SendAFile));
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or BadHttpRequestException)
-        {
-            return (null, BadRequest("The upload could not be read: it was cut off or is not a well-formed file upload. " + SendAFile));
-        }
+        if (error is not null) return (null, error);
 
         if (file is null) return (null, BadRequest("No file was sent. " + SendAFile));
         if (file.Length == 0) return (null, BadRequest($"The file{(string.IsNullOrEmpty(fileName) ? "" : $" '{fileName}'")} is empty."));
@@ -147,18 +128,4 @@ public static class TranscriptEndpoints
 
     private static IResult BadRequest(string message) =>
         Results.Json(new ErrorsDto([new ErrorDto(null, message)]), statusCode: StatusCodes.Status400BadRequest);
-
-    /// <summary>The section's bytes, or null as soon as they pass <paramref name="limit"/> (the rest is never buffered).</summary>
-    public static async Task<byte[]?> ReadLimitedAsync(Stream body, long limit, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > limit) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
 }
