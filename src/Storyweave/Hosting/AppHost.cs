@@ -265,6 +265,8 @@ public static class AppHost
         services.AddMetrics(); // IMeterFactory, for JobMetrics (the web host adds it too; AddServices is also used alone)
         services.AddSingleton<JobMetrics>();
         services.AddHostedService<JobScratchCleanup>();
+        // The one background job engine, clustered over the app's database (BackgroundJobs; decision 0010).
+        BackgroundJobs.Add(services, options);
         services.AddSingleton<RenditionQueue>();
         services.AddScoped<MediaUploader>();
         services.AddScoped<Features.Coding.CodingService>();
@@ -282,7 +284,7 @@ public static class AppHost
         services.AddSingleton<Features.Workshops.WorkshopNotifier>();
         services.AddScoped<Features.Workshops.WorkshopService>();
         services.AddSingleton<Features.Reports.ReportStorage>();
-        services.AddSingleton<Features.Reports.ReportQueue>();
+        services.AddSingleton<IJobRows, Features.Reports.ReportJobRows>();
         services.AddSingleton<Features.Reports.PdfReportWriter>();
         services.AddScoped<Features.Reports.ReportQuoteConsent>();
         services.AddScoped<Features.Reports.ReportContentBuilder>();
@@ -297,7 +299,6 @@ public static class AppHost
         services.AddSingleton<Features.Interop.QdpxImportQueue>();
         services.AddSingleton<Features.Interop.QdpxImportProgress>();
         services.AddHostedService<Features.Interop.QdpxImportWorker>();
-        services.AddHostedService<Features.Reports.ReportWorker>();
         services.AddScoped<Features.Withdrawal.WithdrawalService>();
         services.AddScoped<Features.Withdrawal.TeamTextReview>();
         services.AddScoped<Features.Audit.AccessLog>();
