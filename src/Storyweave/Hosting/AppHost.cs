@@ -273,11 +273,10 @@ public static class AppHost
         services.AddSingleton<Features.Coding.TranscriptLayouts>();
         services.AddHostedService<RenditionWorker>();
         services.AddSingleton<Features.Clips.ClipStorage>();
-        services.AddSingleton<Features.Clips.ClipQueue>();
+        services.AddSingleton<IJobRows, Features.Clips.ClipJobRows>();
         services.AddScoped<Features.Clips.ClipConsent>();
         services.AddScoped<Features.Clips.ClipService>();
         services.AddScoped<Features.Clips.ClipRedactionRecut>();
-        services.AddHostedService<Features.Clips.ClipWorker>();
         services.AddSignalR();
         services.AddSingleton<Features.Workshops.WorkshopPresence>();
         services.AddSingleton<Features.Workshops.WorkshopPlayback>();
