@@ -1,11 +1,11 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
-using Storyweave.Hosting;
 using Storyweave.Features.Accounts;
 using Storyweave.Features.Codebook;
 using Storyweave.Features.Consent;
 using Storyweave.Features.Events;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Reports;
 

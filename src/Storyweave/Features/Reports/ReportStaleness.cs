@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
-using Storyweave.Hosting;
 using Storyweave.Features.Consent;
 using Storyweave.Features.Events;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Reports;
 
