@@ -265,24 +265,25 @@ public static class AppHost
         services.AddMetrics(); // IMeterFactory, for JobMetrics (the web host adds it too; AddServices is also used alone)
         services.AddSingleton<JobMetrics>();
         services.AddHostedService<JobScratchCleanup>();
+        // The one background job engine, clustered over the app's database (BackgroundJobs; decision 0010).
+        BackgroundJobs.Add(services, options);
         services.AddSingleton<RenditionQueue>();
         services.AddScoped<MediaUploader>();
         services.AddScoped<Features.Coding.CodingService>();
         services.AddSingleton<Features.Coding.TranscriptLayouts>();
         services.AddHostedService<RenditionWorker>();
         services.AddSingleton<Features.Clips.ClipStorage>();
-        services.AddSingleton<Features.Clips.ClipQueue>();
+        services.AddSingleton<IJobRows, Features.Clips.ClipJobRows>();
         services.AddScoped<Features.Clips.ClipConsent>();
         services.AddScoped<Features.Clips.ClipService>();
         services.AddScoped<Features.Clips.ClipRedactionRecut>();
-        services.AddHostedService<Features.Clips.ClipWorker>();
         services.AddSignalR();
         services.AddSingleton<Features.Workshops.WorkshopPresence>();
         services.AddSingleton<Features.Workshops.WorkshopPlayback>();
         services.AddSingleton<Features.Workshops.WorkshopNotifier>();
         services.AddScoped<Features.Workshops.WorkshopService>();
         services.AddSingleton<Features.Reports.ReportStorage>();
-        services.AddSingleton<Features.Reports.ReportQueue>();
+        services.AddSingleton<IJobRows, Features.Reports.ReportJobRows>();
         services.AddSingleton<Features.Reports.PdfReportWriter>();
         services.AddScoped<Features.Reports.ReportQuoteConsent>();
         services.AddScoped<Features.Reports.ReportContentBuilder>();
@@ -297,7 +298,6 @@ public static class AppHost
         services.AddSingleton<Features.Interop.QdpxImportQueue>();
         services.AddSingleton<Features.Interop.QdpxImportProgress>();
         services.AddHostedService<Features.Interop.QdpxImportWorker>();
-        services.AddHostedService<Features.Reports.ReportWorker>();
         services.AddScoped<Features.Withdrawal.WithdrawalService>();
         services.AddScoped<Features.Withdrawal.TeamTextReview>();
         services.AddScoped<Features.Audit.AccessLog>();

@@ -3,6 +3,7 @@ using Storyweave.Data;
 using Storyweave.Features.Events;
 using Storyweave.Features.Redaction;
 using Storyweave.Features.Reports;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Clips;
 
@@ -14,7 +15,7 @@ namespace Storyweave.Features.Clips;
 /// the change and the one after (both from <see cref="RedactionService.ForOutputAsync"/>). Served
 /// captions and titles are redacted at request time and need nothing.
 /// </summary>
-public sealed class ClipRedactionRecut(StoryweaveDb db, ClipStorage storage, ClipQueue queue, TimeProvider clock, ILogger<ClipRedactionRecut> logger)
+public sealed class ClipRedactionRecut(StoryweaveDb db, ClipStorage storage, BackgroundJobs jobs, TimeProvider clock, ILogger<ClipRedactionRecut> logger)
 {
     /// <summary>The event detail of a clip cut again because a redaction rule changed.</summary>
     public const string Detail = "recut; redaction rule changed";
@@ -39,14 +40,14 @@ public sealed class ClipRedactionRecut(StoryweaveDb db, ClipStorage storage, Cli
             if (!affected) continue;
             storage.DeleteFiles(clip);
             (clip.StoredName, clip.CaptionsStoredName, clip.DurationSeconds, clip.CutMethod) = (null, null, null, "");
-            // A clip being cut is put back in the queue: the worker saves a cut only while the clip is still Running.
+            // A clip being cut is put back in the queue: the job saves a cut only while the clip is still Running.
             (clip.Status, clip.Progress, clip.Error, clip.CompletedAt) = (OutputStatus.Queued, 0, "", null);
             db.Record(clock, projectId, actorUserId, "clip.updated", "clip", clip.Id, Detail);
             recut.Add(clip);
         }
         if (recut.Count == 0) return 0;
         await db.SaveChangesAsync(ct);
-        foreach (var clip in recut) queue.Enqueue(clip.Id);
+        foreach (var clip in recut) await ClipJob.EnqueueAsync(jobs, clip.Id, CancellationToken.None);
         logger.LogInformation("Queued {Count} clip(s) of project {ProjectId} to be cut again after a redaction rule changed", recut.Count, projectId);
         return recut.Count;
     }

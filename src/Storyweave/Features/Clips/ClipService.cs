@@ -12,17 +12,18 @@ using Storyweave.Features.Redaction;
 using Storyweave.Features.Reports;
 using Storyweave.Features.Shared;
 using Storyweave.Features.Stories;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Clips;
 
 /// <summary>
 /// Playlists and their clips: made from coded passages or key quotes, cut in the background by
-/// <see cref="ClipWorker"/>, played in order and exported for a video site. Consent is asked through
+/// <see cref="ClipJob"/>, played in order and exported for a video site. Consent is asked through
 /// <see cref="ClipConsent"/> (which asks <see cref="ConsentPolicy"/>) when a clip is made or changed,
 /// again just before it is cut, and again whenever it is played, listed or exported: a clip that is
 /// no longer allowed is never served, and its files are deleted (<see cref="RemoveDisallowedAsync"/>).
 /// </summary>
-public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent consent, ClipStorage storage, ClipQueue queue, ConsentPolicy policy, RedactionService redaction)
+public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent consent, ClipStorage storage, BackgroundJobs jobs, ConsentPolicy policy, RedactionService redaction)
 {
     public const double MinimumSeconds = 0.5;
     public const double MaximumSeconds = 600;
@@ -225,7 +226,7 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
         await db.SaveChangesAsync(ct);
         db.Record(clock, projectId, actorUserId, "clip.created", "clip", clip.Id, clip.SilenceRedactedWords ? SilenceOnDetail : null);
         await db.SaveChangesAsync(ct);
-        queue.Enqueue(clip.Id);
+        await ClipJob.EnqueueAsync(jobs, clip.Id, CancellationToken.None);
         return Result.Ok(clip);
     }
 
@@ -265,7 +266,7 @@ public sealed class ClipService(StoryweaveDb db, TimeProvider clock, ClipConsent
         if (silenceChanged) detail += "; " + (silence ? SilenceOnDetail : SilenceOffDetail);
         db.Record(clock, projectId, actorUserId, "clip.updated", "clip", clip.Id, detail);
         await db.SaveChangesAsync(ct);
-        if (recut) queue.Enqueue(clip.Id);
+        if (recut) await ClipJob.EnqueueAsync(jobs, clip.Id, CancellationToken.None);
         return Result.Ok(clip);
     }
 

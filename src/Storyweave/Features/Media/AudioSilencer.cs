@@ -7,7 +7,7 @@ namespace Storyweave.Features.Media;
 /// <summary>
 /// The one way Storyweave silences stretches of a recording: a withdrawn storyteller's turns in a group
 /// recording (<see cref="Withdrawal.WithdrawalService"/>, the original; its web rendition is then made again
-/// from the silenced original) and the lines of a clip that hold a hidden word (<see cref="Clips.ClipWorker"/>).
+/// from the silenced original) and the lines of a clip that hold a hidden word (<see cref="Clips.ClipJob"/>).
 /// <list type="bullet">
 /// <item><b>Sample-exact.</b> ffmpeg's <c>asegment</c> splits the sound at the exact samples where each stretch
 /// starts and ends, the stretches go through <c>volume=0</c>, and <c>concat</c> joins the pieces again; one pass,

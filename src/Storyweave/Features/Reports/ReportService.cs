@@ -5,6 +5,7 @@ using Storyweave.Features.Accounts;
 using Storyweave.Features.Codebook;
 using Storyweave.Features.Consent;
 using Storyweave.Features.Events;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Reports;
 
@@ -12,7 +13,7 @@ namespace Storyweave.Features.Reports;
 /// A curator's reports: create from a template (writing prefilled from the project), edit the outline of
 /// sections, pick and order quotes per theme, and ask for files. Shared by the pages and the API. Every change writes an event.
 /// </summary>
-public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPolicy policy, ReportQuoteConsent quoteConsent, ReportContentBuilder builder, ReportQueue queue, ReportStorage storage, Findings.FindingsService findings)
+public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPolicy policy, ReportQuoteConsent quoteConsent, ReportContentBuilder builder, BackgroundJobs jobs, ReportStorage storage, Findings.FindingsService findings)
 {
     public const int MaxText = 40000;
 
@@ -678,7 +679,7 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
         await db.SaveChangesAsync(ct);
         db.Record(clock, projectId, actorUserId, "report-file.queued", "report-file", file.Id, format.ToString());
         await db.SaveChangesAsync(ct);
-        queue.Enqueue(file.Id);
+        await ReportJob.EnqueueAsync(jobs, file.Id, CancellationToken.None);
         return file;
     }
 
@@ -710,7 +711,7 @@ public sealed class ReportService(StoryweaveDb db, TimeProvider clock, ConsentPo
         file.CreatedByUserId = actorUserId;
         db.Record(clock, projectId, actorUserId, "report-file.regenerated", "report-file", file.Id);
         await db.SaveChangesAsync(ct);
-        queue.Enqueue(file.Id);
+        await ReportJob.EnqueueAsync(jobs, file.Id, CancellationToken.None);
         return file;
     }
 

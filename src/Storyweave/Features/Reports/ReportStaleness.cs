@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Consent;
 using Storyweave.Features.Events;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Reports;
 
@@ -17,7 +18,7 @@ namespace Storyweave.Features.Reports;
 /// A change to the project's redaction rules makes every file made before it out of date the same way
 /// (<see cref="MarkRedactionChangedAsync"/>, called by <c>RedactionService</c>).
 /// </summary>
-public sealed class ReportStaleness(StoryweaveDb db, ConsentPolicy policy, ReportStorage storage, ReportQueue queue, TimeProvider clock, ILogger<ReportStaleness> logger)
+public sealed class ReportStaleness(StoryweaveDb db, ConsentPolicy policy, ReportStorage storage, BackgroundJobs jobs, TimeProvider clock, ILogger<ReportStaleness> logger)
 {
     public const string Regenerate = "Regenerate it to make a new version that follows everyone's current consent.";
 
@@ -51,7 +52,7 @@ public sealed class ReportStaleness(StoryweaveDb db, ConsentPolicy policy, Repor
         }
         if (files.Count == 0) return 0;
         await db.SaveChangesAsync(ct);
-        foreach (var id in restarted) queue.Enqueue(id);
+        foreach (var id in restarted) await ReportJob.EnqueueAsync(jobs, id, CancellationToken.None);
         logger.LogInformation("Marked {Count} report file(s) of project {ProjectId} out of date after a redaction rule changed ({Restarted} started again)",
             marked, projectId, restarted.Count);
         return marked;

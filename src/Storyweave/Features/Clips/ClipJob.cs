@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Media;
@@ -10,36 +9,21 @@ using Storyweave.Hosting;
 
 namespace Storyweave.Features.Clips;
 
-/// <summary>Clip ids waiting to be cut. In memory: the database (Status Queued) is the record of what is owed.</summary>
-public sealed class ClipQueue
-{
-    private readonly Channel<int> _channel = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly JobMetrics _metrics;
-
-    public ClipQueue(JobMetrics metrics) => _metrics = metrics;
-
-    public void Enqueue(int clipId)
-    {
-        if (_channel.Writer.TryWrite(clipId)) _metrics.Queued(JobMetrics.Clips);
-    }
-
-    public ChannelReader<int> Reader => _channel.Reader;
-}
-
 /// <summary>
-/// Cuts clips with ffmpeg, one at a time (two cores are shared with everyone else), from the original
+/// Cuts one clip with ffmpeg (a job of the engine, <see cref="BackgroundJobs"/>; one clip at a time per node: two
+/// cores are shared with everyone else), from the original
 /// recording. Consent is asked again just before cutting, because it may have changed since the clip
 /// was asked for. Progress is ffmpeg's position over the clip's length. Files are made in the story's job
 /// scratch space (<see cref="JobScratch"/>, erased however the cut ends) and moved into clips/{projectId}/
-/// only when complete; a row left Queued or Running by a stop is queued again at start-up. How a clip is
+/// only when complete; a cut whose node stopped is run again by the engine, which takes over the Running row. How a clip is
 /// cut: <see cref="ClipCutPlan"/>; when the clip silences redacted words, the cues that hold them
 /// (<see cref="AudioSilencing"/>, with the redactor <see cref="RedactionService.ForOutputAsync"/> gives for
 /// clips) are silenced in the same ffmpeg run and checked sample by sample (<see cref="AudioSilencer"/>).
 /// A cut is kept only if the recording it was cut from is still the recording's current file (a
 /// withdrawal may have silenced it meanwhile); otherwise it is cut again.
 /// </summary>
-public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, JobMetrics metrics, ClipStorage clipStorage, MediaStorage mediaStorage, JobScratch scratch, ILogger<ClipWorker> logger)
-    : BackgroundService
+public sealed class ClipJob(IServiceScopeFactory scopes, BackgroundJobs jobs, JobMetrics metrics, ClipStorage clipStorage, MediaStorage mediaStorage,
+    JobScratch scratch, IEnumerable<IJobRunObserver> observers, ILogger<ClipJob> logger) : RowJob(JobMetrics.Clips, metrics, observers, logger)
 {
     public const string FailedMessage = "Storyweave could not cut this clip. The recording is unchanged; try again, or ask your administrator to check the server log.";
 
@@ -48,30 +32,17 @@ public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, Job
 
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public static Task EnqueueAsync(BackgroundJobs jobs, int clipId, CancellationToken ct = default) =>
+        jobs.EnqueueAsync<ClipJob>(JobMetrics.Clips, clipId, ct);
+
+    protected override async Task<string> RunAsync(int rowId, bool recovering, CancellationToken ct)
     {
-        await Task.Yield();
-        await RequeueUnfinishedAsync(stoppingToken);
-        await foreach (var id in queue.Reader.ReadAllAsync(stoppingToken))
-        {
-            using var job = metrics.Start(JobMetrics.Clips);
-            try
-            {
-                await CutAsync(id, stoppingToken);
-                job.Finish(await OutcomeAsync(id));
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                job.Finish(JobMetrics.Cancelled);
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Cutting clip {ClipId} failed", id);
-                await FailAsync(id, e is MediaToolsMissingException ? MediaProbe.MissingToolsMessage : FailedMessage, CancellationToken.None);
-            }
-        }
+        await CutAsync(rowId, recovering, ct);
+        return await OutcomeAsync(rowId);
     }
+
+    protected override Task FailAsync(int rowId, Exception e) =>
+        FailAsync(rowId, e is MediaToolsMissingException ? MediaProbe.MissingToolsMessage : FailedMessage, CancellationToken.None);
 
     /// <summary>How the job ended, for <see cref="JobMetrics"/>: read from the row it was for.</summary>
     private async Task<string> OutcomeAsync(int id)
@@ -82,26 +53,17 @@ public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, Job
         return status == OutputStatus.Ready ? JobMetrics.Succeeded : status == OutputStatus.Failed ? JobMetrics.Failed : JobMetrics.Dropped;
     }
 
-    public async Task RequeueUnfinishedAsync(CancellationToken ct)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
-        await db.Clips.Where(c => c.Status == OutputStatus.Running)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, OutputStatus.Queued).SetProperty(c => c.Progress, 0.0), ct);
-        var ids = await db.Clips.Where(c => c.Status == OutputStatus.Queued).OrderBy(c => c.Id).Select(c => c.Id).ToListAsync(ct);
-        foreach (var id in ids) queue.Enqueue(id);
-        if (ids.Count > 0) logger.LogInformation("Queued {Count} unfinished clip(s)", ids.Count);
-    }
-
-    private async Task CutAsync(int clipId, CancellationToken ct)
+    private async Task CutAsync(int clipId, bool recovering, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
         var clip = await db.Clips.AsNoTracking().Include(c => c.MediaFile).SingleOrDefaultAsync(c => c.Id == clipId, ct);
         if (clip?.MediaFile is not { } media) return;
-        var claimed = await db.Clips.Where(c => c.Id == clipId && c.Status == OutputStatus.Queued)
+        // Queued → Running; a recovery (the node that cut it stopped) takes over a Running row.
+        var claimed = await db.Clips.Where(c => c.Id == clipId && (c.Status == OutputStatus.Queued || (recovering && c.Status == OutputStatus.Running)))
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, OutputStatus.Running).SetProperty(c => c.Progress, 0.0).SetProperty(c => c.Error, ""), ct);
         if (claimed == 0) return;
+        await ClaimedAsync(clipId, ct);
 
         var verdict = await scope.ServiceProvider.GetRequiredService<ClipConsent>().DecideAsync(new(clip.StoryId, clip.StartSeconds, clip.EndSeconds), ct);
         if (!verdict.Allowed)
@@ -175,7 +137,8 @@ public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, Job
         {
             var finalClip = clipStorage.MoveIntoPlace(output, clip.ProjectId, storedName);
             var finalCaptions = clipStorage.MoveIntoPlace(work.File(captionsName), clip.ProjectId, captionsName);
-            var updated = await db.Clips.Where(c => c.Id == clipId && c.Status == OutputStatus.Running && c.MediaFile!.Sha256 == media.Sha256)
+            // StoredName == null: a run given up for dead that finishes after another run kept its cut erases its own.
+            var updated = await db.Clips.Where(c => c.Id == clipId && c.Status == OutputStatus.Running && c.StoredName == null && c.MediaFile!.Sha256 == media.Sha256)
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.StoredName, storedName).SetProperty(c => c.CaptionsStoredName, captionsName)
                     .SetProperty(c => c.CutMethod, plan.Method).SetProperty(c => c.DurationSeconds, duration)
                     .SetProperty(c => c.Status, OutputStatus.Ready).SetProperty(c => c.Progress, 1.0).SetProperty(c => c.CompletedAt, now), CancellationToken.None);
@@ -187,7 +150,7 @@ public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, Job
                 FileErasure.EraseFile(finalCaptions);
                 var again = await db.Clips.Where(c => c.Id == clipId && c.Status == OutputStatus.Running && c.MediaFile!.Sha256 != media.Sha256)
                     .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, OutputStatus.Queued).SetProperty(c => c.Progress, 0.0), CancellationToken.None);
-                if (again > 0) queue.Enqueue(clipId);
+                if (again > 0) await EnqueueAsync(jobs, clipId, CancellationToken.None);
                 return;
             }
         }
@@ -258,4 +221,22 @@ public sealed class ClipWorker(IServiceScopeFactory scopes, ClipQueue queue, Job
             logger.LogError(e, "Could not record the state of clip {ClipId}", clipId);
         }
     }
+}
+
+/// <summary>Clips owed a job at start (<see cref="BackgroundJobsStartup"/>).</summary>
+public sealed class ClipJobRows : IJobRows
+{
+    public string Kind => JobMetrics.Clips;
+
+    public Task<List<int>> QueuedAsync(StoryweaveDb db, CancellationToken ct) =>
+        db.Clips.Where(c => c.Status == OutputStatus.Queued).OrderBy(c => c.Id).Select(c => c.Id).ToListAsync(ct);
+
+    public Task<List<int>> RunningAsync(StoryweaveDb db, CancellationToken ct) =>
+        db.Clips.Where(c => c.Status == OutputStatus.Running).OrderBy(c => c.Id).Select(c => c.Id).ToListAsync(ct);
+
+    public Task RequeueAsync(StoryweaveDb db, int rowId, CancellationToken ct) =>
+        db.Clips.Where(c => c.Id == rowId && c.Status == OutputStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, OutputStatus.Queued).SetProperty(c => c.Progress, 0.0), ct);
+
+    public Task EnqueueAsync(BackgroundJobs jobs, int rowId, CancellationToken ct) => ClipJob.EnqueueAsync(jobs, rowId, ct);
 }

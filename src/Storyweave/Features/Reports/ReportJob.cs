@@ -1,97 +1,48 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Hosting;
 
 namespace Storyweave.Features.Reports;
 
-/// <summary>Report file ids waiting to be generated. In memory: the database is the record of what is owed.</summary>
-public sealed class ReportQueue
-{
-    private readonly Channel<int> _channel = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly JobMetrics _metrics;
-
-    public ReportQueue(JobMetrics metrics) => _metrics = metrics;
-
-    public void Enqueue(int fileId)
-    {
-        if (_channel.Writer.TryWrite(fileId)) _metrics.Queued(JobMetrics.Reports);
-    }
-
-    public ChannelReader<int> Reader => _channel.Reader;
-}
-
 /// <summary>
-/// Generates report files one at a time (two cores are shared with everyone): builds the
-/// <see cref="ReportContent"/> with consent applied, writes it in the requested format into the project's
-/// job scratch space (<see cref="JobScratch"/>, erased however the job ends; Chromium's profile for a PDF
-/// lives there too), moves it to outputs/{projectId}/ and records the consent basis it was built from.
-/// Progress is saved on the row as it goes. Rows left Queued or Running when the app stopped are queued again.
+/// Generates one report file (a job of the engine, <see cref="BackgroundJobs"/>; one report at a time per node):
+/// builds the <see cref="ReportContent"/> with consent applied, writes it in the requested format into the project's
+/// job scratch space (<see cref="JobScratch"/>, erased however the job ends; Chromium's profile for a PDF lives there
+/// too), moves it to outputs/{projectId}/ and records the consent basis it was built from. Progress is saved on the
+/// row as it goes. A run whose node stopped is run again by another node, which takes over the Running row.
 /// </summary>
-public sealed class ReportWorker(IServiceScopeFactory scopes, ReportQueue queue, JobMetrics metrics, ReportStorage storage, JobScratch scratch, ILogger<ReportWorker> logger) : BackgroundService
+public sealed class ReportJob(IServiceScopeFactory scopes, JobMetrics metrics, ReportStorage storage, JobScratch scratch,
+    IEnumerable<IJobRunObserver> observers, ILogger<ReportJob> logger) : RowJob(JobMetrics.Reports, metrics, observers, logger)
 {
     public const string FailedMessage = "Storyweave could not make this file. Try again; if it fails again, ask your administrator to check the server log.";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await Task.Yield();
-        await RequeueUnfinishedAsync(stoppingToken);
-        await foreach (var id in queue.Reader.ReadAllAsync(stoppingToken))
-        {
-            using var job = metrics.Start(JobMetrics.Reports);
-            try
-            {
-                await GenerateAsync(id, stoppingToken);
-                job.Finish(await OutcomeAsync(id));
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                job.Finish(JobMetrics.Cancelled);
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Generating report file {FileId} failed", id);
-                await FailAsync(id, e is ChromiumMissingException ? e.Message : FailedMessage);
-            }
-        }
-    }
+    public static Task EnqueueAsync(BackgroundJobs jobs, int fileId, CancellationToken ct = default) =>
+        jobs.EnqueueAsync<ReportJob>(JobMetrics.Reports, fileId, ct);
 
-    /// <summary>How the job ended, for <see cref="JobMetrics"/>: read from the row it was for.</summary>
-    private async Task<string> OutcomeAsync(int id)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
-        var status = await db.ReportFiles.Where(f => f.Id == id).Select(f => (OutputStatus?)f.Status).FirstOrDefaultAsync(CancellationToken.None);
-        return status == OutputStatus.Ready ? JobMetrics.Succeeded : status == OutputStatus.Failed ? JobMetrics.Failed : JobMetrics.Dropped;
-    }
+    protected override async Task<string> RunAsync(int rowId, bool recovering, CancellationToken ct) =>
+        await GenerateAsync(rowId, recovering, ct) ? JobMetrics.Succeeded : JobMetrics.Dropped;
 
-    public async Task RequeueUnfinishedAsync(CancellationToken ct)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
-        await db.ReportFiles.Where(f => f.Status == OutputStatus.Running)
-            .ExecuteUpdateAsync(s => s.SetProperty(f => f.Status, OutputStatus.Queued).SetProperty(f => f.Progress, 0.0), ct);
-        var ids = await db.ReportFiles.Where(f => f.Status == OutputStatus.Queued).OrderBy(f => f.Id).Select(f => f.Id).ToListAsync(ct);
-        foreach (var id in ids) queue.Enqueue(id);
-    }
+    protected override Task FailAsync(int rowId, Exception e) => FailAsync(rowId, e is ChromiumMissingException ? e.Message : FailedMessage);
 
-    private async Task GenerateAsync(int fileId, CancellationToken ct)
+    /// <summary>Makes the file; false when there was nothing to do or the result was not wanted any more.</summary>
+    private async Task<bool> GenerateAsync(int fileId, bool recovering, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
         var clock = scope.ServiceProvider.GetRequiredService<TimeProvider>();
-        var claimed = await db.ReportFiles.Where(f => f.Id == fileId && f.Status == OutputStatus.Queued)
+        // Queued → Running; a recovery (the node that ran it stopped) takes over a Running row.
+        var claimed = await db.ReportFiles.Where(f => f.Id == fileId && (f.Status == OutputStatus.Queued || (recovering && f.Status == OutputStatus.Running)))
             .ExecuteUpdateAsync(s => s.SetProperty(f => f.Status, OutputStatus.Running).SetProperty(f => f.Progress, 0.05)
                 .SetProperty(f => f.ProgressText, "Gathering the report's content and checking consent").SetProperty(f => f.Error, ""), ct);
-        if (claimed == 0) return;
+        if (claimed == 0) return false;
+        await ClaimedAsync(fileId, ct);
         var file = await db.ReportFiles.AsNoTracking().SingleAsync(f => f.Id == fileId, ct);
         // Read before the content: an edit made meanwhile then counts as not in this file (safe), never the reverse.
         var contentVersion = await db.Reports.Where(r => r.Id == file.ReportId).Select(r => r.ContentVersion).FirstOrDefaultAsync(ct);
 
         var content = await scope.ServiceProvider.GetRequiredService<ReportContentBuilder>().BuildAsync(file.ReportId, ct);
-        if (content is null) return; // the report was deleted meanwhile (and its files with it)
+        if (content is null) return false; // the report was deleted meanwhile (and its files with it)
         await ProgressAsync(db, fileId, 0.4, $"Writing the {ReportStorage.Label(file.Format)} file", ct);
 
         using var work = scratch.ForProject(file.ProjectId, "report");
@@ -123,7 +74,9 @@ public sealed class ReportWorker(IServiceScopeFactory scopes, ReportQueue queue,
         var final = storage.MoveIntoPlace(temp, file.ProjectId, storedName);
         var basis = JsonSerializer.Serialize(content.Basis);
         var now = clock.GetUtcNow().UtcDateTime;
-        var updated = await db.ReportFiles.Where(f => f.Id == fileId && f.Status == OutputStatus.Running)
+        // Only while still Running and with no file yet: a run that was given up for dead and finished anyway
+        // after another run had saved its file leaves that file alone and erases its own.
+        var updated = await db.ReportFiles.Where(f => f.Id == fileId && f.Status == OutputStatus.Running && f.StoredName == null)
             .ExecuteUpdateAsync(s => s.SetProperty(f => f.StoredName, storedName).SetProperty(f => f.SizeBytes, size)
                 .SetProperty(f => f.ConsentBasis, basis).SetProperty(f => f.Status, OutputStatus.Ready)
                 .SetProperty(f => f.Progress, 1.0).SetProperty(f => f.ProgressText, "Ready")
@@ -132,11 +85,12 @@ public sealed class ReportWorker(IServiceScopeFactory scopes, ReportQueue queue,
         if (updated == 0)
         {
             FileErasure.EraseFile(final);
-            return;
+            return false;
         }
         await ReportService.SupersedeEarlierAsync(db, clock, fileId, CancellationToken.None);
         // Consent may have changed while the file was being written: check this file at once.
         await scope.ServiceProvider.GetRequiredService<ReportStaleness>().CheckAsync(file.ProjectId, CancellationToken.None);
+        return true;
     }
 
     private static async Task ProgressAsync(StoryweaveDb db, int fileId, double progress, string text, CancellationToken ct) =>
@@ -148,7 +102,8 @@ public sealed class ReportWorker(IServiceScopeFactory scopes, ReportQueue queue,
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
-            await db.ReportFiles.Where(f => f.Id == fileId)
+            // Never over a ready file: a run given up for dead that fails later leaves the other run's file alone.
+            await db.ReportFiles.Where(f => f.Id == fileId && f.Status != OutputStatus.Ready)
                 .ExecuteUpdateAsync(s => s.SetProperty(f => f.Status, OutputStatus.Failed).SetProperty(f => f.Error, message).SetProperty(f => f.ProgressText, "Failed"));
         }
         catch (Exception e)
@@ -156,4 +111,22 @@ public sealed class ReportWorker(IServiceScopeFactory scopes, ReportQueue queue,
             logger.LogError(e, "Could not record the failure of report file {FileId}", fileId);
         }
     }
+}
+
+/// <summary>Report files owed a job at start (<see cref="BackgroundJobsStartup"/>).</summary>
+public sealed class ReportJobRows : IJobRows
+{
+    public string Kind => JobMetrics.Reports;
+
+    public Task<List<int>> QueuedAsync(StoryweaveDb db, CancellationToken ct) =>
+        db.ReportFiles.Where(f => f.Status == OutputStatus.Queued).OrderBy(f => f.Id).Select(f => f.Id).ToListAsync(ct);
+
+    public Task<List<int>> RunningAsync(StoryweaveDb db, CancellationToken ct) =>
+        db.ReportFiles.Where(f => f.Status == OutputStatus.Running).OrderBy(f => f.Id).Select(f => f.Id).ToListAsync(ct);
+
+    public Task RequeueAsync(StoryweaveDb db, int rowId, CancellationToken ct) =>
+        db.ReportFiles.Where(f => f.Id == rowId && f.Status == OutputStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(f => f.Status, OutputStatus.Queued).SetProperty(f => f.Progress, 0.0), ct);
+
+    public Task EnqueueAsync(BackgroundJobs jobs, int rowId, CancellationToken ct) => ReportJob.EnqueueAsync(jobs, rowId, ct);
 }
