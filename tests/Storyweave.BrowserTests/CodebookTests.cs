@@ -184,8 +184,8 @@ public sealed class CodebookTests(BrowserFixture fixture) : IClassFixture<Browse
             if (width != 1280) continue;
 
             // Split from page 2: the first passage shown goes to "Here", the rest must be placed.
-            await page.GetByLabel("New theme 1", new() { Exact = true }).FillAsync("Here");
-            await page.GetByLabel("New theme 2", new() { Exact = true }).FillAsync("There");
+            await page.GetByRole(AriaRole.Textbox, new() { Name = "New theme 1", Exact = true }).FillAsync("Here");
+            await page.GetByRole(AriaRole.Textbox, new() { Name = "New theme 2", Exact = true }).FillAsync("There");
             await page.Locator("table.split-table tbody tr").First.Locator("input[type=checkbox]").First.CheckAsync();
             await page.GetByRole(AriaRole.Button, new() { Name = "Split", Exact = true }).ClickAsync();
             var summary = page.Locator(".error-summary");
@@ -196,8 +196,8 @@ public sealed class CodebookTests(BrowserFixture fixture) : IClassFixture<Browse
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "theme-split-error-1280.png"), FullPage = false });
             Assert.Equal(120, await app.WithDbAsync(db => db.Set<Storyweave.Features.Coding.PassageTheme>().CountAsync(x => x.ThemeId == themeId)));
 
-            await page.GetByLabel("New theme 1", new() { Exact = true }).FillAsync("Here");
-            await page.GetByLabel("New theme 2", new() { Exact = true }).FillAsync("There");
+            await page.GetByRole(AriaRole.Textbox, new() { Name = "New theme 1", Exact = true }).FillAsync("Here");
+            await page.GetByRole(AriaRole.Textbox, new() { Name = "New theme 2", Exact = true }).FillAsync("There");
             await page.Locator("table.split-table tbody tr").First.Locator("input[type=checkbox]").First.CheckAsync();
             await page.GetByLabel("To new theme 2").CheckAsync();
             await page.GetByRole(AriaRole.Button, new() { Name = "Split", Exact = true }).ClickAsync();
