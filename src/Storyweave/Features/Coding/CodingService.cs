@@ -274,7 +274,9 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
                 Themes = p.Themes.Where(t => t.Theme!.DeletedAt == null).OrderBy(t => t.Theme!.Name)
                     .Select(t => new { t.ThemeId, t.Theme!.Name, t.Theme.Color, t.CoderUserId }).ToList(),
             }).ToListAsync(ct);
-        var memoCounts = await db.Memos.AsNoTracking().Where(m => m.ProjectId == projectId && m.TargetType == MemoTarget.Passage)
+        // Only this story's passages' memos: the page's cost must not grow with the project's.
+        var passageIds = rows.Select(r => r.Id).ToList();
+        var memoCounts = await db.Memos.AsNoTracking().Where(m => m.ProjectId == projectId && m.TargetType == MemoTarget.Passage && passageIds.Contains(m.TargetId))
             .GroupBy(m => m.TargetId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
         var names = await NamesAsync(rows.SelectMany(r => r.Themes.Select(t => t.CoderUserId)), ct);
         var result = new List<PassageView>();
