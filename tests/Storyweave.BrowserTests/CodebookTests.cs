@@ -119,6 +119,97 @@ public sealed class CodebookTests(BrowserFixture fixture) : IClassFixture<Browse
     }
 
     /// <summary>
+    /// A theme with 120 passages (10 of them from a storyteller who withdrew consent to analysis): the theme page shows 50 at a
+    /// time; the paging links are reached and followed by keyboard; a split from page 2 without saying where the other
+    /// passages go shows a focused error summary and loses nothing, then works. Accessible at 1280 and 360 px.
+    /// </summary>
+    [Fact]
+    public async Task A_theme_with_many_passages_is_paged_and_split_from_the_second_page_by_keyboard()
+    {
+        var app = fixture.App;
+        var admin = await app.CreateAdminAsync();
+        var projectId = await app.CreateProjectAsync(admin, "Many passages");
+        var themeId = await app.CreateThemeAsync(projectId, "Feeling at home");
+        foreach (var (count, withheld) in new[] { (60, false), (10, true), (50, false) })
+        {
+            var (storyId, tellers) = await app.CreateStoryAsync(projectId);
+            if (withheld) await app.WithdrawAnalysisConsentAsync(projectId, tellers[0]);
+            await app.WithDbAsync(async db =>
+            {
+                db.Set<Storyweave.Features.Coding.CodedPassage>().AddRange(Enumerable.Range(0, count).Select(i => new Storyweave.Features.Coding.CodedPassage
+                {
+                    ProjectId = projectId,
+                    StoryId = storyId,
+                    StartOffset = i * 40,
+                    EndOffset = i * 40 + 30,
+                    Snippet = withheld ? $"Private words {i}" : $"We finally felt we belonged there, time {i}",
+                    CreatedAt = DateTime.UtcNow,
+                    Themes = [new Storyweave.Features.Coding.PassageTheme { ThemeId = themeId, CodedAt = DateTime.UtcNow }],
+                }));
+                return await db.SaveChangesAsync();
+            });
+        }
+        var shots = Path.Combine(Path.GetTempPath(), "pages-shots");
+        Directory.CreateDirectory(shots);
+
+        foreach (var (width, height) in new[] { (360, 740), (1280, 900) })
+        {
+            await using var context = await fixture.NewContextAsync(width, height);
+            var page = await context.NewPageAsync();
+            await page.GotoAsync("/account/sign-in");
+            await page.GetByLabel("Email address").FillAsync(admin.Email);
+            await page.GetByLabel("Password").FillAsync(admin.Password);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            await page.GotoAsync($"/projects/{projectId}/codebook/{themeId}");
+            var shown = page.Locator("#passages-shown");
+            await Assertions.Expect(shown).ToHaveTextAsync("Passages 1–50 of 120");
+            await Assertions.Expect(page.Locator("table.split-table tbody tr")).ToHaveCountAsync(50);
+            await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+            await fixture.AssertAccessibleAsync(page);
+
+            // To page 2 with the keyboard alone.
+            var next = page.GetByRole(AriaRole.Link, new() { Name = "Next 50 passages" });
+            await page.Locator("body").FocusAsync();
+            await TabToAsync(page, next);
+            await page.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(shown).ToHaveTextAsync("Passages 51–100 of 120");
+            await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Previous 50 passages" })).ToBeVisibleAsync();
+            var table = page.Locator("table.split-table");
+            await Assertions.Expect(table).ToContainTextAsync("(hidden: no consent to analysis)");
+            await Assertions.Expect(table).Not.ToContainTextAsync("Private words");
+            await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+            await fixture.AssertAccessibleAsync(page);
+            await page.Locator("#split-title").ScrollIntoViewIfNeededAsync();
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, $"theme-page2-{width}.png"), FullPage = false });
+            if (width != 1280) continue;
+
+            // Split from page 2: the first passage shown goes to "Here", the rest must be placed.
+            await page.GetByRole(AriaRole.Textbox, new() { Name = "New theme 1", Exact = true }).FillAsync("Here");
+            await page.GetByRole(AriaRole.Textbox, new() { Name = "New theme 2", Exact = true }).FillAsync("There");
+            await page.Locator("table.split-table tbody tr").First.Locator("input[type=checkbox]").First.CheckAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "Split", Exact = true }).ClickAsync();
+            var summary = page.Locator(".error-summary");
+            await Assertions.Expect(summary).ToContainTextAsync("Choose where the passages you did not tick go");
+            await Assertions.Expect(summary).ToBeFocusedAsync();
+            await Assertions.Expect(shown).ToHaveTextAsync("Passages 51–100 of 120");
+            await fixture.AssertAccessibleAsync(page);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "theme-split-error-1280.png"), FullPage = false });
+            Assert.Equal(120, await app.WithDbAsync(db => db.Set<Storyweave.Features.Coding.PassageTheme>().CountAsync(x => x.ThemeId == themeId)));
+
+            await page.GetByRole(AriaRole.Textbox, new() { Name = "New theme 1", Exact = true }).FillAsync("Here");
+            await page.GetByRole(AriaRole.Textbox, new() { Name = "New theme 2", Exact = true }).FillAsync("There");
+            await page.Locator("table.split-table tbody tr").First.Locator("input[type=checkbox]").First.CheckAsync();
+            await page.GetByLabel("To new theme 2").CheckAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "Split", Exact = true }).ClickAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Split into 2 themes");
+            var counts = await app.WithDbAsync(async db => (
+                await db.Set<Storyweave.Features.Coding.PassageTheme>().CountAsync(x => x.Theme!.ProjectId == projectId && x.Theme.Name == "Here"),
+                await db.Set<Storyweave.Features.Coding.PassageTheme>().CountAsync(x => x.Theme!.ProjectId == projectId && x.Theme.Name == "There")));
+            Assert.Equal((1, 119), counts);
+        }
+    }
+
+    /// <summary>
     /// A codebook from another program, on a phone: choose the file, read what would change (focus and view move to
     /// it), add, and the themes are there; the download link gives a .qdc. Accessible throughout.
     /// </summary>

@@ -345,6 +345,147 @@ public sealed class CodebookTests(AppFixture fixture) : IClassFixture<AppFixture
         Assert.Equal(["Emotional support"], (await TreeAsync(api, projectId)).Select(t => t!["name"]!.GetValue<string>()));
     }
 
+    /// <summary>
+    /// 110 passages of one theme in four stories, in page order (by story, then place): 45 that may be shown, 10 whose
+    /// storyteller withdrew consent to analysis, 45 shown, 10 withheld; so each page of 50 holds a withheld passage.
+    /// </summary>
+    private async Task<(int ProjectId, int Theme, List<(int Id, string Snippet, bool Hidden)> Passages, TestApp.TestUser Lead, HttpClient Api)> PagedThemeAsync()
+    {
+        var (lead, projectId, api) = await NewProjectAsync();
+        var theme = await CreateThemeAsync(api, projectId, "Belonging");
+        var all = new List<(int, string, bool)>();
+        foreach (var (count, hidden, name) in new[] { (45, false, "open-a"), (10, true, "secret-b"), (45, false, "open-c"), (10, true, "secret-d") })
+        {
+            var (storyId, tellers) = await App.CreateStoryAsync(projectId);
+            if (hidden) await App.WithdrawAnalysisConsentAsync(projectId, tellers[0]);
+            var made = await App.WithDbAsync(async db =>
+            {
+                var passages = Enumerable.Range(0, count).Select(i => new CodedPassage
+                {
+                    ProjectId = projectId,
+                    StoryId = storyId,
+                    StartOffset = i * 10,
+                    EndOffset = i * 10 + 5,
+                    Snippet = $"{name}-{i:D3}",
+                    CreatedAt = DateTime.UtcNow,
+                    Themes = [new PassageTheme { ThemeId = theme, CodedAt = DateTime.UtcNow }],
+                }).ToList();
+                db.Passages.AddRange(passages);
+                await db.SaveChangesAsync();
+                return passages.Select(p => (p.Id, p.Snippet, hidden)).ToList();
+            });
+            all.AddRange(made);
+        }
+        return (projectId, theme, all, lead, api);
+    }
+
+    private static List<int> RowsOn(string html) =>
+        System.Text.RegularExpressions.Regex.Matches(html, "<th scope=\"row\" id=\"passage-(\\d+)\"").Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+
+    [Fact]
+    public async Task The_theme_page_shows_50_passages_a_page_with_exact_counts_links_that_work_without_script_and_consent_on_every_page()
+    {
+        var (projectId, theme, passages, lead, _) = await PagedThemeAsync();
+        var client = await App.SignInAsync(lead);
+        var page = $"/projects/{projectId}/codebook/{theme}";
+
+        var pages = new List<string>();
+        foreach (var n in new[] { 1, 2, 3 }) pages.Add(await client.GetStringAsync(n == 1 ? page : $"{page}?p={n}"));
+        Assert.All(pages, html => Assert.Contains("110 passages in 4 stories.", html, StringComparison.Ordinal));
+        Assert.Contains("Passages 1–50 of 110", pages[0], StringComparison.Ordinal);
+        Assert.Contains("Passages 51–100 of 110", pages[1], StringComparison.Ordinal);
+        Assert.Contains("Passages 101–110 of 110", pages[2], StringComparison.Ordinal);
+        Assert.Contains("affects 110 coded passages", pages[1], StringComparison.Ordinal);
+
+        // Each page lists its own passages in order (by story, then place), and together they list every passage once.
+        Assert.Equal(passages.Select(p => p.Id), pages.SelectMany(RowsOn));
+        Assert.Equal([50, 50, 10], pages.Select(h => RowsOn(h).Count));
+        for (var i = 0; i < 3; i++)
+        {
+            var onPage = passages.Skip(i * 50).Take(50).ToList();
+            Assert.Contains(onPage, p => p.Hidden);
+            foreach (var (id, snippet, hidden) in onPage)
+            {
+                if (hidden)
+                {
+                    Assert.DoesNotContain(snippet, pages[i], StringComparison.Ordinal);
+                    Assert.Contains($"Passage {id} (hidden: no consent to analysis)", pages[i], StringComparison.Ordinal);
+                }
+                else
+                {
+                    Assert.Contains($">{snippet}</th>", pages[i], StringComparison.Ordinal);
+                }
+            }
+        }
+
+        // Plain links: no "Previous" on the first page, no "Next" on the last.
+        var next2 = $"href=\"{page}?p=2#split-title\" rel=\"next\"";
+        Assert.Contains(next2, pages[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("rel=\"prev\"", pages[0], StringComparison.Ordinal);
+        Assert.Contains($"href=\"{page}#split-title\" rel=\"prev\"", pages[1], StringComparison.Ordinal);
+        Assert.Contains($"href=\"{page}?p=3#split-title\" rel=\"next\"", pages[1], StringComparison.Ordinal);
+        Assert.Contains($"href=\"{page}?p=2#split-title\" rel=\"prev\"", pages[2], StringComparison.Ordinal);
+        Assert.DoesNotContain("rel=\"next\"", pages[2], StringComparison.Ordinal);
+        Assert.Contains("Page 2 of 3", pages[1], StringComparison.Ordinal);
+
+        // A page past the end shows the last one; nonsense shows the first.
+        Assert.Contains("Passages 101–110 of 110", await client.GetStringAsync($"{page}?p=99"), StringComparison.Ordinal);
+        Assert.Contains("Passages 1–50 of 110", await client.GetStringAsync($"{page}?p=0"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_split_from_the_second_page_sends_the_ticked_passages_and_asks_where_the_others_go()
+    {
+        var (projectId, theme, passages, lead, api) = await PagedThemeAsync();
+        var client = await App.SignInAsync(lead);
+        var page2 = $"/projects/{projectId}/codebook/{theme}?p=2";
+        var onPage2 = passages.Skip(50).Take(50).ToList();
+        Assert.True(onPage2[0].Hidden); // a passage shown as hidden can still be sent to a new theme, as before
+        var ticked = new[] { onPage2[0].Id, onPage2[10].Id, onPage2[^1].Id };
+        (string, string)[] Fields(params (string, string)[] more) =>
+            [("p", "2"), ("newNames", "At home"), ("newNames", "Elsewhere"), ("newNames", ""), .. ticked.Select(id => ("assign", $"{id}:0")), .. more];
+
+        // Without saying where the unticked passages go, nothing changes and the page says what to do, on page 2 still.
+        var unanswered = await client.PostAsync($"/projects/{projectId}/codebook/{theme}?handler=Split", new FormUrlEncodedContent(await FormAsync(client, page2, Fields())));
+        Assert.Equal(HttpStatusCode.OK, unanswered.StatusCode);
+        var html = await unanswered.Content.ReadAsStringAsync();
+        Assert.Contains("Choose where the passages you did not tick go", html, StringComparison.Ordinal);
+        Assert.Contains("Passages 51–100 of 110", html, StringComparison.Ordinal);
+        Assert.Equal(110, await App.WithDbAsync(db => db.PassageThemes.CountAsync(x => x.ThemeId == theme)));
+
+        // A new theme with no name cannot take them.
+        var unnamed = await client.PostAsync($"/projects/{projectId}/codebook/{theme}?handler=Split", new FormUrlEncodedContent(await FormAsync(client, page2, Fields(("others", "2")))));
+        Assert.Equal(HttpStatusCode.OK, unnamed.StatusCode);
+        Assert.Contains("has no name", await unnamed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(110, await App.WithDbAsync(db => db.PassageThemes.CountAsync(x => x.ThemeId == theme)));
+
+        var split = await client.PostAsync($"/projects/{projectId}/codebook/{theme}?handler=Split", new FormUrlEncodedContent(await FormAsync(client, page2, Fields(("others", "1")))));
+        Assert.Equal(HttpStatusCode.Redirect, split.StatusCode);
+        var tree = await TreeAsync(api, projectId);
+        Assert.Equal(["At home", "Elsewhere"], tree.Select(t => t!["name"]!.GetValue<string>()));
+        var (home, elsewhere) = (tree[0]!["id"]!.GetValue<int>(), tree[1]!["id"]!.GetValue<int>());
+        Assert.Equal(ticked.Order(), await App.WithDbAsync(db => db.PassageThemes.Where(x => x.ThemeId == home).Select(x => x.PassageId).OrderBy(x => x).ToListAsync()));
+        Assert.Equal(passages.Select(p => p.Id).Except(ticked).Order(), await App.WithDbAsync(db => db.PassageThemes.Where(x => x.ThemeId == elsewhere).Select(x => x.PassageId).OrderBy(x => x).ToListAsync()));
+
+        // Undo puts all 110 back on the old theme.
+        await UndoLatestAsync(api, projectId);
+        Assert.Equal(110, await App.WithDbAsync(db => db.PassageThemes.CountAsync(x => x.ThemeId == theme)));
+    }
+
+    [Fact]
+    public async Task Saving_the_theme_from_the_second_page_keeps_that_page()
+    {
+        var (projectId, theme, _, lead, _) = await PagedThemeAsync();
+        var client = await App.SignInAsync(lead);
+        var page = $"/projects/{projectId}/codebook/{theme}";
+        var form = await client.GetStringAsync($"{page}?p=2");
+        Assert.Contains("<input type=\"hidden\" name=\"p\" value=\"2\">", form, StringComparison.Ordinal);
+        var saved = await client.PostAsync($"{page}?handler=Edit", new FormUrlEncodedContent(await FormAsync(client, $"{page}?p=2", [("p", "2"), ("Name", "Belonging here"), ("Color", "#1f5c4a")])));
+        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        Assert.Equal($"{page}?p=2", saved.Headers.Location!.OriginalString);
+        Assert.Equal("Belonging here", await App.WithDbAsync(db => db.Themes.Where(t => t.Id == theme).Select(t => t.Name).SingleAsync()));
+    }
+
     /// <summary>Form fields (names may repeat) with the page's antiforgery token.</summary>
     private static async Task<List<KeyValuePair<string, string>>> FormAsync(HttpClient client, string page, (string Name, string Value)[] fields)
     {

@@ -251,6 +251,50 @@ public sealed class CodingTests(AppFixture fixture) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task The_coding_page_counts_its_own_story_and_counts_the_project_only_when_asked()
+    {
+        var s = await SetupAsync(eliAgrees: false);
+        var (otherStory, _) = await App.CreateCodingStoryAsync(s.ProjectId, s.Lead, [new("Fran")], [new(0, 3, "Fran", "The bus stopped running.")]);
+        var (withheldStory, _) = await App.CreateCodingStoryAsync(s.ProjectId, s.Lead, [new("Gus")], [new(0, 3, "Gus", "Nobody came to the meeting.")]);
+        var url = $"/api/projects/{s.ProjectId}/stories";
+        await s.Api.PostAsJsonAsync($"{url}/{s.StoryId}/passages/by-speaker", new { speaker = "Dana", themeIds = new[] { s.ThemeA } });
+        await s.Api.PostAsJsonAsync($"{url}/{otherStory}/passages", new { startOffset = 0, endOffset = 7, themeIds = new[] { s.ThemeA } });
+        await s.Api.PostAsJsonAsync($"{url}/{withheldStory}/passages", new { startOffset = 0, endOffset = 6, themeIds = new[] { s.ThemeA } });
+        var gus = await App.WithDbAsync(db => db.StoryStorytellers.Where(x => x.StoryId == withheldStory).Select(x => x.StorytellerId).SingleAsync());
+        await App.WithdrawAnalysisConsentAsync(s.ProjectId, gus);
+        // A passage of Eli's (who never agreed) coded before that was known: not counted here or in the project.
+        await App.WithDbAsync(async db =>
+        {
+            db.Passages.Add(new CodedPassage { ProjectId = s.ProjectId, StoryId = s.StoryId, StartOffset = 98, EndOffset = 105, Snippet = "I still", Speaker = "Eli", CreatedAt = DateTime.UtcNow, Themes = [new PassageTheme { ThemeId = s.ThemeA, CodedAt = DateTime.UtcNow }] });
+            return await db.SaveChangesAsync();
+        });
+
+        var client = await App.SignInAsync(s.Lead);
+        var page = $"/projects/{s.ProjectId}/stories/{s.StoryId}/coding";
+        static string Row(string html, int themeId) =>
+            System.Text.RegularExpressions.Regex.Match(html, $"<tr data-theme=\"{themeId}\">.*?</tr>").Value;
+
+        // The page itself counts only this story (Dana's two turns) and leaves the project's columns to coding.js.
+        var html = await client.GetStringAsync(page);
+        var a = Row(html, s.ThemeA);
+        Assert.Contains("<td data-count=\"inStory\">2</td><td data-count=\"passages\"></td><td data-count=\"stories\"></td>", a, StringComparison.Ordinal);
+        Assert.Contains("<td data-count=\"inStory\">0</td>", Row(html, s.ThemeB), StringComparison.Ordinal);
+        Assert.Contains("href=\"?counts=project#theme-counts\"", html, StringComparison.Ordinal);
+
+        // Asked (the link for pages without script), the server counts the whole project as the API does: the withheld story is left out.
+        var counted = await client.GetStringAsync(page + "?counts=project");
+        Assert.Contains("<td data-count=\"inStory\">2</td><td data-count=\"passages\">3</td><td data-count=\"stories\">2</td>", Row(counted, s.ThemeA), StringComparison.Ordinal);
+        Assert.DoesNotContain("?counts=project", counted, StringComparison.Ordinal);
+        var api = (await s.Api.GetFromJsonAsync<JsonArray>($"/api/projects/{s.ProjectId}/theme-counts?storyId={s.StoryId}"))!.Single(c => (int)c!["themeId"]! == s.ThemeA)!;
+        Assert.Equal((3, 2, 2), ((int)api["passages"]!, (int)api["stories"]!, (int)api["inStory"]!));
+
+        // The withheld story's own coding page shows none of it.
+        var withheld = await client.GetStringAsync($"/projects/{s.ProjectId}/stories/{withheldStory}/coding");
+        Assert.DoesNotContain("Nobody came to the meeting.", withheld, StringComparison.Ordinal);
+        Assert.Contains("<td data-count=\"inStory\">0</td>", Row(withheld, s.ThemeA), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_coder_filter_shows_mine_or_everyones_codes()
     {
         var s = await SetupAsync();

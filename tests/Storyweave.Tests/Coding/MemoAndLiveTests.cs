@@ -76,6 +76,8 @@ public sealed class MemoAndLiveTests(AppFixture fixture) : IClassFixture<AppFixt
 
         var onPassage = await api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/memos?targetType=passage&targetId={passageId}", new { text = "Zebra crossing of services" });
         var passageMemo = (int)(await onPassage.Content.ReadFromJsonAsync<JsonObject>())!["memoId"]!;
+        var listed = (await api.GetFromJsonAsync<JsonArray>($"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages"))!;
+        Assert.Equal(1, (int)listed.Single(p => (int)p!["id"]! == passageId)!["memoCount"]!);
         var onTheme = await api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/memos?targetType=theme&targetId={s.ThemeId}", new { text = "Belonging needs a definition" });
         var themeMemo = (int)(await onTheme.Content.ReadFromJsonAsync<JsonObject>())!["memoId"]!;
 

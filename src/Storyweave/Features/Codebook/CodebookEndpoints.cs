@@ -86,7 +86,7 @@ public static class CodebookEndpoints
 
         group.MapPost("/themes/{themeId:int}/split", async (int projectId, int themeId, SplitRequest r, CodebookService codebook, CurrentUser current, CancellationToken ct) =>
         {
-            var result = await codebook.SplitAsync(projectId, themeId, (r.Parts ?? []).Select(p => new CodebookService.SplitPart(p.Name, p.PassageIds)).ToList(), current.RequiredId, ct);
+            var result = await codebook.SplitAsync(projectId, themeId, (r.Parts ?? []).Select(p => new CodebookService.SplitPart(p.Name, p.PassageIds)).ToList(), current.RequiredId, ct: ct);
             if (result is null) return Results.NotFound();
             return result.Succeeded ? Results.Ok(new CreatedDto(result.Value!.Select(t => t.Id).ToList())) : Unprocessable(result.Errors);
         }).RequireAuthorization(Policies.Code);

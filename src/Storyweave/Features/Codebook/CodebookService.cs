@@ -77,6 +77,28 @@ public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock,
         return Build(null);
     }
 
+    /// <summary>
+    /// The project's themes as a tree without counting anything (for the theme page's choices: its cost does not grow
+    /// with the number of passages). Every node's counts are zero; ask <see cref="CountsAsync"/> for one theme's.
+    /// </summary>
+    public async Task<List<ThemeNode>> TreeWithoutCountsAsync(int projectId, CancellationToken ct = default)
+    {
+        var themes = await db.Themes.AsNoTracking().Where(t => t.ProjectId == projectId && t.DeletedAt == null).ToListAsync(ct);
+        var byParent = themes.ToLookup(t => t.ParentId);
+        List<ThemeNode> Build(int? parentId) => byParent[parentId].OrderBy(t => t.Position).ThenBy(t => t.Id)
+            .Select(t => new ThemeNode(t, 0, 0, Build(t.Id))).ToList();
+        return Build(null);
+    }
+
+    /// <summary>One theme's counts as <see cref="TreeAsync"/> gives them: its passages, and the stories it is in (a passage or the review sheet).</summary>
+    public async Task<(int Passages, int Stories)> CountsAsync(int themeId, CancellationToken ct = default)
+    {
+        var passages = await db.PassageThemes.CountAsync(x => x.ThemeId == themeId, ct);
+        var stories = await db.PassageThemes.Where(x => x.ThemeId == themeId).Select(x => x.Passage!.StoryId)
+            .Union(db.ReviewSheetThemes.Where(x => x.ThemeId == themeId).Select(x => x.StoryId)).CountAsync(ct);
+        return (passages, stories);
+    }
+
     /// <summary>The tree flattened depth-first, with each theme's depth (for selects and tables).</summary>
     public static IEnumerable<(ThemeNode Node, int Depth)> Flatten(IEnumerable<ThemeNode> nodes, int depth = 0)
     {
@@ -193,7 +215,10 @@ public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock,
     /// may go to several, or to none). Review sheets that named the old theme name every new one,
     /// since a sheet has no passage to choose by; the reporter can untick. Sub-themes go to the first part.
     /// </summary>
-    public async Task<Result<List<Theme>>?> SplitAsync(int projectId, int themeId, IReadOnlyList<SplitPart> parts, string actorUserId, CancellationToken ct = default)
+    /// <param name="othersTo">Where the passages no part names go: the index of a part (among the parts given), or null for
+    /// none of them (as when every passage was on the page and left unticked on purpose). The theme page shows a page of
+    /// passages at a time, so it asks the person where the ones they could not see go.</param>
+    public async Task<Result<List<Theme>>?> SplitAsync(int projectId, int themeId, IReadOnlyList<SplitPart> parts, string actorUserId, int? othersTo = null, CancellationToken ct = default)
     {
         return await ChangeAsync(projectId, actorUserId, "split", themeId, async (themes, theme, undo) =>
         {
@@ -208,7 +233,15 @@ public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock,
             var passageIds = await db.PassageThemes.Where(x => x.ThemeId == themeId).Select(x => x.PassageId).ToListAsync(ct);
             if (named.SelectMany(p => p.PassageIds ?? []).Any(id => !passageIds.Contains(id)))
                 errors.Add("Some of the chosen passages are not coded with this theme. Reload the page and try again.");
+            if (othersTo is { } o && (o < 0 || o >= parts.Count || string.IsNullOrWhiteSpace(parts[o].Name)))
+                errors.Add("The new theme chosen for the passages you did not tick has no name. Give it a name, or choose another.");
             if (errors.Count > 0) return Result.Fail<List<Theme>>(errors);
+            if (othersTo is { } to)
+            {
+                var ticked = named.SelectMany(p => p.PassageIds ?? []).ToHashSet();
+                var rest = passageIds.Where(id => !ticked.Contains(id)).ToList();
+                named = named.Select(p => ReferenceEquals(p, parts[to]) ? p with { PassageIds = (p.PassageIds ?? []).Concat(rest).ToList() } : p).ToList();
+            }
 
             var created = new List<Theme>();
             var position = theme.Position;

@@ -18,8 +18,22 @@ public sealed class ThemeModel(StoryweaveDb db, ProjectAccessService access, Cod
     public HashSet<int> Inside { get; private set; } = [];
     public CodebookService.Impact Impact { get; private set; } = new(0, 0, 0);
 
-    /// <summary>The passages coded with this theme, for the split table; snippets only where consent to analysis allows.</summary>
+    /// <summary>Passages shown per page of the split table.</summary>
+    public const int PageSize = 50;
+
+    /// <summary>Which page of the theme's passages is shown (1 is the first), as "?p=2" ("page" is Razor Pages' own route value); kept across posts.</summary>
+    [BindProperty(SupportsGet = true, Name = "p")] public int PageNumber { get; set; } = 1;
+
+    /// <summary>The passages on this page of the split table (by story, then place in the story); snippets only where consent to analysis allows.</summary>
     public List<(int Id, string Snippet)> Passages { get; private set; } = [];
+
+    /// <summary>The theme's passages on every page, so "Passages 51–100 of 4,012" and the paging links can be written.</summary>
+    public int PassageTotal { get; private set; }
+
+    public int PageCount => Math.Max(1, (PassageTotal + PageSize - 1) / PageSize);
+    public int FirstShown => PassageTotal == 0 ? 0 : (PageNumber - 1) * PageSize + 1;
+    public int LastShown => Math.Min(PassageTotal, PageNumber * PageSize);
+    public string PageUrl(int page) => page <= 1 ? $"/projects/{ProjectId}/codebook/{ThemeId}#split-title" : $"/projects/{ProjectId}/codebook/{ThemeId}?p={page}#split-title";
     public List<string> Errors { get; } = [];
     public string ErrorsFor { get; private set; } = "";
 
@@ -57,13 +71,26 @@ public sealed class ThemeModel(StoryweaveDb db, ProjectAccessService access, Cod
         return await AfterAsync(result, "merge", "");
     }
 
-    public async Task<IActionResult> OnPostSplitAsync(List<string>? newNames, List<string>? assign)
+    /// <param name="others">Where the passages not ticked go when the theme has more than one page of them: "none", or
+    /// the number (0–2) of a new theme. Required then, since the person cannot see them all.</param>
+    public async Task<IActionResult> OnPostSplitAsync(List<string>? newNames, List<string>? assign, string? others)
     {
+        int? othersTo = null;
+        if (others is not null and not "none")
+        {
+            if (!int.TryParse(others, System.Globalization.CultureInfo.InvariantCulture, out var o) || o is < 0 or > 2)
+                return await ShowAsync(["Choose where the passages you did not tick go."], "split");
+            othersTo = o;
+        }
+        else if (others is null && await Db.PassageThemes.CountAsync(x => x.ThemeId == ThemeId) > PageSize)
+        {
+            return await ShowAsync(["Choose where the passages you did not tick go: this theme has more passages than one page shows."], "split");
+        }
         // Each ticked box is "passageId:partIndex", so one passage can go to several new themes.
         var parts = (newNames ?? []).Select((name, i) => new CodebookService.SplitPart(name,
             (assign ?? []).Select(a => a.Split(':')).Where(a => a.Length == 2 && a[1] == i.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .Select(a => int.TryParse(a[0], out var id) ? id : 0).ToList())).ToList();
-        var result = await codebook.SplitAsync(ProjectId, ThemeId, parts, current.RequiredId);
+        var result = await codebook.SplitAsync(ProjectId, ThemeId, parts, current.RequiredId, othersTo: othersTo);
         if (result is null) return NotFound();
         if (!result.Succeeded) return await ShowAsync(result.Errors, "split");
         Done = $"Split into {result.Value!.Count} themes. You can undo this in the list of recent changes.";
@@ -84,7 +111,7 @@ public sealed class ThemeModel(StoryweaveDb db, ProjectAccessService access, Cod
         if (result is null) return NotFound();
         if (!result.Succeeded) return await ShowAsync(result.Errors, form);
         Done = done;
-        return RedirectToPage();
+        return PageNumber > 1 ? Redirect(PageUrl(PageNumber).Replace("#split-title", "", StringComparison.Ordinal)) : RedirectToPage();
     }
 
     private async Task<IActionResult> ShowAsync(IReadOnlyList<string> errors, string form)
@@ -95,18 +122,27 @@ public sealed class ThemeModel(StoryweaveDb db, ProjectAccessService access, Cod
         return Page();
     }
 
+    /// <summary>
+    /// Reads what the page shows and no more: the themes (names and places, for the move and merge choices), this
+    /// theme's counts, and one page of its passages with consent decided for those passages' stories only.
+    /// </summary>
     private async Task<bool> LoadAsync()
     {
-        var tree = await codebook.TreeAsync(ProjectId);
+        var tree = await codebook.TreeWithoutCountsAsync(ProjectId);
         All = CodebookService.Flatten(tree).ToList();
         var node = All.Select(x => x.Node).FirstOrDefault(n => n.Theme.Id == ThemeId);
         if (node is null) return false;
-        Node = node;
+        var (passageCount, storyCount) = await codebook.CountsAsync(ThemeId);
+        Node = node with { Passages = passageCount, Stories = storyCount };
         Inside = CodebookService.Flatten(node.Children).Select(x => x.Node.Theme.Id).Append(ThemeId).ToHashSet();
         Impact = await codebook.ImpactAsync(ProjectId, ThemeId) ?? Impact;
-        var scope = await AnalysisScope.LoadAsync(Db, consent, ProjectId);
-        var passages = await Db.PassageThemes.AsNoTracking().Where(x => x.ThemeId == ThemeId).OrderBy(x => x.Passage!.StoryId).ThenBy(x => x.Passage!.StartOffset)
+        PassageTotal = passageCount;
+        PageNumber = Math.Clamp(PageNumber, 1, PageCount);
+        var passages = await Db.PassageThemes.AsNoTracking().Where(x => x.ThemeId == ThemeId)
+            .OrderBy(x => x.Passage!.StoryId).ThenBy(x => x.Passage!.StartOffset).ThenBy(x => x.PassageId)
+            .Skip((PageNumber - 1) * PageSize).Take(PageSize)
             .Select(x => new { x.Passage!.Id, x.Passage.StoryId, x.Passage.Speaker, x.Passage.Snippet }).ToListAsync();
+        var scope = await AnalysisScope.LoadForStoriesAsync(Db, consent, ProjectId, passages.Select(p => p.StoryId).Distinct().ToList());
         Passages = passages.Select(p => (p.Id, scope.IsTurnVisible(p.StoryId, p.Speaker) ? p.Snippet : $"Passage {p.Id} (hidden: no consent to analysis)")).ToList();
         return true;
     }

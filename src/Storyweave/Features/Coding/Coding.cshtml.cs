@@ -29,6 +29,15 @@ public sealed class CodingModel(StoryweaveDb db, ProjectAccessService access, Co
     [BindProperty(SupportsGet = true, Name = "theme")] public int? MemoThemeId { get; set; }
     [BindProperty(SupportsGet = true, Name = "done")] public string? Done { get; set; }
 
+    /// <summary>
+    /// "project" counts each theme's passages and stories in the whole project on the server (deciding consent for every
+    /// story: slow in a large project). Otherwise only this story's counts are written and coding.js fills in the
+    /// project's from the theme-counts API; without script the page offers a link that sets this.
+    /// </summary>
+    [BindProperty(SupportsGet = true, Name = "counts")] public string? CountsFor { get; set; }
+
+    public bool ProjectCounted => CountsFor == "project";
+
     /// <summary>Without script: the line (cue position) whose theme form is shown.</summary>
     [BindProperty(SupportsGet = true, Name = "line")] public int? Line { get; set; }
 
@@ -159,13 +168,16 @@ public sealed class CodingModel(StoryweaveDb db, ProjectAccessService access, Co
         if (story is null) return false;
         Story = story;
         Spans = CodingService.Layout(story.Cues);
-        Scope = await coding.ScopeAsync(ProjectId, ct);
+        // Consent is decided for this story's storytellers only, so the page costs the same in a project of any size.
+        Scope = await coding.StoryScopeAsync(ProjectId, StoryId, ct);
         Themes = await coding.ThemesAsync(ProjectId, ct);
         ThemeTree = InCodebookOrder(Themes);
         var coderId = CodingEndpoints.CoderFilter(Coder, current);
         Passages = await coding.PassagesAsync(ProjectId, StoryId, coderId, Scope, ct);
         PassagesByCue = Passages.ToLookup(p => Spans.FirstOrDefault(s => s.End > p.StartOffset && s.Start < p.EndOffset)?.Cue.Position ?? -1);
-        Counts = await coding.CountsAsync(ProjectId, StoryId, Scope, ct);
+        Counts = ProjectCounted
+            ? await coding.CountsAsync(ProjectId, StoryId, await coding.ScopeAsync(ProjectId, ct), ct)
+            : await coding.StoryCountsAsync(ProjectId, StoryId, Themes, Scope, ct);
         // Everyone who has coded this story, for the "one coder's" filter (from all passages, not only the filtered ones).
         var all = coderId is null ? Passages : await coding.PassagesAsync(ProjectId, StoryId, null, Scope, ct);
         Coders = all.SelectMany(p => p.Themes).Where(t => t.CoderUserId is not null).Select(t => (t.CoderUserId!, t.CoderName ?? "Someone"))

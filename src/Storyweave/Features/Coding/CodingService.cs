@@ -48,6 +48,9 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
 
     public Task<AnalysisScope> ScopeAsync(int projectId, CancellationToken ct) => AnalysisScope.LoadAsync(db, consent, projectId, ct);
 
+    /// <summary>The same answer as <see cref="ScopeAsync"/> for one story (any other story is not visible): the coding page asks only about the story it shows.</summary>
+    public Task<AnalysisScope> StoryScopeAsync(int projectId, int storyId, CancellationToken ct) => AnalysisScope.LoadForStoriesAsync(db, consent, projectId, [storyId], ct);
+
     /// <summary>The project's themes that can be applied now (not deleted, not merged away), in codebook order.</summary>
     public Task<List<Theme>> ThemesAsync(int projectId, CancellationToken ct) =>
         db.Themes.AsNoTracking().Where(t => t.ProjectId == projectId && t.DeletedAt == null && t.MergedIntoId == null)
@@ -271,7 +274,9 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
                 Themes = p.Themes.Where(t => t.Theme!.DeletedAt == null).OrderBy(t => t.Theme!.Name)
                     .Select(t => new { t.ThemeId, t.Theme!.Name, t.Theme.Color, t.CoderUserId }).ToList(),
             }).ToListAsync(ct);
-        var memoCounts = await db.Memos.AsNoTracking().Where(m => m.ProjectId == projectId && m.TargetType == MemoTarget.Passage)
+        // Only this story's passages' memos: the page's cost must not grow with the project's.
+        var passageIds = rows.Select(r => r.Id).ToList();
+        var memoCounts = await db.Memos.AsNoTracking().Where(m => m.ProjectId == projectId && m.TargetType == MemoTarget.Passage && passageIds.Contains(m.TargetId))
             .GroupBy(m => m.TargetId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
         var names = await NamesAsync(rows.SelectMany(r => r.Themes.Select(t => t.CoderUserId)), ct);
         var result = new List<PassageView>();
@@ -302,6 +307,19 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         return themes.Select(t => byTheme.TryGetValue(t.Id, out var c)
             ? new ThemeCount(t.Id, t.Name, t.Color, c.Passages, c.Stories, c.InStory)
             : new ThemeCount(t.Id, t.Name, t.Color, 0, 0, 0)).ToList();
+    }
+
+    /// <summary>
+    /// Each theme's passages in one story, as <see cref="CountsAsync"/> counts them (visible turns only), without
+    /// counting the rest of the project: one query grouped by theme and speaker. Passages and Stories are left 0.
+    /// </summary>
+    public async Task<List<ThemeCount>> StoryCountsAsync(int projectId, int storyId, IReadOnlyList<Theme> themes, AnalysisScope scope, CancellationToken ct = default)
+    {
+        var groups = await db.PassageThemes.AsNoTracking().Where(x => x.Passage!.ProjectId == projectId && x.Passage.StoryId == storyId)
+            .GroupBy(x => new { x.ThemeId, x.Passage!.Speaker })
+            .Select(g => new { g.Key.ThemeId, g.Key.Speaker, Count = g.Count() }).ToListAsync(ct);
+        var inStory = groups.Where(g => scope.IsTurnVisible(storyId, g.Speaker)).GroupBy(g => g.ThemeId).ToDictionary(g => g.Key, g => g.Sum(x => x.Count));
+        return themes.Select(t => new ThemeCount(t.Id, t.Name, t.Color, 0, 0, inStory.GetValueOrDefault(t.Id))).ToList();
     }
 
     public async Task<Dictionary<string, string>> NamesAsync(IEnumerable<string?> userIds, CancellationToken ct)
