@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Storyweave's one test command. On a fresh Debian machine with only the .NET SDK it:
-#   1. installs what the tests need (chromium, ffmpeg, postgresql) when run as root,
+#   1. installs what the tests need (chromium, ffmpeg, postgresql, redis-server, nginx) when run as root,
 #   2. builds everything (warnings are errors) and checks formatting,
-#   3. starts a throwaway PostgreSQL cluster,
+#   3. starts a throwaway PostgreSQL cluster and a throwaway redis-server (the two-node tests also start nginx),
 #   4. runs the integration suite on SQLite, then the same suite on PostgreSQL, then the browser tests,
 #      then builds, installs, upgrades, rolls back and purges the Debian package (packaging/test-deb.sh, as root),
 #   5. ends with the plain line "N passed, N failed" (", N skipped" if any), counted from the results.
@@ -27,6 +27,10 @@ command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# Two-node tests (issue #16): a throwaway redis-server started below, and nginx started by the tests themselves.
+# Installed only; the services Debian enables are not used (no service manager runs them here).
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ -x /usr/sbin/nginx ] || need+=(nginx)
 # The email tests deliver to a real SMTP server (aiosmtpd), run with Debian's own python3.
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
 if [ ${#need[@]} -gt 0 ]; then
@@ -55,6 +59,9 @@ step "Installing axe-core for the browser tests"
 step "Starting a throwaway PostgreSQL cluster"
 # shellcheck source=scripts/throwaway-postgres.sh
 source scripts/throwaway-postgres.sh
+step "Starting a throwaway redis-server"
+# shellcheck source=scripts/throwaway-redis.sh
+source scripts/throwaway-redis.sh
 
 # --- 4. Tests -----------------------------------------------------------------------------------------
 status=0
@@ -64,9 +71,9 @@ run() { # name, project, extra env...
   env "$@" dotnet test "$project" -c Release --no-build --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
     --logger "console;verbosity=minimal" || status=1
 }
-run sqlite tests/Storyweave.Tests STORYWEAVE_TEST_POSTGRES=
-run postgresql tests/Storyweave.Tests "STORYWEAVE_TEST_POSTGRES=$pg"
-run browser tests/Storyweave.BrowserTests STORYWEAVE_TEST_POSTGRES=
+run sqlite tests/Storyweave.Tests STORYWEAVE_TEST_POSTGRES= "STORYWEAVE_TEST_REDIS=$redis"
+run postgresql tests/Storyweave.Tests "STORYWEAVE_TEST_POSTGRES=$pg" "STORYWEAVE_TEST_REDIS=$redis"
+run browser tests/Storyweave.BrowserTests STORYWEAVE_TEST_POSTGRES= "STORYWEAVE_TEST_REDIS=$redis"
 # The Debian package: each check is a test in deb.trx (it publishes the self-contained app: a few minutes).
 step "Tests: the Debian package"
 packaging/test-deb.sh --results "$results" || status=1

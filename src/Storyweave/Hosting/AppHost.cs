@@ -70,6 +70,8 @@ public static class AppHost
         builder.Services.AddSingleton(options);
         AddServices(builder.Services, options);
         configure?.Invoke(builder);
+        // Several nodes: SignalR's Redis backplane and shared state, off unless Redis:Configuration is set (after `configure`, so tests can set it).
+        SharedRedis.Add(builder);
         // Off unless an OTLP endpoint is configured (after `configure`, so tests can set one).
         Telemetry.Add(builder);
 

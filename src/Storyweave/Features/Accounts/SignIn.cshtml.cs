@@ -25,7 +25,7 @@ public sealed class SignInModel(SignInManager<User> signIn, UserManager<User> us
         // Wrong passwords slow this account down (SignInThrottle) instead of locking it: while it must wait, no
         // password is checked, so a guesser learns nothing and its owner waits at most the current delay.
         var key = SignInThrottle.StaffKey(Email);
-        if (throttle.WaitFor(key) is { } wait)
+        if (await throttle.WaitForAsync(key) is { } wait)
         {
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
             Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -35,14 +35,14 @@ public sealed class SignInModel(SignInManager<User> signIn, UserManager<User> us
         var user = string.IsNullOrWhiteSpace(Email) ? null : await users.FindByEmailAsync(Email.Trim());
         if (user is null)
         {
-            throttle.Failed(key);
+            await throttle.FailedAsync(key);
             Errors.Add("The email address or password is not right.");
             return Page();
         }
         if (user.DeactivatedAt is not null && await users.CheckPasswordAsync(user, Password))
         {
             // Said only to someone who knows the password: anyone else learns nothing about the account.
-            throttle.Succeeded(key);
+            await throttle.SucceededAsync(key);
             Errors.Add("This account has been turned off. Ask the person who looks after this Storyweave.");
             return Page();
         }
@@ -51,7 +51,7 @@ public sealed class SignInModel(SignInManager<User> signIn, UserManager<User> us
             : await signIn.PasswordSignInAsync(user, Password, isPersistent: false, lockoutOnFailure: false);
         if (result.Succeeded)
         {
-            throttle.Succeeded(key);
+            await throttle.SucceededAsync(key);
             db.Record(clock, null, user.Id, "account.signed-in", "user", user.Id);
             await db.SaveChangesAsync();
             return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/projects");
@@ -62,8 +62,8 @@ public sealed class SignInModel(SignInManager<User> signIn, UserManager<User> us
             Errors.Add("This account has been turned off. Ask the person who looks after this Storyweave.");
             return Page();
         }
-        throttle.Failed(key);
-        if (throttle.WaitFor(key) is not null) db.Record(clock, null, user.Id, "account.sign-in-slowed", "user", user.Id);
+        await throttle.FailedAsync(key);
+        if (await throttle.WaitForAsync(key) is not null) db.Record(clock, null, user.Id, "account.sign-in-slowed", "user", user.Id);
         await db.SaveChangesAsync();
         Errors.Add("The email address or password is not right.");
         return Page();

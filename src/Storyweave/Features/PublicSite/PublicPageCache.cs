@@ -4,6 +4,8 @@ using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using StackExchange.Redis;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.PublicSite;
 
@@ -26,12 +28,15 @@ namespace Storyweave.Features.PublicSite;
 /// <see cref="MaxAge"/>: an embargo only ever holds a story back, so a late entry can show a story late, never
 /// one that must not be shown. Writes that bypass EF's commands (a PostgreSQL binary COPY, another process
 /// writing to the database) would not be seen: any such path must call <see cref="Invalidate"/> itself.</para>
+/// <para>Several nodes (Redis configured, decision 0011): each write also raises a count in Redis, and every request
+/// reads it before looking in the cache, so a page is never served by any node once another node's write (a
+/// withdrawal, unpublishing, a consent change) has run. If Redis cannot be read, pages are read from the database.</para>
 /// <para>Each entry is kept as UTF-8 bytes and gzip-compressed once when it is stored, so a hit costs no encoding
 /// and a browser (which always accepts gzip) gets about a fifth of the bytes. Compressing is safe here (no BREACH):
 /// a cached page holds no secret (anonymous, no antiforgery token, no cookie) and nothing the visitor typed
 /// (searches within a story are never cached).</para>
 /// </summary>
-public sealed partial class PublicPageCache(TimeProvider clock)
+public sealed partial class PublicPageCache(TimeProvider clock, SharedRedis redis, ILogger<PublicPageCache> log)
 {
     /// <summary>At most this many bytes of pages (plain and compressed) are kept; past it the cache starts again empty.</summary>
     public const long MaxBytes = 16 * 1024 * 1024;
@@ -47,12 +52,45 @@ public sealed partial class PublicPageCache(TimeProvider clock)
 
     private readonly ConcurrentDictionary<string, Entry> _pages = new(StringComparer.Ordinal);
     private long _generation;
+    private long _sharedSeen;
     private long _bytes;
 
-    private sealed record Entry(PublicPage Page, long Generation, DateTimeOffset Expires);
+    /// <summary>
+    /// Which writes a page was read after: this node's own count and, with several nodes, the count every node
+    /// raises in Redis (<c>{prefix}:public-generation</c>) on each write, read once per request (decision 0011).
+    /// </summary>
+    private readonly record struct Stamp(long Local, long Shared);
 
-    /// <summary>How many times the cache was emptied (for tests and diagnostics).</summary>
+    private sealed record Entry(PublicPage Page, Stamp Stamp, DateTimeOffset Expires);
+
+    /// <summary>How many times this node emptied the cache for a write (for tests and diagnostics).</summary>
     public long Generation => Volatile.Read(ref _generation);
+
+    private RedisKey SharedKey => redis.Key("public-generation");
+
+    /// <summary>The current stamp, or null when the shared count cannot be read (then nothing is served from or kept in the cache).</summary>
+    private async Task<Stamp?> StampAsync()
+    {
+        var local = Generation;
+        if (!redis.IsOn) return new Stamp(local, 0);
+        try
+        {
+            if ((long?)await redis.Database.StringGetAsync(SharedKey) is not { } shared)
+            {
+                // First use, or Redis lost its data: start from a random count, so no count a page was kept under comes back.
+                await redis.Database.StringSetAsync(SharedKey, Random.Shared.NextInt64(1, long.MaxValue / 2), when: When.NotExists);
+                return null;
+            }
+            // Another node wrote: pages kept before can never be served again, so let their memory go.
+            if (Interlocked.Exchange(ref _sharedSeen, shared) != shared) Clear();
+            return new Stamp(local, shared);
+        }
+        catch (RedisException e)
+        {
+            log.LogWarning(e, "Could not read the public pages' shared generation from Redis; pages are read from the database.");
+            return null;
+        }
+    }
 
     /// <summary>
     /// The page for <paramref name="key"/>: from the cache for an anonymous visitor when it is there and still
@@ -62,24 +100,43 @@ public sealed partial class PublicPageCache(TimeProvider clock)
     {
         // Signed-in people never get (or leave) a cached page: whatever they see is read for them.
         if (http.User.Identity?.IsAuthenticated == true) return PublicPage.From(await render());
-        var generation = Generation;
-        if (_pages.TryGetValue(key, out var hit) && hit.Generation == generation && clock.GetUtcNow() < hit.Expires) return hit.Page;
+        var stamp = await StampAsync();
+        if (stamp is { } now && _pages.TryGetValue(key, out var hit) && hit.Stamp == now && clock.GetUtcNow() < hit.Expires) return hit.Page;
         var html = await render();
         if (html is null) return null;
         var page = PublicPage.Compressed(html);
-        if (page.Size < MaxBytes / 8)
+        if (stamp is { } before && page.Size < MaxBytes / 8)
         {
-            if (Interlocked.Add(ref _bytes, page.Size) > MaxBytes) Invalidate();
-            // Kept only if nothing was written since the page was read; read back only while that stays true.
-            else if (Generation == generation) _pages[key] = new Entry(page, generation, clock.GetUtcNow() + MaxAge);
+            if (Interlocked.Add(ref _bytes, page.Size) > MaxBytes) Clear();
+            // Kept only if nothing was written (on any node) since the page was read; read back only while that stays true.
+            else if (await StampAsync() == before) _pages[key] = new Entry(page, before, clock.GetUtcNow() + MaxAge);
         }
         return page;
     }
 
-    /// <summary>Empties the cache: every page is read again from the database.</summary>
+    /// <summary>
+    /// Empties the cache for a write: every page is read again from the database, on this node and (with Redis) on
+    /// every other, whose next request sees the raised shared count before it looks in its cache.
+    /// </summary>
     public void Invalidate()
     {
         Interlocked.Increment(ref _generation);
+        Clear();
+        if (!redis.IsOn) return;
+        try
+        {
+            redis.Database.StringIncrement(SharedKey);
+        }
+        catch (RedisException e)
+        {
+            // The write has happened; other nodes may show a page from before it for up to MaxAge unless they cannot reach Redis either.
+            log.LogError(e, "Could not tell the other nodes to empty their public page cache (Redis unreachable).");
+        }
+    }
+
+    /// <summary>Lets this node's copies go (memory only: the stamps decide what may be served).</summary>
+    private void Clear()
+    {
         _pages.Clear();
         Interlocked.Exchange(ref _bytes, 0);
     }

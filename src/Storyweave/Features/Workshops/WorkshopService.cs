@@ -400,7 +400,7 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
 
     // ---- Playing a clip to everyone -------------------------------------------------------------
 
-    /// <summary>Opens a card's clip on every board (kept in this process, like presence; see decision 0004).</summary>
+    /// <summary>Opens a card's clip on every board (kept like presence: this process, or Redis with several nodes; decisions 0004, 0011).</summary>
     public async Task<Outcome> PlayToEveryoneAsync(WorkshopActor actor, Workshop w, int cardId, CancellationToken ct = default)
     {
         if (!actor.CanFacilitate) return new Outcome(403, ["Only the facilitator can play a clip to everyone."]);
@@ -408,7 +408,7 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
         if (clip.Error is { } error) return error;
         var ev = db.Record(clock, w.ProjectId, actor.EventActor, "workshop.clip-played", "workshop", w.Id, $"card:{cardId}");
         await db.SaveChangesAsync(ct);
-        playback.Start(w.Id, new WorkshopPlayback.ClipPlay(ev.Id, cardId));
+        await playback.StartAsync(w.Id, new WorkshopPlayback.ClipPlay(ev.Id, cardId));
         await notifier.ChangedAsync(w.Id, ev.Id, "The facilitator is playing a clip to everyone.", actor.ParticipantId);
         return Outcome.Ok(new { playId = ev.Id });
     }
@@ -416,7 +416,7 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
     public async Task<Outcome> StopPlayingAsync(WorkshopActor actor, Workshop w, CancellationToken ct = default)
     {
         if (!actor.CanFacilitate) return new Outcome(403, ["Only the facilitator can stop the clip for everyone."]);
-        if (!playback.Stop(w.Id)) return Outcome.Ok();
+        if (!await playback.StopAsync(w.Id)) return Outcome.Ok();
         return await CommitAsync(w, actor, "workshop.clip-stopped", "The facilitator stopped the clip.", null, ct);
     }
 
@@ -547,7 +547,7 @@ public sealed class WorkshopService(StoryweaveDb db, TimeProvider clock, Consent
         }).ToList();
         var clusterDtos = clusters.Select(c => new ClusterDto(c.Id, c.Name, c.Position, Count(v => v.ClusterId == c.Id), votes.Count(v => v.ClusterId == c.Id && v.ParticipantId == me))).ToList();
         PlayDto? playing = null;
-        if (playback.Current(workshopId) is { } play && cardDtos.SingleOrDefault(c => c.Id == play.CardId) is { HasClip: true } playCard)
+        if (await playback.CurrentAsync(workshopId) is { } play && cardDtos.SingleOrDefault(c => c.Id == play.CardId) is { HasClip: true } playCard)
         {
             playing = new PlayDto(play.Id, playCard.Id, ClipUrl(w, playCard.Id), ClipUrl(w, playCard.Id, "captions"), playCard.StartSeconds ?? 0, playCard.EndSeconds, ClipLabel(playCard));
         }
