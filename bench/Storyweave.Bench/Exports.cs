@@ -218,10 +218,11 @@ public static class Exports
     }
 
     /// <summary>Starts <c>dotnet SERVER serve</c> on a free loopback port and waits until it answers /healthz.</summary>
-    internal static async Task<(Process Process, string BaseUrl, System.Text.StringBuilder Log)> StartServerAsync(string server, StoryweaveOptions options)
+    internal static async Task<(Process Process, string BaseUrl, System.Text.StringBuilder Log)> StartServerAsync(string server, StoryweaveOptions options, IReadOnlyDictionary<string, string>? environment = null)
     {
         var baseUrl = $"http://127.0.0.1:{FreePort()}";
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         foreach (var a in new[] { server, "serve", "--data-dir", options.DataDir, "--urls", baseUrl, "--no-sample" }) start.ArgumentList.Add(a);
         if (options.Postgres is not null)
         {

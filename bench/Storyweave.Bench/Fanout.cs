@@ -19,10 +19,17 @@ namespace Storyweave.Bench;
 /// </summary>
 public static class Fanout
 {
-    public static async Task<int> RunAsync(int clients, int moves, string? postgres)
+    /// <param name="nodes">1, or 2: a second app on the same database joined through Redis (SignalR's backplane,
+    /// <c>--redis HOST:PORT</c>); the guests are shared out between the nodes in turn and the facilitator moves on the first.</param>
+    public static async Task<int> RunAsync(int clients, int moves, string? postgres, int nodes = 1, string? redis = null)
     {
         if (postgres is not null) Environment.SetEnvironmentVariable("STORYWEAVE_TEST_POSTGRES", postgres);
-        await using var app = await TestApp.StartAsync(); // with an admin, so the app is past first-run setup
+        if (redis is not null) Environment.SetEnvironmentVariable("STORYWEAVE_TEST_REDIS", redis);
+        if (nodes is < 1 or > 2) throw new ArgumentException("--nodes is 1 or 2.");
+        // With an admin, so the app is past first-run setup; with Redis when there are two nodes.
+        await using var app = nodes == 1 ? await TestApp.StartAsync() : await TestApp.StartWithRedisAsync();
+        await using var second = nodes == 2 ? await app.StartSecondNodeAsync(ownDataFolder: postgres is not null) : null;
+        var urls = nodes == 1 ? new[] { app.BaseUrl } : new[] { app.BaseUrl, second!.BaseUrl };
         var lead = await app.CreateUserAsync(name: "Lee Lead");
         var projectId = await app.CreateProjectAsync(lead);
         using var facilitator = await app.ApiClientAsync(lead);
@@ -37,11 +44,12 @@ public static class Fanout
         {
             var link = await TestApp.CreateJoinLinkAsync(facilitator, projectId, workshopId, $"Guest {i + 1}");
             var cookies = new CookieContainer();
-            var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = new Uri(app.BaseUrl) };
+            var node = urls[i % urls.Length];
+            var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = new Uri(node) };
             var posted = await TestApp.PostFormAsync(http, link.Path, new() { ["name"] = $"Guest {i + 1}" });
             if (posted.StatusCode != HttpStatusCode.Redirect) throw new InvalidOperationException($"Guest {i + 1} could not join: {(int)posted.StatusCode}");
-            var connection = new HubConnectionBuilder().WithUrl(app.BaseUrl + WorkshopHub.Path, o => o.Cookies = cookies).Build();
-            var guest = new Guest(http, connection);
+            var connection = new HubConnectionBuilder().WithUrl(node + WorkshopHub.Path, o => o.Cookies = cookies).Build();
+            var guest = new Guest(http, connection, i % urls.Length);
             connection.On<WorkshopNotifier.Change>("changed", guest.Heard);
             await connection.StartAsync();
             var joined = await connection.InvokeAsync<WorkshopHub.JoinResult>("Join", projectId, workshopId);
@@ -53,6 +61,7 @@ public static class Fanout
         var heardAll = new List<double>();
         var readAll = new List<double>();
         var perClient = new List<double>();
+        var perNode = new[] { new List<double>(), new List<double>() };
         var loadBefore = Stats.LoadAverage();
         var process = Process.GetCurrentProcess();
         process.Refresh();
@@ -72,18 +81,27 @@ public static class Fanout
             heardAll.Add(timings.Max(t => t.Heard));
             readAll.Add(timings.Max(t => t.Read));
             perClient.AddRange(timings.Select(t => t.Heard));
+            for (var g = 0; g < guests.Count; g++) perNode[guests[g].Node].Add(timings[g].Heard);
         }
         total.Stop();
         process.Refresh();
         var cpuMs = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
 
-        Console.WriteLine($"### Board fan-out, {(postgres is null ? "SQLite" : "PostgreSQL")}: {clients} guests connected by SignalR, {moves} card moves");
+        Console.WriteLine($"### Board fan-out, {(postgres is null ? "SQLite" : "PostgreSQL")}: {clients} guests connected by SignalR{(nodes == 2 ? " to 2 nodes (half each; Redis backplane; the moves made on node 1)" : "")}, {moves} card moves");
         Console.WriteLine();
         Console.WriteLine("| From sending the move until… | Median ms | p95 ms | Max ms |");
         Console.WriteLine("|---|---|---|---|");
         Console.WriteLine($"| one client heard \"changed\" (all {perClient.Count:N0} deliveries) | {Stats.Percentile(perClient, 50):F1} | {Stats.Percentile(perClient, 95):F1} | {perClient.Max():F1} |");
         Console.WriteLine($"| **all {clients} clients heard \"changed\"** | **{Stats.Percentile(heardAll, 50):F1}** | **{Stats.Percentile(heardAll, 95):F1}** | {heardAll.Max():F1} |");
         Console.WriteLine($"| **all {clients} clients show the move** | **{Stats.Percentile(readAll, 50):F1}** | **{Stats.Percentile(readAll, 95):F1}** | {readAll.Max():F1} |");
+        if (nodes == 2)
+        {
+            foreach (var n in new[] { 0, 1 })
+            {
+                var heard = perNode[n];
+                Console.WriteLine($"| one client of node {n + 1} heard \"changed\" ({heard.Count:N0} deliveries) | {Stats.Percentile(heard, 50):F1} | {Stats.Percentile(heard, 95):F1} | {heard.Max():F1} |");
+            }
+        }
         Console.WriteLine();
         Console.WriteLine($"Moves applied straight from the message: {guests.Sum(g => g.Applied):N0}; boards read again instead: {guests.Sum(g => g.Reads):N0}.");
         Console.WriteLine();
@@ -94,8 +112,9 @@ public static class Fanout
         return 0;
     }
 
-    private sealed class Guest(HttpClient http, HubConnection connection) : IAsyncDisposable
+    private sealed class Guest(HttpClient http, HubConnection connection, int node) : IAsyncDisposable
     {
+        public int Node => node;
         private long _after;
         private string _boardUrl = "";
         private TaskCompletionSource<(double Heard, double Read)> _done = new();

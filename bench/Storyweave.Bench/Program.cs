@@ -19,10 +19,10 @@ using Storyweave.Hosting;
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --coding [--samples 200] [--pre-coded 300] [--postgres CONNSTR]
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --exports [--server src/Storyweave/bin/Release/net10.0/storyweave.dll]
 //            [--passages 20000] [--rounds 5] [--data-dir DIR] [--reuse] [--postgres CONNSTR]
-//        dotnet run -c Release --project bench/Storyweave.Bench -- --public [--server DLL] [--seconds 10] [--connections 32] [--data-dir DIR] [--reuse]
+//        dotnet run -c Release --project bench/Storyweave.Bench -- --public [--server DLL] [--seconds 10] [--connections 32] [--data-dir DIR] [--reuse] [--nodes 2 [--redis HOST:PORT]]
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --import-http [--server DLL] [--stories 1000] [--batch 100 files per request] [--postgres CONNSTR]
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --search-http [--server DLL] [--stories N] [--data-dir DIR] [--reuse] [--postgres CONNSTR]
-//        dotnet run -c Release --project bench/Storyweave.Bench -- --fanout [--clients 50] [--moves 200] [--postgres CONNSTR]
+//        dotnet run -c Release --project bench/Storyweave.Bench -- --fanout [--clients 50] [--moves 200] [--postgres CONNSTR] [--nodes 2 --redis HOST:PORT]
 // With --postgres, a new database is created on that server for the run and dropped afterwards.
 var inv = CultureInfo.InvariantCulture;
 var stories = 1000;
@@ -31,6 +31,8 @@ var seed = 42;
 var rounds = 5;
 var batch = 100;
 var fanout = false;
+var nodes = 1;
+string? redis = null;
 var coding = false;
 var exports = false;
 var exportPassages = 20000;
@@ -62,6 +64,8 @@ for (var i = 0; i < args.Length; i++)
         case "--postgres": postgres = Next(); break;
         case "--batch": batch = int.Parse(Next(), inv); break;
         case "--fanout": fanout = true; break;
+        case "--nodes": nodes = int.Parse(Next(), inv); break;
+        case "--redis": redis = Next(); break;
         case "--coding": coding = true; break;
         case "--exports": exports = true; break;
         case "--server": server = Next(); break;
@@ -79,15 +83,16 @@ for (var i = 0; i < args.Length; i++)
         case "--sql-log": sqlLog = true; break;
         case "--search-http": searchHttp = true; break;
         default:
-            Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N, --batch N, --coding [--samples N] [--pre-coded N], --exports [--server DLL] [--passages N], --public [--server DLL] [--seconds N] [--connections N], --import-http [--server DLL] [--stories N] [--batch N files per request] [--postgres CONNSTR], or --fanout [--clients N] [--moves N] [--postgres CONNSTR].");
+            Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N, --batch N, --coding [--samples N] [--pre-coded N], --exports [--server DLL] [--passages N], --public [--server DLL] [--seconds N] [--connections N] [--nodes 2 [--redis HOST:PORT]], --import-http [--server DLL] [--stories N] [--batch N files per request] [--postgres CONNSTR], or --fanout [--clients N] [--moves N] [--postgres CONNSTR] [--nodes 2 --redis HOST:PORT].");
             return 2;
     }
 }
 
-if (fanout) return await Fanout.RunAsync(clients, moves, postgres);
+if (fanout) return await Fanout.RunAsync(clients, moves, postgres, nodes, redis);
 if (coding) return await Coding.RunAsync(codingSamples, preCoded, postgres);
 if (exports) return await Exports.RunAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, postgres, reuse, rounds, exportPassages);
 if (importHttp) return await ImportHttp.RunAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, postgres, stories, wordsPerStory, batch, seed);
+if (publicPages && nodes == 2) return await PublicPages.RunTwoNodesAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, reuse, wrkSeconds, wrkConnections, redis);
 if (publicPages) return await PublicPages.RunAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, reuse, wrkSeconds, wrkConnections);
 
 dataDir = Path.GetFullPath(dataDir ?? Path.Combine(Path.GetTempPath(), "storyweave-bench", Guid.NewGuid().ToString("N")));

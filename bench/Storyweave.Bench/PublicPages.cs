@@ -78,6 +78,69 @@ public static partial class PublicPages
         }
     }
 
+    /// <summary>
+    /// Two server processes on the one data folder (with Redis when <paramref name="redis"/> is given, as a real
+    /// pair of nodes is set up: the public page cache then checks the shared generation on every request) behind
+    /// Debian's nginx sharing requests out in turn; first one node behind the same nginx, then both, so the proxy's own
+    /// cost is in both rows. wrk, nginx and both nodes share the machine's cores.
+    /// </summary>
+    public static async Task<int> RunTwoNodesAsync(string server, string? dataDir, bool reuse, int seconds, int connections, string? redis)
+    {
+        server = Path.GetFullPath(server);
+        if (!File.Exists("/usr/bin/wrk"))
+        {
+            Console.Error.WriteLine("wrk is needed (apt-get install wrk).");
+            return 2;
+        }
+        dataDir = Path.GetFullPath(dataDir ?? Path.Combine(Path.GetTempPath(), "storyweave-bench", "public-" + Guid.NewGuid().ToString("N")));
+        var options = new StoryweaveOptions { DataDir = dataDir, NoSample = true };
+        var storyUrl = await SeedAsync(options, reuse);
+        var environment = new Dictionary<string, string>();
+        if (redis is not null)
+        {
+            environment["Redis__Configuration"] = redis;
+            environment["Redis__Prefix"] = "sw-bench-" + Guid.NewGuid().ToString("N")[..8];
+        }
+        var (first, firstUrl, _) = await Exports.StartServerAsync(server, options, environment);
+        var (second, secondUrl, _) = await Exports.StartServerAsync(server, options, environment);
+        try
+        {
+            const string Browser = "Accept-Encoding: gzip, deflate, br, zstd";
+            var loadBefore = Stats.LoadAverage();
+            var rows = new List<string>();
+            foreach (var (what, nodes) in new[] { ("1 node", new[] { firstUrl }), ("2 nodes", new[] { firstUrl, secondUrl }) })
+            {
+                await using var proxy = await Storyweave.Testing.NginxProxy.StartAsync(sticky: false, nodes);
+                using (var http = new HttpClient())
+                    foreach (var node in nodes) await http.GetStringAsync(node + storyUrl); // each node renders and caches it once
+                foreach (var (kind, header) in new[] { ("public story page", (string?)null), ("public story page, as a browser asks (gzip)", Browser), ("static file /css/site.css", null) })
+                {
+                    var path = kind.StartsWith("static", StringComparison.Ordinal) ? "/css/site.css" : storyUrl;
+                    await WrkAsync(proxy.BaseUrl + path, 3, connections, header); // warm-up, not counted
+                    var output = await WrkAsync(proxy.BaseUrl + path, seconds, connections, header);
+                    var rps = double.Parse(RequestsPerSecond().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
+                    string Pct(string p) => Percentile().Matches(output).FirstOrDefault(m => m.Groups[1].Value == p)?.Groups[2].Value ?? "?";
+                    var errors = NonSuccess().Match(output) is { Success: true } e ? e.Groups[1].Value : "0";
+                    rows.Add($"| {what} behind nginx: {kind} | {rps:N0} | {Pct("50")} | {Pct("99")} | {errors} |");
+                }
+            }
+            Console.WriteLine($"### Public story page, SQLite, 1 and 2 nodes behind nginx (round robin){(redis is null ? "" : ", Redis shared state")}: wrk, {connections} connections, 2 threads, {seconds} s");
+            Console.WriteLine();
+            Console.WriteLine("| Request | Requests/s | Median latency | p99 latency | Non-2xx |");
+            Console.WriteLine("|---|---:|---:|---:|---:|");
+            foreach (var r in rows) Console.WriteLine(r);
+            Console.WriteLine();
+            Console.WriteLine($"- peak RSS (VmHWM): node 1 {Exports.Status(first.Id, "VmHWM")}, node 2 {Exports.Status(second.Id, "VmHWM")}");
+            Console.WriteLine($"- load average before: {loadBefore}; after: {Stats.LoadAverage()}; {Environment.ProcessorCount} cores");
+            return 0;
+        }
+        finally
+        {
+            await Exports.StopAsync(first);
+            await Exports.StopAsync(second);
+        }
+    }
+
     private static async Task<string> WrkAsync(string url, int seconds, int connections, string? header)
     {
         var start = new ProcessStartInfo("/usr/bin/wrk") { RedirectStandardOutput = true, UseShellExecute = false };

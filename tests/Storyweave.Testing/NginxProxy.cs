@@ -26,7 +26,11 @@ public sealed class NginxProxy : IAsyncDisposable
 
     private static readonly string[] Places = ["/usr/sbin/nginx", "/usr/bin/nginx"];
 
-    public static async Task<NginxProxy> StartAsync(params string[] nodeBaseUrls)
+    public static Task<NginxProxy> StartAsync(params string[] nodeBaseUrls) => StartAsync(sticky: true, nodeBaseUrls);
+
+    /// <param name="sticky">By client address (<c>ip_hash</c>, as live boards need); false shares requests out in turn
+    /// (round robin), which the public-page benchmark uses: on loopback every client has the same address.</param>
+    public static async Task<NginxProxy> StartAsync(bool sticky, params string[] nodeBaseUrls)
     {
         var nginx = Places.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("nginx is not installed: test.sh installs it (apt-get install nginx).");
@@ -46,9 +50,9 @@ public sealed class NginxProxy : IAsyncDisposable
               fastcgi_temp_path {{folder}}/fastcgi;
               uwsgi_temp_path {{folder}}/uwsgi;
               scgi_temp_path {{folder}}/scgi;
-              map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+              map $http_upgrade $connection_upgrade { default upgrade; '' {{(sticky ? "close" : "''")}}; }
               upstream storyweave {
-                ip_hash;
+                {{(sticky ? "ip_hash;" : "keepalive 64;")}}
             {{servers}}  }
               server {
                 listen 127.0.0.1:{{port}};
