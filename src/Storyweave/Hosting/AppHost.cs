@@ -267,11 +267,10 @@ public static class AppHost
         services.AddHostedService<JobScratchCleanup>();
         // The one background job engine, clustered over the app's database (BackgroundJobs; decision 0010).
         BackgroundJobs.Add(services, options);
-        services.AddSingleton<RenditionQueue>();
+        services.AddSingleton<IJobRows, RenditionJobRows>();
         services.AddScoped<MediaUploader>();
         services.AddScoped<Features.Coding.CodingService>();
         services.AddSingleton<Features.Coding.TranscriptLayouts>();
-        services.AddHostedService<RenditionWorker>();
         services.AddSingleton<Features.Clips.ClipStorage>();
         services.AddSingleton<IJobRows, Features.Clips.ClipJobRows>();
         services.AddScoped<Features.Clips.ClipConsent>();

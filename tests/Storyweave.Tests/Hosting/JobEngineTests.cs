@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Quartz;
@@ -141,6 +142,50 @@ public sealed class JobEngineTests
             Assert.Equal(OutputStatus.Ready, made.Status);
             Assert.Equal([queued.Id, queued.Id], observer.Claims);
             Assert.Single(Directory.GetFiles(Path.Combine(app.DataDir, "outputs", projectId.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_rendition_cut_off_by_a_stop_is_made_once_after_the_next_start()
+    {
+        using var folder = new TestMedia.Folder();
+        var flac = await TestMedia.ConvertAsync(await TestMedia.SpeechAsync(folder.File("speech.wav")), folder.File("speech.flac"));
+        var observer = new ClaimObserver(holdFirst: true, honourCancellation: true);
+        var app = await TestApp.StartAsync(configureBuilder: b => b.Services.AddSingleton<IJobRunObserver>(observer));
+        try
+        {
+            var lead = await app.CreateUserAsync();
+            var projectId = await app.CreateProjectAsync(lead);
+            var (storyId, _) = await app.CreateStoryAsync(projectId);
+            int mediaId;
+            using (var content = TestMedia.FileContent(flac, "speech.flac"))
+            {
+                var upload = await (await app.ApiClientAsync(lead)).PostAsync($"/api/projects/{projectId}/stories/{storyId}/media", content);
+                Assert.True(upload.IsSuccessStatusCode, await upload.Content.ReadAsStringAsync());
+                mediaId = (int)(await upload.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+            }
+            await observer.FirstClaim.Task.WaitAsync(TimeSpan.FromMinutes(1));
+
+            // A stop asks the running job to stop and hands it back; the row stays Running, not failed.
+            app = await app.StartAgainAsync();
+            var api = await app.ApiClientAsync(lead);
+            JsonObject media;
+            for (var i = 0; ; i++)
+            {
+                media = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{projectId}/media/{mediaId}"))!;
+                if ((string)media["renditionStatus"]! is "Ready" or "Failed") break;
+                Assert.True(i < 600, $"The rendition was still {(string)media["renditionStatus"]!} after a minute.");
+                await Task.Delay(100);
+            }
+            Assert.Equal("Ready", (string?)media["renditionStatus"]);
+            Assert.Equal([mediaId, mediaId], observer.Claims);
+            var stored = await app.WithDbAsync(db => db.MediaFiles.Where(m => m.Id == mediaId).Select(m => m.RenditionStoredName).SingleAsync());
+            var renditions = Directory.GetFiles(Path.Combine(app.Options.MediaDir, projectId.ToString(System.Globalization.CultureInfo.InvariantCulture)), "*.m4a");
+            Assert.Equal(stored, Path.GetFileName(Assert.Single(renditions)));
         }
         finally
         {
