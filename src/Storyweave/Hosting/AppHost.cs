@@ -312,10 +312,9 @@ public static class AppHost
         services.AddScoped<Features.StorytellerPortal.StorytellerPortalService>();
         services.AddScoped<Features.StorytellerPortal.StorytellerExport>();
         services.AddSingleton<Features.Transcription.DraftEngines>();
-        services.AddSingleton<Features.Transcription.DraftQueue>();
+        services.AddSingleton<IJobRows, Features.Transcription.DraftJobRows>();
         services.AddScoped<Features.Transcription.DraftService>();
         services.AddScoped<Features.Transcription.DraftRunner>();
-        services.AddHostedService<Features.Transcription.DraftWorker>();
         Features.Email.EmailSetup.Add(services);
         services.AddScoped<AccountLinks>();
         AccountEmails.Add(services);

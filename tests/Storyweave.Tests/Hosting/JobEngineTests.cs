@@ -193,6 +193,54 @@ public sealed class JobEngineTests
         }
     }
 
+    [Fact]
+    public async Task A_draft_cut_off_by_a_stop_is_written_once_after_the_next_start()
+    {
+        var observer = new ClaimObserver(holdFirst: true, honourCancellation: true);
+        var app = await TestApp.StartAsync(configureBuilder: b => b.Services.AddSingleton<IJobRunObserver>(observer));
+        try
+        {
+            var lead = await app.CreateUserAsync();
+            var projectId = await app.CreateProjectAsync(lead);
+            var (storyId, _) = await app.CreateStoryAsync(projectId);
+            var api = await app.ApiClientAsync(lead);
+            using (var folder = new TestMedia.Folder())
+            {
+                var (path, _) = await Transcription.DraftSpeech.MakeAsync(folder, Transcription.DraftTests.Sentences);
+                using var content = TestMedia.FileContent(path, "interview.wav", "audio/wav");
+                var upload = await api.PostAsync($"/api/projects/{projectId}/stories/{storyId}/media", content);
+                Assert.True(upload.IsSuccessStatusCode, await upload.Content.ReadAsStringAsync());
+            }
+            var started = await api.PostAsJsonAsync($"/api/projects/{projectId}/stories/{storyId}/transcript/draft", new { engine = "pocketsphinx" });
+            Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+            var url = started.Headers.Location!.OriginalString;
+            var jobId = (int)(await started.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+            await observer.FirstClaim.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            var baseVersion = await app.WithDbAsync(db => db.DraftJobs.Where(j => j.Id == jobId).Select(j => j.BaseVersion).SingleAsync());
+
+            // A stop asks the running draft to stop and hands it back; the row stays Running, the transcript untouched.
+            app = await app.StartAgainAsync();
+            api = await app.ApiClientAsync(lead);
+            JsonObject draft;
+            for (var i = 0; ; i++)
+            {
+                draft = (await api.GetFromJsonAsync<JsonObject>(url))!;
+                if ((bool)draft["finished"]!) break;
+                Assert.True(i < 3000, $"The draft was still {(string)draft["status"]!} after 5 minutes.");
+                await Task.Delay(100);
+            }
+            Assert.True((string)draft["status"]! == "Written", (string?)draft["message"]);
+            Assert.Equal([jobId, jobId], observer.Claims);
+            // Written once: the transcript moved on by exactly one version from the one the draft started from.
+            Assert.Equal(baseVersion + 1, await app.WithDbAsync(db => db.Stories.Where(x => x.Id == storyId).Select(x => x.TranscriptVersion).SingleAsync()));
+            Assert.Equal((int)draft["lines"]!, await app.WithDbAsync(db => db.TranscriptCues.CountAsync(c => c.StoryId == storyId)));
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
     private static async Task<(HttpClient Api, int ProjectId, int ReportId)> ReportOnAsync(TestApp app)
     {
         var api = await app.ApiClientAsync(app.Admin!);
