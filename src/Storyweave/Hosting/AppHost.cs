@@ -292,11 +292,10 @@ public static class AppHost
         services.AddScoped<Features.Exports.QdpxExport>();
         services.AddScoped<Features.Interop.QdpxProjectImport>();
         services.AddSingleton<Features.Interop.QdpxUploads>();
-        // Project-file imports run in the background with progress (one at a time); see Features/Interop/QdpxImportJob.
+        // Project-file imports run on the job engine with progress (one at a time per node); see Features/Interop/QdpxImportJob.
         services.AddScoped<Features.Interop.QdpxImportJobs>();
-        services.AddSingleton<Features.Interop.QdpxImportQueue>();
+        services.AddSingleton<IJobRows, Features.Interop.QdpxImportJobRows>();
         services.AddSingleton<Features.Interop.QdpxImportProgress>();
-        services.AddHostedService<Features.Interop.QdpxImportWorker>();
         services.AddScoped<Features.Withdrawal.WithdrawalService>();
         services.AddScoped<Features.Withdrawal.TeamTextReview>();
         services.AddScoped<Features.Audit.AccessLog>();

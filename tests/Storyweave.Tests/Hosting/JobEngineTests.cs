@@ -241,6 +241,47 @@ public sealed class JobEngineTests
         }
     }
 
+    [Fact]
+    public async Task A_project_import_cut_off_by_a_stop_is_reported_failed_after_the_next_start_and_not_run_again()
+    {
+        var observer = new ClaimObserver(holdFirst: true, honourCancellation: true);
+        var app = await TestApp.StartAsync(configureBuilder: b => b.Services.AddSingleton<IJobRunObserver>(observer));
+        try
+        {
+            var lead = await app.CreateUserAsync();
+            var projectId = await app.CreateProjectAsync(lead);
+            var api = await app.ApiClientAsync(lead);
+            var file = Interop.QdpxImportTests.NvivoFile(Guid.NewGuid().ToString("N")[..6]);
+            var response = await api.PostAsync($"/api/projects/{projectId}/imports/project.qdpx?name=big.qdpx&background=true", new ByteArrayContent(file));
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+            var statusUrl = (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["statusUrl"]!;
+            await observer.FirstClaim.Task.WaitAsync(TimeSpan.FromMinutes(1));
+
+            // A stop cuts the import off (its transaction never commits). Run again, it could import the file twice if its
+            // node were only slow, so the engine's recovery run reports it failed: "choose the file again".
+            app = await app.StartAgainAsync();
+            api = await app.ApiClientAsync(lead);
+            JsonObject job;
+            for (var i = 0; ; i++)
+            {
+                job = (await api.GetFromJsonAsync<JsonObject>(statusUrl))!;
+                if ((string)job["status"]! is "Succeeded" or "Failed") break;
+                Assert.True(i < 600, $"The import was still {(string)job["status"]!} after a minute.");
+                await Task.Delay(100);
+            }
+            Assert.Equal("Failed", (string)job["status"]!);
+            Assert.Equal([Storyweave.Features.Interop.QdpxImportJob.InterruptedMessage], job["errors"]!.AsArray().Select(e => (string)e!));
+            Assert.Single(observer.Claims);
+            Assert.Equal(0, await app.WithDbAsync(db => db.Stories.CountAsync(s => s.ProjectId == projectId)));
+            var scratch = Path.Combine(app.DataDir, "tmp", $"project-{projectId}");
+            Assert.False(Directory.Exists(scratch) && Directory.EnumerateDirectories(scratch, "qdpx-upload-*").Any());
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
     private static async Task<(HttpClient Api, int ProjectId, int ReportId)> ReportOnAsync(TestApp app)
     {
         var api = await app.ApiClientAsync(app.Admin!);
