@@ -192,7 +192,7 @@ public static class StoryweaveCli
                 if (percent <= last) return;
                 last = percent;
                 Console.Out.WriteLine($"  {percent}%");
-            }, ct);
+            }, ct: ct);
             if (job is null) return await FailAsync(["The draft's job disappeared (its story was deleted meanwhile)."]);
             if (job.Status != Features.Transcription.DraftStatus.Written) return await FailAsync([Features.Transcription.DraftService.Describe(job)]);
             if (last < 100) await Console.Out.WriteLineAsync("  100%");

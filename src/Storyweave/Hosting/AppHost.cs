@@ -269,11 +269,10 @@ public static class AppHost
         services.AddHostedService<JobScratchCleanup>();
         // The one background job engine, clustered over the app's database (BackgroundJobs; decision 0010).
         BackgroundJobs.Add(services, options);
-        services.AddSingleton<RenditionQueue>();
+        services.AddSingleton<IJobRows, RenditionJobRows>();
         services.AddScoped<MediaUploader>();
         services.AddScoped<Features.Coding.CodingService>();
         services.AddSingleton<Features.Coding.TranscriptLayouts>();
-        services.AddHostedService<RenditionWorker>();
         services.AddSingleton<Features.Clips.ClipStorage>();
         services.AddSingleton<IJobRows, Features.Clips.ClipJobRows>();
         services.AddScoped<Features.Clips.ClipConsent>();
@@ -295,11 +294,10 @@ public static class AppHost
         services.AddScoped<Features.Exports.QdpxExport>();
         services.AddScoped<Features.Interop.QdpxProjectImport>();
         services.AddSingleton<Features.Interop.QdpxUploads>();
-        // Project-file imports run in the background with progress (one at a time); see Features/Interop/QdpxImportJob.
+        // Project-file imports run on the job engine with progress (one at a time per node); see Features/Interop/QdpxImportJob.
         services.AddScoped<Features.Interop.QdpxImportJobs>();
-        services.AddSingleton<Features.Interop.QdpxImportQueue>();
+        services.AddSingleton<IJobRows, Features.Interop.QdpxImportJobRows>();
         services.AddSingleton<Features.Interop.QdpxImportProgress>();
-        services.AddHostedService<Features.Interop.QdpxImportWorker>();
         services.AddScoped<Features.Withdrawal.WithdrawalService>();
         services.AddScoped<Features.Withdrawal.TeamTextReview>();
         services.AddScoped<Features.Audit.AccessLog>();
@@ -315,10 +313,9 @@ public static class AppHost
         services.AddScoped<Features.StorytellerPortal.StorytellerPortalService>();
         services.AddScoped<Features.StorytellerPortal.StorytellerExport>();
         services.AddSingleton<Features.Transcription.DraftEngines>();
-        services.AddSingleton<Features.Transcription.DraftQueue>();
+        services.AddSingleton<IJobRows, Features.Transcription.DraftJobRows>();
         services.AddScoped<Features.Transcription.DraftService>();
         services.AddScoped<Features.Transcription.DraftRunner>();
-        services.AddHostedService<Features.Transcription.DraftWorker>();
         Features.Email.EmailSetup.Add(services);
         services.AddScoped<AccountLinks>();
         AccountEmails.Add(services);

@@ -20,6 +20,7 @@ public sealed class JobMetrics
     public const string Reports = "report";
     public const string Drafts = "transcription";
     public const string Email = "email";
+    public const string ProjectImports = "qdpx-import";
 
     /// <summary>The job did what it was for.</summary>
     public const string Succeeded = "succeeded";
@@ -44,6 +45,7 @@ public sealed class JobMetrics
         [Clips] = 0,
         [Reports] = 0,
         [Drafts] = 0,
+        [ProjectImports] = 0,
     };
 
     /// <summary>Queues whose length is read from elsewhere (the email outbox, in the database).</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Quartz;
@@ -141,6 +142,139 @@ public sealed class JobEngineTests
             Assert.Equal(OutputStatus.Ready, made.Status);
             Assert.Equal([queued.Id, queued.Id], observer.Claims);
             Assert.Single(Directory.GetFiles(Path.Combine(app.DataDir, "outputs", projectId.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_rendition_cut_off_by_a_stop_is_made_once_after_the_next_start()
+    {
+        using var folder = new TestMedia.Folder();
+        var flac = await TestMedia.ConvertAsync(await TestMedia.SpeechAsync(folder.File("speech.wav")), folder.File("speech.flac"));
+        var observer = new ClaimObserver(holdFirst: true, honourCancellation: true);
+        var app = await TestApp.StartAsync(configureBuilder: b => b.Services.AddSingleton<IJobRunObserver>(observer));
+        try
+        {
+            var lead = await app.CreateUserAsync();
+            var projectId = await app.CreateProjectAsync(lead);
+            var (storyId, _) = await app.CreateStoryAsync(projectId);
+            int mediaId;
+            using (var content = TestMedia.FileContent(flac, "speech.flac"))
+            {
+                var upload = await (await app.ApiClientAsync(lead)).PostAsync($"/api/projects/{projectId}/stories/{storyId}/media", content);
+                Assert.True(upload.IsSuccessStatusCode, await upload.Content.ReadAsStringAsync());
+                mediaId = (int)(await upload.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+            }
+            await observer.FirstClaim.Task.WaitAsync(TimeSpan.FromMinutes(1));
+
+            // A stop asks the running job to stop and hands it back; the row stays Running, not failed.
+            app = await app.StartAgainAsync();
+            var api = await app.ApiClientAsync(lead);
+            JsonObject media;
+            for (var i = 0; ; i++)
+            {
+                media = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{projectId}/media/{mediaId}"))!;
+                if ((string)media["renditionStatus"]! is "Ready" or "Failed") break;
+                Assert.True(i < 600, $"The rendition was still {(string)media["renditionStatus"]!} after a minute.");
+                await Task.Delay(100);
+            }
+            Assert.Equal("Ready", (string?)media["renditionStatus"]);
+            Assert.Equal([mediaId, mediaId], observer.Claims);
+            var stored = await app.WithDbAsync(db => db.MediaFiles.Where(m => m.Id == mediaId).Select(m => m.RenditionStoredName).SingleAsync());
+            var renditions = Directory.GetFiles(Path.Combine(app.Options.MediaDir, projectId.ToString(System.Globalization.CultureInfo.InvariantCulture)), "*.m4a");
+            Assert.Equal(stored, Path.GetFileName(Assert.Single(renditions)));
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_draft_cut_off_by_a_stop_is_written_once_after_the_next_start()
+    {
+        var observer = new ClaimObserver(holdFirst: true, honourCancellation: true);
+        var app = await TestApp.StartAsync(configureBuilder: b => b.Services.AddSingleton<IJobRunObserver>(observer));
+        try
+        {
+            var lead = await app.CreateUserAsync();
+            var projectId = await app.CreateProjectAsync(lead);
+            var (storyId, _) = await app.CreateStoryAsync(projectId);
+            var api = await app.ApiClientAsync(lead);
+            using (var folder = new TestMedia.Folder())
+            {
+                var (path, _) = await Transcription.DraftSpeech.MakeAsync(folder, Transcription.DraftTests.Sentences);
+                using var content = TestMedia.FileContent(path, "interview.wav", "audio/wav");
+                var upload = await api.PostAsync($"/api/projects/{projectId}/stories/{storyId}/media", content);
+                Assert.True(upload.IsSuccessStatusCode, await upload.Content.ReadAsStringAsync());
+            }
+            var started = await api.PostAsJsonAsync($"/api/projects/{projectId}/stories/{storyId}/transcript/draft", new { engine = "pocketsphinx" });
+            Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+            var url = started.Headers.Location!.OriginalString;
+            var jobId = (int)(await started.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+            await observer.FirstClaim.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            var baseVersion = await app.WithDbAsync(db => db.DraftJobs.Where(j => j.Id == jobId).Select(j => j.BaseVersion).SingleAsync());
+
+            // A stop asks the running draft to stop and hands it back; the row stays Running, the transcript untouched.
+            app = await app.StartAgainAsync();
+            api = await app.ApiClientAsync(lead);
+            JsonObject draft;
+            for (var i = 0; ; i++)
+            {
+                draft = (await api.GetFromJsonAsync<JsonObject>(url))!;
+                if ((bool)draft["finished"]!) break;
+                Assert.True(i < 3000, $"The draft was still {(string)draft["status"]!} after 5 minutes.");
+                await Task.Delay(100);
+            }
+            Assert.True((string)draft["status"]! == "Written", (string?)draft["message"]);
+            Assert.Equal([jobId, jobId], observer.Claims);
+            // Written once: the transcript moved on by exactly one version from the one the draft started from.
+            Assert.Equal(baseVersion + 1, await app.WithDbAsync(db => db.Stories.Where(x => x.Id == storyId).Select(x => x.TranscriptVersion).SingleAsync()));
+            Assert.Equal((int)draft["lines"]!, await app.WithDbAsync(db => db.TranscriptCues.CountAsync(c => c.StoryId == storyId)));
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_project_import_cut_off_by_a_stop_is_reported_failed_after_the_next_start_and_not_run_again()
+    {
+        var observer = new ClaimObserver(holdFirst: true, honourCancellation: true);
+        var app = await TestApp.StartAsync(configureBuilder: b => b.Services.AddSingleton<IJobRunObserver>(observer));
+        try
+        {
+            var lead = await app.CreateUserAsync();
+            var projectId = await app.CreateProjectAsync(lead);
+            var api = await app.ApiClientAsync(lead);
+            var file = Interop.QdpxImportTests.NvivoFile(Guid.NewGuid().ToString("N")[..6]);
+            var response = await api.PostAsync($"/api/projects/{projectId}/imports/project.qdpx?name=big.qdpx&background=true", new ByteArrayContent(file));
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+            var statusUrl = (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["statusUrl"]!;
+            await observer.FirstClaim.Task.WaitAsync(TimeSpan.FromMinutes(1));
+
+            // A stop cuts the import off (its transaction never commits). Run again, it could import the file twice if its
+            // node were only slow, so the engine's recovery run reports it failed: "choose the file again".
+            app = await app.StartAgainAsync();
+            api = await app.ApiClientAsync(lead);
+            JsonObject job;
+            for (var i = 0; ; i++)
+            {
+                job = (await api.GetFromJsonAsync<JsonObject>(statusUrl))!;
+                if ((string)job["status"]! is "Succeeded" or "Failed") break;
+                Assert.True(i < 600, $"The import was still {(string)job["status"]!} after a minute.");
+                await Task.Delay(100);
+            }
+            Assert.Equal("Failed", (string)job["status"]!);
+            Assert.Equal([Storyweave.Features.Interop.QdpxImportJob.InterruptedMessage], job["errors"]!.AsArray().Select(e => (string)e!));
+            Assert.Single(observer.Claims);
+            Assert.Equal(0, await app.WithDbAsync(db => db.Stories.CountAsync(s => s.ProjectId == projectId)));
+            var scratch = Path.Combine(app.DataDir, "tmp", $"project-{projectId}");
+            Assert.False(Directory.Exists(scratch) && Directory.EnumerateDirectories(scratch, "qdpx-upload-*").Any());
         }
         finally
         {

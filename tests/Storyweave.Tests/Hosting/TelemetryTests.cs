@@ -79,7 +79,7 @@ public sealed class TelemetryTests
         listener.RecordObservableInstruments();
         var lengths = longs.Where(m => m.Instrument == "storyweave.queue.length").ToList();
         Assert.Equal(
-            new[] { JobMetrics.Clips, JobMetrics.Email, JobMetrics.Renditions, JobMetrics.Reports, JobMetrics.Drafts }.Order(),
+            new[] { JobMetrics.Clips, JobMetrics.Email, JobMetrics.Renditions, JobMetrics.Reports, JobMetrics.Drafts, JobMetrics.ProjectImports }.Order(),
             lengths.Select(m => (string)m.Tags["storyweave.job.kind"]!).Distinct().Order());
         Assert.Equal(0, lengths.Single(m => (string)m.Tags["storyweave.job.kind"]! == JobMetrics.Reports).Value);
     }

@@ -326,8 +326,9 @@ public sealed partial class MediaUploadTests(AppFixture fixture) : IClassFixture
             return row.Id;
         });
 
-        var worker = App.Services.GetServices<IHostedService>().OfType<RenditionWorker>().Single();
-        await worker.RequeueUnfinishedAsync(CancellationToken.None);
+        // What every start does: a Running row with no job in the job engine (left by a version before it) is queued again.
+        var startup = App.Services.GetServices<IHostedService>().OfType<Storyweave.Hosting.BackgroundJobsStartup>().Single();
+        await startup.StartAsync(CancellationToken.None);
 
         var media = await WaitForRenditionAsync(s.Api, s.ProjectId, id);
         Assert.Equal("Ready", (string?)media["renditionStatus"]);

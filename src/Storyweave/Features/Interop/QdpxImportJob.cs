@@ -1,18 +1,18 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Storyweave.Data;
 using Storyweave.Features.Events;
 using Storyweave.Features.Projects;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Interop;
 
 /// <summary>
-/// One project-file import run in the background (<see cref="QdpxImportWorker"/>), and how it went. The row is what
-/// survives a restart: an import is one transaction, so a job the process stopped in the middle of left nothing, and at
-/// the next start it is marked failed with <see cref="InterruptedMessage"/>. Progress while running is kept in memory
+/// One project-file import run in the background (<see cref="QdpxImportRunJob"/>, on the job engine), and how it went. The
+/// row is what survives a restart: an import is one transaction, so a job whose node stopped in the middle left nothing,
+/// and it is marked failed with <see cref="InterruptedMessage"/> (not run again: see <see cref="QdpxImportRunJob"/>). Progress while running is kept in memory
 /// (<see cref="QdpxImportProgress"/>): on SQLite nothing else may write while the import's transaction is open.
 /// <para>No names or text of the imported people: the result holds counts and the ids of the stories and storytellers
 /// made (their current titles and names are looked up when shown, so a later withdrawal or deletion shows through).</para>
@@ -66,16 +66,6 @@ public sealed class QdpxImportJobConfiguration : IEntityTypeConfiguration<QdpxIm
     }
 }
 
-/// <summary>Which job to run next; the rows are the jobs (see <see cref="QdpxImportJob"/>).</summary>
-public sealed class QdpxImportQueue
-{
-    private readonly Channel<int> _channel = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
-
-    public void Enqueue(int jobId) => _channel.Writer.TryWrite(jobId);
-
-    public ChannelReader<int> Reader => _channel.Reader;
-}
-
 /// <summary>How far each running import is (0–1) and what it is doing, in memory only.</summary>
 public sealed class QdpxImportProgress
 {
@@ -93,7 +83,7 @@ public sealed class QdpxImportProgress
 /// has been read and checked in the request (so a bad file is answered at once); the job reads it again, with every
 /// check, and imports it in one transaction (<see cref="QdpxProjectImport.ImportAsync"/>).
 /// </summary>
-public sealed class QdpxImportJobs(StoryweaveDb db, QdpxImportQueue queue, QdpxImportProgress progress, TimeProvider clock)
+public sealed class QdpxImportJobs(StoryweaveDb db, BackgroundJobs jobs, QdpxImportProgress progress, TimeProvider clock)
 {
     /// <summary>What a finished import made: counts and ids only (see <see cref="QdpxImportJob"/>).</summary>
     public sealed record Result(string ProjectName, string Origin, int CodesNew, int CodesMatched, int Stories, int CodedPassages, int Storytellers,
@@ -109,7 +99,7 @@ public sealed class QdpxImportJobs(StoryweaveDb db, QdpxImportQueue queue, QdpxI
         await db.SaveChangesAsync(ct);
         db.Record(clock, projectId, userId, "project.qdpx-import-started", "qdpx-import", job.Id);
         await db.SaveChangesAsync(ct);
-        queue.Enqueue(job.Id);
+        await QdpxImportRunJob.EnqueueAsync(jobs, job.Id, CancellationToken.None);
         return job.Id;
     }
 
@@ -145,66 +135,70 @@ public sealed class QdpxImportJobs(StoryweaveDb db, QdpxImportQueue queue, QdpxI
 }
 
 /// <summary>
-/// Runs project-file imports one at a time, each in a scope of its own. At start-up every job left Queued or Running by
-/// an earlier process is marked failed (its transaction never committed, and its upload was erased with the scratch
-/// space), so nobody waits for an import that will never finish.
+/// Runs one project-file import: a job of the engine (<see cref="BackgroundJobs"/>), one import at a time per node, in a
+/// scope of its own. An import is not run again when its node stopped part-way (a stop, a crash, or a node given up for
+/// dead): its transaction never committed, its upload is in that node's scratch space (erased at the node's start), and a
+/// node given up for dead that is in fact still importing would import the file twice. The engine's recovery run therefore
+/// marks the import failed with <see cref="QdpxImportJob.InterruptedMessage"/> ("choose the file again"), and a run that
+/// does finish records what it imported even if it was marked failed meanwhile. A node starting leaves other nodes'
+/// running imports alone.
 /// </summary>
-public sealed class QdpxImportWorker(IServiceScopeFactory scopes, QdpxImportQueue queue, QdpxImportProgress progress, QdpxUploads uploads,
-    TimeProvider clock, ILogger<QdpxImportWorker> logger) : BackgroundService
+public sealed class QdpxImportRunJob(IServiceScopeFactory scopes, QdpxImportProgress progress, QdpxUploads uploads, TimeProvider clock, JobMetrics metrics,
+    IEnumerable<IJobRunObserver> observers, ILogger<QdpxImportRunJob> logger) : RowJob(JobMetrics.ProjectImports, metrics, observers, logger)
 {
-    private readonly DateTime _startedAt = clock.GetUtcNow().UtcDateTime;
+    /// <summary>Queues the import (its row must be <see cref="QdpxImportStatus.Queued"/>, committed).</summary>
+    public static Task EnqueueAsync(BackgroundJobs jobs, int jobId, CancellationToken ct = default) =>
+        jobs.EnqueueAsync<QdpxImportRunJob>(JobMetrics.ProjectImports, jobId, ct);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task<string> RunAsync(int rowId, bool recovering, CancellationToken ct)
     {
-        await Task.Yield();
-        await FailInterruptedAsync(stoppingToken);
-        await foreach (var id in queue.Reader.ReadAllAsync(stoppingToken))
+        if (recovering)
         {
-            try
-            {
-                await RunAsync(id, stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                // The job's row could not be read or written (the database went away): the next start marks it failed.
-                logger.LogError(e, "Project-file import {JobId} could not be run or recorded", id);
-            }
+            await FailInterruptedAsync(rowId, ct);
+            return JobMetrics.Failed;
         }
+        return await ImportAsync(rowId, ct);
     }
 
-    /// <summary>Marks the jobs an earlier process left unfinished as failed (run once at start-up); returns how many.</summary>
-    public async Task<int> FailInterruptedAsync(CancellationToken ct)
+    protected override async Task FailAsync(int rowId, Exception e)
+    {
+        // The job's row could not be read or written (the database went away).
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+        await db.QdpxImportJobs.Where(j => j.Id == rowId && j.Status == QdpxImportStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, QdpxImportStatus.Failed).SetProperty(j => j.Error, QdpxImportJob.InterruptedMessage)
+                .SetProperty(j => j.FinishedAt, clock.GetUtcNow().UtcDateTime), CancellationToken.None);
+        progress.Remove(rowId);
+    }
+
+    /// <summary>Marks an import whose node stopped part-way as failed (only if it is still Running) and erases its upload.</summary>
+    private async Task FailInterruptedAsync(int jobId, CancellationToken ct)
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
-        var left = await db.QdpxImportJobs.Where(j => (j.Status == QdpxImportStatus.Queued || j.Status == QdpxImportStatus.Running) && j.CreatedAt < _startedAt).ToListAsync(ct);
-        foreach (var job in left)
-        {
-            job.Status = QdpxImportStatus.Failed;
-            job.Error = QdpxImportJob.InterruptedMessage;
-            job.FinishedAt = clock.GetUtcNow().UtcDateTime;
-            uploads.Erase(job.ProjectId, job.UploadToken);
-        }
-        if (left.Count > 0)
-        {
-            await db.SaveChangesAsync(ct);
-            logger.LogWarning("Marked {Count} project-file import(s) interrupted by a stop as failed.", left.Count);
-        }
-        return left.Count;
+        var job = await db.QdpxImportJobs.SingleOrDefaultAsync(j => j.Id == jobId, ct);
+        if (job is null || job.Status is not (QdpxImportStatus.Running or QdpxImportStatus.Queued)) return;
+        job.Status = QdpxImportStatus.Failed;
+        job.Error = QdpxImportJob.InterruptedMessage;
+        job.FinishedAt = clock.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+        uploads.Erase(job.ProjectId, job.UploadToken);
+        logger.LogWarning("Marked project-file import {JobId}, interrupted by a stop, as failed.", jobId);
     }
 
-    private async Task RunAsync(int jobId, CancellationToken ct)
+    private async Task<string> ImportAsync(int jobId, CancellationToken ct)
     {
         QdpxImportJob? job;
         using (var scope = scopes.CreateScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
-            job = await db.QdpxImportJobs.SingleOrDefaultAsync(j => j.Id == jobId, ct);
-            if (job is null || job.Status != QdpxImportStatus.Queued) return;
-            job.Status = QdpxImportStatus.Running;
-            job.StartedAt = clock.GetUtcNow().UtcDateTime;
-            await db.SaveChangesAsync(ct);
+            job = await db.QdpxImportJobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct);
+            if (job is null) return JobMetrics.Dropped;
+            var claimed = await db.QdpxImportJobs.Where(j => j.Id == jobId && j.Status == QdpxImportStatus.Queued)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, QdpxImportStatus.Running).SetProperty(j => j.StartedAt, clock.GetUtcNow().UtcDateTime), ct);
+            if (claimed == 0) return JobMetrics.Dropped;
         }
+        await ClaimedAsync(jobId, ct);
         progress.Set(jobId, 0, "Reading the file");
         IReadOnlyList<string> errors = [];
         QdpxProjectImport.Summary? summary = null;
@@ -233,7 +227,7 @@ public sealed class QdpxImportWorker(IServiceScopeFactory scopes, QdpxImportQueu
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // Stopping: the transaction was not committed; the next start marks the job failed.
+            // Stopping: the transaction was not committed; the engine's recovery run marks the job failed.
             progress.Remove(jobId);
             throw;
         }
@@ -251,11 +245,13 @@ public sealed class QdpxImportWorker(IServiceScopeFactory scopes, QdpxImportQueu
         using (var scope = scopes.CreateScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+            // Whatever the row says now: a run that finished after it was given up for dead (and marked failed) did import.
             var row = await db.QdpxImportJobs.SingleAsync(j => j.Id == jobId, CancellationToken.None);
             row.FinishedAt = clock.GetUtcNow().UtcDateTime;
             if (summary is not null)
             {
                 row.Status = QdpxImportStatus.Succeeded;
+                row.Error = "";
                 row.ResultJson = JsonSerializer.Serialize(QdpxImportJobs.ToResult(summary));
             }
             else
@@ -267,5 +263,37 @@ public sealed class QdpxImportWorker(IServiceScopeFactory scopes, QdpxImportQueu
             await db.SaveChangesAsync(CancellationToken.None);
         }
         progress.Remove(jobId);
+        return summary is not null ? JobMetrics.Succeeded : JobMetrics.Failed;
     }
+}
+
+/// <summary>
+/// Imports owed a job at start (<see cref="BackgroundJobsStartup"/>): a Queued one with no job is queued (its upload may
+/// be gone: it then fails with "choose the file again"); a Running one with no job anywhere (left by a version before the
+/// engine, or a restore) is marked failed with <see cref="QdpxImportJob.InterruptedMessage"/> by the job it is given.
+/// </summary>
+public sealed class QdpxImportJobRows(QdpxUploads uploads, TimeProvider clock) : IJobRows
+{
+    public string Kind => JobMetrics.ProjectImports;
+
+    public Task<List<int>> QueuedAsync(StoryweaveDb db, CancellationToken ct) =>
+        db.QdpxImportJobs.Where(j => j.Status == QdpxImportStatus.Queued).OrderBy(j => j.Id).Select(j => j.Id).ToListAsync(ct);
+
+    public Task<List<int>> RunningAsync(StoryweaveDb db, CancellationToken ct) =>
+        db.QdpxImportJobs.Where(j => j.Status == QdpxImportStatus.Running).OrderBy(j => j.Id).Select(j => j.Id).ToListAsync(ct);
+
+    /// <summary>An import is not run again from the start (see <see cref="QdpxImportRunJob"/>): it is marked failed here.</summary>
+    public async Task RequeueAsync(StoryweaveDb db, int rowId, CancellationToken ct)
+    {
+        var job = await db.QdpxImportJobs.SingleOrDefaultAsync(j => j.Id == rowId && j.Status == QdpxImportStatus.Running, ct);
+        if (job is null) return;
+        job.Status = QdpxImportStatus.Failed;
+        job.Error = QdpxImportJob.InterruptedMessage;
+        job.FinishedAt = clock.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+        uploads.Erase(job.ProjectId, job.UploadToken);
+    }
+
+    /// <summary>A row <see cref="RequeueAsync"/> marked failed gets a job too, which finds nothing to do.</summary>
+    public Task EnqueueAsync(BackgroundJobs jobs, int rowId, CancellationToken ct) => QdpxImportRunJob.EnqueueAsync(jobs, rowId, ct);
 }

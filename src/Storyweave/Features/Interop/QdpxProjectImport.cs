@@ -27,7 +27,7 @@ namespace Storyweave.Features.Interop;
 /// story has someone whose consent can be recorded (a story without storytellers could never be used).</para>
 /// </summary>
 public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook, SearchIndex search, TimeProvider clock,
-    MediaStorage storage, JobScratch scratch, RenditionQueue renditions, StoryweaveOptions options, ILogger<QdpxProjectImport> logger)
+    MediaStorage storage, JobScratch scratch, BackgroundJobs jobs, StoryweaveOptions options, ILogger<QdpxProjectImport> logger)
 {
     public const string ConsentNotice = "Nobody brought in from a project file has any consent recorded. Their stories stay out of coding, search, reports, exports, clips and the public site until you record each storyteller's consent on their page.";
 
@@ -257,7 +257,7 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             placed.Clear();
-            foreach (var row in media.Where(m => m.RenditionStatus == RenditionStatus.Queued)) renditions.Enqueue(row.Id);
+            foreach (var row in media.Where(m => m.RenditionStatus == RenditionStatus.Queued)) await RenditionJob.EnqueueAsync(jobs, row.Id, CancellationToken.None);
             return Result.Ok(summary);
         }
         finally

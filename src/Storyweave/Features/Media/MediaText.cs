@@ -63,7 +63,7 @@ public static class MediaText
     {
         RenditionStatus.Queued => "Waiting to be prepared for playing in the browser.",
         RenditionStatus.Running => string.Create(CultureInfo.InvariantCulture, $"Being prepared for playing in the browser: {Percent(m.RenditionProgress)}% done."),
-        RenditionStatus.Failed => m.RenditionError.Length > 0 ? m.RenditionError : RenditionWorker.FailedMessage,
+        RenditionStatus.Failed => m.RenditionError.Length > 0 ? m.RenditionError : RenditionJob.FailedMessage,
         _ => "Ready to play.",
     };
 

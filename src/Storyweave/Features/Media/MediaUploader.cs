@@ -32,7 +32,7 @@ public sealed class MediaUploader(
     ConsentPolicy consent,
     MediaStorage storage,
     JobScratch scratch,
-    RenditionQueue renditions,
+    BackgroundJobs jobs,
     StoryweaveOptions options,
     IAntiforgery antiforgery,
     TimeProvider clock,
@@ -242,7 +242,7 @@ public sealed class MediaUploader(
             MediaStorage.DeleteQuietly(finalPath);
             throw;
         }
-        if (!playable) renditions.Enqueue(media.Id);
+        if (!playable) await RenditionJob.EnqueueAsync(jobs, media.Id, CancellationToken.None);
         return media;
     }
 

@@ -5,6 +5,7 @@ using Storyweave.Features.Consent;
 using Storyweave.Features.Events;
 using Storyweave.Features.Media;
 using Storyweave.Features.Storytellers;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Stories;
 
@@ -14,7 +15,7 @@ namespace Storyweave.Features.Stories;
 /// storytellers, and their whole consent history, each marked with where it came from.
 /// The caller must already have checked that the person may view the earlier project.
 /// </summary>
-public sealed class StoryCopyService(StoryweaveDb db, MediaStorage storage, RenditionQueue renditions, TimeProvider clock, Search.SearchIndex search)
+public sealed class StoryCopyService(StoryweaveDb db, MediaStorage storage, BackgroundJobs jobs, TimeProvider clock, Search.SearchIndex search)
 {
     public async Task<Result<List<int>>> CopyAsync(int targetProjectId, int sourceProjectId, IReadOnlyCollection<int> storyIds, string actorUserId, CancellationToken ct = default)
     {
@@ -155,7 +156,7 @@ public sealed class StoryCopyService(StoryweaveDb db, MediaStorage storage, Rend
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             // Copies whose rendition was not finished get their own, after the rows exist.
-            foreach (var m in needRendition) renditions.Enqueue(m.Id);
+            foreach (var m in needRendition) await RenditionJob.EnqueueAsync(jobs, m.Id, CancellationToken.None);
             return Result.Ok(copiedIds);
         }
         catch

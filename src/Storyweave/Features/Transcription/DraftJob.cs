@@ -8,8 +8,9 @@ namespace Storyweave.Features.Transcription;
 
 /// <summary>
 /// One request for an automatic first draft of a story's transcript, and the record of how it went.
-/// The row is the job: the in-memory queue only says which row to look at next, so a stop at any
-/// moment loses nothing (Queued and Running rows are queued again at start-up).
+/// The row is the job: the job engine's job (<see cref="DraftRunJob"/>) carries only its id, so a stop at any
+/// moment loses nothing (the engine runs a draft cut off by a stop again; at start-up a Queued or Running row
+/// with no job in the engine gets one).
 /// <para>
 /// The draft's lines are written into the transcript only at the very end, in one transaction
 /// through <see cref="TranscriptService.SaveAsync"/> with the version the job started from. If a

@@ -15,7 +15,7 @@ namespace Storyweave.Features.Transcription;
 /// the engine on the recording with progress saved to the row, and at the very end writes the lines
 /// through <see cref="DraftWriter"/> (or keeps them aside when the transcript changed meanwhile). Until
 /// that last step nothing of the transcript is touched, so a stop, a crash or a failed engine leaves it
-/// as it was. The web app's worker and the command line both call this; neither knows how it works.
+/// as it was. The web app's job (<see cref="DraftRunJob"/>) and the command line both call this; neither knows how it works.
 /// </summary>
 public sealed class DraftRunner(StoryweaveDb db, DraftEngines engines, MediaStorage storage, TranscriptService transcripts, ConsentPolicy consent,
     TimeProvider clock, IServiceScopeFactory scopes, JobScratch scratch, ILogger<DraftRunner> logger)
@@ -25,16 +25,20 @@ public sealed class DraftRunner(StoryweaveDb db, DraftEngines engines, MediaStor
     private static readonly TimeSpan SaveInterval = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Runs the job if it is still queued; <paramref name="echo"/> hears progress (0–1) as it happens (the command line prints it).</summary>
-    public async Task<DraftJob?> RunAsync(int jobId, Action<double>? echo = null, CancellationToken ct = default)
+    /// <param name="recovering">The job engine runs it again because the node that ran it stopped: a Running row is taken over.</param>
+    /// <param name="claimed">Called once the row is held (the job engine's observers).</param>
+    public async Task<DraftJob?> RunAsync(int jobId, Action<double>? echo = null, bool recovering = false, Func<CancellationToken, Task>? claimed = null,
+        CancellationToken ct = default)
     {
         var job = await db.DraftJobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct);
         if (job is null) return null;
         var now = clock.GetUtcNow().UtcDateTime;
-        // Claim the row, so a job queued twice (request and start-up at once) runs once.
-        var claimed = await db.DraftJobs.Where(j => j.Id == jobId && j.Status == DraftStatus.Queued)
+        // Claim the row (Queued → Running), so a job queued twice runs once; a recovery takes over a Running row.
+        var held = await db.DraftJobs.Where(j => j.Id == jobId && (j.Status == DraftStatus.Queued || (recovering && j.Status == DraftStatus.Running)))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, DraftStatus.Running).SetProperty(j => j.Progress, 0.0)
                 .SetProperty(j => j.Error, "").SetProperty(j => j.HeartbeatAt, now), ct);
-        if (claimed == 0) return job;
+        if (held == 0) return job;
+        if (claimed is not null) await claimed(ct);
 
         // The story's scratch folder (Hosting/JobScratch): erased when the job ends in any way, at start-up, and by a
         // withdrawal of anyone in the story.
@@ -46,7 +50,7 @@ public sealed class DraftRunner(StoryweaveDb db, DraftEngines engines, MediaStor
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            throw; // the app is stopping: the row stays Running and is queued again at the next start
+            throw; // the app is stopping: the row stays Running and the job engine runs it again (another node, or the next start)
         }
         catch (JobGoneException)
         {
@@ -162,13 +166,14 @@ public sealed class DraftRunner(StoryweaveDb db, DraftEngines engines, MediaStor
             var now = clock.GetUtcNow().UtcDateTime;
             var json = result.KeptAside is { } lines ? JsonSerializer.Serialize(lines) : null;
             var error = result.Error.Length > 2000 ? result.Error[..2000] : result.Error;
-            await db.DraftJobs.Where(j => j.Id == jobId && j.Status == DraftStatus.Running)
+            // Only a draft still Running: a run given up for dead whose draft another run already finished records nothing.
+            var ended = await db.DraftJobs.Where(j => j.Id == jobId && j.Status == DraftStatus.Running)
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, result.Status).SetProperty(j => j.Error, error)
                     .SetProperty(j => j.ResultJson, json).SetProperty(j => j.LineCount, result.Lines)
                     .SetProperty(j => j.Progress, result.Status == DraftStatus.Failed ? 0.0 : 1.0)
                     .SetProperty(j => j.ElapsedSeconds, result.Elapsed).SetProperty(j => j.CompletedAt, now), ct);
             var job = await db.DraftJobs.AsNoTracking().Where(j => j.Id == jobId).Select(j => new { j.ProjectId, j.StoryId, j.RequestedByUserId, j.Engine }).SingleOrDefaultAsync(ct);
-            if (job is not null && result.Status != DraftStatus.Written) // a written draft is already in the log as transcript.imported/saved
+            if (ended > 0 && job is not null && result.Status != DraftStatus.Written) // a written draft is already in the log as transcript.imported/saved
             {
                 db.Record(clock, job.ProjectId, job.RequestedByUserId, result.Status == DraftStatus.KeptAside ? "transcript.draft-kept-aside" : "transcript.draft-failed", "story", job.StoryId, job.Engine);
                 await db.SaveChangesAsync(ct);

@@ -4,6 +4,7 @@ using Storyweave.Data;
 using Storyweave.Features.Consent;
 using Storyweave.Features.Events;
 using Storyweave.Features.Stories;
+using Storyweave.Hosting;
 
 namespace Storyweave.Features.Transcription;
 
@@ -11,7 +12,7 @@ namespace Storyweave.Features.Transcription;
 /// Asking for an automatic first draft, and deciding what happens to one that was kept aside. Pages,
 /// the API and the command line share it. The drafting itself is <see cref="DraftRunner"/>.
 /// </summary>
-public sealed class DraftService(StoryweaveDb db, DraftEngines engines, ConsentPolicy consent, TranscriptService transcripts, DraftQueue queue, TimeProvider clock)
+public sealed class DraftService(StoryweaveDb db, DraftEngines engines, ConsentPolicy consent, TranscriptService transcripts, BackgroundJobs jobs, TimeProvider clock)
 {
     /// <summary>A Running job whose heartbeat is older than this was left by a process that stopped.</summary>
     public static readonly TimeSpan Abandoned = TimeSpan.FromMinutes(2);
@@ -44,7 +45,7 @@ public sealed class DraftService(StoryweaveDb db, DraftEngines engines, ConsentP
         db.MediaFiles.AsNoTracking().Where(m => m.StoryId == storyId && m.AudioCodec != "").OrderBy(m => m.Id).FirstOrDefaultAsync(ct);
 
     /// <summary>
-    /// Records a draft job for the story. With <paramref name="enqueue"/> the web app's worker runs it;
+    /// Records a draft job for the story. With <paramref name="enqueue"/> the job engine runs it (<see cref="DraftRunJob"/>);
     /// the command line runs it itself. A story that already has lines needs <paramref name="replace"/>:
     /// a draft never replaces what a person wrote without being asked to.
     /// </summary>
@@ -105,7 +106,7 @@ public sealed class DraftService(StoryweaveDb db, DraftEngines engines, ConsentP
         db.DraftJobs.Add(job);
         db.Record(clock, projectId, actorUserId, "transcript.draft-requested", "story", storyId, engine.Name);
         await db.SaveChangesAsync(ct);
-        if (enqueue) queue.Enqueue(job.Id);
+        if (enqueue) await DraftRunJob.EnqueueAsync(jobs, job.Id, CancellationToken.None);
         return new Outcome(job, StatusCodes.Status202Accepted, []);
     }
 

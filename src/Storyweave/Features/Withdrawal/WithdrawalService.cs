@@ -47,7 +47,7 @@ public sealed record WithdrawalActor(string? UserId, string Actor)
 /// </summary>
 public sealed class WithdrawalService(
     StoryweaveDb db, TimeProvider clock, ConsentService consentService, ConsentPolicy policy, SearchIndex search,
-    MediaStorage media, JobScratch scratch, RenditionQueue renditions, TeamTextReview teamText, StoryweaveOptions options, ILogger<WithdrawalService> logger)
+    MediaStorage media, JobScratch scratch, BackgroundJobs jobs, TeamTextReview teamText, StoryweaveOptions options, ILogger<WithdrawalService> logger)
 {
     public const string WithdrawnName = "Withdrawn storyteller";
 
@@ -547,7 +547,7 @@ public sealed class WithdrawalService(
                 .SetProperty(x => x.RenditionStoredName, (string?)null).SetProperty(x => x.RenditionProgress, 0.0).SetProperty(x => x.RenditionError, "")
                 .SetProperty(x => x.RenditionStatus, remake ? RenditionStatus.Queued : RenditionStatus.NotNeeded), CancellationToken.None);
             if (oldRendition is not null) Erase(oldRendition);
-            if (remake) renditions.Enqueue(m.Id);
+            if (remake) await RenditionJob.EnqueueAsync(jobs, m.Id, CancellationToken.None);
         }
         finally
         {

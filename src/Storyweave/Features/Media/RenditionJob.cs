@@ -1,74 +1,45 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Hosting;
 
 namespace Storyweave.Features.Media;
 
-/// <summary>Media ids waiting for a web-playable rendition. In memory: the database is the record of what is owed.</summary>
-public sealed class RenditionQueue
-{
-    private readonly Channel<int> _channel = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly JobMetrics _metrics;
-
-    public RenditionQueue(JobMetrics metrics) => _metrics = metrics;
-
-    public void Enqueue(int mediaId)
-    {
-        if (_channel.Writer.TryWrite(mediaId)) _metrics.Queued(JobMetrics.Renditions);
-    }
-
-    public ChannelReader<int> Reader => _channel.Reader;
-}
-
 /// <summary>
-/// Makes web-playable copies of recordings that browsers cannot play as uploaded (e.g. FLAC, AMR,
-/// HEVC or MPEG-4 Part 2 video), one at a time so that two cores stay usable for everyone else.
+/// Makes a web-playable copy of one recording that browsers cannot play as uploaded (e.g. FLAC, AMR,
+/// HEVC or MPEG-4 Part 2 video): a job of the engine (<see cref="BackgroundJobs"/>), one rendition at a time per
+/// node so that two cores stay usable for everyone else.
 /// Audio becomes AAC in .m4a; video becomes H.264 + AAC in .mp4 with the index at the front, so
 /// playback can start before the whole file has arrived. Location and other metadata are dropped.
 /// ffmpeg writes into the story's job scratch space (<see cref="JobScratch"/>, erased however the job
 /// ends) and the result is moved into place only when complete. A rendition is kept only if the original
 /// it was made from is still the recording's file (same SHA-256): a withdrawal that silences the original
-/// meanwhile makes it again from the silenced original. On start-up, rows left Queued or Running (the app
-/// stopped or crashed mid-way) are queued again.
+/// meanwhile queues it again, made from the silenced original. A rendition whose node stopped is run again by the
+/// engine, which takes over the Running row; a run given up for dead that finishes anyway erases its own file
+/// (the row already has one).
 /// </summary>
-public sealed class RenditionWorker(IServiceScopeFactory scopes, RenditionQueue queue, JobMetrics metrics, MediaStorage storage, JobScratch scratch, ILogger<RenditionWorker> logger)
-    : BackgroundService
+public sealed class RenditionJob(IServiceScopeFactory scopes, JobMetrics metrics, MediaStorage storage, JobScratch scratch,
+    IEnumerable<IJobRunObserver> observers, ILogger<RenditionJob> logger) : RowJob(JobMetrics.Renditions, metrics, observers, logger)
 {
     public const string FailedMessage =
         "Storyweave could not make a version of this recording that plays in web browsers. The original file is kept; ask your administrator to check the server log.";
 
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Queues the rendition of one recording (its row must be <see cref="RenditionStatus.Queued"/>, committed).</summary>
+    public static Task EnqueueAsync(BackgroundJobs jobs, int mediaId, CancellationToken ct = default) =>
+        jobs.EnqueueAsync<RenditionJob>(JobMetrics.Renditions, mediaId, ct);
+
+    protected override async Task<string> RunAsync(int rowId, bool recovering, CancellationToken ct)
     {
-        await Task.Yield(); // let the host finish starting
-        await RequeueUnfinishedAsync(stoppingToken);
-        await foreach (var id in queue.Reader.ReadAllAsync(stoppingToken))
-        {
-            using var job = metrics.Start(JobMetrics.Renditions);
-            try
-            {
-                await RenderAsync(id, stoppingToken);
-                job.Finish(await OutcomeAsync(id));
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                job.Finish(JobMetrics.Cancelled);
-                return; // left Running; queued again at the next start
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Making a rendition of media {MediaId} failed", id);
-                var message = e is MediaToolsMissingException ? MediaProbe.MissingToolsMessage : FailedMessage;
-                await SetAsync(id, RenditionStatus.Failed, message, CancellationToken.None);
-            }
-        }
+        await RenderAsync(rowId, recovering, ct);
+        return await OutcomeAsync(rowId);
     }
 
-    /// <summary>Queues every recording whose rendition was owed or under way when the app last stopped.</summary>
+    protected override Task FailAsync(int rowId, Exception e) =>
+        SetAsync(rowId, RenditionStatus.Failed, e is MediaToolsMissingException ? MediaProbe.MissingToolsMessage : FailedMessage, CancellationToken.None);
+
     /// <summary>How the job ended, for <see cref="JobMetrics"/>: read from the row it was for.</summary>
     private async Task<string> OutcomeAsync(int id)
     {
@@ -78,26 +49,18 @@ public sealed class RenditionWorker(IServiceScopeFactory scopes, RenditionQueue 
         return status == RenditionStatus.Ready ? JobMetrics.Succeeded : status == RenditionStatus.Failed ? JobMetrics.Failed : JobMetrics.Dropped;
     }
 
-    public async Task RequeueUnfinishedAsync(CancellationToken ct)
+    private async Task RenderAsync(int mediaId, bool recovering, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
-        await db.MediaFiles.Where(m => m.RenditionStatus == RenditionStatus.Running)
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.RenditionStatus, RenditionStatus.Queued).SetProperty(m => m.RenditionProgress, 0.0), ct);
-        var ids = await db.MediaFiles.Where(m => m.RenditionStatus == RenditionStatus.Queued).OrderBy(m => m.Id).Select(m => m.Id).ToListAsync(ct);
-        foreach (var id in ids) queue.Enqueue(id);
-        if (ids.Count > 0) logger.LogInformation("Queued {Count} unfinished recording rendition(s)", ids.Count);
-    }
-
-    private async Task RenderAsync(int mediaId, CancellationToken ct)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
-        // Claim the row, so an id queued twice (upload and start-up at once) is only rendered once.
-        var claimed = await db.MediaFiles.Where(m => m.Id == mediaId && m.RenditionStatus == RenditionStatus.Queued)
+        // Claim the row (Queued → Running), so an id queued twice is only rendered once; a recovery (the node that
+        // rendered it stopped) takes over a Running row that has no rendition yet.
+        var claimed = await db.MediaFiles.Where(m => m.Id == mediaId
+                && (m.RenditionStatus == RenditionStatus.Queued || (recovering && m.RenditionStatus == RenditionStatus.Running && m.RenditionStoredName == null)))
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.RenditionStatus, RenditionStatus.Running)
                 .SetProperty(m => m.RenditionProgress, 0.0).SetProperty(m => m.RenditionError, ""), ct);
         if (claimed == 0) return;
+        await ClaimedAsync(mediaId, ct);
         // Read after claiming: the hash read here is of the original this run will render (see the check below).
         var media = await db.MediaFiles.AsNoTracking().SingleOrDefaultAsync(m => m.Id == mediaId, ct);
         if (media is null) return;
@@ -133,13 +96,15 @@ public sealed class RenditionWorker(IServiceScopeFactory scopes, RenditionQueue 
         try
         {
             var final = storage.MoveIntoPlace(temp, media.ProjectId, storedName);
-            var updated = await db.MediaFiles.Where(m => m.Id == mediaId && m.RenditionStatus == RenditionStatus.Running && m.Sha256 == media.Sha256)
+            // RenditionStoredName == null: a run given up for dead that finishes after another run kept its rendition erases its own.
+            var updated = await db.MediaFiles.Where(m => m.Id == mediaId && m.RenditionStatus == RenditionStatus.Running && m.RenditionStoredName == null
+                    && m.Sha256 == media.Sha256)
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.RenditionStoredName, storedName)
                     .SetProperty(m => m.RenditionStatus, RenditionStatus.Ready).SetProperty(m => m.RenditionProgress, 1.0), CancellationToken.None);
             if (updated == 0)
             {
                 // The recording was deleted meanwhile, or its original replaced (a withdrawal silenced it and
-                // queued a new rendition): this one may hold a voice that is gone.
+                // queued a new rendition), or another run finished first: this one may hold a voice that is gone.
                 FileErasure.EraseFile(final);
                 return;
             }
@@ -205,4 +170,22 @@ public sealed class RenditionWorker(IServiceScopeFactory scopes, RenditionQueue 
             logger.LogError(e, "Could not record the rendition state of media {MediaId}", mediaId);
         }
     }
+}
+
+/// <summary>Recordings owed a rendition job at start (<see cref="BackgroundJobsStartup"/>).</summary>
+public sealed class RenditionJobRows : IJobRows
+{
+    public string Kind => JobMetrics.Renditions;
+
+    public Task<List<int>> QueuedAsync(StoryweaveDb db, CancellationToken ct) =>
+        db.MediaFiles.Where(m => m.RenditionStatus == RenditionStatus.Queued).OrderBy(m => m.Id).Select(m => m.Id).ToListAsync(ct);
+
+    public Task<List<int>> RunningAsync(StoryweaveDb db, CancellationToken ct) =>
+        db.MediaFiles.Where(m => m.RenditionStatus == RenditionStatus.Running).OrderBy(m => m.Id).Select(m => m.Id).ToListAsync(ct);
+
+    public Task RequeueAsync(StoryweaveDb db, int rowId, CancellationToken ct) =>
+        db.MediaFiles.Where(m => m.Id == rowId && m.RenditionStatus == RenditionStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.RenditionStatus, RenditionStatus.Queued).SetProperty(m => m.RenditionProgress, 0.0), ct);
+
+    public Task EnqueueAsync(BackgroundJobs jobs, int rowId, CancellationToken ct) => RenditionJob.EnqueueAsync(jobs, rowId, ct);
 }
