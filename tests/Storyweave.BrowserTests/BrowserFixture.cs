@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Storyweave.BrowserTests;
 
@@ -34,6 +35,28 @@ public class BrowserFixture : IAsyncLifetime
 
     public async Task<IBrowserContext> NewContextAsync(int width = 1280, int height = 900) =>
         await WatchCspAsync(await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseUrl, ViewportSize = new ViewportSize { Width = width, Height = height } }));
+
+    /// <summary>
+    /// Signs in on the sign-in page as a person would (email, password, the button) and waits to land on the next page.
+    /// If the page does not move on, the failure says what the page showed and what the server logged meanwhile.
+    /// </summary>
+    public async Task SignInAsync(IPage page, string email, string password)
+    {
+        await page.GotoAsync("/account/sign-in");
+        await page.GetByLabel("Email address").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        try
+        {
+            await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("/account/sign-in"), new() { Timeout = 45_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            var shown = await page.Locator("main").InnerTextAsync(new() { Timeout = 5_000 }).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : "(could not be read)", TaskScheduler.Default);
+            throw new InvalidOperationException(
+                $"Signing in did not leave {page.Url}. The page showed:\n{shown}\nThe server's last warnings:\n" + string.Join("\n", App.RecentWarnings), e);
+        }
+    }
 
     private readonly List<string> _cspViolations = [];
 

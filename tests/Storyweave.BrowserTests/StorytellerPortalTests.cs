@@ -51,11 +51,7 @@ public sealed class StorytellerPortalTests(BrowserFixture fixture) : IClassFixtu
         await using (var desk = await fixture.NewContextAsync(360, 740))
         {
             var page = await desk.NewPageAsync();
-            await page.GotoAsync("/account/sign-in");
-            await page.GetByLabel("Email address").FillAsync(lead.Email);
-            await page.GetByLabel("Password").FillAsync(lead.Password);
-            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-            await page.WaitForURLAsync(u => !u.Contains("/account/sign-in", StringComparison.Ordinal));
+            await fixture.SignInAsync(page, lead.Email, lead.Password);
             await page.GotoAsync($"/projects/{projectId}/storytellers/{ada}");
             await page.GetByRole(AriaRole.Link, new() { Name = "Make or turn off their personal link" }).ClickAsync();
             await CheckAsync(page);

@@ -43,8 +43,14 @@ public sealed class WorkshopTests(BrowserFixture fixture) : IClassFixture<Browse
     /// Opens a page without waiting for the browser's "load" event; the caller then waits for what the
     /// person would see (a card, a heading), which the expectations do for up to 20 s.
     /// </summary>
-    private static async Task OpenAsync(IPage page, string path) =>
+    private static async Task OpenAsync(IPage page, string path)
+    {
         await page.GotoAsync(path, new() { WaitUntil = WaitUntilState.Commit });
+        // A board draws itself once on opening and again when its live connection has joined: wait for the
+        // second, so nothing measured or clicked is replaced under the test.
+        if (Regex.IsMatch(path, @"/workshops/\d+$"))
+            await Assertions.Expect(page.Locator("#workshop-board[data-live='joined']")).ToHaveCountAsync(1);
+    }
 
     private static ILocator Card(IPage page, string text) => page.Locator("li.workshop-card", new() { HasText = text });
 

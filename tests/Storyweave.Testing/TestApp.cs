@@ -25,13 +25,15 @@ public sealed partial class TestApp : IAsyncDisposable
     public const string DefaultPassword = "correct horse battery staple";
 
     private readonly WebApplication _app;
+    private readonly RecentLog _log;
     private readonly string? _pgDatabase;
     private readonly Action<WebApplicationBuilder>? _configureBuilder;
     private int _counter;
 
-    private TestApp(WebApplication app, StoryweaveOptions options, string? pgDatabase, string baseUrl, Action<WebApplicationBuilder>? configureBuilder)
+    private TestApp(WebApplication app, RecentLog log, StoryweaveOptions options, string? pgDatabase, string baseUrl, Action<WebApplicationBuilder>? configureBuilder)
     {
         _app = app;
+        _log = log;
         _configureBuilder = configureBuilder;
         Options = options;
         _pgDatabase = pgDatabase;
@@ -42,6 +44,9 @@ public sealed partial class TestApp : IAsyncDisposable
     public string BaseUrl { get; }
     public IServiceProvider Services => _app.Services;
     public string DataDir => Options.DataDir;
+    /// <summary>The app's last warnings and errors (newest last), for a failing test's message.</summary>
+    public IReadOnlyList<string> RecentWarnings => _log.Entries;
+
     public static string? PostgresServer => Environment.GetEnvironmentVariable("STORYWEAVE_TEST_POSTGRES") is { Length: > 0 } v ? v : null;
     public static string ProviderName => PostgresServer is null ? "sqlite" : "postgresql";
 
@@ -63,9 +68,11 @@ public sealed partial class TestApp : IAsyncDisposable
 
     private static async Task<TestApp> StartOnAsync(StoryweaveOptions options, string? pgDatabase, bool seedSample = false, Action<WebApplicationBuilder>? configureBuilder = null)
     {
+        var log = new RecentLog();
         var app = AppHost.Build(options, b =>
         {
             b.Logging.SetMinimumLevel(LogLevel.Warning);
+            b.Logging.AddProvider(log);
             configureBuilder?.Invoke(b);
         });
         await DatabaseStartup.PrepareForServeAsync(app.Services, options, TextWriter.Null);
@@ -76,7 +83,7 @@ public sealed partial class TestApp : IAsyncDisposable
         }
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestApp(app, options, pgDatabase, address.TrimEnd('/'), configureBuilder);
+        return new TestApp(app, log, options, pgDatabase, address.TrimEnd('/'), configureBuilder);
     }
 
     private bool _handedOver;

@@ -628,11 +628,13 @@
     return connection.invoke('Join', parseInt(projectId, 10), parseInt(workshopId, 10)).then(function (result) {
       if (!result.ok) showError(result.error);
       else if (actingFor()) connection.invoke('ActAs', parseInt(projectId, 10), parseInt(workshopId, 10), parseInt(actingFor(), 10)).catch(function () { });
-      // Catch-up after a reconnect: read the whole board again.
-      return load();
+      // Catch-up after a reconnect: read the whole board again. data-live marks a board that is joined
+      // and up to date (the browser tests wait for it before measuring a board that would otherwise be
+      // drawn again under them).
+      return load().then(function () { root.setAttribute('data-live', 'joined'); });
     });
   }
-  connection.onreconnecting(function () { announce('Connection lost. Trying again\u2026'); });
+  connection.onreconnecting(function () { root.removeAttribute('data-live'); announce('Connection lost. Trying again\u2026'); });
   connection.onreconnected(function () { announce('Connected again.'); join(); });
   connection.onclose(function () {
     // Automatic reconnect gave up: keep trying every 10 seconds.
