@@ -161,50 +161,17 @@ public sealed class ClipJob(IServiceScopeFactory scopes, BackgroundJobs jobs, Jo
         logger.LogInformation("Cut clip {ClipId} ({Seconds:0.0} s, {Method}) in {Elapsed:0.0} s", clipId, duration, plan.Method, watch.Elapsed.TotalSeconds);
     }
 
-    private static async Task<(int Exit, string Errors)> RunFfmpegAsync(StoryweaveDb db, Clip clip, IReadOnlyList<string> args, string workDir, double seconds, CancellationToken ct)
+    /// <summary>Runs ffmpeg for a clip, saving its progress on the clip's row at most every <see cref="ProgressInterval"/>.</summary>
+    private static Task<(int Exit, string Errors)> RunFfmpegAsync(StoryweaveDb db, Clip clip, IReadOnlyList<string> args, string workDir, double seconds, CancellationToken ct)
     {
-        var info = new ProcessStartInfo("ffmpeg")
+        var lastSaved = Stopwatch.StartNew();
+        return MediaProbe.RunFfmpegWithProgressAsync(args, workDir, seconds, async (share, token) =>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            // The subtitles filter is given the captions file by its bare generated name, so no path
-            // (with characters the filter syntax would need escaped) ever goes into a filter argument.
-            WorkingDirectory = workDir,
-        };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        Process process;
-        try
-        {
-            process = Process.Start(info) ?? throw new MediaToolsMissingException("ffmpeg");
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            throw new MediaToolsMissingException("ffmpeg");
-        }
-        using var _ = process;
-        process.StandardInput.Close();
-        var errors = process.StandardError.ReadToEndAsync(ct);
-        try
-        {
-            var lastSaved = Stopwatch.StartNew();
-            while (await process.StandardOutput.ReadLineAsync(ct) is { } line)
-            {
-                if (!line.StartsWith("out_time_us=", StringComparison.Ordinal) || lastSaved.Elapsed < ProgressInterval) continue;
-                if (!long.TryParse(line.AsSpan("out_time_us=".Length), NumberStyles.Integer, CultureInfo.InvariantCulture, out var micros) || seconds <= 0) continue;
-                var progress = Math.Clamp(micros / 1_000_000.0 / seconds, 0, 0.99);
-                await db.Clips.Where(c => c.Id == clip.Id && c.Status == OutputStatus.Running).ExecuteUpdateAsync(s => s.SetProperty(c => c.Progress, progress), ct);
-                lastSaved.Restart();
-            }
-            await process.WaitForExitAsync(ct);
-            return (process.ExitCode, await errors);
-        }
-        catch (OperationCanceledException)
-        {
-            MediaProbe.Kill(process);
-            throw;
-        }
+            if (lastSaved.Elapsed < ProgressInterval) return;
+            var progress = Math.Min(share, 0.99);
+            await db.Clips.Where(c => c.Id == clip.Id && c.Status == OutputStatus.Running).ExecuteUpdateAsync(s => s.SetProperty(c => c.Progress, progress), token);
+            lastSaved.Restart();
+        }, ct);
     }
 
     private async Task FailAsync(int clipId, string error, CancellationToken ct)

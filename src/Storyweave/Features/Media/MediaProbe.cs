@@ -176,7 +176,7 @@ public static class MediaProbe
     }
 
     /// <summary>Starts ffmpeg or ffprobe with redirected output; a missing tool is reported by package name.</summary>
-    public static Process Start(string tool, IEnumerable<string> args)
+    public static Process Start(string tool, IEnumerable<string> args, string? workDir = null)
     {
         var info = new ProcessStartInfo(tool)
         {
@@ -185,6 +185,7 @@ public static class MediaProbe
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (workDir is not null) info.WorkingDirectory = workDir;
         foreach (var a in args) info.ArgumentList.Add(a);
         try
         {
@@ -197,6 +198,44 @@ public static class MediaProbe
             throw new MediaToolsMissingException(tool);
         }
     }
+
+    /// <summary>
+    /// Runs ffmpeg with <c>-progress pipe:1</c> among <paramref name="args"/> in <paramref name="workDir"/> (so files can be
+    /// named without a path, e.g. in a filter argument), reporting how far it has got as a share of
+    /// <paramref name="seconds"/> (0 to 1). Returns ffmpeg's exit code and what it wrote to stderr.
+    /// </summary>
+    public static async Task<(int Exit, string Errors)> RunFfmpegWithProgressAsync(IReadOnlyList<string> args, string workDir, double seconds,
+        Func<double, CancellationToken, Task> progress, CancellationToken ct)
+    {
+        using var process = Start("ffmpeg", args, workDir);
+        var errors = process.StandardError.ReadToEndAsync(ct);
+        try
+        {
+            while (await process.StandardOutput.ReadLineAsync(ct) is { } line)
+            {
+                // out_time_us: how far into the input ffmpeg has got.
+                if (!line.StartsWith("out_time_us=", StringComparison.Ordinal) || seconds <= 0) continue;
+                if (long.TryParse(line.AsSpan("out_time_us=".Length), NumberStyles.Integer, CultureInfo.InvariantCulture, out var micros))
+                    await progress(Math.Clamp(micros / 1_000_000.0 / seconds, 0, 1), ct);
+            }
+            await process.WaitForExitAsync(ct);
+            return (process.ExitCode, await errors);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill(process);
+            throw;
+        }
+    }
+
+    /// <inheritdoc cref="RunFfmpegWithProgressAsync(IReadOnlyList{string}, string, double, Func{double, CancellationToken, Task}, CancellationToken)"/>
+    public static Task<(int Exit, string Errors)> RunFfmpegWithProgressAsync(IReadOnlyList<string> args, string workDir, double seconds,
+        Action<double> progress, CancellationToken ct) =>
+        RunFfmpegWithProgressAsync(args, workDir, seconds, (share, _) =>
+        {
+            progress(share);
+            return Task.CompletedTask;
+        }, ct);
 
     public static void Kill(Process process)
     {

@@ -56,7 +56,7 @@ public sealed class PocketsphinxEngine(string modelDir) : IDraftEngine
         var filter = string.Create(CultureInfo.InvariantCulture,
             $"silencedetect=noise={SilenceThreshold}:d={MinSilence},apad=pad_dur={TailPad},asr=hmm={AcousticModel}:dict={Dictionary}:lm={LanguageModel},ametadata=mode=print:file={metadataName}");
         List<string> args = ["-hide_banner", "-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-i", source, "-map", "0:a:0", "-vn", "-af", filter, "-f", "null", "-"];
-        var (exit, errors) = await DraftFfmpeg.RunAsync(args, scratchDir, durationSeconds + TailPad, progress, ct);
+        var (exit, errors) = await MediaProbe.RunFfmpegWithProgressAsync(args, scratchDir, durationSeconds + TailPad, progress, ct);
         if (exit != 0)
         {
             if (errors.Contains("No such filter", StringComparison.Ordinal) && errors.Contains("asr", StringComparison.Ordinal)) throw new DraftEngineException(NoAsrFilterMessage);

@@ -1,3 +1,4 @@
+using Storyweave.Features.Media;
 using Storyweave.Hosting;
 using Whisper.net;
 
@@ -58,7 +59,7 @@ public sealed class WhisperEngine(StoryweaveOptions options) : IDraftEngine
         var wavName = scratchPrefix + ".wav";
         List<string> args = ["-hide_banner", "-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y", "-i", source, "-map", "0:a:0", "-vn",
             "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", "-map_metadata", "-1", "-f", "wav", wavName];
-        var (exit, errors) = await DraftFfmpeg.RunAsync(args, scratchDir, durationSeconds, p => progress(p * ConversionShare), ct);
+        var (exit, errors) = await MediaProbe.RunFfmpegWithProgressAsync(args, scratchDir, durationSeconds, p => progress(p * ConversionShare), ct);
         if (exit != 0) throw new DraftFfmpegException(exit, errors);
 
         WhisperFactory factory;
