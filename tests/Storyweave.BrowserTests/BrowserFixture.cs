@@ -42,19 +42,32 @@ public class BrowserFixture : IAsyncLifetime
     /// </summary>
     public async Task SignInAsync(IPage page, string email, string password)
     {
-        await page.GotoAsync("/account/sign-in");
-        await page.GetByLabel("Email address").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        var responses = new List<string>();
+        void Seen(object? sender, IResponse r)
+        {
+            lock (responses) responses.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {r.Request.Method} {r.Url} {r.Status}");
+        }
+        page.Response += Seen;
         try
         {
+            await page.GotoAsync("/account/sign-in", new() { WaitUntil = WaitUntilState.Commit });
+            await page.GetByLabel("Email address").FillAsync(email);
+            await page.GetByLabel("Password").FillAsync(password);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            // Not the browser's "load" event: wait for the address of the next page.
             await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("/account/sign-in"), new() { Timeout = 45_000 });
         }
         catch (PlaywrightException e)
         {
             var shown = await page.Locator("main").InnerTextAsync(new() { Timeout = 5_000 }).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : "(could not be read)", TaskScheduler.Default);
+            string seen;
+            lock (responses) seen = string.Join("\n", responses);
             throw new InvalidOperationException(
-                $"Signing in did not leave {page.Url}. The page showed:\n{shown}\nThe server's last warnings:\n" + string.Join("\n", App.RecentWarnings), e);
+                $"Signing in did not leave {page.Url} by {DateTime.UtcNow:HH:mm:ss.fff}. The page showed:\n{shown}\nResponses:\n{seen}\nThe server's last warnings:\n" + string.Join("\n", App.RecentWarnings), e);
+        }
+        finally
+        {
+            page.Response -= Seen;
         }
     }
 

@@ -25,16 +25,10 @@ public sealed class WorkshopTests(BrowserFixture fixture) : IClassFixture<Browse
         throw new InvalidOperationException("Could not reach the element with the Tab key.");
     }
 
-    private static async Task<IPage> SignInAsync(IBrowserContext context, TestApp.TestUser user)
+    private async Task<IPage> SignInAsync(IBrowserContext context, TestApp.TestUser user)
     {
         var page = await context.NewPageAsync();
-        await OpenAsync(page, "/account/sign-in");
-        await page.GetByLabel("Email address").FillAsync(user.Email);
-        await page.GetByLabel("Password").FillAsync(user.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        // Not the browser's "load" event (its default): in a full run on two busy cores that once took over
-        // 30 s after the network had gone quiet. Wait for what the person sees: the page that greets them.
-        await page.WaitForURLAsync(u => !u.Contains("/account/sign-in", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
+        await fixture.SignInAsync(page, user.Email, user.Password);
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync();
         return page;
     }

@@ -566,7 +566,9 @@
     if (connection && connection.state === 'Connected') {
       connection.invoke('ActAs', parseInt(projectId, 10), parseInt(workshopId, 10), id ? parseInt(id, 10) : null).catch(function () { });
     }
-    return load();
+    // A read already on its way was asked as the person before this choice: read again after it, or the page
+    // would say nobody is being acted for while moves already count for the group.
+    return loading ? loading.then(load, load) : load();
   }
 
   document.getElementById('workshop-acting-for').addEventListener('change', function (e) {
