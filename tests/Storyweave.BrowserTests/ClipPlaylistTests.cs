@@ -20,10 +20,7 @@ public sealed class ClipPlaylistTests(BrowserFixture fixture) : IClassFixture<Br
 
         await using var context = await fixture.NewContextAsync(360, 740);
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await page.GetByLabel("Email address").FillAsync(lead.Email);
-        await page.GetByLabel("Password").FillAsync(lead.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(page, lead.Email, lead.Password);
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Projects");
 
         await page.GotoAsync($"/projects/{projectId}/playlists");

@@ -35,10 +35,7 @@ public sealed class CodebookTests(BrowserFixture fixture) : IClassFixture<Browse
 
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await page.GetByLabel("Email address").FillAsync(admin.Email);
-        await page.GetByLabel("Password").FillAsync(admin.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(page, admin.Email, admin.Password);
 
         var codebook = $"/projects/{projectId}/codebook";
         await page.GotoAsync(codebook);
@@ -105,10 +102,7 @@ public sealed class CodebookTests(BrowserFixture fixture) : IClassFixture<Browse
         var themeId = await app.WithDbAsync(db => db.Themes.Where(t => t.ProjectId == projectId && t.Name == "Research").Select(t => t.Id).SingleAsync());
         await using var phone = await fixture.NewContextAsync(360, 740);
         var small = await phone.NewPageAsync();
-        await small.GotoAsync("/account/sign-in");
-        await small.GetByLabel("Email address").FillAsync(admin.Email);
-        await small.GetByLabel("Password").FillAsync(admin.Password);
-        await small.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(small, admin.Email, admin.Password);
         foreach (var url in new[] { codebook, $"{codebook}/{themeId}", $"/projects/{projectId}/stories/{storyId}/review", $"/projects/{projectId}/review" })
         {
             var response = await small.GotoAsync(url);
@@ -156,10 +150,7 @@ public sealed class CodebookTests(BrowserFixture fixture) : IClassFixture<Browse
         {
             await using var context = await fixture.NewContextAsync(width, height);
             var page = await context.NewPageAsync();
-            await page.GotoAsync("/account/sign-in");
-            await page.GetByLabel("Email address").FillAsync(admin.Email);
-            await page.GetByLabel("Password").FillAsync(admin.Password);
-            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            await fixture.SignInAsync(page, admin.Email, admin.Password);
             await page.GotoAsync($"/projects/{projectId}/codebook/{themeId}");
             var shown = page.Locator("#passages-shown");
             await Assertions.Expect(shown).ToHaveTextAsync("Passages 1–50 of 120");
@@ -221,10 +212,7 @@ public sealed class CodebookTests(BrowserFixture fixture) : IClassFixture<Browse
         var projectId = await app.CreateProjectAsync(admin, "Codebook from elsewhere");
         await using var phone = await fixture.NewContextAsync(360, 740);
         var page = await phone.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await page.GetByLabel("Email address").FillAsync(admin.Email);
-        await page.GetByLabel("Password").FillAsync(admin.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(page, admin.Email, admin.Password);
         await page.GotoAsync($"/projects/{projectId}/codebook");
 
         // Nothing chosen: a specific message, focused.

@@ -50,10 +50,7 @@ public sealed class CodingTests(BrowserFixture fixture) : IClassFixture<BrowserF
             }))
             : await fixture.NewContextAsync(width, height);
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await page.GetByLabel("Email address").FillAsync(user.Email);
-        await page.GetByLabel("Password").FillAsync(user.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(page, user.Email, user.Password);
         return page;
     }
 

@@ -26,10 +26,7 @@ public sealed class DraftPageTests(BrowserFixture fixture) : IClassFixture<Brows
         {
             await using var context = await fixture.NewContextAsync(width, height);
             var page = await context.NewPageAsync();
-            await page.GotoAsync("/account/sign-in");
-            await page.GetByLabel("Email address").FillAsync(admin.Email);
-            await page.GetByLabel("Password").FillAsync(admin.Password);
-            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            await fixture.SignInAsync(page, admin.Email, admin.Password);
             await page.GotoAsync($"/projects/{projectId}/stories/{storyId}");
             await page.GetByRole(AriaRole.Link, new() { Name = "Make an automatic first draft" }).ClickAsync();
             await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Automatic first draft", Level = 1 })).ToBeVisibleAsync();

@@ -98,10 +98,7 @@ public sealed partial class FirstRunFlowTests(BrowserFixture fixture) : IClassFi
         // The member, in their own browser, sees the project but only what a viewer may.
         await using var memberContext = await fixture.NewContextAsync();
         var member = await memberContext.NewPageAsync();
-        await member.GotoAsync("/account/sign-in");
-        await member.GetByLabel("Email address").FillAsync("val@example.org");
-        await member.GetByLabel("Password").FillAsync(password);
-        await member.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(member, "val@example.org", password);
         await VisitAsync(member, "Projects");
         await Assertions.Expect(member.GetByRole(AriaRole.Link, new() { Name = "Voices from the waiting room" })).ToBeVisibleAsync();
         await Assertions.Expect(member.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("Sample project") })).ToHaveCountAsync(0);

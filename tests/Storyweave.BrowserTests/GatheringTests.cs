@@ -101,10 +101,7 @@ public sealed class GatheringTests(BrowserFixture fixture) : IClassFixture<Brows
         // The curator sees the sign-up and records a consent change.
         await using var desk = await fixture.NewContextAsync();
         var curator = await desk.NewPageAsync();
-        await curator.GotoAsync("/account/sign-in");
-        await curator.GetByLabel("Email address").FillAsync(admin.Email);
-        await curator.GetByLabel("Password").FillAsync(admin.Password);
-        await curator.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(curator, admin.Email, admin.Password);
         await curator.GotoAsync($"/projects/{projectId}/storytellers");
         await fixture.AssertAccessibleAsync(curator);
         await curator.GetByRole(AriaRole.Link, new() { Name = "Jordan Keys" }).ClickAsync();

@@ -51,10 +51,7 @@ public sealed class QdpxImportTests(BrowserFixture fixture) : IClassFixture<Brow
         var projectId = await app.CreateProjectAsync(lead, "Imported work");
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await page.GetByLabel("Email address").FillAsync(lead.Email);
-        await page.GetByLabel("Password").FillAsync(lead.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(page, lead.Email, lead.Password);
         await page.GotoAsync($"/projects/{projectId}/exports");
         await page.GetByRole(AriaRole.Link, new() { Name = "import a project file (.qdpx)" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Import a project from another program" })).ToBeVisibleAsync();
@@ -128,10 +125,7 @@ public sealed class QdpxImportTests(BrowserFixture fixture) : IClassFixture<Brow
         });
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await page.GetByLabel("Email address").FillAsync(lead.Email);
-        await page.GetByLabel("Password").FillAsync(lead.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(page, lead.Email, lead.Password);
         var dir = ScreenshotFolder();
         foreach (var width in new[] { 1280, 360 })
         {

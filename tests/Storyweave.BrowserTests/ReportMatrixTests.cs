@@ -41,10 +41,7 @@ public sealed class ReportMatrixTests(BrowserFixture fixture) : IClassFixture<Br
 
         await using var context = await fixture.NewContextAsync(width, width < 600 ? 740 : 900);
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await page.GetByLabel("Email address").FillAsync(admin.Email);
-        await page.GetByLabel("Password").FillAsync(admin.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(page, admin.Email, admin.Password);
         await page.GotoAsync($"/projects/{projectId}/reports/{reportId}");
 
         // The overview starts value for all as a table filled from the review sheets.

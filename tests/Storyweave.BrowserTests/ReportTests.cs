@@ -26,10 +26,7 @@ public sealed class ReportTests(BrowserFixture fixture) : IClassFixture<BrowserF
 
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await page.GetByLabel("Email address").FillAsync(admin.Email);
-        await page.GetByLabel("Password").FillAsync(admin.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(page, admin.Email, admin.Password);
 
         await page.GotoAsync($"/projects/{projectId}/reports");
         await fixture.AssertAccessibleAsync(page);
@@ -116,10 +113,7 @@ public sealed class ReportTests(BrowserFixture fixture) : IClassFixture<BrowserF
 
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await page.GetByLabel("Email address").FillAsync(admin.Email);
-        await page.GetByLabel("Password").FillAsync(admin.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(page, admin.Email, admin.Password);
         await page.GotoAsync($"/projects/{projectId}/reports");
         await page.GetByLabel("Title").FillAsync("Twelve quotes");
         await page.GetByRole(AriaRole.Button, new() { Name = "Start the report" }).ClickAsync();
@@ -210,10 +204,7 @@ public sealed class ReportTests(BrowserFixture fixture) : IClassFixture<BrowserF
 
         await using var context = await fixture.NewContextAsync(360, 740);
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await page.GetByLabel("Email address").FillAsync(admin.Email);
-        await page.GetByLabel("Password").FillAsync(admin.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(page, admin.Email, admin.Password);
         await page.GotoAsync($"/projects/{projectId}/reports/{reportId}");
         // The sub-theme has its own section, a level below its main theme.
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 4, Name = sub.Name })).ToBeVisibleAsync();
@@ -263,10 +254,7 @@ public sealed class ReportTests(BrowserFixture fixture) : IClassFixture<BrowserF
 
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await page.GetByLabel("Email address").FillAsync(admin.Email);
-        await page.GetByLabel("Password").FillAsync(admin.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(page, admin.Email, admin.Password);
 
         await page.GotoAsync($"/projects/{projectId}/reports");
         await page.GetByLabel("Title").FillAsync("Outline overview");

@@ -26,10 +26,7 @@ public sealed class ReviewSheetTests(BrowserFixture fixture) : IClassFixture<Bro
 
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await page.GetByLabel("Email address").FillAsync(reporter.Email);
-        await page.GetByLabel("Password").FillAsync(reporter.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(page, reporter.Email, reporter.Password);
         await page.GotoAsync($"/projects/{projectId}/stories/{storyId}/review");
         await page.EvaluateAsync("() => { window.__storyweaveStillHere = 'yes'; }");
         var navigations = 0;

@@ -27,10 +27,7 @@ public sealed class TeamNotesTests(BrowserFixture fixture) : IClassFixture<Brows
 
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await page.GetByLabel("Email address").FillAsync(admin.Email);
-        await page.GetByLabel("Password").FillAsync(admin.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(page, admin.Email, admin.Password);
 
         await page.GotoAsync($"/projects/{projectId}/storytellers/{tellers[0]}/withdraw");
         await page.GetByLabel("Type the word withdraw to confirm").FillAsync("withdraw");
@@ -69,10 +66,7 @@ public sealed class TeamNotesTests(BrowserFixture fixture) : IClassFixture<Brows
 
         await using var phone = await fixture.NewContextAsync(360, 740);
         var small = await phone.NewPageAsync();
-        await small.GotoAsync("/account/sign-in");
-        await small.GetByLabel("Email address").FillAsync(admin.Email);
-        await small.GetByLabel("Password").FillAsync(admin.Password);
-        await small.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(small, admin.Email, admin.Password);
         await small.GotoAsync($"/projects/{projectId}");
         await small.GetByRole(AriaRole.Link, new() { Name = "review the team notes" }).ClickAsync();
         await Assertions.Expect(small.GetByRole(AriaRole.Heading, new() { Level = 2 })).ToHaveTextAsync("Sticky note on the workshop board “Workshop”");

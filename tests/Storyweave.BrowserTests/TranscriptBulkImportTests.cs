@@ -18,10 +18,7 @@ public sealed class TranscriptBulkImportTests(BrowserFixture fixture) : IClassFi
         var projectId = await app.CreateProjectAsync(lead, "Transcripts from last year");
         await using var context = await fixture.NewContextAsync(width);
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await page.GetByLabel("Email address").FillAsync(lead.Email);
-        await page.GetByLabel("Password").FillAsync(lead.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(page, lead.Email, lead.Password);
         await page.GotoAsync($"/projects/{projectId}/stories");
         await page.GetByRole(AriaRole.Link, new() { Name = "Bring in transcript files" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Bring in transcripts", Exact = true })).ToBeVisibleAsync();

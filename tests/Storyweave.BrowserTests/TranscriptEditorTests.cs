@@ -42,13 +42,10 @@ public sealed class TranscriptEditorTests(BrowserFixture fixture) : IClassFixtur
         return new Setup(admin, projectId, storyId, api);
     }
 
-    private static async Task<IPage> SignedInAsync(IBrowserContext context, TestApp.TestUser user)
+    private async Task<IPage> SignedInAsync(IBrowserContext context, TestApp.TestUser user)
     {
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await page.GetByLabel("Email address").FillAsync(user.Email);
-        await page.GetByLabel("Password").FillAsync(user.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await fixture.SignInAsync(page, user.Email, user.Password);
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Projects");
         return page;
     }

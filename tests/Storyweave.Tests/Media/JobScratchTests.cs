@@ -24,8 +24,9 @@ public sealed class JobScratchTests(AppFixture fixture) : IClassFixture<AppFixtu
         new(2.4, 4.8, "Sky Birch", "That kept me going through the long winter."),
     ];
 
+    /// <summary>The files under a folder, leaving out the lock file each running node holds in its scratch folder.</summary>
     private static string[] FilesUnder(string folder) =>
-        Directory.Exists(folder) ? Directory.GetFiles(folder, "*", SearchOption.AllDirectories) : [];
+        Directory.Exists(folder) ? [.. Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != ".lock")] : [];
 
     /// <summary>A file a job would write, holding <paramref name="words"/>.</summary>
     private static string Plant(JobScratch.Folder folder, string name, string words)
@@ -65,8 +66,11 @@ public sealed class JobScratchTests(AppFixture fixture) : IClassFixture<AppFixtu
             await app.StopKeepingDataAsync();
             app = await app.StartAgainAsync();
 
+            // Only the new run's own (empty) node folder is left, holding its lock file.
+            var root = app.Services.GetRequiredService<JobScratch>().Root;
+            Assert.Equal([root], Directory.GetDirectories(app.Options.TempDir));
             Assert.Empty(FilesUnder(app.Options.TempDir));
-            Assert.Empty(Directory.GetDirectories(app.Options.TempDir));
+            Assert.True(File.Exists(Path.Combine(root, ".lock")));
             var left = new byte[length];
             Assert.Equal((int)length, await handle.ReadAsync(left));
             Assert.All(left, b => Assert.Equal(0, b));
@@ -79,6 +83,48 @@ public sealed class JobScratchTests(AppFixture fixture) : IClassFixture<AppFixtu
     }
 
     [Fact]
+    public async Task Nodes_sharing_a_data_folder_leave_each_others_scratch_alone_and_a_gone_nodes_leftovers_are_erased_when_a_node_starts()
+    {
+        var a = await TestApp.StartAsync();
+        try
+        {
+            var scratchA = a.Services.GetRequiredService<JobScratch>();
+            var uploadOnA = Plant(scratchA.ForStory(1, 2, "upload"), "upload.part", "node A's upload in progress");
+            await using (var b = await a.StartSecondNodeAsync())
+            {
+                var scratchB = b.Services.GetRequiredService<JobScratch>();
+                Assert.NotEqual(scratchA.Root, scratchB.Root);
+                Assert.True(File.Exists(uploadOnA), "Starting node B must not erase node A's work in progress.");
+                var reportOnB = Plant(scratchB.ForProject(1, "report"), "report.md", "node B's report");
+                var clipOnB = Plant(scratchB.ForStory(1, 3, "clip"), "captions.vtt", "node B's clip");
+
+                // A full withdrawal on node A reaches node B's scratch for the same story and project.
+                scratchA.EraseForWithdrawal(1, 7, [3]);
+                Assert.False(File.Exists(clipOnB));
+                Assert.False(File.Exists(reportOnB));
+                Assert.True(File.Exists(uploadOnA), "Story 2 is not the withdrawn person's: its upload stays.");
+
+                reportOnB = Plant(scratchB.ForProject(1, "report"), "report.md", "node B's next report");
+                var rootB = scratchB.Root;
+                // Node B goes away without erasing its scratch, as after a kill -9: its lock is freed, its files stay.
+                await b.StopKeepingDataAsync();
+                scratchB.Dispose();
+                Assert.True(File.Exists(reportOnB));
+
+                // The next node to start erases what B left, and still leaves A's work alone.
+                await using var c = await a.StartSecondNodeAsync();
+                Assert.False(File.Exists(reportOnB));
+                Assert.False(Directory.Exists(rootB));
+                Assert.True(File.Exists(uploadOnA));
+            }
+        }
+        finally
+        {
+            await a.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_clip_cut_and_a_report_leave_nothing_in_scratch_whether_they_succeed_or_fail()
     {
         var lead = await App.CreateUserAsync();
@@ -87,7 +133,7 @@ public sealed class JobScratchTests(AppFixture fixture) : IClassFixture<AppFixtu
         using var media = new TestMedia.Folder();
         var story = await App.CreateClipStoryAsync(projectId, lead, [new TestApp.ClipTeller("Robin Ash", true), new TestApp.ClipTeller("Sky Birch", true)],
             Cues, await TestMedia.SpeechAsync(media.File("visit.wav"), "My brother Marcus came every week to see me. That kept me going through the long winter."));
-        var projectScratch = Path.Combine(App.Options.TempDir, $"project-{projectId}");
+        var projectScratch = Path.Combine(App.Services.GetRequiredService<JobScratch>().Root, $"project-{projectId}");
         var playlist = await api.PostAsJsonAsync($"/api/projects/{projectId}/playlists", new { title = "Visits", description = "" });
         var playlistId = (int)(await playlist.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
 
@@ -153,8 +199,8 @@ public sealed class JobScratchTests(AppFixture fixture) : IClassFixture<AppFixtu
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
 
         Assert.All(goes, path => Assert.False(File.Exists(path), $"{path} should be erased by the withdrawal."));
-        Assert.False(Directory.Exists(Path.Combine(App.Options.TempDir, $"project-{projectId}", $"story-{soloId}")));
-        Assert.False(Directory.Exists(Path.Combine(App.Options.TempDir, $"project-{projectId}", $"story-{groupId}")));
+        Assert.False(Directory.Exists(Path.Combine(scratch.Root, $"project-{projectId}", $"story-{soloId}")));
+        Assert.False(Directory.Exists(Path.Combine(scratch.Root, $"project-{projectId}", $"story-{groupId}")));
         Assert.All(stays, path => Assert.True(File.Exists(path), $"{path} belongs to someone else and should be left alone."));
     }
 

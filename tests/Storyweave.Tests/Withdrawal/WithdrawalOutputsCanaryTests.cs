@@ -305,8 +305,8 @@ public sealed partial class WithdrawalTests
             // The jobs were queued again and finish; nothing stays in tmp/ after them.
             await WaitForJobsAsync(w);
             // A job marks itself done a moment before its scratch folder is erased (in its finally block).
-            for (var i = 0; i < 300 && Directory.GetFiles(tmp, "*", SearchOption.AllDirectories).Length > 0; i++) await Task.Delay(100);
-            Assert.Empty(Directory.GetFiles(tmp, "*", SearchOption.AllDirectories));
+            for (var i = 0; i < 300 && ScratchFiles(tmp).Length > 0; i++) await Task.Delay(100);
+            Assert.Empty(ScratchFiles(tmp));
             Assert.NotEmpty(ScanDataFolder(w.Marker)); // the scan sees them before the withdrawal
 
             // ---- The withdrawal: nothing of them anywhere in the data folder, tmp/ empty. ----
@@ -316,8 +316,8 @@ public sealed partial class WithdrawalTests
             var outcome = (await response.Content.ReadFromJsonAsync<WithdrawalService.Outcome>(TestApp.JsonOptions))!;
             Assert.Equal(1, outcome.RecordingsSilenced);
             await WaitForRenditionAsync(w.Story.MediaId); // made again from the silenced original
-            for (var i = 0; i < 300 && Directory.GetFiles(tmp, "*", SearchOption.AllDirectories).Length > 0; i++) await Task.Delay(100);
-            Assert.Empty(Directory.GetFiles(tmp, "*", SearchOption.AllDirectories));
+            for (var i = 0; i < 300 && ScratchFiles(tmp).Length > 0; i++) await Task.Delay(100);
+            Assert.Empty(ScratchFiles(tmp));
             Assert.Empty(ScanDataFolder(w.Marker));
             if (TestApp.PostgresServer is null) Assert.NotEmpty(ScanDataFolder(w.Other));
         }
@@ -394,6 +394,10 @@ public sealed partial class WithdrawalTests
         });
     }
 
+    /// <summary>The files in <c>tmp/</c>, leaving out the lock file each running node holds in its own folder.</summary>
+    private static string[] ScratchFiles(string tmp) =>
+        [.. Directory.GetFiles(tmp, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != ".lock")];
+
     /// <summary>Starts <c>storyweave serve</c> on the instance and kills it (SIGKILL, whole process tree) once each job has files in its scratch folder.</summary>
     private async Task<Dictionary<string, string>> KillInTheMiddleAsync(CrashWorld w)
     {
@@ -403,7 +407,8 @@ public sealed partial class WithdrawalTests
             listener.Start();
             port = ((IPEndPoint)listener.LocalEndpoint).Port;
         }
-        var project = Path.Combine(App.Options.TempDir, $"project-{w.ProjectId}");
+        // Each process has its own scratch folder (tmp/node-…/); the project's scratch is looked for in all of them.
+        var project = $"project-{w.ProjectId}";
         var story = Path.Combine(project, $"story-{w.Story.StoryId}");
         using var server = Process.Start(CliRunner.StartInfo(["serve", .. CliRunner.InstanceArgs(App.Options), "--urls", $"http://127.0.0.1:{port}", "--no-sample"],
             new Dictionary<string, string?> { ["STORYWEAVE_LOG_LEVEL"] = "Information" }))!;
@@ -460,11 +465,13 @@ public sealed partial class WithdrawalTests
         return seen;
 
         // A job folder (name prefix) whose files so far satisfy the test; folders come and go while we look.
-        static string? Busy(string parent, string prefix, Func<string[], bool> test)
+        string? Busy(string under, string prefix, Func<string[], bool> test)
         {
             try
             {
-                return Directory.GetDirectories(parent, prefix + "*").FirstOrDefault(d => test(Directory.GetFiles(d, "*", SearchOption.AllDirectories)));
+                return Directory.GetDirectories(App.Options.TempDir, "node-*").Select(node => Path.Combine(node, under)).Where(Directory.Exists)
+                    .SelectMany(parent => Directory.GetDirectories(parent, prefix + "*"))
+                    .FirstOrDefault(d => test(Directory.GetFiles(d, "*", SearchOption.AllDirectories)));
             }
             catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException)
             {
