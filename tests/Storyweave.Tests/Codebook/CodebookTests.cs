@@ -345,6 +345,36 @@ public sealed class CodebookTests(AppFixture fixture) : IClassFixture<AppFixture
         Assert.Equal(["Emotional support"], (await TreeAsync(api, projectId)).Select(t => t!["name"]!.GetValue<string>()));
     }
 
+    [Fact]
+    public async Task The_theme_page_counts_stories_with_its_passages_or_review_sheets_once_each_and_shows_the_same_delete_impact()
+    {
+        var (lead, projectId, api) = await NewProjectAsync();
+        var theme = await CreateThemeAsync(api, projectId, "Support");
+        var other = await CreateThemeAsync(api, projectId, "Other");
+        await CreateThemeAsync(api, projectId, "Peer support", theme);
+        var first = await CreatePassagesAsync(projectId, [theme], [theme, other]);
+        var second = await CreatePassagesAsync(projectId, [theme], [other]);
+        var (sheetOnly, _) = await App.CreateStoryAsync(projectId);
+        await App.WithDbAsync(async db =>
+        {
+            var secondStory = await db.Passages.Where(p => p.Id == second[0]).Select(p => p.StoryId).SingleAsync();
+            db.ReviewSheets.AddRange(
+                new ReviewSheet { StoryId = secondStory, ProjectId = projectId, Experience = Experience.Positive, UpdatedAt = DateTime.UtcNow, Themes = [new ReviewSheetTheme { ThemeId = theme }] },
+                new ReviewSheet { StoryId = sheetOnly, ProjectId = projectId, Experience = Experience.Mixed, UpdatedAt = DateTime.UtcNow, Themes = [new ReviewSheetTheme { ThemeId = theme }] });
+            return await db.SaveChangesAsync();
+        });
+
+        var html = await (await App.SignInAsync(lead)).GetStringAsync($"/projects/{projectId}/codebook/{theme}");
+        // Three passages; three stories: two with its passages (one of them also with its review sheet), one with only the review sheet.
+        Assert.Contains("3 passages in 3 stories.", html, StringComparison.Ordinal);
+        Assert.Contains("affects 3 coded passages, 2 review sheets and 1 sub-theme", html, StringComparison.Ordinal);
+        Assert.Contains("Passages 1–3 of 3", html, StringComparison.Ordinal);
+        Assert.Equal([first[0], first[1], second[0]], RowsOn(html));
+        Assert.DoesNotContain($"id=\"passage-{second[1]}\"", html, StringComparison.Ordinal);
+        var impact = (await (await api.DeleteAsync($"/api/projects/{projectId}/codebook/themes/{theme}")).Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal((3, 2, 1), (impact["passages"]!.GetValue<int>(), impact["reviewSheets"]!.GetValue<int>(), impact["subThemes"]!.GetValue<int>()));
+    }
+
     /// <summary>
     /// 110 passages of one theme in four stories, in page order (by story, then place): 45 that may be shown, 10 whose
     /// storyteller withdrew consent to analysis, 45 shown, 10 withheld; so each page of 50 holds a withheld passage.

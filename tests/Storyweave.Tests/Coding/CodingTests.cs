@@ -322,6 +322,41 @@ public sealed class CodingTests(AppFixture fixture) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task The_coding_page_lists_a_passages_themes_by_name_leaves_out_deleted_ones_and_filtered_still_offers_every_coder()
+    {
+        var s = await SetupAsync();
+        var analyst = await App.CreateUserAsync(name: "Ana Lyst");
+        await App.AddMemberAsync(s.ProjectId, analyst, ProjectRole.Analyst);
+        var analystApi = await App.ApiClientAsync(analyst);
+        var gone = await App.CreateThemeAsync(s.ProjectId, "Accessibility", "#333333");
+        var url = $"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages";
+        // "Finding help" first, then "Belonging": the page lists them by name. "Accessibility" is deleted afterwards.
+        Assert.Equal(HttpStatusCode.OK, (await s.Api.PostAsJsonAsync(url, new { startOffset = 23, endOffset = 48, themeIds = new[] { s.ThemeB, gone } })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await s.Api.PostAsJsonAsync(url, new { startOffset = 23, endOffset = 48, themeIds = new[] { s.ThemeA } })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await analystApi.PostAsJsonAsync(url, new { startOffset = 49, endOffset = 88, themeIds = new[] { s.ThemeB } })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await s.Api.DeleteAsync($"/api/projects/{s.ProjectId}/codebook/themes/{gone}?confirm=true")).StatusCode);
+
+        var client = await App.SignInAsync(s.Lead);
+        var page = $"/projects/{s.ProjectId}/stories/{s.StoryId}/coding";
+        static List<string> Codes(string html) =>
+            System.Text.RegularExpressions.Regex.Matches(html, "<span class=\"code-theme\">([^<]+)</span> <span class=\"code-by\">by ([^<]+)</span>").Select(m => $"{m.Groups[1].Value} by {m.Groups[2].Value}").ToList();
+
+        var everyone = await client.GetStringAsync(page);
+        Assert.Equal(["Belonging by Team Person", "Finding help by Team Person", "Finding help by Ana Lyst"], Codes(everyone));
+        Assert.DoesNotContain("Accessibility", everyone, StringComparison.Ordinal);
+        var themes = (await PassagesAsync(s.Api, s))[0]!["themes"]!.AsArray().Select(t => (string?)t!["name"]).ToList();
+        Assert.Equal(["Belonging", "Finding help"], themes);
+
+        // Only the lead's own codes, while the filter still offers the analyst (who coded this story).
+        var mine = await client.GetStringAsync(page + "?coder=me");
+        Assert.Equal(["Belonging by Team Person", "Finding help by Team Person"], Codes(mine));
+        Assert.Contains($"<option value=\"{analyst.Id}\">Ana Lyst</option>", mine, StringComparison.Ordinal);
+        var hers = await client.GetStringAsync(page + $"?coder={analyst.Id}");
+        Assert.Equal(["Finding help by Ana Lyst"], Codes(hers));
+        Assert.DoesNotContain("A leaflet in the library.</q>", hers, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_viewer_can_read_passages_but_not_code()
     {
         var s = await SetupAsync();

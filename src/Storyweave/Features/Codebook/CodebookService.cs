@@ -79,7 +79,7 @@ public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock,
 
     /// <summary>
     /// The project's themes as a tree without counting anything (for the theme page's choices: its cost does not grow
-    /// with the number of passages). Every node's counts are zero; ask <see cref="CountsAsync"/> for one theme's.
+    /// with the number of passages). Every node's counts are zero (the theme page counts its one theme itself).
     /// </summary>
     public async Task<List<ThemeNode>> TreeWithoutCountsAsync(int projectId, CancellationToken ct = default)
     {
@@ -88,15 +88,6 @@ public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock,
         List<ThemeNode> Build(int? parentId) => byParent[parentId].OrderBy(t => t.Position).ThenBy(t => t.Id)
             .Select(t => new ThemeNode(t, 0, 0, Build(t.Id))).ToList();
         return Build(null);
-    }
-
-    /// <summary>One theme's counts as <see cref="TreeAsync"/> gives them: its passages, and the stories it is in (a passage or the review sheet).</summary>
-    public async Task<(int Passages, int Stories)> CountsAsync(int themeId, CancellationToken ct = default)
-    {
-        var passages = await db.PassageThemes.CountAsync(x => x.ThemeId == themeId, ct);
-        var stories = await db.PassageThemes.Where(x => x.ThemeId == themeId).Select(x => x.Passage!.StoryId)
-            .Union(db.ReviewSheetThemes.Where(x => x.ThemeId == themeId).Select(x => x.StoryId)).CountAsync(ct);
-        return (passages, stories);
     }
 
     /// <summary>The tree flattened depth-first, with each theme's depth (for selects and tables).</summary>

@@ -124,7 +124,9 @@ public sealed class ThemeModel(StoryweaveDb db, ProjectAccessService access, Cod
 
     /// <summary>
     /// Reads what the page shows and no more: the themes (names and places, for the move and merge choices), this
-    /// theme's counts, and one page of its passages with consent decided for those passages' stories only.
+    /// theme's counts, and one page of its passages with consent decided for those passages' stories only. The theme's
+    /// passage links are read once, as three small numbers each, and give the counts, the delete impact and the page;
+    /// only the shown page's snippets are read.
     /// </summary>
     private async Task<bool> LoadAsync()
     {
@@ -132,16 +134,21 @@ public sealed class ThemeModel(StoryweaveDb db, ProjectAccessService access, Cod
         All = CodebookService.Flatten(tree).ToList();
         var node = All.Select(x => x.Node).FirstOrDefault(n => n.Theme.Id == ThemeId);
         if (node is null) return false;
-        var (passageCount, storyCount) = await codebook.CountsAsync(ThemeId);
-        Node = node with { Passages = passageCount, Stories = storyCount };
         Inside = CodebookService.Flatten(node.Children).Select(x => x.Node.Theme.Id).Append(ThemeId).ToHashSet();
-        Impact = await codebook.ImpactAsync(ProjectId, ThemeId) ?? Impact;
-        PassageTotal = passageCount;
+        var links = await Db.PassageThemes.AsNoTracking().Where(x => x.ThemeId == ThemeId)
+            .Select(x => new { x.PassageId, x.Passage!.StoryId, x.Passage.StartOffset }).ToListAsync();
+        var sheetStories = await Db.ReviewSheetThemes.AsNoTracking().Where(x => x.ThemeId == ThemeId).Select(x => x.StoryId).ToListAsync();
+        // The stories it is in: a passage or the review sheet (as the codebook tree counts them).
+        var storyCount = links.Select(l => l.StoryId).Concat(sheetStories).Distinct().Count();
+        Node = node with { Passages = links.Count, Stories = storyCount };
+        Impact = new CodebookService.Impact(links.Count, sheetStories.Count, Inside.Count - 1);
+        PassageTotal = links.Count;
         PageNumber = Math.Clamp(PageNumber, 1, PageCount);
-        var passages = await Db.PassageThemes.AsNoTracking().Where(x => x.ThemeId == ThemeId)
-            .OrderBy(x => x.Passage!.StoryId).ThenBy(x => x.Passage!.StartOffset).ThenBy(x => x.PassageId)
-            .Skip((PageNumber - 1) * PageSize).Take(PageSize)
-            .Select(x => new { x.Passage!.Id, x.Passage.StoryId, x.Passage.Speaker, x.Passage.Snippet }).ToListAsync();
+        var shownIds = links.OrderBy(l => l.StoryId).ThenBy(l => l.StartOffset).ThenBy(l => l.PassageId)
+            .Skip((PageNumber - 1) * PageSize).Take(PageSize).Select(l => l.PassageId).ToList();
+        var rows = await Db.Passages.AsNoTracking().Where(p => shownIds.Contains(p.Id))
+            .Select(p => new { p.Id, p.StoryId, p.Speaker, p.Snippet }).ToDictionaryAsync(p => p.Id);
+        var passages = shownIds.Where(rows.ContainsKey).Select(id => rows[id]).ToList();
         var scope = await AnalysisScope.LoadForStoriesAsync(Db, consent, ProjectId, passages.Select(p => p.StoryId).Distinct().ToList());
         Passages = passages.Select(p => (p.Id, scope.IsTurnVisible(p.StoryId, p.Speaker) ? p.Snippet : $"Passage {p.Id} (hidden: no consent to analysis)")).ToList();
         return true;

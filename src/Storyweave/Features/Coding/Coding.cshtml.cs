@@ -173,13 +173,14 @@ public sealed class CodingModel(StoryweaveDb db, ProjectAccessService access, Co
         Themes = await coding.ThemesAsync(ProjectId, ct);
         ThemeTree = InCodebookOrder(Themes);
         var coderId = CodingEndpoints.CoderFilter(Coder, current);
-        Passages = await coding.PassagesAsync(ProjectId, StoryId, coderId, Scope, ct);
+        // Read once for everyone (the coder filter's list needs all of them) from the lines already read, then filtered.
+        var all = await coding.PassagesAsync(ProjectId, StoryId, null, Scope, story.Cues, ct);
+        Passages = CodingService.ForCoder(all, coderId);
         PassagesByCue = Passages.ToLookup(p => Spans.FirstOrDefault(s => s.End > p.StartOffset && s.Start < p.EndOffset)?.Cue.Position ?? -1);
         Counts = ProjectCounted
             ? await coding.CountsAsync(ProjectId, StoryId, await coding.ScopeAsync(ProjectId, ct), ct)
             : await coding.StoryCountsAsync(ProjectId, StoryId, Themes, Scope, ct);
         // Everyone who has coded this story, for the "one coder's" filter (from all passages, not only the filtered ones).
-        var all = coderId is null ? Passages : await coding.PassagesAsync(ProjectId, StoryId, null, Scope, ct);
         Coders = all.SelectMany(p => p.Themes).Where(t => t.CoderUserId is not null).Select(t => (t.CoderUserId!, t.CoderName ?? "Someone"))
             .Distinct().OrderBy(c => c.Item2, StringComparer.CurrentCulture).ToList();
         Speakers = story.Cues.Where(IsVisible).Select(c => c.Speaker).Where(s => s.Length > 0).Distinct(StringComparer.Ordinal).ToList();
