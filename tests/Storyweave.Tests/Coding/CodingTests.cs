@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Storyweave.Features.Coding;
 using Storyweave.Features.Projects;
+using Storyweave.Features.PublicSite;
 using Storyweave.Features.Search;
 using Storyweave.Features.Stories;
 
@@ -184,6 +186,67 @@ public sealed class CodingTests(AppFixture fixture) : IClassFixture<AppFixture>
 
         var unknown = await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages/by-speaker", new { speaker = "Nobody", themeIds = new[] { s.ThemeA } });
         Assert.Equal(HttpStatusCode.UnprocessableEntity, unknown.StatusCode);
+    }
+
+    /// <summary>
+    /// Coding every turn writes its passages, themes and events in bulk (issue #17): the rows must be the ones a passage
+    /// coded on its own gets, one event per passage whose themes changed, and the passages coded afterwards new ids.
+    /// </summary>
+    [Fact]
+    public async Task Coding_every_turn_again_adds_only_the_missing_theme_with_one_event_per_changed_passage_and_later_passages_get_new_ids()
+    {
+        var s = await SetupAsync();
+        var url = $"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages";
+        var byHand = await s.Api.PostAsJsonAsync(url, new { startOffset = 23, endOffset = 48, themeIds = new[] { s.ThemeA } });
+        var handId = (int)(await byHand.Content.ReadFromJsonAsync<JsonObject>())!["passageId"]!;
+        var generation = App.Services.GetRequiredService<PublicPageCache>().Generation;
+
+        var first = await s.Api.PostAsJsonAsync($"{url}/by-speaker", new { speaker = "Dana", themeIds = new[] { s.ThemeA } });
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var ids = (await first.Content.ReadFromJsonAsync<JsonObject>())!["passageIds"]!.AsArray().Select(x => (int)x!).ToList();
+        Assert.Equal(2, ids.Count);
+        Assert.Equal(handId, ids[0]);
+        // A write the public pages' cache must hear of, although EF's interceptors do not see bulk inserts.
+        Assert.True(App.Services.GetRequiredService<PublicPageCache>().Generation > generation);
+        var made = await App.WithDbAsync(db => db.Passages.AsNoTracking().SingleAsync(p => p.Id == ids[1]));
+        Assert.Equal((s.ProjectId, 49, 88, "Then the group became my second family.", 9.5, 15.0, "Dana", s.Lead.Id, "coding"),
+            (made.ProjectId, made.StartOffset, made.EndOffset, made.Snippet, made.StartSeconds!.Value, made.EndSeconds!.Value, made.Speaker, made.CoderUserId, made.Origin));
+        Assert.Equal(DateTimeKind.Utc, made.CreatedAt.Kind);
+        Assert.True(made.CreatedAt > DateTime.UtcNow.AddMinutes(-5));
+
+        // Again with both themes: only the second theme is added, to both passages, and each gets one event saying so.
+        var again = await s.Api.PostAsJsonAsync($"{url}/by-speaker", new { speaker = "Dana", themeIds = new[] { s.ThemeA, s.ThemeB } });
+        Assert.Equal(ids, (await again.Content.ReadFromJsonAsync<JsonObject>())!["passageIds"]!.AsArray().Select(x => (int)x!).ToList());
+        var links = await App.WithDbAsync(db => db.PassageThemes.AsNoTracking().Where(t => ids.Contains(t.PassageId)).OrderBy(t => t.PassageId).ThenBy(t => t.ThemeId).ToListAsync());
+        Assert.Equal([(handId, s.ThemeA), (handId, s.ThemeB), (ids[1], s.ThemeA), (ids[1], s.ThemeB)], links.Select(t => (t.PassageId, t.ThemeId)));
+        Assert.All(links, t => Assert.Equal(s.Lead.Id, t.CoderUserId));
+        Assert.All(links, t => Assert.True(t.CodedAt > DateTime.UtcNow.AddMinutes(-5)));
+
+        var events = await App.WithDbAsync(db => db.Events.AsNoTracking().Where(e => e.ProjectId == s.ProjectId && e.Action == "passage.coded").OrderBy(e => e.Id)
+            .Select(e => new { e.ActorUserId, e.ObjectType, e.ObjectId, e.Detail }).ToListAsync());
+        string Id(int id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(
+        [
+            (s.Lead.Id, "passage", Id(handId), $"theme:{s.ThemeA}"),
+            (s.Lead.Id, "passage", Id(ids[1]), $"theme:{s.ThemeA}"),
+            (s.Lead.Id, "passage", Id(handId), $"theme:{s.ThemeB}"),
+            (s.Lead.Id, "passage", Id(ids[1]), $"theme:{s.ThemeB}"),
+        ], events.Select(e => (e.ActorUserId, e.ObjectType!, e.ObjectId!, e.Detail!)));
+        // The coding page's list (what it refetches) shows both turns with both themes.
+        var shown = await PassagesAsync(s.Api, s);
+        Assert.Equal(2, shown.Count);
+        Assert.All(shown, p => Assert.Equal(2, p!["themes"]!.AsArray().Count));
+
+        // Nothing new: no passage, no theme, no event.
+        await s.Api.PostAsJsonAsync($"{url}/by-speaker", new { speaker = "Dana", themeIds = new[] { s.ThemeB } });
+        Assert.Equal(4, await App.WithDbAsync(db => db.Events.CountAsync(e => e.ProjectId == s.ProjectId && e.Action == "passage.coded")));
+        Assert.Equal(2, await App.WithDbAsync(db => db.Passages.CountAsync(p => p.StoryId == s.StoryId)));
+
+        // A passage and an event made afterwards get ids after these.
+        var later = await s.Api.PostAsJsonAsync(url, new { startOffset = 98, endOffset = 122, themeIds = new[] { s.ThemeA } });
+        Assert.Equal(HttpStatusCode.OK, later.StatusCode);
+        Assert.True((int)(await later.Content.ReadFromJsonAsync<JsonObject>())!["passageId"]! > ids.Max());
+        Assert.Equal(5, await App.WithDbAsync(db => db.Events.CountAsync(e => e.ProjectId == s.ProjectId && e.Action == "passage.coded")));
     }
 
     [Fact]

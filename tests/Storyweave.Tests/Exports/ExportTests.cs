@@ -240,6 +240,58 @@ public sealed class ExportTests(AppFixture fixture) : IClassFixture<AppFixture>
     }
 
     /// <summary>
+    /// The coded-passages rows are read as one flat list of passage themes (issue #17): each passage's rows stay together,
+    /// in story and transcript order whatever order they were coded in, its themes by path; a passage left without a
+    /// theme has no row.
+    /// </summary>
+    [Fact]
+    public async Task Coded_passages_come_in_story_and_transcript_order_each_with_its_themes_by_path()
+    {
+        var lead = await App.CreateUserAsync();
+        var projectId = await App.CreateProjectAsync(lead);
+        var zeal = await App.CreateThemeAsync(projectId, "Zeal");
+        var apple = await App.CreateThemeAsync(projectId, "Apple");
+        var middle = await App.CreateThemeAsync(projectId, "Middle");
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var (storyId, _) = await App.CreateCodingStoryAsync(projectId, lead, [new TestApp.Teller("Ada")],
+        [
+            new TranscriptService.CueInput(0, 3, "Ada", $"First {tag}"),
+            new TranscriptService.CueInput(3, 6, "Ada", $"Second {tag}"),
+            new TranscriptService.CueInput(6, 9, "Ada", $"Third {tag}"),
+        ]);
+        await App.WithDbAsync(async db =>
+        {
+            var cues = await db.TranscriptCues.Where(c => c.StoryId == storyId).OrderBy(c => c.Position).ToListAsync();
+            var offsets = new List<int>();
+            for (int i = 0, at = 0; i < cues.Count; at += cues[i].Text.Length + 1, i++) offsets.Add(at);
+            // Coded last turn first, so ids run against the transcript's order; the middle turn has no theme left.
+            foreach (var (position, themes) in new[] { (2, new[] { zeal, apple }), (1, Array.Empty<int>()), (0, new[] { middle, zeal, apple }) })
+            {
+                var passage = new CodedPassage
+                {
+                    ProjectId = projectId,
+                    StoryId = storyId,
+                    StartOffset = offsets[position],
+                    EndOffset = offsets[position] + cues[position].Text.Length,
+                    Snippet = cues[position].Text,
+                    Speaker = "Ada",
+                    CreatedAt = DateTime.UtcNow,
+                };
+                foreach (var themeId in themes) passage.Themes.Add(new PassageTheme { ThemeId = themeId, CodedAt = DateTime.UtcNow });
+                db.Passages.Add(passage);
+                await db.SaveChangesAsync();
+            }
+            return 0;
+        });
+
+        var sheet = await ExportFiles.BothAsync(await App.ApiClientAsync(lead), projectId, Passages);
+        Assert.Equal([$"First {tag}", $"First {tag}", $"First {tag}", $"Third {tag}", $"Third {tag}"], sheet.Column("Passage"));
+        Assert.Equal(["Apple", "Middle", "Zeal", "Apple", "Zeal"], sheet.Column("Theme"));
+        Assert.DoesNotContain($"Second {tag}", sheet.AllText, StringComparison.Ordinal);
+        Assert.Equal(2, sheet.Column("Passage id").Distinct().Count());
+    }
+
+    /// <summary>
     /// Least privilege: contact details, access needs and per-person facets (special-category data) are in one
     /// file only, for leads and for a reporter or analyst a lead named (logged); everyone else gets the plain file
     /// without them. Before, every reporter could download them, and facets were in everyone's file.

@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
+using NpgsqlTypes;
 using Storyweave.Data;
 using Storyweave.Features.Accounts;
 using Storyweave.Features.Codebook;
 using Storyweave.Features.Consent;
 using Storyweave.Features.Events;
+using Storyweave.Features.PublicSite;
 using Storyweave.Features.Search;
 using Storyweave.Features.Stories;
 
@@ -17,7 +19,8 @@ namespace Storyweave.Features.Coding;
 /// Every change is one transaction with its search entries and events; after it commits, the
 /// new event ids are broadcast to the project's group on <see cref="ProjectHub"/>.
 /// </summary>
-public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchIndex search, ConsentPolicy consent, IHubContext<ProjectHub> hub, TranscriptLayouts layouts)
+public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchIndex search, ConsentPolicy consent, IHubContext<ProjectHub> hub, TranscriptLayouts layouts,
+    PublicPageCache publicPages)
 {
     public const string NotInScopeMessage = "Part of this text cannot be coded: a storyteller whose words it includes has not agreed to use in analysis.";
 
@@ -119,40 +122,70 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
             return await CodeSpeakerAsync(projectId, storyId, speaker, themeIds, coderUserId, retried: true, ct);
         }
         // Only passages made while coding are reused (the oldest, where two coders made the same one at once).
-        var existing = (await db.Passages.Include(p => p.Themes).Where(p => p.StoryId == storyId && p.Origin == "coding").OrderBy(p => p.Id).ToListAsync(ct))
-            .GroupBy(p => (p.StartOffset, p.EndOffset)).ToDictionary(g => g.Key, g => g.First());
+        var existing = (await db.Passages.AsNoTracking().Where(p => p.StoryId == storyId && p.Origin == "coding").OrderBy(p => p.Id)
+                .Select(p => new { p.Id, p.StartOffset, p.EndOffset, Themes = p.Themes.Select(t => t.ThemeId).ToList() }).ToListAsync(ct))
+            .GroupBy(p => (p.StartOffset, p.EndOffset)).ToDictionary(g => g.Key, g => (g.First().Id, Themes: g.First().Themes.ToHashSet()));
         var now = clock.GetUtcNow().UtcDateTime;
-        var coded = new List<(CodedPassage Passage, List<int> Added)>();
+        var wanted = themeIds.Distinct().ToList();
+        // Set-based writes in this transaction (issue #17: EF Core sent one INSERT per passage, theme and event, two
+        // thirds of the call): ids are taken first, then the new passages, their themes and the events are written in
+        // bulk (BulkInsert: multi-row INSERTs on SQLite, binary COPY on PostgreSQL). The rows are the ones EF wrote.
+        var fresh = turns.Where(t => !existing.ContainsKey((t.Start, t.End))).DistinctBy(t => (t.Start, t.End)).ToList();
+        var freshIds = await BulkInsert.AllocateIdsAsync(db, "Passages", fresh.Count, ct);
+        var passages = new List<object?[]>(fresh.Count);
+        for (var i = 0; i < fresh.Count; i++)
+        {
+            var turn = fresh[i];
+            var id = checked((int)freshIds[i]);
+            existing[(turn.Start, turn.End)] = (id, []);
+            passages.Add([id, projectId, storyId, turn.Start, turn.End, words[turn.CueId], turn.StartSeconds, turn.EndSeconds, turn.Speaker, coderUserId, now, "coding"]);
+        }
+        var coded = new List<(int PassageId, List<int> Added)>();
+        var links = new List<object?[]>();
         foreach (var turn in turns)
         {
-            if (!existing.TryGetValue((turn.Start, turn.End), out var passage))
-            {
-                passage = new CodedPassage
-                {
-                    ProjectId = projectId,
-                    StoryId = storyId,
-                    StartOffset = turn.Start,
-                    EndOffset = turn.End,
-                    Snippet = words[turn.CueId],
-                    StartSeconds = turn.StartSeconds,
-                    EndSeconds = turn.EndSeconds,
-                    Speaker = turn.Speaker,
-                    CoderUserId = coderUserId,
-                    CreatedAt = now,
-                    Origin = "coding",
-                };
-                db.Passages.Add(passage);
-                existing[(turn.Start, turn.End)] = passage;
-            }
-            var added = themeIds.Distinct().Where(id => passage.Themes.All(t => t.ThemeId != id)).ToList();
-            foreach (var themeId in added) passage.Themes.Add(new PassageTheme { ThemeId = themeId, CoderUserId = coderUserId, CodedAt = now });
-            coded.Add((passage, added));
+            var (passageId, has) = existing[(turn.Start, turn.End)];
+            var added = wanted.Where(has.Add).ToList();
+            links.AddRange(added.Select(themeId => new object?[] { passageId, themeId, coderUserId, now }));
+            coded.Add((passageId, added));
         }
-        await db.SaveChangesAsync(ct); // the passages need their ids before the events name them
-        var events = coded.Where(c => c.Added.Count > 0).Select(c => db.Record(clock, projectId, coderUserId, "passage.coded", "passage", c.Passage.Id, Detail("theme", c.Added))).ToList();
-        await CommitAsync(projectId, storyId, events, tx, ct);
-        return Result.Ok<IReadOnlyList<int>>(coded.Select(c => c.Passage.Id).ToList());
+        var events = coded.Where(c => c.Added.Count > 0).ToList();
+        var eventIds = await BulkInsert.AllocateIdsAsync(db, "ProjectEvents", events.Count, ct);
+        var eventRows = events.Select((c, i) => new object?[]
+        {
+            eventIds[i], projectId, coderUserId, "passage.coded", "passage", c.PassageId.ToString(System.Globalization.CultureInfo.InvariantCulture), Detail("theme", c.Added), now,
+        }).ToList();
+        await BulkInsert.InsertAsync(db, "Passages", PassageColumns, passages, ct);
+        await BulkInsert.InsertAsync(db, "PassageThemes", PassageThemeColumns, links, ct);
+        await BulkInsert.InsertAsync(db, "ProjectEvents", EventColumns, eventRows, ct);
+        // EF's interceptors do not see these commands: the public pages' cache is emptied here, and again on commit, as
+        // they would have done (PublicPageCache).
+        if (passages.Count > 0 || links.Count > 0) publicPages.Invalidate();
+        await tx.CommitAsync(ct);
+        if (passages.Count > 0 || links.Count > 0) publicPages.Invalidate();
+        if (eventIds.Length > 0)
+            await hub.Clients.Group(ProjectHub.GroupName(projectId))
+                .SendAsync(ProjectHub.EventsAppended, new ProjectHub.EventsAppendedMessage(projectId, storyId, [.. eventIds]), CancellationToken.None);
+        return Result.Ok<IReadOnlyList<int>>(coded.Select(c => c.PassageId).ToList());
     }
+
+    private static readonly BulkInsert.Column[] PassageColumns =
+    [
+        new("Id", NpgsqlDbType.Integer), new("ProjectId", NpgsqlDbType.Integer), new("StoryId", NpgsqlDbType.Integer), new("StartOffset", NpgsqlDbType.Integer),
+        new("EndOffset", NpgsqlDbType.Integer), new("Snippet", NpgsqlDbType.Varchar), new("StartSeconds", NpgsqlDbType.Double), new("EndSeconds", NpgsqlDbType.Double),
+        new("Speaker", NpgsqlDbType.Varchar), new("CoderUserId", NpgsqlDbType.Varchar), new("CreatedAt", NpgsqlDbType.TimestampTz), new("Origin", NpgsqlDbType.Varchar),
+    ];
+
+    private static readonly BulkInsert.Column[] PassageThemeColumns =
+    [
+        new("PassageId", NpgsqlDbType.Integer), new("ThemeId", NpgsqlDbType.Integer), new("CoderUserId", NpgsqlDbType.Varchar), new("CodedAt", NpgsqlDbType.TimestampTz),
+    ];
+
+    private static readonly BulkInsert.Column[] EventColumns =
+    [
+        new("Id", NpgsqlDbType.Bigint), new("ProjectId", NpgsqlDbType.Integer), new("ActorUserId", NpgsqlDbType.Varchar), new("Action", NpgsqlDbType.Varchar),
+        new("ObjectType", NpgsqlDbType.Varchar), new("ObjectId", NpgsqlDbType.Varchar), new("Detail", NpgsqlDbType.Varchar), new("OccurredAt", NpgsqlDbType.TimestampTz),
+    ];
 
     /// <summary>Takes one theme off a passage; a passage left with no theme is deleted (with its memos).</summary>
     public async Task<Result<bool>> RemoveThemeAsync(int projectId, int passageId, int themeId, string actorUserId, CancellationToken ct = default)
