@@ -1,37 +1,16 @@
 using System.Text.Encodings.Web;
-using System.Threading.Channels;
+using Quartz;
 using Storyweave.Data;
 using Storyweave.Hosting;
 
 namespace Storyweave.Features.Email;
 
-/// <summary>Wakes <see cref="EmailSender"/> when a message is queued, so it does not wait for its next look.</summary>
-public sealed class EmailWakeup
-{
-    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-
-    public void Wake() => _channel.Writer.TryWrite(true);
-
-    public async Task WaitAsync(TimeSpan atMost, CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(atMost);
-        try
-        {
-            await _channel.Reader.ReadAsync(timeout.Token);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            // The wait ran out: time for the next look at the queue.
-        }
-    }
-}
-
 /// <summary>
 /// Puts emails in the durable queue (<see cref="OutboxMessage"/>). Callers ask <see cref="Settings"/> first: when
 /// email is not set up, pages show the link for the person to pass on themselves and nothing is queued.
 /// </summary>
-public sealed class EmailOutbox(StoryweaveDb db, IConfiguration configuration, TimeProvider clock, EmailWakeup wakeup, JobMetrics metrics)
+public sealed class EmailOutbox(StoryweaveDb db, IConfiguration configuration, TimeProvider clock, ISchedulerFactory schedulers, JobMetrics metrics,
+    ILogger<EmailOutbox> logger)
 {
     public EmailSettings Settings { get; } = EmailSettings.From(configuration);
 
@@ -40,12 +19,12 @@ public sealed class EmailOutbox(StoryweaveDb db, IConfiguration configuration, T
     {
         Add(content, toAddress, toName);
         await db.SaveChangesAsync(ct);
-        wakeup.Wake();
+        await WakeAsync();
     }
 
     /// <summary>
     /// Adds one message to the caller's unit of work without saving, so it is queued in the same transaction as the
-    /// change it reports (a sign-up and its confirmation); call <see cref="Wake"/> after the commit.
+    /// change it reports (a sign-up and its confirmation); call <see cref="WakeAsync"/> after the commit.
     /// </summary>
     public void Add(EmailContent content, string toAddress, string toName)
     {
@@ -67,7 +46,22 @@ public sealed class EmailOutbox(StoryweaveDb db, IConfiguration configuration, T
         metrics.Queued(JobMetrics.Email);
     }
 
-    public void Wake() => wakeup.Wake();
+    /// <summary>
+    /// Asks the job engine to run <see cref="EmailSendJob"/> now (on whichever node takes it), rather than at its next
+    /// regular look. Call after the message is committed. If the engine cannot be reached the message is still
+    /// queued and goes out at the next regular look, so that is logged, not shown to the person.
+    /// </summary>
+    public async Task WakeAsync()
+    {
+        try
+        {
+            await EmailSendJob.RunSoonAsync(await schedulers.GetScheduler(), clock, TimeSpan.Zero, CancellationToken.None);
+        }
+        catch (Exception e) when (e is SchedulerException or System.Data.Common.DbException or InvalidOperationException)
+        {
+            logger.LogWarning(e, "Could not ask for the email queue to be sent at once; it is sent at the next regular look");
+        }
+    }
 }
 
 /// <summary>A picture inside an email's HTML part, referred to there as <c>cid:{ContentId}</c>.</summary>

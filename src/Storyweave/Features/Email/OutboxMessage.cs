@@ -34,7 +34,7 @@ public class OutboxMessage
     public int Attempts { get; set; }
     public DateTime NextAttemptAt { get; set; }
 
-    /// <summary>Set while the sender works on it; cleared at start-up, so a send cut off by a stop is tried again.</summary>
+    /// <summary>Set while a send holds it; cleared by the next run of the sender when that send was cut off (it is then tried again).</summary>
     public DateTime? ClaimedAt { get; set; }
 
     /// <summary>Set when the sender gave up; the bodies are emptied then (they held links that no longer matter).</summary>

@@ -36,7 +36,7 @@ public sealed class StorytellerLinkEmail(StoryweaveDb db, StorytellerLinkService
             person.Email, person.Name);
         db.Record(clock, projectId, actorUserId, "storyteller-link.emailed", "storyteller-link", made.Link.Id, $"storyteller {storytellerId}");
         await db.SaveChangesAsync(ct);
-        outbox.Wake();
+        await outbox.WakeAsync();
         return Result.Ok(made.Link);
     }
 }
