@@ -44,6 +44,20 @@ public sealed partial class TestApp : IAsyncDisposable
     public string BaseUrl { get; }
     public IServiceProvider Services => _app.Services;
     public string DataDir => Options.DataDir;
+    /// <summary>This app's own job scratch folder (<c>tmp/node-…/</c>; every process has one, see <see cref="JobScratch"/>).</summary>
+    public string ScratchRoot => Services.GetRequiredService<JobScratch>().Root;
+
+    /// <summary>
+    /// <paramref name="relative"/> (such as <c>project-1/story-2</c>) in the scratch folder of every process that has one
+    /// under <paramref name="tempDir"/>: this app's, a CLI's, a killed server's.
+    /// </summary>
+    public static string[] ScratchFoldersFor(string tempDir, string relative) =>
+        Directory.Exists(tempDir) ? [.. Directory.GetDirectories(tempDir, "node-*").Select(node => Path.Combine(node, relative))] : [];
+
+    /// <summary>The files under <paramref name="folder"/>, leaving out the lock file each running process holds in its scratch folder.</summary>
+    public static string[] ScratchFiles(string folder) =>
+        Directory.Exists(folder) ? [.. Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != ".lock")] : [];
+
     /// <summary>The app's last warnings and errors (newest last), for a failing test's message.</summary>
     public IReadOnlyList<string> RecentWarnings => _log.Entries;
 

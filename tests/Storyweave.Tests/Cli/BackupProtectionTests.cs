@@ -108,7 +108,7 @@ public sealed class BackupProtectionTests
                     else
                     {
                         // A refused restore leaves no decrypted copy behind.
-                        Assert.Empty(Directory.Exists(Path.Combine(target.DataDir, "tmp")) ? Directory.GetFiles(Path.Combine(target.DataDir, "tmp"), "*", SearchOption.AllDirectories) : []);
+                        Assert.Empty(TestApp.ScratchFiles(Path.Combine(target.DataDir, "tmp")));
                     }
                     return outcome;
                 }

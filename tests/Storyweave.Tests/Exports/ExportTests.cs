@@ -466,7 +466,7 @@ public sealed class ExportTests(AppFixture fixture) : IClassFixture<AppFixture>
         await ExportFiles.DownloadAsync(api, projectId, Passages, "csv");
 
         // The file is erased when the response ends, just after the last byte reaches the client.
-        var scratch = Path.Combine(App.DataDir, "tmp", $"project-{projectId}");
+        var scratch = Path.Combine(App.ScratchRoot, $"project-{projectId}");
         for (var i = 0; i < 100 && Directory.Exists(scratch) && Directory.EnumerateFileSystemEntries(scratch).Any(); i++) await Task.Delay(50);
         Assert.False(Directory.Exists(scratch) && Directory.EnumerateFileSystemEntries(scratch).Any(), "The export's scratch folder is erased after the download.");
     }

@@ -24,9 +24,7 @@ public sealed class JobScratchTests(AppFixture fixture) : IClassFixture<AppFixtu
         new(2.4, 4.8, "Sky Birch", "That kept me going through the long winter."),
     ];
 
-    /// <summary>The files under a folder, leaving out the lock file each running node holds in its scratch folder.</summary>
-    private static string[] FilesUnder(string folder) =>
-        Directory.Exists(folder) ? [.. Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != ".lock")] : [];
+    private static string[] FilesUnder(string folder) => TestApp.ScratchFiles(folder);
 
     /// <summary>A file a job would write, holding <paramref name="words"/>.</summary>
     private static string Plant(JobScratch.Folder folder, string name, string words)

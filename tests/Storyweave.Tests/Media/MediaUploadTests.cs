@@ -56,7 +56,7 @@ public sealed partial class MediaUploadTests(AppFixture fixture) : IClassFixture
         var media = Path.Combine(app.Options.MediaDir, projectId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var found = Directory.Exists(media) ? Directory.GetFiles(media, "*", SearchOption.AllDirectories).ToList() : [];
         // Uploads in progress live in the story's job scratch space, tmp/project-{id}/story-{id}/upload-…/.
-        var scratch = Path.Combine(app.Options.TempDir, $"project-{projectId.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        var scratch = Path.Combine(app.ScratchRoot, $"project-{projectId.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         if (Directory.Exists(scratch)) found.AddRange(Directory.GetFiles(scratch, "*", SearchOption.AllDirectories));
         return found;
     }

@@ -40,7 +40,9 @@ public sealed class DraftCrashTests(ITestOutputHelper output)
                 db.TranscriptCues.AddRange(typed.Select((text, i) => new TranscriptCue { StoryId = storyId, Position = i, Speaker = i == 0 ? "Reporter" : "Storyteller", Text = text, StartSeconds = i * 5, EndSeconds = i * 5 + 5 }));
                 return await db.SaveChangesAsync();
             });
-            var story = Path.Combine(app.Options.TempDir, $"project-{projectId}", $"story-{storyId}");
+            // The CLI works in its own scratch folder (tmp/node-…/): the story's scratch is looked for in every process's.
+            var story = Path.Combine($"project-{projectId}", $"story-{storyId}");
+            var tmp = app.Options.TempDir;
 
             // ---- The CLI drafts the story; it is killed once the draft's scratch folder has a file in it. ----
             string? left = null;
@@ -54,7 +56,7 @@ public sealed class DraftCrashTests(ITestOutputHelper output)
                 {
                     for (var i = 0; i < 3000 && left is null && !cli.HasExited; i++)
                     {
-                        left = Busy(story);
+                        left = Busy(TestApp.ScratchFoldersFor(tmp, story));
                         if (left is null) await Task.Delay(10);
                     }
                 }
@@ -90,25 +92,26 @@ public sealed class DraftCrashTests(ITestOutputHelper output)
             var cues = await CueTextsAsync(app, storyId);
             Assert.DoesNotContain(typed[1], cues);
             Assert.Contains(DraftTests.KnownWords, word => cues.Any(c => c.Contains(word, StringComparison.OrdinalIgnoreCase)));
-            for (var i = 0; i < 300 && Directory.Exists(story) && Directory.GetFiles(story, "*", SearchOption.AllDirectories).Length > 0; i++) await Task.Delay(100);
-            Assert.Empty(Directory.Exists(story) ? Directory.GetFiles(story, "*", SearchOption.AllDirectories) : []);
+            for (var i = 0; i < 300 && TestApp.ScratchFoldersFor(tmp, story).SelectMany(TestApp.ScratchFiles).Any(); i++) await Task.Delay(100);
+            Assert.Empty(TestApp.ScratchFoldersFor(tmp, story).SelectMany(TestApp.ScratchFiles));
 
             // ---- A full withdrawal afterwards: no draft job of theirs is left, nothing in scratch. ----
             var withdrawn = await api.PostAsJsonAsync($"/api/projects/{projectId}/storytellers/{tellers[0]}/withdrawal/entirely", new { confirm = true });
             Assert.True(withdrawn.IsSuccessStatusCode, await withdrawn.Content.ReadAsStringAsync());
             Assert.Equal(0, await app.WithDbAsync(db => db.DraftJobs.CountAsync(j => j.ProjectId == projectId)));
-            Assert.Empty(Directory.GetFiles(app.Options.TempDir, "*", SearchOption.AllDirectories));
+            Assert.Empty(TestApp.ScratchFiles(app.Options.TempDir));
         }
         finally
         {
             await app.DisposeAsync();
         }
 
-        static string? Busy(string parent)
+        static string? Busy(string[] parents)
         {
             try
             {
-                return Directory.GetDirectories(parent, "draft-*").FirstOrDefault(d => Directory.GetFiles(d, "*", SearchOption.AllDirectories).Length > 0);
+                return parents.Where(Directory.Exists).SelectMany(parent => Directory.GetDirectories(parent, "draft-*"))
+                    .FirstOrDefault(d => Directory.GetFiles(d, "*", SearchOption.AllDirectories).Length > 0);
             }
             catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException)
             {

@@ -115,7 +115,7 @@ public sealed class DraftTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.True(cues.Zip(cues.Skip(1)).All(p => p.First.StartSeconds <= p.Second.StartSeconds), "lines in time order");
 
         // Scratch files are gone, and the story page says what the lines are.
-        var storyScratch = Path.Combine(App.Options.TempDir, $"project-{s.ProjectId}", $"story-{s.StoryId}");
+        var storyScratch = Path.Combine(App.ScratchRoot, $"project-{s.ProjectId}", $"story-{s.StoryId}");
         Assert.Empty(Directory.Exists(storyScratch) ? Directory.GetFiles(storyScratch, "*", SearchOption.AllDirectories) : []);
         var page = await (await App.SignInAsync(s.Lead)).GetStringAsync($"/projects/{s.ProjectId}/stories/{s.StoryId}");
         Assert.Contains("Automatic draft — check every line", page, StringComparison.Ordinal);

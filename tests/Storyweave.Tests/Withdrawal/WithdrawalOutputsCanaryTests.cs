@@ -305,8 +305,8 @@ public sealed partial class WithdrawalTests
             // The jobs were queued again and finish; nothing stays in tmp/ after them.
             await WaitForJobsAsync(w);
             // A job marks itself done a moment before its scratch folder is erased (in its finally block).
-            for (var i = 0; i < 300 && ScratchFiles(tmp).Length > 0; i++) await Task.Delay(100);
-            Assert.Empty(ScratchFiles(tmp));
+            for (var i = 0; i < 300 && TestApp.ScratchFiles(tmp).Length > 0; i++) await Task.Delay(100);
+            Assert.Empty(TestApp.ScratchFiles(tmp));
             Assert.NotEmpty(ScanDataFolder(w.Marker)); // the scan sees them before the withdrawal
 
             // ---- The withdrawal: nothing of them anywhere in the data folder, tmp/ empty. ----
@@ -316,8 +316,8 @@ public sealed partial class WithdrawalTests
             var outcome = (await response.Content.ReadFromJsonAsync<WithdrawalService.Outcome>(TestApp.JsonOptions))!;
             Assert.Equal(1, outcome.RecordingsSilenced);
             await WaitForRenditionAsync(w.Story.MediaId); // made again from the silenced original
-            for (var i = 0; i < 300 && ScratchFiles(tmp).Length > 0; i++) await Task.Delay(100);
-            Assert.Empty(ScratchFiles(tmp));
+            for (var i = 0; i < 300 && TestApp.ScratchFiles(tmp).Length > 0; i++) await Task.Delay(100);
+            Assert.Empty(TestApp.ScratchFiles(tmp));
             Assert.Empty(ScanDataFolder(w.Marker));
             if (TestApp.PostgresServer is null) Assert.NotEmpty(ScanDataFolder(w.Other));
         }
@@ -394,10 +394,6 @@ public sealed partial class WithdrawalTests
         });
     }
 
-    /// <summary>The files in <c>tmp/</c>, leaving out the lock file each running node holds in its own folder.</summary>
-    private static string[] ScratchFiles(string tmp) =>
-        [.. Directory.GetFiles(tmp, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != ".lock")];
-
     /// <summary>Starts <c>storyweave serve</c> on the instance and kills it (SIGKILL, whole process tree) once each job has files in its scratch folder.</summary>
     private async Task<Dictionary<string, string>> KillInTheMiddleAsync(CrashWorld w)
     {
@@ -469,7 +465,7 @@ public sealed partial class WithdrawalTests
         {
             try
             {
-                return Directory.GetDirectories(App.Options.TempDir, "node-*").Select(node => Path.Combine(node, under)).Where(Directory.Exists)
+                return TestApp.ScratchFoldersFor(App.Options.TempDir, under).Where(Directory.Exists)
                     .SelectMany(parent => Directory.GetDirectories(parent, prefix + "*"))
                     .FirstOrDefault(d => test(Directory.GetFiles(d, "*", SearchOption.AllDirectories)));
             }
