@@ -24,7 +24,7 @@ public sealed class JobEngineTests
     public async Task Report_files_queued_on_node_A_are_each_made_exactly_once_when_both_nodes_run_jobs()
     {
         var observer = new ClaimObserver(holdFirst: false);
-        await using var nodeA = await TestApp.StartAsync(configureBuilder: b => b.Services.AddSingleton<IJobRunObserver>(observer));
+        await using var nodeA = await StartObservedAsync(observer);
         // Several nodes need PostgreSQL (Quartz does not cluster on SQLite): on SQLite the one node makes each file once.
         await using var second = nodeA.Options.UsesPostgres ? await nodeA.StartSecondNodeAsync() : null;
         var nodeB = second ?? nodeA;
@@ -55,7 +55,7 @@ public sealed class JobEngineTests
         // below covers what it does with a job cut off part-way.
         if (!TestApp.ProviderName.Equals("postgresql", StringComparison.Ordinal)) return;
         var observer = new ClaimObserver(holdFirst: true);
-        await using var nodeA = await TestApp.StartAsync(configureBuilder: b => b.Services.AddSingleton<IJobRunObserver>(observer));
+        await using var nodeA = await StartObservedAsync(observer);
         var (onA, projectId, reportId) = await ReportOnAsync(nodeA);
         var queued = await QueueAsync(onA, projectId, reportId, "Html");
         await observer.FirstClaim.Task.WaitAsync(TimeSpan.FromMinutes(1));
@@ -78,7 +78,7 @@ public sealed class JobEngineTests
     public async Task A_report_whose_node_dies_part_way_is_finished_by_node_B_with_one_file()
     {
         var observer = new ClaimObserver(holdFirst: true);
-        var nodeA = await TestApp.StartAsync(configureBuilder: b => b.Services.AddSingleton<IJobRunObserver>(observer));
+        var nodeA = await StartObservedAsync(observer);
         TestApp? nodeB = null;
         try
         {
@@ -129,7 +129,7 @@ public sealed class JobEngineTests
     public async Task A_report_cut_off_by_a_stop_is_made_once_after_the_next_start()
     {
         var observer = new ClaimObserver(holdFirst: true, honourCancellation: true);
-        var app = await TestApp.StartAsync(configureBuilder: b => b.Services.AddSingleton<IJobRunObserver>(observer));
+        var app = await StartObservedAsync(observer);
         try
         {
             var (api, projectId, reportId) = await ReportOnAsync(app);
@@ -155,16 +155,14 @@ public sealed class JobEngineTests
         using var folder = new TestMedia.Folder();
         var flac = await TestMedia.ConvertAsync(await TestMedia.SpeechAsync(folder.File("speech.wav")), folder.File("speech.flac"));
         var observer = new ClaimObserver(holdFirst: true, honourCancellation: true);
-        var app = await TestApp.StartAsync(configureBuilder: b => b.Services.AddSingleton<IJobRunObserver>(observer));
+        var app = await StartObservedAsync(observer);
         try
         {
-            var lead = await app.CreateUserAsync();
-            var projectId = await app.CreateProjectAsync(lead);
-            var (storyId, _) = await app.CreateStoryAsync(projectId);
+            var (lead, projectId, storyId, api) = await LeadWithStoryAsync(app);
             int mediaId;
             using (var content = TestMedia.FileContent(flac, "speech.flac"))
             {
-                var upload = await (await app.ApiClientAsync(lead)).PostAsync($"/api/projects/{projectId}/stories/{storyId}/media", content);
+                var upload = await api.PostAsync($"/api/projects/{projectId}/stories/{storyId}/media", content);
                 Assert.True(upload.IsSuccessStatusCode, await upload.Content.ReadAsStringAsync());
                 mediaId = (int)(await upload.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
             }
@@ -172,15 +170,8 @@ public sealed class JobEngineTests
 
             // A stop asks the running job to stop and hands it back; the row stays Running, not failed.
             app = await app.StartAgainAsync();
-            var api = await app.ApiClientAsync(lead);
-            JsonObject media;
-            for (var i = 0; ; i++)
-            {
-                media = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{projectId}/media/{mediaId}"))!;
-                if ((string)media["renditionStatus"]! is "Ready" or "Failed") break;
-                Assert.True(i < 600, $"The rendition was still {(string)media["renditionStatus"]!} after a minute.");
-                await Task.Delay(100);
-            }
+            api = await app.ApiClientAsync(lead);
+            var media = await PollAsync(api, $"/api/projects/{projectId}/media/{mediaId}", "renditionStatus", m => (string)m["renditionStatus"]! is "Ready" or "Failed", TimeSpan.FromMinutes(1));
             Assert.Equal("Ready", (string?)media["renditionStatus"]);
             Assert.Equal([mediaId, mediaId], observer.Claims);
             var stored = await app.WithDbAsync(db => db.MediaFiles.Where(m => m.Id == mediaId).Select(m => m.RenditionStoredName).SingleAsync());
@@ -197,13 +188,10 @@ public sealed class JobEngineTests
     public async Task A_draft_cut_off_by_a_stop_is_written_once_after_the_next_start()
     {
         var observer = new ClaimObserver(holdFirst: true, honourCancellation: true);
-        var app = await TestApp.StartAsync(configureBuilder: b => b.Services.AddSingleton<IJobRunObserver>(observer));
+        var app = await StartObservedAsync(observer);
         try
         {
-            var lead = await app.CreateUserAsync();
-            var projectId = await app.CreateProjectAsync(lead);
-            var (storyId, _) = await app.CreateStoryAsync(projectId);
-            var api = await app.ApiClientAsync(lead);
+            var (lead, projectId, storyId, api) = await LeadWithStoryAsync(app);
             using (var folder = new TestMedia.Folder())
             {
                 var (path, _) = await Transcription.DraftSpeech.MakeAsync(folder, Transcription.DraftTests.Sentences);
@@ -221,14 +209,7 @@ public sealed class JobEngineTests
             // A stop asks the running draft to stop and hands it back; the row stays Running, the transcript untouched.
             app = await app.StartAgainAsync();
             api = await app.ApiClientAsync(lead);
-            JsonObject draft;
-            for (var i = 0; ; i++)
-            {
-                draft = (await api.GetFromJsonAsync<JsonObject>(url))!;
-                if ((bool)draft["finished"]!) break;
-                Assert.True(i < 3000, $"The draft was still {(string)draft["status"]!} after 5 minutes.");
-                await Task.Delay(100);
-            }
+            var draft = await PollAsync(api, url, "status", d => (bool)d["finished"]!, TimeSpan.FromMinutes(5));
             Assert.True((string)draft["status"]! == "Written", (string?)draft["message"]);
             Assert.Equal([jobId, jobId], observer.Claims);
             // Written once: the transcript moved on by exactly one version from the one the draft started from.
@@ -245,12 +226,10 @@ public sealed class JobEngineTests
     public async Task A_project_import_cut_off_by_a_stop_is_reported_failed_after_the_next_start_and_not_run_again()
     {
         var observer = new ClaimObserver(holdFirst: true, honourCancellation: true);
-        var app = await TestApp.StartAsync(configureBuilder: b => b.Services.AddSingleton<IJobRunObserver>(observer));
+        var app = await StartObservedAsync(observer);
         try
         {
-            var lead = await app.CreateUserAsync();
-            var projectId = await app.CreateProjectAsync(lead);
-            var api = await app.ApiClientAsync(lead);
+            var (lead, projectId, _, api) = await LeadWithStoryAsync(app, withStory: false);
             var file = Interop.QdpxImportTests.NvivoFile(Guid.NewGuid().ToString("N")[..6]);
             var response = await api.PostAsync($"/api/projects/{projectId}/imports/project.qdpx?name=big.qdpx&background=true", new ByteArrayContent(file));
             Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
@@ -261,14 +240,7 @@ public sealed class JobEngineTests
             // node were only slow, so the engine's recovery run reports it failed: "choose the file again".
             app = await app.StartAgainAsync();
             api = await app.ApiClientAsync(lead);
-            JsonObject job;
-            for (var i = 0; ; i++)
-            {
-                job = (await api.GetFromJsonAsync<JsonObject>(statusUrl))!;
-                if ((string)job["status"]! is "Succeeded" or "Failed") break;
-                Assert.True(i < 600, $"The import was still {(string)job["status"]!} after a minute.");
-                await Task.Delay(100);
-            }
+            var job = await PollAsync(api, statusUrl, "status", j => (string)j["status"]! is "Succeeded" or "Failed", TimeSpan.FromMinutes(1));
             Assert.Equal("Failed", (string)job["status"]!);
             Assert.Equal([Storyweave.Features.Interop.QdpxImportJob.InterruptedMessage], job["errors"]!.AsArray().Select(e => (string)e!));
             Assert.Single(observer.Claims);
@@ -279,6 +251,30 @@ public sealed class JobEngineTests
         finally
         {
             await app.DisposeAsync();
+        }
+    }
+
+    private static Task<TestApp> StartObservedAsync(ClaimObserver observer) =>
+        TestApp.StartAsync(configureBuilder: b => b.Services.AddSingleton<IJobRunObserver>(observer));
+
+    /// <summary>A project lead with a project, a story in it (unless withStory is false) and an API client.</summary>
+    private static async Task<(TestApp.TestUser Lead, int ProjectId, int StoryId, HttpClient Api)> LeadWithStoryAsync(TestApp app, bool withStory = true)
+    {
+        var lead = await app.CreateUserAsync();
+        var projectId = await app.CreateProjectAsync(lead);
+        var storyId = withStory ? (await app.CreateStoryAsync(projectId)).StoryId : 0;
+        return (lead, projectId, storyId, await app.ApiClientAsync(lead));
+    }
+
+    /// <summary>Reads <paramref name="url"/> every 100 ms until <paramref name="done"/>; fails after <paramref name="limit"/> saying what the field still was.</summary>
+    private static async Task<JsonObject> PollAsync(HttpClient api, string url, string field, Func<JsonObject, bool> done, TimeSpan limit)
+    {
+        for (var i = 0; ; i++)
+        {
+            var answer = (await api.GetFromJsonAsync<JsonObject>(url))!;
+            if (done(answer)) return answer;
+            Assert.True(i * 100 < limit.TotalMilliseconds, $"{url}: {field} was still {answer[field]} after {limit}.");
+            await Task.Delay(100);
         }
     }
 
