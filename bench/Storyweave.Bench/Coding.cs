@@ -29,7 +29,8 @@ public static class Coding
             b.Logging.AddFilter<SqlCapture>("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Information);
             b.Logging.AddFilter<SqlCapture>("Microsoft.EntityFrameworkCore.Database.Transaction", LogLevel.Debug);
             b.Logging.AddProvider(sql);
-        } : null);
+        }
+        : null);
         var pid = Environment.ProcessId;
         var lead = await app.CreateUserAsync(name: "Lee Lead");
         var projectId = await app.CreateProjectAsync(lead);
