@@ -62,15 +62,29 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
     // --- Coding -----------------------------------------------------------------------------------
 
     /// <summary>Applies themes to the selection [start, end), creating the passage or reusing one with the identical span.</summary>
-    public Task<Result<int>> CodeSelectionAsync(int projectId, int storyId, int start, int end, IReadOnlyCollection<int> themeIds, string? coderUserId, CancellationToken ct = default) =>
-        CodeSelectionAsync(projectId, storyId, start, end, themeIds, coderUserId, retried: false, ct);
+    public async Task<Result<int>> CodeSelectionAsync(int projectId, int storyId, int start, int end, IReadOnlyCollection<int> themeIds, string? coderUserId, CancellationToken ct = default)
+    {
+        // Inside a transaction EF writes a savepoint before each save and releases it after (four more statements per
+        // passage), so that a caller could go on after a failed save. Nothing here goes on: a failed save ends the
+        // request and the whole transaction is rolled back. So none is written.
+        var savepoints = db.Database.AutoSavepointsEnabled;
+        db.Database.AutoSavepointsEnabled = false;
+        try
+        {
+            return await CodeSelectionAsync(projectId, storyId, start, end, themeIds, coderUserId, retried: false, ct);
+        }
+        finally
+        {
+            db.Database.AutoSavepointsEnabled = savepoints;
+        }
+    }
 
     private async Task<Result<int>> CodeSelectionAsync(int projectId, int storyId, int start, int end, IReadOnlyCollection<int> themeIds, string? coderUserId, bool retried, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var (story, errors) = await PrepareAsync(projectId, storyId, themeIds, ct);
-        if (story is null) return Result.Fail<int>(errors);
-        var layout = await layouts.GetAsync(db, storyId, story.TranscriptVersion, ct);
+        var (version, errors) = await PrepareAsync(projectId, storyId, themeIds, ct);
+        if (version is null) return Result.Fail<int>(errors);
+        var layout = await layouts.GetAsync(db, storyId, version.Value, ct);
         if (start < 0 || end > layout.TextLength || start >= end)
             return Result.Fail<int>(["The selected text is not part of this transcript. Reload the page and select it again."]);
         var covered = layout.Covered(start, end);
@@ -101,9 +115,9 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
     private async Task<Result<IReadOnlyList<int>>> CodeSpeakerAsync(int projectId, int storyId, string? speaker, IReadOnlyCollection<int> themeIds, string coderUserId, bool retried, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var (story, errors) = await PrepareAsync(projectId, storyId, themeIds, ct);
-        if (story is null) return Result.Fail<IReadOnlyList<int>>(errors);
-        var layout = await layouts.GetAsync(db, storyId, story.TranscriptVersion, ct);
+        var (version, errors) = await PrepareAsync(projectId, storyId, themeIds, ct);
+        if (version is null) return Result.Fail<IReadOnlyList<int>>(errors);
+        var layout = await layouts.GetAsync(db, storyId, version.Value, ct);
         var label = (speaker ?? "").Trim();
         var turns = layout.Lines.Where(s => s.Speaker == label && s.End > s.Start).ToList();
         if (turns.Count == 0) return Result.Fail<IReadOnlyList<int>>([$"Nobody called \"{label}\" speaks in this transcript. Choose a speaker from the list."]);
@@ -211,15 +225,26 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         return Result.Ok(true);
     }
 
-    private async Task<(Story? Story, IReadOnlyList<string> Errors)> PrepareAsync(int projectId, int storyId, IReadOnlyCollection<int> themeIds, CancellationToken ct)
+    /// <summary>What coding needs to know about the story before it starts: its transcript's version, and how many of the chosen themes can be applied.</summary>
+    private sealed record StoryCheck(int TranscriptVersion, int UsableThemes);
+
+    // One statement (issue #17: it was two, the story's whole row and then the themes), compiled once.
+    private static readonly Func<StoryweaveDb, int, int, List<int>, CancellationToken, Task<StoryCheck?>> CheckStory =
+        EF.CompileAsyncQuery((StoryweaveDb db, int projectId, int storyId, List<int> themeIds, CancellationToken ct) =>
+            db.Stories.AsNoTracking().Where(s => s.Id == storyId && s.ProjectId == projectId)
+                .Select(s => new StoryCheck(s.TranscriptVersion,
+                    db.Themes.Count(t => themeIds.Contains(t.Id) && t.ProjectId == projectId && t.DeletedAt == null && t.MergedIntoId == null)))
+                .FirstOrDefault());
+
+    /// <summary>The story's transcript version when the story is in the project and every chosen theme can be applied; otherwise what is wrong.</summary>
+    private async Task<(int? TranscriptVersion, IReadOnlyList<string> Errors)> PrepareAsync(int projectId, int storyId, IReadOnlyCollection<int> themeIds, CancellationToken ct)
     {
-        var story = await db.Stories.AsNoTracking().SingleOrDefaultAsync(s => s.Id == storyId && s.ProjectId == projectId, ct);
-        if (story is null) return (null, ["That story is not part of this project."]);
-        if (themeIds.Count == 0) return (null, ["Choose at least one theme."]);
         var ids = themeIds.Distinct().ToList();
-        var usable = await db.Themes.CountAsync(t => ids.Contains(t.Id) && t.ProjectId == projectId && t.DeletedAt == null && t.MergedIntoId == null, ct);
-        if (usable != ids.Count) return (null, ["One of the chosen themes is not in this project's codebook any more. Reload the page and choose again."]);
-        return (story, []);
+        var story = await CheckStory(db, projectId, storyId, ids, ct);
+        if (story is null) return (null, ["That story is not part of this project."]);
+        if (ids.Count == 0) return (null, ["Choose at least one theme."]);
+        if (story.UsableThemes != ids.Count) return (null, ["One of the chosen themes is not in this project's codebook any more. Reload the page and choose again."]);
+        return (story.TranscriptVersion, []);
     }
 
     /// <summary>

@@ -58,10 +58,20 @@ public sealed record AdminRequirement : IAuthorizationRequirement;
 public sealed class ProjectAccessService(StoryweaveDb db, CurrentUser currentUser)
 {
     private readonly Dictionary<int, ProjectAccess> _cache = [];
+    private (int ProjectId, string UserId, ProjectAccess Access)? _remembered;
+
+    /// <summary>
+    /// The caller's access to a project as the request's authentication read it, in the same statement as the API
+    /// token (<see cref="ApiTokenAuthenticationHandler"/>), so it is not read twice. For this request only, and only
+    /// while <paramref name="userId"/> is the signed-in account.
+    /// </summary>
+    public void Remember(int projectId, string userId, ProjectAccess access) => _remembered = (projectId, userId, access);
 
     public async Task<ProjectAccess> ForProjectAsync(int projectId, CancellationToken ct = default)
     {
         if (_cache.TryGetValue(projectId, out var cached)) return cached;
+        if (_remembered is { } r && r.ProjectId == projectId && currentUser.Id is { } id && id == r.UserId)
+            return _cache[projectId] = r.Access;
         var user = await currentUser.GetAsync(ct);
         ProjectAccess access;
         if (user is null)

@@ -48,8 +48,9 @@ public static class ProjectEndpoints
 
         projects.MapGet("/{projectId:int}", async (int projectId, StoryweaveDb db, ProjectAccessService access, CancellationToken ct) =>
         {
-            var project = await db.Projects.AsNoTracking().SingleAsync(p => p.Id == projectId, ct);
-            return Results.Ok(ToDto(project, (await access.ForProjectAsync(projectId, ct)).Role));
+            // An administrator is let through to a project that does not exist (members get a 403): a 404, not a server error.
+            var project = await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == projectId, ct);
+            return project is null ? Results.NotFound() : Results.Ok(ToDto(project, (await access.ForProjectAsync(projectId, ct)).Role));
         }).RequireAuthorization(Policies.ViewProject);
 
         projects.MapPut("/{projectId:int}", async (int projectId, ProjectRequest request, CurrentUser current, ProjectService service, ProjectAccessService access, CancellationToken ct) =>
