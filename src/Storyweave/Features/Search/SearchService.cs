@@ -40,15 +40,24 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
     public sealed record Tuning(int PostgresNewestTexts = 200_000, int PostgresEnoughMatches = 10 * PageSize);
 
     public const int PageSize = 20;
-    public const int MaxCandidates = 1000;
+
+    /// <summary>
+    /// How many results are listed at most: the best this many (ten pages). Each candidate costs its consent
+    /// check (its story's storytellers and speaker labels) whether or not its page is shown, so this is
+    /// what a common word costs after the ranking; beyond it the total reads "more than" and the page says
+    /// that only the best are listed (issue #17: 1,000 before, ~30 % of a common word's server time).
+    /// </summary>
+    public const int MaxCandidates = 200;
 
     /// <summary>
     /// How many matches are ranked at most: the newest this many (by entry id, so the most recently
     /// saved texts) that pass the filters. Ranking every match of a very common word costs time in
     /// proportion to the corpus (hundreds of ms at 10,000 stories); finding the newest matches does
-    /// not. Below this many matches, every match is ranked, as before.
+    /// not. Below this many matches, every match is ranked, as before. 1,000 (5,000 before issue #17's
+    /// search work): five times the <see cref="MaxCandidates"/> listed, and a fifth of the walk, bm25 and
+    /// row reads of a common word; a word with fewer matches is ranked whole, as before.
     /// </summary>
-    public const int RankWindow = 5000;
+    public const int RankWindow = 1000;
     /// <summary>How close (in characters, about ten words) two query words must be for the "near" boost on SQLite.</summary>
     public const int NearCharacters = 60;
 
@@ -116,7 +125,7 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         }
 
         var scope = await AnalysisScope.LoadForStoriesAsync(db, consent, projectId, candidates.Select(c => c.StoryId).Distinct().ToList(), ct);
-        var visible = candidates.Where(c => Enum.Parse<SearchKind>(c.Kind) is SearchKind.Cue or SearchKind.KeyQuote
+        var visible = candidates.Where(c => c.Kind is nameof(SearchKind.Cue) or nameof(SearchKind.KeyQuote)
             ? scope.IsTurnVisible(c.StoryId, c.Speaker)
             : scope.IsStoryVisible(c.StoryId)).ToList();
         var onPage = visible.Skip((page - 1) * PageSize).Take(PageSize).ToList();
