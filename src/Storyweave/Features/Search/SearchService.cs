@@ -135,9 +135,10 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         var entryIds = onPage.Where(c => !IsCue(c)).Select(c => c.Id).ToList();
         var cueSnippets = postgres ? await PostgresSnippetsAsync(query, "TranscriptCues", cueIds, ct) : await SqliteSnippetsAsync(query, "TranscriptCuesFts", cueIds, ct);
         var entrySnippets = postgres ? await PostgresSnippetsAsync(query, "SearchEntries", entryIds, ct) : await SqliteSnippetsAsync(query, "SearchEntriesFts", entryIds, ct);
-        var cues = await db.TranscriptCues.AsNoTracking().Where(c => cueIds.Contains(c.Id))
+        // (Each look-up only when the page has such rows: a query costs its round trip even when it finds nothing.)
+        var cues = cueIds.Count == 0 ? [] : await db.TranscriptCues.AsNoTracking().Where(c => cueIds.Contains(c.Id))
             .Select(c => new { c.Id, c.StoryId, c.Speaker, c.StartSeconds, c.StartOffset }).ToDictionaryAsync(c => c.Id, ct);
-        var entries = await db.SearchEntries.AsNoTracking().Where(e => entryIds.Contains(e.Id))
+        var entries = entryIds.Count == 0 ? [] : await db.SearchEntries.AsNoTracking().Where(e => entryIds.Contains(e.Id))
             .Select(e => new { e.Id, e.StoryId, e.Kind, e.Speaker, e.StartSeconds, e.StartOffset }).ToDictionaryAsync(e => e.Id, ct);
         var storyIds = onPage.Select(c => c.StoryId).Distinct().ToList();
         var titles = await db.Stories.AsNoTracking().Where(s => storyIds.Contains(s.Id)).Select(s => new { s.Id, s.Title }).ToDictionaryAsync(s => s.Id, s => s.Title, ct);
@@ -161,7 +162,10 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
     {
         // A cue or key quote is covered by a passage when their character ranges overlap; texts
         // without an offset (review sheets, memos) count when their story has such a passage.
-        const string overlaps = """(e."StartOffset" IS NULL OR (p."StartOffset" < e."StartOffset" + length(e."Text") AND p."EndOffset" > e."StartOffset"))""";
+        // The same test as "p starts before the text ends and ends after it starts", written so the text's
+        // length is counted only for a passage that starts inside it: length() reads the whole text, and the
+        // test runs for every passage of the story of every match a theme filter walks (~25 % of its SQL).
+        const string overlaps = """(e."StartOffset" IS NULL OR (p."EndOffset" > e."StartOffset" AND (p."StartOffset" < e."StartOffset" OR p."StartOffset" < e."StartOffset" + length(e."Text"))))""";
         var sql = new StringBuilder();
         if (f.Speaker is not null) sql.Append(""" AND e."Speaker" = @speaker""");
         if (f.OptionId is not null)
