@@ -401,6 +401,36 @@ public sealed class SearchTests(AppFixture fixture) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task A_word_in_more_lines_than_are_listed_reads_more_than_and_the_page_and_api_say_only_the_best_are_listed()
+    {
+        var (projectId, lead, api) = await ProjectAsync();
+        var teller = await App.CreateStorytellerAsync(projectId, lead, "Rowan Hale");
+        var lines = Enumerable.Range(1, SearchService.MaxCandidates + 10).Select(i => ("Rowan", $"Day {i}: down at the harbour again."))
+            .Append(("Rowan", "The lighthouse keeper waved.")).ToArray();
+        await App.CreateStoryWithTranscriptAsync(projectId, lead, [teller], lines);
+
+        var harbour = (await (await api.GetAsync($"/api/projects/{projectId}/search?q=harbour")).Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal(200, SearchService.MaxCandidates);
+        Assert.Equal(200, (int)harbour["total"]!);
+        Assert.True((bool)harbour["totalIsCapped"]!);
+        Assert.Equal(200, (int)harbour["maxResults"]!);
+        var lastPage = (await (await api.GetAsync($"/api/projects/{projectId}/search?q=harbour&page=10")).Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal(20, ((JsonArray)lastPage["results"]!).Count);
+        var browser = await App.SignInAsync(lead);
+        var page = await browser.GetStringAsync($"/projects/{projectId}/search?q=harbour");
+        Assert.Contains("Showing 1 to 20 of more than 200 results", page, StringComparison.Ordinal);
+        Assert.Contains("Only the best 200 matches are listed: to find others, add a word or choose a filter.", page, StringComparison.Ordinal);
+        Assert.Contains("Page 1 of 10", page, StringComparison.Ordinal);
+
+        var lighthouse = (await (await api.GetAsync($"/api/projects/{projectId}/search?q=lighthouse")).Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal(1, (int)lighthouse["total"]!);
+        Assert.False((bool)lighthouse["totalIsCapped"]!);
+        var fewPage = await browser.GetStringAsync($"/projects/{projectId}/search?q=lighthouse");
+        Assert.Contains("Showing 1 to 1 of 1 results", fewPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("Only the best", fewPage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_empty_query_is_a_400_with_a_plain_message()
     {
         var (projectId, _, api) = await ProjectAsync();

@@ -6,8 +6,11 @@ public static class SearchEndpoints
 {
     public sealed record ResultDto(int StoryId, string StoryTitle, SearchKind Kind, string Snippet, string SnippetHtml, string Speaker, double? Start, int? StartOffset);
 
-    /// <summary><c>TotalIsCapped</c>: only the best <see cref="SearchService.MaxCandidates"/> matches were counted.</summary>
-    public sealed record ResultsDto(IReadOnlyList<ResultDto> Results, int Total, bool TotalIsCapped, int Page, int PageSize);
+    /// <summary>
+    /// <c>TotalIsCapped</c>: there are more matches than <c>Total</c>; only the best <c>MaxResults</c>
+    /// (<see cref="SearchService.MaxCandidates"/>) are listed, so the pages end there.
+    /// </summary>
+    public sealed record ResultsDto(IReadOnlyList<ResultDto> Results, int Total, bool TotalIsCapped, int MaxResults, int Page, int PageSize);
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -20,7 +23,7 @@ public static class SearchEndpoints
             if (outcome.Error is not null) return ProjectEndpoints.Problem([outcome.Error]);
             return Results.Ok(new ResultsDto(
                 outcome.Results.Select(h => new ResultDto(h.StoryId, h.StoryTitle, h.Kind, h.SnippetText, h.SnippetHtml, h.Speaker, h.Start, h.StartOffset)).ToList(),
-                outcome.Total, outcome.TotalIsCapped, outcome.Page, SearchService.PageSize));
+                outcome.Total, outcome.TotalIsCapped, SearchService.MaxCandidates, outcome.Page, SearchService.PageSize));
         }).WithTags("Search").RequireAuthorization(Policies.ViewProject);
     }
 
