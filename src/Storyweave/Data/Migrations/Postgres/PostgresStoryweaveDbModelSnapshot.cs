@@ -2583,6 +2583,29 @@ namespace Storyweave.Data.Migrations.Postgres
                         });
                 });
 
+            modelBuilder.Entity("Storyweave.Hosting.AttemptWindow", b =>
+                {
+                    b.Property<string>("Policy")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("WindowStart")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Policy", "Address");
+
+                    b.HasIndex("Policy", "WindowStart");
+
+                    b.ToTable("AttemptWindows", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)

@@ -2492,6 +2492,29 @@ namespace Storyweave.Data.Migrations.Sqlite
                         });
                 });
 
+            modelBuilder.Entity("Storyweave.Hosting.AttemptWindow", b =>
+                {
+                    b.Property<string>("Policy")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("WindowStart")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Policy", "Address");
+
+                    b.HasIndex("Policy", "WindowStart");
+
+                    b.ToTable("AttemptWindows", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)
