@@ -183,11 +183,12 @@ public static class AppHost
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             // One bucket per purpose and client address (the real visitor's, behind a trusted proxy: see
             // ConfigurePipeline), so failed storyteller codes never block staff sign-in and one busy
-            // connection never blocks another.
+            // connection never blocks another. Counted in the database (AttemptWindows), so every node counts the same.
             void PerAddress(string policy, int permits, TimeSpan window) =>
                 o.AddPolicy(policy, ctx => HttpMethods.IsPost(ctx.Request.Method)
-                    ? RateLimitPartition.GetFixedWindowLimiter(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                        _ => new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = window, QueueLimit = 0 })
+                    ? RateLimitPartition.Get(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                        address => new DatabaseWindowLimiter(ctx.RequestServices.GetRequiredService<AttemptWindows>(), policy, address, permits, window,
+                            ctx.RequestServices.GetRequiredService<TimeProvider>()))
                     : RateLimitPartition.GetNoLimiter("reads"));
             PerAddress(SignInRateLimit, options.SignInAttemptsPerMinute, TimeSpan.FromMinutes(1));
             PerAddress(CodeRateLimit, options.CodeAttemptsPerMinute, TimeSpan.FromMinutes(1));
@@ -219,6 +220,7 @@ public static class AppHost
                     $"<h1>Please wait a moment</h1><p role=\"alert\">{System.Net.WebUtility.HtmlEncode(message)}</p><p><a href=\"{System.Net.WebUtility.HtmlEncode(path.Value)}\">Go back to the page</a></p></main></body></html>", ct);
             };
         });
+        services.AddSingleton<AttemptWindows>();
         services.AddSingleton<SignInThrottle>();
 
         services.AddAntiforgery(o =>

@@ -74,8 +74,11 @@ public sealed record StoryweaveOptions
     public string MediaDir => Path.Combine(DataDir, "media");
     public string TempDir => Path.Combine(DataDir, "tmp");
 
+    /// <summary>Lock files shared by every node on the data folder (e.g. the recording swap lock): never erased, never backed up.</summary>
+    public string LocksDir => Path.Combine(DataDir, "locks");
+
     /// <summary>Folders inside the data folder that belong in a backup besides the database.</summary>
-    public static readonly string[] ExcludedFromBackup = ["backups", "tmp"];
+    public static readonly string[] ExcludedFromBackup = ["backups", "tmp", "locks"];
 
     public static readonly string[] DatabaseFileNames = ["storyweave.db", "storyweave.db-wal", "storyweave.db-shm"];
 }

@@ -68,8 +68,12 @@ public sealed class BackupService(StoryweaveDb db, StoryweaveOptions options, Ti
 
     private sealed record Gap(int StoryId, int Position, int Length);
 
-    /// <summary>Tables never written into a backup: the keys (kept apart) and the search entries (built again from what is restored).</summary>
-    private static bool NotBackedUp(IEntityType entity) => entity.ClrType == typeof(StorytellerKey) || entity.ClrType == typeof(SearchEntry);
+    /// <summary>
+    /// Tables never written into a backup: the keys (kept apart), the search entries (built again from what is restored)
+    /// and the per-address attempt counts (short-lived, and client addresses are not worth keeping).
+    /// </summary>
+    private static bool NotBackedUp(IEntityType entity) =>
+        entity.ClrType == typeof(StorytellerKey) || entity.ClrType == typeof(SearchEntry) || entity.ClrType == typeof(AttemptWindow);
     public sealed record TableCount(string Entity, int Rows);
 
     /// <summary>

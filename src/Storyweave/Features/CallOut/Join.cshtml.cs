@@ -65,7 +65,7 @@ public sealed class JoinModel(StoryweaveDb db, CallOutService callOuts, Storytel
         }
         var input = Form.ToInput();
         // The project's own limit counts sign-ups that would be stored (not forms sent back to be corrected).
-        if (StorytellerService.Validate(input).Count == 0 && projectLimit.TryTake(Project.Id, CallOut.SignUpsPerHour) is { } wait)
+        if (StorytellerService.Validate(input).Count == 0 && await projectLimit.TryTakeAsync(Project.Id, CallOut.SignUpsPerHour, HttpContext.RequestAborted) is { } wait)
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
             Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);

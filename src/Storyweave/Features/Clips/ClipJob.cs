@@ -132,8 +132,8 @@ public sealed class ClipJob(IServiceScopeFactory scopes, BackgroundJobs jobs, Jo
         var now = DateTime.UtcNow;
         var duration = probe!.DurationSeconds;
         // Under the lock a withdrawal holds while it swaps in a silenced recording (see MediaStorage.FileSwapLock).
-        await mediaStorage.FileSwapLock.WaitAsync(CancellationToken.None);
-        try
+        // Not cancelled by a stop (the step is short), but given up after FileSwapLock.Timeout: the job then fails with a message.
+        using (await mediaStorage.FileSwapLock.TakeAsync(CancellationToken.None))
         {
             var finalClip = clipStorage.MoveIntoPlace(output, clip.ProjectId, storedName);
             var finalCaptions = clipStorage.MoveIntoPlace(work.File(captionsName), clip.ProjectId, captionsName);
@@ -153,10 +153,6 @@ public sealed class ClipJob(IServiceScopeFactory scopes, BackgroundJobs jobs, Jo
                 if (again > 0) await EnqueueAsync(jobs, clipId, CancellationToken.None);
                 return;
             }
-        }
-        finally
-        {
-            mediaStorage.FileSwapLock.Release();
         }
         logger.LogInformation("Cut clip {ClipId} ({Seconds:0.0} s, {Method}) in {Elapsed:0.0} s", clipId, duration, plan.Method, watch.Elapsed.TotalSeconds);
     }

@@ -13,7 +13,8 @@ namespace Storyweave.Features.Interop;
 /// One project-file import run in the background (<see cref="QdpxImportRunJob"/>, on the job engine), and how it went. The
 /// row is what survives a restart: an import is one transaction, so a job whose node stopped in the middle left nothing,
 /// and it is marked failed with <see cref="InterruptedMessage"/> (not run again: see <see cref="QdpxImportRunJob"/>). Progress while running is kept in memory
-/// (<see cref="QdpxImportProgress"/>): on SQLite nothing else may write while the import's transaction is open.
+/// on the node running it and, on PostgreSQL, saved on the row for the other nodes (<see cref="QdpxImportProgress"/>): on SQLite
+/// nothing else may write while the import's transaction is open.
 /// <para>No names or text of the imported people: the result holds counts and the ids of the stories and storytellers
 /// made (their current titles and names are looked up when shown, so a later withdrawal or deletion shows through).</para>
 /// </summary>
@@ -42,6 +43,12 @@ public class QdpxImportJob
 
     /// <summary>When it succeeded: <see cref="QdpxImportJobs.Result"/> as JSON (counts and ids only).</summary>
     public string? ResultJson { get; set; }
+
+    /// <summary>While running, on PostgreSQL: how far it is (0–1), as last saved by the node running it (<see cref="QdpxImportProgress"/>).</summary>
+    public double Progress { get; set; }
+
+    /// <summary>While running, on PostgreSQL: what it is doing, in words (no names), as last saved; empty until then.</summary>
+    public string ProgressStage { get; set; } = "";
 }
 
 public enum QdpxImportStatus
@@ -61,21 +68,69 @@ public sealed class QdpxImportJobConfiguration : IEntityTypeConfiguration<QdpxIm
         builder.Property(x => x.FileName).HasMaxLength(260);
         builder.Property(x => x.RequestedByUserId).HasMaxLength(450);
         builder.Property(x => x.Error).HasMaxLength(8000);
+        builder.Property(x => x.ProgressStage).HasMaxLength(200);
         builder.HasIndex(x => new { x.ProjectId, x.Status });
         builder.HasOne<Project>().WithMany().HasForeignKey(x => x.ProjectId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 
-/// <summary>How far each running import is (0–1) and what it is doing, in memory only.</summary>
-public sealed class QdpxImportProgress
+/// <summary>
+/// How far each running import is (0–1) and what it is doing. Kept in memory on the node running it, and on PostgreSQL
+/// (where several nodes may serve the progress page) also written to the job's row (<see cref="QdpxImportJob.Progress"/>,
+/// <see cref="QdpxImportJob.ProgressStage"/>) from a connection of its own, since the import's own transaction holds
+/// what it imports until the end: at most one write in flight per job, and at most one every <see cref="SaveEvery"/>
+/// unless the stage changes. On SQLite (one node) memory is enough, and a write would wait for the import's
+/// transaction, which holds the database's one write lock.
+/// </summary>
+public sealed class QdpxImportProgress(IServiceScopeFactory scopes, StoryweaveOptions options, ILogger<QdpxImportProgress> logger)
 {
-    private readonly ConcurrentDictionary<int, (double Fraction, string Stage)> _jobs = new();
+    public static readonly TimeSpan SaveEvery = TimeSpan.FromMilliseconds(500);
 
-    public void Set(int jobId, double fraction, string stage) => _jobs[jobId] = (Math.Clamp(fraction, 0, 1), stage);
+    private readonly ConcurrentDictionary<int, Live> _jobs = new();
 
-    public (double Fraction, string Stage)? Of(int jobId) => _jobs.TryGetValue(jobId, out var p) ? p : null;
+    private sealed class Live
+    {
+        public (double Fraction, string Stage) Latest;
+        public string? SavedStage;
+        public long SavedAt;
+        public Task Saving = Task.CompletedTask;
+    }
 
+    public void Set(int jobId, double fraction, string stage)
+    {
+        var live = _jobs.GetOrAdd(jobId, _ => new Live());
+        lock (live)
+        {
+            live.Latest = (Math.Clamp(fraction, 0, 1), stage);
+            if (!options.UsesPostgres || !live.Saving.IsCompleted) return;
+            if (live.SavedStage == stage && System.Diagnostics.Stopwatch.GetElapsedTime(live.SavedAt) < SaveEvery) return;
+            live.SavedStage = stage;
+            live.SavedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            var latest = live.Latest.Fraction;
+            live.Saving = Task.Run(() => SaveAsync(jobId, latest, stage));
+        }
+    }
+
+    public (double Fraction, string Stage)? Of(int jobId) => _jobs.TryGetValue(jobId, out var live) ? live.Latest : null;
+
+    /// <summary>Forgets the job once it has ended (its row then says how it ended).</summary>
     public void Remove(int jobId) => _jobs.TryRemove(jobId, out _);
+
+    private async Task SaveAsync(int jobId, double fraction, string stage)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<StoryweaveDb>();
+            await db.QdpxImportJobs.Where(j => j.Id == jobId && j.Status == QdpxImportStatus.Running)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Progress, fraction).SetProperty(j => j.ProgressStage, stage));
+        }
+        catch (Exception e)
+        {
+            // Progress is only shown: the import goes on, and the next step tries again.
+            logger.LogWarning(e, "Could not save the progress of project-file import {JobId}", jobId);
+        }
+    }
 }
 
 /// <summary>
@@ -108,7 +163,8 @@ public sealed class QdpxImportJobs(StoryweaveDb db, BackgroundJobs jobs, QdpxImp
     {
         var job = await db.QdpxImportJobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId && j.ProjectId == projectId, ct);
         if (job is null) return null;
-        var live = progress.Of(job.Id);
+        // This node's memory if it runs the import (the freshest), else what the node running it saved on the row.
+        var live = progress.Of(job.Id) ?? (job.ProgressStage.Length > 0 ? (job.Progress, job.ProgressStage) : null);
         var (fraction, stage) = job.Status switch
         {
             QdpxImportStatus.Queued => (0.0, "Waiting to start"),

@@ -8,19 +8,19 @@ namespace Storyweave.Features.Media;
 /// is in the job scratch space, <see cref="JobScratch"/>). Stored names are generated here and never come
 /// from an uploaded file name, so nothing a user sends can choose a path.
 /// </summary>
-public sealed class MediaStorage(StoryweaveOptions options)
+public sealed class MediaStorage(StoryweaveOptions options) : IDisposable
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     public string MediaDir => options.MediaDir;
 
     /// <summary>
-    /// Held while a recording's original is replaced (a withdrawal swapping in the silenced file and its new
-    /// SHA-256) and while a file made from an original (a rendition, a clip) is accepted after checking that
-    /// original's SHA-256: so nothing made from the old sound is kept once the new one is in place. Held only
-    /// for those short steps, never while ffmpeg runs. One process owns a data folder, so an in-process lock is enough.
+    /// Held while a recording's original is replaced and while a file made from an original is accepted after checking
+    /// its SHA-256 (see <see cref="Media.FileSwapLock"/>): one lock for every node sharing the data folder.
     /// </summary>
-    public SemaphoreSlim FileSwapLock { get; } = new(1, 1);
+    public FileSwapLock FileSwapLock { get; } = new(Path.Combine(options.LocksDir, FileSwapLock.FileName), TimeSpan.FromMinutes(2));
+
+    public void Dispose() => FileSwapLock.Dispose();
 
     public string ProjectDir(int projectId) => Path.Combine(MediaDir, projectId.ToString(CultureInfo.InvariantCulture));
 

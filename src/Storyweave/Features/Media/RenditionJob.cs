@@ -92,8 +92,8 @@ public sealed class RenditionJob(IServiceScopeFactory scopes, JobMetrics metrics
         var storedName = MediaStorage.NewStoredName(extension);
         // Under the lock a withdrawal holds while it swaps in a silenced original, so the check of the
         // original's hash and the new rendition's name are one step against it.
-        await storage.FileSwapLock.WaitAsync(CancellationToken.None);
-        try
+        // Not cancelled by a stop (the step is short), but given up after FileSwapLock.Timeout: the job then fails with a message.
+        using (await storage.FileSwapLock.TakeAsync(CancellationToken.None))
         {
             var final = storage.MoveIntoPlace(temp, media.ProjectId, storedName);
             // RenditionStoredName == null: a run given up for dead that finishes after another run kept its rendition erases its own.
@@ -108,10 +108,6 @@ public sealed class RenditionJob(IServiceScopeFactory scopes, JobMetrics metrics
                 FileErasure.EraseFile(final);
                 return;
             }
-        }
-        finally
-        {
-            storage.FileSwapLock.Release();
         }
         logger.LogInformation("Made a web rendition of media {MediaId} ({Seconds:0.0} s of recording) in {Elapsed:0.0} s", mediaId, media.DurationSeconds, watch.Elapsed.TotalSeconds);
     }

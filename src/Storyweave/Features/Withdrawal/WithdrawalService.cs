@@ -533,8 +533,23 @@ public sealed class WithdrawalService(
         var size = new FileInfo(temp).Length;
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, DataFolder.PrivateFile);
 
-        await media.FileSwapLock.WaitAsync(CancellationToken.None);
+        IDisposable swap;
         try
+        {
+            // Held by every node's renditions and clip cuts for a moment only: given up after FileSwapLock.Timeout.
+            swap = await media.FileSwapLock.TakeAsync(CancellationToken.None);
+        }
+        catch (TimeoutException e)
+        {
+            // Their voice must not stay: the recording is deleted instead, as when silencing fails. A rendition or
+            // clip cut from it meanwhile finds its row gone and erases what it made.
+            logger.LogError(e, "Could not swap in the silenced recording {MediaId}; deleting it instead", m.Id);
+            var row = await db.MediaFiles.AsNoTracking().SingleOrDefaultAsync(x => x.Id == m.Id, CancellationToken.None) ?? m;
+            filesToErase.AddRange(MediaPaths(row));
+            await db.MediaFiles.Where(x => x.Id == m.Id).ExecuteDeleteAsync(CancellationToken.None);
+            return false;
+        }
+        using (swap)
         {
             // Read again under the lock: a rendition may have been finished since the withdrawal began.
             var row = await db.MediaFiles.AsNoTracking().SingleOrDefaultAsync(x => x.Id == m.Id, CancellationToken.None);
@@ -548,10 +563,6 @@ public sealed class WithdrawalService(
                 .SetProperty(x => x.RenditionStatus, remake ? RenditionStatus.Queued : RenditionStatus.NotNeeded), CancellationToken.None);
             if (oldRendition is not null) Erase(oldRendition);
             if (remake) await RenditionJob.EnqueueAsync(jobs, m.Id, CancellationToken.None);
-        }
-        finally
-        {
-            media.FileSwapLock.Release();
         }
         return true;
     }

@@ -1121,6 +1121,14 @@ namespace Storyweave.Data.Migrations.Postgres
                     b.Property<DateTime?>("FinishedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<double>("Progress")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("ProgressStage")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<int>("ProjectId")
                         .HasColumnType("integer");
 
@@ -2581,6 +2589,29 @@ namespace Storyweave.Data.Migrations.Postgres
                         {
                             t.HasCheckConstraint("CK_WorkshopVotes_Slot", "\"Slot\" >= 1");
                         });
+                });
+
+            modelBuilder.Entity("Storyweave.Hosting.AttemptWindow", b =>
+                {
+                    b.Property<string>("Policy")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("WindowStart")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Policy", "Address");
+
+                    b.HasIndex("Policy", "WindowStart");
+
+                    b.ToTable("AttemptWindows", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

@@ -1080,6 +1080,14 @@ namespace Storyweave.Data.Migrations.Sqlite
                     b.Property<DateTime?>("FinishedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<double>("Progress")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("ProgressStage")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("ProjectId")
                         .HasColumnType("INTEGER");
 
@@ -2490,6 +2498,29 @@ namespace Storyweave.Data.Migrations.Sqlite
                         {
                             t.HasCheckConstraint("CK_WorkshopVotes_Slot", "\"Slot\" >= 1");
                         });
+                });
+
+            modelBuilder.Entity("Storyweave.Hosting.AttemptWindow", b =>
+                {
+                    b.Property<string>("Policy")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("WindowStart")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Policy", "Address");
+
+                    b.HasIndex("Policy", "WindowStart");
+
+                    b.ToTable("AttemptWindows", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
