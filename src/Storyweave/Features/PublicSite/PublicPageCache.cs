@@ -48,6 +48,7 @@ public sealed partial class PublicPageCache(TimeProvider clock, SharedRedis redi
     {
         "AccessLog", "ProjectEvents", "SearchEntries", "ApiTokens", "DraftJobs", "AspNetUsers", "AspNetUserTokens", "AspNetUserLogins",
         "AspNetUserClaims", "Memos", "CodebookChanges", "WorkshopCards", "WorkshopClusters", "WorkshopVotes", "WorkshopParticipants",
+        "AttemptWindows", "QdpxImportJobs",
     };
 
     private readonly ConcurrentDictionary<string, Entry> _pages = new(StringComparer.Ordinal);
@@ -150,8 +151,9 @@ public sealed partial class PublicPageCache(TimeProvider clock, SharedRedis redi
     }
 
     // INSERT INTO "T", UPDATE "T", DELETE FROM "T", and anything else that changes data or tables (without a table
-    // name matched, e.g. ON CONFLICT DO UPDATE SET, counts as public data).
-    [GeneratedRegex("""\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM|MERGE\s+INTO|TRUNCATE|ALTER|DROP|COPY)\s+(?:TABLE\s+)?(?:"(?<table>[^"]+)"|(?<table>\w+))?""",
+    // name matched, counts as public data). An upsert's "ON CONFLICT … DO UPDATE SET" writes the table its INSERT
+    // names, so it is judged by that INSERT (a sign-in attempt counted in AttemptWindows empties nothing).
+    [GeneratedRegex("""\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|(?<!\bDO\s+)UPDATE|DELETE\s+FROM|MERGE\s+INTO|TRUNCATE|ALTER|DROP|COPY)\s+(?:TABLE\s+)?(?:"(?<table>[^"]+)"|(?<table>\w+))?""",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex WriteStatement();
 
