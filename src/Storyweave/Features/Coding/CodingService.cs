@@ -81,7 +81,9 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
 
     private async Task<Result<int>> CodeSelectionAsync(int projectId, int storyId, int start, int end, IReadOnlyCollection<int> themeIds, string? coderUserId, bool retried, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // A coding action waits for no disk flush (decision 0012, Data/Durability): made again in a second if a power cut took it.
+        await using var relaxed = await Durability.BeginRelaxedAsync(db, ct);
+        var tx = relaxed.Transaction;
         var (version, errors) = await PrepareAsync(projectId, storyId, themeIds, ct);
         if (version is null) return Result.Fail<int>(errors);
         var layout = await layouts.GetAsync(db, storyId, version.Value, ct);
@@ -114,7 +116,9 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
 
     private async Task<Result<IReadOnlyList<int>>> CodeSpeakerAsync(int projectId, int storyId, string? speaker, IReadOnlyCollection<int> themeIds, string coderUserId, bool retried, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // A coding action waits for no disk flush (decision 0012, Data/Durability): made again in a second if a power cut took it.
+        await using var relaxed = await Durability.BeginRelaxedAsync(db, ct);
+        var tx = relaxed.Transaction;
         var (version, errors) = await PrepareAsync(projectId, storyId, themeIds, ct);
         if (version is null) return Result.Fail<IReadOnlyList<int>>(errors);
         var layout = await layouts.GetAsync(db, storyId, version.Value, ct);
@@ -204,7 +208,9 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
     /// <summary>Takes one theme off a passage; a passage left with no theme is deleted (with its memos).</summary>
     public async Task<Result<bool>> RemoveThemeAsync(int projectId, int passageId, int themeId, string actorUserId, CancellationToken ct = default)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // A coding action waits for no disk flush (decision 0012, Data/Durability): made again in a second if a power cut took it.
+        await using var relaxed = await Durability.BeginRelaxedAsync(db, ct);
+        var tx = relaxed.Transaction;
         var passage = await db.Passages.Include(p => p.Themes).SingleOrDefaultAsync(p => p.Id == passageId && p.ProjectId == projectId, ct);
         var link = passage?.Themes.SingleOrDefault(t => t.ThemeId == themeId);
         if (passage is null || link is null) return Result.Fail<bool>(["That code is not there any more. Someone may have removed it already."]);

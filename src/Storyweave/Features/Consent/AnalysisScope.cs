@@ -29,35 +29,36 @@ public sealed class AnalysisScope
     }
 
     public static Task<AnalysisScope> LoadAsync(StoryweaveDb db, ConsentPolicy policy, int projectId, CancellationToken ct = default) =>
-        LoadCoreAsync(db, projectId, null, (ids, c) => policy.DecideManyAsync(ids, ConsentUse.Analysis, c), ct);
+        LoadCoreAsync(db, policy, projectId, null, p => policy.Decide(p, ConsentUse.Analysis), ct);
 
     /// <summary>
     /// The same turn rules for a data export: a person counts as agreeing only when
     /// <see cref="ConsentPolicy.DecideExportsAsync"/> allows it (analysis, no embargo, not withdrawn).
     /// </summary>
     public static Task<AnalysisScope> LoadForExportAsync(StoryweaveDb db, ConsentPolicy policy, int projectId, CancellationToken ct = default) =>
-        LoadCoreAsync(db, projectId, null, policy.DecideExportsAsync, ct);
+        LoadCoreAsync(db, policy, projectId, null, policy.DecideExport, ct);
 
     /// <summary>
     /// The same answer for only some of a project's stories (any other story is not visible), so
     /// a search over a large project asks about the stories it found rather than all of them.
     /// </summary>
     public static Task<AnalysisScope> LoadForStoriesAsync(StoryweaveDb db, ConsentPolicy policy, int projectId, IReadOnlyCollection<int> storyIds, CancellationToken ct = default) =>
-        LoadCoreAsync(db, projectId, storyIds, (ids, c) => policy.DecideManyAsync(ids, ConsentUse.Analysis, c), ct);
+        LoadCoreAsync(db, policy, projectId, storyIds, p => policy.Decide(p, ConsentUse.Analysis), ct);
 
-    private static async Task<AnalysisScope> LoadCoreAsync(StoryweaveDb db, int projectId, IReadOnlyCollection<int>? storyIds,
-        Func<IEnumerable<int>, CancellationToken, Task<IReadOnlyDictionary<int, ConsentDecision>>> decide, CancellationToken ct)
+    // Two statements: the story links with each storyteller's consent in force (ConsentPolicy.StoryPeopleAsync), then the
+    // speaker labels. The decision for each person is ConsentPolicy's rule.
+    private static async Task<AnalysisScope> LoadCoreAsync(StoryweaveDb db, ConsentPolicy policy, int projectId, IReadOnlyCollection<int>? storyIds,
+        Func<ConsentPolicy.Person, ConsentDecision> decide, CancellationToken ct)
     {
-        var linkQuery = db.StoryStorytellers.AsNoTracking().Where(x => x.Story!.ProjectId == projectId);
+        var linkQuery = db.StoryStorytellers.Where(x => x.Story!.ProjectId == projectId);
         var labelQuery = db.SpeakerLabels.AsNoTracking().Where(l => l.Story!.ProjectId == projectId);
         if (storyIds is not null)
         {
             linkQuery = linkQuery.Where(x => storyIds.Contains(x.StoryId));
             labelQuery = labelQuery.Where(l => storyIds.Contains(l.StoryId));
         }
-        var links = await linkQuery.Select(x => new { x.StoryId, x.StorytellerId }).ToListAsync(ct);
-        var decisions = await decide(links.Select(l => l.StorytellerId), ct);
-        var agreed = decisions.Where(d => d.Value.Allowed).Select(d => d.Key).ToHashSet();
+        var links = await policy.StoryPeopleAsync(linkQuery, ct);
+        var agreed = links.DistinctBy(l => l.StorytellerId).Where(l => decide(l.Person).Allowed).Select(l => l.StorytellerId).ToHashSet();
         var stories = links.GroupBy(l => l.StoryId).ToDictionary(g => g.Key, g => (g.Count(l => agreed.Contains(l.StorytellerId)), g.Count()));
         var labels = await labelQuery
             .Select(l => new { l.StoryId, l.Label, l.StorytellerId, l.IsReporter }).ToListAsync(ct);

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
+using Storyweave.Features.Stories;
 using Storyweave.Features.Storytellers;
 
 namespace Storyweave.Features.Consent;
@@ -39,15 +40,57 @@ public sealed class ConsentPolicy(StoryweaveDb db, TimeProvider clock)
     /// <summary>Decides for many storytellers with two queries (for lists, boards, reports).</summary>
     public async Task<IReadOnlyDictionary<int, ConsentDecision>> DecideManyAsync(IEnumerable<int> storytellerIds, ConsentUse use, CancellationToken ct = default)
     {
+        var people = await PeopleAsync(storytellerIds, ct);
+        return people.ToDictionary(p => p.Key, p => Decide(p.Value, use));
+    }
+
+    /// <summary>
+    /// What decides for one storyteller, loaded once: their name (for credit), whether they have withdrawn, and the
+    /// consent record in force (null when none was ever recorded). <see cref="AnalysisScope"/> loads these in the same
+    /// statement as a project's story links; the rules below are the only ones that read them.
+    /// </summary>
+    public sealed record Person(string Name, DateTime? WithdrawnAt, ConsentRecord? Current);
+
+    /// <summary>The rule for one storyteller already loaded. A withdrawn person is refused whatever record is found.</summary>
+    public ConsentDecision Decide(Person? person, ConsentUse use) =>
+        // A withdrawal purges the records, but a database restored from before it, or a record written by mistake,
+        // must not bring their words back.
+        person is { WithdrawnAt: not null }
+            ? ConsentDecision.No("This storyteller has withdrawn.")
+            : Decide(person?.Current, person?.Name ?? "", use, Today);
+
+    /// <summary>The export rule (<see cref="DecideExportsAsync"/>) for one storyteller already loaded.</summary>
+    public ConsentDecision DecideExport(Person? person)
+    {
+        if (person is null) return ConsentDecision.No("This storyteller is not in the project.");
+        if (person.WithdrawnAt is not null) return ConsentDecision.No("This storyteller has withdrawn.");
+        var analysis = Decide(person.Current, person.Name, ConsentUse.Analysis, Today);
+        if (!analysis.Allowed) return analysis;
+        var today = Today;
+        return person.Current!.EmbargoUntil is { } until && today < until ? ConsentDecision.No($"Embargoed until {until:d MMMM yyyy}.") : analysis;
+    }
+
+    /// <summary>One storyteller of a story, with what decides for them.</summary>
+    public sealed record StoryPerson(int StoryId, int StorytellerId, Person Person);
+
+    /// <summary>
+    /// The chosen story links, each with its storyteller's name, withdrawal and the consent record in force, in one
+    /// statement (issue #17: it was three — links, records, people — on every coded passage and search).
+    /// </summary>
+    public Task<List<StoryPerson>> StoryPeopleAsync(IQueryable<StoryStoryteller> links, CancellationToken ct) =>
+        links.AsNoTracking().Select(x => new StoryPerson(x.StoryId, x.StorytellerId, new Person(x.Storyteller!.Name, x.Storyteller.WithdrawnAt,
+            db.ConsentRecords.AsNoTracking().Where(c => c.StorytellerId == x.StorytellerId).OrderByDescending(c => c.Id).FirstOrDefault())))
+            .ToListAsync(ct);
+
+    private DateOnly Today => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+
+    /// <summary>Each storyteller asked about (every id is in the answer; null for one that does not exist), in two statements.</summary>
+    private async Task<Dictionary<int, Person?>> PeopleAsync(IEnumerable<int> storytellerIds, CancellationToken ct)
+    {
         var ids = storytellerIds.Distinct().ToList();
         var latest = await CurrentAsync(ids, ct);
         var people = await db.Storytellers.AsNoTracking().Where(s => ids.Contains(s.Id)).Select(s => new { s.Id, s.Name, s.WithdrawnAt }).ToDictionaryAsync(s => s.Id, ct);
-        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        // A withdrawn person is refused whatever record is found (a withdrawal purges the records, but a database
-        // restored from before it, or a record written by mistake, must not bring their words back).
-        return ids.ToDictionary(id => id, id => people.GetValueOrDefault(id) is { WithdrawnAt: not null }
-            ? ConsentDecision.No("This storyteller has withdrawn.")
-            : Decide(latest.GetValueOrDefault(id), people.GetValueOrDefault(id)?.Name ?? "", use, today));
+        return ids.ToDictionary(id => id, id => people.GetValueOrDefault(id) is { } p ? new Person(p.Name, p.WithdrawnAt, latest.GetValueOrDefault(id)) : null);
     }
 
     /// <summary>
@@ -59,15 +102,13 @@ public sealed class ConsentPolicy(StoryweaveDb db, TimeProvider clock)
     public async Task<IReadOnlyDictionary<int, StoryUseDecision>> DecideStoriesAsync(IEnumerable<int> storyIds, ConsentUse use, CancellationToken ct = default)
     {
         var ids = storyIds.Distinct().ToList();
-        var links = await db.StoryStorytellers.AsNoTracking().Where(x => ids.Contains(x.StoryId))
-            .Select(x => new { x.StoryId, x.StorytellerId, x.Storyteller!.Name, x.Storyteller.WithdrawnAt }).ToListAsync(ct);
-        var decisions = await DecideManyAsync(links.Select(l => l.StorytellerId), use, ct);
+        var links = await StoryPeopleAsync(db.StoryStorytellers.Where(x => ids.Contains(x.StoryId)), ct);
+        var decisions = links.DistinctBy(l => l.StorytellerId).ToDictionary(l => l.StorytellerId, l => Decide(l.Person, use));
         var result = new Dictionary<int, StoryUseDecision>();
         foreach (var id in ids)
         {
             var people = links.Where(l => l.StoryId == id).OrderBy(l => l.StorytellerId)
-                .Select(l => new StorytellerUseDecision(l.StorytellerId, l.Name,
-                    l.WithdrawnAt is null ? decisions[l.StorytellerId] : ConsentDecision.No("This storyteller has withdrawn.")))
+                .Select(l => new StorytellerUseDecision(l.StorytellerId, l.Person.Name, decisions[l.StorytellerId]))
                 .ToList();
             var refused = people.Where(p => !p.Decision.Allowed).ToList();
             var reason = people.Count == 0 ? "No storyteller is linked to this story, so nobody has agreed."
@@ -86,20 +127,8 @@ public sealed class ConsentPolicy(StoryweaveDb db, TimeProvider clock)
     /// </summary>
     public async Task<IReadOnlyDictionary<int, ConsentDecision>> DecideExportsAsync(IEnumerable<int> storytellerIds, CancellationToken ct = default)
     {
-        var ids = storytellerIds.Distinct().ToList();
-        var latest = await CurrentAsync(ids, ct);
-        var people = await db.Storytellers.AsNoTracking().Where(s => ids.Contains(s.Id))
-            .Select(s => new { s.Id, s.Name, s.WithdrawnAt }).ToDictionaryAsync(s => s.Id, ct);
-        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        return ids.ToDictionary(id => id, id =>
-        {
-            if (!people.TryGetValue(id, out var person)) return ConsentDecision.No("This storyteller is not in the project.");
-            if (person.WithdrawnAt is not null) return ConsentDecision.No("This storyteller has withdrawn.");
-            var current = latest.GetValueOrDefault(id);
-            var analysis = Decide(current, person.Name, ConsentUse.Analysis, today);
-            if (!analysis.Allowed) return analysis;
-            return current!.EmbargoUntil is { } until && today < until ? ConsentDecision.No($"Embargoed until {until:d MMMM yyyy}.") : analysis;
-        });
+        var people = await PeopleAsync(storytellerIds, ct);
+        return people.ToDictionary(p => p.Key, p => DecideExport(p.Value));
     }
 
     /// <summary>

@@ -1,0 +1,79 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Storyweave.Data;
+
+/// <summary>
+/// How sure a commit is to survive a power cut or an operating-system crash (decision 0012). By default every commit
+/// is on disk before it is acknowledged: SQLite runs with <c>synchronous = FULL</c> (set again on every connection
+/// open by <see cref="SqlitePragmas"/>, so nothing carries over from an earlier request), PostgreSQL with its default
+/// <c>synchronous_commit = on</c>. Consent, withdrawal, transcripts, publishing and everything else keep that.
+/// <para>
+/// A coding action (a theme put on or taken off a passage) is small, frequent and made again in a second by the
+/// coder; waiting for the disk made it several times slower on this machine's disk (a flush costs 1–5 ms). Its
+/// transaction is begun with <see cref="BeginRelaxedAsync"/>: SQLite's <c>synchronous = NORMAL</c> for that commit (in WAL mode the
+/// commit is written to the log but not flushed; the next flushed commit or checkpoint flushes it too) and
+/// PostgreSQL's <c>SET LOCAL synchronous_commit = off</c>. Either way the database is never left inconsistent and a
+/// killed process loses nothing (the log is in the operating system's hands); only a power cut or a machine crash
+/// can lose the last moments of coding.
+/// </para>
+/// </summary>
+public static class Durability
+{
+    /// <summary>
+    /// Begins a transaction whose commit is not waited for on disk (see above). Use <see cref="Relaxed.Transaction"/>
+    /// as any transaction; disposing the result ends it (rolled back if not committed) and, on SQLite, puts
+    /// <c>synchronous = FULL</c> back on the connection before anything else uses it. SQLite refuses to change the
+    /// setting inside a transaction, so it is changed around it, on a connection held open for the purpose.
+    /// </summary>
+    public static async Task<Relaxed> BeginRelaxedAsync(StoryweaveDb db, CancellationToken ct)
+    {
+        if (db.Database.IsNpgsql())
+        {
+            var pgTransaction = await db.Database.BeginTransactionAsync(ct);
+            await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off", ct);
+            return new Relaxed(db, pgTransaction, sqlite: false);
+        }
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync("PRAGMA synchronous = NORMAL", ct);
+            return new Relaxed(db, await db.Database.BeginTransactionAsync(ct), sqlite: true);
+        }
+        catch
+        {
+            await RestoreAsync(db);
+            throw;
+        }
+    }
+
+    private static async Task RestoreAsync(StoryweaveDb db)
+    {
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync("PRAGMA synchronous = FULL");
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>A transaction begun by <see cref="BeginRelaxedAsync"/>.</summary>
+    public sealed class Relaxed(StoryweaveDb db, IDbContextTransaction transaction, bool sqlite) : IAsyncDisposable
+    {
+        public IDbContextTransaction Transaction { get; } = transaction;
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await Transaction.DisposeAsync();
+            }
+            finally
+            {
+                if (sqlite) await RestoreAsync(db);
+            }
+        }
+    }
+}
