@@ -180,6 +180,9 @@ public sealed class LayoutTests(BrowserFixture fixture) : IClassFixture<BrowserF
         Assert.Equal(429, last!.Status);
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Please wait a moment");
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Please wait");
+        var folder = Environment.GetEnvironmentVariable("STORYWEAVE_SCREENSHOTS") is { Length: > 0 } f ? f : Path.Combine(Path.GetTempPath(), "storyweave-screenshots");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "sign-in-please-wait-360.png"), FullPage = true });
         await BrowserFixture.AssertNoHorizontalScrollAsync(page);
         await fixture.AssertAccessibleAsync(page);
     }
