@@ -297,6 +297,43 @@ public sealed class CodingTests(AppFixture fixture) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task Counts_per_theme_count_exactly_the_turns_the_consent_rule_shows()
+    {
+        // A group story (Dana agrees, Eli does not) with a turn of someone nobody is linked to; a story both of whose
+        // storytellers agree, with a speaker that has no label and a label linked to Eli; a story nobody agreed to.
+        var lead = await App.CreateUserAsync();
+        var projectId = await App.CreateProjectAsync(lead);
+        var (group, _) = await App.CreateCodingStoryAsync(projectId, lead, [new("Dana"), new("Eli", false)],
+            [.. Cues, new(20, 22, "Someone unnamed", "Can I say something?")]);
+        var (agreed, _) = await App.CreateCodingStoryAsync(projectId, lead, [new("Fran"), new("Gus")], [new(0, 3, "Fran", "The bus stopped running."), new(3, 5, "Gus", "So we walked.")]);
+        var (refused, _) = await App.CreateCodingStoryAsync(projectId, lead, [new("Hal", false)], [new(0, 3, "Hal", "Not for sharing.")]);
+        var theme = await App.CreateThemeAsync(projectId, "Getting there");
+        var api = await App.ApiClientAsync(lead);
+        await App.WithDbAsync(async db =>
+        {
+            var eli = await db.Storytellers.SingleAsync(t => t.ProjectId == projectId && t.Name == "Eli");
+            db.SpeakerLabels.Add(new SpeakerLabel { StoryId = agreed, Label = "Eli", StorytellerId = eli.Id });
+            foreach (var (storyId, speaker) in new[] { (group, "Dana"), (group, "Reporter"), (group, "Eli"), (group, "Someone unnamed"), (agreed, "Fran"), (agreed, "Visitor"), (agreed, "Eli"), (refused, "Hal") })
+                db.Passages.Add(new CodedPassage { ProjectId = projectId, StoryId = storyId, StartOffset = 0, EndOffset = 3, Snippet = "abc", Speaker = speaker, CreatedAt = DateTime.UtcNow, Themes = [new PassageTheme { ThemeId = theme, CodedAt = DateTime.UtcNow }] });
+            return await db.SaveChangesAsync();
+        });
+
+
+        // The database's condition and the rule agree passage by passage.
+        await using var scope = App.Services.CreateAsyncScope();
+        var coding = scope.ServiceProvider.GetRequiredService<CodingService>();
+        var db = scope.ServiceProvider.GetRequiredService<Storyweave.Data.StoryweaveDb>();
+        var rule = await coding.ScopeAsync(projectId, CancellationToken.None);
+        var all = await db.Passages.Where(p => p.ProjectId == projectId).Select(p => new { p.Id, p.StoryId, p.Speaker }).ToListAsync();
+        var byDatabase = await rule.WhereTurnVisible(db.Passages.Where(p => p.ProjectId == projectId)).Select(p => p.Id).ToListAsync();
+        Assert.Equal(all.Where(p => rule.IsTurnVisible(p.StoryId, p.Speaker)).Select(p => p.Id).Order(), byDatabase.Order());
+        Assert.Equal(4, byDatabase.Count);
+        // Shown: Dana and the reporter in the group story; Fran and the unlabelled visitor where everyone agreed.
+        var counts = (await api.GetFromJsonAsync<JsonArray>($"/api/projects/{projectId}/theme-counts?storyId={group}"))!.Single(c => (int)c!["themeId"]! == theme)!;
+        Assert.Equal((4, 2, 2), ((int)counts["passages"]!, (int)counts["stories"]!, (int)counts["inStory"]!));
+    }
+
+    [Fact]
     public async Task Counts_per_theme_cover_the_story_and_the_whole_project()
     {
         var s = await SetupAsync();

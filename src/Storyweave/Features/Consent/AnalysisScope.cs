@@ -69,6 +69,35 @@ public sealed class AnalysisScope
 
     public IEnumerable<int> VisibleStoryIds => _stories.Where(s => s.Value.Agreed > 0).Select(s => s.Key);
 
+    /// <summary>
+    /// The passages whose turns <see cref="IsTurnVisible"/> allows, as a condition the database applies (for counting
+    /// thousands of passages without reading each one). It is the same rule, not a second copy of it: every speaker
+    /// label this scope knows is decided by <see cref="IsTurnVisible"/> and listed as shown or hidden; a speaker with no
+    /// label is shown only in a story every storyteller of which agreed, which is what the rule says for it.
+    /// </summary>
+    public IQueryable<Coding.CodedPassage> WhereTurnVisible(IQueryable<Coding.CodedPassage> passages)
+    {
+        var visible = VisibleStoryIds.ToList();
+        var everyoneAgreed = _stories.Where(s => s.Value.Agreed > 0 && s.Value.Agreed == s.Value.Total).Select(s => s.Key).ToHashSet();
+        var hidden = new List<string>();
+        var shown = new List<string>();
+        foreach (var (storyId, label) in _labels.Keys)
+        {
+            if (!IsStoryVisible(storyId)) continue;
+            if (!IsTurnVisible(storyId, label)) hidden.Add(TurnKey(storyId, label));
+            else if (!everyoneAgreed.Contains(storyId)) shown.Add(TurnKey(storyId, label));
+        }
+        var all = everyoneAgreed.ToList();
+        // Run by the database (CAST AS TEXT / ::text), never by .NET, so no culture applies.
+#pragma warning disable CA1305
+        return passages.Where(p => visible.Contains(p.StoryId)
+            && !hidden.Contains(p.StoryId.ToString() + "|" + p.Speaker)
+            && (all.Contains(p.StoryId) || shown.Contains(p.StoryId.ToString() + "|" + p.Speaker)));
+#pragma warning restore CA1305
+    }
+
+    private static string TurnKey(int storyId, string label) => storyId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "|" + label;
+
     public bool IsTurnVisible(int storyId, string speakerLabel)
     {
         if (!_stories.TryGetValue(storyId, out var story) || story.Agreed == 0) return false;
