@@ -103,7 +103,7 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
             var read = db.PassageThemes.AsNoTracking().Where(t => t.Passage!.ProjectId == projectId)
                 .OrderBy(t => t.Passage!.StoryId).ThenBy(t => t.Passage!.StartOffset).ThenBy(t => t.PassageId).ThenBy(t => t.ThemeId)
                 .Select(t => new PassageRow(t.PassageId, t.Passage!.StoryId, t.Passage.Speaker, t.Passage.Snippet, t.Passage.StartSeconds, t.Passage.EndSeconds,
-                    t.Passage.CoderUserId, t.Passage.CreatedAt, t.ThemeId, t.CoderUserId, t.CodedAt)).AsEnumerable();
+                    t.Passage.CreatedAt, t.ThemeId, t.CoderUserId ?? t.Passage.CoderUserId, t.CodedAt)).AsEnumerable();
             var themes = new List<PassageRow>();
             foreach (var row in read)
             {
@@ -153,7 +153,7 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
             foreach (var theme in ordered)
             {
                 if (!paths.TryGetValue(theme.ThemeId, out var path)) continue;
-                var coder = theme.ThemeCoderUserId ?? p.CoderUserId;
+                var coder = theme.CoderUserId;
                 var cells = new object?[FixedColumns + turn.Answers.Length];
                 cells[0] = id;
                 cells[1] = turn.Title;
@@ -182,9 +182,12 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
     /// <summary>The cells a coded-passages row takes from its turn (story and speaker), boxed once per turn.</summary>
     private sealed record TurnCells(object StoryId, string Title, object? StorytellerId, string Credit, object?[] Answers);
 
-    /// <summary>One passage and one of its themes, as the coded-passages export reads them.</summary>
-    private sealed record PassageRow(int Id, int StoryId, string Speaker, string Snippet, double? StartSeconds, double? EndSeconds, string? CoderUserId,
-        DateTime CreatedAt, int ThemeId, string? ThemeCoderUserId, DateTime CodedAt);
+    /// <summary>
+    /// One passage and one of its themes, as the coded-passages export reads them. The coder is the theme's, else the
+    /// passage's (one column from the database, not two strings per row).
+    /// </summary>
+    private sealed record PassageRow(int Id, int StoryId, string Speaker, string Snippet, double? StartSeconds, double? EndSeconds,
+        DateTime CreatedAt, int ThemeId, string? CoderUserId, DateTime CodedAt);
 
     /// <summary>
     /// One row per storyteller: their credit, each call-out answer option ticked or not, their own words; contact
