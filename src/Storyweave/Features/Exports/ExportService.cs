@@ -103,7 +103,7 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
             var read = db.PassageThemes.AsNoTracking().Where(t => t.Passage!.ProjectId == projectId)
                 .OrderBy(t => t.Passage!.StoryId).ThenBy(t => t.Passage!.StartOffset).ThenBy(t => t.PassageId).ThenBy(t => t.ThemeId)
                 .Select(t => new PassageRow(t.PassageId, t.Passage!.StoryId, t.Passage.Speaker, t.Passage.Snippet, t.Passage.StartSeconds, t.Passage.EndSeconds,
-                    t.Passage.CoderUserId, t.Passage.CreatedAt, t.ThemeId, t.CoderUserId, t.CodedAt)).AsEnumerable();
+                    t.Passage.CreatedAt, t.ThemeId, t.CoderUserId ?? t.Passage.CoderUserId, t.CodedAt)).AsEnumerable();
             var themes = new List<PassageRow>();
             foreach (var row in read)
             {
@@ -117,35 +117,77 @@ public sealed class ExportService(StoryweaveDb db, ConsentPolicy policy, ReportQ
             foreach (var cells in PassageRows(themes)) yield return cells;
         }
 
+        // What a row says about its turn (who may be in, the credit, the owner's answers), worked out once per turn
+        // (story and speaker) and shared by all its rows (issue #17: it was decided and built again on every row).
+        var turns = new Dictionary<(int StoryId, string Speaker), TurnCells?>();
+        TurnCells? TurnOf(int storyId, string speaker)
+        {
+            if (turns.TryGetValue((storyId, speaker), out var known)) return known;
+            TurnCells? cells = null;
+            if (scope.IsTurnVisible(storyId, speaker))
+            {
+                var owner = owners[new ReportQuoteConsent.Source(storyId, speaker)];
+                var credit = owner.Allowed ? owner.Credit
+                    : owner.StorytellerId is not null ? ConsentPolicy.CreditName(CreditStyle.Anonymous, "", "")
+                    : owner.TeamMaySee ? ReporterCredit : UnknownCredit;
+                var answers = new object?[options.Count];
+                for (var i = 0; i < options.Count; i++)
+                    answers[i] = owner.StorytellerId is not { } who ? "" : ticked[who].Contains(options[i].Id) ? Yes : No;
+                cells = new TurnCells(storyId, titles[storyId], owner.StorytellerId, credit, answers);
+            }
+            return turns[(storyId, speaker)] = cells;
+        }
+
         // The rows of one passage (its themes, in the order of their paths).
         IEnumerable<object?[]> PassageRows(List<PassageRow> themes)
         {
             if (themes.Count == 0) yield break;
             var p = themes[0];
-            if (!scope.IsTurnVisible(p.StoryId, p.Speaker)) yield break;
-            var owner = owners[new ReportQuoteConsent.Source(p.StoryId, p.Speaker)];
-            var credit = owner.Allowed ? owner.Credit
-                : owner.StorytellerId is not null ? ConsentPolicy.CreditName(CreditStyle.Anonymous, "", "")
-                : owner.TeamMaySee ? ReporterCredit : UnknownCredit;
+            if (TurnOf(p.StoryId, p.Speaker) is not { } turn) yield break;
             var text = redactor.Apply(p.Snippet);
-            var title = titles[p.StoryId];
             var memo = redactor.Apply(memos.GetValueOrDefault(p.Id, ""));
-            var answers = options.Select(o => (object?)(owner.StorytellerId is not { } who ? "" : ticked[who].Contains(o.Id) ? Yes : No)).ToList();
-            foreach (var theme in themes.Where(t => paths.ContainsKey(t.ThemeId)).OrderBy(t => paths[t.ThemeId], StringComparer.CurrentCulture))
+            object id = p.Id;
+            object? start = Seconds(p.StartSeconds), end = Seconds(p.EndSeconds);
+            // Most passages have one theme: no sorting then.
+            var ordered = themes.Count == 1 ? themes : themes.Where(t => paths.ContainsKey(t.ThemeId)).OrderBy(t => paths[t.ThemeId], StringComparer.CurrentCulture).ToList();
+            foreach (var theme in ordered)
             {
-                var coder = theme.ThemeCoderUserId ?? p.CoderUserId;
-                yield return [p.Id, title, p.StoryId, p.Speaker, owner.StorytellerId, credit, paths[theme.ThemeId], text,
-                    Seconds(p.StartSeconds), Seconds(p.EndSeconds), coder is null ? "" : coders.GetValueOrDefault(coder, "A former member"),
-                    DateOnly.FromDateTime(theme.CodedAt == default ? p.CreatedAt : theme.CodedAt), memo, .. answers];
+                if (!paths.TryGetValue(theme.ThemeId, out var path)) continue;
+                var coder = theme.CoderUserId;
+                var cells = new object?[FixedColumns + turn.Answers.Length];
+                cells[0] = id;
+                cells[1] = turn.Title;
+                cells[2] = turn.StoryId;
+                cells[3] = p.Speaker;
+                cells[4] = turn.StorytellerId;
+                cells[5] = turn.Credit;
+                cells[6] = path;
+                cells[7] = text;
+                cells[8] = start;
+                cells[9] = end;
+                cells[10] = coder is null ? "" : coders.GetValueOrDefault(coder, "A former member");
+                cells[11] = DateOnly.FromDateTime(theme.CodedAt == default ? p.CreatedAt : theme.CodedAt);
+                cells[12] = memo;
+                turn.Answers.CopyTo(cells, FixedColumns);
+                yield return cells;
             }
         }
         table.Stream(Rows());
         return table;
     }
 
-    /// <summary>One passage and one of its themes, as the coded-passages export reads them.</summary>
-    private sealed record PassageRow(int Id, int StoryId, string Speaker, string Snippet, double? StartSeconds, double? EndSeconds, string? CoderUserId,
-        DateTime CreatedAt, int ThemeId, string? ThemeCoderUserId, DateTime CodedAt);
+    /// <summary>The coded-passages file's columns before the call-out answers.</summary>
+    private const int FixedColumns = 13;
+
+    /// <summary>The cells a coded-passages row takes from its turn (story and speaker), boxed once per turn.</summary>
+    private sealed record TurnCells(object StoryId, string Title, object? StorytellerId, string Credit, object?[] Answers);
+
+    /// <summary>
+    /// One passage and one of its themes, as the coded-passages export reads them. The coder is the theme's, else the
+    /// passage's (one column from the database, not two strings per row).
+    /// </summary>
+    private sealed record PassageRow(int Id, int StoryId, string Speaker, string Snippet, double? StartSeconds, double? EndSeconds,
+        DateTime CreatedAt, int ThemeId, string? CoderUserId, DateTime CodedAt);
 
     /// <summary>
     /// One row per storyteller: their credit, each call-out answer option ticked or not, their own words; contact
