@@ -1,15 +1,18 @@
 using System.Data.Common;
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
+using SQLitePCL;
 
 namespace Storyweave.Data;
 
 /// <summary>
 /// Inserts many rows of one table inside the caller's EF transaction, for imports of thousands of transcript lines:
-/// multi-row INSERT statements prepared once on SQLite, binary COPY on PostgreSQL. EF Core's own inserts cost a
+/// multi-row INSERT statements prepared once on SQLite with their values bound by position, binary COPY on PostgreSQL. EF Core's own inserts cost a
 /// change-tracked entity and a returned id per row (about 45 ms per 8,000-word story). The caller allocates the ids
 /// first (<see cref="AllocateIdsAsync"/>), so rows that point at each other, or ids the caller needs afterwards, are known
 /// before they are written. Only for new rows of tables whose entities carry no logic on insert.
@@ -47,6 +50,52 @@ public static class BulkInsert
         return result;
     }
 
+    /// <summary>
+    /// Writes new entities of one type as EF Core would (every mapped column, each value through the property's value
+    /// converter), without the change tracker: for imports that make thousands of rows of one kind. Ids (and foreign
+    /// keys) must be set by the caller first (<see cref="AllocateIdsAsync"/>); the context's interceptors do not see
+    /// these commands, so the caller empties any cache they would have emptied.
+    /// </summary>
+    public static Task InsertEntitiesAsync<T>(StoryweaveDb db, IEnumerable<T> entities, CancellationToken ct) where T : class
+    {
+        var type = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not an entity.");
+        var table = type.GetTableName() ?? throw new InvalidOperationException($"{typeof(T).Name} has no table.");
+        var store = StoreObjectIdentifier.Table(table, type.GetSchema());
+        var properties = type.GetProperties().Where(p => p.GetColumnName(store) is not null && p.GetComputedColumnSql(store) is null).ToList();
+        if (properties.FirstOrDefault(p => p.IsShadowProperty()) is { } shadow)
+            throw new NotSupportedException($"BulkInsert cannot write {typeof(T).Name}.{shadow.Name}: it has no value on the entity.");
+        var converters = properties.Select(p => p.GetTypeMapping().Converter).ToArray();
+        var getters = properties.Select(p => p.GetGetter()).ToArray();
+        var columns = properties.Select((p, i) => new Column(p.GetColumnName(store)!,
+            PostgresType(converters[i]?.ProviderClrType ?? p.ClrType, p.GetColumnType(store)))).ToArray();
+        var rows = entities.Select(entity =>
+        {
+            var row = new object?[getters.Length];
+            for (var i = 0; i < row.Length; i++)
+            {
+                var value = getters[i].GetClrValueUsingContainingEntity(entity);
+                row[i] = value is not null && converters[i] is { } converter ? converter.ConvertToProvider(value) : value;
+            }
+            return row;
+        });
+        return InsertAsync(db, table, columns, rows, ct);
+    }
+
+    private static NpgsqlDbType PostgresType(Type clr, string columnType) => (Nullable.GetUnderlyingType(clr) ?? clr) switch
+    {
+        var t when t == typeof(int) => NpgsqlDbType.Integer,
+        var t when t == typeof(long) => NpgsqlDbType.Bigint,
+        var t when t == typeof(short) => NpgsqlDbType.Smallint,
+        var t when t == typeof(bool) => NpgsqlDbType.Boolean,
+        var t when t == typeof(double) => NpgsqlDbType.Double,
+        var t when t == typeof(float) => NpgsqlDbType.Real,
+        var t when t == typeof(string) => columnType.StartsWith("character varying", StringComparison.Ordinal) ? NpgsqlDbType.Varchar : NpgsqlDbType.Text,
+        var t when t == typeof(DateTime) => columnType.Contains("without", StringComparison.Ordinal) ? NpgsqlDbType.Timestamp : NpgsqlDbType.TimestampTz,
+        var t when t == typeof(DateOnly) => NpgsqlDbType.Date,
+        var t when t == typeof(byte[]) => NpgsqlDbType.Bytea,
+        var t => throw new NotSupportedException($"BulkInsert cannot write a {t.Name} column."),
+    };
+
     /// <summary>Writes <paramref name="rows"/> (values in the order of <paramref name="columns"/>) into <paramref name="table"/>.</summary>
     public static async Task InsertAsync(StoryweaveDb db, string table, IReadOnlyList<Column> columns, IEnumerable<object?[]> rows, CancellationToken ct)
     {
@@ -68,9 +117,14 @@ public static class BulkInsert
             return;
         }
 
-        // SQLite: 50 rows per statement (400 parameters for 8 columns), the statement prepared once and reused.
+        // SQLite: 50 rows per statement, prepared once on the connection's own handle and reused, its values bound by
+        // position. Microsoft.Data.Sqlite binds every parameter by name on every execution, and SQLite finds a name by
+        // walking the statement's list of names: with 450 parameters that walk was a third of a bulk insert's time
+        // (issue #17, BENCHMARKS.md "Import over HTTP: values bound by position").
+        var sqlite = (SqliteConnection)connection;
+        var handle = sqlite.Handle ?? throw new InvalidOperationException("BulkInsert needs an open connection.");
         const int rowsPerStatement = 50;
-        SqliteCommand? full = null;
+        sqlite3_stmt? full = null;
         try
         {
             var pending = new List<object?[]>(rowsPerStatement);
@@ -78,50 +132,69 @@ public static class BulkInsert
             {
                 pending.Add(row);
                 if (pending.Count < rowsPerStatement) continue;
-                full ??= Prepare((SqliteConnection)connection, (SqliteTransaction?)transaction, table, names, columns.Count, rowsPerStatement);
-                await RunAsync(full, pending, columns.Count, ct);
+                full ??= Prepare(handle, table, names, columns.Count, rowsPerStatement);
+                Run(handle, full, pending, columns.Count);
                 pending.Clear();
+                ct.ThrowIfCancellationRequested();
             }
             if (pending.Count > 0)
             {
-                await using var rest = Prepare((SqliteConnection)connection, (SqliteTransaction?)transaction, table, names, columns.Count, pending.Count);
-                await RunAsync(rest, pending, columns.Count, ct);
+                using var rest = Prepare(handle, table, names, columns.Count, pending.Count);
+                Run(handle, rest, pending, columns.Count);
             }
         }
         finally
         {
-            if (full is not null) await full.DisposeAsync();
+            full?.Dispose();
         }
     }
 
-    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction? transaction, string table, string names, int columns, int rows)
+    private static sqlite3_stmt Prepare(sqlite3 handle, string table, string names, int columns, int rows)
     {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        var values = new System.Text.StringBuilder();
-        for (var r = 0; r < rows; r++)
+        var row = "(" + string.Join(", ", Enumerable.Repeat("?", columns)) + ")";
+        var sql = $"INSERT INTO \"{table}\" ({names}) VALUES {string.Join(", ", Enumerable.Repeat(row, rows))}";
+        var rc = raw.sqlite3_prepare_v2(handle, sql, out var statement);
+        if (rc != raw.SQLITE_OK)
         {
-            values.Append(r == 0 ? "(" : ", (");
-            for (var c = 0; c < columns; c++)
-            {
-                var name = $"@p{r}_{c}";
-                values.Append(c == 0 ? name : ", " + name);
-                command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
-            }
-            values.Append(')');
+            statement.Dispose();
+            SqliteException.ThrowExceptionForRC(rc, handle);
         }
-        command.CommandText = $"INSERT INTO \"{table}\" ({names}) VALUES {values}";
-        command.Prepare();
-        return command;
+        return statement;
     }
 
-    private static async Task RunAsync(SqliteCommand command, List<object?[]> rows, int columns, CancellationToken ct)
+    private static void Run(sqlite3 handle, sqlite3_stmt statement, List<object?[]> rows, int columns)
     {
         for (var r = 0; r < rows.Count; r++)
             for (var c = 0; c < columns; c++)
-                command.Parameters[r * columns + c].Value = rows[r][c] ?? DBNull.Value;
-        await command.ExecuteNonQueryAsync(ct);
+                Check(handle, Bind(statement, r * columns + c + 1, rows[r][c]));
+        var rc = raw.sqlite3_step(statement);
+        raw.sqlite3_reset(statement);
+        if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, handle);
     }
+
+    private static void Check(sqlite3 handle, int rc)
+    {
+        if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, handle);
+    }
+
+    /// <summary>Binds one value as Microsoft.Data.Sqlite (and so EF Core) would store it.</summary>
+    private static int Bind(sqlite3_stmt statement, int index, object? value) => value switch
+    {
+        null or DBNull => raw.sqlite3_bind_null(statement, index),
+        string text => raw.sqlite3_bind_text(statement, index, text),
+        long number => raw.sqlite3_bind_int64(statement, index, number),
+        int number => raw.sqlite3_bind_int64(statement, index, number),
+        short number => raw.sqlite3_bind_int64(statement, index, number),
+        byte number => raw.sqlite3_bind_int64(statement, index, number),
+        bool flag => raw.sqlite3_bind_int64(statement, index, flag ? 1 : 0),
+        double real => raw.sqlite3_bind_double(statement, index, real),
+        float real => raw.sqlite3_bind_double(statement, index, real),
+        DateOnly day => raw.sqlite3_bind_text(statement, index, day.ToString(@"yyyy\-MM\-dd", CultureInfo.InvariantCulture)),
+        DateTime time => raw.sqlite3_bind_text(statement, index, time.ToString(@"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF", CultureInfo.InvariantCulture)),
+        Enum choice => raw.sqlite3_bind_int64(statement, index, Convert.ToInt64(choice, CultureInfo.InvariantCulture)),
+        byte[] bytes => raw.sqlite3_bind_blob(statement, index, bytes),
+        _ => throw new NotSupportedException($"BulkInsert cannot write a {value.GetType().Name} to SQLite."),
+    };
 
     private static (DbConnection Connection, DbTransaction Transaction) Current(StoryweaveDb db)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -111,6 +112,59 @@ public sealed class TranscriptBulkImportTests(AppFixture fixture) : IClassFixtur
 
         Assert.Equal(3, await App.WithDbAsync(db => db.Events.CountAsync(e => e.ProjectId == projectId && e.Action == "transcript.imported")));
         Assert.Equal(1, await App.WithDbAsync(db => db.Events.CountAsync(e => e.ProjectId == projectId && e.Action == "stories.imported")));
+    }
+
+    /// <summary>
+    /// Lines are written many to a statement (Data/BulkInsert): a transcript of 123 lines and one of 3 in one import
+    /// fill two whole statements and part of a third, and every line arrives in its place with its own words, speaker,
+    /// times and offset, and is found by search (its index entry written in the same transaction).
+    /// </summary>
+    [Fact]
+    public async Task Every_line_of_a_long_transcript_arrives_in_order_and_is_found_by_search()
+    {
+        var (projectId, _, api) = await ProjectAsync();
+        var vtt = new StringBuilder("WEBVTT\n\n");
+        var expected = new List<(string Speaker, string Text, double Start, double End)>();
+        for (var i = 0; i < 123; i++)
+        {
+            var speaker = i % 2 == 0 ? "Interviewer" : "Ada Quill";
+            var text = i == 77 ? "Then the quokka on the ferry waved back at me." : $"Line {i} of the long story, in the words said then.";
+            var start = i * 2.5;
+            expected.Add((speaker, text, start, start + 2.0));
+            vtt.Append(CultureInfo.InvariantCulture, $"{TimeSpan.FromSeconds(start):hh\\:mm\\:ss\\.fff} --> {TimeSpan.FromSeconds(start + 2.0):hh\\:mm\\:ss\\.fff}\n{speaker}: {text}\n\n");
+        }
+        var response = await api.PostAsync($"/api/projects/{projectId}/stories/import", Files(("tuesday group.txt", Group), ("long walk.vtt", vtt.ToString())));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var stories = (await response.Content.ReadFromJsonAsync<JsonObject>())!["stories"]!.AsArray();
+        Assert.Equal([3, 123], stories.Select(s => (int)s!["lines"]!));
+        var (groupId, longId) = ((int)stories[0]!["storyId"]!, (int)stories[1]!["storyId"]!);
+
+        var lines = await App.WithDbAsync(db => db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == longId).OrderBy(c => c.Position).ToListAsync());
+        Assert.Equal(expected, lines.Select(l => (l.Speaker, l.Text, l.StartSeconds!.Value, l.EndSeconds!.Value)));
+        Assert.Equal(Enumerable.Range(0, 123), lines.Select(l => l.Position));
+        Assert.Equal(expected.Select((_, i) => expected.Take(i).Sum(e => e.Text.Length + 1)), lines.Select(l => l.StartOffset));
+        Assert.All(lines, l => Assert.False(l.IsDraft));
+        Assert.Equal(["We met on Tuesdays in the library."], await App.WithDbAsync(db => db.TranscriptCues.Where(c => c.StoryId == groupId && c.Position == 1).Select(c => c.Text).ToListAsync()));
+
+        var ada = await App.WithDbAsync(db => db.Storytellers.SingleAsync(s => s.ProjectId == projectId && s.Name == "Ada Quill"));
+        var consent = await api.PostAsJsonAsync($"/api/projects/{projectId}/storytellers/{ada.Id}/consent", new
+        {
+            recording = true,
+            analysis = true,
+            quotes = false,
+            clips = false,
+            publishStory = false,
+            creditInReports = "Anonymous",
+            creditInClips = "Anonymous",
+            creditOnPublicSite = "Anonymous",
+            method = "RecordedVerbally",
+            verbalAtSeconds = 3.0,
+        });
+        Assert.True(consent.StatusCode == HttpStatusCode.Created, await consent.Content.ReadAsStringAsync());
+        var found = await SearchAsync(api, projectId, "\"quokka on the ferry\"");
+        Assert.Equal(1, (int)found["total"]!);
+        Assert.Equal(lines[77].StartOffset, (int)found["results"]!.AsArray()[0]!["startOffset"]!);
+        Assert.Equal(1, (int)(await SearchAsync(api, projectId, "\"Line 121 of\""))["total"]!);
     }
 
     [Fact]
