@@ -2033,6 +2033,8 @@ namespace Storyweave.Data.Migrations.Postgres
 
                     b.HasIndex("StoryId", "Position");
 
+                    b.HasIndex("StoryId", "StartOffset");
+
                     b.ToTable("TranscriptCues");
                 });
 
