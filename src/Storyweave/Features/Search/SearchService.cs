@@ -189,15 +189,16 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
 
     /// <summary>
     /// With a theme or coder filter, that filter's passages of the project, read once per search into a
-    /// small table (a few thousand rows; SQLite indexes it by story itself), and the lines they cover.
+    /// small table (a few thousand rows; SQLite indexes it by story itself), and on SQLite (<paramref name="lines"/>)
+    /// the lines they cover.
     /// The search then starts from these: a common word has ~15,000 matches at 1,000 stories of which a
     /// theme covers ~300, and reading each match's row to learn its story cost most of such a search.
-    /// The lines are found with <c>IX_TranscriptCues_StoryId_StartOffset</c> alone (no row is read): lines
+    /// The lines are found with <c>IX_TranscriptCues_StoryId_StartOffset</c> (SQLite only) alone (no row is read): lines
     /// tile the story's text, so a passage covers the lines from the last one starting at or before the
     /// passage's start up to the last one starting before its end. That may include the line the passage
     /// starts just after (at the newline); the exact overlap test drops it.
     /// </summary>
-    private static string PassageCtes(Filters f)
+    private static string PassageCtes(Filters f, bool lines)
     {
         static string Lines(string name, string passages) => $"""
             "{name}" AS MATERIALIZED (
@@ -215,7 +216,7 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
                     FROM "PassageThemes" pt JOIN "Passages" p ON p."Id" = pt."PassageId"
                     WHERE pt."ThemeId" = @theme AND p."ProjectId" = @project)
                 """);
-            ctes.Add(Lines("ThemeLines", "ThemePassages"));
+            if (lines) ctes.Add(Lines("ThemeLines", "ThemePassages"));
         }
         if (f.CoderId is not null)
         {
@@ -226,7 +227,7 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
                     WHERE p."ProjectId" = @project AND (p."CoderUserId" = @coder
                         OR EXISTS (SELECT 1 FROM "PassageThemes" pt WHERE pt."PassageId" = p."Id" AND pt."CoderUserId" = @coder)))
                 """);
-            ctes.Add(Lines("CoderLines", "CoderPassages"));
+            if (lines) ctes.Add(Lines("CoderLines", "CoderPassages"));
         }
         return string.Join(",\n", ctes);
     }
@@ -268,7 +269,7 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         // common word costs the same at any corpus size. Lines are matched in their own table's index
         // (the project through the line's story); the team's texts in SearchEntriesFts. CROSS JOIN keeps
         // SQLite from starting at the project's stories and running the MATCH once per story.
-        var ctes = PassageCtes(f);
+        var ctes = PassageCtes(f, lines: true);
         var filters = FilterSql(f);
         // "+rowid": a plain rowid IN (…) would make FTS5 run the MATCH once for each listed id.
         var lineFilters = LineFilterSql(f, """+"TranscriptCuesFts".rowid""");
@@ -327,14 +328,16 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         // The newest @window matches of the lines and of the team's texts (GIN finds them; no ranking
         // yet), then ts_rank_cd (cover density: words close together rank above words far apart) over
         // those only. A line belongs to the project through its story.
-        var ctes = PassageCtes(f);
+        // The passages are read once, as on SQLite, but not turned into their lines: PostgreSQL joins the matches
+        // to them by story in one hash join, and a lookup per covered line (two index seeks per passage, then the
+        // line's row) costs it more than reading the matches' rows (BENCHMARKS.md, "Theme filter from its passages").
+        var ctes = PassageCtes(f, lines: false);
         var filters = FilterSql(f);
-        var lineFilters = LineFilterSql(f, "e.\"Id\"");
         var sql = $"""
             WITH {(ctes.Length > 0 ? ctes + "," : "")} "Window" AS MATERIALIZED (
                 (SELECT e."Id", e."StoryId", e."Speaker", 'Cue'::text AS "Kind", e."SearchVector"
                 FROM "TranscriptCues" e JOIN "Stories" s ON s."Id" = e."StoryId"
-                WHERE e."SearchVector" @@ to_tsquery('english', @q) AND e."Id" > @since{lineFilters} AND s."ProjectId" = @project{filters}
+                WHERE e."SearchVector" @@ to_tsquery('english', @q) AND e."Id" > @since AND s."ProjectId" = @project{filters}
                 ORDER BY e."Id" DESC
                 LIMIT @window)
                 UNION ALL

@@ -139,8 +139,6 @@ public sealed class TranscriptCueConfiguration : IEntityTypeConfiguration<Transc
     {
         builder.Property(c => c.Speaker).HasMaxLength(200);
         builder.HasIndex(c => new { c.StoryId, c.Position });
-        // Search's theme and coder filters find the lines a passage covers from this index alone (Features/Search/README.md).
-        builder.HasIndex(c => new { c.StoryId, c.StartOffset });
         builder.HasOne(c => c.Story).WithMany(s => s.Cues).HasForeignKey(c => c.StoryId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -2033,8 +2033,6 @@ namespace Storyweave.Data.Migrations.Postgres
 
                     b.HasIndex("StoryId", "Position");
 
-                    b.HasIndex("StoryId", "StartOffset");
-
                     b.ToTable("TranscriptCues");
                 });
 

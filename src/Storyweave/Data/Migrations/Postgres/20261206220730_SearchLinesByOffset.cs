@@ -10,18 +10,13 @@ namespace Storyweave.Data.Migrations.Postgres
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.CreateIndex(
-                name: "IX_TranscriptCues_StoryId_StartOffset",
-                table: "TranscriptCues",
-                columns: new[] { "StoryId", "StartOffset" });
+
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.DropIndex(
-                name: "IX_TranscriptCues_StoryId_StartOffset",
-                table: "TranscriptCues");
+
         }
     }
 }
