@@ -150,6 +150,15 @@ public abstract class StoryweaveDb : IdentityDbContext<User>, IDataProtectionKey
         v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
 }
 
-public sealed class SqliteStoryweaveDb(DbContextOptions<SqliteStoryweaveDb> options) : StoryweaveDb(options);
+public sealed class SqliteStoryweaveDb(DbContextOptions<SqliteStoryweaveDb> options) : StoryweaveDb(options)
+{
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        // SQLite only: search's theme and coder filters find the lines a passage covers from this index alone
+        // (Features/Search/README.md). PostgreSQL answers those filters faster without it (BENCHMARKS.md).
+        builder.Entity<TranscriptCue>().HasIndex(c => new { c.StoryId, c.StartOffset });
+    }
+}
 
 public sealed class PostgresStoryweaveDb(DbContextOptions<PostgresStoryweaveDb> options) : StoryweaveDb(options);

@@ -173,6 +173,59 @@ public sealed class SearchTests(AppFixture fixture) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task Theme_and_coder_filters_find_every_line_a_passage_touches_from_mid_line_across_lines_but_not_the_line_it_starts_after()
+    {
+        // The filters start from the lines the passages cover (issue #17): a passage starting in the middle
+        // of a line, running across a whole line into the middle of a third, covers all three; a passage
+        // starting on the newline right after a line does not cover that line; a coder counts for a passage
+        // when they applied one of its themes, even if someone else made it.
+        var (projectId, lead, api) = await ProjectAsync();
+        var ash = await App.CreateStorytellerAsync(projectId, lead, "Ash Green");
+        var bo = await App.CreateStorytellerAsync(projectId, lead, "Bo Grey");
+        string[] a = ["First the garden was small.", "Then the garden grew.", "The garden is wild now.", "A garden, at the end."];
+        string[] b = ["My garden line one.", "Their garden line two.", "Our garden line three."];
+        var storyA = await App.CreateStoryWithTranscriptAsync(projectId, lead, [ash], ("Ash", a[0]), ("Reporter", a[1]), ("Ash", a[2]), ("Ash", a[3]));
+        var storyB = await App.CreateStoryWithTranscriptAsync(projectId, lead, [bo], ("Bo", b[0]), ("Bo", b[1]), ("Bo", b[2]));
+        var green = await App.CreateThemeAsync(projectId, "Green spaces");
+        var maker = await App.CreateUserAsync(name: "Mo Maker");
+        var tagger = await App.CreateUserAsync(name: "Tam Tagger");
+        int Start(string[] lines, int i) => lines.Take(i).Sum(l => l.Length + 1);
+        await App.WithDbAsync(async db =>
+        {
+            CodedPassage Passage(int storyId, int start, int end) => new()
+            {
+                ProjectId = projectId,
+                StoryId = storyId,
+                StartOffset = start,
+                EndOffset = end,
+                Snippet = "…",
+                CoderUserId = maker.Id,
+                CreatedAt = DateTime.UtcNow,
+                Themes = [new PassageTheme { ThemeId = green, CoderUserId = tagger.Id, CodedAt = DateTime.UtcNow }],
+            };
+            db.Passages.AddRange(
+                Passage(storyA, Start(a, 0) + 6, Start(a, 2) + 4),       // mid first line to mid third line of A
+                Passage(storyB, Start(b, 1) - 1, Start(b, 1) + 5));      // from the newline after B's first line into its second
+            await db.SaveChangesAsync();
+            return 0;
+        });
+
+        Assert.Equal(7, (await SearchAsync(api, projectId, "garden")).Total);
+        string[] expected = [a[0], a[1], a[2], b[1]];
+        foreach (var filter in new[] { $"&themeId={green}", $"&coderId={maker.Id}", $"&coderId={tagger.Id}" })
+        {
+            var (results, total) = await SearchAsync(api, projectId, "garden", filter);
+            Assert.Equal(4, total);
+            Assert.Equal(expected.Order(StringComparer.Ordinal), Snippets(results).Order(StringComparer.Ordinal));
+        }
+        var (byLead, leadTotal) = await SearchAsync(api, projectId, "garden", $"&coderId={lead.Id}");
+        Assert.Equal(0, leadTotal);
+        Assert.Empty(byLead);
+        Assert.Equal(storyA, (int)Assert.Single((await SearchAsync(api, projectId, "wild", $"&themeId={green}")).Results)!["storyId"]!);
+        Assert.Empty((await SearchAsync(api, projectId, "end", $"&themeId={green}")).Results);
+    }
+
+    [Fact]
     public async Task Words_of_a_storyteller_without_analysis_consent_are_never_found()
     {
         var (projectId, lead, api) = await ProjectAsync();

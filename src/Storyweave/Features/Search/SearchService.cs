@@ -163,8 +163,7 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         // A cue or key quote is covered by a passage when their character ranges overlap; texts
         // without an offset (review sheets, memos) count when their story has such a passage.
         // The same test as "p starts before the text ends and ends after it starts", written so the text's
-        // length is counted only for a passage that starts inside it: length() reads the whole text, and the
-        // test runs for every passage of the story of every match a theme filter walks (~25 % of its SQL).
+        // length is counted only for a passage that starts inside it (length() reads the whole text).
         const string overlaps = """(e."StartOffset" IS NULL OR (p."EndOffset" > e."StartOffset" AND (p."StartOffset" < e."StartOffset" OR p."StartOffset" < e."StartOffset" + length(e."Text"))))""";
         var sql = new StringBuilder();
         if (f.Speaker is not null) sql.Append(""" AND e."Speaker" = @speaker""");
@@ -173,23 +172,65 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         if (f.ThemeId is not null)
             sql.Append($""" AND EXISTS (SELECT 1 FROM "ThemePassages" p WHERE p."StoryId" = e."StoryId" AND {overlaps})""");
         if (f.CoderId is not null)
-            sql.Append($""" AND EXISTS (SELECT 1 FROM "Passages" p WHERE p."StoryId" = e."StoryId" AND (p."CoderUserId" = @coder OR EXISTS (SELECT 1 FROM "PassageThemes" pt WHERE pt."PassageId" = p."Id" AND pt."CoderUserId" = @coder)) AND {overlaps})""");
+            sql.Append($""" AND EXISTS (SELECT 1 FROM "CoderPassages" p WHERE p."StoryId" = e."StoryId" AND {overlaps})""");
         return sql.ToString();
     }
 
     /// <summary>
-    /// With a theme filter, the theme's passages of the project, read once per search into a small table
-    /// (a few thousand rows at most, indexed by story by the engine) that each match is checked against.
-    /// Before, each match ran its own subquery over every passage of its story and looked up each one's
-    /// themes (20 passages per story: 20 lookups per match, for every one of ~15,000 matches of a common
-    /// word at 1,000 stories); now it is one lookup per match into the theme's few passages of that story.
+    /// With a theme or coder filter, the line part of the search tests each match's id against the lines
+    /// the filter's passages cover (<c>ThemeLines</c>, <c>CoderLines</c>) before it reads the match's row:
+    /// <paramref name="id"/> is the match's line id as the engine hands it over (on SQLite written so that
+    /// FTS5 is not asked to look each listed id up with its own MATCH). The exact overlap test of
+    /// <see cref="FilterSql"/> still runs on the few matches that pass.
     /// </summary>
-    private static string ThemePassagesCte(Filters f) => f.ThemeId is null ? "" : """
-        "ThemePassages" AS MATERIALIZED (
-            SELECT p."StoryId", p."StartOffset", p."EndOffset"
-            FROM "PassageThemes" pt JOIN "Passages" p ON p."Id" = pt."PassageId"
-            WHERE pt."ThemeId" = @theme AND p."ProjectId" = @project)
-        """;
+    private static string LineFilterSql(Filters f, string id) =>
+        (f.ThemeId is null ? "" : $""" AND {id} IN (SELECT "Id" FROM "ThemeLines")""")
+        + (f.CoderId is null ? "" : $""" AND {id} IN (SELECT "Id" FROM "CoderLines")""");
+
+    /// <summary>
+    /// With a theme or coder filter, that filter's passages of the project, read once per search into a
+    /// small table (a few thousand rows; SQLite indexes it by story itself), and on SQLite (<paramref name="lines"/>)
+    /// the lines they cover.
+    /// The search then starts from these: a common word has ~15,000 matches at 1,000 stories of which a
+    /// theme covers ~300, and reading each match's row to learn its story cost most of such a search.
+    /// The lines are found with <c>IX_TranscriptCues_StoryId_StartOffset</c> (SQLite only) alone (no row is read): lines
+    /// tile the story's text, so a passage covers the lines from the last one starting at or before the
+    /// passage's start up to the last one starting before its end. That may include the line the passage
+    /// starts just after (at the newline); the exact overlap test drops it.
+    /// </summary>
+    private static string PassageCtes(Filters f, bool lines)
+    {
+        static string Lines(string name, string passages) => $"""
+            "{name}" AS MATERIALIZED (
+                SELECT c."Id" FROM "{passages}" p JOIN "TranscriptCues" c ON c."StoryId" = p."StoryId"
+                WHERE c."StartOffset" < p."EndOffset" AND c."StartOffset" >= COALESCE((
+                    SELECT max(b."StartOffset") FROM "TranscriptCues" b
+                    WHERE b."StoryId" = p."StoryId" AND b."StartOffset" <= p."StartOffset"), 0))
+            """;
+        var ctes = new List<string>();
+        if (f.ThemeId is not null)
+        {
+            ctes.Add("""
+                "ThemePassages" AS MATERIALIZED (
+                    SELECT p."StoryId", p."StartOffset", p."EndOffset"
+                    FROM "PassageThemes" pt JOIN "Passages" p ON p."Id" = pt."PassageId"
+                    WHERE pt."ThemeId" = @theme AND p."ProjectId" = @project)
+                """);
+            if (lines) ctes.Add(Lines("ThemeLines", "ThemePassages"));
+        }
+        if (f.CoderId is not null)
+        {
+            ctes.Add("""
+                "CoderPassages" AS MATERIALIZED (
+                    SELECT p."StoryId", p."StartOffset", p."EndOffset"
+                    FROM "Passages" p
+                    WHERE p."ProjectId" = @project AND (p."CoderUserId" = @coder
+                        OR EXISTS (SELECT 1 FROM "PassageThemes" pt WHERE pt."PassageId" = p."Id" AND pt."CoderUserId" = @coder)))
+                """);
+            if (lines) ctes.Add(Lines("CoderLines", "CoderPassages"));
+        }
+        return string.Join(",\n", ctes);
+    }
 
     /// <summary>The ranked matches, and whether there may be more than them (the total is then "more than").</summary>
     private async Task<(List<Candidate> Candidates, bool Capped)> SqliteCandidatesAsync(int projectId, SearchQuery query, Filters f, CancellationToken ct)
@@ -228,16 +269,18 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         // common word costs the same at any corpus size. Lines are matched in their own table's index
         // (the project through the line's story); the team's texts in SearchEntriesFts. CROSS JOIN keeps
         // SQLite from starting at the project's stories and running the MATCH once per story.
-        var themePassages = ThemePassagesCte(f);
+        var ctes = PassageCtes(f, lines: true);
         var filters = FilterSql(f);
+        // "+rowid": a plain rowid IN (…) would make FTS5 run the MATCH once for each listed id.
+        var lineFilters = LineFilterSql(f, """+"TranscriptCuesFts".rowid""");
         var sql = $"""
-            {(themePassages.Length > 0 ? "WITH " + themePassages : "")}
+            {(ctes.Length > 0 ? "WITH " + ctes : "")}
             SELECT "Id", "StoryId", "Speaker", "Kind" FROM (
                 SELECT * FROM (
                     SELECT e."Id", e."StoryId", e."Speaker", 'Cue' AS "Kind", {rank("TranscriptCuesFts")} AS "Rank"
                     FROM "TranscriptCuesFts" CROSS JOIN "TranscriptCues" e ON e."Id" = "TranscriptCuesFts".rowid
                     CROSS JOIN "Stories" s ON s."Id" = e."StoryId"
-                    WHERE "TranscriptCuesFts" MATCH @q AND s."ProjectId" = @project{filters}
+                    WHERE "TranscriptCuesFts" MATCH @q{lineFilters} AND s."ProjectId" = @project{filters}
                     ORDER BY "TranscriptCuesFts".rowid DESC
                     LIMIT @window)
                 UNION ALL
@@ -285,10 +328,13 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         // The newest @window matches of the lines and of the team's texts (GIN finds them; no ranking
         // yet), then ts_rank_cd (cover density: words close together rank above words far apart) over
         // those only. A line belongs to the project through its story.
-        var themePassages = ThemePassagesCte(f);
+        // The passages are read once, as on SQLite, but not turned into their lines: PostgreSQL joins the matches
+        // to them by story in one hash join, and a lookup per covered line (two index seeks per passage, then the
+        // line's row) costs it more than reading the matches' rows (BENCHMARKS.md, "Theme filter from its passages").
+        var ctes = PassageCtes(f, lines: false);
         var filters = FilterSql(f);
         var sql = $"""
-            WITH {(themePassages.Length > 0 ? themePassages + "," : "")} "Window" AS MATERIALIZED (
+            WITH {(ctes.Length > 0 ? ctes + "," : "")} "Window" AS MATERIALIZED (
                 (SELECT e."Id", e."StoryId", e."Speaker", 'Cue'::text AS "Kind", e."SearchVector"
                 FROM "TranscriptCues" e JOIN "Stories" s ON s."Id" = e."StoryId"
                 WHERE e."SearchVector" @@ to_tsquery('english', @q) AND e."Id" > @since AND s."ProjectId" = @project{filters}

@@ -1964,6 +1964,8 @@ namespace Storyweave.Data.Migrations.Sqlite
 
                     b.HasIndex("StoryId", "Position");
 
+                    b.HasIndex("StoryId", "StartOffset");
+
                     b.ToTable("TranscriptCues");
                 });
 
