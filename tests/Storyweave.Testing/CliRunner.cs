@@ -12,6 +12,30 @@ public static class CliRunner
 
     public static string AppDll => Path.Combine(AppContext.BaseDirectory, "storyweave.dll");
 
+    /// <summary>A loopback port nothing listens on now, for a server a test starts (the binary, nginx, an SMTP server).</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Waits (up to a minute) until a server started with <c>serve</c> answers its health check.</summary>
+    public static async Task WaitUntilUpAsync(HttpClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if ((await client.GetAsync("/healthz")).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException("The server did not start.");
+    }
+
     public static ProcessStartInfo StartInfo(IEnumerable<string> args, IDictionary<string, string?>? env = null)
     {
         var psi = new ProcessStartInfo("dotnet")

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Storyweave.Testing;
 
@@ -36,7 +34,7 @@ public sealed class NginxProxy : IAsyncDisposable
             ?? throw new InvalidOperationException("nginx is not installed: test.sh installs it (apt-get install nginx).");
         var folder = Path.Combine(Path.GetTempPath(), "storyweave-nginx-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
-        var port = FreePort();
+        var port = CliRunner.FreePort();
         var servers = string.Concat(nodeBaseUrls.Select(u => $"    server {new Uri(u).Authority};\n"));
         var config = $$"""
             worker_processes 1;
@@ -101,13 +99,6 @@ public sealed class NginxProxy : IAsyncDisposable
                 await Task.Delay(50);
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

@@ -17,7 +17,7 @@ public sealed class SmtpTestServer : IAsyncDisposable
     private Process? _process;
     private static readonly string[] MaildirFolders = ["new", "cur"];
 
-    public int Port { get; } = FreePort();
+    public int Port { get; } = CliRunner.FreePort();
     public string Folder { get; } = Path.Combine(Path.GetTempPath(), "storyweave-smtp", Guid.NewGuid().ToString("N"));
 
     /// <summary>The site address written into emailed links (tests follow the path part on the test app).</summary>
@@ -121,15 +121,6 @@ public sealed class SmtpTestServer : IAsyncDisposable
         if (!WebUtility.HtmlDecode(message.HtmlBody ?? "").Contains("href=\"" + match.Value + "\"", StringComparison.Ordinal))
             throw new InvalidOperationException("The HTML part does not carry the same link.");
         return "/" + match.Value[SiteUrl.Length..];
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     public async ValueTask DisposeAsync()

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 
@@ -20,14 +19,14 @@ public sealed class CrashSafetyTests
             Assert.True(added.ExitCode == 0, added.Stderr);
             var token = (await CliRunner.RunAsync(["token", "create", "--email", "crash@example.org", "--data-dir", dataDir])).LastLine;
 
-            var port = FreePort();
+            var port = CliRunner.FreePort();
             using var server = Process.Start(CliRunner.StartInfo(["serve", "--data-dir", dataDir, "--urls", $"http://127.0.0.1:{port}", "--no-sample"]))!;
             server.StandardInput.Close();
             _ = server.StandardOutput.ReadToEndAsync();
             _ = server.StandardError.ReadToEndAsync();
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             client.DefaultRequestHeaders.Authorization = new("Bearer", token);
-            await WaitUntilUpAsync(client);
+            await CliRunner.WaitUntilUpAsync(client);
 
             var acknowledged = new ConcurrentBag<int>();
             using var stop = new CancellationTokenSource();
@@ -85,27 +84,5 @@ public sealed class CrashSafetyTests
             SqliteConnection.ClearAllPools();
             if (Directory.Exists(dataDir)) Directory.Delete(dataDir, recursive: true);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitUntilUpAsync(HttpClient client)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if ((await client.GetAsync("/healthz")).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException) { }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException("The server did not start.");
     }
 }

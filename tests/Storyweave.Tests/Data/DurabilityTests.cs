@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -76,7 +75,7 @@ public sealed class DurabilityTests
             SqliteConnection.ClearAllPools();
 
             // The real binary on the same data, killed (SIGKILL: no shutdown code runs) in the middle of coding.
-            var port = FreePort();
+            var port = CliRunner.FreePort();
             var env = new Dictionary<string, string?>();
             if (app.Options.Postgres is { } postgres) env["STORYWEAVE_POSTGRES"] = postgres;
             server = Process.Start(CliRunner.StartInfo(["serve", "--data-dir", app.DataDir, "--urls", $"http://127.0.0.1:{port}", "--no-sample"], env))!;
@@ -85,7 +84,7 @@ public sealed class DurabilityTests
             _ = server.StandardError.ReadToEndAsync();
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             client.DefaultRequestHeaders.Authorization = new("Bearer", token);
-            await WaitUntilUpAsync(client);
+            await CliRunner.WaitUntilUpAsync(client);
 
             var lineLength = cues[0].Text!.Length + 1;
             var acknowledged = new ConcurrentBag<int>();
@@ -162,27 +161,5 @@ public sealed class DurabilityTests
         {
             if (!wasOpen) await db.Database.CloseConnectionAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitUntilUpAsync(HttpClient client)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if ((await client.GetAsync("/healthz")).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException) { }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException("The server did not start.");
     }
 }
