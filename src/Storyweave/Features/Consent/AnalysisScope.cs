@@ -57,7 +57,7 @@ public sealed class AnalysisScope
             linkQuery = linkQuery.Where(x => storyIds.Contains(x.StoryId));
             labelQuery = labelQuery.Where(l => storyIds.Contains(l.StoryId));
         }
-        var links = await policy.StoryPeopleAsync(linkQuery, ct);
+        var links = await ConsentPolicy.StoryPeopleAsync(db, linkQuery, ct);
         var agreed = links.DistinctBy(l => l.StorytellerId).Where(l => decide(l.Person).Allowed).Select(l => l.StorytellerId).ToHashSet();
         var stories = links.GroupBy(l => l.StoryId).ToDictionary(g => g.Key, g => (g.Count(l => agreed.Contains(l.StorytellerId)), g.Count()));
         var labels = await labelQuery

@@ -77,9 +77,13 @@ public sealed class ConsentPolicy(StoryweaveDb db, TimeProvider clock)
     /// The chosen story links, each with its storyteller's name, withdrawal and the consent record in force, in one
     /// statement (issue #17: it was three — links, records, people — on every coded passage and search).
     /// </summary>
-    public Task<List<StoryPerson>> StoryPeopleAsync(IQueryable<StoryStoryteller> links, CancellationToken ct) =>
+    /// <remarks>
+    /// <paramref name="links"/> must come from <paramref name="context"/>: a caller may read on a context of its own (a
+    /// workshop board reads on one), and one statement cannot span two contexts.
+    /// </remarks>
+    public static Task<List<StoryPerson>> StoryPeopleAsync(StoryweaveDb context, IQueryable<StoryStoryteller> links, CancellationToken ct) =>
         links.AsNoTracking().Select(x => new StoryPerson(x.StoryId, x.StorytellerId, new Person(x.Storyteller!.Name, x.Storyteller.WithdrawnAt,
-            db.ConsentRecords.AsNoTracking().Where(c => c.StorytellerId == x.StorytellerId).OrderByDescending(c => c.Id).FirstOrDefault())))
+            context.ConsentRecords.AsNoTracking().Where(c => c.StorytellerId == x.StorytellerId).OrderByDescending(c => c.Id).FirstOrDefault())))
             .ToListAsync(ct);
 
     private DateOnly Today => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
@@ -102,7 +106,7 @@ public sealed class ConsentPolicy(StoryweaveDb db, TimeProvider clock)
     public async Task<IReadOnlyDictionary<int, StoryUseDecision>> DecideStoriesAsync(IEnumerable<int> storyIds, ConsentUse use, CancellationToken ct = default)
     {
         var ids = storyIds.Distinct().ToList();
-        var links = await StoryPeopleAsync(db.StoryStorytellers.Where(x => ids.Contains(x.StoryId)), ct);
+        var links = await StoryPeopleAsync(db, db.StoryStorytellers.Where(x => ids.Contains(x.StoryId)), ct);
         var decisions = links.DistinctBy(l => l.StorytellerId).ToDictionary(l => l.StorytellerId, l => Decide(l.Person, use));
         var result = new Dictionary<int, StoryUseDecision>();
         foreach (var id in ids)
