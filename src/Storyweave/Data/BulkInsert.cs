@@ -2,6 +2,8 @@ using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
@@ -53,8 +55,7 @@ public static class BulkInsert
     /// <summary>
     /// Writes new entities of one type as EF Core would (every mapped column, each value through the property's value
     /// converter), without the change tracker: for imports that make thousands of rows of one kind. Ids (and foreign
-    /// keys) must be set by the caller first (<see cref="AllocateIdsAsync"/>); the context's interceptors do not see
-    /// these commands, so the caller empties any cache they would have emptied.
+    /// keys) must be set by the caller first (<see cref="AllocateIdsAsync"/>).
     /// </summary>
     public static Task InsertEntitiesAsync<T>(StoryweaveDb db, IEnumerable<T> entities, CancellationToken ct) where T : class
     {
@@ -96,11 +97,33 @@ public static class BulkInsert
         var t => throw new NotSupportedException($"BulkInsert cannot write a {t.Name} column."),
     };
 
-    /// <summary>Writes <paramref name="rows"/> (values in the order of <paramref name="columns"/>) into <paramref name="table"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="rows"/> (values in the order of <paramref name="columns"/>) into <paramref name="table"/>.
+    /// These statements do not go through EF Core's command pipeline, so its command interceptors never see them: every
+    /// <see cref="IBulkWriteInterceptor"/> the context has is told of the statement instead, after it ran or failed (a
+    /// failed batch may have written part of its rows before the transaction is rolled back).
+    /// </summary>
     public static async Task InsertAsync(StoryweaveDb db, string table, IReadOnlyList<Column> columns, IEnumerable<object?[]> rows, CancellationToken ct)
     {
         var (connection, transaction) = Current(db);
         var names = string.Join(", ", columns.Select(c => $"\"{c.Name}\""));
+        try
+        {
+            await WriteAsync(connection, table, names, columns, rows, ct);
+        }
+        finally
+        {
+            var statement = $"INSERT INTO \"{table}\" ({names})";
+            foreach (var observer in BulkWriteInterceptors(db)) observer.BulkWritten(statement, transaction);
+        }
+    }
+
+    /// <summary>The context's interceptors that want to know of <see cref="BulkInsert"/>'s writes.</summary>
+    private static IEnumerable<IBulkWriteInterceptor> BulkWriteInterceptors(StoryweaveDb db) =>
+        db.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.Interceptors?.OfType<IBulkWriteInterceptor>() ?? [];
+
+    private static async Task WriteAsync(DbConnection connection, string table, string names, IReadOnlyList<Column> columns, IEnumerable<object?[]> rows, CancellationToken ct)
+    {
         if (connection is NpgsqlConnection npgsql)
         {
             await using var importer = await npgsql.BeginBinaryImportAsync($"COPY \"{table}\" ({names}) FROM STDIN (FORMAT BINARY)", ct);
@@ -203,3 +226,14 @@ public static class BulkInsert
         return (db.Database.GetDbConnection(), transaction);
     }
 }
+
+/// <summary>
+/// An EF Core interceptor that also wants to know of the rows <see cref="BulkInsert"/> writes past EF's command pipeline
+/// (where a <c>DbCommandInterceptor</c> never sees them): <paramref name="sql"/> names the table and columns written,
+/// inside <paramref name="transaction"/>. Added to the context like any interceptor (AppHost).
+/// </summary>
+public interface IBulkWriteInterceptor : IInterceptor
+{
+    void BulkWritten(string sql, DbTransaction transaction);
+}
+

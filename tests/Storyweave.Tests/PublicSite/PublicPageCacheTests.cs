@@ -5,8 +5,11 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Storyweave.Data;
 using Storyweave.Features.Consent;
+using Storyweave.Features.Events;
 using Storyweave.Features.PublicSite;
+using Storyweave.Features.Stories;
 
 namespace Storyweave.Tests.PublicSite;
 
@@ -182,6 +185,44 @@ public sealed class PublicPageCacheTests(AppFixture fixture) : IClassFixture<App
             Assert.Empty(response.Content.Headers.ContentEncoding);
             Assert.Contains(s.Title, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task Rows_written_in_bulk_past_EF_empty_the_cache_as_EF_writes_do_and_again_when_they_commit()
+    {
+        // BulkInsert writes on SQLite's own statement handle or a PostgreSQL COPY, which EF's command interceptors never
+        // see; the cache must hear of them through the mechanism, not from each caller (the import and coding no longer tell it).
+        var s = await PublishedStoryAsync();
+        var cache = App.Services.GetRequiredService<PublicPageCache>();
+        await App.WithDbAsync(async db =>
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            var before = cache.Generation;
+            await BulkInsert.InsertEntitiesAsync(db, new[] { new SpeakerLabel { StoryId = s.Story.Id, Label = "Narrator", IsReporter = true } }, default);
+            var written = cache.Generation;
+            Assert.True(written > before, "a bulk write of speaker labels (a table public pages read) did not empty the cache");
+
+            // A table no public page reads empties nothing.
+            var eventId = (await BulkInsert.AllocateIdsAsync(db, "ProjectEvents", 1, default))[0];
+            await BulkInsert.InsertEntitiesAsync(db, new[] { new ProjectEvent { Id = eventId, ProjectId = s.ProjectId, Action = "test.bulk", OccurredAt = DateTime.UtcNow } }, default);
+            Assert.Equal(written, cache.Generation);
+
+            await tx.CommitAsync();
+            Assert.True(cache.Generation > written, "the commit of a transaction with a bulk write did not empty the cache again");
+            return 0;
+        });
+
+        // A bulk write that fails part-way (the same label again breaks the key) still empties it: rows may have gone in before the rollback.
+        await App.WithDbAsync(async db =>
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            var before = cache.Generation;
+            await Assert.ThrowsAnyAsync<DbException>(() =>
+                BulkInsert.InsertEntitiesAsync(db, new[] { new SpeakerLabel { StoryId = s.Story.Id, Label = "Narrator", IsReporter = true } }, default));
+            Assert.True(cache.Generation > before);
+            return 0;
+        });
+        Assert.True(await App.WithDbAsync(db => db.SpeakerLabels.AnyAsync(l => l.StoryId == s.Story.Id && l.Label == "Narrator")));
     }
 
     [Theory]

@@ -6,7 +6,6 @@ using Storyweave.Features.Accounts;
 using Storyweave.Features.Codebook;
 using Storyweave.Features.Consent;
 using Storyweave.Features.Events;
-using Storyweave.Features.PublicSite;
 using Storyweave.Features.Search;
 using Storyweave.Features.Stories;
 
@@ -19,8 +18,7 @@ namespace Storyweave.Features.Coding;
 /// Every change is one transaction with its search entries and events; after it commits, the
 /// new event ids are broadcast to the project's group on <see cref="ProjectHub"/>.
 /// </summary>
-public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchIndex search, ConsentPolicy consent, IHubContext<ProjectHub> hub, TranscriptLayouts layouts,
-    PublicPageCache publicPages)
+public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchIndex search, ConsentPolicy consent, IHubContext<ProjectHub> hub, TranscriptLayouts layouts)
 {
     public const string NotInScopeMessage = "Part of this text cannot be coded: a storyteller whose words it includes has not agreed to use in analysis.";
 
@@ -176,11 +174,7 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         await BulkInsert.InsertAsync(db, "Passages", PassageColumns, passages, ct);
         await BulkInsert.InsertAsync(db, "PassageThemes", PassageThemeColumns, links, ct);
         await BulkInsert.InsertAsync(db, "ProjectEvents", EventColumns, eventRows, ct);
-        // EF's interceptors do not see these commands: the public pages' cache is emptied here, and again on commit, as
-        // they would have done (PublicPageCache).
-        if (passages.Count > 0 || links.Count > 0) publicPages.Invalidate();
         await tx.CommitAsync(ct);
-        if (passages.Count > 0 || links.Count > 0) publicPages.Invalidate();
         if (eventIds.Length > 0)
             await hub.Clients.Group(ProjectHub.GroupName(projectId))
                 .SendAsync(ProjectHub.EventsAppended, new ProjectHub.EventsAppendedMessage(projectId, storyId, [.. eventIds]), CancellationToken.None);

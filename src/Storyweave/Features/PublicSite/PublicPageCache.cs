@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using StackExchange.Redis;
+using Storyweave.Data;
 using Storyweave.Hosting;
 
 namespace Storyweave.Features.PublicSite;
@@ -26,8 +27,10 @@ namespace Storyweave.Features.PublicSite;
 /// runs and again when the transaction commits (a page read between the two still saw the old rows); a rollback
 /// only costs a re-render. Time also changes pages (an embargo ends), so an entry lives at most
 /// <see cref="MaxAge"/>: an embargo only ever holds a story back, so a late entry can show a story late, never
-/// one that must not be shown. Writes that bypass EF's commands (a PostgreSQL binary COPY, another process
-/// writing to the database) would not be seen: any such path must call <see cref="Invalidate"/> itself.</para>
+/// one that must not be shown. <see cref="BulkInsert"/>'s statements (prepared on SQLite's own handle, a binary COPY on
+/// PostgreSQL) bypass EF's commands; it hands each to the context's <see cref="IBulkWriteInterceptor"/>s, which this
+/// cache's command interceptor is, so no caller has to remember the cache. Another process writing to the database is
+/// not seen.</para>
 /// <para>Several nodes (Redis configured, decision 0011): each write also raises a count in Redis, and every request
 /// reads it before looking in the cache, so a page is never served by any node once another node's write (a
 /// withdrawal, unpublishing, a consent change) has run. If Redis cannot be read, pages are read from the database.</para>
@@ -165,15 +168,22 @@ public sealed partial class PublicPageCache(TimeProvider clock, SharedRedis redi
 
     private IInterceptor[]? _interceptors;
 
-    /// <summary>The one place that empties <see cref="PublicPageCache"/>: every command EF sends.</summary>
-    private sealed class Invalidator(PublicPageCache cache) : DbCommandInterceptor
+    /// <summary>
+    /// The one place that empties <see cref="PublicPageCache"/>: every command EF sends, and every statement
+    /// <see cref="BulkInsert"/> writes past EF's command pipeline (<see cref="IBulkWriteInterceptor"/>).
+    /// </summary>
+    private sealed class Invalidator(PublicPageCache cache) : DbCommandInterceptor, IBulkWriteInterceptor
     {
-        private void Seen(DbCommand command)
+        private void Seen(DbCommand command) => Seen(command.CommandText, command.Transaction);
+
+        private void Seen(string sql, DbTransaction? transaction)
         {
-            if (!WritesPublicData(command.CommandText)) return;
+            if (!WritesPublicData(sql)) return;
             cache.Invalidate();
-            if (command.Transaction is { } transaction) cache._dirty.AddOrUpdate(transaction, cache);
+            if (transaction is not null) cache._dirty.AddOrUpdate(transaction, cache);
         }
+
+        public void BulkWritten(string sql, DbTransaction transaction) => Seen(sql, transaction);
 
         public override int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
         {

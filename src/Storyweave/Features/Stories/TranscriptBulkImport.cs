@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using NpgsqlTypes;
 using Storyweave.Data;
 using Storyweave.Features.Events;
-using Storyweave.Features.PublicSite;
 using Storyweave.Features.Search;
 using Storyweave.Features.Storytellers;
 using Storyweave.Features.Transcripts;
@@ -22,7 +21,7 @@ namespace Storyweave.Features.Stories;
 /// stops the whole import with a message per file, and the write is one transaction: nothing is half-imported.
 /// Lines are written in bulk (<see cref="BulkInsert"/>); the full-text index reads them where they are.</para>
 /// </summary>
-public sealed class TranscriptBulkImport(StoryweaveDb db, TimeProvider clock, PublicPageCache publicPages)
+public sealed class TranscriptBulkImport(StoryweaveDb db, TimeProvider clock)
 {
     public const int MaxFiles = 2000;
     public const long MaxTotalBytes = 256L * 1024 * 1024;
@@ -187,9 +186,6 @@ public sealed class TranscriptBulkImport(StoryweaveDb db, TimeProvider clock, Pu
             foreach (var line in lines.SelectMany(l => l.Item2)) line.Id = ids[next++];
             await BulkInsert.InsertAsync(db, "TranscriptCues", CueColumns,
                 lines.SelectMany(l => l.Item2).Select(c => new object?[] { c.Id, c.StoryId, c.Position, c.StartSeconds, c.EndSeconds, c.Speaker, c.Text, false, c.StartOffset }), ct);
-            // EF's interceptors do not see these commands: the public pages' cache is emptied here and after the commit,
-            // as EF would have done for the new rows.
-            publicPages.Invalidate();
 
             foreach (var (story, plan, _) in stories)
                 db.Record(clock, projectId, actorUserId, "transcript.imported", "story", story.Id, plan.Transcript.Format);
@@ -198,7 +194,6 @@ public sealed class TranscriptBulkImport(StoryweaveDb db, TimeProvider clock, Pu
             db.ChangeTracker.DetectChanges();
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
-            publicPages.Invalidate();
 
             return new Outcome(stories.Select(s => new StoryMade(s.Story.Id, s.Story.Title, s.Plan.Transcript.Format, s.Plan.Transcript.Cues.Count,
                 s.Tellers.Keys.ToList(), s.Plan.ReporterLabels)).ToList(), skipped, []);
