@@ -257,6 +257,7 @@ public static class AppHost
         services.AddSingleton(new Features.Search.SearchService.Tuning());
         services.AddScoped<Features.Search.SearchService>();
         services.AddScoped<Features.Consent.ConsentPolicy>();
+        services.AddSingleton<Features.Consent.ConsentScopeCache>();
         services.AddScoped<Features.Codebook.CodebookService>();
         services.AddScoped<Features.Review.ReviewService>();
         services.AddScoped<Features.Findings.FindingsService>();

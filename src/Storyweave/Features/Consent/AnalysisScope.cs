@@ -45,24 +45,17 @@ public sealed class AnalysisScope
     public static Task<AnalysisScope> LoadForStoriesAsync(StoryweaveDb db, ConsentPolicy policy, int projectId, IReadOnlyCollection<int> storyIds, CancellationToken ct = default) =>
         LoadCoreAsync(db, policy, projectId, storyIds, p => policy.Decide(p, ConsentUse.Analysis), ct);
 
-    // Two statements: the story links with each storyteller's consent in force (ConsentPolicy.StoryPeopleAsync), then the
-    // speaker labels. The decision for each person is ConsentPolicy's rule.
+    // The project's rows (links with each storyteller's consent in force, and speaker labels) come from ConsentScopeCache:
+    // one primary-key read when they have not changed since they were last read, two statements when they have. The
+    // decision for each person is ConsentPolicy's rule, made again on every load.
     private static async Task<AnalysisScope> LoadCoreAsync(StoryweaveDb db, ConsentPolicy policy, int projectId, IReadOnlyCollection<int>? storyIds,
         Func<ConsentPolicy.Person, ConsentDecision> decide, CancellationToken ct)
     {
-        var linkQuery = db.StoryStorytellers.Where(x => x.Story!.ProjectId == projectId);
-        var labelQuery = db.SpeakerLabels.AsNoTracking().Where(l => l.Story!.ProjectId == projectId);
-        if (storyIds is not null)
-        {
-            linkQuery = linkQuery.Where(x => storyIds.Contains(x.StoryId));
-            labelQuery = labelQuery.Where(l => storyIds.Contains(l.StoryId));
-        }
-        var links = await ConsentPolicy.StoryPeopleAsync(db, linkQuery, ct);
-        var agreed = links.DistinctBy(l => l.StorytellerId).Where(l => decide(l.Person).Allowed).Select(l => l.StorytellerId).ToHashSet();
-        var stories = links.GroupBy(l => l.StoryId).ToDictionary(g => g.Key, g => (g.Count(l => agreed.Contains(l.StorytellerId)), g.Count()));
-        var labels = await labelQuery
-            .Select(l => new { l.StoryId, l.Label, l.StorytellerId, l.IsReporter }).ToListAsync(ct);
-        return new AnalysisScope(stories, labels.ToDictionary(l => (l.StoryId, l.Label), l => (l.StorytellerId, l.IsReporter)), agreed);
+        var rows = await policy.Scopes.RowsAsync(db, projectId, ct);
+        if (storyIds is not null) rows = rows.For(storyIds);
+        var agreed = rows.Links.DistinctBy(l => l.StorytellerId).Where(l => decide(l.Person).Allowed).Select(l => l.StorytellerId).ToHashSet();
+        var stories = rows.Links.GroupBy(l => l.StoryId).ToDictionary(g => g.Key, g => (g.Count(l => agreed.Contains(l.StorytellerId)), g.Count()));
+        return new AnalysisScope(stories, rows.Labels.ToDictionary(l => (l.StoryId, l.Text), l => (l.StorytellerId, l.IsReporter)), agreed);
     }
 
     public bool IsStoryVisible(int storyId) => _stories.TryGetValue(storyId, out var s) && s.Agreed > 0;

@@ -29,8 +29,11 @@ public sealed record StorytellerUseDecision(int StorytellerId, string Name, Cons
 /// <item>Whole stories (publication, clips): every storyteller in the story must allow the use and none may have withdrawn.</item>
 /// </list>
 /// </summary>
-public sealed class ConsentPolicy(StoryweaveDb db, TimeProvider clock)
+public sealed class ConsentPolicy(StoryweaveDb db, TimeProvider clock, ConsentScopeCache scopes)
 {
+    /// <summary>The rows <see cref="AnalysisScope"/> decides from, kept between requests while they do not change.</summary>
+    public ConsentScopeCache Scopes => scopes;
+
     public async Task<ConsentDecision> DecideAsync(int storytellerId, ConsentUse use, CancellationToken ct = default)
     {
         var all = await DecideManyAsync([storytellerId], use, ct);
@@ -82,9 +85,12 @@ public sealed class ConsentPolicy(StoryweaveDb db, TimeProvider clock)
     /// workshop board reads on one), and one statement cannot span two contexts.
     /// </remarks>
     public static Task<List<StoryPerson>> StoryPeopleAsync(StoryweaveDb context, IQueryable<StoryStoryteller> links, CancellationToken ct) =>
+        StoryPeopleQuery(context, links).ToListAsync(ct);
+
+    /// <summary>The statement of <see cref="StoryPeopleAsync"/> (its tables are what <see cref="ConsentScopeCache"/> watches).</summary>
+    internal static IQueryable<StoryPerson> StoryPeopleQuery(StoryweaveDb context, IQueryable<StoryStoryteller> links) =>
         links.AsNoTracking().Select(x => new StoryPerson(x.StoryId, x.StorytellerId, new Person(x.Storyteller!.Name, x.Storyteller.WithdrawnAt,
-            context.ConsentRecords.AsNoTracking().Where(c => c.StorytellerId == x.StorytellerId).OrderByDescending(c => c.Id).FirstOrDefault())))
-            .ToListAsync(ct);
+            context.ConsentRecords.AsNoTracking().Where(c => c.StorytellerId == x.StorytellerId).OrderByDescending(c => c.Id).FirstOrDefault())));
 
     private DateOnly Today => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
 
