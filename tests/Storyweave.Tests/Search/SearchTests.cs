@@ -63,6 +63,34 @@ public sealed class SearchTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.Single(prefix);
     }
 
+    /// <summary>
+    /// Pins what a phrase means today, on both engines (issue #17: a smaller word index without word positions
+    /// would have to keep it): its words stemmed ("walked home" finds "walking home"), next to each other and in
+    /// the order typed; the same words apart, or the other way round, are not the phrase.
+    /// </summary>
+    [Fact]
+    public async Task A_phrase_finds_its_words_in_any_form_side_by_side_and_in_order_but_not_apart()
+    {
+        var (projectId, lead, api) = await ProjectAsync();
+        var teller = await App.CreateStorytellerAsync(projectId, lead, "Sam Vale");
+        await App.CreateStoryWithTranscriptAsync(projectId, lead, [teller],
+            ("Sam", "I was walking home after the late shift."),
+            ("Sam", "Home is where I walked to, slowly."),
+            ("Sam", "We walked to the home of a friend."));
+
+        var (phrase, total) = await SearchAsync(api, projectId, "\"walked home\"");
+        Assert.Equal(1, total);
+        Assert.StartsWith("I was walking home", (string)phrase[0]!["snippet"]!, StringComparison.Ordinal);
+        Assert.Contains("<mark>walking", (string)phrase[0]!["snippetHtml"]!, StringComparison.Ordinal);
+
+        var (_, wordsTotal) = await SearchAsync(api, projectId, "walked home");
+        Assert.Equal(3, wordsTotal);
+
+        var (reversed, reversedTotal) = await SearchAsync(api, projectId, "\"home walked\"");
+        Assert.Equal(0, reversedTotal);
+        Assert.Empty(reversed);
+    }
+
     [Fact]
     public async Task Each_filter_narrows_the_results_to_what_it_names()
     {
