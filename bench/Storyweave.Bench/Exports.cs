@@ -226,9 +226,13 @@ public static class Exports
     internal static async Task<(Process Process, string BaseUrl, System.Text.StringBuilder Log)> StartServerAsync(string server, StoryweaveOptions options, IReadOnlyDictionary<string, string>? environment = null)
     {
         var baseUrl = $"http://127.0.0.1:{FreePort()}";
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // A built storyweave.dll runs on the installed .NET; a published program (the Debian package's self-contained
+        // single file, packaging/build-deb.sh) runs by itself, so the copy a server runs can be measured as it is.
+        var dll = server.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var start = new ProcessStartInfo(dll ? "dotnet" : server) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
-        foreach (var a in new[] { server, "serve", "--data-dir", options.DataDir, "--urls", baseUrl, "--no-sample" }) start.ArgumentList.Add(a);
+        if (dll) start.ArgumentList.Add(server);
+        foreach (var a in new[] { "serve", "--data-dir", options.DataDir, "--urls", baseUrl, "--no-sample" }) start.ArgumentList.Add(a);
         if (options.Postgres is not null)
         {
             start.ArgumentList.Add("--postgres");

@@ -17,7 +17,7 @@ using Storyweave.Hosting;
 // Usage: dotnet run -c Release --project bench/Storyweave.Bench -- --stories 10000 [--data-dir DIR] [--postgres CONNSTR]
 //        [--words 8000] [--seed 42] [--rounds 5] [--batch 100] [--keep] [--reuse]
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --coding [--samples 200] [--pre-coded 300] [--turns 135] [--sql-log] [--postgres CONNSTR]
-//        dotnet run -c Release --project bench/Storyweave.Bench -- --exports [--server src/Storyweave/bin/Release/net10.0/storyweave.dll]
+//        dotnet run -c Release --project bench/Storyweave.Bench -- --exports [--server src/Storyweave/bin/Release/net10.0/storyweave.dll, or a published program such as the Debian package's]
 //            [--passages 20000] [--rounds 5] [--data-dir DIR] [--reuse] [--postgres CONNSTR]
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --public [--server DLL] [--seconds 10] [--connections 32] [--data-dir DIR] [--reuse] [--nodes 2 [--redis HOST:PORT]]
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --import-http [--server DLL] [--stories 1000] [--batch 100 files per request] [--postgres CONNSTR]

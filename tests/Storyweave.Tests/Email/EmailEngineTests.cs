@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Quartz;
 using Storyweave.Features.Admin;
+using Storyweave.Features.Email;
 using Storyweave.Hosting;
 
 namespace Storyweave.Tests.Email;
@@ -112,6 +114,54 @@ public sealed class EmailEngineTests
             await app.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task A_server_without_email_settings_schedules_no_email_job()
+    {
+        await using var app = await TestApp.StartAsync();
+        var scheduler = await app.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+        // Nothing can be sent, so nothing looks at the outbox every 30 s (issue #17: an idle server does no work).
+        Assert.False(await scheduler.Exists(EmailSendJob.Every));
+        Assert.False(await scheduler.Exists(EmailSendJob.Soon));
+        Assert.False(await scheduler.Exists(EmailSendJob.Key));
+    }
+
+    [Fact]
+    public async Task A_restart_without_email_settings_stops_the_regular_look_and_one_with_them_sends_again()
+    {
+        await using var smtp = await SmtpTestServer.StartAsync();
+        var withEmail = true;
+        var app = await TestApp.StartAsync(configureBuilder: b =>
+        {
+            if (withEmail) smtp.Configure(b);
+        });
+        try
+        {
+            Assert.True(await RegularLookStoredAsync(app));
+
+            // The operator takes the mail server out of the settings and restarts: the stored trigger goes too.
+            withEmail = false;
+            app = await app.StartAgainAsync();
+            Assert.False(await RegularLookStoredAsync(app));
+
+            // Settings back, restart: the regular look is stored again and an invitation is delivered.
+            withEmail = true;
+            app = await app.StartAgainAsync();
+            Assert.True(await RegularLookStoredAsync(app));
+            var email = app.Unique("back") + "@example.org";
+            var created = await (await app.ApiClientAsync(app.Admin!)).PostAsJsonAsync("/api/users/invitations", new { email, displayName = "Back Again" });
+            Assert.True((await created.Content.ReadFromJsonAsync<AdminEndpoints.InvitationDto>())!.Emailed);
+            await smtp.WaitForAsync(email, "You are invited to Storyweave");
+            await WaitForEmptyOutboxAsync(app, [email]);
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    private static async Task<bool> RegularLookStoredAsync(TestApp app) =>
+        await (await app.Services.GetRequiredService<ISchedulerFactory>().GetScheduler()).Exists(EmailSendJob.Every);
 
     private const int EmailSenderBatch = Storyweave.Features.Email.EmailSender.BatchSize;
 

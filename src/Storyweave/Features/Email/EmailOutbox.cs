@@ -55,7 +55,10 @@ public sealed class EmailOutbox(StoryweaveDb db, IConfiguration configuration, T
     {
         try
         {
-            await EmailSendJob.RunSoonAsync(await schedulers.GetScheduler(), clock, TimeSpan.Zero, CancellationToken.None);
+            var scheduler = await schedulers.GetScheduler();
+            // A node that started without email settings stored no job (EmailSendStartup); settings may have come since.
+            if (!await scheduler.Exists(EmailSendJob.Every)) await EmailSendJob.EnsureScheduledAsync(scheduler, clock, CancellationToken.None);
+            await EmailSendJob.RunSoonAsync(scheduler, clock, TimeSpan.Zero, CancellationToken.None);
         }
         catch (Exception e) when (e is SchedulerException or System.Data.Common.DbException or InvalidOperationException)
         {
