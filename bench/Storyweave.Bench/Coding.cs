@@ -77,7 +77,10 @@ public static class Coding
             for (var i = 0; i < preCoded; i++) await CodeOneAsync();
             var timings = new List<double>();
             var cpuBefore = SearchHttp.CpuMs(pid);
+            // On standard error as it happens, so a profiler can be attached to the timed requests only (BENCHMARKS.md).
+            Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} pid {pid}: timing {samples} coded passages, {label}");
             for (var i = 0; i < samples; i++) timings.Add(await CodeOneAsync());
+            Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} pid {pid}: timed coded passages, {label}, done");
             var cpu = (SearchHttp.CpuMs(pid) - cpuBefore) / samples;
             rows.Add(Row($"Create one coded passage, {label} ({lines.Count:N0} lines, {preCoded + samples:N0} passages)", timings, cpu));
             if (sqlLog)

@@ -151,6 +151,33 @@ public sealed class CodingTests(AppFixture fixture) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task A_new_passage_never_takes_the_id_of_a_deleted_one_and_its_event_names_it()
+    {
+        var s = await SetupAsync();
+        var url = $"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages";
+        async Task<int> CodeAsync(int start, int end)
+        {
+            var response = await s.Api.PostAsJsonAsync(url, new { startOffset = start, endOffset = end, themeIds = new[] { s.ThemeA, s.ThemeB } });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (int)(await response.Content.ReadFromJsonAsync<JsonObject>())!["passageId"]!;
+        }
+        // The newest passage of all loses both themes and is deleted; the next one coded must not come back under its id
+        // (the activity log and any memo still name the old one).
+        var first = await CodeAsync(23, 48);
+        foreach (var theme in new[] { s.ThemeA, s.ThemeB })
+            Assert.Equal(HttpStatusCode.NoContent, (await s.Api.DeleteAsync($"/api/projects/{s.ProjectId}/passages/{first}/themes/{theme}")).StatusCode);
+        var next = await CodeAsync(49, 88);
+        Assert.True(next > first, $"passage {next} after deleted passage {first}");
+
+        var p = await App.WithDbAsync(db => db.Passages.Include(x => x.Themes).SingleAsync(x => x.Id == next));
+        Assert.Equal("Then the group became my second family.", p.Snippet);
+        Assert.Equal([s.ThemeA, s.ThemeB], p.Themes.Select(t => t.ThemeId).Order());
+        var id = next.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var ev = await App.WithDbAsync(db => db.Events.SingleAsync(e => e.ProjectId == s.ProjectId && e.Action == "passage.coded" && e.ObjectId == id));
+        Assert.Equal($"theme:{s.ThemeA},{s.ThemeB}", ev.Detail);
+    }
+
+    [Fact]
     public async Task A_selection_outside_the_text_or_without_a_project_theme_is_refused_with_a_plain_message()
     {
         var s = await SetupAsync();
