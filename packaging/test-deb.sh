@@ -110,15 +110,17 @@ expected=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' src/Storyweave/Storywea
 package_metadata() {
   [ "$(dpkg-deb -f "$deb" Package)" = storyweave ] || { echo "Package is not storyweave"; return 1; }
   [ "$version" = "$expected" ] || { echo "Version $version, the project says $expected"; return 1; }
-  dpkg-deb -f "$deb" Depends | grep -qw ffmpeg || { echo "Depends lacks ffmpeg"; return 1; }
-  dpkg-deb -f "$deb" Recommends | grep -qw chromium || { echo "Recommends lacks chromium"; return 1; }
+  # Here-strings, not pipes: with pipefail, grep -q leaving early makes the writer die of SIGPIPE and the check fail
+  # at random (it did once in CI on the 109 MB package's file list).
+  grep -qw ffmpeg <<< "$(dpkg-deb -f "$deb" Depends)" || { echo "Depends lacks ffmpeg"; return 1; }
+  grep -qw chromium <<< "$(dpkg-deb -f "$deb" Recommends)" || { echo "Recommends lacks chromium"; return 1; }
   local files; files=$(dpkg-deb -c "$deb")
   for f in ./usr/lib/storyweave/storyweave ./usr/bin/storyweave ./lib/systemd/system/storyweave.service \
            ./etc/storyweave/storyweave.conf ./usr/lib/storyweave/wwwroot/css/site.css ./usr/share/doc/storyweave/install-deb.md; do
-    echo "$files" | grep -q " $f\( \|$\)" || { echo "missing $f"; return 1; }
+    grep -q " $f\( \|$\)" <<< "$files" || { echo "missing $f"; return 1; }
   done
-  echo "$files" | grep -q "root/root" || { echo "files are not owned by root"; return 1; }
-  dpkg-deb -I "$deb" conffiles | grep -qx /etc/storyweave/storyweave.conf || { echo "the config file is not a conffile"; return 1; }
+  grep -q "root/root" <<< "$files" || { echo "files are not owned by root"; return 1; }
+  grep -qx /etc/storyweave/storyweave.conf <<< "$(dpkg-deb -I "$deb" conffiles)" || { echo "the config file is not a conffile"; return 1; }
 }
 check "the package names itself, its version and what it needs" package_metadata
 
