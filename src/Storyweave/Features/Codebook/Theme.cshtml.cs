@@ -124,9 +124,9 @@ public sealed class ThemeModel(StoryweaveDb db, ProjectAccessService access, Cod
 
     /// <summary>
     /// Reads what the page shows and no more: the themes (names and places, for the move and merge choices), this
-    /// theme's counts, and one page of its passages with consent decided for those passages' stories only. The theme's
-    /// passage links are read once, as three small numbers each, and give the counts, the delete impact and the page;
-    /// only the shown page's snippets are read.
+    /// theme's counts, and one page of its passages with consent decided for those passages' stories only. The counts
+    /// and the page are worked out by the database (a theme can have thousands of passages; reading each one's place
+    /// to sort and count them here cost more than the rest of the page); only the shown page's rows are read.
     /// </summary>
     private async Task<bool> LoadAsync()
     {
@@ -135,20 +135,22 @@ public sealed class ThemeModel(StoryweaveDb db, ProjectAccessService access, Cod
         var node = All.Select(x => x.Node).FirstOrDefault(n => n.Theme.Id == ThemeId);
         if (node is null) return false;
         Inside = CodebookService.Flatten(node.Children).Select(x => x.Node.Theme.Id).Append(ThemeId).ToHashSet();
-        var links = await Db.PassageThemes.AsNoTracking().Where(x => x.ThemeId == ThemeId)
-            .Select(x => new { x.PassageId, x.Passage!.StoryId, x.Passage.StartOffset }).ToListAsync();
-        var sheetStories = await Db.ReviewSheetThemes.AsNoTracking().Where(x => x.ThemeId == ThemeId).Select(x => x.StoryId).ToListAsync();
+        var links = Db.PassageThemes.AsNoTracking().Where(x => x.ThemeId == ThemeId);
+        var sheets = Db.ReviewSheetThemes.AsNoTracking().Where(x => x.ThemeId == ThemeId);
+        var passageCount = await links.CountAsync();
+        var sheetCount = await sheets.CountAsync();
         // The stories it is in: a passage or the review sheet (as the codebook tree counts them).
-        var storyCount = links.Select(l => l.StoryId).Concat(sheetStories).Distinct().Count();
-        Node = node with { Passages = links.Count, Stories = storyCount };
-        Impact = new CodebookService.Impact(links.Count, sheetStories.Count, Inside.Count - 1);
-        PassageTotal = links.Count;
+        var storyCount = passageCount + sheetCount == 0 ? 0
+            : await links.Select(x => x.Passage!.StoryId).Union(sheets.Select(x => x.StoryId)).CountAsync();
+        Node = node with { Passages = passageCount, Stories = storyCount };
+        Impact = new CodebookService.Impact(passageCount, sheetCount, Inside.Count - 1);
+        PassageTotal = passageCount;
         PageNumber = Math.Clamp(PageNumber, 1, PageCount);
-        var shownIds = links.OrderBy(l => l.StoryId).ThenBy(l => l.StartOffset).ThenBy(l => l.PassageId)
-            .Skip((PageNumber - 1) * PageSize).Take(PageSize).Select(l => l.PassageId).ToList();
-        var rows = await Db.Passages.AsNoTracking().Where(p => shownIds.Contains(p.Id))
-            .Select(p => new { p.Id, p.StoryId, p.Speaker, p.Snippet }).ToDictionaryAsync(p => p.Id);
-        var passages = shownIds.Where(rows.ContainsKey).Select(id => rows[id]).ToList();
+        var passages = passageCount == 0 ? []
+            : await links.Select(x => x.Passage!)
+                .OrderBy(p => p.StoryId).ThenBy(p => p.StartOffset).ThenBy(p => p.Id)
+                .Skip((PageNumber - 1) * PageSize).Take(PageSize)
+                .Select(p => new { p.Id, p.StoryId, p.Speaker, p.Snippet }).ToListAsync();
         var scope = await AnalysisScope.LoadForStoriesAsync(Db, consent, ProjectId, passages.Select(p => p.StoryId).Distinct().ToList());
         Passages = passages.Select(p => (p.Id, scope.IsTurnVisible(p.StoryId, p.Speaker) ? p.Snippet : $"Passage {p.Id} (hidden: no consent to analysis)")).ToList();
         return true;
