@@ -15,11 +15,11 @@ namespace Storyweave.Bench;
 /// passage is timed from sending <c>POST …/passages</c> to reading its answer; then one line of the
 /// transcript is changed and saved with <c>PUT …/transcript</c> (what the editor's autosave sends:
 /// every line) and timed the same way. Then every turn of the storyteller is coded in one call on 20 stories of
-/// <c>--turns</c> turns each. Peak memory and CPU per request are the whole process's (server and client).
+/// <c>--turns</c> turns each (<c>--turn-stories</c>, 20 unless told). Peak memory and CPU per request are the whole process's (server and client).
 /// </summary>
 public static class Coding
 {
-    public static async Task<int> RunAsync(int samples, int preCoded, string? postgres, bool sqlLog, int turns)
+    public static async Task<int> RunAsync(int samples, int preCoded, string? postgres, bool sqlLog, int turns, int turnStories = 20)
     {
         if (postgres is not null) Environment.SetEnvironmentVariable("STORYWEAVE_TEST_POSTGRES", postgres);
         // --sql-log: the statements and transaction steps of one coded passage (after the timed ones) are listed.
@@ -120,7 +120,8 @@ public static class Coding
         var speakerMs = new List<double>();
         var speakerCpu = 0.0;
         var made = new List<double>();
-        for (var s = 0; s < TurnStories + 1; s++)
+        Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} pid {pid}: coding every turn on {turnStories} stories");
+        for (var s = 0; s < turnStories + 1; s++)
         {
             var lines = new List<TranscriptService.CueInput>();
             while (lines.Count < 2 * turns)
@@ -135,18 +136,22 @@ public static class Coding
                 }
             }
             var (storyId, _) = await app.CreateCodingStoryAsync(projectId, lead, [new TestApp.Teller("Sam Teller")], lines);
+            // --sql-log: the statements of the warm-up call (EF's only: BulkInsert's rows do not pass through its log).
+            if (sqlLog && s == 0) sql.Start();
             var cpuBefore = SearchHttp.CpuMs(pid);
             var watch = Stopwatch.StartNew();
             using var response = await api.PostAsJsonAsync($"/api/projects/{projectId}/stories/{storyId}/passages/by-speaker",
                 new { speaker = "Sam Teller", themeIds = new[] { themes[s % themes.Count], themes[(s + 5) % themes.Count] } });
             var body = await response.Content.ReadAsStringAsync();
             watch.Stop();
+            if (sqlLog && s == 0) statements.Add(("code every turn", sql.Stop()));
             if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"by-speaker answered {(int)response.StatusCode}: {body}");
             if (s == 0) continue; // warm-up
             speakerMs.Add(watch.Elapsed.TotalMilliseconds);
             speakerCpu += SearchHttp.CpuMs(pid) - cpuBefore;
             made.Add(JsonDocument.Parse(body).RootElement.GetProperty("passageIds").GetArrayLength());
         }
+        Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} pid {pid}: coding every turn, done");
         rows.Add(Row($"Code every turn of the storyteller in one call ({speakerMs.Count} stories of {Stats.Percentile(made, 50):F0} turns, after one)", speakerMs, speakerCpu / speakerMs.Count));
 
         Console.WriteLine($"### Writes while coding, {(postgres is null ? "SQLite" : "PostgreSQL")}: over HTTP with an API token, one request at a time");
@@ -158,7 +163,7 @@ public static class Coding
         Console.WriteLine("- process CPU per request: user + system time of the whole process (server, and the bench's HTTP client) over the timed requests, divided by their number");
         foreach (var (story, lines) in statements)
         {
-            Console.WriteLine($"- SQL of one coded passage, {story}: {lines.Count(l => l.StartsWith("SQL", StringComparison.Ordinal))} statements, {lines.Count(l => l.StartsWith("TX", StringComparison.Ordinal))} transaction steps");
+            Console.WriteLine($"- SQL of {(story == "code every turn" ? "coding every turn in one call" : "one coded passage, " + story)}: {lines.Count(l => l.StartsWith("SQL", StringComparison.Ordinal))} statements, {lines.Count(l => l.StartsWith("TX", StringComparison.Ordinal))} transaction steps");
             foreach (var l in lines) Console.WriteLine($"    {l}");
         }
         Console.WriteLine($"- peak memory of the process (server and client, VmHWM): {Peak()}");
@@ -171,9 +176,6 @@ public static class Coding
         using var story = JsonDocument.Parse(await api.GetStringAsync($"/api/projects/{projectId}/stories/{storyId}"));
         return story.RootElement.GetProperty("transcriptVersion").GetInt32();
     }
-
-    /// <summary>Stories timed for coding every turn (one more is coded first, as a warm-up).</summary>
-    private const int TurnStories = 20;
 
     private static string Row(string what, List<double> ms, double cpuMs) =>
         $"| {what} | {ms.Count} | {Stats.Percentile(ms, 50):0.0} ms | {Stats.Percentile(ms, 95):0.0} ms | {ms.Max():0.0} ms | {cpuMs:0.0} ms |";

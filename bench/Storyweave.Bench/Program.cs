@@ -16,7 +16,7 @@ using Storyweave.Hosting;
 
 // Usage: dotnet run -c Release --project bench/Storyweave.Bench -- --stories 10000 [--data-dir DIR] [--postgres CONNSTR]
 //        [--words 8000] [--seed 42] [--rounds 5] [--batch 100] [--keep] [--reuse]
-//        dotnet run -c Release --project bench/Storyweave.Bench -- --coding [--samples 200] [--pre-coded 300] [--turns 135] [--sql-log] [--postgres CONNSTR]
+//        dotnet run -c Release --project bench/Storyweave.Bench -- --coding [--samples 200] [--pre-coded 300] [--turns 135] [--turn-stories 20] [--sql-log] [--postgres CONNSTR]
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --exports [--server src/Storyweave/bin/Release/net10.0/storyweave.dll, or a published program such as the Debian package's]
 //            [--passages 20000] [--rounds 5] [--data-dir DIR] [--reuse] [--postgres CONNSTR]
 //        dotnet run -c Release --project bench/Storyweave.Bench -- --public [--server DLL] [--seconds 10] [--connections 32] [--data-dir DIR] [--reuse] [--nodes 2 [--redis HOST:PORT]]
@@ -50,6 +50,7 @@ var reuse = false;
 var sqlLog = false;
 var searchHttp = false;
 var turns = 135;
+var turnStories = 20;
 string? dataDir = null;
 string? postgres = null;
 for (var i = 0; i < args.Length; i++)
@@ -84,14 +85,15 @@ for (var i = 0; i < args.Length; i++)
         case "--sql-log": sqlLog = true; break;
         case "--search-http": searchHttp = true; break;
         case "--turns": turns = int.Parse(Next(), inv); break;
+        case "--turn-stories": turnStories = int.Parse(Next(), inv); break;
         default:
-            Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N, --batch N, --coding [--samples N] [--pre-coded N] [--turns N] [--sql-log], --exports [--server DLL] [--passages N], --public [--server DLL] [--seconds N] [--connections N] [--nodes 2 [--redis HOST:PORT]], --import-http [--server DLL] [--stories N] [--batch N files per request] [--postgres CONNSTR], or --fanout [--clients N] [--moves N] [--postgres CONNSTR] [--nodes 2 --redis HOST:PORT].");
+            Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N, --batch N, --coding [--samples N] [--pre-coded N] [--turns N] [--turn-stories N] [--sql-log], --exports [--server DLL] [--passages N], --public [--server DLL] [--seconds N] [--connections N] [--nodes 2 [--redis HOST:PORT]], --import-http [--server DLL] [--stories N] [--batch N files per request] [--postgres CONNSTR], or --fanout [--clients N] [--moves N] [--postgres CONNSTR] [--nodes 2 --redis HOST:PORT].");
             return 2;
     }
 }
 
 if (fanout) return await Fanout.RunAsync(clients, moves, postgres, nodes, redis);
-if (coding) return await Coding.RunAsync(codingSamples, preCoded, postgres, sqlLog, turns);
+if (coding) return await Coding.RunAsync(codingSamples, preCoded, postgres, sqlLog, turns, turnStories);
 if (exports) return await Exports.RunAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, postgres, reuse, rounds, exportPassages);
 if (importHttp) return await ImportHttp.RunAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, postgres, stories, wordsPerStory, batch, seed);
 if (publicPages && nodes == 2) return await PublicPages.RunTwoNodesAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, reuse, wrkSeconds, wrkConnections, redis);

@@ -45,12 +45,26 @@ public sealed class CodingTests(AppFixture fixture) : IClassFixture<AppFixture>
     public async Task Coding_a_selection_stores_exact_offsets_the_snippet_and_the_media_times_of_the_covered_cues()
     {
         var s = await SetupAsync();
+        var generation = App.Services.GetRequiredService<PublicPageCache>().Generation;
+        var before = DateTime.UtcNow.AddSeconds(-1);
         // From "library." in Dana's first turn to "group" in her second: 23 + 17 = 40 to 49 + 14 = 63.
         var coded = await s.Api.PostAsJsonAsync($"/api/projects/{s.ProjectId}/stories/{s.StoryId}/passages", new { startOffset = 40, endOffset = 63, themeIds = new[] { s.ThemeA } });
         Assert.Equal(HttpStatusCode.OK, coded.StatusCode);
         var passageId = (int)(await coded.Content.ReadFromJsonAsync<JsonObject>())!["passageId"]!;
+        // The passage, its theme and its event are written past EF's save (BulkInsert): the public pages' cache still hears of it.
+        Assert.True(App.Services.GetRequiredService<PublicPageCache>().Generation > generation);
 
         var p = await App.WithDbAsync(db => db.Passages.Include(x => x.Themes).SingleAsync(x => x.Id == passageId));
+        Assert.Equal(s.ProjectId, p.ProjectId);
+        Assert.Equal(s.StoryId, p.StoryId);
+        Assert.InRange(p.CreatedAt, before, DateTime.UtcNow.AddSeconds(1));
+        Assert.Equal(DateTimeKind.Utc, p.CreatedAt.Kind);
+        var link = Assert.Single(p.Themes);
+        Assert.Equal((s.Lead.Id, p.CreatedAt), (link.CoderUserId, link.CodedAt));
+        var pid = passageId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var ev = await App.WithDbAsync(db => db.Events.AsNoTracking().SingleAsync(e => e.ProjectId == s.ProjectId && e.Action == "passage.coded" && e.ObjectId == pid));
+        Assert.Equal((s.Lead.Id, "passage", $"theme:{s.ThemeA}"), (ev.ActorUserId, ev.ObjectType, ev.Detail));
+        Assert.InRange(ev.OccurredAt, p.CreatedAt, DateTime.UtcNow.AddSeconds(1));
         Assert.Equal(40, p.StartOffset);
         Assert.Equal(63, p.EndOffset);
         Assert.Equal("library.\nThen the group", p.Snippet);

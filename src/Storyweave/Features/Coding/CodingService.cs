@@ -60,22 +60,8 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
     // --- Coding -----------------------------------------------------------------------------------
 
     /// <summary>Applies themes to the selection [start, end), creating the passage or reusing one with the identical span.</summary>
-    public async Task<Result<int>> CodeSelectionAsync(int projectId, int storyId, int start, int end, IReadOnlyCollection<int> themeIds, string? coderUserId, CancellationToken ct = default)
-    {
-        // Inside a transaction EF writes a savepoint before each save and releases it after (four more statements per
-        // passage), so that a caller could go on after a failed save. Nothing here goes on: a failed save ends the
-        // request and the whole transaction is rolled back. So none is written.
-        var savepoints = db.Database.AutoSavepointsEnabled;
-        db.Database.AutoSavepointsEnabled = false;
-        try
-        {
-            return await CodeSelectionAsync(projectId, storyId, start, end, themeIds, coderUserId, retried: false, ct);
-        }
-        finally
-        {
-            db.Database.AutoSavepointsEnabled = savepoints;
-        }
-    }
+    public Task<Result<int>> CodeSelectionAsync(int projectId, int storyId, int start, int end, IReadOnlyCollection<int> themeIds, string? coderUserId, CancellationToken ct = default) =>
+        CodeSelectionAsync(projectId, storyId, start, end, themeIds, coderUserId, retried: false, ct);
 
     private async Task<Result<int>> CodeSelectionAsync(int projectId, int storyId, int start, int end, IReadOnlyCollection<int> themeIds, string? coderUserId, bool retried, CancellationToken ct)
     {
@@ -93,9 +79,8 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         var scope = await AnalysisScope.LoadForStoriesAsync(db, consent, projectId, [storyId], ct);
         if (covered.Any(s => !scope.IsTurnVisible(storyId, s.Speaker))) return Result.Fail<int>([NotInScopeMessage]);
 
-        var events = new List<ProjectEvent>();
-        var passageId = await ApplyAsync(projectId, storyId, layout, start, end, covered, themeIds, coderUserId, events, ct);
-        if (passageId is null)
+        var applied = await ApplyAsync(projectId, storyId, layout, start, end, covered, themeIds, coderUserId, ct);
+        if (applied is null)
         {
             // The cached layout did not match the lines (they changed as we read): read them again, once.
             layouts.Forget(storyId);
@@ -104,8 +89,12 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
             if (retried) return Result.Fail<int>(["The transcript changed while you were coding. Reload the page and select the words again."]);
             return await CodeSelectionAsync(projectId, storyId, start, end, themeIds, coderUserId, retried: true, ct);
         }
-        await CommitAsync(projectId, storyId, events, tx, ct);
-        return Result.Ok(passageId.Value);
+        var (passageId, eventId) = applied.Value;
+        await tx.CommitAsync(ct);
+        if (eventId is { } id)
+            await hub.Clients.Group(ProjectHub.GroupName(projectId))
+                .SendAsync(ProjectHub.EventsAppended, new ProjectHub.EventsAppendedMessage(projectId, storyId, [id]), CancellationToken.None);
+        return Result.Ok(passageId);
     }
 
     /// <summary>Codes every visible turn of one speaker label: one passage per cue, each with the chosen themes.</summary>
@@ -137,8 +126,10 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
             if (retried) return Result.Fail<IReadOnlyList<int>>(["The transcript changed while you were coding. Reload the page and try again."]);
             return await CodeSpeakerAsync(projectId, storyId, speaker, themeIds, coderUserId, retried: true, ct);
         }
-        // Only passages made while coding are reused (the oldest, where two coders made the same one at once).
-        var existing = (await db.Passages.AsNoTracking().Where(p => p.StoryId == storyId && p.Origin == "coding").OrderBy(p => p.Id)
+        // Only passages made while coding are reused (the oldest, where two coders made the same one at once). The project
+        // is named so the (ProjectId, StoryId) index finds the story's passages (the story alone matched no index: a scan
+        // of every passage in the database).
+        var existing = (await db.Passages.AsNoTracking().Where(p => p.ProjectId == projectId && p.StoryId == storyId && p.Origin == "coding").OrderBy(p => p.Id)
                 .Select(p => new { p.Id, p.StartOffset, p.EndOffset, Themes = p.Themes.Select(t => t.ThemeId).ToList() }).ToListAsync(ct))
             .GroupBy(p => (p.StartOffset, p.EndOffset)).ToDictionary(g => g.Key, g => (g.First().Id, Themes: g.First().Themes.ToHashSet()));
         var now = clock.GetUtcNow().UtcDateTime;
@@ -262,13 +253,16 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
             db.TranscriptCues.Where(c => c.StoryId == storyId && c.Position >= from && c.Position <= to)
                 .OrderBy(c => c.Position).Select(c => new CueWords(c.Id, c.Text)));
 
+    private static readonly Func<StoryweaveDb, int, IAsyncEnumerable<int>> ThemesOf =
+        EF.CompileAsyncQuery((StoryweaveDb db, int passageId) => db.PassageThemes.Where(t => t.PassageId == passageId).Select(t => t.ThemeId));
+
     /// <summary>
-    /// Adds the themes to the passage with exactly this span, creating it from the lines' words, and its event: all
-    /// left to the caller's one save. The passage's id. Null when the lines in the database are not the ones
-    /// <paramref name="layout"/> describes (the caller starts again).
+    /// Adds the themes to the passage with exactly this span, creating it from the lines' words, and writes its event, in
+    /// the caller's transaction. The passage's id and the event's (none when every theme was already on it). Null when the
+    /// lines in the database are not the ones <paramref name="layout"/> describes (nothing written; the caller starts again).
     /// </summary>
-    private async Task<int?> ApplyAsync(int projectId, int storyId, TranscriptLayouts.Layout layout, int start, int end, List<TranscriptLayouts.Line> covered,
-        IReadOnlyCollection<int> themeIds, string? coderUserId, List<ProjectEvent> events, CancellationToken ct)
+    private async Task<(int PassageId, long? EventId)?> ApplyAsync(int projectId, int storyId, TranscriptLayouts.Layout layout, int start, int end,
+        List<TranscriptLayouts.Line> covered, IReadOnlyCollection<int> themeIds, string? coderUserId, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         // Only passages made while coding are reused: review-sheet and workshop passages keep their own provenance.
@@ -276,14 +270,12 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         // oldest is taken: asking for a single one failed every later coding of that span with a server error.
         var passageId = await FindSpan(db, projectId, storyId, start, end, ct);
         var added = new List<int>();
+        object?[]? passageRow = null;
         if (passageId != 0)
         {
-            var has = await db.PassageThemes.AsNoTracking().Where(t => t.PassageId == passageId).Select(t => t.ThemeId).ToListAsync(ct);
-            foreach (var themeId in themeIds.Distinct().Where(id => !has.Contains(id)))
-            {
-                db.PassageThemes.Add(new PassageTheme { PassageId = passageId, ThemeId = themeId, CoderUserId = coderUserId, CodedAt = now });
-                added.Add(themeId);
-            }
+            var has = new HashSet<int>();
+            await foreach (var themeId in ThemesOf(db, passageId).WithCancellation(ct)) has.Add(themeId);
+            added.AddRange(themeIds.Distinct().Where(has.Add));
         }
         else
         {
@@ -300,34 +292,26 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
             }
             var text = string.Join("\n", words.Select(w => w.Text));
             var at = layout.Lines[first].Start;
-            // The id is taken first (as coding every turn does), so the passage, its themes and the event naming it go in
-            // one save: EF's update pipeline ran twice per passage, a third of the request's time in EF.
+            // The id is taken first (as coding every turn does), so the theme links and the event can name it.
             passageId = checked((int)(await BulkInsert.AllocateIdsAsync(db, "Passages", 1, ct))[0]);
-            var passage = new CodedPassage
-            {
-                Id = passageId,
-                ProjectId = projectId,
-                StoryId = storyId,
-                StartOffset = start,
-                EndOffset = end,
-                Snippet = text[(start - at)..(end - at)],
-                StartSeconds = covered.Select(s => s.StartSeconds).FirstOrDefault(v => v is not null),
-                EndSeconds = covered.Select(s => s.EndSeconds).LastOrDefault(v => v is not null),
-                Speaker = covered[0].Speaker,
-                CoderUserId = coderUserId,
-                CreatedAt = now,
-                Origin = "coding",
-            };
-            foreach (var themeId in themeIds.Distinct())
-            {
-                passage.Themes.Add(new PassageTheme { ThemeId = themeId, CoderUserId = coderUserId, CodedAt = now });
-                added.Add(themeId);
-            }
-            db.Passages.Add(passage);
+            passageRow =
+            [
+                passageId, projectId, storyId, start, end, text[(start - at)..(end - at)],
+                covered.Select(s => s.StartSeconds).FirstOrDefault(v => v is not null), covered.Select(s => s.EndSeconds).LastOrDefault(v => v is not null),
+                covered[0].Speaker, coderUserId, now, "coding",
+            ];
+            added.AddRange(themeIds.Distinct());
         }
-        if (added.Count > 0)
-            events.Add(db.Record(clock, projectId, coderUserId, "passage.coded", "passage", passageId, Detail("theme", added)));
-        return passageId;
+        if (added.Count == 0) return (passageId, null);
+        // The rows EF's save pipeline wrote (same columns, same values), written as coding every turn writes them
+        // (BulkInsert: values bound by position, the public pages' cache told of each statement): EF's update pipeline for
+        // these four rows was the largest part of a coded passage's CPU (issue #17, BENCHMARKS.md).
+        var eventId = (await BulkInsert.AllocateIdsAsync(db, "ProjectEvents", 1, ct))[0];
+        if (passageRow is not null) await BulkInsert.InsertAsync(db, "Passages", PassageColumns, [passageRow], ct);
+        await BulkInsert.InsertAsync(db, "PassageThemes", PassageThemeColumns, added.Select(themeId => new object?[] { passageId, themeId, coderUserId, now }).ToList(), ct);
+        await BulkInsert.InsertAsync(db, "ProjectEvents", EventColumns,
+            [[eventId, projectId, coderUserId, "passage.coded", "passage", passageId.ToString(System.Globalization.CultureInfo.InvariantCulture), Detail("theme", added), now]], ct);
+        return (passageId, eventId);
     }
 
     private static List<CueSpan> Covered(List<CueSpan> spans, int start, int end) =>
