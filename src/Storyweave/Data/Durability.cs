@@ -24,10 +24,10 @@ public static class Durability
 {
     /// <summary>
     /// Begins a transaction whose commit is not waited for on disk (see above). Use <see cref="Relaxed.Transaction"/>
-    /// as any transaction; disposing the result ends it (rolled back if not committed) and, on SQLite, closes the
-    /// connection it held open (the next open sets <c>synchronous = FULL</c> again, <see cref="SqlitePragmas"/>), or, if
-    /// the caller holds it open, puts <c>synchronous = FULL</c> back on it before anything else uses it. SQLite refuses
-    /// to change the setting inside a transaction, so it is changed around it, on a connection held open for the purpose.
+    /// as any transaction; disposing the result ends it (rolled back if not committed) and, on SQLite, puts
+    /// <c>synchronous = FULL</c> back on the connection before anything else uses it (whoever opens it next, through EF
+    /// or not). SQLite refuses to change the setting inside a transaction, so it is changed around it, on a connection
+    /// held open for the purpose.
     /// </summary>
     public static async Task<Relaxed> BeginRelaxedAsync(StoryweaveDb db, CancellationToken ct)
     {
@@ -63,12 +63,17 @@ public static class Durability
 
     private static async Task RestoreAsync(StoryweaveDb db)
     {
-        var connection = db.Database.GetDbConnection();
-        await db.Database.CloseConnectionAsync();
-        // Closed, the connection went back to the pool, and whoever opens it next gets synchronous = FULL from
-        // SqlitePragmas (every open sets it): nothing to put back. Still open (its caller opened it first and holds it):
-        // put FULL back now, before anything else uses it.
-        if (connection.State == System.Data.ConnectionState.Open) Synchronous(db, "FULL");
+        // FULL goes back on the handle before it returns to the pool, not left to the next open: the job engine's store
+        // (Quartz, Hosting/BackgroundJobs.cs) opens connections with the same connection string, so from the same pool,
+        // and its opens do not pass through SqlitePragmas. On the handle directly this costs microseconds.
+        try
+        {
+            Synchronous(db, "FULL");
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>A transaction begun by <see cref="BeginRelaxedAsync"/>.</summary>

@@ -56,6 +56,32 @@ public sealed class DurabilityTests
             Assert.Equal("2", await SettingAsync(db));
             return true;
         });
+
+        // A relaxed transaction puts the flush back on the connection itself before it returns to the pool: the job
+        // engine's store opens connections from the same pool (same connection string) without our interceptor, so a
+        // connection it gets must never still be relaxed. Every idle connection is opened at once here, as that store would.
+        await app.WithDbAsync(async db =>
+        {
+            SqliteConnection.ClearAllPools();
+            await using (var relaxed = await Durability.BeginRelaxedAsync(db, CancellationToken.None))
+                await relaxed.Transaction.CommitAsync();
+            var plain = Enumerable.Range(0, 8).Select(_ => new SqliteConnection(db.Database.GetConnectionString())).ToList();
+            try
+            {
+                foreach (var connection in plain)
+                {
+                    await connection.OpenAsync();
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = "PRAGMA synchronous";
+                    Assert.Equal(2L, await command.ExecuteScalarAsync());
+                }
+            }
+            finally
+            {
+                foreach (var connection in plain) await connection.DisposeAsync();
+            }
+            return true;
+        });
     }
 
     [Fact]
