@@ -88,6 +88,45 @@ public sealed partial class ConsentScopeCacheTests(AppFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Stories_read_a_few_at_a_time_are_kept_together_and_never_taken_for_the_whole_project()
+    {
+        var lead = await App.CreateUserAsync();
+        var projectId = await App.CreateProjectAsync(lead);
+        var (first, firstTellers) = await App.CreateCodingStoryAsync(projectId, lead, [new("Ash Few", true)], [new(0, 5, "Ash", "A line of the first story.")]);
+        var (second, _) = await App.CreateCodingStoryAsync(projectId, lead, [new("Bo Few", true)], [new(0, 5, "Bo", "A line of the second story.")]);
+
+        async Task<List<int>> VisibleAsync(IReadOnlyCollection<int>? storyIds)
+        {
+            using var scope = App.Services.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<Storyweave.Data.StoryweaveDb>();
+            var policy = scope.ServiceProvider.GetRequiredService<ConsentPolicy>();
+            var loaded = storyIds is null ? await AnalysisScope.LoadAsync(db, policy, projectId) : await AnalysisScope.LoadForStoriesAsync(db, policy, projectId, storyIds);
+            return [.. loaded.VisibleStoryIds.Order()];
+        }
+
+        // One story, then the other: each read by itself (the project's other rows are not read), then kept together.
+        Assert.Equal([first], await VisibleAsync([first]));
+        Assert.Equal([second], await VisibleAsync([second]));
+        var reads = Cache.Reads;
+        Assert.Equal([first, second], await VisibleAsync([first, second]));
+        Assert.Equal([first], await VisibleAsync([first]));
+        Assert.Equal(reads, Cache.Reads);
+
+        // The whole project is never answered from rows kept a few stories at a time: a story none of those loads asked
+        // about is there too.
+        var (third, _) = await App.CreateCodingStoryAsync(projectId, lead, [new("Cy Few", true)], [new(0, 5, "Cy", "A line of the third story.")]);
+        Assert.Equal([first], await VisibleAsync([first]));
+        Assert.Equal([first, second, third], await VisibleAsync(null));
+
+        // A withdrawal written by another process is seen by the next one-story load, and by the whole project's.
+        var now = App.Options.UsesPostgres ? "now()" : "'2026-12-07 05:00:00'";
+        await ExecuteOutsideTheAppAsync($"UPDATE \"Storytellers\" SET \"WithdrawnAt\" = {now} WHERE \"Id\" = {firstTellers[0]}");
+        Assert.Empty(await VisibleAsync([first]));
+        Assert.Equal([second], await VisibleAsync([second]));
+        Assert.Equal([second, third], await VisibleAsync(null));
+    }
+
+    [Fact]
     public async Task Rows_read_inside_a_transaction_see_its_changes_and_are_never_served_after_it_rolls_back()
     {
         var s = await StoryAsync(analysis: false);

@@ -46,13 +46,12 @@ public sealed class AnalysisScope
         LoadCoreAsync(db, policy, projectId, storyIds, p => policy.Decide(p, ConsentUse.Analysis), ct);
 
     // The project's rows (links with each storyteller's consent in force, and speaker labels) come from ConsentScopeCache:
-    // one primary-key read when they have not changed since they were last read, two statements when they have. The
-    // decision for each person is ConsentPolicy's rule, made again on every load.
+    // one primary-key read when they have not changed since they were last read, two statements when they have (for a
+    // few stories, only theirs). The decision for each person is ConsentPolicy's rule, made again on every load.
     private static async Task<AnalysisScope> LoadCoreAsync(StoryweaveDb db, ConsentPolicy policy, int projectId, IReadOnlyCollection<int>? storyIds,
         Func<ConsentPolicy.Person, ConsentDecision> decide, CancellationToken ct)
     {
-        var rows = await policy.Scopes.RowsAsync(db, projectId, ct);
-        if (storyIds is not null) rows = rows.For(storyIds);
+        var rows = await policy.Scopes.RowsAsync(db, projectId, storyIds, ct);
         var agreed = rows.Links.DistinctBy(l => l.StorytellerId).Where(l => decide(l.Person).Allowed).Select(l => l.StorytellerId).ToHashSet();
         var stories = rows.Links.GroupBy(l => l.StoryId).ToDictionary(g => g.Key, g => (g.Count(l => agreed.Contains(l.StorytellerId)), g.Count()));
         return new AnalysisScope(stories, rows.Labels.ToDictionary(l => (l.StoryId, l.Text), l => (l.StorytellerId, l.IsReporter)), agreed);

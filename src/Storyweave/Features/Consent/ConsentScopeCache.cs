@@ -47,7 +47,8 @@ public sealed class ConsentScopeCache
             new([.. storyIds.Distinct().SelectMany(id => _linksByStory[id])], [.. storyIds.Distinct().SelectMany(id => _labelsByStory[id])]);
     }
 
-    private sealed record Entry(long Version, Rows Rows);
+    /// <summary>Rows kept under a number: the whole project's (<paramref name="Stories"/> null) or those of some stories.</summary>
+    private sealed record Entry(long Version, Rows Rows, HashSet<int>? Stories);
 
     private readonly ConcurrentDictionary<int, Entry> _projects = new();
 
@@ -56,17 +57,48 @@ public sealed class ConsentScopeCache
 
     private long _reads;
 
-    /// <summary>The project's rows as they are now in <paramref name="db"/> (inside its transaction, if it has one).</summary>
-    public async Task<Rows> RowsAsync(StoryweaveDb db, int projectId, CancellationToken ct)
+    /// <summary>
+    /// At most this many stories asked for, when the kept copy does not hold them: only their rows are read (a coder who
+    /// brings in a story and codes it at once would otherwise wait for the whole project's rows), and kept beside the
+    /// other stories read that way under the same number, up to <see cref="MaxPartialStories"/>.
+    /// </summary>
+    public const int FewStories = 20;
+
+    /// <summary>Stories kept for a project read a few at a time; past it the next such read starts a new copy.</summary>
+    public const int MaxPartialStories = 500;
+
+    /// <summary>
+    /// The project's rows as they are now in <paramref name="db"/> (inside its transaction, if it has one), or those of
+    /// <paramref name="storyIds"/> only when given.
+    /// </summary>
+    public async Task<Rows> RowsAsync(StoryweaveDb db, int projectId, IReadOnlyCollection<int>? storyIds, CancellationToken ct)
     {
         var now = await VersionAsync(db, ct);
-        if (!now.Written && _projects.TryGetValue(projectId, out var hit) && hit.Version == now.Version) return hit.Rows;
+        var kept = !now.Written && _projects.TryGetValue(projectId, out var hit) && hit.Version == now.Version ? hit : null;
+        if (kept is not null && (kept.Stories is null || (storyIds is not null && storyIds.All(kept.Stories.Contains))))
+            return storyIds is null ? kept.Rows : kept.Rows.For(storyIds);
         Interlocked.Increment(ref _reads);
-        var rows = await ReadAsync(db, projectId, ct);
-        if (now.Written) return rows; // this transaction's own changes, not yet committed: never kept
-        if (_projects.Count >= MaxProjects) _projects.Clear();
-        _projects[projectId] = new Entry(now.Version, rows);
-        return rows;
+        if (storyIds is not null && storyIds.Count <= FewStories)
+        {
+            // Only the stories the copy lacks are read; what is kept under this number is still current.
+            var missing = kept?.Stories is { } have ? storyIds.Where(id => !have.Contains(id)).Distinct().ToList() : storyIds.Distinct().ToList();
+            var read = await ReadAsync(db, projectId, missing, ct);
+            if (now.Written) return read; // this transaction's own changes, not yet committed: never kept
+            var entry = kept?.Stories is { } before && before.Count + missing.Count <= MaxPartialStories
+                ? new Entry(now.Version, new Rows([.. kept.Rows.Links, .. read.Links], [.. kept.Rows.Labels, .. read.Labels]), [.. before, .. missing])
+                : new Entry(now.Version, read, [.. missing]);
+            Keep(projectId, entry);
+            return entry.Rows.For(storyIds);
+        }
+        var rows = await ReadAsync(db, projectId, null, ct);
+        if (!now.Written) Keep(projectId, new Entry(now.Version, rows, null));
+        return storyIds is null ? rows : rows.For(storyIds);
+    }
+
+    private void Keep(int projectId, Entry entry)
+    {
+        if (_projects.Count >= MaxProjects && !_projects.ContainsKey(projectId)) _projects.Clear();
+        _projects[projectId] = entry;
     }
 
     /// <summary>The number, and (PostgreSQL) whether the reader's own transaction has changed the rows and not yet committed.</summary>
@@ -83,17 +115,19 @@ public sealed class ConsentScopeCache
             : "SELECT \"Version\", 0 AS \"Written\" FROM \"ConsentScopeVersion\" WHERE \"Id\" = 1").SingleAsync(ct);
 
     /// <summary>The statement the rows come from (also read by the test that every table it reads carries the triggers).</summary>
-    internal static IQueryable<StoryStoryteller> LinkQuery(StoryweaveDb db, int projectId) =>
-        db.StoryStorytellers.Where(x => x.Story!.ProjectId == projectId);
+    internal static IQueryable<StoryStoryteller> LinkQuery(StoryweaveDb db, int projectId, IReadOnlyCollection<int>? storyIds = null) =>
+        storyIds is null ? db.StoryStorytellers.Where(x => x.Story!.ProjectId == projectId)
+            : db.StoryStorytellers.Where(x => x.Story!.ProjectId == projectId && storyIds.Contains(x.StoryId));
 
-    internal static IQueryable<Label> LabelQuery(StoryweaveDb db, int projectId) =>
-        db.SpeakerLabels.AsNoTracking().Where(l => l.Story!.ProjectId == projectId)
+    internal static IQueryable<Label> LabelQuery(StoryweaveDb db, int projectId, IReadOnlyCollection<int>? storyIds = null) =>
+        (storyIds is null ? db.SpeakerLabels.AsNoTracking().Where(l => l.Story!.ProjectId == projectId)
+            : db.SpeakerLabels.AsNoTracking().Where(l => l.Story!.ProjectId == projectId && storyIds.Contains(l.StoryId)))
             .Select(l => new Label(l.StoryId, l.Label, l.StorytellerId, l.IsReporter));
 
-    private static async Task<Rows> ReadAsync(StoryweaveDb db, int projectId, CancellationToken ct)
+    private static async Task<Rows> ReadAsync(StoryweaveDb db, int projectId, IReadOnlyCollection<int>? storyIds, CancellationToken ct)
     {
-        var links = await ConsentPolicy.StoryPeopleAsync(db, LinkQuery(db, projectId), ct);
-        var labels = await LabelQuery(db, projectId).ToListAsync(ct);
+        var links = await ConsentPolicy.StoryPeopleAsync(db, LinkQuery(db, projectId, storyIds), ct);
+        var labels = await LabelQuery(db, projectId, storyIds).ToListAsync(ct);
         return new Rows(links, labels);
     }
 }
