@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -148,6 +149,7 @@ public static class BulkInsert
         var handle = sqlite.Handle ?? throw new InvalidOperationException("BulkInsert needs an open connection.");
         const int rowsPerStatement = 50;
         sqlite3_stmt? full = null;
+        var utf8 = new Utf8Buffer();
         try
         {
             var pending = new List<object?[]>(rowsPerStatement);
@@ -156,14 +158,14 @@ public static class BulkInsert
                 pending.Add(row);
                 if (pending.Count < rowsPerStatement) continue;
                 full ??= Prepare(handle, table, names, columns.Count, rowsPerStatement);
-                Run(handle, full, pending, columns.Count);
+                Run(handle, full, pending, columns.Count, utf8);
                 pending.Clear();
                 ct.ThrowIfCancellationRequested();
             }
             if (pending.Count > 0)
             {
                 using var rest = Prepare(handle, table, names, columns.Count, pending.Count);
-                Run(handle, rest, pending, columns.Count);
+                Run(handle, rest, pending, columns.Count, utf8);
             }
         }
         finally
@@ -185,14 +187,34 @@ public static class BulkInsert
         return statement;
     }
 
-    private static void Run(sqlite3 handle, sqlite3_stmt statement, List<object?[]> rows, int columns)
+    private static void Run(sqlite3 handle, sqlite3_stmt statement, List<object?[]> rows, int columns, Utf8Buffer utf8)
     {
         for (var r = 0; r < rows.Count; r++)
             for (var c = 0; c < columns; c++)
-                Check(handle, Bind(statement, r * columns + c + 1, rows[r][c]));
+                Check(handle, rows[r][c] is string { Length: > 0 } text
+                    ? utf8.Bind(statement, r * columns + c + 1, text)
+                    : Bind(statement, r * columns + c + 1, rows[r][c]));
         var rc = raw.sqlite3_step(statement);
         raw.sqlite3_reset(statement);
         if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, handle);
+    }
+
+    /// <summary>
+    /// Text bound through one reused buffer (SQLite copies it: SQLITE_TRANSIENT) instead of a new UTF-8 array per value,
+    /// as binding a string does: a 100-file import binds about 50,000 lines of text.
+    /// </summary>
+    private sealed class Utf8Buffer
+    {
+        private byte[] bytes = new byte[16 * 1024];
+
+        public int Bind(sqlite3_stmt statement, int index, string text)
+        {
+            var most = Encoding.UTF8.GetMaxByteCount(text.Length);
+            if (most > bytes.Length) bytes = new byte[Math.Max(most, bytes.Length * 2)];
+            var length = Encoding.UTF8.GetBytes(text, bytes);
+            // Never an empty span: SQLite would read its null pointer as NULL, not as ''. (Empty strings go to Bind.)
+            return raw.sqlite3_bind_text(statement, index, new ReadOnlySpan<byte>(bytes, 0, length));
+        }
     }
 
     private static void Check(sqlite3 handle, int rc)

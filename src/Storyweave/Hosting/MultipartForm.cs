@@ -13,6 +13,8 @@ public static class MultipartForm
 {
     public enum Failure { None, NotMultipart, TooLarge, Unreadable }
 
+    private const int ReadBufferBytes = 64 * 1024;
+
     /// <summary>One part: its field name, the file name it was sent with (if any) and its body.</summary>
     public sealed record Part(string? Name, string? FileName, Stream Body);
 
@@ -31,7 +33,8 @@ public static class MultipartForm
             size.MaxRequestBodySize = maxBytes;
         try
         {
-            var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = maxBytes };
+            // 64 KB reads instead of MultipartReader's 4 KB: a 100-file import's body was a quarter of its CPU (issue #17).
+            var reader = new MultipartReader(boundary, request.Body, ReadBufferBytes) { BodyLengthLimit = maxBytes };
             while (await reader.ReadNextSectionAsync(ct) is { } section)
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;

@@ -190,6 +190,42 @@ public sealed class TranscriptBulkImportTests(AppFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_bad_file_after_many_good_ones_keeps_nothing_names_every_bad_file_and_the_good_ones_come_in_after()
+    {
+        // The files are written ten at a time while the later ones are still being read: the first bad file comes
+        // after two tens were already written in the request's transaction, so this proves they are rolled back.
+        var (projectId, _, api) = await ProjectAsync();
+        var good = Enumerable.Range(1, 35).Select(i => ($"interview-{i:D2}.txt", $"Reporter: What happened in week {i}?\nBo {i}: We planted the garden in week {i}.\n")).ToList();
+        var sent = good.Take(23)
+            .Append(("backwards.vtt", "WEBVTT\n\n00:00:09.000 --> 00:00:01.000\nBackwards.\n"))
+            .Concat(good.Skip(23).Take(7))
+            .Append(("blank.txt", "   \n\n  \n"))
+            .Concat(good.Skip(30)).ToArray();
+        var refused = await api.PostAsync($"/api/projects/{projectId}/stories/import", Files(sent));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        var text = await refused.Content.ReadAsStringAsync();
+        Assert.Contains("backwards.vtt", text, StringComparison.Ordinal);
+        Assert.Contains("blank.txt", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("interview-", text, StringComparison.Ordinal);
+        Assert.True(text.IndexOf("backwards.vtt", StringComparison.Ordinal) < text.IndexOf("blank.txt", StringComparison.Ordinal), text);
+        Assert.Equal(0, await App.WithDbAsync(db => db.Stories.CountAsync(s => s.ProjectId == projectId)));
+        Assert.Equal(0, await App.WithDbAsync(db => db.Storytellers.CountAsync(s => s.ProjectId == projectId)));
+        Assert.Equal(0, await App.WithDbAsync(db => db.TranscriptCues.CountAsync(c => c.Story!.ProjectId == projectId)));
+        Assert.Equal(0, await App.WithDbAsync(db => db.Events.CountAsync(e => e.ProjectId == projectId && e.Action.EndsWith(".imported"))));
+        Assert.Equal(0, (int)(await SearchAsync(api, projectId, "planted"))["total"]!);
+
+        var accepted = await api.PostAsync($"/api/projects/{projectId}/stories/import", Files([.. good]));
+        Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+        var made = (await accepted.Content.ReadFromJsonAsync<JsonObject>())!["stories"]!.AsArray();
+        Assert.Equal(good.Select(g => g.Item1[..^4]), made.Select(s => (string)s!["title"]!));
+        Assert.Equal(35, await App.WithDbAsync(db => db.Stories.CountAsync(s => s.ProjectId == projectId)));
+        Assert.Equal(70, await App.WithDbAsync(db => db.TranscriptCues.CountAsync(c => c.Story!.ProjectId == projectId)));
+        var week30 = (int)made[29]!["storyId"]!;
+        Assert.Equal(["Bo 30"], await App.WithDbAsync(db => db.StoryStorytellers.Where(l => l.StoryId == week30).Select(l => l.Storyteller!.Name).ToListAsync()));
+        Assert.Equal(35, await App.WithDbAsync(db => db.Events.CountAsync(e => e.ProjectId == projectId && e.Action == "transcript.imported")));
+    }
+
+    [Fact]
     public async Task A_story_already_brought_in_is_refused_or_left_out_when_asked()
     {
         var (projectId, _, api) = await ProjectAsync();

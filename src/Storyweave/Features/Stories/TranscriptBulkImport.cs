@@ -17,9 +17,11 @@ namespace Storyweave.Features.Stories;
 /// <para><b>Consent:</b> nobody brought in this way has any consent recorded, so <see cref="Consent.ConsentPolicy"/>
 /// (deny by default) keeps their stories out of coding, search, reports, exports, clips and the public site until the
 /// team records each person's decisions.</para>
-/// <para>All files are read before anything is written; any unreadable file, or a title already in the project,
-/// stops the whole import with a message per file, and the write is one transaction: nothing is half-imported.
-/// Lines are written in bulk (<see cref="BulkInsert"/>); the full-text index reads them where they are.</para>
+/// <para>Any unreadable file, or a title already in the project, stops the whole import with a message per file, and
+/// the write is one transaction: nothing is half-imported. The names are checked before anything is written; the files
+/// are parsed side by side and written in order while the later ones are still being parsed (issue #17), so the first
+/// bad file stops the writing and rolls back what was written. Rows are written in bulk (<see cref="BulkInsert"/>);
+/// the full-text index reads the lines where they are.</para>
 /// </summary>
 public sealed class TranscriptBulkImport(StoryweaveDb db, TimeProvider clock)
 {
@@ -27,7 +29,66 @@ public sealed class TranscriptBulkImport(StoryweaveDb db, TimeProvider clock)
     public const long MaxTotalBytes = 256L * 1024 * 1024;
     public const string ConsentNotice = "Nobody brought in from transcript files has any consent recorded. Their stories stay out of coding, search, reports, exports, clips and the public site until you record each storyteller's consent on their page.";
 
-    public sealed record UploadedFile(string Name, byte[] Content);
+    /// <summary>
+    /// One file sent. Reading it (parsing, cleaning its lines, laying out its rows) may start as soon as it has
+    /// arrived (<see cref="StartReading"/>), on the thread pool, so the request receives the next file meanwhile; the
+    /// import waits for it. Nothing is written while files are read.
+    /// </summary>
+    public sealed class UploadedFile(string name, byte[] content)
+    {
+        private Task<FileRead>? reading;
+
+        public string Name { get; } = name;
+        public byte[] Content { get; } = content;
+
+        /// <summary>Starts reading the file in the background (once); files that are empty or too large are not read.</summary>
+        public UploadedFile StartReading()
+        {
+            reading ??= Content.Length == 0 || Content.Length > TranscriptParser.MaxFileBytes
+                ? Task.FromResult(FileRead.NotRead)
+                : Task.Run(() => Read(this));
+            return this;
+        }
+
+        internal Task<FileRead> Reading => StartReading().reading!;
+    }
+
+    /// <summary>
+    /// A file read: its lines cleaned (blank lines left out, speakers and text trimmed), its speaker labels, and its
+    /// rows for <c>TranscriptCues</c> with everything but the line and story ids filled in (<see cref="CueColumns"/>).
+    /// </summary>
+    internal sealed record FileRead(string? Format, IReadOnlyList<string> Labels, object?[][] Rows, TranscriptFormatException? Error)
+    {
+        public static readonly FileRead NotRead = new(null, [], [], null);
+    }
+
+    private static readonly object False = false;
+
+    private static FileRead Read(UploadedFile file)
+    {
+        ParsedTranscript parsed;
+        try
+        {
+            parsed = TranscriptParser.Parse(file.Content, NameOf(file), null);
+        }
+        catch (TranscriptFormatException e)
+        {
+            return new FileRead(null, [], [], e);
+        }
+        var lines = parsed.Cues.Where(c => c.Text.Trim().Length > 0).Select((c, i) => new TranscriptCue
+        {
+            Position = i,
+            StartSeconds = c.Start,
+            EndSeconds = c.End,
+            Speaker = Shorten(c.Speaker.Trim(), 200),
+            Text = c.Text.Trim(),
+        }).ToList();
+        // The full-text index reads the lines themselves (Features/Search/README.md): their offsets are all search needs.
+        SearchIndex.SetOffsets(lines);
+        var labels = lines.Select(c => c.Speaker).Where(l => l.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        var rows = lines.Select(c => new object?[] { null, null, c.Position, c.StartSeconds, c.EndSeconds, c.Speaker, c.Text, False, c.StartOffset }).ToArray();
+        return new FileRead(parsed.Format, labels, rows, null);
+    }
 
     public sealed record StoryMade(int StoryId, string Title, string Format, int Lines, IReadOnlyList<string> Storytellers, IReadOnlyList<string> ReporterLabels);
 
@@ -37,7 +98,10 @@ public sealed class TranscriptBulkImport(StoryweaveDb db, TimeProvider clock)
         public bool Succeeded => Errors.Count == 0;
     }
 
-    private sealed record Planned(string Title, ParsedTranscript Transcript, List<string> Tellers, List<string> ReporterLabels, bool TellersAreLabels);
+    private sealed record Planned(string Title, FileRead File, List<string> Tellers, List<string> ReporterLabels, bool TellersAreLabels);
+
+    /// <summary>How many files' rows are written together while the files after them are still being read.</summary>
+    private const int FilesPerWrite = 10;
 
     /// <param name="skipExisting">Leave out files whose title is already a story of the project (bringing in a folder again after adding to it), instead of refusing them.</param>
     public async Task<Outcome?> ImportAsync(int projectId, IReadOnlyList<UploadedFile> files, bool skipExisting, string actorUserId, CancellationToken ct = default)
@@ -46,163 +110,150 @@ public sealed class TranscriptBulkImport(StoryweaveDb db, TimeProvider clock)
         if (files.Count == 0) return Fail("No files were sent. Choose one or more transcript files: Zoom captions (.vtt), subtitles (.srt), oTranscribe (.otr), Word documents (.docx) or text files (.txt).");
         if (files.Count > MaxFiles) return Fail($"{files.Count:N0} files were sent; at most {MaxFiles:N0} can be brought in at once. Send them in smaller groups.");
 
-        // 1. Read every file first: one bad file stops the import before anything is written.
-        var errors = new List<string>();
+        // 1. What can be told without reading the files: names, titles, sizes. The messages are kept per file, so they
+        // come out in the order of the files whatever is found later.
+        var messages = new List<string>[files.Count];
         var skipped = new List<string>();
         var titles = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var existing = (await db.Stories.AsNoTracking().Where(s => s.ProjectId == projectId).Select(s => s.Title).ToListAsync(ct))
             .ToHashSet(StringComparer.OrdinalIgnoreCase);
         var members = await db.ProjectMembers.AsNoTracking().Where(m => m.ProjectId == projectId && m.User != null)
             .Select(m => m.User!.DisplayName).ToListAsync(ct);
-        var planned = new List<Planned>();
-        // The files are parsed side by side (each on its own, no shared state), then checked in order as before.
-        var parses = new (ParsedTranscript? Parsed, TranscriptFormatException? Error)[files.Count];
-        Parallel.For(0, files.Count, new ParallelOptions { CancellationToken = ct }, i =>
-        {
-            var file = files[i];
-            if (file.Content.Length == 0 || file.Content.Length > TranscriptParser.MaxFileBytes || existing.Contains(TitleOf(NameOf(file)))) return;
-            try
-            {
-                parses[i] = (TranscriptParser.Parse(file.Content, NameOf(file), null), null);
-            }
-            catch (TranscriptFormatException e)
-            {
-                parses[i] = (null, e);
-            }
-        });
+        var candidates = new List<int>();
         for (var index = 0; index < files.Count; index++)
         {
             var file = files[index];
             var name = NameOf(file);
             var title = TitleOf(name);
-            if (!titles.Add(title))
-            {
-                errors.Add($"{name}: another file sent makes a story with the same title, \u201c{title}\u201d. Rename one of them.");
-                continue;
-            }
-            if (existing.Contains(title))
+            string? message = null;
+            if (!titles.Add(title)) message = $"{name}: another file sent makes a story with the same title, \u201c{title}\u201d. Rename one of them.";
+            else if (existing.Contains(title))
             {
                 if (skipExisting) skipped.Add(name);
-                else errors.Add($"{name}: this project already has a story called \u201c{title}\u201d. Leave the file out, rename it, or choose to leave out files already brought in.");
-                continue;
+                else message = $"{name}: this project already has a story called \u201c{title}\u201d. Leave the file out, rename it, or choose to leave out files already brought in.";
             }
-            if (file.Content.Length == 0)
+            else if (file.Content.Length == 0) message = $"{name}: the file is empty.";
+            else if (file.Content.Length > TranscriptParser.MaxFileBytes) message = TranscriptParser.TooLargeMessage(name);
+            else
             {
-                errors.Add($"{name}: the file is empty.");
-                continue;
+                // Read side by side on the thread pool (each file on its own, no shared state); the API starts each as it arrives.
+                file.StartReading();
+                candidates.Add(index);
             }
-            if (file.Content.Length > TranscriptParser.MaxFileBytes)
-            {
-                errors.Add(TranscriptParser.TooLargeMessage(name));
-                continue;
-            }
-            var (parsed, error) = parses[index];
-            if (error is not null)
-            {
-                errors.AddRange(error.Errors.Take(3).Select(x => x.Line is { } line ? $"{name}, line {line}: {x.Message}" : $"{name}: {x.Message}"));
-                continue;
-            }
-            if (parsed is null) throw new InvalidOperationException($"{name} was not read.");
-            var cues = parsed.Cues.Where(c => c.Text.Trim().Length > 0).ToList();
-            if (cues.Count == 0)
-            {
-                errors.Add($"{name}: no words were found in it.");
-                continue;
-            }
-            var labels = cues.Select(c => Shorten(c.Speaker.Trim(), 200)).Where(l => l.Length > 0).Distinct(StringComparer.Ordinal).ToList();
-            var reporters = labels.Where(l => SpeakerMatch.IsReporterLabel(l) || members.Any(m => SpeakerMatch.Find(l, [], m) is not null)).ToList();
-            var tellers = labels.Except(reporters, StringComparer.Ordinal).ToList();
-            var tellersAreLabels = tellers.Count > 0;
-            if (!tellersAreLabels) tellers.Add(Shorten($"Storyteller of \u201c{title}\u201d", 200));
-            planned.Add(new Planned(title, parsed with { Cues = cues.Select(c => c with { Speaker = Shorten(c.Speaker.Trim(), 200), Text = c.Text.Trim() }).ToList() }, tellers, reporters, tellersAreLabels));
+            if (message is not null) messages[index] = [message];
         }
-        if (errors.Count > 0) return new Outcome([], [], errors);
-        if (planned.Count == 0) return new Outcome([], skipped, []);
+        if (candidates.Count == 0 && !messages.Any(m => m is not null)) return new Outcome([], skipped, []);
 
-        // 2. Write it all in one transaction.
+        // 2. The files in order as each has been read, written FilesPerWrite at a time while the later ones are still
+        // being read, all in one transaction: the first file that cannot be brought in stops the writing, the rest are
+        // still read for their messages, and nothing is kept (the transaction is rolled back; a process killed meanwhile
+        // leaves nothing either). A request whose names already failed writes nothing at all.
+        var failed = messages.Any(m => m is not null);
         var now = clock.GetUtcNow().UtcDateTime;
         var note = Shorten($"Brought in from a transcript file on {now.ToString("d MMMM yyyy", CultureInfo.InvariantCulture)}.", 1000);
-        var detect = db.ChangeTracker.AutoDetectChangesEnabled;
-        db.ChangeTracker.AutoDetectChangesEnabled = false;
-        try
+        await using var tx = failed ? null : await db.Database.BeginTransactionAsync(ct);
+        long[] storyIds = failed ? [] : await BulkInsert.AllocateIdsAsync(db, "Stories", candidates.Count, ct);
+        var written = new List<Written>();
+        var pending = new List<Written>();
+        foreach (var index in candidates)
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            // Every row is written in bulk (Data/BulkInsert), the ids taken first: through EF Core's change tracker the
-            // stories, storytellers and speakers of a 100-file request were a fifth of its time (issue #17).
-            var stories = new List<(Story Story, Planned Plan, Dictionary<string, Storyteller> Tellers)>();
-            foreach (var plan in planned)
+            var file = files[index];
+            var name = NameOf(file);
+            var title = TitleOf(name);
+            var read = await file.Reading.WaitAsync(ct);
+            if (read.Error is { } error)
+                messages[index] = error.Errors.Take(3).Select(x => x.Line is { } line ? $"{name}, line {line}: {x.Message}" : $"{name}: {x.Message}").ToList();
+            else if (read.Rows.Length == 0)
+                messages[index] = [$"{name}: no words were found in it."];
+            if (messages[index] is not null)
             {
-                var tellers = plan.Tellers.ToDictionary(t => t, t => new Storyteller
-                {
-                    ProjectId = projectId,
-                    Name = t,
-                    EntryMethod = EntryMethod.ImportedFromTranscripts,
-                    EnteredByUserId = actorUserId,
-                    CopyNote = note,
-                    CreatedAt = now,
-                }, StringComparer.Ordinal);
-                var story = new Story
-                {
-                    ProjectId = projectId,
-                    Title = plan.Title,
-                    CreatedAt = now,
-                    CopyNote = note,
-                    TranscriptFormat = plan.Transcript.Format,
-                    TranscriptVersion = 1,
-                    TranscriptUpdatedAt = now,
-                    TranscriptUpdatedByUserId = actorUserId,
-                };
-                stories.Add((story, plan, tellers));
+                failed = true;
+                continue;
             }
-            var storyIds = await BulkInsert.AllocateIdsAsync(db, "Stories", stories.Count, ct);
-            var tellerIds = await BulkInsert.AllocateIdsAsync(db, "Storytellers", stories.Sum(s => s.Tellers.Count), ct);
-            var nextTeller = 0;
-            for (var i = 0; i < stories.Count; i++)
+            if (failed) continue;
+            var reporters = read.Labels.Where(l => SpeakerMatch.IsReporterLabel(l) || members.Any(m => SpeakerMatch.Find(l, [], m) is not null)).ToList();
+            var tellers = read.Labels.Except(reporters, StringComparer.Ordinal).ToList();
+            var tellersAreLabels = tellers.Count > 0;
+            if (!tellersAreLabels) tellers.Add(Shorten($"Storyteller of \u201c{title}\u201d", 200));
+            var plan = new Planned(title, read, tellers, reporters, tellersAreLabels);
+            var story = new Story
             {
-                stories[i].Story.Id = checked((int)storyIds[i]);
-                foreach (var teller in stories[i].Tellers.Values) teller.Id = checked((int)tellerIds[nextTeller++]);
-            }
-            await BulkInsert.InsertEntitiesAsync(db, stories.SelectMany(s => s.Tellers.Values), ct);
-            await BulkInsert.InsertEntitiesAsync(db, stories.Select(s => s.Story), ct);
-            await BulkInsert.InsertEntitiesAsync(db, stories.SelectMany(s => s.Tellers.Values.Select(t => new StoryStoryteller { StoryId = s.Story.Id, StorytellerId = t.Id })), ct);
-            await BulkInsert.InsertEntitiesAsync(db, stories.SelectMany(s => (IEnumerable<SpeakerLabel>)[
-                .. s.Plan.ReporterLabels.Select(l => new SpeakerLabel { StoryId = s.Story.Id, Label = l, IsReporter = true }),
-                .. s.Tellers.Where(_ => s.Plan.TellersAreLabels).Select(t => new SpeakerLabel { StoryId = s.Story.Id, Label = t.Key, StorytellerId = t.Value.Id })]), ct);
-
-            // Lines in bulk: a thousand 8,000-word transcripts are about 300,000 rows each.
-            var lines = stories.Select(s => (s.Story.Id, (IReadOnlyList<TranscriptCue>)s.Plan.Transcript.Cues.Select((c, i) => new TranscriptCue
+                Id = checked((int)storyIds[written.Count + pending.Count]),
+                ProjectId = projectId,
+                Title = title,
+                CreatedAt = now,
+                CopyNote = note,
+                TranscriptFormat = read.Format,
+                TranscriptVersion = 1,
+                TranscriptUpdatedAt = now,
+                TranscriptUpdatedByUserId = actorUserId,
+            };
+            pending.Add(new Written(story, plan, plan.Tellers.ToDictionary(t => t, t => new Storyteller
             {
-                StoryId = s.Story.Id,
-                Position = i,
-                StartSeconds = c.Start,
-                EndSeconds = c.End,
-                Speaker = c.Speaker,
-                Text = c.Text,
-            }).ToList())).ToList();
-            // The full-text index reads the lines themselves (Features/Search/README.md): nothing else to write for search.
-            foreach (var (_, storyLines) in lines) SearchIndex.SetOffsets(storyLines);
-            var ids = await BulkInsert.AllocateIdsAsync(db, "TranscriptCues", lines.Sum(l => l.Item2.Count), ct);
-            var next = 0;
-            foreach (var line in lines.SelectMany(l => l.Item2)) line.Id = ids[next++];
-            await BulkInsert.InsertAsync(db, "TranscriptCues", CueColumns,
-                lines.SelectMany(l => l.Item2).Select(c => new object?[] { c.Id, c.StoryId, c.Position, c.StartSeconds, c.EndSeconds, c.Speaker, c.Text, false, c.StartOffset }), ct);
-
-            foreach (var (story, plan, _) in stories)
-                db.Record(clock, projectId, actorUserId, "transcript.imported", "story", story.Id, plan.Transcript.Format);
-            db.Record(clock, projectId, actorUserId, "stories.imported", "project", projectId,
-                $"{stories.Count} {(stories.Count == 1 ? "story" : "stories")} from transcript files");
-            db.ChangeTracker.DetectChanges();
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-
-            return new Outcome(stories.Select(s => new StoryMade(s.Story.Id, s.Story.Title, s.Plan.Transcript.Format, s.Plan.Transcript.Cues.Count,
-                s.Tellers.Keys.ToList(), s.Plan.ReporterLabels)).ToList(), skipped, []);
+                ProjectId = projectId,
+                Name = t,
+                EntryMethod = EntryMethod.ImportedFromTranscripts,
+                EnteredByUserId = actorUserId,
+                CopyNote = note,
+                CreatedAt = now,
+            }, StringComparer.Ordinal)));
+            if (pending.Count < FilesPerWrite) continue;
+            await WriteAsync(pending, ct);
+            written.AddRange(pending);
+            pending.Clear();
         }
-        finally
-        {
-            db.ChangeTracker.AutoDetectChangesEnabled = detect;
-        }
+        if (failed) return new Outcome([], [], messages.Where(m => m is not null).SelectMany(m => m!).ToList());
+        await WriteAsync(pending, ct);
+        written.AddRange(pending);
+
+        // The events as db.Record makes them, in bulk too.
+        var events = written.Select(s => Event(projectId, actorUserId, "transcript.imported", "story", s.Story.Id.ToString(CultureInfo.InvariantCulture), s.Plan.File.Format, now))
+            .Append(Event(projectId, actorUserId, "stories.imported", "project", projectId.ToString(CultureInfo.InvariantCulture),
+                $"{written.Count} {(written.Count == 1 ? "story" : "stories")} from transcript files", now)).ToList();
+        var eventIds = await BulkInsert.AllocateIdsAsync(db, "ProjectEvents", events.Count, ct);
+        for (var i = 0; i < events.Count; i++) events[i].Id = eventIds[i];
+        await BulkInsert.InsertEntitiesAsync(db, events, ct);
+        await tx!.CommitAsync(ct);
+
+        return new Outcome(written.Select(s => new StoryMade(s.Story.Id, s.Story.Title, s.Plan.File.Format!, s.Plan.File.Rows.Length,
+            s.Tellers.Keys.ToList(), s.Plan.ReporterLabels)).ToList(), skipped, []);
     }
+
+    private sealed record Written(Story Story, Planned Plan, Dictionary<string, Storyteller> Tellers);
+
+    /// <summary>
+    /// Writes some files' stories with their storytellers, links, speaker labels and lines, in bulk (Data/BulkInsert), the
+    /// ids taken first: through EF Core's change tracker the stories, storytellers and speakers of a 100-file request
+    /// were a fifth of its time (issue #17).
+    /// </summary>
+    private async Task WriteAsync(List<Written> stories, CancellationToken ct)
+    {
+        if (stories.Count == 0) return;
+        var tellerIds = await BulkInsert.AllocateIdsAsync(db, "Storytellers", stories.Sum(s => s.Tellers.Count), ct);
+        var nextTeller = 0;
+        foreach (var story in stories)
+            foreach (var teller in story.Tellers.Values) teller.Id = checked((int)tellerIds[nextTeller++]);
+        await BulkInsert.InsertEntitiesAsync(db, stories.SelectMany(s => s.Tellers.Values), ct);
+        await BulkInsert.InsertEntitiesAsync(db, stories.Select(s => s.Story), ct);
+        await BulkInsert.InsertEntitiesAsync(db, stories.SelectMany(s => s.Tellers.Values.Select(t => new StoryStoryteller { StoryId = s.Story.Id, StorytellerId = t.Id })), ct);
+        await BulkInsert.InsertEntitiesAsync(db, stories.SelectMany(s => (IEnumerable<SpeakerLabel>)[
+            .. s.Plan.ReporterLabels.Select(l => new SpeakerLabel { StoryId = s.Story.Id, Label = l, IsReporter = true }),
+            .. s.Tellers.Where(_ => s.Plan.TellersAreLabels).Select(t => new SpeakerLabel { StoryId = s.Story.Id, Label = t.Key, StorytellerId = t.Value.Id })]), ct);
+
+        // The lines, laid out while the files were read: a thousand 8,000-word transcripts are about 250,000 rows.
+        var ids = await BulkInsert.AllocateIdsAsync(db, "TranscriptCues", stories.Sum(s => s.Plan.File.Rows.Length), ct);
+        var next = 0;
+        foreach (var (story, plan, _) in stories)
+            foreach (var row in plan.File.Rows)
+            {
+                row[0] = ids[next++];
+                row[1] = story.Id;
+            }
+        await BulkInsert.InsertAsync(db, "TranscriptCues", CueColumns, stories.SelectMany(s => s.Plan.File.Rows), ct);
+    }
+
+    private static ProjectEvent Event(int projectId, string actorUserId, string action, string objectType, string objectId, string? detail, DateTime now) =>
+        new() { ProjectId = projectId, ActorUserId = actorUserId, Action = action, ObjectType = objectType, ObjectId = objectId, Detail = detail, OccurredAt = now };
 
     private static readonly BulkInsert.Column[] CueColumns =
     [

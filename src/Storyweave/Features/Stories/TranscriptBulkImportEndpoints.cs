@@ -9,7 +9,8 @@ namespace Storyweave.Features.Stories;
 /// <c>POST /api/projects/{id}/stories/import</c>: many transcript files (multipart field <c>files</c>, repeated) in one
 /// request, one story each (<see cref="TranscriptBulkImport"/>). Leads only, as the page. The body is read with
 /// MultipartReader, each file up to the transcript limit and the whole request up to
-/// <see cref="TranscriptBulkImport.MaxTotalBytes"/>, and nothing is written to disk.
+/// <see cref="TranscriptBulkImport.MaxTotalBytes"/>, and nothing is written to disk; each file is parsed on the thread
+/// pool as soon as it has arrived, while the next one is received.
 /// </summary>
 public static class TranscriptBulkImportEndpoints
 {
@@ -49,7 +50,7 @@ public static class TranscriptBulkImportEndpoints
             var content = await MultipartForm.ReadLimitedAsync(part.Body, TranscriptParser.MaxFileBytes, ct);
             if (content is null) error = TranscriptParser.TooLargeMessage(name);
             else if (files.Count == TranscriptBulkImport.MaxFiles) error = $"More than {TranscriptBulkImport.MaxFiles:N0} files were sent; send them in smaller groups.";
-            else files.Add(new TranscriptBulkImport.UploadedFile(name, content));
+            else files.Add(new TranscriptBulkImport.UploadedFile(name, content).StartReading()); // read while the next file arrives
             return error is null;
         }, ct);
         return failure switch
