@@ -258,6 +258,7 @@ public static class AppHost
         services.AddScoped<Features.Search.SearchIndex>();
         services.AddSingleton(new Features.Search.SearchService.Tuning());
         services.AddScoped<Features.Search.SearchService>();
+        services.AddSingleton<Features.Search.SearchResultCache>();
         services.AddScoped<Features.Consent.ConsentPolicy>();
         services.AddSingleton<Features.Consent.ConsentScopeCache>();
         services.AddScoped<Features.Codebook.CodebookService>();

@@ -28,7 +28,7 @@ namespace Storyweave.Features.Search;
 /// When a query matches more than <see cref="RankWindow"/> texts, only the newest that many are ranked
 /// (the total is then "more than" as well), so a very common word costs about the same at any corpus size.
 /// </remarks>
-public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, SearchService.Tuning tuning)
+public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, SearchService.Tuning tuning, SearchResultCache kept)
 {
     /// <summary>
     /// PostgreSQL first looks among the <paramref name="PostgresNewestTexts"/> newest texts of the
@@ -115,7 +115,10 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         bool capped;
         try
         {
-            (candidates, capped) = postgres ? await PostgresCandidatesAsync(projectId, query, filters, ct) : await SqliteCandidatesAsync(projectId, query, filters, ct);
+            // On SQLite the ranked matches of the same words and filters are kept while the rows they come from are
+            // unchanged (SearchResultCache: retired by the database itself); consent and the page are decided below every time.
+            (candidates, capped) = postgres ? await PostgresCandidatesAsync(projectId, query, filters, ct)
+                : await kept.GetAsync(db, new SearchResultCache.Key(projectId, query.ToFts5(), filters), () => SqliteCandidatesAsync(projectId, query, filters, ct), ct);
         }
         catch (Exception e) when (e is SqliteException or PostgresException)
         {
@@ -242,18 +245,33 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
             new SqliteParameter("@limit", MaxCandidates),
             new SqliteParameter("@window", RankWindow),
         };
-        // bm25 is negative (lower is better). bm25 alone ignores how close the words are, so when
-        // the words of the query stand together in the text (as typed, in that order) the score is
-        // tripled, and when they stand within a few words of each other it is multiplied by 1.5.
-        // That test reads the row's own text with instr() in the same pass, rather than asking
-        // FTS5 for a phrase and a NEAR match: two more MATCH walks cost more than the ranking itself.
-        Func<string, string> rank = table => $"""bm25("{table}")""";
         if (query.ProximityWords() is { } words)
         {
             parameters.Add(new SqliteParameter("@together", string.Join(' ', words)));
             parameters.Add(new SqliteParameter("@first", words[0]));
             parameters.Add(new SqliteParameter("@last", words[^1]));
             parameters.Add(new SqliteParameter("@nearChars", NearCharacters));
+        }
+        AddFilterParameters(parameters, f, (name, value) => new SqliteParameter(name, value));
+        var sql = SqliteCandidatesSql(query, f);
+        var candidates = await db.Database.SqlQueryRaw<Candidate>(sql, [.. parameters]).ToListAsync(ct);
+        return (candidates, candidates.Count == MaxCandidates);
+    }
+
+    /// <summary>
+    /// The ranked-candidates statement on SQLite (its parameters are set by <see cref="SqliteCandidatesAsync"/>); also read by
+    /// the test that every table it reads carries the triggers that retire <see cref="SearchResultCache"/>'s kept matches.
+    /// </summary>
+    internal static string SqliteCandidatesSql(SearchQuery query, Filters f)
+    {
+        // bm25 is negative (lower is better). bm25 alone ignores how close the words are, so when
+        // the words of the query stand together in the text (as typed, in that order) the score is
+        // tripled, and when they stand within a few words of each other it is multiplied by 1.5.
+        // That test reads the row's own text with instr() in the same pass, rather than asking
+        // FTS5 for a phrase and a NEAR match: two more MATCH walks cost more than the ranking itself.
+        Func<string, string> rank = table => $"""bm25("{table}")""";
+        if (query.ProximityWords() is not null)
+        {
             rank = table => $"""
                 bm25("{table}") * (CASE
                     WHEN instr(lower(e."Text"), @together) > 0 THEN 3.0
@@ -262,7 +280,6 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
                     ELSE 1.0 END)
                 """;
         }
-        AddFilterParameters(parameters, f, (name, value) => new SqliteParameter(name, value));
         // One pass per index: walk the FTS5 match list by rowid from the end (the newest matches of
         // this project that pass the filters), score each with bm25 as it goes, stop at @window; then
         // order only those by score. FTS5 serves ORDER BY rowid DESC with an early LIMIT, so a very
@@ -273,7 +290,7 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         var filters = FilterSql(f);
         // "+rowid": a plain rowid IN (…) would make FTS5 run the MATCH once for each listed id.
         var lineFilters = LineFilterSql(f, """+"TranscriptCuesFts".rowid""");
-        var sql = $"""
+        return $"""
             {(ctes.Length > 0 ? "WITH " + ctes : "")}
             SELECT "Id", "StoryId", "Speaker", "Kind" FROM (
                 SELECT * FROM (
@@ -293,8 +310,6 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
             ORDER BY "Rank", "Kind", "Id"
             LIMIT @limit
             """;
-        var candidates = await db.Database.SqlQueryRaw<Candidate>(sql, [.. parameters]).ToListAsync(ct);
-        return (candidates, candidates.Count == MaxCandidates);
     }
 
     private async Task<(List<Candidate> Candidates, bool Capped)> PostgresCandidatesAsync(int projectId, SearchQuery query, Filters f, CancellationToken ct)
