@@ -48,6 +48,9 @@ public sealed class DraftPageTests(BrowserFixture fixture) : IClassFixture<Brows
             // Progress is labelled and the status line is a live region; the page moves on by itself when done.
             await Assertions.Expect(page.GetByLabel("How far it has got")).ToBeVisibleAsync();
             await Assertions.Expect(page.Locator("#draft-message[role=status]")).ToContainTextAsync("Automatic draft — check every line.", new() { Timeout = 120_000 });
+            // The status line says so just before the page loads itself again; the link to the editor is on the page it
+            // loads, so the checks below run on that page rather than racing the reload.
+            await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Check the draft in the transcript editor" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
             await BrowserFixture.AssertNoHorizontalScrollAsync(page);
             await fixture.AssertAccessibleAsync(page);
             await page.GetByRole(AriaRole.Link, new() { Name = "Check the draft in the transcript editor" }).ClickAsync();
