@@ -782,6 +782,9 @@ namespace Storyweave.Data.Migrations.Postgres
 
                     b.HasIndex("ProjectId", "StoryId");
 
+                    b.HasIndex("Id", "StoryId", "StartOffset")
+                        .HasDatabaseName("IX_Passages_Id_StoryId_StartOffset");
+
                     b.ToTable("Passages");
                 });
 
@@ -846,7 +849,7 @@ namespace Storyweave.Data.Migrations.Postgres
 
                     b.HasKey("PassageId", "ThemeId");
 
-                    b.HasIndex("ThemeId");
+                    b.HasIndex("ThemeId", "PassageId");
 
                     b.ToTable("PassageThemes");
                 });

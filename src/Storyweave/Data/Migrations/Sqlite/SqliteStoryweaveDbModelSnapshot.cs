@@ -753,6 +753,9 @@ namespace Storyweave.Data.Migrations.Sqlite
 
                     b.HasIndex("ProjectId", "StoryId");
 
+                    b.HasIndex("Id", "StoryId", "StartOffset")
+                        .HasDatabaseName("IX_Passages_Id_StoryId_StartOffset");
+
                     b.ToTable("Passages");
                 });
 
@@ -815,7 +818,7 @@ namespace Storyweave.Data.Migrations.Sqlite
 
                     b.HasKey("PassageId", "ThemeId");
 
-                    b.HasIndex("ThemeId");
+                    b.HasIndex("ThemeId", "PassageId");
 
                     b.ToTable("PassageThemes");
                 });
