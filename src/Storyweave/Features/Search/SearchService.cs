@@ -255,7 +255,8 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         {
             var parameters = new List<DbParameter> { new SqliteParameter("@project", projectId) };
             AddFilterParameters(parameters, f, (name, value) => new SqliteParameter(name, value));
-            return await db.Database.SqlQueryRaw<long>(SqliteFilterLinesSql(f), [.. parameters]).ToHashSetAsync(ct);
+            // An array (8 bytes an id; the statement lists each line once): kept lists stay small.
+            return await db.Database.SqlQueryRaw<long>(SqliteFilterLinesSql(f), [.. parameters]).ToArrayAsync(ct);
         });
     }
 
