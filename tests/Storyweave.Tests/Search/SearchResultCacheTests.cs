@@ -117,6 +117,65 @@ public sealed partial class SearchResultCacheTests(AppFixture fixture) : IClassF
         Assert.Equal(runs, Cache.Runs);
     }
 
+    /// <summary>
+    /// A theme filter's lines are kept (SQLite) so new words with the same theme skip turning its passages into lines; the
+    /// kept list must follow coding, uncoding and a merge through the app, and lines moved or deleted by another process.
+    /// </summary>
+    [Fact]
+    public async Task A_theme_filters_kept_lines_serve_new_words_and_follow_coding_uncoding_a_merge_and_lines_changed_by_another_process()
+    {
+        var lead = await App.CreateUserAsync();
+        var projectId = await App.CreateProjectAsync(lead);
+        var word = "linecanary" + Guid.NewGuid().ToString("N")[..8];
+        string[] texts = [$"The {word} sat in the garden.", $"A {word} flew over the river.", $"The {word} sang by the school."];
+        var (storyId, _) = await App.CreateCodingStoryAsync(projectId, lead, [new("Robin Row")],
+            [.. texts.Select((t, i) => new Storyweave.Features.Stories.TranscriptService.CueInput(i * 5, i * 5 + 4, "Robin", t))]);
+        var s = new Setup(projectId, await App.ApiClientAsync(lead), storyId, word, lead);
+        int[] offsets = [0, texts[0].Length + 1, texts[0].Length + texts[1].Length + 2];
+        var themeA = await App.CreateThemeAsync(projectId, "Birds");
+        var themeB = await App.CreateThemeAsync(projectId, "Water");
+        async Task<int> CodeAsync(int line, int theme)
+        {
+            var response = await s.Api.PostAsJsonAsync($"/api/projects/{projectId}/stories/{storyId}/passages", new { startOffset = offsets[line] + 4, endOffset = offsets[line] + 12, themeIds = new[] { theme } });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (int)(await response.Content.ReadFromJsonAsync<JsonObject>())!["passageId"]!;
+        }
+        var filter = $"&themeId={themeA}";
+        var sqlite = !App.Options.UsesPostgres;
+
+        var first = await CodeAsync(0, themeA);
+        Assert.Equal([texts[0]], (await SearchAsync(s, word, filter)).Snippets);
+        // New words, same theme, nothing changed: the kept lines answer (no new read of the theme's passages).
+        var builds = Cache.LineBuilds;
+        Assert.Equal(1, (await SearchAsync(s, "garden", filter)).Total);
+        Assert.Equal(0, (await SearchAsync(s, "river", filter)).Total);
+        Assert.Equal(builds, Cache.LineBuilds);
+
+        await CodeAsync(2, themeA);
+        Assert.Equal(2, (await SearchAsync(s, word, filter)).Total);
+        Assert.Equal(1, (await SearchAsync(s, "school", filter)).Total);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await s.Api.DeleteAsync($"/api/projects/{projectId}/passages/{first}/themes/{themeA}")).StatusCode);
+        Assert.Equal([texts[2]], (await SearchAsync(s, word, filter)).Snippets);
+        Assert.Equal(0, (await SearchAsync(s, "garden", filter)).Total);
+
+        await CodeAsync(1, themeB);
+        Assert.Equal(HttpStatusCode.OK, (await s.Api.PostAsJsonAsync($"/api/projects/{projectId}/codebook/themes/{themeB}/merge", new { intoThemeId = themeA })).StatusCode);
+        Assert.Equal(2, (await SearchAsync(s, word, filter)).Total);
+        Assert.Equal(1, (await SearchAsync(s, "river", filter)).Total);
+
+        // Another process moves every line away from the passages' offsets: no line is covered any more.
+        await ExecuteOutsideTheAppAsync($"UPDATE \"TranscriptCues\" SET \"StartOffset\" = \"StartOffset\" + 1000 WHERE \"StoryId\" = {storyId}");
+        Assert.Equal(0, (await SearchAsync(s, word, filter)).Total);
+        await ExecuteOutsideTheAppAsync($"UPDATE \"TranscriptCues\" SET \"StartOffset\" = \"StartOffset\" - 1000 WHERE \"StoryId\" = {storyId}");
+        Assert.Equal(2, (await SearchAsync(s, word, filter)).Total);
+        // And deletes them (as a withdrawal does).
+        await ExecuteOutsideTheAppAsync($"DELETE FROM \"TranscriptCues\" WHERE \"StoryId\" = {storyId}");
+        Assert.Equal(0, (await SearchAsync(s, word, filter)).Total);
+        if (sqlite) Assert.True(Cache.LineBuilds > builds);
+        else Assert.Equal(0, Cache.LineBuilds);
+    }
+
     [Fact]
     public async Task Matches_read_inside_a_transaction_see_its_changes_and_are_never_served_after_it_rolls_back()
     {
@@ -152,7 +211,9 @@ public sealed partial class SearchResultCacheTests(AppFixture fixture) : IClassF
         }
         // The tables come from the statement itself (every filter on), so a table added to it later is checked too; a
         // migration that rebuilds one of them (SQLite drops a rebuilt table's triggers) fails here.
-        var sql = SearchService.SqliteCandidatesSql(SearchQuery.Parse("two words"), new SearchService.Filters(1, 1, "Reporter", "someone"));
+        var every = new SearchService.Filters(1, 1, "Reporter", "someone");
+        var sql = SearchService.SqliteCandidatesSql(SearchQuery.Parse("two words"), every)
+            + SearchService.SqliteFilterLinesSql(every with { CoderId = null }) + SearchService.SqliteFilterLinesSql(every with { ThemeId = null });
         var named = CteName().Matches(sql).Select(m => m.Groups[1].Value).ToHashSet();
         var tables = TableName().Matches(sql).Select(m => m.Groups[1].Value)
             .Where(t => !named.Contains(t) && !t.EndsWith("Fts", StringComparison.Ordinal)).ToHashSet();

@@ -118,7 +118,7 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
             // On SQLite the ranked matches of the same words and filters are kept while the rows they come from are
             // unchanged (SearchResultCache: retired by the database itself); consent and the page are decided below every time.
             (candidates, capped) = postgres ? await PostgresCandidatesAsync(projectId, query, filters, ct)
-                : await kept.GetAsync(db, new SearchResultCache.Key(projectId, query.ToFts5(), filters), () => SqliteCandidatesAsync(projectId, query, filters, ct), ct);
+                : await kept.GetAsync(db, new SearchResultCache.Key(projectId, query.ToFts5(), filters), now => SqliteCandidatesAsync(projectId, query, filters, now, ct), ct);
         }
         catch (Exception e) when (e is SqliteException or PostgresException)
         {
@@ -160,8 +160,11 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
 
     private static bool IsCue(Candidate c) => c.Kind == nameof(SearchKind.Cue);
 
-    /// <summary>Filter clauses shared by both engines (same quoted identifiers); values are parameters.</summary>
-    private static string FilterSql(Filters f)
+    /// <summary>
+    /// Filter clauses shared by both engines (same quoted identifiers); values are parameters. Without
+    /// <paramref name="passages"/> the theme and coder filters are left out (SQLite's lines test them against the filter's kept lines instead).
+    /// </summary>
+    private static string FilterSql(Filters f, bool passages = true)
     {
         // A cue or key quote is covered by a passage when their character ranges overlap; texts
         // without an offset (review sheets, memos) count when their story has such a passage.
@@ -172,29 +175,18 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         if (f.Speaker is not null) sql.Append(""" AND e."Speaker" = @speaker""");
         if (f.OptionId is not null)
             sql.Append(""" AND EXISTS (SELECT 1 FROM "StoryStorytellers" ss JOIN "StorytellerAnswers" a ON a."StorytellerId" = ss."StorytellerId" WHERE ss."StoryId" = e."StoryId" AND a."OptionId" = @option)""");
-        if (f.ThemeId is not null)
+        if (passages && f.ThemeId is not null)
             sql.Append($""" AND EXISTS (SELECT 1 FROM "ThemePassages" p WHERE p."StoryId" = e."StoryId" AND {overlaps})""");
-        if (f.CoderId is not null)
+        if (passages && f.CoderId is not null)
             sql.Append($""" AND EXISTS (SELECT 1 FROM "CoderPassages" p WHERE p."StoryId" = e."StoryId" AND {overlaps})""");
         return sql.ToString();
     }
 
     /// <summary>
-    /// With a theme or coder filter, the line part of the search tests each match's id against the lines
-    /// the filter's passages cover (<c>ThemeLines</c>, <c>CoderLines</c>) before it reads the match's row:
-    /// <paramref name="id"/> is the match's line id as the engine hands it over (on SQLite written so that
-    /// FTS5 is not asked to look each listed id up with its own MATCH). The exact overlap test of
-    /// <see cref="FilterSql"/> still runs on the few matches that pass.
-    /// </summary>
-    private static string LineFilterSql(Filters f, string id) =>
-        (f.ThemeId is null ? "" : $""" AND {id} IN (SELECT "Id" FROM "ThemeLines")""")
-        + (f.CoderId is null ? "" : $""" AND {id} IN (SELECT "Id" FROM "CoderLines")""");
-
-    /// <summary>
-    /// With a theme or coder filter, that filter's passages of the project, read once per search into a
-    /// small table (a few thousand rows; SQLite indexes it by story itself), and on SQLite (<paramref name="lines"/>)
-    /// the lines they cover.
-    /// The search then starts from these: a common word has ~15,000 matches at 1,000 stories of which a
+    /// With a theme or coder filter, that filter's passages of the project, read once into a
+    /// small table (a few thousand rows; SQLite indexes it by story itself), and with <paramref name="lines"/> (SQLite's
+    /// <see cref="SqliteFilterLinesSql"/>) the lines they cover.
+    /// A search then starts from these: a common word has ~15,000 matches at 1,000 stories of which a
     /// theme covers ~300, and reading each match's row to learn its story cost most of such a search.
     /// The lines are found with <c>IX_TranscriptCues_StoryId_StartOffset</c> (SQLite only) alone (no row is read): lines
     /// tile the story's text, so a passage covers the lines from the last one starting at or before the
@@ -205,7 +197,7 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
     {
         static string Lines(string name, string passages) => $"""
             "{name}" AS MATERIALIZED (
-                SELECT c."Id" FROM "{passages}" p JOIN "TranscriptCues" c ON c."StoryId" = p."StoryId"
+                SELECT c."Id", c."StoryId", c."StartOffset" FROM "{passages}" p JOIN "TranscriptCues" c ON c."StoryId" = p."StoryId"
                 WHERE c."StartOffset" < p."EndOffset" AND c."StartOffset" >= COALESCE((
                     SELECT max(b."StartOffset") FROM "TranscriptCues" b
                     WHERE b."StoryId" = p."StoryId" AND b."StartOffset" <= p."StartOffset"), 0))
@@ -235,8 +227,41 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         return string.Join(",\n", ctes);
     }
 
+    /// <summary>
+    /// The lines a theme's (or coder's) passages of the project cover, exactly (<c>Value</c>: line ids): the lines
+    /// <see cref="PassageCtes"/> finds by their offsets alone, kept when a passage overlaps them by the same test as
+    /// <see cref="FilterSql"/> (the line's length is read only for a passage that starts inside it). Also read by the
+    /// test that every table it reads carries the triggers that retire kept lists.
+    /// </summary>
+    internal static string SqliteFilterLinesSql(Filters f)
+    {
+        var (passages, lines) = f.ThemeId is not null ? ("ThemePassages", "ThemeLines") : ("CoderPassages", "CoderLines");
+        return $"""
+            WITH {PassageCtes(f, lines: true)}
+            SELECT DISTINCT l."Id" AS "Value" FROM "{lines}" l
+            WHERE EXISTS (SELECT 1 FROM "{passages}" p WHERE p."StoryId" = l."StoryId" AND p."EndOffset" > l."StartOffset"
+                AND (p."StartOffset" < l."StartOffset"
+                    OR p."StartOffset" < l."StartOffset" + (SELECT length(t."Text") FROM "TranscriptCues" t WHERE t."Id" = l."Id")))
+            """;
+    }
+
+    /// <summary>A theme's or coder's lines (one of the two filters in <paramref name="f"/>), kept while the rows they come from are unchanged.</summary>
+    private Task<IReadOnlyCollection<long>> FilterLinesAsync(int projectId, Filters f, SearchResultCache.VersionRow now, CancellationToken ct)
+    {
+        var key = f.ThemeId is { } themeId
+            ? new SearchResultCache.LinesKey(projectId, "theme", themeId.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            : new SearchResultCache.LinesKey(projectId, "coder", f.CoderId!);
+        return kept.LinesAsync(now, key, async () =>
+        {
+            var parameters = new List<DbParameter> { new SqliteParameter("@project", projectId) };
+            AddFilterParameters(parameters, f, (name, value) => new SqliteParameter(name, value));
+            // An array (8 bytes an id; the statement lists each line once): kept lists stay small.
+            return await db.Database.SqlQueryRaw<long>(SqliteFilterLinesSql(f), [.. parameters]).ToArrayAsync(ct);
+        });
+    }
+
     /// <summary>The ranked matches, and whether there may be more than them (the total is then "more than").</summary>
-    private async Task<(List<Candidate> Candidates, bool Capped)> SqliteCandidatesAsync(int projectId, SearchQuery query, Filters f, CancellationToken ct)
+    private async Task<(List<Candidate> Candidates, bool Capped)> SqliteCandidatesAsync(int projectId, SearchQuery query, Filters f, SearchResultCache.VersionRow now, CancellationToken ct)
     {
         var parameters = new List<DbParameter>
         {
@@ -253,6 +278,14 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
             parameters.Add(new SqliteParameter("@nearChars", NearCharacters));
         }
         AddFilterParameters(parameters, f, (name, value) => new SqliteParameter(name, value));
+        if (f.ThemeId is not null || f.CoderId is not null)
+        {
+            // The filter's lines (kept while nothing they depend on changed), both filters' in common when both are chosen.
+            IEnumerable<long> lines = f.ThemeId is not null ? await FilterLinesAsync(projectId, f with { CoderId = null }, now, ct) : await FilterLinesAsync(projectId, f with { ThemeId = null }, now, ct);
+            if (f.ThemeId is not null && f.CoderId is not null)
+                lines = lines.Intersect(await FilterLinesAsync(projectId, f with { ThemeId = null }, now, ct));
+            parameters.Add(new SqliteParameter("@lines", "[" + string.Join(',', lines.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]"));
+        }
         var sql = SqliteCandidatesSql(query, f);
         var candidates = await db.Database.SqlQueryRaw<Candidate>(sql, [.. parameters]).ToListAsync(ct);
         return (candidates, candidates.Count == MaxCandidates);
@@ -286,10 +319,13 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         // common word costs the same at any corpus size. Lines are matched in their own table's index
         // (the project through the line's story); the team's texts in SearchEntriesFts. CROSS JOIN keeps
         // SQLite from starting at the project's stories and running the MATCH once per story.
-        var ctes = PassageCtes(f, lines: true);
+        // The lines are tested against the theme's or coder's lines (@lines, exact: FilterLinesAsync), by id, before their
+        // row is read; the team's texts (few) against the filter's passages as on PostgreSQL, read only when one matches.
+        var ctes = PassageCtes(f, lines: false);
         var filters = FilterSql(f);
         // "+rowid": a plain rowid IN (…) would make FTS5 run the MATCH once for each listed id.
-        var lineFilters = LineFilterSql(f, """+"TranscriptCuesFts".rowid""");
+        var lineFilters = (f.ThemeId is null && f.CoderId is null ? "" : """ AND +"TranscriptCuesFts".rowid IN (SELECT value FROM json_each(@lines))""")
+            + FilterSql(f, passages: false);
         return $"""
             {(ctes.Length > 0 ? "WITH " + ctes : "")}
             SELECT "Id", "StoryId", "Speaker", "Kind" FROM (
@@ -297,7 +333,7 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
                     SELECT e."Id", e."StoryId", e."Speaker", 'Cue' AS "Kind", {rank("TranscriptCuesFts")} AS "Rank"
                     FROM "TranscriptCuesFts" CROSS JOIN "TranscriptCues" e ON e."Id" = "TranscriptCuesFts".rowid
                     CROSS JOIN "Stories" s ON s."Id" = e."StoryId"
-                    WHERE "TranscriptCuesFts" MATCH @q{lineFilters} AND s."ProjectId" = @project{filters}
+                    WHERE "TranscriptCuesFts" MATCH @q AND s."ProjectId" = @project{lineFilters}
                     ORDER BY "TranscriptCuesFts".rowid DESC
                     LIMIT @window)
                 UNION ALL
