@@ -73,6 +73,8 @@ public static class ImportHttp
                 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
                 await http.GetAsync($"/api/projects/{projectId}");
                 var loadBefore = Stats.LoadAverage();
+                // On standard error, so a profiler can be attached to the server for the import only (BENCHMARKS.md).
+                Console.Error.WriteLine($"importing {stories:N0} transcripts, server process {process.Id}");
                 var cpuBefore = CpuSeconds(process.Id);
                 var requests = new List<double>();
                 var clock = Stopwatch.StartNew();
@@ -92,6 +94,7 @@ public static class ImportHttp
                     if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"The import answered {(int)response.StatusCode}: {answer[..Math.Min(answer.Length, 2000)]}\n{log}");
                 }
                 clock.Stop();
+                Console.Error.WriteLine("import done");
                 var peak = Exports.Status(process.Id, "VmHWM");
                 var cpu = CpuSeconds(process.Id) - cpuBefore;
                 var loadAfter = Stats.LoadAverage();
