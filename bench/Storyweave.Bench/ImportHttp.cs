@@ -17,11 +17,13 @@ namespace Storyweave.Bench;
 /// them), sent to the real server process (<c>storyweave serve</c>) with an API token through
 /// <c>POST /api/projects/{id}/stories/import</c>, <c>--batch</c> files per request, one request at a time. The clock
 /// runs from the first request to the last answer; the corpus is made before it starts. Afterwards: the database's
-/// size divided by the transcript text's, and the server's peak RSS.
+/// size divided by the transcript text's, and the server's peak RSS. <c>--warm-up N</c> first brings N other transcripts
+/// into another project of the same server, before the clock starts: the import of a server that has run a while,
+/// whose runtime has already compiled its hot code again (tiered compilation), instead of one just started.
 /// </summary>
 public static class ImportHttp
 {
-    public static async Task<int> RunAsync(string server, string? dataDir, string? postgres, int stories, int wordsPerStory, int filesPerRequest, int seed)
+    public static async Task<int> RunAsync(string server, string? dataDir, string? postgres, int stories, int wordsPerStory, int filesPerRequest, int seed, int warmUp = 0)
     {
         server = Path.GetFullPath(server);
         if (!File.Exists(server))
@@ -45,14 +47,15 @@ public static class ImportHttp
         try
         {
             var options = new StoryweaveOptions { DataDir = dataDir, Postgres = postgres, NoSample = true };
-            var (projectId, token) = await SeedAsync(options);
+            var (projectId, warmUpProjectId, token) = await SeedAsync(options, warmUp > 0);
 
             // The corpus, made before the clock starts: the same generator and seed as the in-process import.
             var corpus = new Corpus(seed);
             var random = new Random(seed);
             var files = new List<(string Name, byte[] Content)>();
             long words = 0, textBytes = 0;
-            for (var s = 0; s < stories; s++)
+            (long, long) measured = (0, 0);
+            for (var s = 0; s < stories + warmUp; s++)
             {
                 var tellers = Enumerable.Range(0, random.Next(1, 4)).Select(t => $"Teller {s}-{t}").ToList();
                 var text = new StringBuilder();
@@ -63,7 +66,11 @@ public static class ImportHttp
                     textBytes += Encoding.UTF8.GetByteCount(line.Text) + 1;
                 }
                 files.Add(($"story-{s + 1:D5}.txt", Encoding.UTF8.GetBytes(text.ToString())));
+                if (s < stories) measured = (words, textBytes);
             }
+            (words, textBytes) = measured;
+            var warmUpFiles = files.Skip(stories).ToList();
+            files = files.Take(stories).ToList();
 
             var (started, baseUrl, log) = await Exports.StartServerAsync(server, options);
             Process? process = started;
@@ -72,26 +79,22 @@ public static class ImportHttp
                 using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(10) };
                 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
                 await http.GetAsync($"/api/projects/{projectId}");
+                for (var from = 0; from < warmUpFiles.Count; from += filesPerRequest)
+                    await SendAsync(http, warmUpProjectId, warmUpFiles.Skip(from).Take(filesPerRequest), log);
                 var loadBefore = Stats.LoadAverage();
+                // On standard error, so a profiler can be attached to the server for the import only (BENCHMARKS.md).
+                Console.Error.WriteLine($"importing {stories:N0} transcripts, server process {process.Id}");
                 var cpuBefore = CpuSeconds(process.Id);
                 var requests = new List<double>();
                 var clock = Stopwatch.StartNew();
                 for (var from = 0; from < files.Count; from += filesPerRequest)
                 {
-                    using var form = new MultipartFormDataContent();
-                    foreach (var (name, content) in files.Skip(from).Take(filesPerRequest))
-                    {
-                        var part = new ByteArrayContent(content);
-                        part.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
-                        form.Add(part, "files", name);
-                    }
                     var watch = Stopwatch.StartNew();
-                    using var response = await http.PostAsync($"/api/projects/{projectId}/stories/import", form);
-                    var answer = await response.Content.ReadAsStringAsync();
+                    await SendAsync(http, projectId, files.Skip(from).Take(filesPerRequest), log);
                     requests.Add(watch.Elapsed.TotalMilliseconds);
-                    if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"The import answered {(int)response.StatusCode}: {answer[..Math.Min(answer.Length, 2000)]}\n{log}");
                 }
                 clock.Stop();
+                Console.Error.WriteLine("import done");
                 var peak = Exports.Status(process.Id, "VmHWM");
                 var cpu = CpuSeconds(process.Id) - cpuBefore;
                 var loadAfter = Stats.LoadAverage();
@@ -103,6 +106,7 @@ public static class ImportHttp
                 Console.WriteLine($"### Import over HTTP, {provider}: {stories:N0} transcripts, {filesPerRequest} files per request");
                 Console.WriteLine();
                 Console.WriteLine($"- server: `{server}`; GC: {Exports.GcNote(server)}");
+                if (warmUp > 0) Console.WriteLine($"- after a warm-up: {warmUp:N0} other transcripts brought into another project of the same server first, before the clock (the database size includes them)");
                 Console.WriteLine($"- corpus: {stories:N0} text files, {words:N0} words, {textBytes / 1024.0 / 1024.0:F1} MB of transcript text (seed {seed})");
                 Console.WriteLine();
                 Console.WriteLine("| Measure | Value |");
@@ -135,7 +139,21 @@ public static class ImportHttp
         }
     }
 
-    private static async Task<(int ProjectId, string Token)> SeedAsync(StoryweaveOptions options)
+    private static async Task SendAsync(HttpClient http, int projectId, IEnumerable<(string Name, byte[] Content)> files, StringBuilder log)
+    {
+        using var form = new MultipartFormDataContent();
+        foreach (var (name, content) in files)
+        {
+            var part = new ByteArrayContent(content);
+            part.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+            form.Add(part, "files", name);
+        }
+        using var response = await http.PostAsync($"/api/projects/{projectId}/stories/import", form);
+        var answer = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"The import answered {(int)response.StatusCode}: {answer[..Math.Min(answer.Length, 2000)]}\n{log}");
+    }
+
+    private static async Task<(int ProjectId, int WarmUpProjectId, string Token)> SeedAsync(StoryweaveOptions options, bool warmUp)
     {
         await using var app = AppHost.Build(options, b => b.Logging.SetMinimumLevel(LogLevel.Error));
         await DatabaseStartup.MigrateAsync(app.Services, options, TextWriter.Null);
@@ -144,8 +162,10 @@ public static class ImportHttp
         var lead = (await accounts.CreateAsync("import-bench@example.org", "Bench Lead", "correct horse battery staple", true, null)).Value!;
         var project = (await scope.ServiceProvider.GetRequiredService<ProjectService>()
             .CreateAsync(new ProjectService.Details("Import benchmark", "Synthetic stories.", null, "Tell me about it.", null, null), lead.Id)).Value!;
+        var other = warmUp ? (await scope.ServiceProvider.GetRequiredService<ProjectService>()
+            .CreateAsync(new ProjectService.Details("Import benchmark warm-up", "Synthetic stories.", null, "Tell me about it.", null, null), lead.Id)).Value!.Id : 0;
         var (_, token) = await accounts.CreateTokenAsync(lead.Id, "bench", default);
-        return (project.Id, token);
+        return (project.Id, other, token);
     }
 
     /// <summary>A process's CPU time so far (user + system, from /proc/PID/stat), which a busy machine changes less than wall time.</summary>

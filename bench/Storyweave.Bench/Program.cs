@@ -51,6 +51,7 @@ var sqlLog = false;
 var searchHttp = false;
 var turns = 135;
 var turnStories = 20;
+var warmUp = 0;
 string? dataDir = null;
 string? postgres = null;
 for (var i = 0; i < args.Length; i++)
@@ -65,6 +66,7 @@ for (var i = 0; i < args.Length; i++)
         case "--data-dir": dataDir = Next(); break;
         case "--postgres": postgres = Next(); break;
         case "--batch": batch = int.Parse(Next(), inv); break;
+        case "--warm-up": warmUp = int.Parse(Next(), inv); break;
         case "--fanout": fanout = true; break;
         case "--nodes": nodes = int.Parse(Next(), inv); break;
         case "--redis": redis = Next(); break;
@@ -87,7 +89,7 @@ for (var i = 0; i < args.Length; i++)
         case "--turns": turns = int.Parse(Next(), inv); break;
         case "--turn-stories": turnStories = int.Parse(Next(), inv); break;
         default:
-            Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N, --batch N, --coding [--samples N] [--pre-coded N] [--turns N] [--turn-stories N] [--sql-log], --exports [--server DLL] [--passages N], --public [--server DLL] [--seconds N] [--connections N] [--nodes 2 [--redis HOST:PORT]], --import-http [--server DLL] [--stories N] [--batch N files per request] [--postgres CONNSTR], or --fanout [--clients N] [--moves N] [--postgres CONNSTR] [--nodes 2 --redis HOST:PORT].");
+            Console.Error.WriteLine($"Unknown argument {args[i]}. Use --stories N, --data-dir DIR, --postgres CONNSTR, --words N, --seed N, --rounds N, --batch N, --coding [--samples N] [--pre-coded N] [--turns N] [--turn-stories N] [--sql-log], --exports [--server DLL] [--passages N], --public [--server DLL] [--seconds N] [--connections N] [--nodes 2 [--redis HOST:PORT]], --import-http [--server DLL] [--stories N] [--batch N files per request] [--warm-up N] [--postgres CONNSTR], or --fanout [--clients N] [--moves N] [--postgres CONNSTR] [--nodes 2 --redis HOST:PORT].");
             return 2;
     }
 }
@@ -95,7 +97,7 @@ for (var i = 0; i < args.Length; i++)
 if (fanout) return await Fanout.RunAsync(clients, moves, postgres, nodes, redis);
 if (coding) return await Coding.RunAsync(codingSamples, preCoded, postgres, sqlLog, turns, turnStories);
 if (exports) return await Exports.RunAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, postgres, reuse, rounds, exportPassages);
-if (importHttp) return await ImportHttp.RunAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, postgres, stories, wordsPerStory, batch, seed);
+if (importHttp) return await ImportHttp.RunAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, postgres, stories, wordsPerStory, batch, seed, warmUp);
 if (publicPages && nodes == 2) return await PublicPages.RunTwoNodesAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, reuse, wrkSeconds, wrkConnections, redis);
 if (publicPages) return await PublicPages.RunAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, reuse, wrkSeconds, wrkConnections);
 

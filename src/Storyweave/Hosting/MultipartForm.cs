@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
@@ -54,16 +55,33 @@ public static class MultipartForm
     }
 
     /// <summary>The part's bytes, or null as soon as they pass <paramref name="limit"/> (the rest is never buffered).</summary>
+    /// <remarks>Read into a pooled buffer and copied once into an array of the part's size: a MemoryStream growing from 256
+    /// bytes plus a new 80 KB block per part was about five times a 42 KB transcript's size in garbage (issue #17).</remarks>
     public static async Task<byte[]?> ReadLimitedAsync(Stream body, long limit, CancellationToken ct)
     {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferBytes);
+        try
         {
-            if (buffer.Length + read > limit) return null;
-            buffer.Write(chunk, 0, read);
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                var read = await body.ReadAsync(buffer.AsMemory(length), ct);
+                if (read == 0) break;
+                if (length + (long)read > limit) return null;
+                length += read;
+            }
+            return buffer.AsSpan(0, length).ToArray();
         }
-        return buffer.ToArray();
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

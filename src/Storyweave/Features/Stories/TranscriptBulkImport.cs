@@ -75,18 +75,24 @@ public sealed class TranscriptBulkImport(StoryweaveDb db, TimeProvider clock)
         {
             return new FileRead(null, [], [], e);
         }
-        var lines = parsed.Cues.Where(c => c.Text.Trim().Length > 0).Select((c, i) => new TranscriptCue
+        var lines = new List<TranscriptCue>(parsed.Cues.Count);
+        foreach (var c in parsed.Cues)
         {
-            Position = i,
-            StartSeconds = c.Start,
-            EndSeconds = c.End,
-            Speaker = Shorten(c.Speaker.Trim(), 200),
-            Text = c.Text.Trim(),
-        }).ToList();
+            var text = c.Text.Trim();
+            if (text.Length == 0) continue;
+            lines.Add(new TranscriptCue { Position = lines.Count, StartSeconds = c.Start, EndSeconds = c.End, Speaker = Shorten(c.Speaker.Trim(), 200), Text = text });
+        }
         // The full-text index reads the lines themselves (Features/Search/README.md): their offsets are all search needs.
         SearchIndex.SetOffsets(lines);
-        var labels = lines.Select(c => c.Speaker).Where(l => l.Length > 0).Distinct(StringComparer.Ordinal).ToList();
-        var rows = lines.Select(c => new object?[] { null, null, c.Position, c.StartSeconds, c.EndSeconds, c.Speaker, c.Text, False, c.StartOffset }).ToArray();
+        var labels = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var rows = new object?[lines.Count][];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var c = lines[i];
+            if (c.Speaker.Length > 0 && seen.Add(c.Speaker)) labels.Add(c.Speaker);
+            rows[i] = [null, null, c.Position, c.StartSeconds, c.EndSeconds, c.Speaker, c.Text, False, c.StartOffset];
+        }
         return new FileRead(parsed.Format, labels, rows, null);
     }
 

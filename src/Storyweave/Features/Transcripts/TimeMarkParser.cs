@@ -18,7 +18,9 @@ public static partial class TimeMarkParser
     public static ParsedTranscript Parse(string text) => Parse(SourceLines.FromText(text));
 
     /// <summary>Whether a line has a time mark at its start or end (used by detection).</summary>
-    public static bool HasEdgeMark(string line)
+    public static bool HasEdgeMark(string line) => HasEdgeMark(line.AsSpan());
+
+    public static bool HasEdgeMark(ReadOnlySpan<char> line)
     {
         var t = line.Trim();
         return t.Length > 0 && (Leading().IsMatch(t) || Trailing().IsMatch(t));

@@ -53,12 +53,26 @@ public static partial class TimestampedTextParser
     }
 
     /// <summary>Whether a line starts a timed turn in any of the accepted styles (used by detection too).</summary>
-    public static bool IsTimeLine(string line) => TryReadTimeLine(line.Trim(), out _, out _, out _);
+    public static bool IsTimeLine(string line) => IsTimeLine(line.AsSpan());
+
+    /// <summary><see cref="IsTimeLine(string)"/> without making strings (detection looks at the first 500 lines of every file).</summary>
+    public static bool IsTimeLine(ReadOnlySpan<char> line)
+    {
+        line = line.Trim();
+        if (Bracketed().IsMatch(line) || Leading().IsMatch(line)) return true;
+        // As TryReadTimeLine: "Sam Rivers  0:03", the last word a time and the words before it a name.
+        var lastSpace = line.LastIndexOfAny(' ', '\t');
+        return lastSpace > 0 && line.Length - lastSpace <= 16 && TrailingTime().IsMatch(line[(lastSpace + 1)..])
+            && TranscriptText.LooksLikeName(line[..lastSpace].Trim());
+    }
 
     internal static ParsedTranscript Build(SourceLines source, List<CueDraft> drafts, string formatId, ErrorList errors)
     {
-        var cues = new List<ParsedCue>();
+        var cues = new List<ParsedCue>(drafts.Count);
         double? previousStart = null;
+        // Each timed turn ends where the next timed one starts: found from the end, once.
+        var nextStarts = new double?[drafts.Count];
+        for (var k = drafts.Count - 2; k >= 0; k--) nextStarts[k] = drafts[k + 1].Start ?? nextStarts[k + 1];
         for (var k = 0; k < drafts.Count; k++)
         {
             var draft = drafts[k];
@@ -68,7 +82,7 @@ public static partial class TimestampedTextParser
             if (draft.Start is { } start)
             {
                 TranscriptText.CheckTimes(source, draft.Index, start, null, ref previousStart, errors);
-                var next = drafts.Skip(k + 1).FirstOrDefault(d => d.Start is not null)?.Start;
+                var next = nextStarts[k];
                 // Small overlaps within the tolerance must not produce an end before the start.
                 draft.End = next is { } n ? Math.Max(n, start) : null;
             }

@@ -35,12 +35,15 @@ public static class TranscriptParser
         if (Hosting.FileSignatures.ProgramKind(bytes) is { } program)
             throw new TranscriptFormatException(Hosting.FileSignatures.ProgramMessage(program, "a transcript"));
         if (NotATranscript.Message(bytes) is { } notTranscript) throw new TranscriptFormatException(notTranscript);
-        var id = format is null ? Detect(bytes) : KnownFormat(format) ?? throw new TranscriptFormatException(UnknownFormatMessage(format));
+        var id = format is null ? (DocxParser.LooksLikeZip(bytes) ? DocxParser.FormatId : null)
+            : KnownFormat(format) ?? throw new TranscriptFormatException(UnknownFormatMessage(format));
         if (id == DocxParser.FormatId) return DocxParser.Parse(bytes);
         if (DocxParser.LooksLikeZip(bytes))
             throw new TranscriptFormatException($"{Describe(fileName)} is a Word document or another ZIP archive, not {id} text. Choose the format docx, or leave the format out.");
+        // Decoded once, for detection and parsing both.
         var text = TranscriptText.Decode(bytes);
         if (string.IsNullOrWhiteSpace(text)) throw new TranscriptFormatException($"{Describe(fileName)} has no transcript text in it.");
+        id ??= DetectText(text);
         return id switch
         {
             VttParser.FormatId => VttParser.Parse(text),
@@ -65,17 +68,18 @@ public static class TranscriptParser
 
         var source = SourceLines.FromText(text);
         int arrowsWithComma = 0, arrowsWithDot = 0, timeLines = 0, markLines = 0, nonEmpty = 0;
-        string? firstLine = null;
-        // The first few hundred lines say enough; a 20 MB file need not be scanned twice.
+        var numbered = false;
+        // The first few hundred lines say enough; a 20 MB file need not be scanned twice. Lines are looked at as spans.
         for (var i = 0; i < source.Count && nonEmpty < 500; i++)
         {
-            var line = source[i].Trim();
+            var line = source.Span(i).Trim();
             if (line.Length == 0) continue;
-            nonEmpty++;
-            firstLine ??= line;
-            if (Captions.IsTimingLine(line))
+            // The first line all digits: numbered blocks (SRT).
+            if (nonEmpty++ == 0) numbered = !line.ContainsAnyExceptInRange('0', '9');
+            var arrow = line.IndexOf("-->", StringComparison.Ordinal);
+            if (arrow >= 0)
             {
-                if (line.Split("-->")[0].Contains(',', StringComparison.Ordinal)) arrowsWithComma++;
+                if (line[..arrow].Contains(',')) arrowsWithComma++;
                 else arrowsWithDot++;
             }
             else if (TimestampedTextParser.IsTimeLine(line)) timeLines++;
@@ -85,7 +89,6 @@ public static class TranscriptParser
         {
             // Numbered blocks are SRT even with full stops in the times; otherwise full stops mean
             // WebVTT that lost its header, which the WebVTT parser then says plainly.
-            var numbered = firstLine is not null && firstLine.All(char.IsAsciiDigit);
             return numbered || arrowsWithComma >= arrowsWithDot ? SrtParser.FormatId : VttParser.FormatId;
         }
         if (markLines > timeLines && (markLines >= 2 || nonEmpty <= 2)) return TimeMarkParser.FormatId;

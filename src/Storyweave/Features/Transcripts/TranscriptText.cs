@@ -9,20 +9,56 @@ namespace Storyweave.Features.Transcripts;
 /// <summary>
 /// Numbered lines of a transcript: the lines of a text file, or the paragraphs of a Word document.
 /// Errors name the place the way the person would find it ("Line 14", "Paragraph 7 ('Sam…')").
+/// A text file's lines are kept as places in its text (<see cref="Span"/>), each made a string only when asked for
+/// (the indexer), so the parsers that read spans copy a line's words once, into the cue (issue #17).
 /// </summary>
-public sealed class SourceLines(IReadOnlyList<string> lines, bool paragraphs = false)
+public sealed class SourceLines
 {
-    public int Count => lines.Count;
+    private readonly IReadOnlyList<string>? list;
+    private readonly bool paragraphs;
+    private readonly string text = "";
+    private readonly List<(int Start, int Length)> places = [];
+    private string?[]? made;
 
-    public string this[int index] => lines[index];
+    public SourceLines(IReadOnlyList<string> lines, bool paragraphs = false)
+    {
+        list = lines;
+        this.paragraphs = paragraphs;
+    }
 
-    public static SourceLines FromText(string text) =>
-        new(text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Split('\n'));
+    /// <summary>The lines of <paramref name="text"/>, split at "\r\n", "\r" or "\n" (a text ending in one has an empty last line).</summary>
+    private SourceLines(string text)
+    {
+        this.text = text;
+        var span = text.AsSpan();
+        places = new List<(int, int)>(text.Length / 64 + 1);
+        for (var start = 0; ;)
+        {
+            var end = span[start..].IndexOfAny('\r', '\n');
+            if (end < 0)
+            {
+                places.Add((start, span.Length - start));
+                break;
+            }
+            places.Add((start, end));
+            end += start;
+            start = end + (span[end] == '\r' && end + 1 < span.Length && span[end + 1] == '\n' ? 2 : 1);
+        }
+    }
+
+    public int Count => list?.Count ?? places.Count;
+
+    public string this[int index] => list is not null ? list[index] : (made ??= new string?[places.Count])[index] ??= text.Substring(places[index].Start, places[index].Length);
+
+    /// <summary>The line as it is in the text, without making a string of it.</summary>
+    public ReadOnlySpan<char> Span(int index) => list is not null ? list[index].AsSpan() : text.AsSpan(places[index].Start, places[index].Length);
+
+    public static SourceLines FromText(string text) => new(text);
 
     public TranscriptError Error(int index, string message)
     {
         if (!paragraphs) return new TranscriptError(index + 1, $"Line {index + 1}: {message}");
-        var text = lines[index].Trim();
+        var text = this[index].Trim();
         var snippet = text.Length == 0 ? "" : $" ('{(text.Length > 30 ? text[..30] + "…" : text)}')";
         return new TranscriptError(null, $"Paragraph {index + 1}{snippet}: {message}");
     }
@@ -56,7 +92,7 @@ internal sealed class CueDraft(int index, double? start, double? end, string spe
     public string Speaker { get; set; } = speaker;
     public List<string> Lines { get; } = [];
 
-    public string Text(string separator) => string.Join(separator, Lines.Select(l => l.Trim()).Where(l => l.Length > 0));
+    public string Text(string separator) => Lines.Count == 1 ? Lines[0].Trim() : string.Join(separator, Lines.Select(l => l.Trim()).Where(l => l.Length > 0));
 }
 
 /// <summary>Shared rules: text decoding, times, speaker prefixes and the checks every timed format gets.</summary>
@@ -195,39 +231,65 @@ public static partial class TranscriptText
     /// capitalised words ("Sam Rivers", "Speaker 2", "Ama de la Cruz"). Zoom display names may be
     /// lower case, so WebVTT passes anyCase.
     /// </summary>
-    public static (string Speaker, string Text) SplitSpeaker(string text, bool anyCase = false)
+    public static (string Speaker, string Text) SplitSpeaker(string text, bool anyCase = false) =>
+        TrySplitSpeaker(text, anyCase, out var name, out var words) ? (text[name], text[words]) : ("", text);
+
+    /// <summary>
+    /// <see cref="SplitSpeaker"/> without making strings: where the speaker's name and the words after the colon are
+    /// in <paramref name="text"/> (both trimmed), or false when the line does not start with a name.
+    /// </summary>
+    public static bool TrySplitSpeaker(ReadOnlySpan<char> text, bool anyCase, out Range name, out Range words)
     {
-        var colon = text.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0 || colon > 40) return ("", text);
-        var name = text[..colon].Trim();
-        var after = text[(colon + 1)..];
+        name = words = default;
+        var colon = text.IndexOf(':');
+        if (colon <= 0 || colon > 40) return false;
+        var after = colon + 1;
         // "10:30" is a time and "https://" an address, not a speaker.
-        if (after.Length > 0 && (char.IsAsciiDigit(after[0]) || after[0] == '/')) return ("", text);
-        return LooksLikeName(name, anyCase) ? (name, after.Trim()) : ("", text);
+        if (after < text.Length && (char.IsAsciiDigit(text[after]) || text[after] == '/')) return false;
+        name = Trimmed(text, 0, colon);
+        if (!LooksLikeName(text[name], anyCase)) return false;
+        words = Trimmed(text, after, text.Length);
+        return true;
     }
 
-    public static bool LooksLikeName(string name, bool anyCase = false)
+    /// <summary>Where <c>text[from..to]</c> is without the white space around it (as <see cref="string.Trim()"/> would leave it).</summary>
+    public static Range Trimmed(ReadOnlySpan<char> text, int from, int to)
+    {
+        while (from < to && char.IsWhiteSpace(text[from])) from++;
+        while (to > from && char.IsWhiteSpace(text[to - 1])) to--;
+        return new Range(from, to);
+    }
+
+    public static bool LooksLikeName(string name, bool anyCase = false) => LooksLikeName(name.AsSpan(), anyCase);
+
+    public static bool LooksLikeName(ReadOnlySpan<char> name, bool anyCase = false)
     {
         // Zoom display names often carry pronouns or a note in brackets: "Sam Rivers (she/her)".
-        var open = name.IndexOf('(', StringComparison.Ordinal);
-        if (open > 0 && name.EndsWith(')') && name.Length - open <= 22 && name.AsSpan(open + 1, name.Length - open - 2).IndexOfAny("()\"\n".AsSpan()) < 0)
+        var open = name.IndexOf('(');
+        if (open > 0 && name[^1] == ')' && name.Length - open <= 22 && name.Slice(open + 1, name.Length - open - 2).IndexOfAny("()\"\n") < 0)
             name = name[..open].TrimEnd();
-        if (name.Length is 0 or > 40 || name.AsSpan().IndexOfAny(NotInNames) >= 0) return false;
-        var words = name.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (words.Length is 0 or > 4 || !char.IsLetter(words[0][0])) return false;
-        // "Dr. Ilo" and "J. Marrow" are names; "Yes." or "It rained." end a sentence.
-        if (words[^1].EndsWith('.')) return false;
-        foreach (var word in words)
+        if (name.Length is 0 or > 40 || name.IndexOfAny(NotInNames) >= 0) return false;
+        // At most four words, the first starting with a letter; "Dr. Ilo" and "J. Marrow" are names, "Yes." or
+        // "It rained." end a sentence.
+        var count = 0;
+        var last = ReadOnlySpan<char>.Empty;
+        foreach (var range in name.Split(' '))
         {
-            if (word.EndsWith('.') && word.Length > 4) return false;
-            if (!anyCase && !(char.IsUpper(word[0]) || char.IsAsciiDigit(word[0]) || word[0] == '(' || NameParticles.Contains(word))) return false;
+            var word = name[range];
+            if (word.IsEmpty) continue;
+            if (++count > 4 || (count == 1 && !char.IsLetter(word[0]))) return false;
+            if (word[^1] == '.' && word.Length > 4) return false;
+            if (!anyCase && !(char.IsUpper(word[0]) || char.IsAsciiDigit(word[0]) || word[0] == '(' || Particles.Contains(word))) return false;
+            last = word;
         }
-        return true;
+        return count > 0 && last[^1] != '.';
     }
 
     private static readonly System.Buffers.SearchValues<char> NotInNames = System.Buffers.SearchValues.Create("?!,;:\"“”[]<>{}=/\\\n\t|*#@");
 
     private static readonly HashSet<string> NameParticles = new(StringComparer.Ordinal) { "de", "la", "le", "da", "di", "du", "van", "von", "der", "den", "bin", "al", "el", "y" };
+
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> Particles = NameParticles.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>
     /// The checks every timed cue gets: the end not before the start, and starts not going back in
