@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Storyweave.Features.Stories;
 using Storyweave.Testing;
@@ -16,10 +17,12 @@ namespace Storyweave.Bench;
 /// transcript is changed and saved with <c>PUT …/transcript</c> (what the editor's autosave sends:
 /// every line) and timed the same way. Then every turn of the storyteller is coded in one call on 20 stories of
 /// <c>--turns</c> turns each (<c>--turn-stories</c>, 20 unless told). Peak memory and CPU per request are the whole process's (server and client).
+/// <c>--dump FILE</c> writes the coded rows (passages, their themes, the coding events; without their times) to FILE at the
+/// end, to compare what two builds wrote for the same requests (the corpus and the selections are the same every run).
 /// </summary>
 public static class Coding
 {
-    public static async Task<int> RunAsync(int samples, int preCoded, string? postgres, bool sqlLog, int turns, int turnStories = 20)
+    public static async Task<int> RunAsync(int samples, int preCoded, string? postgres, bool sqlLog, int turns, int turnStories = 20, string? dump = null)
     {
         if (postgres is not null) Environment.SetEnvironmentVariable("STORYWEAVE_TEST_POSTGRES", postgres);
         // --sql-log: the statements and transaction steps of one coded passage (after the timed ones) are listed.
@@ -168,8 +171,28 @@ public static class Coding
         }
         Console.WriteLine($"- peak memory of the process (server and client, VmHWM): {Peak()}");
         Console.WriteLine($"- load average before: {loadBefore}; after: {Stats.LoadAverage()}");
+        if (dump is not null) await DumpAsync(app, dump);
         return 0;
     }
+
+    /// <summary>The rows coding wrote, in id order, without their times (<c>--dump</c>).</summary>
+    private static Task<bool> DumpAsync(TestApp app, string path) => app.WithDbAsync(async db =>
+    {
+        var lines = new List<string>();
+        foreach (var p in await db.Passages.AsNoTracking().OrderBy(p => p.Id).ToListAsync())
+            lines.Add(FormattableString.Invariant($"passage {p.Id} {p.ProjectId} {p.StoryId} {p.StartOffset} {p.EndOffset} {p.StartSeconds} {p.EndSeconds} [{p.Speaker}] {Who(p.CoderUserId)} {p.Origin} {p.Snippet.Length} {Hash(p.Snippet)}"));
+        foreach (var t in await db.PassageThemes.AsNoTracking().OrderBy(t => t.PassageId).ThenBy(t => t.ThemeId).ToListAsync())
+            lines.Add(FormattableString.Invariant($"theme {t.PassageId} {t.ThemeId} {Who(t.CoderUserId)}"));
+        foreach (var e in await db.Events.AsNoTracking().Where(e => e.Action.StartsWith("passage.")).OrderBy(e => e.Id).ToListAsync())
+            lines.Add(FormattableString.Invariant($"event {e.Id} {e.ProjectId} {Who(e.ActorUserId)} {e.Action} {e.ObjectType} {e.ObjectId} {e.Detail}"));
+        await File.WriteAllLinesAsync(path, lines);
+        return true;
+    });
+
+    // User ids are new in every run: only whether there is one is compared.
+    private static string Who(string? userId) => userId is null ? "-" : "user";
+
+    private static string Hash(string text) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
 
     private static async Task<int> VersionAsync(HttpClient api, int projectId, int storyId)
     {

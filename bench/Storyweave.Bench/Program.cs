@@ -42,6 +42,7 @@ var wrkSeconds = 10;
 var wrkConnections = 32;
 string? server = null;
 var codingSamples = 200;
+string? codingDump = null;
 var preCoded = 300;
 var clients = 50;
 var moves = 200;
@@ -79,6 +80,7 @@ for (var i = 0; i < args.Length; i++)
         case "--connections": wrkConnections = int.Parse(Next(), inv); break;
         case "--passages": exportPassages = int.Parse(Next(), inv); break;
         case "--samples": codingSamples = int.Parse(Next(), inv); break;
+        case "--dump": codingDump = Next(); break;
         case "--pre-coded": preCoded = int.Parse(Next(), inv); break;
         case "--clients": clients = int.Parse(Next(), inv); break;
         case "--moves": moves = int.Parse(Next(), inv); break;
@@ -95,7 +97,7 @@ for (var i = 0; i < args.Length; i++)
 }
 
 if (fanout) return await Fanout.RunAsync(clients, moves, postgres, nodes, redis);
-if (coding) return await Coding.RunAsync(codingSamples, preCoded, postgres, sqlLog, turns, turnStories);
+if (coding) return await Coding.RunAsync(codingSamples, preCoded, postgres, sqlLog, turns, turnStories, codingDump);
 if (exports) return await Exports.RunAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, postgres, reuse, rounds, exportPassages);
 if (importHttp) return await ImportHttp.RunAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, postgres, stories, wordsPerStory, batch, seed, warmUp);
 if (publicPages && nodes == 2) return await PublicPages.RunTwoNodesAsync(server ?? "src/Storyweave/bin/Release/net10.0/storyweave.dll", dataDir, reuse, wrkSeconds, wrkConnections, redis);

@@ -119,6 +119,16 @@ public static class BulkInsert
         }
     }
 
+    /// <summary>
+    /// Tells every <see cref="IBulkWriteInterceptor"/> of a write the caller sent on the context's connection past EF's
+    /// command pipeline (e.g. a prepared batch), inside the current transaction: <paramref name="sql"/> is the statement.
+    /// </summary>
+    public static void Written(StoryweaveDb db, string sql)
+    {
+        var (_, transaction) = Current(db);
+        foreach (var observer in BulkWriteInterceptors(db)) observer.BulkWritten(sql, transaction);
+    }
+
     /// <summary>The context's interceptors that want to know of <see cref="BulkInsert"/>'s writes.</summary>
     private static IEnumerable<IBulkWriteInterceptor> BulkWriteInterceptors(StoryweaveDb db) =>
         db.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.Interceptors?.OfType<IBulkWriteInterceptor>() ?? [];

@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using SQLitePCL;
 
 namespace Storyweave.Data;
@@ -23,19 +24,26 @@ namespace Storyweave.Data;
 public static class Durability
 {
     /// <summary>
-    /// Begins a transaction whose commit is not waited for on disk (see above). Use <see cref="Relaxed.Transaction"/>
-    /// as any transaction; disposing the result ends it (rolled back if not committed) and, on SQLite, puts
-    /// <c>synchronous = FULL</c> back on the connection before anything else uses it (whoever opens it next, through EF
-    /// or not). SQLite refuses to change the setting inside a transaction, so it is changed around it, on a connection
-    /// held open for the purpose.
+    /// Begins a transaction whose commit is not waited for on disk (see above). Commit it with
+    /// <see cref="Relaxed.CommitAsync"/> (or <see cref="Relaxed.Transaction"/> when the setting was not deferred); disposing
+    /// the result ends it (rolled back if not committed) and, on SQLite, puts <c>synchronous = FULL</c> back on the
+    /// connection before anything else uses it (whoever opens it next, through EF or not). SQLite refuses to change the
+    /// setting inside a transaction, so it is changed around it, on a connection held open for the purpose.
+    /// <para>
+    /// <paramref name="settingWithFirstWrite"/> (PostgreSQL; no effect on SQLite): the setting is not sent at once, which
+    /// costs a round trip of its own, but with the caller's first write (<see cref="Relaxed.AddSettingTo"/>), or by
+    /// <see cref="Relaxed.CommitAsync"/> when nothing took it. PostgreSQL reads <c>synchronous_commit</c> when the
+    /// transaction commits, so the setting holds for the whole commit either way; a transaction that writes nothing has
+    /// nothing to flush.
+    /// </para>
     /// </summary>
-    public static async Task<Relaxed> BeginRelaxedAsync(StoryweaveDb db, CancellationToken ct)
+    public static async Task<Relaxed> BeginRelaxedAsync(StoryweaveDb db, CancellationToken ct, bool settingWithFirstWrite = false)
     {
         if (db.Database.IsNpgsql())
         {
             var pgTransaction = await db.Database.BeginTransactionAsync(ct);
-            await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off", ct);
-            return new Relaxed(db, pgTransaction, sqlite: false);
+            if (!settingWithFirstWrite) await db.Database.ExecuteSqlRawAsync(PostgresRelaxed, ct);
+            return new Relaxed(db, pgTransaction, sqlite: false, settingPending: settingWithFirstWrite);
         }
         await db.Database.OpenConnectionAsync(ct);
         try
@@ -49,6 +57,15 @@ public static class Durability
             throw;
         }
     }
+
+    /// <summary>PostgreSQL's relaxed commit for the current transaction only (it ends with it).</summary>
+    private const string PostgresRelaxed = "SET LOCAL synchronous_commit = off";
+
+    /// <summary>
+    /// The same as <see cref="PostgresRelaxed"/> as a query (<c>set_config</c> with <c>is_local</c> is <c>SET LOCAL</c>), so it
+    /// can be prepared and sent in one batch with the statements that follow it.
+    /// </summary>
+    private const string PostgresRelaxedQuery = "SELECT set_config('synchronous_commit', 'off', true)";
 
     /// <summary>
     /// Sets the connection's <c>synchronous</c> on its SQLite handle directly (issue #17: through EF's raw-SQL pipeline the
@@ -77,9 +94,36 @@ public static class Durability
     }
 
     /// <summary>A transaction begun by <see cref="BeginRelaxedAsync"/>.</summary>
-    public sealed class Relaxed(StoryweaveDb db, IDbContextTransaction transaction, bool sqlite) : IAsyncDisposable
+    public sealed class Relaxed(StoryweaveDb db, IDbContextTransaction transaction, bool sqlite, bool settingPending = false) : IAsyncDisposable
     {
         public IDbContextTransaction Transaction { get; } = transaction;
+
+        /// <summary>PostgreSQL only: the relaxed setting has not been sent in this transaction yet.</summary>
+        public bool SettingPending { get; private set; } = settingPending;
+
+        /// <summary>
+        /// Puts the relaxed setting first in <paramref name="batch"/>, which the caller sends next in this transaction (no
+        /// round trip of its own), when it is still to be sent; otherwise leaves the batch as it is. Its answer is a row
+        /// of its own: readers of the batch skip it with <c>NextResultAsync</c> when this returns true.
+        /// </summary>
+        public bool AddSettingTo(NpgsqlBatch batch)
+        {
+            if (!SettingPending) return false;
+            batch.BatchCommands.Insert(0, new NpgsqlBatchCommand(PostgresRelaxedQuery));
+            SettingPending = false;
+            return true;
+        }
+
+        /// <summary>Commits, sending the relaxed setting first if no write took it (so a commit is never flushed by mistake).</summary>
+        public async Task CommitAsync(CancellationToken ct)
+        {
+            if (SettingPending)
+            {
+                await db.Database.ExecuteSqlRawAsync(PostgresRelaxed, ct);
+                SettingPending = false;
+            }
+            await Transaction.CommitAsync(ct);
+        }
 
         public async ValueTask DisposeAsync()
         {

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using Storyweave.Data;
 using Storyweave.Features.Stories;
 
@@ -80,6 +81,56 @@ public sealed class DurabilityTests
             {
                 foreach (var connection in plain) await connection.DisposeAsync();
             }
+            return true;
+        });
+    }
+
+    [Fact]
+    public async Task A_relaxed_setting_sent_with_the_first_write_holds_for_that_transaction_only()
+    {
+        // A coded passage on PostgreSQL sends its relaxed commit setting in the batch that writes its rows (one round trip
+        // fewer); it must still be local to that transaction, and a transaction whose write did not take it still commits
+        // relaxed. SQLite has no such deferral: its setting is changed around the transaction as before.
+        await using var app = await TestApp.StartAsync();
+        await app.WithDbAsync(async db =>
+        {
+            await db.Database.OpenConnectionAsync();
+            var pg = db.Database.IsNpgsql();
+            if (pg) await db.Database.ExecuteSqlRawAsync("SET synchronous_commit = on");
+            await using (var relaxed = await Durability.BeginRelaxedAsync(db, CancellationToken.None, settingWithFirstWrite: true))
+            {
+                if (pg)
+                {
+                    Assert.True(relaxed.SettingPending);
+                    Assert.Equal("on", await SettingAsync(db));
+                    await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)relaxed.Transaction.GetDbTransaction());
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT 1"));
+                    Assert.True(relaxed.AddSettingTo(batch));
+                    Assert.False(relaxed.AddSettingTo(batch)); // once per transaction
+                    Assert.Equal(2, batch.BatchCommands.Count);
+                    await batch.ExecuteNonQueryAsync();
+                }
+                Assert.False(relaxed.SettingPending);
+                Assert.Equal(pg ? "off" : "1", await SettingAsync(db));
+                await relaxed.CommitAsync(CancellationToken.None);
+            }
+            Assert.Equal(Flushing(db), await SettingAsync(db));
+
+            // Nothing took the setting: the commit sends it itself, and it ends with the transaction.
+            await using (var relaxed = await Durability.BeginRelaxedAsync(db, CancellationToken.None, settingWithFirstWrite: true))
+            {
+                Assert.Equal(pg, relaxed.SettingPending);
+                await relaxed.CommitAsync(CancellationToken.None);
+                Assert.False(relaxed.SettingPending);
+            }
+            Assert.Equal(Flushing(db), await SettingAsync(db));
+
+            // Rolled back before any write: nothing relaxed is left behind.
+            await using (var relaxed = await Durability.BeginRelaxedAsync(db, CancellationToken.None, settingWithFirstWrite: true))
+                await relaxed.Transaction.RollbackAsync();
+            Assert.Equal(Flushing(db), await SettingAsync(db));
+            if (pg) await db.Database.ExecuteSqlRawAsync("RESET synchronous_commit");
+            await db.Database.CloseConnectionAsync();
             return true;
         });
     }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using NpgsqlTypes;
 using Storyweave.Data;
 using Storyweave.Features.Accounts;
@@ -66,7 +67,8 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
     private async Task<Result<int>> CodeSelectionAsync(int projectId, int storyId, int start, int end, IReadOnlyCollection<int> themeIds, string? coderUserId, bool retried, CancellationToken ct)
     {
         // A coding action waits for no disk flush (decision 0012, Data/Durability): made again in a second if a power cut took it.
-        await using var relaxed = await Durability.BeginRelaxedAsync(db, ct);
+        // On PostgreSQL the setting goes with the write (ApplyPostgresAsync), not in a round trip of its own.
+        await using var relaxed = await Durability.BeginRelaxedAsync(db, ct, settingWithFirstWrite: true);
         var tx = relaxed.Transaction;
         var (version, errors) = await PrepareAsync(projectId, storyId, themeIds, ct);
         if (version is null) return Result.Fail<int>(errors);
@@ -79,7 +81,9 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         var scope = await AnalysisScope.LoadForStoriesAsync(db, consent, projectId, [storyId], ct);
         if (covered.Any(s => !scope.IsTurnVisible(storyId, s.Speaker))) return Result.Fail<int>([NotInScopeMessage]);
 
-        var applied = await ApplyAsync(projectId, storyId, layout, start, end, covered, themeIds, coderUserId, ct);
+        var applied = db.Database.IsNpgsql()
+            ? await ApplyPostgresAsync(relaxed, projectId, storyId, layout, start, end, covered, themeIds, coderUserId, ct)
+            : await ApplyAsync(projectId, storyId, layout, start, end, covered, themeIds, coderUserId, ct);
         if (applied is null)
         {
             // The cached layout did not match the lines (they changed as we read): read them again, once.
@@ -90,7 +94,7 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
             return await CodeSelectionAsync(projectId, storyId, start, end, themeIds, coderUserId, retried: true, ct);
         }
         var (passageId, eventId) = applied.Value;
-        await tx.CommitAsync(ct);
+        await relaxed.CommitAsync(ct);
         if (eventId is { } id)
             await hub.Clients.Group(ProjectHub.GroupName(projectId))
                 .SendAsync(ProjectHub.EventsAppended, new ProjectHub.EventsAppendedMessage(projectId, storyId, [id]), CancellationToken.None);
@@ -284,19 +288,12 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
             var (from, to) = (layout.Lines[first].Position, layout.Lines[last].Position);
             var words = new List<CueWords>(last - first + 1);
             await foreach (var w in ReadWords(db, storyId, from, to).WithCancellation(ct)) words.Add(w);
-            if (words.Count != last - first + 1) return null;
-            for (var i = 0; i < words.Count; i++)
-            {
-                var line = layout.Lines[first + i];
-                if (words[i].Id != line.CueId || words[i].Text.Length != line.End - line.Start) return null;
-            }
-            var text = string.Join("\n", words.Select(w => w.Text));
-            var at = layout.Lines[first].Start;
+            if (Snippet(layout, first, last, words, start, end) is not { } snippet) return null;
             // The id is taken first (as coding every turn does), so the theme links and the event can name it.
             passageId = checked((int)(await BulkInsert.AllocateIdsAsync(db, "Passages", 1, ct))[0]);
             passageRow =
             [
-                passageId, projectId, storyId, start, end, text[(start - at)..(end - at)],
+                passageId, projectId, storyId, start, end, snippet,
                 covered.Select(s => s.StartSeconds).FirstOrDefault(v => v is not null), covered.Select(s => s.EndSeconds).LastOrDefault(v => v is not null),
                 covered[0].Speaker, coderUserId, now, "coding",
             ];
@@ -312,6 +309,148 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
         await BulkInsert.InsertAsync(db, "ProjectEvents", EventColumns,
             [[eventId, projectId, coderUserId, "passage.coded", "passage", passageId.ToString(System.Globalization.CultureInfo.InvariantCulture), Detail("theme", added), now]], ct);
         return (passageId, eventId);
+    }
+
+    /// <summary>
+    /// The new passage's snippet from the words of lines [<paramref name="first"/>, <paramref name="last"/>] of the layout;
+    /// null when the words read are not the lines the layout describes (they changed since it was made).
+    /// </summary>
+    private static string? Snippet(TranscriptLayouts.Layout layout, int first, int last, List<CueWords> words, int start, int end)
+    {
+        if (words.Count != last - first + 1) return null;
+        for (var i = 0; i < words.Count; i++)
+        {
+            var line = layout.Lines[first + i];
+            if (words[i].Id != line.CueId || words[i].Text.Length != line.End - line.Start) return null;
+        }
+        var text = string.Join("\n", words.Select(w => w.Text));
+        var at = layout.Lines[first].Start;
+        return text[(start - at)..(end - at)];
+    }
+
+    // PostgreSQL (issue #17): what ApplyAsync sends as about a dozen round trips (the span, its themes or the words, two
+    // id reads, three COPYs, each COPY two round trips) goes as two prepared batches: one that reads, one that writes.
+    // The passage with this span and its themes, and the words of the lines around the selection (read either way: a
+    // few short lines, and it saves a round trip when the passage is new).
+    private const string PostgresLookup =
+        """
+        SELECT p."Id", ARRAY(SELECT t."ThemeId" FROM "PassageThemes" AS t WHERE t."PassageId" = p."Id") FROM "Passages" AS p
+        WHERE p."ProjectId" = $1 AND p."StoryId" = $2 AND p."StartOffset" = $3 AND p."EndOffset" = $4 AND p."Origin" = 'coding'
+        ORDER BY p."Id" LIMIT 1
+        """;
+
+    private const string PostgresWords =
+        """SELECT c."Id", c."Text" FROM "TranscriptCues" AS c WHERE c."StoryId" = $1 AND c."Position" >= $2 AND c."Position" <= $3 ORDER BY c."Position" """;
+
+    // The new passage, its theme links (in the order chosen) and its event in one statement, ids from the columns' own
+    // sequences as the id reads took them: the same rows, columns and values ApplyAsync writes.
+    private const string PostgresInsertPassage =
+        """
+        WITH p AS (
+            INSERT INTO "Passages" ("ProjectId", "StoryId", "StartOffset", "EndOffset", "Snippet", "StartSeconds", "EndSeconds", "Speaker", "CoderUserId", "CreatedAt", "Origin")
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'coding') RETURNING "Id"),
+        t AS (
+            INSERT INTO "PassageThemes" ("PassageId", "ThemeId", "CoderUserId", "CodedAt")
+            SELECT p."Id", u.theme, $9, $10 FROM p, unnest($11::integer[]) WITH ORDINALITY AS u(theme, n) ORDER BY u.n),
+        e AS (
+            INSERT INTO "ProjectEvents" ("ProjectId", "ActorUserId", "Action", "ObjectType", "ObjectId", "Detail", "OccurredAt")
+            SELECT $1, $9, 'passage.coded', 'passage', p."Id"::text, $12, $10 FROM p RETURNING "Id")
+        SELECT p."Id", e."Id" FROM p, e
+        """;
+
+    // More themes on an existing passage: the links and the event.
+    private const string PostgresAddThemes =
+        """
+        WITH t AS (
+            INSERT INTO "PassageThemes" ("PassageId", "ThemeId", "CoderUserId", "CodedAt")
+            SELECT $1, u.theme, $2, $3 FROM unnest($4::integer[]) WITH ORDINALITY AS u(theme, n) ORDER BY u.n),
+        e AS (
+            INSERT INTO "ProjectEvents" ("ProjectId", "ActorUserId", "Action", "ObjectType", "ObjectId", "Detail", "OccurredAt")
+            VALUES ($5, $2, 'passage.coded', 'passage', $6, $7, $3) RETURNING "Id")
+        SELECT e."Id" FROM e
+        """;
+
+    /// <summary>
+    /// <see cref="ApplyAsync"/> on PostgreSQL, in two round trips: the span's passage, its themes and the words around the
+    /// selection in one prepared batch; the rows (and the relaxed commit's setting, decision 0012) in another.
+    /// </summary>
+    private async Task<(int PassageId, long? EventId)?> ApplyPostgresAsync(Durability.Relaxed relaxed, int projectId, int storyId, TranscriptLayouts.Layout layout,
+        int start, int end, List<TranscriptLayouts.Line> covered, IReadOnlyCollection<int> themeIds, string? coderUserId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var connection = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
+        var transaction = (Npgsql.NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
+        var (first, last) = layout.Around(start, end);
+        var passageId = 0;
+        var has = new HashSet<int>();
+        var words = new List<CueWords>(last - first + 1);
+        await using (var lookup = new Npgsql.NpgsqlBatch(connection, transaction))
+        {
+            lookup.BatchCommands.Add(Command(PostgresLookup, Int(projectId), Int(storyId), Int(start), Int(end)));
+            lookup.BatchCommands.Add(Command(PostgresWords, Int(storyId), Int(layout.Lines[first].Position), Int(layout.Lines[last].Position)));
+            await lookup.PrepareAsync(ct);
+            await using var reader = await lookup.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct))
+            {
+                passageId = reader.GetInt32(0);
+                has.UnionWith(reader.GetFieldValue<int[]>(1));
+            }
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct)) words.Add(new CueWords(reader.GetInt64(0), reader.GetString(1)));
+        }
+
+        var added = themeIds.Distinct().Where(has.Add).ToArray();
+        if (passageId != 0 && added.Length == 0) return (passageId, null);
+        await using var write = new Npgsql.NpgsqlBatch(connection, transaction);
+        string sql;
+        if (passageId == 0)
+        {
+            // Only the words around the selection were read, and they are checked against the layout they were placed by.
+            if (Snippet(layout, first, last, words, start, end) is not { } snippet) return null;
+            sql = PostgresInsertPassage;
+            write.BatchCommands.Add(Command(sql, Int(projectId), Int(storyId), Int(start), Int(end), Text(snippet),
+                Seconds(covered.Select(s => s.StartSeconds).FirstOrDefault(v => v is not null)), Seconds(covered.Select(s => s.EndSeconds).LastOrDefault(v => v is not null)),
+                Text(covered[0].Speaker), Text(coderUserId), Time(now), Ints(added), Text(Detail("theme", added))));
+        }
+        else
+        {
+            sql = PostgresAddThemes;
+            write.BatchCommands.Add(Command(sql, Int(passageId), Text(coderUserId), Time(now), Ints(added), Int(projectId),
+                Text(passageId.ToString(System.Globalization.CultureInfo.InvariantCulture)), Text(Detail("theme", added))));
+        }
+        var settingFirst = relaxed.AddSettingTo(write);
+        await write.PrepareAsync(ct);
+        long eventId;
+        try
+        {
+            await using var reader = await write.ExecuteReaderAsync(ct);
+            if (settingFirst) await reader.NextResultAsync(ct);
+            if (!await reader.ReadAsync(ct)) throw new InvalidOperationException("The coded passage's statement returned no row.");
+            if (passageId == 0)
+            {
+                passageId = reader.GetInt32(0);
+                eventId = reader.GetInt64(1);
+            }
+            else eventId = reader.GetInt64(0);
+        }
+        finally
+        {
+            // Past EF's command pipeline: the public pages' cache hears of the rows as it does of BulkInsert's.
+            BulkInsert.Written(db, sql);
+        }
+        return (passageId, eventId);
+
+        static Npgsql.NpgsqlBatchCommand Command(string text, params Npgsql.NpgsqlParameter[] parameters)
+        {
+            var command = new Npgsql.NpgsqlBatchCommand(text);
+            command.Parameters.AddRange(parameters);
+            return command;
+        }
+        static Npgsql.NpgsqlParameter Int(int value) => new Npgsql.NpgsqlParameter<int> { TypedValue = value, NpgsqlDbType = NpgsqlDbType.Integer };
+        static Npgsql.NpgsqlParameter Ints(int[] value) => new Npgsql.NpgsqlParameter<int[]> { TypedValue = value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer };
+        static Npgsql.NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Varchar };
+        static Npgsql.NpgsqlParameter Seconds(double? value) => new() { Value = value is { } v ? v : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Double };
+        static Npgsql.NpgsqlParameter Time(DateTime value) => new Npgsql.NpgsqlParameter<DateTime> { TypedValue = value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
     }
 
     private static List<CueSpan> Covered(List<CueSpan> spans, int start, int end) =>
