@@ -155,9 +155,11 @@ public sealed class SqliteStoryweaveDb(DbContextOptions<SqliteStoryweaveDb> opti
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
-        // SQLite only: search's theme and coder filters find the lines a passage covers from this index alone
+        // SQLite only: search reads each match's story and speaker from this narrow copy instead of the line's row
+        // (SearchService.LineOwnerIndex). Also SQLite only, outside this model (an index on an expression): the theme
+        // and coder filters find the lines a passage covers from SearchService.LinePlaceIndex alone
         // (Features/Search/README.md). PostgreSQL answers those filters faster without it (BENCHMARKS.md).
-        builder.Entity<TranscriptCue>().HasIndex(c => new { c.StoryId, c.StartOffset });
+        builder.Entity<TranscriptCue>().HasIndex(c => new { c.Id, c.StoryId, c.Speaker }).HasDatabaseName(Features.Search.SearchService.LineOwnerIndex);
     }
 }
 

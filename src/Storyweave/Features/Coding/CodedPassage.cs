@@ -83,14 +83,15 @@ public sealed class CodedPassageConfiguration : IEntityTypeConfiguration<CodedPa
         builder.Property(p => p.Origin).HasMaxLength(50);
         builder.HasOne(p => p.Story).WithMany().HasForeignKey(p => p.StoryId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(p => new { p.ProjectId, p.StoryId });
-        // A narrow copy of each passage's place (story, offset) by its id: a theme's page counts and orders its
-        // thousands of passages from this and the links' index alone, a few hundred KB that stay in SQLite's page
-        // cache, instead of looking each passage up in the table, whose snippets make it megabytes (ThemeModel).
-        builder.HasIndex(p => new { p.Id, p.StoryId, p.StartOffset }).HasDatabaseName(PlaceIndex);
+        // A narrow copy of each passage's place (project, story, start, end) by its id: a theme's page counts and
+        // orders its thousands of passages from this and the links' index alone, a few hundred KB that stay in SQLite's
+        // page cache, instead of looking each passage up in the table, whose snippets make it megabytes (ThemeModel);
+        // search's theme filter reads the theme's passages from it too (SearchService).
+        builder.HasIndex(p => new { p.Id, p.ProjectId, p.StoryId, p.StartOffset, p.EndOffset }).HasDatabaseName(PlaceIndex);
     }
 
-    /// <summary>The index <c>(Id, StoryId, StartOffset)</c> the theme page names on SQLite (<c>INDEXED BY</c>).</summary>
-    public const string PlaceIndex = "IX_Passages_Id_StoryId_StartOffset";
+    /// <summary>The index <c>(Id, ProjectId, StoryId, StartOffset, EndOffset)</c> the theme page and search's theme filter name on SQLite (<c>INDEXED BY</c>).</summary>
+    public const string PlaceIndex = "IX_Passages_Id_ProjectId_StoryId_StartOffset_EndOffset";
 }
 
 public sealed class PassageThemeConfiguration : IEntityTypeConfiguration<PassageTheme>

@@ -183,35 +183,25 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
     }
 
     /// <summary>
-    /// With a theme or coder filter, that filter's passages of the project, read once into a
-    /// small table (a few thousand rows; SQLite indexes it by story itself), and with <paramref name="lines"/> (SQLite's
-    /// <see cref="SqliteFilterLinesSql"/>) the lines they cover.
+    /// With a theme or coder filter, that filter's passages of the project (story and place), read once into a
+    /// small table (a few thousand rows; SQLite indexes it by story itself).
     /// A search then starts from these: a common word has ~15,000 matches at 1,000 stories of which a
     /// theme covers ~300, and reading each match's row to learn its story cost most of such a search.
-    /// The lines are found with <c>IX_TranscriptCues_StoryId_StartOffset</c> (SQLite only) alone (no row is read): lines
-    /// tile the story's text, so a passage covers the lines from the last one starting at or before the
-    /// passage's start up to the last one starting before its end. That may include the line the passage
-    /// starts just after (at the newline); the exact overlap test drops it.
+    /// On SQLite (<paramref name="sqlite"/>) a theme's passages are read from the passages' place index
+    /// (<see cref="Coding.CodedPassageConfiguration.PlaceIndex"/>: id, project, story, start, end), which holds all
+    /// the statement needs: the table's rows carry snippets and make it megabytes, past SQLite's page cache.
     /// </summary>
-    private static string PassageCtes(Filters f, bool lines)
+    private static string PassageCtes(Filters f, bool sqlite)
     {
-        static string Lines(string name, string passages) => $"""
-            "{name}" AS MATERIALIZED (
-                SELECT c."Id", c."StoryId", c."StartOffset" FROM "{passages}" p JOIN "TranscriptCues" c ON c."StoryId" = p."StoryId"
-                WHERE c."StartOffset" < p."EndOffset" AND c."StartOffset" >= COALESCE((
-                    SELECT max(b."StartOffset") FROM "TranscriptCues" b
-                    WHERE b."StoryId" = p."StoryId" AND b."StartOffset" <= p."StartOffset"), 0))
-            """;
         var ctes = new List<string>();
         if (f.ThemeId is not null)
         {
-            ctes.Add("""
+            ctes.Add($"""
                 "ThemePassages" AS MATERIALIZED (
                     SELECT p."StoryId", p."StartOffset", p."EndOffset"
-                    FROM "PassageThemes" pt JOIN "Passages" p ON p."Id" = pt."PassageId"
+                    FROM "PassageThemes" pt JOIN "Passages" p{(sqlite ? $" INDEXED BY \"{Coding.CodedPassageConfiguration.PlaceIndex}\"" : "")} ON p."Id" = pt."PassageId"
                     WHERE pt."ThemeId" = @theme AND p."ProjectId" = @project)
                 """);
-            if (lines) ctes.Add(Lines("ThemeLines", "ThemePassages"));
         }
         if (f.CoderId is not null)
         {
@@ -222,28 +212,47 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
                     WHERE p."ProjectId" = @project AND (p."CoderUserId" = @coder
                         OR EXISTS (SELECT 1 FROM "PassageThemes" pt WHERE pt."PassageId" = p."Id" AND pt."CoderUserId" = @coder)))
                 """);
-            if (lines) ctes.Add(Lines("CoderLines", "CoderPassages"));
         }
         return string.Join(",\n", ctes);
     }
 
     /// <summary>
-    /// The lines a theme's (or coder's) passages of the project cover, exactly (<c>Value</c>: line ids): the lines
-    /// <see cref="PassageCtes"/> finds by their offsets alone, kept when a passage overlaps them by the same test as
-    /// <see cref="FilterSql"/> (the line's length is read only for a passage that starts inside it). Also read by the
-    /// test that every table it reads carries the triggers that retire kept lists.
+    /// The lines a theme's (or coder's) passages of the project cover, exactly (<c>Value</c>: line ids), on SQLite,
+    /// from two indexes alone (no line row is read): lines tile the story's text, so a passage covers the lines from
+    /// the last one starting at or before the passage's start up to the last one starting before its end, found by
+    /// <see cref="LinePlaceIndex"/> (story, start); the first of them is kept only when the passage starts before the
+    /// line ends (it may start just after it, at the newline), which the same index answers, since it holds each
+    /// line's length too. Same test as <see cref="FilterSql"/>'s overlap. One pass over (passage, line) pairs.
+    /// <paramref name="f"/> holds one of the two filters. Also read by the test that every table it reads carries the
+    /// triggers that retire kept lists.
     /// </summary>
     internal static string SqliteFilterLinesSql(Filters f)
     {
-        var (passages, lines) = f.ThemeId is not null ? ("ThemePassages", "ThemeLines") : ("CoderPassages", "CoderLines");
+        var passages = f.ThemeId is not null ? "ThemePassages" : "CoderPassages";
         return $"""
-            WITH {PassageCtes(f, lines: true)}
-            SELECT DISTINCT l."Id" AS "Value" FROM "{lines}" l
-            WHERE EXISTS (SELECT 1 FROM "{passages}" p WHERE p."StoryId" = l."StoryId" AND p."EndOffset" > l."StartOffset"
-                AND (p."StartOffset" < l."StartOffset"
-                    OR p."StartOffset" < l."StartOffset" + (SELECT length(t."Text") FROM "TranscriptCues" t WHERE t."Id" = l."Id")))
+            WITH {PassageCtes(f, sqlite: true)}
+            SELECT DISTINCT c."Id" AS "Value"
+            FROM "{passages}" p JOIN "TranscriptCues" c INDEXED BY "{LinePlaceIndex}" ON c."StoryId" = p."StoryId"
+            WHERE c."StartOffset" < p."EndOffset" AND c."StartOffset" >= COALESCE((
+                    SELECT max(b."StartOffset") FROM "TranscriptCues" b INDEXED BY "{LinePlaceIndex}"
+                    WHERE b."StoryId" = p."StoryId" AND b."StartOffset" <= p."StartOffset"), 0)
+                AND (p."StartOffset" < c."StartOffset" OR p."StartOffset" < c."StartOffset" + length(c."Text"))
             """;
     }
+
+    /// <summary>
+    /// SQLite only: lines by story and place, with each line's length — an index on the expression <c>length("Text")</c>
+    /// (migration <c>SearchFromNarrowIndexes</c>, outside the EF model, which cannot express it). SQLite reads a line's
+    /// length from it without reading the line, so <see cref="SqliteFilterLinesSql"/> touches no line row.
+    /// </summary>
+    public const string LinePlaceIndex = "IX_TranscriptCues_StoryId_StartOffset_Length";
+
+    /// <summary>
+    /// SQLite only: each line's story and speaker by its id (<c>Id, StoryId, Speaker</c>; 6.5 MB at 1,000 stories), all a
+    /// search without a proximity boost reads of a match (<see cref="SqliteCandidatesSql"/>): a few pages of it hold the
+    /// newest thousands of lines, where their rows, with the text, span megabytes, past SQLite's page cache.
+    /// </summary>
+    public const string LineOwnerIndex = "IX_TranscriptCues_Id_StoryId_Speaker";
 
     /// <summary>A theme's or coder's lines (one of the two filters in <paramref name="f"/>), kept while the rows they come from are unchanged.</summary>
     private Task<IReadOnlyCollection<long>> FilterLinesAsync(int projectId, Filters f, SearchResultCache.VersionRow now, CancellationToken ct)
@@ -321,8 +330,11 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         // SQLite from starting at the project's stories and running the MATCH once per story.
         // The lines are tested against the theme's or coder's lines (@lines, exact: FilterLinesAsync), by id, before their
         // row is read; the team's texts (few) against the filter's passages as on PostgreSQL, read only when one matches.
-        var ctes = PassageCtes(f, lines: false);
+        var ctes = PassageCtes(f, sqlite: true);
         var filters = FilterSql(f);
+        // Without the proximity boost a match's line is read for its story and speaker only, which the narrow index holds
+        // (SQLite always prefers the table's rowid, hence INDEXED BY); with it the text is read, so the row is.
+        var owner = query.ProximityWords() is null ? $" INDEXED BY \"{LineOwnerIndex}\"" : "";
         // "+rowid": a plain rowid IN (…) would make FTS5 run the MATCH once for each listed id.
         var lineFilters = (f.ThemeId is null && f.CoderId is null ? "" : """ AND +"TranscriptCuesFts".rowid IN (SELECT value FROM json_each(@lines))""")
             + FilterSql(f, passages: false);
@@ -331,7 +343,7 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
             SELECT "Id", "StoryId", "Speaker", "Kind" FROM (
                 SELECT * FROM (
                     SELECT e."Id", e."StoryId", e."Speaker", 'Cue' AS "Kind", {rank("TranscriptCuesFts")} AS "Rank"
-                    FROM "TranscriptCuesFts" CROSS JOIN "TranscriptCues" e ON e."Id" = "TranscriptCuesFts".rowid
+                    FROM "TranscriptCuesFts" CROSS JOIN "TranscriptCues" e{owner} ON e."Id" = "TranscriptCuesFts".rowid
                     CROSS JOIN "Stories" s ON s."Id" = e."StoryId"
                     WHERE "TranscriptCuesFts" MATCH @q AND s."ProjectId" = @project{lineFilters}
                     ORDER BY "TranscriptCuesFts".rowid DESC
@@ -382,7 +394,7 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         // The passages are read once, as on SQLite, but not turned into their lines: PostgreSQL joins the matches
         // to them by story in one hash join, and a lookup per covered line (two index seeks per passage, then the
         // line's row) costs it more than reading the matches' rows (BENCHMARKS.md, "Theme filter from its passages").
-        var ctes = PassageCtes(f, lines: false);
+        var ctes = PassageCtes(f, sqlite: false);
         var filters = FilterSql(f);
         var sql = $"""
             WITH {(ctes.Length > 0 ? ctes + "," : "")} "Window" AS MATERIALIZED (

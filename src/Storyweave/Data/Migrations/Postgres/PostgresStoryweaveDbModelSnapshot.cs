@@ -782,8 +782,8 @@ namespace Storyweave.Data.Migrations.Postgres
 
                     b.HasIndex("ProjectId", "StoryId");
 
-                    b.HasIndex("Id", "StoryId", "StartOffset")
-                        .HasDatabaseName("IX_Passages_Id_StoryId_StartOffset");
+                    b.HasIndex("Id", "ProjectId", "StoryId", "StartOffset", "EndOffset")
+                        .HasDatabaseName("IX_Passages_Id_ProjectId_StoryId_StartOffset_EndOffset");
 
                     b.ToTable("Passages");
                 });

@@ -753,8 +753,8 @@ namespace Storyweave.Data.Migrations.Sqlite
 
                     b.HasIndex("ProjectId", "StoryId");
 
-                    b.HasIndex("Id", "StoryId", "StartOffset")
-                        .HasDatabaseName("IX_Passages_Id_StoryId_StartOffset");
+                    b.HasIndex("Id", "ProjectId", "StoryId", "StartOffset", "EndOffset")
+                        .HasDatabaseName("IX_Passages_Id_ProjectId_StoryId_StartOffset_EndOffset");
 
                     b.ToTable("Passages");
                 });
@@ -1967,7 +1967,8 @@ namespace Storyweave.Data.Migrations.Sqlite
 
                     b.HasIndex("StoryId", "Position");
 
-                    b.HasIndex("StoryId", "StartOffset");
+                    b.HasIndex("Id", "StoryId", "Speaker")
+                        .HasDatabaseName("IX_TranscriptCues_Id_StoryId_Speaker");
 
                     b.ToTable("TranscriptCues");
                 });
