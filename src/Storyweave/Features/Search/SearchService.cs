@@ -396,12 +396,19 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
         // line's row) costs it more than reading the matches' rows (BENCHMARKS.md, "Theme filter from its passages").
         var ctes = PassageCtes(f, sqlite: false);
         var filters = FilterSql(f);
+        // With a speaker filter the lines are ordered by "Id" + 0, the same order, so that the planner cannot walk the
+        // primary key backwards testing every line's words and speaker until it has @window of them (it expects a
+        // speaker's share of the matches to be their share of the lines; the reporter says "home" in ~1 of 9 of its
+        // matches, so that walk read ~117,000 rows for 1,000): it then combines the words' GIN index with
+        // IX_TranscriptCues_Speaker_Id (speaker, and the id range) before any row is read, and reads only the speaker's
+        // matches (migration PostgresSearchIndexes; BENCHMARKS.md, branch pgsearch). Same rows, same order.
+        var lineOrder = f.Speaker is null ? """e."Id" DESC""" : """e."Id" + 0 DESC""";
         var sql = $"""
             WITH {(ctes.Length > 0 ? ctes + "," : "")} "Window" AS MATERIALIZED (
                 (SELECT e."Id", e."StoryId", e."Speaker", 'Cue'::text AS "Kind", e."SearchVector"
                 FROM "TranscriptCues" e JOIN "Stories" s ON s."Id" = e."StoryId"
                 WHERE e."SearchVector" @@ to_tsquery('english', @q) AND e."Id" > @since AND s."ProjectId" = @project{filters}
-                ORDER BY e."Id" DESC
+                ORDER BY {lineOrder}
                 LIMIT @window)
                 UNION ALL
                 (SELECT e."Id", e."StoryId", e."Speaker", e."Kind"::text, e."SearchVector"
