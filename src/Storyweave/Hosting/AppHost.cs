@@ -97,6 +97,7 @@ public static class AppHost
         {
             services.AddDbContextPool<StoryweaveDb, PostgresStoryweaveDb>((sp, o) => o.UseNpgsql(options.Postgres,
                 n => n.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter))
+                .AddInterceptors(PreparedStatements.Instance)
                 .AddInterceptors(sp.GetRequiredService<PublicPageCache>().Interceptors));
         }
         else

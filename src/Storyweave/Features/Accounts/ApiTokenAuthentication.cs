@@ -33,9 +33,10 @@ public sealed class ApiTokenAuthenticationHandler(
         ProjectRole? Role, bool PersonalDetailsGrant);
 
     // Compiled once: this runs on every token-authenticated request. projectId 0 (no project in the route) matches no project.
+    // Prepared on PostgreSQL (Data/PreparedStatements): parsed and planned once per pooled connection, not on every request.
     private static readonly Func<StoryweaveDb, string, int, CancellationToken, Task<TokenRow?>> ReadToken =
         EF.CompileAsyncQuery((StoryweaveDb db, string hash, int projectId, CancellationToken ct) =>
-            db.ApiTokens.AsNoTracking().Where(t => t.SecretHash == hash).Select(t => new TokenRow(
+            db.ApiTokens.AsNoTracking().TagWith(PreparedStatements.Tag).Where(t => t.SecretHash == hash).Select(t => new TokenRow(
                 t.Id,
                 t.RevokedAt,
                 t.LastUsedAt,

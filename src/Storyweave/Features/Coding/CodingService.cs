@@ -223,10 +223,10 @@ public sealed class CodingService(StoryweaveDb db, TimeProvider clock, SearchInd
     /// <summary>What coding needs to know about the story before it starts: its transcript's version, and how many of the chosen themes can be applied.</summary>
     private sealed record StoryCheck(int TranscriptVersion, int UsableThemes);
 
-    // One statement (issue #17: it was two, the story's whole row and then the themes), compiled once.
+    // One statement (issue #17: it was two, the story's whole row and then the themes), compiled once; prepared on PostgreSQL.
     private static readonly Func<StoryweaveDb, int, int, List<int>, CancellationToken, Task<StoryCheck?>> CheckStory =
         EF.CompileAsyncQuery((StoryweaveDb db, int projectId, int storyId, List<int> themeIds, CancellationToken ct) =>
-            db.Stories.AsNoTracking().Where(s => s.Id == storyId && s.ProjectId == projectId)
+            db.Stories.AsNoTracking().TagWith(PreparedStatements.Tag).Where(s => s.Id == storyId && s.ProjectId == projectId)
                 .Select(s => new StoryCheck(s.TranscriptVersion,
                     db.Themes.Count(t => themeIds.Contains(t.Id) && t.ProjectId == projectId && t.DeletedAt == null && t.MergedIntoId == null)))
                 .FirstOrDefault());
