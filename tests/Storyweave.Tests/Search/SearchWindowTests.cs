@@ -65,4 +65,49 @@ public sealed class SearchWindowTests : IAsyncLifetime
         Assert.False((bool)lighthouse["totalIsCapped"]!);
         Assert.StartsWith("One:", (string)((JsonArray)lighthouse["results"]!)[0]!["snippet"]!, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_speaker_filter_lists_that_speakers_newest_matches_newest_window_first_and_older_ones_when_too_few()
+    {
+        // On PostgreSQL the speaker filter is read from an index on (speaker, id) with the words' index (migration
+        // PostgresSearchIndexes): the same lines in the same order as reading every match, newest window first.
+        var lead = await _app.CreateUserAsync(name: "Lee Lead");
+        var projectId = await _app.CreateProjectAsync(lead);
+        var api = await _app.ApiClientAsync(lead);
+        var teller = await _app.CreateStorytellerAsync(projectId, lead, "Rowan Hale");
+        await _app.CreateStoryWithTranscriptAsync(projectId, lead, [teller],
+            ("Bo", "One: the harbour and the old lighthouse."),
+            ("Rowan", "Two: the harbour at dawn."),
+            ("Bo", "Three: the harbour in the rain."),
+            ("Rowan", "Four: the harbour wall."),
+            ("Bo", "Five: the harbour cafe."),
+            ("Rowan", "Six: the harbour lights."),
+            ("Bo", "Seven: the harbour again."),
+            ("Rowan", "Eight: home for good."));
+
+        var response = await api.GetAsync($"/api/projects/{projectId}/search?q=harbour&speaker=Bo");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var bo = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        var snippets = ((JsonArray)bo["results"]!).Select(r => (string)r!["snippet"]!).ToList();
+        Assert.All((JsonArray)bo["results"]!, r => Assert.Equal("Bo", (string)r!["speaker"]!));
+        if (TestApp.PostgresServer is not null)
+        {
+            // The 4 newest texts (Five to Eight) hold Bo's Five and Seven: enough, so older texts are not read.
+            Assert.Equal(2, (int)bo["total"]!);
+            Assert.True((bool)bo["totalIsCapped"]!);
+            Assert.Equal("Five: Seven:", string.Join(' ', snippets.Select(s => s[..s.IndexOf(' ', StringComparison.Ordinal)]).Order(StringComparer.Ordinal)));
+        }
+        else
+        {
+            Assert.Equal(4, (int)bo["total"]!);
+        }
+
+        // Bo said "lighthouse" only in the oldest text: too few among the newest, so everything is searched; Rowan never said it.
+        response = await api.GetAsync($"/api/projects/{projectId}/search?q=lighthouse&speaker=Bo");
+        var lighthouse = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal(1, (int)lighthouse["total"]!);
+        Assert.StartsWith("One:", (string)((JsonArray)lighthouse["results"]!)[0]!["snippet"]!, StringComparison.Ordinal);
+        response = await api.GetAsync($"/api/projects/{projectId}/search?q=lighthouse&speaker=Rowan");
+        Assert.Equal(0, (int)(await response.Content.ReadFromJsonAsync<JsonObject>())!["total"]!);
+    }
 }
