@@ -85,6 +85,7 @@ public static class ImportHttp
                 // On standard error, so a profiler can be attached to the server for the import only (BENCHMARKS.md).
                 Console.Error.WriteLine($"importing {stories:N0} transcripts, server process {process.Id}");
                 var cpuBefore = CpuSeconds(process.Id);
+                var clientCpuBefore = CpuSeconds(Environment.ProcessId);
                 var requests = new List<double>();
                 var clock = Stopwatch.StartNew();
                 for (var from = 0; from < files.Count; from += filesPerRequest)
@@ -97,6 +98,7 @@ public static class ImportHttp
                 Console.Error.WriteLine("import done");
                 var peak = Exports.Status(process.Id, "VmHWM");
                 var cpu = CpuSeconds(process.Id) - cpuBefore;
+                var clientCpu = CpuSeconds(Environment.ProcessId) - clientCpuBefore;
                 var loadAfter = Stats.LoadAverage();
                 await Exports.StopAsync(process);
                 process = null;
@@ -116,6 +118,7 @@ public static class ImportHttp
                 Console.WriteLine($"| One request of {filesPerRequest} files: median / max | {Stats.Percentile(requests, 50):N0} / {requests.Max():N0} ms |");
                 Console.WriteLine($"| Database size ÷ transcript text | {dbBytes / (double)textBytes:F2}× ({dbBytes / 1024.0 / 1024.0:F0} MB) |");
                 Console.WriteLine($"| Server CPU time (user + system) during the import | {cpu:F1} s ({cpu * 1000 / stories:F1} ms per transcript) |");
+                Console.WriteLine($"| Bench client CPU (this process: sending the files) during the import | {clientCpu:F1} s |");
                 Console.WriteLine($"| Peak server RSS (VmHWM) | {peak} |");
                 Console.WriteLine();
                 Console.WriteLine($"- load average before: {loadBefore}; after: {loadAfter}");

@@ -21,9 +21,10 @@ namespace Storyweave.Features.Stories;
 /// the write is one transaction: nothing is half-imported. The names are checked before anything is written; the files
 /// are parsed side by side and written in order while the later ones are still being parsed (issue #17), so the first
 /// bad file stops the writing and rolls back what was written. Rows are written in bulk (<see cref="BulkInsert"/>);
-/// the full-text index reads the lines where they are.</para>
+/// the full-text index reads the lines where they are. The commit is on disk before the answer; on SQLite the log's
+/// checkpoint after it runs in the background (<see cref="WalCheckpoint"/>).</para>
 /// </summary>
-public sealed class TranscriptBulkImport(StoryweaveDb db, TimeProvider clock)
+public sealed class TranscriptBulkImport(StoryweaveDb db, TimeProvider clock, ILogger<TranscriptBulkImport> logger)
 {
     public const int MaxFiles = 2000;
     public const long MaxTotalBytes = 256L * 1024 * 1024;
@@ -157,6 +158,8 @@ public sealed class TranscriptBulkImport(StoryweaveDb db, TimeProvider clock)
         var failed = messages.Any(m => m is not null);
         var now = clock.GetUtcNow().UtcDateTime;
         var note = Shorten($"Brought in from a transcript file on {now.ToString("d MMMM yyyy", CultureInfo.InvariantCulture)}.", 1000);
+        // SQLite: the log's checkpoint after the commit runs in the background, not in the answer (Data/WalCheckpoint).
+        await using var checkpoint = failed ? null : await WalCheckpoint.BeginAsync(db, ct);
         await using var tx = failed ? null : await db.Database.BeginTransactionAsync(ct);
         long[] storyIds = failed ? [] : await BulkInsert.AllocateIdsAsync(db, "Stories", candidates.Count, ct);
         var written = new List<Written>();
@@ -220,6 +223,7 @@ public sealed class TranscriptBulkImport(StoryweaveDb db, TimeProvider clock)
         for (var i = 0; i < events.Count; i++) events[i].Id = eventIds[i];
         await BulkInsert.InsertEntitiesAsync(db, events, ct);
         await tx!.CommitAsync(ct);
+        checkpoint!.Committed(logger);
 
         return new Outcome(written.Select(s => new StoryMade(s.Story.Id, s.Story.Title, s.Plan.File.Format!, s.Plan.File.Rows.Length,
             s.Tellers.Keys.ToList(), s.Plan.ReporterLabels)).ToList(), skipped, []);
