@@ -409,6 +409,36 @@ public sealed class CodebookTests(AppFixture fixture) : IClassFixture<AppFixture
         return (projectId, theme, all, lead, api);
     }
 
+    [Fact]
+    public async Task The_theme_page_and_the_codebook_write_large_counts_with_thousands_separators()
+    {
+        var (lead, projectId, api) = await NewProjectAsync();
+        var theme = await CreateThemeAsync(api, projectId, "Belonging");
+        var (storyId, _) = await App.CreateStoryAsync(projectId);
+        await App.WithDbAsync(async db =>
+        {
+            db.Passages.AddRange(Enumerable.Range(0, 1200).Select(i => new CodedPassage
+            {
+                ProjectId = projectId,
+                StoryId = storyId,
+                StartOffset = i * 10,
+                EndOffset = i * 10 + 5,
+                Snippet = $"passage {i}",
+                CreatedAt = DateTime.UtcNow,
+                Themes = [new PassageTheme { ThemeId = theme, CodedAt = DateTime.UtcNow }],
+            }));
+            await db.SaveChangesAsync();
+            return 0;
+        });
+        var client = await App.SignInAsync(lead);
+
+        var page = await client.GetStringAsync($"/projects/{projectId}/codebook/{theme}");
+        Assert.Contains("1,200 passages in 1 story.", page, StringComparison.Ordinal);
+        Assert.Contains("Passages 1–50 of 1,200", page, StringComparison.Ordinal);
+        var codebook = await client.GetStringAsync($"/projects/{projectId}/codebook");
+        Assert.Contains("1,200 passages, 1 story", codebook, StringComparison.Ordinal);
+    }
+
     private static List<int> RowsOn(string html) =>
         System.Text.RegularExpressions.Regex.Matches(html, "<th scope=\"row\" id=\"passage-(\\d+)\"").Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
 
