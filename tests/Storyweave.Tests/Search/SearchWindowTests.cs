@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Storyweave.Features.Search;
 
@@ -109,5 +110,26 @@ public sealed class SearchWindowTests : IAsyncLifetime
         Assert.StartsWith("One:", (string)((JsonArray)lighthouse["results"]!)[0]!["snippet"]!, StringComparison.Ordinal);
         response = await api.GetAsync($"/api/projects/{projectId}/search?q=lighthouse&speaker=Rowan");
         Assert.Equal(0, (int)(await response.Content.ReadFromJsonAsync<JsonObject>())!["total"]!);
+    }
+
+    [Fact]
+    public async Task A_broken_database_is_not_blamed_on_the_words_searched_for()
+    {
+        // "Search could not understand those words" is for the engine refusing the words only. A database missing what
+        // search reads (here broken by hand: an index SQLite is told to use, PostgreSQL's word column) is a fault to log
+        // and fix, not the person's words, so it must not be answered with that message.
+        var lead = await _app.CreateUserAsync(name: "Lee Lead");
+        var projectId = await _app.CreateProjectAsync(lead);
+        var api = await _app.ApiClientAsync(lead);
+        var teller = await _app.CreateStorytellerAsync(projectId, lead, "Rowan Hale");
+        await _app.CreateStoryWithTranscriptAsync(projectId, lead, [teller], ("Rowan", "The harbour at dawn."));
+        Assert.Equal(1, (int)(await SearchAsync(api, projectId, "harbour"))["total"]!);
+
+        await _app.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(TestApp.PostgresServer is not null
+            ? "ALTER TABLE \"TranscriptCues\" RENAME COLUMN \"SearchVector\" TO \"SearchVectorGone\""
+            : $"DROP INDEX \"{SearchService.LineOwnerIndex}\""));
+        var response = await api.GetAsync($"/api/projects/{projectId}/search?q=lighthouse");
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.DoesNotContain("could not understand", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }

@@ -120,10 +120,12 @@ public sealed class SearchService(StoryweaveDb db, ConsentPolicy consent, Search
             (candidates, capped) = postgres ? await PostgresCandidatesAsync(projectId, query, filters, ct)
                 : await kept.GetAsync(db, new SearchResultCache.Key(projectId, query.ToFts5(), filters), now => SqliteCandidatesAsync(projectId, query, filters, now, ct), ct);
         }
-        catch (Exception e) when (e is SqliteException or PostgresException)
+        catch (Exception e) when (e is SqliteException { Message: var m } && m.Contains("fts5:", StringComparison.Ordinal)
+            || e is PostgresException { SqlState: PostgresErrorCodes.SyntaxError })
         {
-            // The query is built from letters and digits only, so this should not happen; if the
-            // engine still refuses it, the person gets a plain message rather than an error page.
+            // The query is built from letters and digits only, so this should not happen; if the engine still refuses
+            // the words, the person gets a plain message rather than an error page. Only the engine's complaint about
+            // the words: any other failure (a missing index in a hand-altered database, say) is not the person's words.
             return Outcome.Failed(UnreadableQueryMessage);
         }
 
