@@ -157,6 +157,9 @@ public static class SearchHttp
             ("One theme's page (its passages)", $"/projects/{projectId}/codebook/{themeId}", browser),
             ("Coding page of one story", $"/projects/{projectId}/stories/{story}/coding", browser),
             ("Theme counts (API)", $"/api/projects/{projectId}/theme-counts?storyId={story}", api),
+            // The page a person searches from: its filter lists (themes, categories, speakers, coders) on every view.
+            ("Search page, before any words", $"/projects/{projectId}/search", browser),
+            ("Search page, a common word (its matches kept after the first time)", $"/projects/{projectId}/search?q=home", browser),
         };
         // Warm-up, not timed: each page PageWarmUp times, then a pause. The runtime compiles a method a second,
         // optimised time only after ~30 calls and a quiet moment (tiered compilation); with one warm-up request the

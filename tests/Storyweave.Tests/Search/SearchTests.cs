@@ -254,6 +254,53 @@ public sealed class SearchTests(AppFixture fixture) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task The_search_page_offers_as_coders_everyone_who_coded_in_this_project_and_no_one_else()
+    {
+        // "Coded by" lists whoever made a passage here or put a theme on one, asked of each person by index (issue #17:
+        // reading every passage and link of a 20,000-passage project for it took ~20 ms of each search page). Someone who
+        // coded only in another project, or never coded, is not offered.
+        var (projectId, lead, _) = await ProjectAsync();
+        var otherProject = await App.CreateProjectAsync(lead, "Another project");
+        var teller = await App.CreateStorytellerAsync(projectId, lead, "Ash Green");
+        var elsewhereTeller = await App.CreateStorytellerAsync(otherProject, lead, "Bo Grey");
+        var story = await App.CreateStoryWithTranscriptAsync(projectId, lead, [teller], ("Ash", "The garden was small."));
+        var elsewhere = await App.CreateStoryWithTranscriptAsync(otherProject, lead, [elsewhereTeller], ("Bo", "The garden was big."));
+        var green = await App.CreateThemeAsync(projectId, "Green spaces");
+        var blue = await App.CreateThemeAsync(otherProject, "Blue spaces");
+        var maker = await App.CreateUserAsync(name: "Mo Maker");
+        var tagger = await App.CreateUserAsync(name: "Tam Tagger");
+        var outsider = await App.CreateUserAsync(name: "Oz Outsider");
+        await App.WithDbAsync(async db =>
+        {
+            CodedPassage Passage(int project, int storyId, string? coder, int theme, string tagged) => new()
+            {
+                ProjectId = project,
+                StoryId = storyId,
+                StartOffset = 0,
+                EndOffset = 10,
+                Snippet = "…",
+                CoderUserId = coder,
+                CreatedAt = DateTime.UtcNow,
+                Themes = [new PassageTheme { ThemeId = theme, CoderUserId = tagged, CodedAt = DateTime.UtcNow }],
+            };
+            db.Passages.AddRange(Passage(projectId, story, maker.Id, green, tagger.Id), Passage(otherProject, elsewhere, outsider.Id, blue, outsider.Id));
+            await db.SaveChangesAsync();
+            return 0;
+        });
+
+        var html = await (await App.SignInAsync(lead)).GetStringAsync($"/projects/{projectId}/search");
+        var coders = System.Text.RegularExpressions.Regex.Match(html, "<select id=\"coderId\"[^>]*>(.*?)</select>", System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
+        var offered = System.Text.RegularExpressions.Regex.Matches(coders, "<option value=\"([^\"]*)\"[^>]*>([^<]*)</option>").Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToList();
+        Assert.Equal([("", "Anyone"), (maker.Id, "Mo Maker"), (tagger.Id, "Tam Tagger")], offered);
+
+        // The other project's page offers its own coder only.
+        html = await (await App.SignInAsync(lead)).GetStringAsync($"/projects/{otherProject}/search");
+        Assert.Contains("Oz Outsider", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Mo Maker", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Tam Tagger", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Words_of_a_storyteller_without_analysis_consent_are_never_found()
     {
         var (projectId, lead, api) = await ProjectAsync();

@@ -88,6 +88,9 @@ public sealed class CodedPassageConfiguration : IEntityTypeConfiguration<CodedPa
         // page cache, instead of looking each passage up in the table, whose snippets make it megabytes (ThemeModel);
         // search's theme filter reads the theme's passages from it too (SearchService).
         builder.HasIndex(p => new { p.Id, p.ProjectId, p.StoryId, p.StartOffset, p.EndOffset }).HasDatabaseName(PlaceIndex);
+        // Whether someone has made passages in a project, answered by a seek: the search page's "coded by" list asks it
+        // of each person (issue #17: reading every passage and link of the project for it took ~20 ms at 20,000 passages).
+        builder.HasIndex(p => new { p.CoderUserId, p.ProjectId });
     }
 
     /// <summary>The index <c>(Id, ProjectId, StoryId, StartOffset, EndOffset)</c> the theme page and search's theme filter name on SQLite (<c>INDEXED BY</c>).</summary>
@@ -104,6 +107,8 @@ public sealed class PassageThemeConfiguration : IEntityTypeConfiguration<Passage
         builder.HasOne(x => x.Theme).WithMany().HasForeignKey(x => x.ThemeId).OnDelete(DeleteBehavior.Restrict);
         // (ThemeId, PassageId): a theme's passage ids come from the index alone, without reading each link's row.
         builder.HasIndex(x => new { x.ThemeId, x.PassageId });
+        // Whether someone has put a theme on passages, by theme (and so by project): the search page's "coded by" list.
+        builder.HasIndex(x => new { x.CoderUserId, x.ThemeId });
     }
 }
 

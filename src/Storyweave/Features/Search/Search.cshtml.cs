@@ -45,11 +45,12 @@ public sealed class SearchModel(StoryweaveDb db, ProjectAccessService access, Se
         var labels = await Db.SpeakerLabels.AsNoTracking().Where(l => l.Story!.ProjectId == ProjectId).Select(l => new { l.StoryId, l.Label }).ToListAsync(ct);
         Speakers = labels.Where(l => scope.IsTurnVisible(l.StoryId, l.Label)).Select(l => l.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.CurrentCulture).ToList();
 
-        var coderIds = await Db.Passages.Where(p => p.ProjectId == ProjectId && p.CoderUserId != null).Select(p => p.CoderUserId!)
-            .Union(Db.PassageThemes.Where(t => t.Passage!.ProjectId == ProjectId && t.CoderUserId != null).Select(t => t.CoderUserId!))
-            .ToListAsync(ct);
-        Coders = await Db.Users.AsNoTracking().Where(u => coderIds.Contains(u.Id)).OrderBy(u => u.DisplayName)
-            .Select(u => new Choice(u.Id, u.DisplayName)).ToListAsync(ct);
+        // Everyone who has made a passage or put a theme on one in this project: asked of each person with two index
+        // seeks (coder, project), rather than reading every passage and theme link of the project for their coders.
+        Coders = await Db.Users.AsNoTracking()
+            .Where(u => Db.Passages.Any(p => p.CoderUserId == u.Id && p.ProjectId == ProjectId)
+                || Db.PassageThemes.Any(t => t.CoderUserId == u.Id && t.Theme!.ProjectId == ProjectId))
+            .OrderBy(u => u.DisplayName).Select(u => new Choice(u.Id, u.DisplayName)).ToListAsync(ct);
 
         if (Q is not null)
         {

@@ -780,6 +780,8 @@ namespace Storyweave.Data.Migrations.Postgres
 
                     b.HasIndex("StoryId");
 
+                    b.HasIndex("CoderUserId", "ProjectId");
+
                     b.HasIndex("ProjectId", "StoryId");
 
                     b.HasIndex("Id", "ProjectId", "StoryId", "StartOffset", "EndOffset")
@@ -848,6 +850,8 @@ namespace Storyweave.Data.Migrations.Postgres
                         .HasColumnType("character varying(450)");
 
                     b.HasKey("PassageId", "ThemeId");
+
+                    b.HasIndex("CoderUserId", "ThemeId");
 
                     b.HasIndex("ThemeId", "PassageId");
 

@@ -751,6 +751,8 @@ namespace Storyweave.Data.Migrations.Sqlite
 
                     b.HasIndex("StoryId");
 
+                    b.HasIndex("CoderUserId", "ProjectId");
+
                     b.HasIndex("ProjectId", "StoryId");
 
                     b.HasIndex("Id", "ProjectId", "StoryId", "StartOffset", "EndOffset")
@@ -817,6 +819,8 @@ namespace Storyweave.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("PassageId", "ThemeId");
+
+                    b.HasIndex("CoderUserId", "ThemeId");
 
                     b.HasIndex("ThemeId", "PassageId");
 
