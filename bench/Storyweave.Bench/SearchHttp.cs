@@ -160,6 +160,10 @@ public static class SearchHttp
             // The page a person searches from: its filter lists (themes, categories, speakers, coders) on every view.
             ("Search page, before any words", $"/projects/{projectId}/search", browser),
             ("Search page, a common word (its matches kept after the first time)", $"/projects/{projectId}/search?q=home", browser),
+            // Other pages a team opens daily, timed at this scale too.
+            ("Codebook (the theme tree with counts)", $"/projects/{projectId}/codebook", browser),
+            ("Findings", $"/projects/{projectId}/findings", browser),
+            ("Redaction page (a lead: rules and suggested names)", $"/projects/{projectId}/redaction", browser),
         };
         // Warm-up, not timed: each page PageWarmUp times, then a pause. The runtime compiles a method a second,
         // optimised time only after ~30 calls and a quiet moment (tiered compilation); with one warm-up request the

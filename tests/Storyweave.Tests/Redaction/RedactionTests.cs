@@ -81,6 +81,37 @@ public sealed class RedactionTests(AppFixture fixture) : IClassFixture<AppFixtur
     }
 
     [Fact]
+    public async Task Each_registry_name_is_counted_on_its_own_in_any_case_and_a_name_inside_a_longer_one_still_counts()
+    {
+        // Names are counted in one pass over the lines, each only where its first word occurs (issue #17), with the same
+        // matching as redaction itself: whole words, any case, "Sam" inside "Sam Okafor" and in "SAM's", not in "Samira".
+        var lead = await App.CreateUserAsync(name: "Lead " + App.Unique("L"));
+        var projectId = await App.CreateProjectAsync(lead);
+        var sam = await App.CreateStorytellerAsync(projectId, lead, name: "Sam Okafor");
+        var samira = await App.CreateStorytellerAsync(projectId, lead, name: "Samira Okafor");
+        var hidden = await App.CreateStorytellerAsync(projectId, lead, name: "Wren Hale", analysis: false);
+        for (var i = 0; i < 30; i++) await App.CreateStorytellerAsync(projectId, lead, name: $"Other{i} Person{i}");
+        await App.CreateStoryWithTranscriptAsync(projectId, lead, [sam, samira],
+            ("Sam Okafor", "Yesterday I met Sam Okafor and SAM's sister at the Okafor house."),
+            ("Samira Okafor", "Everyone calls me Samira, never Sam."));
+        await App.CreateStoryWithTranscriptAsync(projectId, lead, [hidden], ("Wren Hale", "My friend Sam Okafor was there."));
+        var api = await App.ApiClientAsync(lead);
+
+        var suggestions = (await api.GetFromJsonAsync<List<Suggestion>>($"/api/projects/{projectId}/redaction/suggestions", TestApp.JsonOptions))!;
+        int CountOf(string term) => Assert.Single(suggestions, s => s.Term == term).Count;
+        // Wren withheld analysis: her line is not read, so "Sam Okafor" is counted once, not twice.
+        Assert.Equal(1, CountOf("Sam Okafor"));
+        Assert.Equal(3, CountOf("Sam"));
+        Assert.Equal(1, CountOf("Samira"));
+        Assert.Contains("Yesterday I met Sam Okafor", Assert.Single(suggestions, s => s.Term == "Sam").Example, StringComparison.Ordinal);
+        Assert.Equal(SuggestionSource.StorytellerName, Assert.Single(suggestions, s => s.Term == "Samira").Source);
+        Assert.DoesNotContain(suggestions, s => s.Term is "Samira Okafor" or "Wren" or "Wren Hale" || s.Term.StartsWith("Other", StringComparison.Ordinal));
+        // A surname is not a registry entry on its own: it is found as a capitalised word, in both lines it is in.
+        var okafor = Assert.Single(suggestions, s => s.Term == "Okafor");
+        Assert.Equal((SuggestionSource.CapitalisedWord, 2), (okafor.Source, okafor.Count));
+    }
+
+    [Fact]
     public async Task Rules_are_edited_by_leads_only_and_bad_input_gets_a_specific_message()
     {
         var (projectId, lead, api) = await ProjectWithStoryAsync();

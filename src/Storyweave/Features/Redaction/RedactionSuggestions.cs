@@ -43,40 +43,48 @@ public sealed partial class RedactionSuggestions(StoryweaveDb db, ConsentPolicy 
     public async Task<IReadOnlyList<RedactionSuggestion>> FindAsync(int projectId, CancellationToken ct = default)
     {
         var scope = await AnalysisScope.LoadAsync(db, policy, projectId, ct);
-        var cues = await db.TranscriptCues.AsNoTracking().Where(c => c.Story!.ProjectId == projectId)
-            .Select(c => new { c.StoryId, c.Speaker, c.Text }).ToListAsync(ct);
-        var texts = cues.Where(c => scope.IsTurnVisible(c.StoryId, c.Speaker)).Select(c => c.Text).ToList();
-        var quotes = await db.KeyQuotes.AsNoTracking().Where(q => db.Stories.Any(s => s.Id == q.StoryId && s.ProjectId == projectId))
-            .Select(q => new { q.StoryId, q.Speaker, q.Text }).ToListAsync(ct);
-        texts.AddRange(quotes.Where(q => scope.IsTurnVisible(q.StoryId, q.Speaker)).Select(q => q.Text));
-
         var rules = new Redactor((await db.RedactionRules.AsNoTracking().Where(r => r.ProjectId == projectId).Select(r => r.Term).ToListAsync(ct))
             .Select(t => new RedactionPair(t, "")));
-        var result = new List<RedactionSuggestion>();
         var taken = new HashSet<string>(StringComparer.Ordinal);
 
-        // Registry names first: they are the most likely to identify someone.
+        // Registry names first: they are the most likely to identify someone. Each is counted on its own (so "Sarah" counts
+        // inside "Sarah Jones" too), but only in the lines that hold its first word: a name's match always contains its
+        // first run of letters and digits as a whole word, so the lines are read once and each name's matcher runs only
+        // where it could match (issue #17: a matcher per name over every line took minutes at 1,000 storytellers).
+        var names = new List<Found>();
+        var byFirstWord = new Dictionary<string, List<Found>>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, source) in await RegistryNamesAsync(projectId, ct))
         {
             if (IsCovered(rules, name)) continue;
             if (!taken.Add(Redactor.Key(name))) continue;
-            var matcher = new Redactor([new RedactionPair(name, "")]);
-            var count = 0;
-            string? example = null;
-            foreach (var text in texts)
-            {
-                var n = matcher.Count(text).Values.Sum();
-                if (n == 0) continue;
-                count += n;
-                example ??= Shorten(text);
-            }
-            if (count > 0) result.Add(new RedactionSuggestion(name, source, count, example!, "[name]"));
+            var found = new Found(name, source, new Redactor([new RedactionPair(name, "")]));
+            names.Add(found);
+            if (FirstWord(name) is not { } first) continue;
+            if (!byFirstWord.TryGetValue(first, out var list)) byFirstWord[first] = list = [];
+            list.Add(found);
         }
 
         var words = new Dictionary<string, (string Term, int Count, string Example)>(StringComparer.Ordinal);
-        foreach (var text in texts)
+        var candidates = new HashSet<Found>();
+        var firstWords = byFirstWord.GetAlternateLookup<ReadOnlySpan<char>>();
+        var capitalised = new List<string>();
+        // Every word of 40 MB passes through here: words are looked at in place, and only capitalised ones become strings.
+        void Read(string text)
         {
-            foreach (var word in MidSentenceCapitalised(text))
+            candidates.Clear();
+            if (byFirstWord.Count > 0)
+                foreach (var m in Run().EnumerateMatches(text))
+                    if (firstWords.TryGetValue(text.AsSpan(m.Index, m.Length), out var list)) candidates.UnionWith(list);
+            foreach (var found in candidates)
+            {
+                var n = found.Matcher.Count(text).Values.Sum();
+                if (n == 0) continue;
+                found.Count += n;
+                found.Example ??= Shorten(text);
+            }
+            capitalised.Clear();
+            AddMidSentenceCapitalised(text, capitalised);
+            foreach (var word in capitalised)
             {
                 if (StopWords.Contains(word) || IsCovered(rules, word)) continue;
                 var key = Redactor.Key(word);
@@ -84,22 +92,60 @@ public sealed partial class RedactionSuggestions(StoryweaveDb db, ConsentPolicy 
                 words[key] = words.TryGetValue(key, out var w) ? (w.Term, w.Count + 1, w.Example) : (word, 1, Shorten(text));
             }
         }
+
+        // The material outputs can use: lines within the analysis scope, then key quotes, each read as it arrives (the
+        // project's text is never held whole: 40 MB of it at 1,000 stories).
+        await foreach (var c in db.TranscriptCues.AsNoTracking().Where(c => c.Story!.ProjectId == projectId)
+            .Select(c => new { c.StoryId, c.Speaker, c.Text }).AsAsyncEnumerable().WithCancellation(ct))
+            if (scope.IsTurnVisible(c.StoryId, c.Speaker)) Read(c.Text);
+        await foreach (var q in db.KeyQuotes.AsNoTracking().Where(q => db.Stories.Any(s => s.Id == q.StoryId && s.ProjectId == projectId))
+            .Select(q => new { q.StoryId, q.Speaker, q.Text }).AsAsyncEnumerable().WithCancellation(ct))
+            if (scope.IsTurnVisible(q.StoryId, q.Speaker)) Read(q.Text);
+
+        var result = names.Where(f => f.Count > 0).Select(f => new RedactionSuggestion(f.Name, f.Source, f.Count, f.Example!, "[name]")).ToList();
         result.AddRange(words.Values.OrderByDescending(w => w.Count).ThenBy(w => w.Term, StringComparer.Ordinal)
             .Select(w => new RedactionSuggestion(w.Term, SuggestionSource.CapitalisedWord, w.Count, w.Example, "[name]")));
         return result.Take(MaxSuggestions).ToList();
     }
 
-    /// <summary>Capitalised words that are not the first word of a sentence (nor of the text).</summary>
-    public static IEnumerable<string> MidSentenceCapitalised(string text)
+    /// <summary>A registry name being counted: its own matcher, how often it matched and the first line it matched in.</summary>
+    private sealed class Found(string name, SuggestionSource source, Redactor matcher)
     {
-        foreach (Match m in Word().Matches(text))
+        public string Name { get; } = name;
+        public SuggestionSource Source { get; } = source;
+        public Redactor Matcher { get; } = matcher;
+        public int Count { get; set; }
+        public string? Example { get; set; }
+    }
+
+    /// <summary>A name's first run of letters and digits, upper-cased as the lines' runs are compared (null when it has none).</summary>
+    private static string? FirstWord(string name) => Run().Match(name) is { Success: true } m ? m.Value.ToUpperInvariant() : null;
+
+    /// <summary>Capitalised words that are not the first word of a sentence (nor of the text).</summary>
+    public static IReadOnlyList<string> MidSentenceCapitalised(string text)
+    {
+        var words = new List<string>();
+        AddMidSentenceCapitalised(text, words);
+        return words;
+    }
+
+    private static void AddMidSentenceCapitalised(string text, List<string> words)
+    {
+        foreach (var m in Word().EnumerateMatches(text))
         {
-            var word = m.Value;
+            var word = text.AsSpan(m.Index, m.Length);
             if (word.Length < 2 || !char.IsUpper(word[0])) continue;
-            if (word.All(c => !char.IsLetter(c) || char.IsUpper(c))) continue; // ALL CAPS is shouting or an acronym, not a name
+            if (AllCaps(word)) continue; // ALL CAPS is shouting or an acronym, not a name
             if (StartsSentence(text, m.Index)) continue;
-            yield return TrimPossessive(word);
+            words.Add(TrimPossessive(word.ToString()));
         }
+    }
+
+    private static bool AllCaps(ReadOnlySpan<char> word)
+    {
+        foreach (var c in word)
+            if (char.IsLetter(c) && !char.IsUpper(c)) return false;
+        return true;
     }
 
     private static bool StartsSentence(string text, int index)
@@ -142,6 +188,10 @@ public sealed partial class RedactionSuggestions(StoryweaveDb db, ConsentPolicy 
 
     [GeneratedRegex(@"[\p{L}][\p{L}\p{N}'\u2019-]*", RegexOptions.CultureInvariant)]
     private static partial Regex Word();
+
+    /// <summary>A run of letters and digits: what <see cref="Redactor"/> treats as a whole word's inside.</summary>
+    [GeneratedRegex(@"[\p{L}\p{N}]+", RegexOptions.CultureInvariant)]
+    private static partial Regex Run();
 }
 
 /// <summary>Plain words for the page.</summary>
