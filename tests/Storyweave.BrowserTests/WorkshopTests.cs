@@ -313,8 +313,21 @@ public sealed class WorkshopTests(BrowserFixture fixture) : IClassFixture<Browse
             (await api.PostAsJsonAsync(url + "/notes", new { text = $"More {i + 1}: waiting again, and again, for a letter that never came.", clusterId = clusterIds[2] })).EnsureSuccessStatusCode();
         await Assertions.Expect(fac.Locator("li.workshop-card")).ToHaveCountAsync(27);
         await Assertions.Expect(sam.Locator("li.workshop-card")).ToHaveCountAsync(27);
-        var list = fac.Locator("section.workshop-column", new() { Has = fac.GetByRole(AriaRole.Heading, new() { Name = "Waiting lists (15 cards)" }) }).Locator("ul.workshop-cards");
-        Assert.True(await list.EvaluateAsync<bool>("e => e.scrollHeight > e.clientHeight + 10"), "A long card group should scroll inside its column.");
+        await Assertions.Expect(fac.GetByRole(AriaRole.Heading, new() { Name = "Waiting lists (15 cards)" })).ToBeVisibleAsync();
+        // Waited for, not read once: the board is drawn again when live messages arrive, and a read just after the last
+        // card appeared could measure the column before its new cards were laid out (it failed that way once in CI).
+        try
+        {
+            // Found again on every try (a redrawn board replaces the list).
+            await fac.WaitForFunctionAsync("""
+                () => { const l = document.querySelector('ul.workshop-cards[aria-label="Cards in Waiting lists"]');
+                        return !!l && l.querySelectorAll('li.workshop-card').length === 15 && l.scrollHeight > l.clientHeight + 10; }
+                """, null, new() { Timeout = 10_000 });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail("A long card group should scroll inside its column.");
+        }
         await AssertBoardFitsAsync(fac, groups, 2);
         await AssertBoardFitsAsync(sam, groups, 3);
     }
