@@ -118,17 +118,10 @@ public sealed partial class RedactionSuggestions(StoryweaveDb db, ConsentPolicy 
         public string? Example { get; set; }
     }
 
-    /// <summary>A name's first run of letters and digits, upper-cased as the lines' runs are compared (null when it has none).</summary>
-    private static string? FirstWord(string name) => Run().Match(name) is { Success: true } m ? m.Value.ToUpperInvariant() : null;
+    /// <summary>A name's first run of letters and digits (null when it has none); compared with the lines' runs ignoring case.</summary>
+    private static string? FirstWord(string name) => Run().Match(name) is { Success: true } m ? m.Value : null;
 
-    /// <summary>Capitalised words that are not the first word of a sentence (nor of the text).</summary>
-    public static IReadOnlyList<string> MidSentenceCapitalised(string text)
-    {
-        var words = new List<string>();
-        AddMidSentenceCapitalised(text, words);
-        return words;
-    }
-
+    /// <summary>Adds to <paramref name="words"/> the capitalised words that are not the first word of a sentence (nor of the text).</summary>
     private static void AddMidSentenceCapitalised(string text, List<string> words)
     {
         foreach (var m in Word().EnumerateMatches(text))
