@@ -323,6 +323,62 @@ public sealed partial class FindingsTests(AppFixture fixture) : IClassFixture<Ap
         Assert.Equal(2, findings["whoTold"]!["storytellers"]!["value"]!.GetValue<int>());
     }
 
+    [Fact]
+    public async Task A_passage_coded_with_a_theme_and_its_sub_theme_counts_once_for_the_theme_and_the_codebook_counts_each_theme_s_own()
+    {
+        var lead = await App.CreateUserAsync(name: "Lee Lead");
+        var projectId = await App.CreateProjectAsync(lead);
+        await GuardOffAsync(projectId, lead);
+        TranscriptService.CueInput Cue(string speaker, string text) => new(null, null, speaker, text);
+        var (storyA, _) = await App.CreateCodingStoryAsync(projectId, lead, [new("Ann")], [Cue("Ann", "I found my voice.")]);
+        var (storyB, _) = await App.CreateCodingStoryAsync(projectId, lead, [new("Ben")], [Cue("Ben", "I got braver.")]);
+        await App.WithDbAsync(async db =>
+        {
+            var now = DateTime.UtcNow;
+            var confidence = new Theme { ProjectId = projectId, Name = "Confidence", CreatedAt = now, Position = 0 };
+            var old = new Theme { ProjectId = projectId, Name = "Old theme", CreatedAt = now, Position = 1, DeletedAt = now };
+            db.Themes.AddRange(confidence, old);
+            await db.SaveChangesAsync();
+            var speakingUp = new Theme { ProjectId = projectId, Name = "Speaking up", ParentId = confidence.Id, CreatedAt = now };
+            db.Themes.Add(speakingUp);
+            await db.SaveChangesAsync();
+            void Code(int storyId, string speaker, params int[] themeIds) => db.Passages.Add(new CodedPassage
+            {
+                ProjectId = projectId,
+                StoryId = storyId,
+                Speaker = speaker,
+                Snippet = "…",
+                StartOffset = 0,
+                EndOffset = 1,
+                CreatedAt = now,
+                Themes = themeIds.Select(id => new PassageTheme { ThemeId = id, CodedAt = now }).ToList(),
+            });
+            Code(storyA, "Ann", confidence.Id, speakingUp.Id); // one passage, both the theme and its sub-theme
+            Code(storyB, "Ben", speakingUp.Id);
+            Code(storyB, "Ben", old.Id); // a deleted theme's passage counts for no theme shown
+            Code(storyA, "Ann"); // no theme at all
+            return await db.SaveChangesAsync();
+        });
+
+        var api = await App.ApiClientAsync(lead);
+        var rows = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{projectId}/findings"))!["themes"]!["themes"]!.AsArray();
+        Assert.Equal(["Confidence", "Speaking up"], rows.Select(r => r!["name"]!.GetValue<string>()));
+        (int Passages, int Stories, int Storytellers) Figures(int row) =>
+            (rows[row]!["passages"]!.GetValue<int>(), rows[row]!["stories"]!["value"]!.GetValue<int>(), rows[row]!["storytellers"]!["value"]!.GetValue<int>());
+        Assert.Equal((2, 2, 2), Figures(0)); // Ann's passage once (not once for each of its two themes), and Ben's
+        Assert.Equal((2, 2, 2), Figures(1));
+
+        // The codebook counts each theme's own passages (a sub-theme's are not added to its parent's).
+        var tree = (await api.GetFromJsonAsync<JsonArray>($"/api/projects/{projectId}/codebook"))!;
+        var top = tree.Single()!;
+        Assert.Equal(("Confidence", 1, 1), (top["name"]!.GetValue<string>(), top["passages"]!.GetValue<int>(), top["stories"]!.GetValue<int>()));
+        var sub = top["children"]!.AsArray().Single()!;
+        Assert.Equal(("Speaking up", 2, 2), (sub["name"]!.GetValue<string>(), sub["passages"]!.GetValue<int>(), sub["stories"]!.GetValue<int>()));
+        var page = PlainText(await (await App.SignInAsync(lead)).GetStringAsync($"/projects/{projectId}/codebook"));
+        Assert.Contains("1 passage, 1 story", page, StringComparison.Ordinal);
+        Assert.Contains("2 passages, 2 stories", page, StringComparison.Ordinal);
+    }
+
     /// <summary>The lead chooses 0 (the guard is on at 5 for a new project).</summary>
     private async Task GuardOffAsync(int projectId, TestApp.TestUser lead)
     {

@@ -63,13 +63,17 @@ public sealed partial class CodebookService(StoryweaveDb db, TimeProvider clock,
     public async Task<List<ThemeNode>> TreeAsync(int projectId, CancellationToken ct = default)
     {
         var themes = await db.Themes.AsNoTracking().Where(t => t.ProjectId == projectId && t.DeletedAt == null).ToListAsync(ct);
-        var ids = themes.Select(t => t.Id).ToList();
-        var passageLinks = await db.PassageThemes.AsNoTracking().Where(x => ids.Contains(x.ThemeId))
-            .Select(x => new { x.ThemeId, x.Passage!.StoryId }).ToListAsync(ct);
-        var sheetLinks = await db.ReviewSheetThemes.AsNoTracking().Where(x => ids.Contains(x.ThemeId)).Select(x => new { x.ThemeId, x.StoryId }).ToListAsync(ct);
+        // Each passage's story, and each theme's links, from two narrow indexes (ProjectRows), not by looking each link's
+        // passage up in its row: at 20,000 passages those rows are megabytes of snippets, read again on every view.
+        // Links to deleted themes come too; no node asks for them.
+        var storyOf = await ProjectRows.PassageStoriesAsync(db, projectId, ct);
+        var passageLinks = await ProjectRows.ThemeLinksAsync(db, projectId, ct);
+        var sheetLinks = await db.ReviewSheetThemes.AsNoTracking().Where(x => x.Theme!.ProjectId == projectId && x.Theme.DeletedAt == null)
+            .Select(x => new { x.ThemeId, x.StoryId }).ToListAsync(ct);
         var passages = passageLinks.GroupBy(x => x.ThemeId).ToDictionary(g => g.Key, g => g.Count());
         // Stories: a theme is "in" a story when a passage of it is coded with the theme or its review sheet names it.
-        var stories = passageLinks.Select(x => (x.ThemeId, x.StoryId)).Concat(sheetLinks.Select(x => (x.ThemeId, x.StoryId)))
+        var stories = passageLinks.Where(x => storyOf.ContainsKey(x.PassageId)).Select(x => (x.ThemeId, StoryId: storyOf[x.PassageId]))
+            .Concat(sheetLinks.Select(x => (x.ThemeId, x.StoryId)))
             .Distinct().GroupBy(x => x.ThemeId).ToDictionary(g => g.Key, g => g.Count());
         var byParent = themes.ToLookup(t => t.ParentId);
         List<ThemeNode> Build(int? parentId) => byParent[parentId].OrderBy(t => t.Position).ThenBy(t => t.Id)

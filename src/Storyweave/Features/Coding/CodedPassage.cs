@@ -82,7 +82,9 @@ public sealed class CodedPassageConfiguration : IEntityTypeConfiguration<CodedPa
         builder.Property(p => p.CoderUserId).HasMaxLength(450);
         builder.Property(p => p.Origin).HasMaxLength(50);
         builder.HasOne(p => p.Story).WithMany().HasForeignKey(p => p.StoryId).OnDelete(DeleteBehavior.Cascade);
-        builder.HasIndex(p => new { p.ProjectId, p.StoryId });
+        // With the speaker, a project's passages (id, story, speaker) are read from this index alone by the findings page
+        // and the codebook, never from the rows' snippets.
+        builder.HasIndex(p => new { p.ProjectId, p.StoryId, p.Speaker });
         // A narrow copy of each passage's place (project, story, start, end) by its id: a theme's page counts and
         // orders its thousands of passages from this and the links' index alone, a few hundred KB that stay in SQLite's
         // page cache, instead of looking each passage up in the table, whose snippets make it megabytes (ThemeModel);

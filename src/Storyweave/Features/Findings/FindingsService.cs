@@ -130,25 +130,49 @@ public sealed class FindingsService(StoryweaveDb db, ConsentPolicy consent, Time
         var children = themes.Where(t => t.ParentId is not null).GroupBy(t => t.ParentId!.Value).ToDictionary(g => g.Key, g => g.Select(x => x.Id).ToList());
         var descendants = ordered.ToDictionary(t => t.Id, t => Subtree(t.Id, children));
 
-        // Passages that may be analysed, with the themes they carry and the storytellers they count for.
-        var passages = await db.Passages.AsNoTracking().Where(p => p.ProjectId == projectId)
-            .Select(p => new { p.Id, p.StoryId, p.Speaker, ThemeIds = p.Themes.Select(t => t.ThemeId).ToList() }).ToListAsync(ct);
+        // Coded passages that may be analysed, with the themes they carry and the storytellers they count for. Read as
+        // two flat lists from two narrow indexes (ProjectRows), never the passages' rows (megabytes of snippets) and never
+        // through EF's nested-list shaper, which at 20,000 passages cost ~150 ms of a 200 ms page (BENCHMARKS.md).
+        var passages = await ProjectRows.PassagesAsync(db, projectId, ct);
+        var themesOf = (await ProjectRows.ThemeLinksAsync(db, projectId, ct)).ToLookup(l => l.PassageId, l => l.ThemeId);
         var labels = await db.SpeakerLabels.AsNoTracking().Where(l => l.Story!.ProjectId == projectId)
             .Select(l => new { l.StoryId, l.Label, l.StorytellerId }).ToListAsync(ct);
         var labelOwner = labels.ToDictionary(l => (l.StoryId, l.Label), l => l.StorytellerId);
-        var visible = new List<(int Id, int StoryId, IReadOnlyCollection<int> People, List<int> ThemeIds)>();
-        foreach (var p in passages)
+
+        // Each theme shown counts a passage coded with it or with any theme below it, once.
+        var position = ordered.Select((t, i) => (t.Id, i)).ToDictionary(x => x.Id, x => x.i);
+        var countsFor = ordered.ToDictionary(t => t.Id, t => ordered.Where(a => descendants[a.Id].Contains(t.Id)).Select(a => position[a.Id]).ToArray());
+        var tally = ordered.Select(_ => new Tally()).ToArray();
+        var lastCounted = new int[ordered.Count];
+        Array.Fill(lastCounted, -1);
+        // Whether a turn (a story and a speaker) may be analysed, and whom its passages count for: decided once per turn.
+        var turns = new Dictionary<(int StoryId, string Speaker), IReadOnlyCollection<int>?>();
+        for (var i = 0; i < passages.Count; i++)
         {
-            if (!data.Stories.TryGetValue(p.StoryId, out var story) || !data.Scope.IsTurnVisible(p.StoryId, p.Speaker)) continue;
-            IReadOnlyCollection<int> people;
-            if (labelOwner.GetValueOrDefault((p.StoryId, p.Speaker)) is { } owner)
+            var (id, storyId, speaker) = passages[i];
+            if (!themesOf.Contains(id)) continue;
+            if (!turns.TryGetValue((storyId, speaker), out var people))
             {
-                // Said by a storyteller: it counts for them alone, and not at all once they withdrew.
-                if (!data.Counted.Contains(owner)) continue;
-                people = [owner];
+                people = !data.Stories.TryGetValue(storyId, out var story) || !data.Scope.IsTurnVisible(storyId, speaker) ? null
+                    // Said by a storyteller: it counts for them alone, and not at all once they withdrew.
+                    : labelOwner.GetValueOrDefault((storyId, speaker)) is { } owner ? (data.Counted.Contains(owner) ? [owner] : null)
+                    : story.CountedPeople;
+                turns[(storyId, speaker)] = people;
             }
-            else people = story.CountedPeople;
-            visible.Add((p.Id, p.StoryId, people, p.ThemeIds));
+            if (people is null) continue;
+            foreach (var themeId in themesOf[id])
+            {
+                if (!countsFor.TryGetValue(themeId, out var counted)) continue;
+                foreach (var at in counted)
+                {
+                    if (lastCounted[at] == i) continue;
+                    lastCounted[at] = i;
+                    var t = tally[at];
+                    t.Passages++;
+                    t.Stories.Add(storyId);
+                    t.People.UnionWith(people);
+                }
+            }
         }
 
         var sheets = await db.ReviewSheets.AsNoTracking().Where(r => r.ProjectId == projectId)
@@ -166,15 +190,12 @@ public sealed class FindingsService(StoryweaveDb db, ConsentPolicy consent, Time
 
         var themePeople = new Dictionary<int, HashSet<int>>();
         var rows = new List<ThemeRow>();
-        foreach (var t in ordered)
+        for (var i = 0; i < ordered.Count; i++)
         {
-            var ids = descendants[t.Id];
-            var inTheme = visible.Where(p => p.ThemeIds.Any(ids.Contains)).ToList();
-            var stories = inTheme.Select(p => p.StoryId).Distinct().ToList();
-            var people = inTheme.SelectMany(p => p.People).ToHashSet();
-            themePeople[t.Id] = people;
-            rows.Add(new ThemeRow(t.Id, t.ParentId, t.Depth, t.Name, t.Color, t.Path, guard.Count(stories.Count), guard.Count(people.Count, n), inTheme.Count,
-                Experiences(stories)));
+            var t = ordered[i];
+            themePeople[t.Id] = tally[i].People;
+            rows.Add(new ThemeRow(t.Id, t.ParentId, t.Depth, t.Name, t.Color, t.Path, guard.Count(tally[i].Stories.Count), guard.Count(tally[i].People.Count, n),
+                tally[i].Passages, Experiences(tally[i].Stories)));
         }
 
         CrossTab? crossTab = null;
@@ -222,6 +243,7 @@ public sealed class FindingsService(StoryweaveDb db, ConsentPolicy consent, Time
     {
         var project = await db.Projects.SingleOrDefaultAsync(p => p.Id == projectId, ct);
         if (project is null) return null;
+        _loaded = null;
         if (SmallNumberGuard.Validate(threshold) is { } error) return Result.Fail<int>([error]);
         // Saving the value already in force is still a choice: the project no longer follows the default.
         project.SmallNumberThresholdChosenAt = clock.GetUtcNow().UtcDateTime;
@@ -251,13 +273,33 @@ public sealed class FindingsService(StoryweaveDb db, ConsentPolicy consent, Time
         return all;
     }
 
+    /// <summary>One theme's figures while the passages are counted.</summary>
+    private sealed class Tally
+    {
+        public int Passages;
+        public readonly HashSet<int> Stories = [];
+        public readonly HashSet<int> People = [];
+    }
+
     private sealed record StoryInfo(string Title, int? SessionId, int Size, IReadOnlyCollection<int> CountedPeople);
 
     private sealed record Loaded(SmallNumberGuard Guard, HashSet<int> Counted, int NotCounted, AnalysisScope Scope,
         Dictionary<int, StoryInfo> Stories, Dictionary<int, HashSet<int>> AnswersByOption);
 
+    // The findings page asks for who told the stories and then for the themes: both start from the same rows, read once
+    // per request (the service lives as long as the request). Changing the threshold forgets them.
+    private (int ProjectId, Loaded Data)? _loaded;
+
     /// <summary>Who and what counts in this project, decided once by ConsentPolicy and AnalysisScope.</summary>
     private async Task<Loaded> LoadAsync(int projectId, CancellationToken ct)
+    {
+        if (_loaded is { } loaded && loaded.ProjectId == projectId) return loaded.Data;
+        var data = await ReadAsync(projectId, ct);
+        _loaded = (projectId, data);
+        return data;
+    }
+
+    private async Task<Loaded> ReadAsync(int projectId, CancellationToken ct)
     {
         var threshold = await db.Projects.AsNoTracking().Where(p => p.Id == projectId).Select(p => p.SmallNumberThreshold).SingleAsync(ct);
         var people = await db.Storytellers.AsNoTracking().Where(s => s.ProjectId == projectId)

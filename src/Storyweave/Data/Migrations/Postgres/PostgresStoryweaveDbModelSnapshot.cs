@@ -782,7 +782,7 @@ namespace Storyweave.Data.Migrations.Postgres
 
                     b.HasIndex("CoderUserId", "ProjectId");
 
-                    b.HasIndex("ProjectId", "StoryId");
+                    b.HasIndex("ProjectId", "StoryId", "Speaker");
 
                     b.HasIndex("Id", "ProjectId", "StoryId", "StartOffset", "EndOffset")
                         .HasDatabaseName("IX_Passages_Id_ProjectId_StoryId_StartOffset_EndOffset");
