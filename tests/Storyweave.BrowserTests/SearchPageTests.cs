@@ -52,4 +52,53 @@ public sealed class SearchPageTests(BrowserFixture fixture) : IClassFixture<Brow
             await fixture.AssertAccessibleAsync(page);
         }
     }
+
+    [Fact]
+    public async Task Past_sixty_speakers_said_by_is_typed_and_a_name_nobody_has_offers_close_names_to_search_with()
+    {
+        var app = fixture.App;
+        var lead = await app.CreateAdminAsync();
+        var projectId = await app.CreateProjectAsync(lead);
+        var teller = await app.CreateStorytellerAsync(projectId, lead, "Ash Green");
+        var lines = Enumerable.Range(1, SearchModel.SpeakerListLimit).Select(i => ($"Speaker {i:D2}", $"Line {i} about the harbour."))
+            .Prepend(("Ash", "The harbour was cold.")).ToArray();
+        await app.CreateStoryWithTranscriptAsync(projectId, lead, [teller], lines);
+
+        foreach (var width in new[] { 1280, 360 })
+        {
+            await using var context = await fixture.NewContextAsync(width, 800);
+            var page = await context.NewPageAsync();
+            await fixture.SignInAsync(page, lead.Email, lead.Password);
+            await page.GotoAsync($"/projects/{projectId}/search");
+            await Assertions.Expect(page.GetByText("61 people speak in these stories")).ToBeVisibleAsync();
+            await page.GetByLabel("Words to find").FillAsync("harbour");
+            await page.GetByLabel("said by").FillAsync("speaker 07");
+            await page.GetByLabel("said by").PressAsync("Enter");
+            await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Showing 1 to 1 of 1 results");
+            await Assertions.Expect(page.GetByText("said by Speaker 07")).ToBeVisibleAsync();
+            await Assertions.Expect(page.GetByLabel("said by")).ToHaveValueAsync("Speaker 07");
+            await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+            await fixture.AssertAccessibleAsync(page);
+
+            // A name nobody has: said plainly where the results would be, with names that contain the words.
+            await page.GetByLabel("said by").FillAsync("aker 1");
+            await page.GetByLabel("said by").PressAsync("Enter");
+            var alert = page.GetByRole(AriaRole.Alert);
+            await Assertions.Expect(alert).ToContainTextAsync("Nobody called \u201caker 1\u201d speaks in the stories you can search.");
+            await Assertions.Expect(page.GetByLabel("said by")).ToHaveAttributeAsync("aria-invalid", "true");
+            await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+            await fixture.AssertAccessibleAsync(page);
+            var shots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+            Directory.CreateDirectory(shots);
+            await alert.EvaluateAsync("a => a.scrollIntoView()");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, $"search-speaker-unknown-{width}.png"), FullPage = false });
+
+            // The first name offered, by keyboard.
+            var offered = page.GetByRole(AriaRole.Link, new() { Name = "Search what Speaker 10 said" });
+            await offered.FocusAsync();
+            await page.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Showing 1 to 1 of 1 results");
+            await Assertions.Expect(page.GetByText("said by Speaker 10")).ToBeVisibleAsync();
+        }
+    }
 }

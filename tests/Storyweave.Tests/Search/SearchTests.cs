@@ -301,6 +301,50 @@ public sealed class SearchTests(AppFixture fixture) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task Past_sixty_speakers_said_by_is_typed_in_any_case_and_a_name_nobody_has_gets_a_clear_message_with_close_names()
+    {
+        // At 1,000 stories the list held ~2,000 names (most of the page, and no one can scroll it on a phone). Past
+        // SpeakerListLimit names it is a text field; a hidden speaker's name is never accepted or suggested.
+        var (projectId, lead, _) = await ProjectAsync();
+        var teller = await App.CreateStorytellerAsync(projectId, lead, "Ash Green");
+        var lines = Enumerable.Range(1, SearchModel.SpeakerListLimit).Select(i => ($"Speaker {i:D2}", $"Line {i} about the harbour."))
+            .Prepend(("Ash", "The harbour was cold.")).ToArray();
+        await App.CreateStoryWithTranscriptAsync(projectId, lead, [teller], lines);
+        var declined = await App.CreateStorytellerAsync(projectId, lead, "Eli Declined", analysis: false);
+        await App.CreateStoryWithTranscriptAsync(projectId, lead, [declined], ("Eli", "The harbour at night."));
+        var pages = await App.SignInAsync(lead);
+        async Task<string> PageAsync(string query) => WebUtility.HtmlDecode(await pages.GetStringAsync($"/projects/{projectId}/search{query}"));
+
+        var html = await PageAsync("");
+        Assert.Contains("<input id=\"speaker\" name=\"speaker\" type=\"text\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<select id=\"speaker\"", html, StringComparison.Ordinal);
+        Assert.Contains($"{SearchModel.SpeakerListLimit + 1} people speak in these stories: type a name as the transcripts write it", html, StringComparison.Ordinal);
+
+        // Any case finds the name as written; the field then shows it so.
+        html = await PageAsync("?q=harbour&speaker=speaker%2007");
+        Assert.Contains("Showing 1 to 1 of 1 results", html, StringComparison.Ordinal);
+        Assert.Contains("said by Speaker 07", html, StringComparison.Ordinal);
+        Assert.Contains("value=\"Speaker 07\"", html, StringComparison.Ordinal);
+
+        // A name nobody here has: said plainly, nothing searched, names containing the words offered.
+        html = await PageAsync("?q=harbour&speaker=aker%201");
+        Assert.Contains("Nobody called \u201caker 1\u201d speaks in the stories you can search.", html, StringComparison.Ordinal);
+        Assert.Contains("aria-invalid=\"true\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("search-results", html, StringComparison.Ordinal);
+        var offered = System.Text.RegularExpressions.Regex.Matches(html, "Search what (Speaker \\d+) said").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(["Speaker 10", "Speaker 11", "Speaker 12", "Speaker 13", "Speaker 14"], offered);
+        Assert.Contains("speaker=Speaker%2010", html, StringComparison.Ordinal);
+
+        // The storyteller who did not agree to analysis is not a speaker anyone can search for, or be told of.
+        html = await PageAsync("?q=harbour&speaker=Eli");
+        Assert.Contains("Nobody called \u201cEli\u201d speaks", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("at night", html, StringComparison.Ordinal);
+        html = await PageAsync("?q=harbour&speaker=E"); // every "Speaker NN" has an e: five are offered, and Eli would come first
+        Assert.Contains("Search what Speaker 05 said", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Search what Eli said", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Words_of_a_storyteller_without_analysis_consent_are_never_found()
     {
         var (projectId, lead, api) = await ProjectAsync();

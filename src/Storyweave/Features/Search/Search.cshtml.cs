@@ -26,6 +26,21 @@ public sealed class SearchModel(StoryweaveDb db, ProjectAccessService access, Se
     public List<Choice> Themes { get; private set; } = [];
     public List<OptionGroup> Options { get; private set; } = [];
     public List<string> Speakers { get; private set; } = [];
+
+    /// <summary>
+    /// Past this many speaker names the "said by" filter is a text field rather than a list: at 1,000 stories there are
+    /// ~2,000 names, a list no one can scroll through on a phone and most of the page's 137 KB.
+    /// </summary>
+    public const int SpeakerListLimit = 60;
+
+    /// <summary>Whether the "said by" filter is typed (<see cref="SpeakerListLimit"/>).</summary>
+    public bool SpeakerIsTyped => Speakers.Count > SpeakerListLimit;
+
+    /// <summary>Why a typed speaker could not be searched for (no one of that name speaks in the visible stories); null when it could.</summary>
+    public string? SpeakerError { get; private set; }
+
+    /// <summary>Names that contain what was typed, when nobody has exactly that name (at most five), to search with instead.</summary>
+    public List<string> SpeakerSuggestions { get; private set; } = [];
     public List<Choice> Coders { get; private set; } = [];
     public SearchService.Outcome? Outcome { get; private set; }
 
@@ -52,13 +67,36 @@ public sealed class SearchModel(StoryweaveDb db, ProjectAccessService access, Se
                 || Db.PassageThemes.Any(t => t.CoderUserId == u.Id && t.Theme!.ProjectId == ProjectId))
             .OrderBy(u => u.DisplayName).Select(u => new Choice(u.Id, u.DisplayName)).ToListAsync(ct);
 
-        if (Q is not null)
+        var speaker = SearchEndpoints.NullIfEmpty(Speaker?.Trim());
+        if (speaker is not null && SpeakerIsTyped)
         {
-            var filters = new SearchService.Filters(ThemeId, OptionId, SearchEndpoints.NullIfEmpty(Speaker), SearchEndpoints.NullIfEmpty(CoderId));
+            // Typed: the name in any case, the exact spelling first (labels are matched exactly by the search).
+            var match = Speakers.FirstOrDefault(s => s == speaker) ?? Speakers.FirstOrDefault(s => string.Equals(s, speaker, StringComparison.OrdinalIgnoreCase));
+            if (match is not null) speaker = Speaker = match;
+            else
+            {
+                SpeakerError = $"Nobody called \u201c{speaker}\u201d speaks in the stories you can search. Check the spelling, or leave \u201csaid by\u201d empty to search what everyone said.";
+                SpeakerSuggestions = Speakers.Where(s => s.Contains(speaker, StringComparison.OrdinalIgnoreCase)).Take(5).ToList();
+            }
+        }
+
+        if (Q is not null && SpeakerError is null)
+        {
+            var filters = new SearchService.Filters(ThemeId, OptionId, speaker, SearchEndpoints.NullIfEmpty(CoderId));
             Outcome = await search.SearchAsync(ProjectId, Q, filters, PageNumber, ct);
             // That a search was made, never its words.
             await accessLog.RecordAsync(ProjectId, Audit.AccessActions.Searched, "search", null, ct);
         }
+    }
+
+    /// <summary>This search's address with another speaker, from the first page.</summary>
+    public string SpeakerUrl(string speaker)
+    {
+        var was = Speaker;
+        Speaker = speaker;
+        var url = PageUrl(1);
+        Speaker = was;
+        return url;
     }
 
     /// <summary>This search's address with another page number (the form's values, URL-encoded).</summary>
