@@ -1,8 +1,11 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Projects;
 using Storyweave.Features.Sessions;
+using Storyweave.Features.Shared;
 
 namespace Storyweave.Features.Stories;
 
@@ -13,12 +16,37 @@ public sealed class StoriesIndexModel(StoryweaveDb db, ProjectAccessService acce
     public List<Row> Stories { get; private set; } = [];
     public SessionService.Counts Counts { get; private set; } = null!;
 
+    /// <summary>Words to find in a story's title or its storytellers' names.</summary>
+    [FromQuery(Name = "find")] public string? Find { get; set; }
+
+    // Not "page": Razor Pages keeps that name for its own routing.
+    [FromQuery(Name = "pageNumber")] public int PageNumber { get; set; } = 1;
+
+    /// <summary>The page of stories shown (50 at a time).</summary>
+    public ListPage List { get; private set; } = null!;
+
     public async Task OnGetAsync()
     {
-        Stories = await Db.Stories.AsNoTracking().Where(s => s.ProjectId == ProjectId).OrderBy(s => s.RecordedOn).ThenBy(s => s.Id)
+        var words = ListPage.Words(Find);
+        var stories = Db.Stories.AsNoTracking().Where(s => s.ProjectId == ProjectId);
+        if (words is not null)
+        {
+            // Ignoring case (the database's lower(): on SQLite, of ASCII letters only).
+            var lower = words.ToLowerInvariant();
+            // Run by the database (lower(), instr/strpos), never by .NET, so no culture applies.
+#pragma warning disable CA1304, CA1311, CA1862
+            stories = stories.Where(s => s.Title.ToLower().Contains(lower) || s.Storytellers.Any(x => x.Storyteller!.Name.ToLower().Contains(lower)));
+#pragma warning restore CA1304, CA1311, CA1862
+        }
+        var total = await stories.CountAsync();
+        List = new ListPage(ListPage.Clamp(PageNumber, total), total, words, ListUrl, "stories");
+        Stories = await stories.OrderBy(s => s.RecordedOn).ThenBy(s => s.Id).Skip(List.Skip).Take(ListPage.Size)
             .Select(s => new Row(s.Id, s.Title, s.RecordedOn, s.Storytellers.Select(x => x.Storyteller!.Name).ToList(),
                 s.Session == null ? null : s.Session.Mode, s.CopiedFromStoryId != null, s.Cues.Count))
             .ToListAsync();
         Counts = await sessions.CountAsync(ProjectId);
     }
+
+    private string ListUrl(int number) =>
+        $"/projects/{ProjectId}/stories?{(Find is { } f && f.Trim().Length > 0 ? $"find={Uri.EscapeDataString(f.Trim())}&" : "")}pageNumber={number.ToString(CultureInfo.InvariantCulture)}";
 }

@@ -1,8 +1,11 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Storyweave.Data;
 using Storyweave.Features.Consent;
 using Storyweave.Features.Projects;
+using Storyweave.Features.Shared;
 
 namespace Storyweave.Features.Storytellers;
 
@@ -12,12 +15,36 @@ public sealed class StorytellersModel(StoryweaveDb db, ProjectAccessService acce
     public sealed record Row(Storyteller Person, List<string> Answers, ConsentRecord? Consent);
     public List<Row> Storytellers { get; private set; } = [];
 
+    /// <summary>Words to find in a storyteller's name.</summary>
+    [FromQuery(Name = "find")] public string? Find { get; set; }
+
+    // Not "page": Razor Pages keeps that name for its own routing.
+    [FromQuery(Name = "pageNumber")] public int PageNumber { get; set; } = 1;
+
+    /// <summary>The page of storytellers shown (50 at a time, by name).</summary>
+    public ListPage List { get; private set; } = null!;
+
     public async Task OnGetAsync()
     {
-        var people = await Db.Storytellers.AsNoTracking().Where(s => s.ProjectId == ProjectId)
-            .Include(s => s.Answers).ThenInclude(a => a.Option).AsSplitQuery()
-            .OrderBy(s => s.Name).ToListAsync();
-        var current = await consent.CurrentAsync(people.Select(p => p.Id).ToList());
-        Storytellers = people.Select(p => new Row(p, p.Answers.Select(a => a.Option!.Label).OrderBy(l => l, StringComparer.CurrentCulture).ToList(), current.GetValueOrDefault(p.Id))).ToList();
+        var words = ListPage.Words(Find);
+        var people = Db.Storytellers.AsNoTracking().Where(s => s.ProjectId == ProjectId);
+        if (words is not null)
+        {
+            // Ignoring case (the database's lower(): on SQLite, of ASCII letters only).
+            var lower = words.ToLowerInvariant();
+            // Run by the database (lower(), instr/strpos), never by .NET, so no culture applies.
+#pragma warning disable CA1304, CA1311, CA1862
+            people = people.Where(s => s.Name.ToLower().Contains(lower));
+#pragma warning restore CA1304, CA1311, CA1862
+        }
+        var total = await people.CountAsync();
+        List = new ListPage(ListPage.Clamp(PageNumber, total), total, words, ListUrl, "storytellers");
+        var shown = await people.OrderBy(s => s.Name).ThenBy(s => s.Id).Skip(List.Skip).Take(ListPage.Size)
+            .Include(s => s.Answers).ThenInclude(a => a.Option).AsSplitQuery().ToListAsync();
+        var current = await consent.CurrentAsync(shown.Select(p => p.Id).ToList());
+        Storytellers = shown.Select(p => new Row(p, p.Answers.Select(a => a.Option!.Label).OrderBy(l => l, StringComparer.CurrentCulture).ToList(), current.GetValueOrDefault(p.Id))).ToList();
     }
+
+    private string ListUrl(int number) =>
+        $"/projects/{ProjectId}/storytellers?{(Find is { } f && f.Trim().Length > 0 ? $"find={Uri.EscapeDataString(f.Trim())}&" : "")}pageNumber={number.ToString(CultureInfo.InvariantCulture)}";
 }
