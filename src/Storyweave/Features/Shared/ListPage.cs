@@ -8,10 +8,19 @@ namespace Storyweave.Features.Shared;
 /// <param name="Number">The page shown, from 1 (a number past the last shows the last).</param>
 /// <param name="Total">How many match what was asked (everything when nothing was).</param>
 /// <param name="Find">The words asked for, trimmed; null when none.</param>
-/// <param name="Url">The list's address for another page, keeping <paramref name="Find"/>.</param>
+/// <param name="Path">The list's address without a query ("/projects/1/stories").</param>
 /// <param name="Noun">What the list holds, plural ("stories"), for the pages' names.</param>
-public sealed record ListPage(int Number, int Total, string? Find, Func<int, string> Url, string Noun)
+/// <param name="Keep">Other choices to keep on every page's address ("status=complete"), already escaped; null for none.</param>
+public sealed record ListPage(int Number, int Total, string? Find, string Path, string Noun, string? Keep = null)
 {
+    /// <summary>The page to show of <paramref name="total"/> items when page <paramref name="asked"/> was asked for.</summary>
+    public static ListPage For(string path, string noun, int asked, int total, string? find, string? keep = null) =>
+        new(Clamp(asked, total), total, find, path, noun, keep);
+
+    /// <summary>The list's address for another page, keeping what was asked to find.</summary>
+    public string Url(int number) =>
+        $"{Path}?{(Keep is null ? "" : Keep + "&")}{(Find is null ? "" : $"find={Uri.EscapeDataString(Find)}&")}pageNumber={number.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
     /// <summary>Items a page.</summary>
     public const int Size = 50;
 

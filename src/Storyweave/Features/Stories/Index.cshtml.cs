@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -39,14 +38,11 @@ public sealed class StoriesIndexModel(StoryweaveDb db, ProjectAccessService acce
 #pragma warning restore CA1304, CA1311, CA1862
         }
         var total = await stories.CountAsync();
-        List = new ListPage(ListPage.Clamp(PageNumber, total), total, words, ListUrl, "stories");
+        List = ListPage.For($"/projects/{ProjectId}/stories", "stories", PageNumber, total, words);
         Stories = await stories.OrderBy(s => s.RecordedOn).ThenBy(s => s.Id).Skip(List.Skip).Take(ListPage.Size)
             .Select(s => new Row(s.Id, s.Title, s.RecordedOn, s.Storytellers.Select(x => x.Storyteller!.Name).ToList(),
                 s.Session == null ? null : s.Session.Mode, s.CopiedFromStoryId != null, s.Cues.Count))
             .ToListAsync();
         Counts = await sessions.CountAsync(ProjectId);
     }
-
-    private string ListUrl(int number) =>
-        $"/projects/{ProjectId}/stories?{(Find is { } f && f.Trim().Length > 0 ? $"find={Uri.EscapeDataString(f.Trim())}&" : "")}pageNumber={number.ToString(CultureInfo.InvariantCulture)}";
 }

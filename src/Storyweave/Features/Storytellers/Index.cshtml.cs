@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -38,13 +37,10 @@ public sealed class StorytellersModel(StoryweaveDb db, ProjectAccessService acce
 #pragma warning restore CA1304, CA1311, CA1862
         }
         var total = await people.CountAsync();
-        List = new ListPage(ListPage.Clamp(PageNumber, total), total, words, ListUrl, "storytellers");
+        List = ListPage.For($"/projects/{ProjectId}/storytellers", "storytellers", PageNumber, total, words);
         var shown = await people.OrderBy(s => s.Name).ThenBy(s => s.Id).Skip(List.Skip).Take(ListPage.Size)
             .Include(s => s.Answers).ThenInclude(a => a.Option).AsSplitQuery().ToListAsync();
         var current = await consent.CurrentAsync(shown.Select(p => p.Id).ToList());
         Storytellers = shown.Select(p => new Row(p, p.Answers.Select(a => a.Option!.Label).OrderBy(l => l, StringComparer.CurrentCulture).ToList(), current.GetValueOrDefault(p.Id))).ToList();
     }
-
-    private string ListUrl(int number) =>
-        $"/projects/{ProjectId}/storytellers?{(Find is { } f && f.Trim().Length > 0 ? $"find={Uri.EscapeDataString(f.Trim())}&" : "")}pageNumber={number.ToString(CultureInfo.InvariantCulture)}";
 }
