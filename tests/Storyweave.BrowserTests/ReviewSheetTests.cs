@@ -81,4 +81,55 @@ public sealed class ReviewSheetTests(BrowserFixture fixture) : IClassFixture<Bro
         await page.SetViewportSizeAsync(360, 740);
         await BrowserFixture.AssertNoHorizontalScrollAsync(page);
     }
+
+    [Fact]
+    public async Task The_review_sheets_of_a_large_project_are_shown_fifty_at_a_time_and_narrowed_to_those_not_started()
+    {
+        var app = fixture.App;
+        var admin = await app.CreateAdminAsync();
+        var projectId = await app.CreateProjectAsync(admin, "A large project to review");
+        await app.WithDbAsync(async db =>
+        {
+            var now = DateTime.UtcNow;
+            for (var i = 1; i <= Storyweave.Features.Shared.ListPage.Size + 5; i++)
+            {
+                var story = new Story { ProjectId = projectId, Title = $"Story {i:D3}", CreatedAt = now };
+                db.Stories.Add(story);
+                if (i <= 3) db.ReviewSheets.Add(new Storyweave.Features.Review.ReviewSheet { Story = story, ProjectId = projectId, IsComplete = true, UpdatedAt = now });
+            }
+            return await db.SaveChangesAsync();
+        });
+
+        foreach (var width in new[] { 1280, 360 })
+        {
+            await using var context = await fixture.NewContextAsync(width, 800);
+            var page = await context.NewPageAsync();
+            await fixture.SignInAsync(page, admin.Email, admin.Password);
+            await page.GotoAsync($"/projects/{projectId}/review");
+            await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Showing 1 to 50 of 55 stories, by title.");
+            await Assertions.Expect(page.Locator("tbody > tr")).ToHaveCountAsync(50);
+            await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+            await fixture.AssertAccessibleAsync(page);
+
+            // By keyboard alone: choose "Not started", then submit from the box.
+            var show = page.GetByLabel("Show", new() { Exact = true });
+            await show.FocusAsync();
+            await show.SelectOptionAsync("not-started");
+            var find = page.GetByLabel("Find stories by title or storyteller");
+            await find.FocusAsync();
+            await page.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("52 stories not started, showing 1 to 50.");
+            await Assertions.Expect(page.Locator("tbody > tr").First).ToContainTextAsync("Story 004");
+            var next = page.GetByRole(AriaRole.Link, new() { Name = "Next 50" });
+            await next.FocusAsync();
+            await page.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(page.Locator("tbody > tr")).ToHaveCountAsync(2);
+            await Assertions.Expect(page.GetByLabel("Show", new() { Exact = true })).ToHaveValueAsync("not-started");
+            await BrowserFixture.AssertNoHorizontalScrollAsync(page);
+            await fixture.AssertAccessibleAsync(page);
+            var shots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+            Directory.CreateDirectory(shots);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, $"review-list-{width}.png"), FullPage = false });
+        }
+    }
 }
