@@ -23,6 +23,14 @@ public static class ProjectRows
 
     public static async Task<List<T>> ReadAsync<T>(StoryweaveDb db, string sql, int projectId, Func<DbDataReader, T> read, CancellationToken ct)
     {
+        var rows = new List<T>();
+        await EachAsync(db, sql, projectId, r => rows.Add(read(r)), ct);
+        return rows;
+    }
+
+    /// <summary>Hands each row to <paramref name="each"/> as it is read, so nothing is held (the project's whole text, for one).</summary>
+    public static async Task EachAsync(StoryweaveDb db, string sql, int projectId, Action<DbDataReader> each, CancellationToken ct)
+    {
         await db.Database.OpenConnectionAsync(ct);
         try
         {
@@ -33,10 +41,8 @@ public static class ProjectRows
             parameter.ParameterName = "@projectId";
             parameter.Value = projectId;
             command.Parameters.Add(parameter);
-            var rows = new List<T>();
             await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) rows.Add(read(reader));
-            return rows;
+            while (await reader.ReadAsync(ct)) each(reader);
         }
         finally
         {
@@ -51,6 +57,11 @@ public static class ProjectRows
     public static async Task<Dictionary<int, int>> PassageStoriesAsync(StoryweaveDb db, int projectId, CancellationToken ct) =>
         (await ReadAsync(db, """SELECT "Id", "StoryId" FROM "Passages" WHERE "ProjectId" = @projectId""", projectId, r => (Id: r.GetInt32(0), StoryId: r.GetInt32(1)), ct))
         .ToDictionary(p => p.Id, p => p.StoryId);
+
+    /// <summary>Each transcript line of the project's stories: story, speaker and text (~255,000 lines, 42 MB at 1,000 stories).</summary>
+    public static Task EachLineAsync(StoryweaveDb db, int projectId, Action<int, string, string> each, CancellationToken ct) =>
+        EachAsync(db, """SELECT c."StoryId", c."Speaker", c."Text" FROM "TranscriptCues" c JOIN "Stories" s ON s."Id" = c."StoryId" WHERE s."ProjectId" = @projectId""",
+            projectId, r => each(r.GetInt32(0), r.GetString(1), r.GetString(2)), ct);
 
     public static Task<List<(int PassageId, int ThemeId)>> ThemeLinksAsync(StoryweaveDb db, int projectId, CancellationToken ct) =>
         ReadAsync(db, ThemeLinksSql, projectId, r => (r.GetInt32(0), r.GetInt32(1)), ct);
