@@ -164,6 +164,9 @@ public static class SearchHttp
             ("Codebook (the theme tree with counts)", $"/projects/{projectId}/codebook", browser),
             ("Findings", $"/projects/{projectId}/findings", browser),
             ("Redaction page (a lead: rules and suggested names)", $"/projects/{projectId}/redaction", browser),
+            ("Review sheets list (its first 50 stories)", $"/projects/{projectId}/review", browser),
+            ("Review sheets list, not started, page 3", $"/projects/{projectId}/review?status=not-started&pageNumber=3", browser),
+            ("One story's review sheet", $"/projects/{projectId}/stories/{story}/review", browser),
         };
         // Warm-up, not timed: each page PageWarmUp times, then a pause. The runtime compiles a method a second,
         // optimised time only after ~30 calls and a quiet moment (tiered compilation); with one warm-up request the
