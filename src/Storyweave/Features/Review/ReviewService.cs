@@ -87,14 +87,7 @@ public sealed class ReviewService(StoryweaveDb db, TimeProvider clock, ConsentPo
         var started = await sheets.CountAsync(ct);
         var complete = await sheets.CountAsync(r => r.IsComplete, ct);
 
-        if (find is not null)
-        {
-            // Ignoring case (the database's lower(): on SQLite, of ASCII letters only), run by the database, so no culture applies.
-            var lower = find.ToLowerInvariant();
-#pragma warning disable CA1304, CA1311, CA1862
-            stories = stories.Where(s => s.Title.ToLower().Contains(lower) || s.Storytellers.Any(x => x.Storyteller!.Name.ToLower().Contains(lower)));
-#pragma warning restore CA1304, CA1311, CA1862
-        }
+        if (find is not null) stories = stories.Holding(find);
         var rows = from s in stories
                    join r in db.ReviewSheets.Where(r => r.ProjectId == projectId) on s.Id equals r.StoryId into rs
                    from r in rs.DefaultIfEmpty()

@@ -28,15 +28,7 @@ public sealed class StoriesIndexModel(StoryweaveDb db, ProjectAccessService acce
     {
         var words = ListPage.Words(Find);
         var stories = Db.Stories.AsNoTracking().Where(s => s.ProjectId == ProjectId);
-        if (words is not null)
-        {
-            // Ignoring case (the database's lower(): on SQLite, of ASCII letters only).
-            var lower = words.ToLowerInvariant();
-            // Run by the database (lower(), instr/strpos), never by .NET, so no culture applies.
-#pragma warning disable CA1304, CA1311, CA1862
-            stories = stories.Where(s => s.Title.ToLower().Contains(lower) || s.Storytellers.Any(x => x.Storyteller!.Name.ToLower().Contains(lower)));
-#pragma warning restore CA1304, CA1311, CA1862
-        }
+        if (words is not null) stories = stories.Holding(words);
         var total = await stories.CountAsync();
         List = ListPage.For($"/projects/{ProjectId}/stories", "stories", PageNumber, total, words);
         Stories = await stories.OrderBy(s => s.RecordedOn).ThenBy(s => s.Id).Skip(List.Skip).Take(ListPage.Size)
