@@ -75,6 +75,12 @@ public sealed class ReviewListTests(AppFixture fixture) : IClassFixture<AppFixtu
         Assert.DoesNotContain("There are no stories yet.", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<table>", html, StringComparison.Ordinal);
 
+        // The form sent with every field at its default (every story, an empty or blank box) is the plain list.
+        html = await PageAsync("?status=&find=%20");
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => $"Story {i:D3}"), Titles(html));
+        Assert.Contains("Showing 1 to 50 of 60 stories, by title.", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Show every story", html, StringComparison.Ordinal);
+
         // A status nobody offered shows every story; a page past the last shows the last.
         Assert.Equal(Titles(await PageAsync("")), Titles(await PageAsync("?status=bogus")));
         Assert.Equal(Enumerable.Range(51, 10).Select(i => $"Story {i:D3}"), Titles(await PageAsync("?pageNumber=99")));
