@@ -151,13 +151,17 @@ public static class BulkInsert
             return;
         }
 
-        // SQLite: 50 rows per statement, prepared once on the connection's own handle and reused, its values bound by
-        // position. Microsoft.Data.Sqlite binds every parameter by name on every execution, and SQLite finds a name by
-        // walking the statement's list of names: with 450 parameters that walk was a third of a bulk insert's time
-        // (issue #17, BENCHMARKS.md "Import over HTTP: values bound by position").
+        // SQLite: as many rows per statement as its parameter limit allows (at most MaxRowsPerStatement), prepared once
+        // on the connection's own handle and reused, its values bound by position. Microsoft.Data.Sqlite binds every
+        // parameter by name on every execution, and SQLite finds a name by walking the statement's list of names: with 450
+        // parameters that walk was a third of a bulk insert's time (issue #17, BENCHMARKS.md "Import over HTTP: values
+        // bound by position"). Few, large statements matter for the transcript lines: each statement that writes the
+        // full-text index (the lines' trigger) ends by flushing FTS5's pending words into a new segment, which later has to
+        // be merged; with 50 rows a statement that was ~40 % of writing 255,000 lines (BENCHMARKS.md, "Issue #17, eighth
+        // session").
         var sqlite = (SqliteConnection)connection;
         var handle = sqlite.Handle ?? throw new InvalidOperationException("BulkInsert needs an open connection.");
-        const int rowsPerStatement = 50;
+        var rowsPerStatement = RowsPerStatement(handle, columns.Count);
         sqlite3_stmt? full = null;
         var utf8 = new Utf8Buffer();
         try
@@ -183,6 +187,16 @@ public static class BulkInsert
             full?.Dispose();
         }
     }
+
+    private static int RowsPerStatement(sqlite3 handle, int columns) =>
+        Math.Clamp(raw.sqlite3_limit(handle, raw.SQLITE_LIMIT_VARIABLE_NUMBER, -1) / Math.Max(1, columns), 1, MaxRowsPerStatement);
+
+    /// <summary>
+    /// A statement of 1,000 nine-column rows is ~30 KB of SQL and prepares in under a millisecond. 3,000 made a
+    /// 1,000-transcript import no faster beyond the run-to-run spread and its peak memory ~20–40 MB higher (SQLite holds
+    /// every bound value and the statement's program).
+    /// </summary>
+    private const int MaxRowsPerStatement = 1000;
 
     private static sqlite3_stmt Prepare(sqlite3 handle, string table, string names, int columns, int rows)
     {

@@ -56,6 +56,57 @@ public sealed class TranscriptImportTests(AppFixture fixture) : IClassFixture<Ap
         Assert.Equal("srt", await App.WithDbAsync(db => db.Stories.Where(s => s.Id == storyId).Select(s => s.TranscriptFormat).SingleAsync()));
     }
 
+    private static MultipartFormDataContent Text(string name, string text)
+    {
+        var content = new MultipartFormDataContent();
+        content.Add(new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(text)), "file", name);
+        return content;
+    }
+
+    private static string Lines(int count, string marker) =>
+        string.Concat(Enumerable.Range(0, count).Select(i => $"Benna Strake: the harbour at dusk, {marker}{i:D4} and the gulls\n"));
+
+    private static async Task<int> FoundAsync(HttpClient api, int projectId, string word)
+    {
+        var response = await api.GetAsync($"/api/projects/{projectId}/search?q={word}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (int)(await response.Content.ReadFromJsonAsync<JsonObject>())!["total"]!;
+    }
+
+    [Fact]
+    public async Task A_long_transcript_comes_in_whole_and_in_order_and_replacing_it_leaves_only_its_new_lines_in_search()
+    {
+        // More lines than one bulk statement takes (Data/BulkInsert), so the lines are written in several.
+        var (projectId, storyId, _, api, _) = await StoryAsync();
+        var imported = await api.PostAsync($"/api/projects/{projectId}/stories/{storyId}/transcript/import", Text("long.txt", Lines(3500, "kestrel")));
+        Assert.Equal(HttpStatusCode.Created, imported.StatusCode);
+
+        var cues = (JsonArray)(await api.GetFromJsonAsync<JsonObject>($"/api/projects/{projectId}/stories/{storyId}"))!["cues"]!;
+        Assert.Equal(3500, cues.Count);
+        Assert.Equal("the harbour at dusk, kestrel0000 and the gulls", (string?)cues[0]!["text"]);
+        Assert.Equal("the harbour at dusk, kestrel3499 and the gulls", (string?)cues[3499]!["text"]);
+        Assert.Equal(1, await FoundAsync(api, projectId, "kestrel0000"));
+        Assert.Equal(1, await FoundAsync(api, projectId, "kestrel3499"));
+
+        var replaced = await api.PostAsync($"/api/projects/{projectId}/stories/{storyId}/transcript/import?replace=true", Text("long.txt", Lines(3200, "plover")));
+        Assert.Equal(HttpStatusCode.Created, replaced.StatusCode);
+        Assert.Equal(0, await FoundAsync(api, projectId, "kestrel3499"));
+        Assert.Equal(0, await FoundAsync(api, projectId, "kestrel0000"));
+        Assert.Equal(1, await FoundAsync(api, projectId, "plover3199"));
+
+        // Every line in its place, each starting where the one before it ends (search links point there).
+        var rows = await App.WithDbAsync(db => db.TranscriptCues.AsNoTracking().Where(c => c.StoryId == storyId).OrderBy(c => c.Position)
+            .Select(c => new { c.Position, c.StartOffset, c.Text }).ToListAsync());
+        Assert.Equal(Enumerable.Range(0, 3200), rows.Select(r => r.Position));
+        var offset = 0;
+        foreach (var row in rows)
+        {
+            Assert.Equal(offset, row.StartOffset);
+            offset += row.Text.Length + 1;
+        }
+        Assert.Equal("the harbour at dusk, plover1234 and the gulls", rows[1234].Text);
+    }
+
     [Fact]
     public async Task A_malformed_file_names_the_line_and_leaves_the_story_unchanged()
     {

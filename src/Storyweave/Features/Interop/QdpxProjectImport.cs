@@ -146,19 +146,25 @@ public sealed class QdpxProjectImport(StoryweaveDb db, CodebookService codebook,
                     TranscriptUpdatedAt = now,
                     TranscriptUpdatedByUserId = actorUserId,
                     Storytellers = people.Select(p => new StoryStoryteller { Storyteller = p }).ToList(),
-                    Cues = source.Lines.Select((line, i) => new TranscriptCue
-                    {
-                        Position = i,
-                        Text = line,
-                        StartSeconds = source.LineTimes?[i].Start,
-                        EndSeconds = source.LineTimes?[i].End,
-                    }).ToList(),
                 };
                 stories[source.Id] = story;
                 db.Stories.Add(story);
             }
             db.ChangeTracker.DetectChanges();
             await db.SaveChangesAsync(ct);
+            foreach (var source in file.Sources)
+            {
+                var lines = source.Lines.Select((line, i) => new TranscriptCue
+                {
+                    StoryId = stories[source.Id].Id,
+                    Position = i,
+                    Text = line,
+                    StartSeconds = source.LineTimes?[i].Start,
+                    EndSeconds = source.LineTimes?[i].End,
+                }).ToList();
+                SearchIndex.SetOffsets(lines);
+                await TranscriptService.InsertLinesAsync(db, lines, ct);
+            }
 
             // 4b. Recordings, checked above: file first, row second (as an upload), the files taken away again on any failure.
             foreach (var source in file.Sources.Where(x => x.Recording is not null))

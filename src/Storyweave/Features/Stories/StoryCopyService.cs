@@ -114,11 +114,11 @@ public sealed class StoryCopyService(StoryweaveDb db, MediaStorage storage, Back
                     TranscriptUpdatedAt = now,
                     TranscriptUpdatedByUserId = actorUserId,
                     Storytellers = s.Storytellers.Select(x => new StoryStoryteller { StorytellerId = tellerMap[x.StorytellerId].Id }).ToList(),
-                    Cues = s.Cues.Select(c => new TranscriptCue { Position = c.Position, StartSeconds = c.StartSeconds, EndSeconds = c.EndSeconds, Speaker = c.Speaker, Text = c.Text, IsDraft = c.IsDraft, StartOffset = c.StartOffset }).ToList(),
                     Speakers = s.Speakers.Select(l => new SpeakerLabel { Label = l.Label, IsReporter = l.IsReporter, StorytellerId = l.StorytellerId is { } id ? tellerMap[id].Id : null }).ToList(),
                 };
                 db.Stories.Add(story);
                 await db.SaveChangesAsync(ct);
+                await TranscriptService.InsertLinesAsync(db, s.Cues.OrderBy(c => c.Position).Select(c => new TranscriptCue { StoryId = story.Id, Position = c.Position, StartSeconds = c.StartSeconds, EndSeconds = c.EndSeconds, Speaker = c.Speaker, Text = c.Text, IsDraft = c.IsDraft, StartOffset = c.StartOffset }).ToList(), ct);
 
                 var media = await db.MediaFiles.AsNoTracking().Where(m => m.StoryId == s.Id).ToListAsync(ct);
                 foreach (var m in media)

@@ -99,7 +99,7 @@ public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock)
                 .SetProperty(c => c.StartOffset, c => c.StartOffset + charsMoveBy), ct);
         for (var i = 0; i < added.Count; i++) added[i].Position = prefix + i;
         Search.SearchIndex.SetOffsets(added, Chars(existing.Take(prefix)));
-        db.TranscriptCues.AddRange(added);
+        await InsertLinesAsync(db, added, ct);
 
         // New speaker labels are matched to the session's people by name (SpeakerMatch); the rest wait for a person to link them.
         var labels = cues.Select(c => (c.Speaker ?? "").Trim()).Where(l => l.Length > 0).Distinct(StringComparer.Ordinal).ToList();
@@ -116,6 +116,21 @@ public sealed class TranscriptService(StoryweaveDb db, TimeProvider clock)
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return new SaveOutcome(true, false, story.TranscriptVersion + 1, []);
+    }
+
+    /// <summary>
+    /// Writes new transcript lines (their story, position, text and offset set) inside the caller's transaction, in bulk
+    /// (<see cref="BulkInsert"/>), giving them their ids. Every writer of many lines uses this instead of EF's change
+    /// tracker: EF sends one INSERT per line, and on SQLite each statement that writes the full-text index ends by
+    /// flushing its pending words into a new segment that later has to be merged — bringing in a 4,600-line transcript
+    /// took 0.7–2.5 s in a 1,000-story project, 0.3–0.5 s this way (issue #17).
+    /// </summary>
+    public static async Task InsertLinesAsync(StoryweaveDb db, IReadOnlyList<TranscriptCue> lines, CancellationToken ct)
+    {
+        if (lines.Count == 0) return;
+        var ids = await BulkInsert.AllocateIdsAsync(db, "TranscriptCues", lines.Count, ct);
+        for (var i = 0; i < lines.Count; i++) lines[i].Id = ids[i];
+        await BulkInsert.InsertEntitiesAsync(db, lines, ct);
     }
 
     private static bool SameLine(TranscriptCue a, TranscriptCue b) =>
