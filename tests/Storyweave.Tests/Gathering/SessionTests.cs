@@ -118,6 +118,7 @@ public sealed class StoryCopyTests(AppFixture fixture) : IClassFixture<AppFixtur
         await App.WithDbAsync(async db =>
         {
             db.TranscriptCues.Add(new Storyweave.Features.Stories.TranscriptCue { StoryId = storyId, Position = 0, StartSeconds = 1, EndSeconds = 4, Speaker = "Frankie Earlier", Text = "It started in a church hall." });
+            db.TranscriptCues.Add(new Storyweave.Features.Stories.TranscriptCue { StoryId = storyId, Position = 1, StartSeconds = 4, EndSeconds = 9, Speaker = "Frankie Earlier", Text = "Then the quarrymen came.", StartOffset = 29 });
             db.SpeakerLabels.Add(new Storyweave.Features.Stories.SpeakerLabel { StoryId = storyId, Label = "Frankie Earlier", StorytellerId = teller });
             return await db.SaveChangesAsync();
         });
@@ -130,6 +131,10 @@ public sealed class StoryCopyTests(AppFixture fixture) : IClassFixture<AppFixtur
         Assert.Equal(storyId, (int)story["copiedFromStoryId"]!);
         Assert.Contains("Co-Pro Stories 2020", (string?)story["copyNote"], StringComparison.Ordinal);
         Assert.Equal("It started in a church hall.", (string?)story["cues"]![0]!["text"]);
+        Assert.Equal("Then the quarrymen came.", (string?)story["cues"]![1]!["text"]);
+        // The copied lines are in the new project's search, once (the copy's lines go in bulk, with the index's trigger).
+        var found = (await api.GetFromJsonAsync<JsonObject>($"/api/projects/{now}/search?q=quarrymen"))!;
+        Assert.Equal(1, (int)found["total"]!);
         var newTeller = (int)story["storytellers"]![0]!["id"]!;
         Assert.NotEqual(teller, newTeller);
         Assert.Equal(newTeller, (int)story["speakers"]![0]!["storytellerId"]!);
